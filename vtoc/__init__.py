@@ -1,0 +1,3 @@
+"""vTOC: a terminal-first tactical operations center."""
+
+__version__ = "0.1.0"

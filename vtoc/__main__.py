@@ -1,0 +1,5 @@
+"""``python -m vtoc`` is ``vtoc``."""
+
+from vtoc.cli.main import run
+
+run()

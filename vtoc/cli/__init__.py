@@ -1,0 +1,1 @@
+"""The ``vtoc`` command line: every action scriptable."""

@@ -1,0 +1,78 @@
+"""``vtoc server``: run, migrate, and mint tokens straight into the database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from vtoc.schemas import Role
+
+app = typer.Typer(help="Run and administer the API server.", no_args_is_help=True)
+token_app = typer.Typer(help="Tokens written straight to the database.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the schema of the database named by VTOC_DATABASE_URL."""
+    from vtoc.config import ServerSettings
+    from vtoc.server.db import make_engine
+    from vtoc.server.migrate import upgrade
+
+    settings = ServerSettings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    typer.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+    engine.dispose()
+
+
+@app.command("run")
+def run_server(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema before serving.")
+    ] = True,
+) -> None:
+    """Serve the API (and its docs at /api/docs).
+
+    Example: VTOC_DATABASE_URL=postgresql://postgres@127.0.0.1/vtoc vtoc server run --workers 2
+    """
+    import uvicorn
+
+    if migrate_first:
+        migrate()
+    uvicorn.run(
+        "vtoc.server.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="Who or what holds the token.")],
+    role: Annotated[Role, typer.Option(help="viewer reads, operator writes, admin manages.")] = (
+        Role.viewer
+    ),
+) -> None:
+    """Create a token and print it alone on the last line (it is shown only once).
+
+    Example: TOKEN=$(vtoc server token create --name ops-admin --role admin | tail -1)
+    """
+    from vtoc.cli.errors import fail
+    from vtoc.schemas import TokenCreate
+    from vtoc.server.bootstrap import create_token
+    from vtoc.server.errors import DomainError
+
+    try:
+        created = create_token(TokenCreate(name=name, role=role))
+    except DomainError as exc:
+        fail(exc.detail)
+    typer.echo(f"created {created.role} token {created.name!r} (prefix {created.prefix})", err=True)
+    typer.echo(created.token)

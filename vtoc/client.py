@@ -1,0 +1,486 @@
+"""The one HTTP client of vTOC: the CLI, TUI, agents and tests all talk to the server here.
+
+``VtocClient`` (sync) and ``AsyncVtocClient`` share every request description (``Call``);
+each only sends them. Idempotent calls are retried with backoff when the server cannot be
+reached; creates carry a generated ``Idempotency-Key`` so that a retry never makes a twin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import httpx
+from pydantic import BaseModel, TypeAdapter
+
+from vtoc import schemas as s
+
+T = TypeVar("T")
+Out = TypeVar("Out", bound=BaseModel)
+
+
+# Errors -----------------------------------------------------------------------------------
+
+
+class VtocError(Exception):
+    """A request failed; ``problem`` holds the server's RFC 9457 answer when there was one."""
+
+    status: int | None = None
+
+    def __init__(self, message: str, *, problem: s.Problem | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problem = problem
+
+    @property
+    def errors(self) -> list[s.FieldError]:
+        return self.problem.errors if self.problem else []
+
+
+class AuthError(VtocError):
+    """401: no token, or one the server does not accept."""
+
+    status = 401
+
+
+class Forbidden(VtocError):
+    """403: the token's role is too low for this."""
+
+    status = 403
+
+
+class NotFound(VtocError):
+    status = 404
+
+
+class Conflict(VtocError):
+    """409: a duplicate, or an idempotency key reused with another body."""
+
+    status = 409
+
+
+class PreconditionFailed(Conflict):
+    """412: someone changed the row since you read it (stale ``If-Match``)."""
+
+    status = 412
+
+
+class PayloadTooLarge(VtocError):
+    status = 413
+
+
+class ValidationFailed(VtocError):
+    """422: the server named the fields that were wrong in ``errors``."""
+
+    status = 422
+
+
+class Unavailable(VtocError):
+    """The server could not be reached, or said it is not ready (503)."""
+
+    status = 503
+
+
+_BY_STATUS: dict[int, type[VtocError]] = {
+    cls.status: cls  # type: ignore[misc]
+    for cls in (AuthError, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
+                ValidationFailed, Unavailable)
+}
+
+
+def error_for(response: httpx.Response) -> VtocError:
+    problem: s.Problem | None = None
+    try:
+        problem = s.Problem.model_validate(response.json())
+    except ValueError:
+        pass
+    message = (problem.detail or problem.title) if problem else response.text[:200]
+    cls = _BY_STATUS.get(response.status_code, VtocError)
+    error = cls(message or f"HTTP {response.status_code}", problem=problem)
+    error.status = response.status_code
+    return error
+
+
+# Requests ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One request and how to read its answer; sent by either client."""
+
+    method: str
+    path: str
+    parse: Callable[[httpx.Response], T]
+    params: dict[str, Any] | None = None
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    #: safe to send again after a failure mid-flight (reads, keyed creates, versioned edits)
+    idempotent: bool = True
+
+
+def model(cls: type[Out]) -> Callable[[httpx.Response], Out]:
+    return lambda r: cls.model_validate(r.json())
+
+
+def page_of(cls: type[Out]) -> Callable[[httpx.Response], s.Page[Out]]:
+    adapter = TypeAdapter(s.Page[cls])  # type: ignore[valid-type]
+    return lambda r: adapter.validate_python(r.json())  # type: ignore[no-any-return]
+
+
+def nothing(_: httpx.Response) -> None:
+    return None
+
+
+def params_of(filters: dict[str, Any]) -> dict[str, Any]:
+    """Query parameters with Nones dropped and enums/dates as the server spells them."""
+    out: dict[str, Any] = {}
+    for key, value in filters.items():
+        if value is None or value == []:
+            continue
+        if isinstance(value, list | tuple):
+            out[key] = [v.value if isinstance(v, Enum) else str(v) for v in value]
+        elif isinstance(value, Enum):
+            out[key] = value.value
+        elif isinstance(value, bool):
+            out[key] = str(value).lower()
+        elif hasattr(value, "isoformat"):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value
+    return out
+
+
+def body_of(data: BaseModel | dict[str, Any] | None, fields: dict[str, Any]) -> Any:
+    if isinstance(data, BaseModel):
+        return data.model_dump(mode="json", exclude_unset=True)
+    return {**(data or {}), **fields}
+
+
+@dataclass(frozen=True)
+class Endpoint(Generic[Out]):
+    """A REST resource: its path and the model its rows are read into."""
+
+    path: str
+    out: type[Out]
+
+    def list(self, filters: dict[str, Any]) -> Call[s.Page[Out]]:
+        return Call("GET", self.path, page_of(self.out), params=params_of(filters))
+
+    def get(self, ref: int | str) -> Call[Out]:
+        return Call("GET", f"{self.path}/{ref}", model(self.out))
+
+    def create(self, body: Any, key: str | None = None) -> Call[Out]:
+        headers = {"Idempotency-Key": key or str(uuid.uuid4())}
+        return Call("POST", self.path, model(self.out), json=body, headers=headers)
+
+    def update(self, ref: int | str, body: Any, version: int | None) -> Call[Out]:
+        headers = {"If-Match": f'"{version}"'} if version is not None else {}
+        return Call(
+            "PATCH", f"{self.path}/{ref}", model(self.out), json=body, headers=headers,
+            idempotent=version is not None,
+        )
+
+    def delete(self, ref: int | str) -> Call[None]:
+        return Call("DELETE", f"{self.path}/{ref}", nothing)
+
+    def action(self, method: str, suffix: str, body: Any = None) -> Call[Out]:
+        return Call(method, f"{self.path}{suffix}", model(self.out), json=body)
+
+
+OPERATIONS = Endpoint("/api/v1/operations", s.Operation)
+MISSIONS = Endpoint("/api/v1/missions", s.Mission)
+ASSETS = Endpoint("/api/v1/assets", s.Asset)
+INTEL = Endpoint("/api/v1/intel", s.Intel)
+TASKS = Endpoint("/api/v1/tasks", s.Task)
+AGENTS = Endpoint("/api/v1/agents", s.Agent)
+TOKENS = Endpoint("/api/v1/tokens", s.Token)
+EVENTS = Endpoint("/api/v1/events", s.Event)
+
+
+def whoami_call() -> Call[s.WhoAmI]:
+    return Call("GET", "/api/v1/whoami", model(s.WhoAmI))
+
+
+def token_create_call(data: s.TokenCreate) -> Call[s.TokenCreated]:
+    # Never resent after the request left: a lost answer would lose the only copy of the secret.
+    return Call(
+        "POST", TOKENS.path, model(s.TokenCreated), json=data.model_dump(mode="json"),
+        idempotent=False,
+    )
+
+
+def agent_runs_call(ref: int | str, limit: int, cursor: str | None) -> Call[s.Page[s.AgentRun]]:
+    return Call(
+        "GET", f"{AGENTS.path}/{ref}/runs", page_of(s.AgentRun),
+        params=params_of({"limit": limit, "cursor": cursor}),
+    )
+
+
+# Transport --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4
+    base_delay: float = 0.2
+    max_delay: float = 3.0
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.max_delay, self.base_delay * 2**attempt))
+
+
+def should_retry(call: Call[Any], exc: Exception) -> bool:
+    """A refused connection sent nothing: always safe. Anything later only if idempotent."""
+    if isinstance(exc, httpx.ConnectError):
+        return True
+    if isinstance(exc, httpx.TransportError):
+        return call.idempotent
+    return isinstance(exc, Unavailable) and call.idempotent
+
+
+def finish(call: Call[T], response: httpx.Response) -> T:
+    if response.status_code >= 400:
+        raise error_for(response)
+    return call.parse(response)
+
+
+def unreachable(base_url: str, exc: Exception) -> Unavailable:
+    reason = str(exc) or type(exc).__name__
+    return Unavailable(f"cannot reach the vTOC server at {base_url}: {reason}")
+
+
+def auth_headers(token: str | None) -> dict[str, str]:
+    headers = {"User-Agent": "vtoc-client", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+class VtocClient:
+    """Blocking client for scripts and the CLI."""
+
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        token: str | None = None,
+        *,
+        http: httpx.Client | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.http = http or httpx.Client(base_url=self.base_url, timeout=timeout)
+        self.http.headers.update(auth_headers(token))
+        self.operations = SyncResource(self, OPERATIONS)
+        self.missions = SyncResource(self, MISSIONS)
+        self.assets = SyncResource(self, ASSETS)
+        self.intel = SyncResource(self, INTEL)
+        self.tasks = SyncResource(self, TASKS)
+        self.agents = SyncResource(self, AGENTS)
+        self.tokens = SyncResource(self, TOKENS)
+        self.events = SyncResource(self, EVENTS)
+
+    def send(self, call: Call[T]) -> T:
+        for attempt in range(self.retry.attempts):
+            try:
+                response = self.http.request(
+                    call.method, call.path, params=call.params, json=call.json,
+                    headers=call.headers,
+                )
+                if response.status_code == 503:
+                    raise error_for(response)
+                return finish(call, response)
+            except (httpx.TransportError, Unavailable) as exc:
+                if attempt + 1 >= self.retry.attempts or not should_retry(call, exc):
+                    raise exc if isinstance(exc, VtocError) else unreachable(self.base_url, exc)
+                time.sleep(self.retry.delay(attempt))
+        raise AssertionError("unreachable")
+
+    def whoami(self) -> s.WhoAmI:
+        return self.send(whoami_call())
+
+    def create_token(self, data: s.TokenCreate) -> s.TokenCreated:
+        return self.send(token_create_call(data))
+
+    def revoke_token(self, ref: int | str) -> s.Token:
+        return self.send(Call("DELETE", f"{TOKENS.path}/{ref}", model(s.Token)))
+
+    def assign_asset(self, mission: int | str, asset_id: int, *, assigned: bool = True) -> s.Mission:
+        return self.send(MISSIONS.action("PUT" if assigned else "DELETE", f"/{mission}/assets/{asset_id}"))
+
+    def heartbeat(self, asset: int | str, beat: s.Heartbeat | None = None) -> s.Asset:
+        body = (beat or s.Heartbeat()).model_dump(mode="json", exclude_none=True)
+        return self.send(ASSETS.action("POST", f"/{asset}/heartbeat", body))
+
+    def trigger_agent(self, agent: int | str) -> s.Agent:
+        return self.send(AGENTS.action("POST", f"/{agent}/trigger"))
+
+    def agent_runs(
+        self, agent: int | str, *, limit: int = 50, cursor: str | None = None
+    ) -> s.Page[s.AgentRun]:
+        return self.send(agent_runs_call(agent, limit, cursor))
+
+    def ready(self) -> bool:
+        try:
+            return self.http.get("/readyz").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> VtocClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class AsyncVtocClient:
+    """Non-blocking client for the TUI and the agents."""
+
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        token: str | None = None,
+        *,
+        http: httpx.AsyncClient | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.http = http or httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        self.http.headers.update(auth_headers(token))
+        self.operations = AsyncResource(self, OPERATIONS)
+        self.missions = AsyncResource(self, MISSIONS)
+        self.assets = AsyncResource(self, ASSETS)
+        self.intel = AsyncResource(self, INTEL)
+        self.tasks = AsyncResource(self, TASKS)
+        self.agents = AsyncResource(self, AGENTS)
+        self.tokens = AsyncResource(self, TOKENS)
+        self.events = AsyncResource(self, EVENTS)
+
+    async def send(self, call: Call[T]) -> T:
+        for attempt in range(self.retry.attempts):
+            try:
+                response = await self.http.request(
+                    call.method, call.path, params=call.params, json=call.json,
+                    headers=call.headers,
+                )
+                if response.status_code == 503:
+                    raise error_for(response)
+                return finish(call, response)
+            except (httpx.TransportError, Unavailable) as exc:
+                if attempt + 1 >= self.retry.attempts or not should_retry(call, exc):
+                    raise exc if isinstance(exc, VtocError) else unreachable(self.base_url, exc)
+                await asyncio.sleep(self.retry.delay(attempt))
+        raise AssertionError("unreachable")
+
+    async def whoami(self) -> s.WhoAmI:
+        return await self.send(whoami_call())
+
+    async def create_token(self, data: s.TokenCreate) -> s.TokenCreated:
+        return await self.send(token_create_call(data))
+
+    async def assign_asset(
+        self, mission: int | str, asset_id: int, *, assigned: bool = True
+    ) -> s.Mission:
+        method = "PUT" if assigned else "DELETE"
+        return await self.send(MISSIONS.action(method, f"/{mission}/assets/{asset_id}"))
+
+    async def heartbeat(self, asset: int | str, beat: s.Heartbeat | None = None) -> s.Asset:
+        body = (beat or s.Heartbeat()).model_dump(mode="json", exclude_none=True)
+        return await self.send(ASSETS.action("POST", f"/{asset}/heartbeat", body))
+
+    async def trigger_agent(self, agent: int | str) -> s.Agent:
+        return await self.send(AGENTS.action("POST", f"/{agent}/trigger"))
+
+    async def agent_runs(
+        self, agent: int | str, *, limit: int = 50, cursor: str | None = None
+    ) -> s.Page[s.AgentRun]:
+        return await self.send(agent_runs_call(agent, limit, cursor))
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> AsyncVtocClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+
+def next_key(endpoint: Endpoint[Any]) -> str:
+    """Events page by ``after`` (an id); every other list by an opaque ``cursor``."""
+    return "after" if endpoint is EVENTS else "cursor"
+
+
+class SyncResource(Generic[Out]):
+    def __init__(self, client: VtocClient, endpoint: Endpoint[Out]) -> None:
+        self.client, self.endpoint = client, endpoint
+
+    def list(self, **filters: Any) -> s.Page[Out]:
+        return self.client.send(self.endpoint.list(filters))
+
+    def iterate(self, **filters: Any) -> Iterator[Out]:
+        """Every matching row, following cursors page by page."""
+        while True:
+            page = self.list(**filters)
+            yield from page.items
+            if not page.next_cursor:
+                return
+            filters = {**filters, next_key(self.endpoint): page.next_cursor}
+
+    def get(self, ref: int | str) -> Out:
+        return self.client.send(self.endpoint.get(ref))
+
+    def create(self, data: BaseModel | dict[str, Any] | None = None, **fields: Any) -> Out:
+        return self.client.send(self.endpoint.create(body_of(data, fields)))
+
+    def update(
+        self, ref: int | str, data: BaseModel | dict[str, Any] | None = None,
+        *, version: int | None = None, **fields: Any,
+    ) -> Out:
+        return self.client.send(self.endpoint.update(ref, body_of(data, fields), version))
+
+    def delete(self, ref: int | str) -> None:
+        self.client.send(self.endpoint.delete(ref))
+
+
+class AsyncResource(Generic[Out]):
+    def __init__(self, client: AsyncVtocClient, endpoint: Endpoint[Out]) -> None:
+        self.client, self.endpoint = client, endpoint
+
+    async def list(self, **filters: Any) -> s.Page[Out]:
+        return await self.client.send(self.endpoint.list(filters))
+
+    async def iterate(self, **filters: Any) -> AsyncIterator[Out]:
+        while True:
+            page = await self.list(**filters)
+            for item in page.items:
+                yield item
+            if not page.next_cursor:
+                return
+            filters = {**filters, next_key(self.endpoint): page.next_cursor}
+
+    async def get(self, ref: int | str) -> Out:
+        return await self.client.send(self.endpoint.get(ref))
+
+    async def create(self, data: BaseModel | dict[str, Any] | None = None, **fields: Any) -> Out:
+        return await self.client.send(self.endpoint.create(body_of(data, fields)))
+
+    async def update(
+        self, ref: int | str, data: BaseModel | dict[str, Any] | None = None,
+        *, version: int | None = None, **fields: Any,
+    ) -> Out:
+        return await self.client.send(self.endpoint.update(ref, body_of(data, fields), version))
+
+    async def delete(self, ref: int | str) -> None:
+        await self.client.send(self.endpoint.delete(ref))

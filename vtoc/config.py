@@ -1,0 +1,95 @@
+"""Settings shared by every vTOC program.
+
+Precedence: ``VTOC_*`` environment variables, then the current context of
+``$XDG_CONFIG_HOME/vtoc/config.toml``, then defaults (SQLite in the XDG data dir).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("vtoc", appauthor=False))
+
+
+def config_path() -> Path:
+    return Path(platformdirs.user_config_dir("vtoc", appauthor=False)) / "config.toml"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'vtoc.db'}"
+
+
+class ServerSettings(BaseSettings):
+    """What the server process reads; clients never need these."""
+
+    model_config = SettingsConfigDict(env_prefix="VTOC_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    max_body_bytes: int = 1024 * 1024
+    ingest_max_body_bytes: int = 32 * 1024 * 1024
+    token_touch_seconds: int = 60
+
+
+class Context(BaseModel):
+    """One named server a client can talk to (kubectl-style)."""
+
+    api_url: str
+    token: str | None = None
+
+
+class ClientSettings(BaseSettings):
+    """What the CLI, TUI and agents read to find and authenticate to a server."""
+
+    model_config = SettingsConfigDict(env_prefix="VTOC_", extra="ignore")
+
+    api_url: str | None = None
+    token: str | None = None
+    context: str | None = None
+
+
+def read_config_file(path: Path | None = None) -> dict[str, Any]:
+    path = path or config_path()
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def write_config_file(data: dict[str, Any], path: Path | None = None) -> Path:
+    """Write the contexts file readable by its owner only: it holds tokens."""
+    import tomli_w
+
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        tomli_w.dump(data, fh)
+    os.chmod(path, 0o600)
+    return path
+
+
+def resolve_context(name: str | None = None) -> Context:
+    """The context to use: env overrides the stored context, which overrides the default."""
+    env = ClientSettings()
+    stored = read_config_file()
+    contexts: dict[str, Any] = stored.get("contexts", {})
+    chosen = name or env.context or stored.get("current")
+    base = Context(**contexts[chosen]) if chosen and chosen in contexts else None
+    api_url = env.api_url or (base.api_url if base else "http://127.0.0.1:8000")
+    token = env.token or (base.token if base else None)
+    return Context(api_url=api_url, token=token)
+
+
+@cache
+def server_settings() -> ServerSettings:
+    return ServerSettings()

@@ -1,0 +1,521 @@
+"""The pydantic models and enums every vTOC program shares.
+
+One source of truth: the server validates requests and shapes responses with these
+models, and the client, CLI, TUI and agents parse responses into them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Role(StrEnum):
+    viewer = "viewer"
+    operator = "operator"
+    admin = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+
+class OperationStatus(StrEnum):
+    planned = "planned"
+    active = "active"
+    paused = "paused"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class Priority(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+class MissionStatus(StrEnum):
+    pending = "pending"
+    in_progress = "in_progress"
+    blocked = "blocked"
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class AssetKind(StrEnum):
+    personnel = "personnel"
+    vehicle = "vehicle"
+    aircraft = "aircraft"
+    sensor = "sensor"
+    server = "server"
+    network = "network"
+    other = "other"
+
+
+class AssetStatus(StrEnum):
+    available = "available"
+    deployed = "deployed"
+    maintenance = "maintenance"
+    offline = "offline"
+    unreachable = "unreachable"
+
+
+class IntelSource(StrEnum):
+    manual = "manual"
+    wazuh = "wazuh"
+    n8n = "n8n"
+    agent = "agent"
+    osint = "osint"
+    other = "other"
+
+
+class Severity(StrEnum):
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class TLP(StrEnum):
+    clear = "clear"
+    green = "green"
+    amber = "amber"
+    amber_strict = "amber+strict"
+    red = "red"
+
+
+class IndicatorKind(StrEnum):
+    ipv4 = "ipv4"
+    ipv6 = "ipv6"
+    domain = "domain"
+    url = "url"
+    email = "email"
+    md5 = "md5"
+    sha1 = "sha1"
+    sha256 = "sha256"
+    cve = "cve"
+    mitre = "mitre"
+    user = "user"
+    host = "host"
+    path = "path"
+
+
+class TaskStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class TaskAction(StrEnum):
+    set_status = "set_status"
+    assign_asset = "assign_asset"
+    file_report = "file_report"
+    webhook = "webhook"
+    run_agent = "run_agent"
+
+
+class AgentKind(StrEnum):
+    monitor = "monitor"
+    analyzer = "analyzer"
+    executor = "executor"
+
+
+class RunStatus(StrEnum):
+    ok = "ok"
+    error = "error"
+    timeout = "timeout"
+
+
+class Input(BaseModel):
+    """Request bodies: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next one."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, the body of every error answer."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] = []
+
+
+Name = Field(min_length=1, max_length=200)
+Latitude = Field(default=None, ge=-90, le=90)
+Longitude = Field(default=None, ge=-180, le=180)
+
+
+# Operations -------------------------------------------------------------------------------
+
+
+class OperationCreate(Input):
+    code: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9]*-\d{1,8}$")
+    name: str = Name
+    description: str = ""
+    status: OperationStatus = OperationStatus.planned
+    priority: Priority = Priority.medium
+    commander: str | None = None
+    start_at: AwareDatetime | None = None
+    end_at: AwareDatetime | None = None
+
+
+class OperationUpdate(Input):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = None
+    status: OperationStatus | None = None
+    priority: Priority | None = None
+    commander: str | None = None
+    start_at: AwareDatetime | None = None
+    end_at: AwareDatetime | None = None
+
+
+class Operation(Output):
+    id: int
+    code: str
+    name: str
+    description: str
+    status: OperationStatus
+    priority: Priority
+    commander: str | None
+    start_at: datetime | None
+    end_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# Missions ---------------------------------------------------------------------------------
+
+
+class MissionCreate(Input):
+    operation_id: int
+    name: str = Name
+    objective: str = ""
+    status: MissionStatus = MissionStatus.pending
+    priority: Priority = Priority.medium
+    due_at: AwareDatetime | None = None
+    asset_ids: list[int] = []
+
+
+class MissionUpdate(Input):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    objective: str | None = None
+    status: MissionStatus | None = None
+    priority: Priority | None = None
+    due_at: AwareDatetime | None = None
+    asset_ids: list[int] | None = None
+
+
+class Mission(Output):
+    id: int
+    operation_id: int
+    name: str
+    objective: str
+    status: MissionStatus
+    priority: Priority
+    due_at: datetime | None
+    asset_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# Assets -----------------------------------------------------------------------------------
+
+
+class AssetCreate(Input):
+    name: str = Name
+    kind: AssetKind = AssetKind.other
+    status: AssetStatus = AssetStatus.available
+    callsign: str | None = None
+    lat: float | None = Latitude
+    lon: float | None = Longitude
+    heartbeat_seconds: int | None = Field(default=None, gt=0)
+    attributes: dict[str, Any] = {}
+
+
+class AssetUpdate(Input):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: AssetKind | None = None
+    status: AssetStatus | None = None
+    callsign: str | None = None
+    lat: float | None = Latitude
+    lon: float | None = Longitude
+    heartbeat_seconds: int | None = Field(default=None, gt=0)
+    attributes: dict[str, Any] | None = None
+
+
+class Heartbeat(Input):
+    """An asset checking in, optionally with where it is now."""
+
+    lat: float | None = Latitude
+    lon: float | None = Longitude
+
+
+class Asset(Output):
+    id: int
+    name: str
+    kind: AssetKind
+    status: AssetStatus
+    callsign: str | None
+    lat: float | None
+    lon: float | None
+    last_seen_at: datetime | None
+    heartbeat_seconds: int | None
+    attributes: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# Intelligence -----------------------------------------------------------------------------
+
+
+class Indicator(Output):
+    kind: IndicatorKind
+    value: str
+
+
+class IntelCreate(Input):
+    title: str = Field(min_length=1, max_length=500)
+    body: str = ""
+    source: IntelSource = IntelSource.manual
+    source_ref: str | None = Field(default=None, max_length=300)
+    severity: Severity = Severity.info
+    confidence: int = Field(default=50, ge=0, le=100)
+    tlp: TLP = TLP.amber
+    observed_at: AwareDatetime | None = None
+    operation_id: int | None = None
+    asset_id: int | None = None
+    raw: dict[str, Any] | None = None
+
+
+class IntelUpdate(Input):
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    body: str | None = None
+    severity: Severity | None = None
+    confidence: int | None = Field(default=None, ge=0, le=100)
+    tlp: TLP | None = None
+    observed_at: AwareDatetime | None = None
+    operation_id: int | None = None
+    asset_id: int | None = None
+
+
+class Intel(Output):
+    id: int
+    title: str
+    body: str
+    source: IntelSource
+    source_ref: str | None
+    severity: Severity
+    confidence: int
+    tlp: TLP
+    observed_at: datetime
+    operation_id: int | None
+    asset_id: int | None
+    occurrences: int
+    last_seen_at: datetime
+    indicators: list[Indicator]
+    raw: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# Tasks ------------------------------------------------------------------------------------
+
+
+class TaskCreate(Input):
+    action: TaskAction
+    params: dict[str, Any] = {}
+    run_after: AwareDatetime | None = None
+    max_attempts: int = Field(default=5, ge=1, le=50)
+
+
+class TaskUpdate(Input):
+    """Operators may cancel, requeue or reschedule a task; results are the executor's."""
+
+    status: TaskStatus | None = None
+    run_after: AwareDatetime | None = None
+    max_attempts: int | None = Field(default=None, ge=1, le=50)
+
+
+class Task(Output):
+    id: int
+    action: TaskAction
+    params: dict[str, Any]
+    status: TaskStatus
+    run_after: datetime
+    attempts: int
+    max_attempts: int
+    last_error: str | None
+    result: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# Agents -----------------------------------------------------------------------------------
+
+
+class AgentUpdate(Input):
+    interval_seconds: int | None = Field(default=None, ge=10)
+    enabled: bool | None = None
+    config: dict[str, Any] | None = None
+
+
+class Agent(Output):
+    id: int
+    name: str
+    kind: AgentKind
+    interval_seconds: int
+    enabled: bool
+    config: dict[str, Any]
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    updated_at: datetime
+    version: int
+
+
+class AgentRun(Output):
+    id: int
+    agent_id: int
+    started_at: datetime
+    finished_at: datetime | None
+    status: RunStatus
+    summary: str
+    stats: dict[str, Any]
+    worker: str | None
+
+
+# Tokens -----------------------------------------------------------------------------------
+
+
+class TokenCreate(Input):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
+    role: Role = Role.viewer
+    expires_at: AwareDatetime | None = None
+
+
+class Token(Output):
+    id: int
+    name: str
+    role: Role
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(Token):
+    """Returned once at creation: the only time the secret is ever shown."""
+
+    token: str
+
+
+class WhoAmI(BaseModel):
+    name: str
+    role: Role
+
+
+# Events -----------------------------------------------------------------------------------
+
+
+class Event(Output):
+    id: int
+    ts: datetime
+    actor: str
+    kind: str
+    entity: str
+    entity_id: int | None
+    operation_id: int | None
+    data: dict[str, Any]
+
+
+# List queries -----------------------------------------------------------------------------
+
+
+class ListQuery(Input):
+    """Query parameters every list takes; unknown parameters are refused."""
+
+    limit: int = Field(default=50, ge=1, le=500)
+    cursor: str | None = None
+    q: str | None = Field(default=None, max_length=200, description="text search")
+
+
+class OperationQuery(ListQuery):
+    status: list[OperationStatus] = []
+    priority: list[Priority] = []
+
+
+class MissionQuery(ListQuery):
+    operation_id: int | None = None
+    asset_id: int | None = None
+    status: list[MissionStatus] = []
+    priority: list[Priority] = []
+    overdue: bool | None = Field(default=None, description="past due_at and not finished")
+
+
+class AssetQuery(ListQuery):
+    kind: list[AssetKind] = []
+    status: list[AssetStatus] = []
+
+
+class IntelQuery(ListQuery):
+    severity: list[Severity] = []
+    min_severity: Severity | None = None
+    source: list[IntelSource] = []
+    operation_id: int | None = None
+    asset_id: int | None = None
+    indicator: str | None = Field(default=None, description="an indicator value, exact")
+    since: AwareDatetime | None = Field(default=None, description="observed at or after")
+    until: AwareDatetime | None = Field(default=None, description="observed before")
+
+
+class TaskQuery(ListQuery):
+    status: list[TaskStatus] = []
+    action: list[TaskAction] = []
+
+
+class EventQuery(Input):
+    after: int = Field(default=0, ge=0, description="only events with a larger id")
+    limit: int = Field(default=100, ge=1, le=1000)
+    kind: str | None = Field(default=None, description="kind prefix, e.g. 'intel.'")
+    entity: str | None = None
+    entity_id: int | None = None
+    operation_id: int | None = None

@@ -1,0 +1,1 @@
+"""The vTOC API server: FastAPI over SQLAlchemy, SQLite embedded or PostgreSQL."""

@@ -1,0 +1,99 @@
+"""The five routes every editable resource has, built once for all of them.
+
+No ``from __future__ import annotations`` here: FastAPI reads the parameter annotations,
+which name the resource's own models, when each route is defined.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from vtoc.schemas import Input, ListQuery, Output, Page, Role
+from vtoc.server import idempotency
+from vtoc.server.api.deps import Admin, IdempotencyKey, IfMatch, Operator, SessionDep, Viewer
+from vtoc.server.auth import Principal
+from vtoc.server.services.resource import Resource
+
+
+def idempotent_post(
+    session: Session,
+    principal: Principal,
+    key: str | None,
+    body: BaseModel,
+    action: Callable[[], BaseModel],
+    status_code: int = status.HTTP_201_CREATED,
+) -> JSONResponse:
+    """Run a POST's action once per ``Idempotency-Key``; commit it with the stored answer."""
+    if key and (stored := idempotency.replay(session, actor=principal.name, key=key, body=body)):
+        return stored
+    payload = action().model_dump(mode="json")
+    if key:
+        idempotency.remember(
+            session, actor=principal.name, key=key, body=body,
+            status_code=status_code, response=payload,
+        )
+    session.commit()
+    return JSONResponse(payload, status_code=status_code)
+
+
+def crud_router(
+    resource: Resource[Any, Any, Any, Any],
+    *,
+    create: type[Input],
+    update: type[Input],
+    query: type[ListQuery],
+    delete_role: Role = Role.admin,
+) -> APIRouter:
+    public: type[Output] = resource.public
+    name = resource.entity
+    router = APIRouter()
+    deleter = Admin if delete_role is Role.admin else Operator
+
+    @router.get("", response_model=Page[public], summary=f"List {name} rows")  # type: ignore[valid-type]
+    def list_rows(session: SessionDep, _: Viewer, q: Annotated[query, Query()]) -> Any:  # type: ignore[valid-type]
+        rows, cursor = resource.list(session, q)
+        return {"items": rows, "next_cursor": cursor}
+
+    @router.get("/{ref}", response_model=public, summary=f"Show one {name}")
+    def show(ref: str, session: SessionDep, _: Viewer) -> Any:
+        return resource.get(session, ref)
+
+    @router.post(
+        "", response_model=public, status_code=status.HTTP_201_CREATED, summary=f"Create a {name}"
+    )
+    def create_row(
+        data: create,  # type: ignore[valid-type]
+        session: SessionDep,
+        who: Operator,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Any:
+        def action() -> BaseModel:
+            return public.model_validate(resource.create(session, actor=who.name, data=data))
+
+        return idempotent_post(session, who, idempotency_key, data, action)
+
+    @router.patch("/{ref}", response_model=public, summary=f"Change a {name}")
+    def update_row(
+        ref: str,
+        data: update,  # type: ignore[valid-type]
+        session: SessionDep,
+        who: Operator,
+        if_match: IfMatch,
+    ) -> Any:
+        row = resource.update(session, actor=who.name, ref=ref, data=data, if_match=if_match)
+        session.commit()
+        return row
+
+    @router.delete(
+        "/{ref}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {name}"
+    )
+    def delete_row(ref: str, session: SessionDep, who: deleter) -> Response:  # type: ignore[valid-type]
+        resource.delete(session, actor=who.name, ref=ref)
+        session.commit()
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    return router

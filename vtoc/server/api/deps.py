@@ -1,0 +1,71 @@
+"""Dependencies named once so routes read like sentences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from vtoc.schemas import Role
+from vtoc.server.auth import Principal, authenticate
+from vtoc.server.errors import InvalidError
+
+bearer = HTTPBearer(auto_error=False, description="an API token: `vtoc server token create`")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    touch = timedelta(seconds=request.app.state.settings.token_touch_seconds)
+    secret = credentials.credentials if credentials else None
+    principal = authenticate(session, secret, touch_after=touch)
+    request.state.principal = principal
+    return principal
+
+
+def role(required: Role) -> Principal:
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        principal.require(required)
+        return principal
+
+    return Depends(check)  # type: ignore[no-any-return]
+
+
+Viewer = Annotated[Principal, role(Role.viewer)]
+Operator = Annotated[Principal, role(Role.operator)]
+Admin = Annotated[Principal, role(Role.admin)]
+
+
+def parse_if_match(
+    if_match: Annotated[
+        str | None, Header(description='the version you last read, e.g. "3"')
+    ] = None,
+) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
+    if match is None:
+        raise InvalidError("If-Match", 'expected a version such as "3"')
+    return int(match.group(1))
+
+
+IfMatch = Annotated[int | None, Depends(parse_if_match)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(max_length=200, description="retry-safe POST: the same key and body, the same answer"),
+]

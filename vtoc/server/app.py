@@ -1,0 +1,68 @@
+"""The FastAPI application: routers, error rendering, limits, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+import vtoc
+from vtoc.config import ServerSettings
+from vtoc.server import problems
+from vtoc.server.api import admin, resources
+from vtoc.server.db import make_engine, make_sessionmaker
+from vtoc.server.limits import BodySizeLimit
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    settings = settings or ServerSettings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="vTOC",
+        version=vtoc.__version__,
+        description="Tactical operations center API. Every route but health needs a token.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    problems.install(app)
+    app.add_middleware(
+        BodySizeLimit, limit=settings.max_body_bytes, ingest_limit=settings.ingest_max_body_bytes
+    )
+
+    api = APIRouter(prefix=API_PREFIX)
+    resources.include(api)
+    admin.include(api)
+    app.include_router(api)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> JSONResponse:
+        """The database answers."""
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver error means "not ready"
+            return problems.problem(503, "Not ready", f"database: {type(exc).__name__}")
+        return JSONResponse({"status": "ok", "database": engine.dialect.name})
+
+    return app

@@ -1,0 +1,35 @@
+"""Direct-to-database chores for ``vtoc server token create`` and ``vtoc demo seed``."""
+
+from __future__ import annotations
+
+from vtoc import schemas as s
+from vtoc.config import ServerSettings
+from vtoc.server.db import make_engine, make_sessionmaker, transaction
+from vtoc.server.migrate import upgrade
+from vtoc.server.services import tokens
+
+ACTOR = "vtoc-admin-cli"
+
+
+def create_token(data: s.TokenCreate, settings: ServerSettings | None = None) -> s.TokenCreated:
+    settings = settings or ServerSettings()
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with transaction(make_sessionmaker(engine)) as session:
+            return tokens.create(session, actor=ACTOR, data=data)
+    finally:
+        engine.dispose()
+
+
+def seed_demo(*, reports: int, seed: int, settings: ServerSettings | None = None) -> dict[str, int]:
+    from vtoc.server.demo import seed_scenario
+
+    settings = settings or ServerSettings()
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with transaction(make_sessionmaker(engine)) as session:
+            return seed_scenario(session, reports=reports, seed=seed)
+    finally:
+        engine.dispose()

@@ -1,0 +1,50 @@
+"""Domain errors: the service layer raises these; the app renders them as problem+json."""
+
+from __future__ import annotations
+
+from vtoc.schemas import FieldError
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFoundError(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class ConflictError(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class StaleVersionError(DomainError):
+    status = 412
+    title = "Precondition failed"
+
+
+class InvalidError(DomainError):
+    """Input that is well-formed but wrong, e.g. a reference to a row that does not exist."""
+
+    status = 422
+    title = "Validation failed"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
+
+
+class AuthenticationError(DomainError):
+    status = 401
+    title = "Unauthorized"
+
+
+class PermissionDeniedError(DomainError):
+    status = 403
+    title = "Forbidden"

@@ -1,0 +1,58 @@
+"""Refuse request bodies over a size limit before they are read into memory."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vtoc.server.problems import problem
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """413 for a body over ``limit`` bytes (``ingest_limit`` under ``/api/v1/ingest``)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int, ingest_limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.ingest_limit = ingest_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        limit = self.ingest_limit if path.startswith("/api/v1/ingest") else self.limit
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self.refuse(scope, receive, send, limit)
+            return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self.refuse(scope, receive, send, limit)
+
+    @staticmethod
+    async def refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = problem(413, "Payload too large", f"request bodies are limited to {limit} bytes")
+        await response(scope, receive, send)

@@ -1,0 +1,268 @@
+"""SQLAlchemy tables. Enums and field rules come from ``vtoc.schemas``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+from vtoc import schemas as s
+from vtoc.server.db import UTCDateTime, utcnow
+
+# BIGINT on PostgreSQL, but INTEGER on SQLite so it stays the rowid alias.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def enum_column(enum: type[StrEnum]) -> Enum:
+    """Store enum values as plain strings checked by a constraint (portable, readable)."""
+    return Enum(
+        enum,
+        name=enum.__name__.lower(),
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in enum),
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Versioned(Timestamped):
+    """Rows clients edit: ``version`` guards against lost updates (If-Match → 412)."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+class Operation(Versioned, Base):
+    __tablename__ = "operations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[s.OperationStatus] = mapped_column(enum_column(s.OperationStatus), index=True)
+    priority: Mapped[s.Priority] = mapped_column(enum_column(s.Priority), index=True)
+    commander: Mapped[str | None] = mapped_column(String(200))
+    start_at: Mapped[datetime | None]
+    end_at: Mapped[datetime | None]
+
+
+mission_assets = Table(
+    "mission_assets",
+    Base.metadata,
+    Column("mission_id", ForeignKey("missions.id", ondelete="CASCADE"), primary_key=True),
+    Column("asset_id", ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Mission(Versioned, Base):
+    __tablename__ = "missions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    objective: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[s.MissionStatus] = mapped_column(enum_column(s.MissionStatus), index=True)
+    priority: Mapped[s.Priority] = mapped_column(enum_column(s.Priority))
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    assets: Mapped[list[Asset]] = relationship(secondary=mission_assets, lazy="selectin")
+
+    @property
+    def asset_ids(self) -> list[int]:
+        return sorted(a.id for a in self.assets)
+
+
+class Asset(Versioned, Base):
+    __tablename__ = "assets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[s.AssetKind] = mapped_column(enum_column(s.AssetKind), index=True)
+    status: Mapped[s.AssetStatus] = mapped_column(enum_column(s.AssetStatus), index=True)
+    callsign: Mapped[str | None] = mapped_column(String(100))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    last_seen_at: Mapped[datetime | None]
+    heartbeat_seconds: Mapped[int | None] = mapped_column(Integer)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class IntelReport(Versioned, Base):
+    __tablename__ = "intel_reports"
+    __table_args__ = (
+        UniqueConstraint("source", "source_ref", name="uq_intel_source_ref"),
+        Index("ix_intel_observed_at", "observed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[s.IntelSource] = mapped_column(enum_column(s.IntelSource), index=True)
+    source_ref: Mapped[str | None] = mapped_column(String(300))
+    severity: Mapped[s.Severity] = mapped_column(enum_column(s.Severity), index=True)
+    confidence: Mapped[int] = mapped_column(Integer, default=50)
+    tlp: Mapped[s.TLP] = mapped_column(enum_column(s.TLP))
+    observed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    operation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operations.id", ondelete="SET NULL"), index=True
+    )
+    asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL"), index=True
+    )
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    indicators: Mapped[list[IndicatorRow]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="IndicatorRow.id"
+    )
+
+
+class IndicatorRow(Base):
+    __tablename__ = "indicators"
+    __table_args__ = (
+        UniqueConstraint("report_id", "kind", "value", name="uq_indicator_report_kind_value"),
+        Index("ix_indicators_kind_value", "kind", "value"),
+        Index("ix_indicators_value", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("intel_reports.id", ondelete="CASCADE"))
+    kind: Mapped[s.IndicatorKind] = mapped_column(enum_column(s.IndicatorKind))
+    value: Mapped[str] = mapped_column(String(1000))
+
+
+class Correlation(Timestamped, Base):
+    """A cluster of reports linked through shared indicators (the analyzer's output)."""
+
+    __tablename__ = "correlations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    report_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    severity: Mapped[s.Severity] = mapped_column(enum_column(s.Severity))
+    operation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operations.id", ondelete="SET NULL")
+    )
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Task(Versioned, Base):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_status_run_after", "status", "run_after"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    action: Mapped[s.TaskAction] = mapped_column(enum_column(s.TaskAction))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[s.TaskStatus] = mapped_column(enum_column(s.TaskStatus))
+    run_after: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Agent(Versioned, Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[s.AgentKind] = mapped_column(enum_column(s.AgentKind))
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    next_run_at: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
+
+
+class AgentRun(Base):
+    __tablename__ = "agent_runs"
+    __table_args__ = (Index("ix_agent_runs_agent_started", "agent_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[s.RunStatus] = mapped_column(enum_column(s.RunStatus))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    worker: Mapped[str | None] = mapped_column(String(200))
+
+
+class EventRow(Base):
+    """The append-only event log; also the audit trail."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ts: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(100), index=True)
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[int | None] = mapped_column(BigInteger)
+    operation_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[s.Role] = mapped_column(enum_column(s.Role))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class IdempotencyRecord(Base):
+    """What a POST with an ``Idempotency-Key`` answered, so a retry gets the same answer."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("actor", "key", name="uq_idempotency_actor_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

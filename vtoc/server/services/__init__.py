@@ -1,0 +1,1 @@
+"""The domain: plain functions and resources over a session, with no HTTP in them."""

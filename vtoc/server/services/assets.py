@@ -1,0 +1,59 @@
+"""Assets: people, vehicles, sensors, servers; what missions use and the monitor watches."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from vtoc import schemas as s
+from vtoc.server.db import utcnow
+from vtoc.server.errors import ConflictError
+from vtoc.server.models import Asset
+from vtoc.server.services.resource import Resource
+
+
+class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
+    model = Asset
+    public = s.Asset
+    entity = "asset"
+    ref_column = "name"
+    search_columns = ("name", "callsign")
+
+    def query(self, session: Session, query: s.AssetQuery) -> Select[tuple[Asset]]:
+        stmt = super().query(session, query)
+        if query.kind:
+            stmt = stmt.where(Asset.kind.in_(query.kind))
+        if query.status:
+            stmt = stmt.where(Asset.status.in_(query.status))
+        return stmt
+
+    def build(self, session: Session, data: s.AssetCreate) -> Asset:
+        self.refuse_taken_name(session, data.name)
+        return super().build(session, data)
+
+    def apply(self, session: Session, row: Asset, changes: dict[str, object]) -> None:
+        name = changes.get("name")
+        if isinstance(name, str) and name != row.name:
+            self.refuse_taken_name(session, name)
+        super().apply(session, row, changes)
+
+    @staticmethod
+    def refuse_taken_name(session: Session, name: str) -> None:
+        taken = session.scalar(select(Asset.id).where(Asset.name == name))
+        if taken is not None:
+            raise ConflictError(f"name: asset {taken} is already named {name!r}")
+
+    def heartbeat(self, session: Session, *, actor: str, ref: int | str, beat: s.Heartbeat) -> Asset:
+        """Mark the asset seen now; one that was unreachable is reachable again."""
+        row = self.get(session, ref)
+        row.last_seen_at = utcnow()
+        if beat.lat is not None and beat.lon is not None:
+            row.lat, row.lon = beat.lat, beat.lon
+        if row.status == s.AssetStatus.unreachable:
+            row.status = s.AssetStatus.available
+        self.flush(session, ref)
+        self.emit(session, actor, "heartbeat", row)
+        return row
+
+
+assets = Assets()

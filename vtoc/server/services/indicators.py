@@ -1,0 +1,80 @@
+"""Indicator extraction: the observables in a report's text that let the analyzer link it.
+
+Plain regular expressions, then validation (``ipaddress``, a TLD list) so that file names
+such as ``sshd.service`` or timestamps such as ``12:30:45`` do not pass for indicators.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+
+from vtoc.schemas import IndicatorKind
+
+Found = tuple[IndicatorKind, str]
+
+# Common TLDs: enough to recognise real domains while refusing ``config.json``.
+TLDS = frozenset(
+    """
+    com net org io gov mil edu int info biz co us uk de fr ru cn jp br in it nl es se no fi
+    pl ch at be dk cz ua kr au ca nz za mx ar tr ir il sa ae eg ng ke pk id my sg hk tw vn
+    th ph eu xyz top online site club shop app dev cloud tech live me tv cc ws onion su
+    pro store ly to gg ai mobi name lat click link work world today space website icu
+    """.split()
+)
+
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]|\.\d)")
+_IPV6 = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(?![0-9A-Za-z:])")
+_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,63}\b")
+_DOMAIN = re.compile(
+    r"(?<![\w.@-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![\w-])"
+)
+_HASHES = (
+    (IndicatorKind.sha256, re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])")),
+    (IndicatorKind.sha1, re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{40}(?![0-9A-Fa-f])")),
+    (IndicatorKind.md5, re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32}(?![0-9A-Fa-f])")),
+)
+_CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
+_MITRE = re.compile(r"\bT\d{4}(?:\.\d{3})?\b")
+_URL_TRAILING = ".,;:!?)]}"
+
+
+def extract(*texts: str) -> list[Found]:
+    """Every distinct indicator in ``texts``, in order of first appearance."""
+    found: dict[Found, None] = {}
+    for text in texts:
+        for item in _scan(text):
+            found.setdefault(item, None)
+    return list(found)
+
+
+def _scan(text: str) -> Iterable[Found]:
+    for match in _URL.finditer(text):
+        url = match.group().rstrip(_URL_TRAILING)
+        yield IndicatorKind.url, url
+    for match in _EMAIL.finditer(text):
+        yield IndicatorKind.email, match.group().lower()
+    for match in _IPV4.finditer(text):
+        try:
+            yield IndicatorKind.ipv4, str(ipaddress.IPv4Address(match.group()))
+        except ValueError:
+            continue
+    for match in _IPV6.finditer(text):
+        try:
+            address = ipaddress.IPv6Address(match.group())
+        except ValueError:
+            continue
+        yield IndicatorKind.ipv6, address.compressed
+    for match in _DOMAIN.finditer(text):
+        domain = match.group().lower()
+        if domain.rsplit(".", 1)[-1] in TLDS:
+            yield IndicatorKind.domain, domain
+    for kind, pattern in _HASHES:
+        for match in pattern.finditer(text):
+            yield kind, match.group().lower()
+    for match in _CVE.finditer(text):
+        yield IndicatorKind.cve, match.group().upper()
+    for match in _MITRE.finditer(text):
+        yield IndicatorKind.mitre, match.group()

@@ -1,0 +1,107 @@
+"""Intelligence reports and the indicators extracted from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select, select, text
+from sqlalchemy.orm import Session
+
+from vtoc import schemas as s
+from vtoc.server.errors import ConflictError
+from vtoc.server.models import IndicatorRow, IntelReport
+from vtoc.server.services.assets import assets
+from vtoc.server.services.indicators import Found, extract
+from vtoc.server.services.operations import operations
+from vtoc.server.services.resource import Resource
+
+
+def fts_match(dialect: str, q: str) -> Any:
+    """A full-text condition on intel title and body for either database.
+
+    PostgreSQL parses ``q`` as a web search (quotes, ``or``, ``-``); SQLite's FTS5 gets each
+    word quoted, so punctuation in IPs or hosts is never taken for query syntax.
+    """
+    if dialect == "postgresql":
+        return text("intel_reports.search @@ websearch_to_tsquery('simple', :q)").bindparams(q=q)
+    terms = " ".join('"' + word.replace('"', '""') + '"' for word in q.split())
+    return IntelReport.id.in_(
+        select(text("rowid")).select_from(text("intel_fts")).where(text("intel_fts MATCH :q"))
+    ).params(q=terms)
+
+
+class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQuery]):
+    model = IntelReport
+    public = s.Intel
+    entity = "intel"
+
+    def query(self, session: Session, query: s.IntelQuery) -> Select[tuple[IntelReport]]:
+        stmt = select(IntelReport)
+        if query.q:
+            stmt = stmt.where(fts_match(session.get_bind().dialect.name, query.q))
+        if query.severity:
+            stmt = stmt.where(IntelReport.severity.in_(query.severity))
+        if query.min_severity is not None:
+            at_least = [v for v in s.Severity if v.rank >= query.min_severity.rank]
+            stmt = stmt.where(IntelReport.severity.in_(at_least))
+        if query.source:
+            stmt = stmt.where(IntelReport.source.in_(query.source))
+        if query.operation_id is not None:
+            stmt = stmt.where(IntelReport.operation_id == query.operation_id)
+        if query.asset_id is not None:
+            stmt = stmt.where(IntelReport.asset_id == query.asset_id)
+        if query.since is not None:
+            stmt = stmt.where(IntelReport.observed_at >= query.since)
+        if query.until is not None:
+            stmt = stmt.where(IntelReport.observed_at < query.until)
+        if query.indicator:
+            stmt = stmt.where(
+                IntelReport.id.in_(
+                    select(IndicatorRow.report_id).where(IndicatorRow.value == query.indicator)
+                )
+            )
+        return stmt
+
+    def build(self, session: Session, data: s.IntelCreate) -> IntelReport:
+        operations.exists(session, "operation_id", data.operation_id)
+        assets.exists(session, "asset_id", data.asset_id)
+        if data.source_ref is not None:
+            taken = session.scalar(
+                select(IntelReport.id).where(
+                    IntelReport.source == data.source, IntelReport.source_ref == data.source_ref
+                )
+            )
+            if taken is not None:
+                raise ConflictError(
+                    f"source_ref: report {taken} already has {data.source}/{data.source_ref}"
+                )
+        values = data.model_dump(exclude_none=True)
+        row = IntelReport(**values)
+        if data.observed_at is not None:
+            row.last_seen_at = data.observed_at
+        row.indicators = self.indicator_rows(extract(row.title, row.body or ""))
+        return row
+
+    def apply(self, session: Session, row: IntelReport, changes: dict[str, Any]) -> None:
+        if "operation_id" in changes:
+            operations.exists(session, "operation_id", changes["operation_id"])
+        if "asset_id" in changes:
+            assets.exists(session, "asset_id", changes["asset_id"])
+        super().apply(session, row, changes)
+        if "title" in changes or "body" in changes:
+            self.reindex(row)
+
+    def reindex(self, row: IntelReport) -> None:
+        """Keep the indicator rows that are still in the text, add the new ones."""
+        wanted = dict.fromkeys(extract(row.title, row.body))
+        row.indicators = [i for i in row.indicators if (i.kind, i.value) in wanted]
+        have = {(i.kind, i.value) for i in row.indicators}
+        row.indicators.extend(self.indicator_rows(k for k in wanted if k not in have))
+
+    @staticmethod
+    def indicator_rows(pairs: Iterable[Found]) -> list[IndicatorRow]:
+        return [IndicatorRow(kind=kind, value=value) for kind, value in pairs]
+
+
+intel = IntelReports()

@@ -1,0 +1,85 @@
+"""Missions: the work of an operation, with the assets assigned to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from vtoc import schemas as s
+from vtoc.server.db import utcnow
+from vtoc.server.errors import InvalidError
+from vtoc.server.models import Asset, Mission, mission_assets
+from vtoc.server.services.operations import operations
+from vtoc.server.services.resource import Resource
+
+FINISHED = (s.MissionStatus.completed, s.MissionStatus.failed, s.MissionStatus.cancelled)
+
+
+class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuery]):
+    model = Mission
+    public = s.Mission
+    entity = "mission"
+    search_columns = ("name", "objective")
+
+    def query(self, session: Session, query: s.MissionQuery) -> Select[tuple[Mission]]:
+        stmt = super().query(session, query)
+        if query.operation_id is not None:
+            stmt = stmt.where(Mission.operation_id == query.operation_id)
+        if query.asset_id is not None:
+            stmt = stmt.where(
+                Mission.id.in_(
+                    select(mission_assets.c.mission_id).where(
+                        mission_assets.c.asset_id == query.asset_id
+                    )
+                )
+            )
+        if query.status:
+            stmt = stmt.where(Mission.status.in_(query.status))
+        if query.priority:
+            stmt = stmt.where(Mission.priority.in_(query.priority))
+        if query.overdue is not None:
+            overdue = Mission.due_at.is_not(None) & (Mission.due_at < utcnow())
+            overdue = overdue & Mission.status.not_in(FINISHED)
+            stmt = stmt.where(overdue if query.overdue else ~overdue)
+        return stmt
+
+    def build(self, session: Session, data: s.MissionCreate) -> Mission:
+        operations.exists(session, "operation_id", data.operation_id)
+        row = Mission(**data.model_dump(exclude={"asset_ids"}))
+        row.assets = self.load_assets(session, data.asset_ids)
+        return row
+
+    def apply(self, session: Session, row: Mission, changes: dict[str, Any]) -> None:
+        asset_ids = changes.pop("asset_ids", None)
+        if asset_ids is not None:
+            row.assets = self.load_assets(session, asset_ids)
+        super().apply(session, row, changes)
+
+    @staticmethod
+    def load_assets(session: Session, asset_ids: list[int]) -> list[Asset]:
+        wanted = set(asset_ids)
+        found = list(session.scalars(select(Asset).where(Asset.id.in_(wanted)))) if wanted else []
+        missing = wanted - {a.id for a in found}
+        if missing:
+            raise InvalidError("asset_ids", f"no asset with id {min(missing)}")
+        return found
+
+    def assign(
+        self, session: Session, *, actor: str, ref: int | str, asset_id: int, assigned: bool
+    ) -> Mission:
+        """Assign an asset to a mission, or release it (a versioned change like any other)."""
+        row = self.get(session, ref)
+        ids = set(row.asset_ids)
+        ids = ids | {asset_id} if assigned else ids - {asset_id}
+        return self.update(
+            session,
+            actor=actor,
+            ref=row.id,
+            data=s.MissionUpdate(asset_ids=sorted(ids)),
+            if_match=None,
+        )
+
+
+missions = Missions()

@@ -1,0 +1,53 @@
+"""Keyset pagination: newest first by id, an opaque cursor, never a whole table."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from vtoc.server.errors import InvalidError
+
+R = TypeVar("R")
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = raw.partition(":")
+        if prefix != "id":
+            raise ValueError(raw)
+        return int(value)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidError("cursor", "not a cursor this server handed out") from None
+
+
+def fetch_page(
+    session: Session,
+    stmt: Select[tuple[R]],
+    id_column: InstrumentedAttribute[int],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[R], str | None]:
+    """Rows below the cursor, newest first; a next cursor only when more rows exist.
+
+    Walking the cursors visits every row that existed when the walk began exactly once,
+    however many rows are inserted meanwhile (they get larger ids, above the walk).
+    """
+    if cursor:
+        stmt = stmt.where(id_column < decode_cursor(cursor))
+    rows = session.scalars(stmt.order_by(id_column.desc()).limit(limit + 1)).all()
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last: Any = rows[-1]
+    return rows, encode_cursor(last.id)

@@ -1,0 +1,170 @@
+"""What every editable resource shares: lookup by id or reference, lists, versioned writes,
+and the event each write appends in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from vtoc.schemas import Input, ListQuery, Output
+from vtoc.server import events
+from vtoc.server.db import utcnow
+from vtoc.server.errors import InvalidError, NotFoundError, StaleVersionError
+from vtoc.server.models import Base
+from vtoc.server.services.pagination import fetch_page
+
+M = TypeVar("M", bound=Base)
+C = TypeVar("C", bound=Input)
+U = TypeVar("U", bound=Input)
+Q = TypeVar("Q", bound=ListQuery)
+
+
+class Resource(Generic[M, C, U, Q]):
+    """A table clients edit through the API. Subclasses add filters and domain rules."""
+
+    model: type[M]
+    public: type[Output]
+    entity: ClassVar[str]
+    #: the column holding a human reference (an operation's code, an asset's name)
+    ref_column: ClassVar[str | None] = None
+    #: columns matched case-insensitively by ``q`` on tables small enough not to need FTS
+    search_columns: ClassVar[tuple[str, ...]] = ()
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def get(self, session: Session, ref: int | str) -> M:
+        """The row for a numeric id or, where the resource has one, its human reference."""
+        row: M | None
+        if isinstance(ref, int) or ref.isdigit():
+            row = session.get(self.model, int(ref))
+        elif self.ref_column:
+            column = getattr(self.model, self.ref_column)
+            row = session.scalar(select(self.model).where(column == ref))
+        else:
+            row = None
+        if row is None:
+            raise NotFoundError(f"no {self.entity} {ref!r}")
+        return row
+
+    def exists(self, session: Session, field: str, row_id: int | None) -> None:
+        """Refuse a reference (a foreign key in the input) to a row that does not exist."""
+        if row_id is not None and session.get(self.model, row_id) is None:
+            raise InvalidError(field, f"no {self.entity} with id {row_id}")
+
+    def query(self, session: Session, query: Q) -> Select[tuple[M]]:
+        stmt = select(self.model)
+        if query.q and self.search_columns:
+            pattern = f"%{query.q}%"
+            stmt = stmt.where(
+                or_(*(getattr(self.model, c).ilike(pattern) for c in self.search_columns))
+            )
+        return stmt
+
+    def list(self, session: Session, query: Q) -> tuple[Sequence[M], str | None]:
+        return fetch_page(
+            session,
+            self.query(session, query),
+            self.model.id,  # type: ignore[attr-defined]
+            limit=query.limit,
+            cursor=query.cursor,
+        )
+
+    # Writes --------------------------------------------------------------------------------
+
+    def build(self, session: Session, data: C) -> M:
+        return self.model(**data.model_dump())
+
+    def apply(self, session: Session, row: M, changes: dict[str, Any]) -> None:
+        for field, value in changes.items():
+            setattr(row, field, value)
+
+    def after_write(self, session: Session, row: M) -> None:
+        """Hook run after a create or update has been flushed (derived rows, codes)."""
+
+    def operation_of(self, row: M) -> int | None:
+        return getattr(row, "operation_id", None)
+
+    def snapshot(self, row: M) -> dict[str, Any]:
+        return self.public.model_validate(row).model_dump(mode="json", exclude={"raw"})
+
+    def create(self, session: Session, *, actor: str, data: C) -> M:
+        row = self.build(session, data)
+        session.add(row)
+        session.flush()
+        self.after_write(session, row)
+        self.emit(session, actor, "created", row)
+        return row
+
+    def update(
+        self, session: Session, *, actor: str, ref: int | str, data: U, if_match: int | None
+    ) -> M:
+        row = self.get(session, ref)
+        if if_match is not None and if_match != row.version:  # type: ignore[attr-defined]
+            raise StaleVersionError(
+                f"{self.entity} {ref} is at version {row.version}, "  # type: ignore[attr-defined]
+                f"not {if_match}: reload and apply your change again"
+            )
+        changes = data.model_dump(exclude_unset=True)
+        self.refuse_nulls(changes)
+        before = self.snapshot(row)
+        self.apply(session, row, changes)
+        after = self.snapshot(row)
+        changed = sorted(k for k in changes if before.get(k) != after.get(k))
+        if not changed:
+            return row
+        row.updated_at = utcnow()  # type: ignore[attr-defined]  # also bumps the version
+        self.flush(session, ref)
+        self.after_write(session, row)
+        self.emit(session, actor, "updated", row, changed=changed)
+        return row
+
+    def delete(self, session: Session, *, actor: str, ref: int | str) -> None:
+        row = self.get(session, ref)
+        snapshot = self.snapshot(row)
+        session.delete(row)
+        self.flush(session, ref)
+        events.record(
+            session,
+            actor=actor,
+            kind=f"{self.entity}.deleted",
+            entity=self.entity,
+            entity_id=snapshot["id"],
+            operation_id=self.operation_of(row),
+            data=snapshot,
+        )
+
+    def emit(self, session: Session, actor: str, verb: str, row: M, **extra: Any) -> None:
+        session.flush()
+        events.record(
+            session,
+            actor=actor,
+            kind=f"{self.entity}.{verb}",
+            entity=self.entity,
+            entity_id=row.id,  # type: ignore[attr-defined]
+            operation_id=self.operation_of(row),
+            data={**self.snapshot(row), **extra},
+        )
+
+    def flush(self, session: Session, ref: int | str) -> None:
+        try:
+            session.flush()
+        except StaleDataError:
+            raise StaleVersionError(
+                f"{self.entity} {ref} was changed by someone else meanwhile: reload it"
+            ) from None
+
+    def refuse_nulls(self, changes: dict[str, Any]) -> None:
+        table = self.model.__table__
+        for field, value in changes.items():
+            column = table.columns.get(field)
+            if value is None and column is not None and not column.nullable:
+                raise InvalidError(field, "may not be null")
+
+
+def dump(model: type[BaseModel], rows: Sequence[Any]) -> list[Any]:
+    return [model.model_validate(r) for r in rows]

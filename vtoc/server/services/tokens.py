@@ -1,0 +1,67 @@
+"""API token management: create (secret shown once), list, revoke."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vtoc import schemas as s
+from vtoc.server import events
+from vtoc.server.auth import hash_token, new_secret
+from vtoc.server.db import utcnow
+from vtoc.server.errors import ConflictError, NotFoundError
+from vtoc.server.models import ApiToken
+
+
+def create(session: Session, *, actor: str, data: s.TokenCreate) -> s.TokenCreated:
+    if session.scalar(select(ApiToken.id).where(ApiToken.name == data.name)) is not None:
+        raise ConflictError(f"name: a token named {data.name!r} exists")
+    secret = new_secret()
+    token = ApiToken(
+        name=data.name,
+        role=data.role,
+        token_hash=hash_token(secret),
+        prefix=secret[:12],
+        expires_at=data.expires_at,
+    )
+    session.add(token)
+    session.flush()
+    events.record(
+        session,
+        actor=actor,
+        kind="token.created",
+        entity="token",
+        entity_id=token.id,
+        data={"name": token.name, "role": token.role.value},
+    )
+    return s.TokenCreated(**s.Token.model_validate(token).model_dump(), token=secret)
+
+
+def list_all(session: Session) -> Sequence[ApiToken]:
+    return session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
+
+
+def get(session: Session, ref: int | str) -> ApiToken:
+    column = ApiToken.id if isinstance(ref, int) or ref.isdigit() else ApiToken.name
+    value: int | str = int(ref) if column is ApiToken.id else ref
+    token = session.scalar(select(ApiToken).where(column == value))
+    if token is None:
+        raise NotFoundError(f"no token {ref!r}")
+    return token
+
+
+def revoke(session: Session, *, actor: str, ref: int | str) -> ApiToken:
+    token = get(session, ref)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        events.record(
+            session,
+            actor=actor,
+            kind="token.revoked",
+            entity="token",
+            entity_id=token.id,
+            data={"name": token.name},
+        )
+    return token

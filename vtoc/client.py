@@ -8,6 +8,7 @@ reached; creates carry a generated ``Idempotency-Key`` so that a retry never mak
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -88,17 +89,23 @@ class Unavailable(VtocError):
 
 _BY_STATUS: dict[int, type[VtocError]] = {
     cls.status: cls  # type: ignore[misc]
-    for cls in (AuthError, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
-                ValidationFailed, Unavailable)
+    for cls in (
+        AuthError,
+        Forbidden,
+        NotFound,
+        Conflict,
+        PreconditionFailed,
+        PayloadTooLarge,
+        ValidationFailed,
+        Unavailable,
+    )
 }
 
 
 def error_for(response: httpx.Response) -> VtocError:
     problem: s.Problem | None = None
-    try:
+    with contextlib.suppress(ValueError):
         problem = s.Problem.model_validate(response.json())
-    except ValueError:
-        pass
     message = (problem.detail or problem.title) if problem else response.text[:200]
     cls = _BY_STATUS.get(response.status_code, VtocError)
     error = cls(message or f"HTTP {response.status_code}", problem=problem)
@@ -181,7 +188,11 @@ class Endpoint(Generic[Out]):
     def update(self, ref: int | str, body: Any, version: int | None) -> Call[Out]:
         headers = {"If-Match": f'"{version}"'} if version is not None else {}
         return Call(
-            "PATCH", f"{self.path}/{ref}", model(self.out), json=body, headers=headers,
+            "PATCH",
+            f"{self.path}/{ref}",
+            model(self.out),
+            json=body,
+            headers=headers,
             idempotent=version is not None,
         )
 
@@ -209,14 +220,19 @@ def whoami_call() -> Call[s.WhoAmI]:
 def token_create_call(data: s.TokenCreate) -> Call[s.TokenCreated]:
     # Never resent after the request left: a lost answer would lose the only copy of the secret.
     return Call(
-        "POST", TOKENS.path, model(s.TokenCreated), json=data.model_dump(mode="json"),
+        "POST",
+        TOKENS.path,
+        model(s.TokenCreated),
+        json=data.model_dump(mode="json"),
         idempotent=False,
     )
 
 
 def agent_runs_call(ref: int | str, limit: int, cursor: str | None) -> Call[s.Page[s.AgentRun]]:
     return Call(
-        "GET", f"{AGENTS.path}/{ref}/runs", page_of(s.AgentRun),
+        "GET",
+        f"{AGENTS.path}/{ref}/runs",
+        page_of(s.AgentRun),
         params=params_of({"limit": limit, "cursor": cursor}),
     )
 
@@ -290,7 +306,10 @@ class VtocClient:
         for attempt in range(self.retry.attempts):
             try:
                 response = self.http.request(
-                    call.method, call.path, params=call.params, json=call.json,
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    json=call.json,
                     headers=call.headers,
                 )
                 if response.status_code == 503:
@@ -298,7 +317,9 @@ class VtocClient:
                 return finish(call, response)
             except (httpx.TransportError, Unavailable) as exc:
                 if attempt + 1 >= self.retry.attempts or not should_retry(call, exc):
-                    raise exc if isinstance(exc, VtocError) else unreachable(self.base_url, exc)
+                    if isinstance(exc, VtocError):
+                        raise
+                    raise unreachable(self.base_url, exc) from exc
                 time.sleep(self.retry.delay(attempt))
         raise AssertionError("unreachable")
 
@@ -311,8 +332,12 @@ class VtocClient:
     def revoke_token(self, ref: int | str) -> s.Token:
         return self.send(Call("DELETE", f"{TOKENS.path}/{ref}", model(s.Token)))
 
-    def assign_asset(self, mission: int | str, asset_id: int, *, assigned: bool = True) -> s.Mission:
-        return self.send(MISSIONS.action("PUT" if assigned else "DELETE", f"/{mission}/assets/{asset_id}"))
+    def assign_asset(
+        self, mission: int | str, asset_id: int, *, assigned: bool = True
+    ) -> s.Mission:
+        return self.send(
+            MISSIONS.action("PUT" if assigned else "DELETE", f"/{mission}/assets/{asset_id}")
+        )
 
     def heartbeat(self, asset: int | str, beat: s.Heartbeat | None = None) -> s.Asset:
         body = (beat or s.Heartbeat()).model_dump(mode="json", exclude_none=True)
@@ -371,7 +396,10 @@ class AsyncVtocClient:
         for attempt in range(self.retry.attempts):
             try:
                 response = await self.http.request(
-                    call.method, call.path, params=call.params, json=call.json,
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    json=call.json,
                     headers=call.headers,
                 )
                 if response.status_code == 503:
@@ -379,7 +407,9 @@ class AsyncVtocClient:
                 return finish(call, response)
             except (httpx.TransportError, Unavailable) as exc:
                 if attempt + 1 >= self.retry.attempts or not should_retry(call, exc):
-                    raise exc if isinstance(exc, VtocError) else unreachable(self.base_url, exc)
+                    if isinstance(exc, VtocError):
+                        raise
+                    raise unreachable(self.base_url, exc) from exc
                 await asyncio.sleep(self.retry.delay(attempt))
         raise AssertionError("unreachable")
 
@@ -445,8 +475,12 @@ class SyncResource(Generic[Out]):
         return self.client.send(self.endpoint.create(body_of(data, fields)))
 
     def update(
-        self, ref: int | str, data: BaseModel | dict[str, Any] | None = None,
-        *, version: int | None = None, **fields: Any,
+        self,
+        ref: int | str,
+        data: BaseModel | dict[str, Any] | None = None,
+        *,
+        version: int | None = None,
+        **fields: Any,
     ) -> Out:
         return self.client.send(self.endpoint.update(ref, body_of(data, fields), version))
 
@@ -477,8 +511,12 @@ class AsyncResource(Generic[Out]):
         return await self.client.send(self.endpoint.create(body_of(data, fields)))
 
     async def update(
-        self, ref: int | str, data: BaseModel | dict[str, Any] | None = None,
-        *, version: int | None = None, **fields: Any,
+        self,
+        ref: int | str,
+        data: BaseModel | dict[str, Any] | None = None,
+        *,
+        version: int | None = None,
+        **fields: Any,
     ) -> Out:
         return await self.client.send(self.endpoint.update(ref, body_of(data, fields), version))
 

@@ -22,17 +22,32 @@ ACTOR = "demo"
 OPERATIONS = [
     ("Northern Watch", "Border sensor network surveillance and response.", s.Priority.high),
     ("Iron Harbor", "Port security during the fleet exercise.", s.Priority.critical),
-    ("Quiet Meadow", "Protect the regional data centre from an active intrusion set.",
-     s.Priority.high),
+    (
+        "Quiet Meadow",
+        "Protect the regional data centre from an active intrusion set.",
+        s.Priority.high,
+    ),
     ("Silver Bridge", "Logistics corridor escort and route clearance.", s.Priority.medium),
 ]
 MISSION_VERBS = ["Patrol", "Secure", "Survey", "Escort", "Harden", "Monitor", "Relay", "Clear"]
-MISSION_PLACES = ["sector 4", "the north gate", "pier 7", "the ridge line", "DC hall B",
-                  "checkpoint Delta", "the VPN gateway", "route Amber", "the relay mast"]
+MISSION_PLACES = [
+    "sector 4",
+    "the north gate",
+    "pier 7",
+    "the ridge line",
+    "DC hall B",
+    "checkpoint Delta",
+    "the VPN gateway",
+    "route Amber",
+    "the relay mast",
+]
 ASSETS = [
-    (s.AssetKind.vehicle, "Ranger", 8), (s.AssetKind.aircraft, "Hawk", 4),
-    (s.AssetKind.personnel, "Team", 10), (s.AssetKind.sensor, "Seismic", 8),
-    (s.AssetKind.server, "srv-web", 6), (s.AssetKind.network, "fw-edge", 3),
+    (s.AssetKind.vehicle, "Ranger", 8),
+    (s.AssetKind.aircraft, "Hawk", 4),
+    (s.AssetKind.personnel, "Team", 10),
+    (s.AssetKind.sensor, "Seismic", 8),
+    (s.AssetKind.server, "srv-web", 6),
+    (s.AssetKind.network, "fw-edge", 3),
 ]
 ATTACKERS = ["203.0.113.7", "198.51.100.23", "192.0.2.44", "203.0.113.99", "45.155.205.12"]
 DOMAINS = ["update-check.xyz", "cdn-static.top", "login-portal.online", "files-share.site"]
@@ -42,15 +57,27 @@ HASHES = [
     "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f",
 ]
 TEMPLATES = [
-    (s.Severity.medium, "sshd: brute force from {ip}",
-     "Multiple authentication failures for root from {ip} port 22 (T1110.001)."),
-    (s.Severity.high, "Beacon to {domain}",
-     "Host {host} resolved {domain} and connected to {ip} every 60 s; possible C2 (T1071)."),
-    (s.Severity.critical, "Malware hash seen on {host}",
-     "File with SHA {hash} written on {host}; downloaded from http://{domain}/payload.bin."),
+    (
+        s.Severity.medium,
+        "sshd: brute force from {ip}",
+        "Multiple authentication failures for root from {ip} port 22 (T1110.001).",
+    ),
+    (
+        s.Severity.high,
+        "Beacon to {domain}",
+        "Host {host} resolved {domain} and connected to {ip} every 60 s; possible C2 (T1071).",
+    ),
+    (
+        s.Severity.critical,
+        "Malware hash seen on {host}",
+        "File with SHA {hash} written on {host}; downloaded from http://{domain}/payload.bin.",
+    ),
     (s.Severity.low, "Port scan from {ip}", "Sensor saw a SYN sweep of 1,024 ports from {ip}."),
-    (s.Severity.high, "Exploit attempt CVE-2024-3094 against {host}",
-     "Request from {ip} matching CVE-2024-3094 (T1190) against {host}."),
+    (
+        s.Severity.high,
+        "Exploit attempt CVE-2024-3094 against {host}",
+        "Request from {ip} matching CVE-2024-3094 (T1190) against {host}.",
+    ),
     (s.Severity.info, "Patrol report", "Route clear, no contacts. Fuel state nominal."),
 ]
 
@@ -62,9 +89,12 @@ def seed_scenario(session: Session, *, reports: int, seed: int) -> dict[str, int
     start = session.scalar(select(func.count()).select_from(Operation)) or 0
     ops = [
         operations.create(
-            session, actor=ACTOR,
+            session,
+            actor=ACTOR,
             data=s.OperationCreate(
-                name=name, description=description, priority=priority,
+                name=name,
+                description=description,
+                priority=priority,
                 status=s.OperationStatus.active if i < 3 else s.OperationStatus.planned,
                 commander=rng.choice(["Maj. Okafor", "Cpt. Lindqvist", "Lt. Reyes"]),
                 start_at=now - timedelta(days=rng.randint(1, 20)),
@@ -75,26 +105,37 @@ def seed_scenario(session: Session, *, reports: int, seed: int) -> dict[str, int
     fleet = []
     for kind, stem, count in ASSETS:
         for n in range(1, count + 1):
-            fleet.append(assets.create(
-                session, actor=ACTOR,
-                data=s.AssetCreate(
-                    name=f"{stem}-{start + n:02d}" if kind != s.AssetKind.server
-                    else f"{stem}-{start + n:02d}.corp.io",
-                    kind=kind,
-                    status=rng.choice([s.AssetStatus.available, s.AssetStatus.deployed,
-                                       s.AssetStatus.deployed, s.AssetStatus.maintenance]),
-                    callsign=f"{stem.upper()}{n}",
-                    lat=round(59.3 + rng.uniform(-1.5, 1.5), 5),
-                    lon=round(18.0 + rng.uniform(-3, 3), 5),
-                    heartbeat_seconds=rng.choice([300, 900, 3600]),
-                ),
-            ))
+            fleet.append(
+                assets.create(
+                    session,
+                    actor=ACTOR,
+                    data=s.AssetCreate(
+                        name=f"{stem}-{start + n:02d}"
+                        if kind != s.AssetKind.server
+                        else f"{stem}-{start + n:02d}.corp.io",
+                        kind=kind,
+                        status=rng.choice(
+                            [
+                                s.AssetStatus.available,
+                                s.AssetStatus.deployed,
+                                s.AssetStatus.deployed,
+                                s.AssetStatus.maintenance,
+                            ]
+                        ),
+                        callsign=f"{stem.upper()}{n}",
+                        lat=round(59.3 + rng.uniform(-1.5, 1.5), 5),
+                        lon=round(18.0 + rng.uniform(-3, 3), 5),
+                        heartbeat_seconds=rng.choice([300, 900, 3600]),
+                    ),
+                )
+            )
     mission_count = 0
     for op in ops:
         for _ in range(rng.randint(6, 10)):
             due = now + timedelta(hours=rng.randint(-48, 96))
             missions.create(
-                session, actor=ACTOR,
+                session,
+                actor=ACTOR,
                 data=s.MissionCreate(
                     operation_id=op.id,
                     name=f"{rng.choice(MISSION_VERBS)} {rng.choice(MISSION_PLACES)}",
@@ -110,18 +151,29 @@ def seed_scenario(session: Session, *, reports: int, seed: int) -> dict[str, int
     for i in range(reports):
         severity, title, body = rng.choice(TEMPLATES)
         host = rng.choice(servers)
-        values = {"ip": rng.choice(ATTACKERS), "domain": rng.choice(DOMAINS),
-                  "hash": rng.choice(HASHES), "host": host.name}
+        values = {
+            "ip": rng.choice(ATTACKERS),
+            "domain": rng.choice(DOMAINS),
+            "hash": rng.choice(HASHES),
+            "host": host.name,
+        }
         intel.create(
-            session, actor=ACTOR,
+            session,
+            actor=ACTOR,
             data=s.IntelCreate(
-                title=title.format(**values), body=body.format(**values),
+                title=title.format(**values),
+                body=body.format(**values),
                 source=rng.choice([s.IntelSource.manual, s.IntelSource.osint]),
-                severity=severity, confidence=rng.randint(30, 95),
+                severity=severity,
+                confidence=rng.randint(30, 95),
                 observed_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 3) + i % 7),
                 operation_id=rng.choice(ops).id if rng.random() < 0.7 else None,
                 asset_id=host.id,
             ),
         )
-    return {"operations": len(ops), "missions": mission_count, "assets": len(fleet),
-            "intel reports": reports}
+    return {
+        "operations": len(ops),
+        "missions": mission_count,
+        "assets": len(fleet),
+        "intel reports": reports,
+    }

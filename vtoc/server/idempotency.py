@@ -21,7 +21,9 @@ def fingerprint(body: BaseModel | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def replay(session: Session, *, actor: str, key: str, body: BaseModel | None) -> JSONResponse | None:
+def replay(
+    session: Session, *, actor: str, key: str, body: BaseModel | None
+) -> JSONResponse | None:
     """The stored answer for this key, or None when the key is new."""
     record = session.scalar(
         select(IdempotencyRecord).where(

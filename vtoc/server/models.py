@@ -44,7 +44,7 @@ def enum_column(enum: type[StrEnum]) -> Enum:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
 
 
 class Timestamped:
@@ -266,3 +266,9 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Ids are never reused on SQLite either: a deleted OP-0005 stays the only OP-0005.
+for _table in Base.metadata.tables.values():
+    if "id" in _table.c:
+        _table.dialect_options["sqlite"]["autoincrement"] = True

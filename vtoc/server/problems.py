@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,11 +22,14 @@ def problem(
     title: str,
     detail: str | None = None,
     errors: list[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = Problem(title=title, status=status, detail=detail, errors=errors or [])
     return JSONResponse(
-        body.model_dump(mode="json"), status_code=status, media_type=MEDIA_TYPE, headers=headers
+        body.model_dump(mode="json"),
+        status_code=status,
+        media_type=MEDIA_TYPE,
+        headers=dict(headers or {}),
     )
 
 
@@ -45,9 +49,7 @@ async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        FieldError(field=field_name(tuple(e["loc"])), message=e["msg"]) for e in exc.errors()
-    ]
+    errors = [FieldError(field=field_name(tuple(e["loc"])), message=e["msg"]) for e in exc.errors()]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
     return problem(422, "Validation failed", detail, errors)
 

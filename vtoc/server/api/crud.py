@@ -33,8 +33,12 @@ def idempotent_post(
     payload = action().model_dump(mode="json")
     if key:
         idempotency.remember(
-            session, actor=principal.name, key=key, body=body,
-            status_code=status_code, response=payload,
+            session,
+            actor=principal.name,
+            key=key,
+            body=body,
+            status_code=status_code,
+            response=payload,
         )
     session.commit()
     return JSONResponse(payload, status_code=status_code)
@@ -88,11 +92,10 @@ def crud_router(
         session.commit()
         return row
 
-    @router.delete(
-        "/{ref}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {name}"
-    )
+    @router.delete("/{ref}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {name}")
     def delete_row(ref: str, session: SessionDep, who: deleter) -> Response:  # type: ignore[valid-type]
-        resource.delete(session, actor=who.name, ref=ref)
+        actor: Principal = who
+        resource.delete(session, actor=actor.name, ref=ref)
         session.commit()
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

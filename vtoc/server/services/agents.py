@@ -40,4 +40,3 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
 
 
 agents = Agents()
-

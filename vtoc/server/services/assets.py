@@ -19,7 +19,7 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
     ref_column = "name"
     search_columns = ("name", "callsign")
 
-    def query(self, session: Session, query: s.AssetQuery) -> Select[tuple[Asset]]:
+    def query(self, session: Session, query: s.AssetQuery) -> Select[Asset]:
         stmt = super().query(session, query)
         if query.kind:
             stmt = stmt.where(Asset.kind.in_(query.kind))
@@ -43,7 +43,9 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
         if taken is not None:
             raise ConflictError(f"name: asset {taken} is already named {name!r}")
 
-    def heartbeat(self, session: Session, *, actor: str, ref: int | str, beat: s.Heartbeat) -> Asset:
+    def heartbeat(
+        self, session: Session, *, actor: str, ref: int | str, beat: s.Heartbeat
+    ) -> Asset:
         """Mark the asset seen now; one that was unreachable is reachable again."""
         row = self.get(session, ref)
         row.last_seen_at = utcnow()

@@ -36,7 +36,7 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
     public = s.Intel
     entity = "intel"
 
-    def query(self, session: Session, query: s.IntelQuery) -> Select[tuple[IntelReport]]:
+    def query(self, session: Session, query: s.IntelQuery) -> Select[IntelReport]:
         stmt = select(IntelReport)
         if query.q:
             stmt = stmt.where(fts_match(session.get_bind().dialect.name, query.q))

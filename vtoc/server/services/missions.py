@@ -23,7 +23,7 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
     entity = "mission"
     search_columns = ("name", "objective")
 
-    def query(self, session: Session, query: s.MissionQuery) -> Select[tuple[Mission]]:
+    def query(self, session: Session, query: s.MissionQuery) -> Select[Mission]:
         stmt = super().query(session, query)
         if query.operation_id is not None:
             stmt = stmt.where(Mission.operation_id == query.operation_id)

@@ -23,7 +23,7 @@ class Operations(Resource[Operation, s.OperationCreate, s.OperationUpdate, s.Ope
     ref_column = "code"
     search_columns = ("code", "name", "description", "commander")
 
-    def query(self, session: Session, query: s.OperationQuery) -> Select[tuple[Operation]]:
+    def query(self, session: Session, query: s.OperationQuery) -> Select[Operation]:
         stmt = super().query(session, query)
         if query.status:
             stmt = stmt.where(Operation.status.in_(query.status))

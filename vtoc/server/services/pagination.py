@@ -32,7 +32,7 @@ def decode_cursor(cursor: str) -> int:
 
 def fetch_page(
     session: Session,
-    stmt: Select[tuple[R]],
+    stmt: Select[R],
     id_column: InstrumentedAttribute[int],
     *,
     limit: int,

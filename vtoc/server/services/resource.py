@@ -56,7 +56,7 @@ class Resource(Generic[M, C, U, Q]):
         if row_id is not None and session.get(self.model, row_id) is None:
             raise InvalidError(field, f"no {self.entity} with id {row_id}")
 
-    def query(self, session: Session, query: Q) -> Select[tuple[M]]:
+    def query(self, session: Session, query: Q) -> Select[M]:
         stmt = select(self.model)
         if query.q and self.search_columns:
             pattern = f"%{query.q}%"

@@ -27,7 +27,7 @@ class Tasks(Resource[Task, s.TaskCreate, s.TaskUpdate, s.TaskQuery]):
     entity = "task"
     search_columns = ("last_error",)
 
-    def query(self, session: Session, query: s.TaskQuery) -> Select[tuple[Task]]:
+    def query(self, session: Session, query: s.TaskQuery) -> Select[Task]:
         stmt = super().query(session, query)
         if query.status:
             stmt = stmt.where(Task.status.in_(query.status))

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "api_tokens",
@@ -72,6 +73,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
         sa.UniqueConstraint("token_hash"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "assets",
@@ -118,6 +120,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("assets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_assets_kind"), ["kind"], unique=False)
@@ -134,6 +137,7 @@ def upgrade() -> None:
         sa.Column("operation_id", sa.BigInteger(), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index("ix_events_entity", ["entity", "entity_id"], unique=False)
@@ -151,6 +155,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("actor", "key", name="uq_idempotency_actor_key"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "operations",
@@ -193,6 +198,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("code"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("operations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_operations_priority"), ["priority"], unique=False)
@@ -239,6 +245,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.create_index("ix_tasks_status_run_after", ["status", "run_after"], unique=False)
@@ -266,6 +273,7 @@ def upgrade() -> None:
         sa.Column("worker", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("agent_runs", schema=None) as batch_op:
         batch_op.create_index(
@@ -301,6 +309,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["operation_id"], ["operations.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "intel_reports",
@@ -367,6 +376,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["operation_id"], ["operations.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("source", "source_ref", name="uq_intel_source_ref"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("intel_reports", schema=None) as batch_op:
         batch_op.create_index("ix_intel_observed_at", ["observed_at"], unique=False)
@@ -419,6 +429,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["operation_id"], ["operations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("missions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_missions_due_at"), ["due_at"], unique=False)
@@ -459,6 +470,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["report_id"], ["intel_reports.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("report_id", "kind", "value", name="uq_indicator_report_kind_value"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("indicators", schema=None) as batch_op:
         batch_op.create_index("ix_indicators_kind_value", ["kind", "value"], unique=False)

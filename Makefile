@@ -1,0 +1,40 @@
+# vTOC: `make up` runs it on this machine, `make test` runs every check CI runs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+
+.PHONY: setup up test lint unit pg clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,postgres]'
+	touch $(STAMP)
+
+## Run vTOC locally: embedded SQLite, demo data, an admin token.
+up: setup
+	$(BIN)/vtoc up --port $(PORT)
+
+## Every check CI runs: lint, types, import contracts, tests on SQLite and PostgreSQL.
+test: setup pg lint unit
+
+lint: setup
+	$(BIN)/ruff check vtoc tests bench
+	$(BIN)/ruff format --check vtoc tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Make sure the PostgreSQL the tests use answers on 127.0.0.1:5432.
+pg:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

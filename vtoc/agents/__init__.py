@@ -1,0 +1,1 @@
+"""The automation agents: monitor, analyzer, executor."""

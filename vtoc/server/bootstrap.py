@@ -33,3 +33,19 @@ def seed_demo(*, reports: int, seed: int, settings: ServerSettings | None = None
             return seed_scenario(session, reports=reports, seed=seed)
     finally:
         engine.dispose()
+
+
+def seed_demo_once(settings: ServerSettings) -> None:
+    """Seed the demo scenario into an empty database; leave one with data alone."""
+    from sqlalchemy import func, select
+
+    from vtoc.server.demo import seed_scenario
+    from vtoc.server.models import Operation
+
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            if not session.scalar(select(func.count()).select_from(Operation)):
+                seed_scenario(session, reports=300, seed=7)
+    finally:
+        engine.dispose()

@@ -34,6 +34,8 @@ def postgresql_database_url() -> Iterator[str]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # Tests need no durability; this makes each commit far cheaper.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     yield url
     with admin.connect() as conn:

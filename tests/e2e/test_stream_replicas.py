@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import Engine, select
 
 from tests.factories import reset_database
-from tests.live import free_port
+from tests.processes import VTOC, free_port, vtoc_env, wait_ready
 from vtoc import schemas as s
 from vtoc.client import VtocClient
 from vtoc.server import events
@@ -36,29 +33,25 @@ class Replica:
     replica to another within these tests.
     """
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, home: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "VTOC_DATABASE_URL": database_url, "VTOC_SSE_POLL_SECONDS": "60"}
+        self.env = vtoc_env(database_url, home, VTOC_SSE_POLL_SECONDS="60")
         self.process = self.start()
 
     def start(self) -> subprocess.Popen[bytes]:
-        command = [sys.executable, "-m", "vtoc", "server", "run", "--no-migrate"]
         process = subprocess.Popen(
-            [*command, "--port", str(self.port)],
+            [*VTOC, "server", "run", "--no-migrate", "--port", str(self.port)],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return process
-            assert process.poll() is None, "the server exited"
-            time.sleep(0.1)
-        process.kill()
-        raise AssertionError("the server did not become ready")
+        try:
+            wait_ready(self.url, process)
+        except Exception:
+            process.kill()
+            raise
+        return process
 
     def kill(self) -> None:
         self.process.kill()
@@ -96,11 +89,14 @@ def token(pg: Engine) -> str:
 
 
 @pytest.fixture(scope="module")
-def replicas(pg: Engine) -> Iterator[tuple[Replica, Replica]]:
+def replicas(
+    pg: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Replica, Replica]]:
     """Servers A and B, shared by the module: starting a process is the slow part."""
     url = pg.url.render_as_string(hide_password=False)
+    home = tmp_path_factory.mktemp("replicas")
     with ThreadPoolExecutor(2) as pool:
-        a, b = pool.map(lambda _: Replica(url), range(2))
+        a, b = pool.map(lambda _: Replica(url, home), range(2))
     yield a, b
     a.stop()
     b.stop()

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
+from sse_starlette import ServerSentEvent
 
 from vtoc import schemas as s
 from vtoc.server import events
@@ -41,18 +42,20 @@ WINDOW = 4096
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """An event as streamed: serialized once, shared by every subscriber."""
+    """An event as streamed: its SSE frame is encoded once and shared by every subscriber
+    (with hundreds of subscribers, encoding per subscriber is most of the fan-out's cost)."""
 
     id: int
     kind: str
     entity: str
     operation_id: int | None
-    json: str
+    frame: bytes
 
     @classmethod
     def of(cls, row: EventRow) -> Item:
         payload = s.Event.model_validate(row).model_dump_json()
-        return cls(row.id, row.kind, row.entity, row.operation_id, payload)
+        frame = ServerSentEvent(data=payload, event=row.kind, id=str(row.id)).encode()
+        return cls(row.id, row.kind, row.entity, row.operation_id, frame)
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ class Hub:
         self.window: deque[Item] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup = asyncio.Event()
-        self._advanced = asyncio.Condition()
+        # Replaced by a fresh Event each time the head moves: one set() wakes every waiter.
+        self._advanced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         # Table catch-ups of many subscribers at once must not take every pooled connection.
         self._catch_up = anyio.CapacityLimiter(4)
@@ -131,8 +135,8 @@ class Hub:
             while len(self.window) > WINDOW:
                 self.floor = self.window.popleft().id
             self.head = rows[-1].id
-            async with self._advanced:
-                self._advanced.notify_all()
+            advanced, self._advanced = self._advanced, asyncio.Event()
+            advanced.set()
             if len(rows) < BATCH:
                 return
 
@@ -170,8 +174,8 @@ class Hub:
             position = window[-1].id
 
     async def _wait_past(self, position: int) -> None:
-        async with self._advanced:
-            await self._advanced.wait_for(lambda: self.head > position)
+        while self.head <= position:
+            await self._advanced.wait()
 
     async def _position_now(self) -> int:
         return max(self.head, await anyio.to_thread.run_sync(self._read_last_id))

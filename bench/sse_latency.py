@@ -1,0 +1,105 @@
+"""POST → SSE delivery latency on PostgreSQL with 1, 50 and 200 subscribers.
+
+A real ``vtoc server run`` (two workers, as deployed) serves a fresh database. N subscribers stream
+``/api/v1/events/stream`` (from one asyncio process), then operations are created one at a
+time over HTTP; each subscriber's latency for an event is the time from just before its POST
+was sent to the moment the subscriber parsed the event. Goal: p99 < 100 ms at 200.
+
+    python -m bench.sse_latency [--quick]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from httpx_sse import aconnect_sse
+
+from bench.common import Row, fresh_database, row, vtoc_server
+
+STREAM = "/api/v1/events/stream"
+GOAL_MS = 100.0
+
+
+async def measure(url: str, token: str, subscribers: int, posts: int, gap: float) -> list[float]:
+    """Latencies in ms of every (subscriber, event) pair."""
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=subscribers + 5)
+    sent: dict[int, float] = {}
+    async with (
+        httpx.AsyncClient(base_url=url, headers=headers, timeout=30, limits=limits) as http,
+        httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as poster,
+    ):
+        ready = asyncio.Semaphore(0)
+
+        async def subscribe() -> list[tuple[int, float]]:
+            arrivals: list[tuple[int, float]] = []
+            params = {"kind": "operation."}
+            async with aconnect_sse(http, "GET", STREAM, params=params) as source:
+                async for sse in source.aiter_sse():
+                    if not sse.data:
+                        ready.release()
+                        continue
+                    arrivals.append((json.loads(sse.data)["entity_id"], time.perf_counter()))
+                    if len(arrivals) == posts:
+                        break
+            return arrivals
+
+        tasks = [asyncio.create_task(subscribe()) for _ in range(subscribers)]
+        for _ in range(subscribers):
+            await asyncio.wait_for(ready.acquire(), 60)
+        for i in range(posts):
+            started = time.perf_counter()
+            response = await poster.post("/api/v1/operations", json={"name": f"bench {i}"})
+            response.raise_for_status()
+            sent[response.json()["id"]] = started
+            await asyncio.sleep(gap)
+        results = await asyncio.wait_for(asyncio.gather(*tasks), 120)
+    return [(at - sent[op]) * 1000 for arrivals in results for op, at in arrivals]
+
+
+def percentile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def run(quick: bool) -> list[Row]:
+    """p50 and p99 per subscriber count; the baseline is the same percentile with one
+    subscriber. Only p99 at the largest count is graded (goal < 100 ms)."""
+    levels = (1, 20) if quick else (1, 50, 200)
+    posts, gap = (10, 0.05) if quick else (100, 0.1)
+    rows: list[Row] = []
+    single: dict[int, float] = {}
+    url = fresh_database("vtoc_bench_sse")
+    with tempfile.TemporaryDirectory() as home, vtoc_server(url, Path(home)) as (api, token):
+        for subscribers in levels:
+            latencies = asyncio.run(measure(api, token, subscribers, posts, gap))
+            for q in (50, 99):
+                value = percentile(latencies, q)
+                graded = q == 99 and subscribers == levels[-1]
+                rows.append(
+                    row(
+                        f"POST→SSE p{q}, {subscribers} subscriber(s)",
+                        value,
+                        "ms",
+                        f"< {GOAL_MS:g} ms" if graded else "-",
+                        value < GOAL_MS if graded else None,
+                        baseline=single.get(q),
+                    )
+                )
+                single.setdefault(q, value)
+    return rows
+
+
+def main() -> None:
+    for result in run(quick="--quick" in sys.argv[1:]):
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

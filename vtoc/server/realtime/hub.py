@@ -85,6 +85,7 @@ class Hub:
         self.window: deque[Item] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup = asyncio.Event()
+        self._ready = asyncio.Event()
         # Replaced by a fresh Event each time the head moves: one set() wakes every waiter.
         self._advanced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -96,8 +97,8 @@ class Hub:
         return self._task is not None and not self._task.done()
 
     async def start(self) -> None:
+        """Start following; the server starts even while the database is still away."""
         self._loop = asyncio.get_running_loop()
-        self.head = self.floor = await anyio.to_thread.run_sync(self._read_last_id)
         self._task = asyncio.create_task(self._follow(), name="vtoc-event-hub")
 
     async def stop(self) -> None:
@@ -119,6 +120,10 @@ class Hub:
     async def _follow(self) -> None:
         while True:
             try:
+                if not self._ready.is_set():
+                    # The window starts at the end of the log: older ids come from the table.
+                    self.head = self.floor = await anyio.to_thread.run_sync(self._read_last_id)
+                    self._ready.set()
                 await self._read_new()
             except Exception:  # the database is away: keep serving, try again later
                 log.exception("event hub could not read the event log")
@@ -156,6 +161,7 @@ class Hub:
         Yields the starting position (an ``int``) first, so that a client that connected
         "from now" can resume from there; then ``Item``s.
         """
+        await self._ready.wait()
         position = after if after is not None else await self._position_now()
         yield position
         while True:

@@ -55,9 +55,11 @@ async def subscribe(
     return arrivals
 
 
-def post_all(url: str, token: str, posts: int, gap: float) -> dict[int, float]:
-    """Create operations one at a time from another thread; when each POST started."""
+def post_all(url: str, token: str, posts: int, gap: float) -> tuple[dict[int, float], list[float]]:
+    """Create operations one at a time from another thread: when each POST started, and
+    each POST's round trip in ms (the write alone: the floor under the delivery latency)."""
     sent: dict[int, float] = {}
+    trips: list[float] = []
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=url, headers=headers, timeout=30) as poster:
         for i in range(posts):
@@ -65,12 +67,15 @@ def post_all(url: str, token: str, posts: int, gap: float) -> dict[int, float]:
             response = poster.post("/api/v1/operations", json={"name": f"bench {i}"})
             response.raise_for_status()
             sent[response.json()["id"]] = started
+            trips.append((time.perf_counter() - started) * 1000)
             time.sleep(gap)
-    return sent
+    return sent, trips
 
 
-async def measure(url: str, token: str, subscribers: int, posts: int, gap: float) -> list[float]:
-    """Latencies in ms of every (subscriber, event) pair."""
+async def measure(
+    url: str, token: str, subscribers: int, posts: int, gap: float
+) -> tuple[list[float], list[float]]:
+    """Latencies in ms of every (subscriber, event) pair, and the POSTs' round trips."""
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=subscribers + 5)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30, limits=limits) as http:
@@ -78,9 +83,9 @@ async def measure(url: str, token: str, subscribers: int, posts: int, gap: float
         tasks = [asyncio.create_task(subscribe(http, posts, ready)) for _ in range(subscribers)]
         for _ in range(subscribers):
             await asyncio.wait_for(ready.acquire(), 60)
-        sent = await asyncio.to_thread(post_all, url, token, posts, gap)
+        sent, trips = await asyncio.to_thread(post_all, url, token, posts, gap)
         results = await asyncio.wait_for(asyncio.gather(*tasks), 120)
-    return [(at - sent[op]) * 1000 for arrivals in results for op, at in arrivals]
+    return [(at - sent[op]) * 1000 for arrivals in results for op, at in arrivals], trips
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -97,7 +102,7 @@ def run(quick: bool) -> list[Row]:
     url = fresh_database("vtoc_bench_sse")
     with tempfile.TemporaryDirectory() as home, vtoc_server(url, Path(home)) as (api, token):
         for subscribers in levels:
-            latencies = asyncio.run(measure(api, token, subscribers, posts, gap))
+            latencies, trips = asyncio.run(measure(api, token, subscribers, posts, gap))
             for q in (50, 99):
                 value = percentile(latencies, q)
                 graded = q == 99 and subscribers == levels[-1]
@@ -112,6 +117,15 @@ def run(quick: bool) -> list[Row]:
                     )
                 )
                 single.setdefault(q, value)
+        rows.append(
+            row(
+                f"POST round trip p50, {levels[-1]} subscribers",
+                statistics.median(trips),
+                "ms",
+                "-",
+                None,
+            )
+        )
     return rows
 
 

@@ -14,11 +14,20 @@ from tests.processes import free_port
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` (lifespan included) on a free loopback port in a thread; yield its URL."""
-    port = free_port()
+def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    """Run ``app`` (lifespan included) on a loopback port in a thread; yield its URL.
+
+    On exit, open streams get one second before uvicorn cuts them, as a restart would.
+    """
+    port = port or free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", backlog=1024
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        backlog=1024,
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)

@@ -15,8 +15,9 @@ from httpx_sse import ServerSentEvent, aconnect_sse, connect_sse
 from sqlalchemy import Engine, select
 
 from tests.live import serve
+from tests.processes import free_port
 from vtoc import schemas as s
-from vtoc.client import AuthError, VtocClient
+from vtoc.client import AsyncVtocClient, AuthError, VtocClient
 from vtoc.config import ServerSettings
 from vtoc.server import events
 from vtoc.server.app import create_app
@@ -315,6 +316,32 @@ def test_racing_redemptions_of_one_ticket_let_exactly_one_in(
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(lambda i: open_with_ticket(replicas[i % 2], ticket.ticket), range(8)))
     assert sorted(codes) == [200] + [401] * 7
+
+
+def test_the_async_client_resumes_across_a_server_restart(
+    settings: ServerSettings, viewer_token: str, engine: Engine
+) -> None:
+    port = free_port()
+    tuned = settings.model_copy(update={"sse_poll_seconds": 60.0})
+    append(engine, 3)
+
+    async def scenario() -> list[int]:
+        got: list[int] = []
+        with serve(create_app(tuned), port) as url:
+            client = AsyncVtocClient(url, viewer_token)
+            stream = client.stream_events(after=0, kinds=["test."])
+            got += [(await anext(stream)).id for _ in range(3)]
+            reading = asyncio.create_task(anext(stream))
+            await asyncio.sleep(0.2)
+        append(engine, 4)  # written while no server runs
+        with serve(create_app(tuned), port):
+            got.append((await asyncio.wait_for(reading, 20)).id)
+            got += [(await anext(stream)).id for _ in range(3)]
+        await stream.aclose()
+        await client.aclose()
+        return got
+
+    assert asyncio.run(scenario()) == table_ids(engine, "test.ping")
 
 
 def test_the_client_raises_on_a_refused_token(live: str) -> None:

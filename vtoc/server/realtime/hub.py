@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 BATCH = 500
 #: events kept in memory for subscribers; older positions catch up from the table
 WINDOW = 4096
+#: table catch-ups of many subscribers at once must not take every pooled connection
+CATCH_UP_READERS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,16 +91,26 @@ class Hub:
         # Replaced by a fresh Event each time the head moves: one set() wakes every waiter.
         self._advanced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        # Table catch-ups of many subscribers at once must not take every pooled connection.
-        self._catch_up = anyio.CapacityLimiter(4)
+        self._catch_up = anyio.CapacityLimiter(CATCH_UP_READERS)
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
     async def start(self) -> None:
-        """Start following; the server starts even while the database is still away."""
+        """Start following; the server starts even while the database is still away.
+
+        Everything bound to an event loop is made afresh: an app may be started again in
+        another loop (tests that enter the app's lifespan more than once).
+        """
         self._loop = asyncio.get_running_loop()
+        self._wakeup, self._ready, self._advanced = (
+            asyncio.Event(),
+            asyncio.Event(),
+            asyncio.Event(),
+        )
+        self._catch_up = anyio.CapacityLimiter(CATCH_UP_READERS)
+        self.window.clear()
         self._task = asyncio.create_task(self._follow(), name="vtoc-event-hub")
 
     async def stop(self) -> None:

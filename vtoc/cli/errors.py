@@ -1,10 +1,17 @@
-"""One-line errors and the exit codes scripts rely on: 0 ok, 1 failure, 2 usage, 4 auth."""
+"""One-line errors and the exit codes scripts rely on: 0 ok, 1 failure, 2 usage, 4 auth.
+
+Every command runs inside ``ReportingGroup``, the one place that turns a client error into
+a message on stderr and an exit code, so no command prints a traceback.
+"""
 
 from __future__ import annotations
 
-from typing import NoReturn
+import os
+from typing import Any, NoReturn
 
+import click
 import typer
+from typer.core import TyperGroup
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -14,3 +21,35 @@ EXIT_AUTH = 4
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def describe(exc: Exception) -> tuple[str, int]:
+    """The one-line message and exit code for an exception a command let through."""
+    from vtoc.client import AuthError, PreconditionFailed, ValidationFailed, VtocError
+
+    if isinstance(exc, AuthError):
+        hint = "set VTOC_TOKEN or add a context with `vtoc context add NAME --url URL --token T`"
+        return f"not authenticated: {exc.message} ({hint})", EXIT_AUTH
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        named = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        return f"invalid input: {named}", EXIT_FAILURE
+    if isinstance(exc, PreconditionFailed):
+        return f"{exc.message} (show it again and retry with its current version)", EXIT_FAILURE
+    if isinstance(exc, VtocError):
+        return exc.message, EXIT_FAILURE
+    return f"unexpected {type(exc).__name__}: {exc} (VTOC_DEBUG=1 shows the traceback)", 1
+
+
+class ReportingGroup(TyperGroup):
+    """The root command group: client errors end as one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("VTOC_DEBUG"):
+                raise
+            message, code = describe(exc)
+            fail(message, code)

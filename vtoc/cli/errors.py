@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from typing import Any, NoReturn
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -25,6 +24,8 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 
 def describe(exc: Exception) -> tuple[str, int]:
     """The one-line message and exit code for an exception a command let through."""
+    from pydantic import ValidationError as PydanticError
+
     from vtoc.client import AuthError, PreconditionFailed, ValidationFailed, VtocError
 
     if isinstance(exc, AuthError):
@@ -37,16 +38,19 @@ def describe(exc: Exception) -> tuple[str, int]:
         return f"{exc.message} (show it again and retry with its current version)", EXIT_FAILURE
     if isinstance(exc, VtocError):
         return exc.message, EXIT_FAILURE
+    if isinstance(exc, PydanticError):
+        named = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return f"invalid input: {named}", EXIT_FAILURE
     return f"unexpected {type(exc).__name__}: {exc} (VTOC_DEBUG=1 shows the traceback)", 1
 
 
 class ReportingGroup(TyperGroup):
     """The root command group: client errors end as one line on stderr and an exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # click.Context, vendored by typer
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:
             if os.environ.get("VTOC_DEBUG"):

@@ -116,7 +116,7 @@ def tail(
         recent = deque(api.events.iterate(limit=1000, **query), maxlen=lines) if lines else deque()
         emit(recent, fmt)
         if follow:
-            stream = api.stream_events(  # type: ignore[attr-defined,unused-ignore]
+            stream = api.stream_events(
                 after=recent[-1].id if recent else None,
                 kinds=[kind] if kind else None,
                 entity=entity,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -27,11 +28,10 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def server_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One real server process per database for the whole session."""
+@contextmanager
+def running_server(database_url: str, log: Path) -> Iterator[str]:
+    """A real ``vtoc server run`` on a free port; yields its URL once it is ready."""
     port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
     env = {**os.environ, "VTOC_DATABASE_URL": database_url}
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -39,7 +39,7 @@ def server_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        for _ in range(300):
             if proc.poll() is not None:
                 pytest.fail(f"server exited: {log.read_text()}")
             try:
@@ -54,6 +54,13 @@ def server_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def server_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server process per database for the session (tests empty the database)."""
+    with running_server(database_url, tmp_path_factory.mktemp("server") / "server.log") as url:
+        yield url
 
 
 Run = Callable[..., Result]

@@ -26,9 +26,8 @@ def fts_match(dialect: str, q: str) -> Any:
     if dialect == "postgresql":
         return text("intel_reports.search @@ websearch_to_tsquery('simple', :q)").bindparams(q=q)
     terms = " ".join('"' + word.replace('"', '""') + '"' for word in q.split())
-    return IntelReport.id.in_(
-        select(text("rowid")).select_from(text("intel_fts")).where(text("intel_fts MATCH :q"))
-    ).params(q=terms)
+    match = text("intel_fts MATCH :q").bindparams(q=terms)
+    return IntelReport.id.in_(select(text("rowid")).select_from(text("intel_fts")).where(match))
 
 
 class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQuery]):

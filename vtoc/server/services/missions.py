@@ -52,10 +52,9 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
         return row
 
     def apply(self, session: Session, row: Mission, changes: dict[str, Any]) -> None:
-        asset_ids = changes.pop("asset_ids", None)
-        if asset_ids is not None:
-            row.assets = self.load_assets(session, asset_ids)
-        super().apply(session, row, changes)
+        if changes.get("asset_ids") is not None:
+            row.assets = self.load_assets(session, changes["asset_ids"])
+        super().apply(session, row, {k: v for k, v in changes.items() if k != "asset_ids"})
 
     @staticmethod
     def load_assets(session: Session, asset_ids: list[int]) -> list[Asset]:

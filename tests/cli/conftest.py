@@ -2,64 +2,32 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
+from tests.processes import server_process, vtoc_env
 from vtoc.cli.main import app
 from vtoc.schemas import Role
 
 VTOC = str(Path(sys.executable).with_name("vtoc"))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
-def running_server(database_url: str, log: Path) -> Iterator[str]:
-    """A real ``vtoc server run`` on a free port; yields its URL once it is ready."""
-    port = free_port()
-    env = {**os.environ, "VTOC_DATABASE_URL": database_url}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [VTOC, "server", "run", "--port", str(port)], env=env, stdout=out, stderr=out
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {log.read_text()}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"server did not start: {log.read_text()}")
+def running_server(database_url: str, home: Path) -> Iterator[str]:
+    """A real ``vtoc server run`` on the database, on a free port."""
+    with server_process(vtoc_env(database_url, home)) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture(scope="session")
 def server_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One server process per database for the session (tests empty the database)."""
-    with running_server(database_url, tmp_path_factory.mktemp("server") / "server.log") as url:
+    with running_server(database_url, tmp_path_factory.mktemp("server")) as url:
         yield url
 
 

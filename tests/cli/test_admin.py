@@ -67,7 +67,7 @@ def test_events_tail_follow_with_the_console_script(
 
     Its own server: the shared one has streamed ids that the emptied database reuses.
     """
-    with running_server(database_url, tmp_path / "server.log") as server_url:
+    with running_server(database_url, tmp_path) as server_url:
         follow(
             vtoc,
             {

@@ -7,7 +7,8 @@ import stat
 import tomllib
 from pathlib import Path
 
-from tests.cli.conftest import Run, free_port, ok
+from tests.cli.conftest import Run, ok
+from tests.processes import free_port
 
 
 def test_contexts_add_use_list_current(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.cli.conftest import Run, free_port
+from tests.cli.conftest import Run
+from tests.processes import free_port
 from vtoc.schemas import Role
 
 

@@ -15,7 +15,10 @@ app.add_typer(token_app, name="token")
 
 @app.command()
 def migrate() -> None:
-    """Create or upgrade the schema of the database named by VTOC_DATABASE_URL."""
+    """Create or upgrade the schema of the database named by VTOC_DATABASE_URL.
+
+    Example: VTOC_DATABASE_URL=postgresql://postgres@127.0.0.1/vtoc vtoc server migrate
+    """
     from vtoc.config import ServerSettings
     from vtoc.server.db import make_engine
     from vtoc.server.migrate import upgrade

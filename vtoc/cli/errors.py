@@ -7,6 +7,7 @@ a message on stderr and an exit code, so no command prints a traceback.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any, NoReturn
 
 import typer
@@ -52,6 +53,10 @@ class ReportingGroup(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except BrokenPipeError:
+            # The reader went away (`vtoc events tail -F | head`): stop quietly, as cat does.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_FAILURE) from None
         except Exception as exc:
             if os.environ.get("VTOC_DEBUG"):
                 raise

@@ -20,7 +20,7 @@ from vtoc.cli.params import (
     output_format,
     read_body,
 )
-from vtoc.cli.session import client, context
+from vtoc.cli.session import client, current
 
 app = typer.Typer(help="Agents: list, tune, trigger, run a worker.", no_args_is_help=True)
 COLUMNS = columns(
@@ -116,7 +116,7 @@ def run(
     """
     from vtoc.agents.worker import main  # type: ignore[import-not-found,unused-ignore]
 
-    main(once=once, only=only or [], worker_id=worker_id, context=context())
+    main(once=once, only=only, worker_id=worker_id, context=current.context)
 
 
 add_show_delete(app, "agents", "agent", "monitor", delete=False)

@@ -16,6 +16,7 @@ from vtoc.cli.params import (
     LimitOpt,
     OutputOpt,
     Ref,
+    SearchOpt,
     add_show_delete,
     create_or_update,
     list_rows,
@@ -53,7 +54,7 @@ def parse_params(pairs: list[str] | None) -> dict[str, Any] | None:
 def list_(
     status: Annotated[list[TaskStatus] | None, typer.Option(help="Repeatable.")] = None,
     action: Annotated[list[TaskAction] | None, typer.Option(help="Repeatable.")] = None,
-    query: Annotated[str | None, typer.Option("--query", "-q", help="Text search.")] = None,
+    query: SearchOpt = None,
     limit: LimitOpt = 50,
     every: AllOpt = False,
     output: OutputOpt = Format.table,

@@ -31,7 +31,10 @@ def load_settings() -> ServerSettings:
 
 @app.command()
 def migrate() -> None:
-    """Create or upgrade the schema of the database named by VTOC_DATABASE_URL."""
+    """Create or upgrade the schema of the database named by VTOC_DATABASE_URL.
+
+    Example: VTOC_DATABASE_URL=postgresql://postgres@127.0.0.1/vtoc vtoc server migrate
+    """
     from vtoc.server.db import make_engine
     from vtoc.server.migrate import upgrade
 

@@ -228,6 +228,10 @@ def token_create_call(data: s.TokenCreate) -> Call[s.TokenCreated]:
     )
 
 
+def dashboard_call() -> Call[s.Dashboard]:
+    return Call("GET", "/api/v1/dashboard", model(s.Dashboard))
+
+
 def agent_runs_call(ref: int | str, limit: int, cursor: str | None) -> Call[s.Page[s.AgentRun]]:
     return Call(
         "GET",
@@ -351,6 +355,9 @@ class VtocClient:
     ) -> s.Page[s.AgentRun]:
         return self.send(agent_runs_call(agent, limit, cursor))
 
+    def dashboard(self) -> s.Dashboard:
+        return self.send(dashboard_call())
+
     def ready(self) -> bool:
         try:
             return self.http.get("/readyz").status_code == 200
@@ -436,6 +443,9 @@ class AsyncVtocClient:
         self, agent: int | str, *, limit: int = 50, cursor: str | None = None
     ) -> s.Page[s.AgentRun]:
         return await self.send(agent_runs_call(agent, limit, cursor))
+
+    async def dashboard(self) -> s.Dashboard:
+        return await self.send(dashboard_call())
 
     async def aclose(self) -> None:
         await self.http.aclose()

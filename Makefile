@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: setup up test lint unit pg clean
+.PHONY: setup up test lint unit pg clean web browser test-web
 
 setup: $(STAMP)
 
@@ -20,7 +20,7 @@ up: setup
 	$(BIN)/vtoc up --port $(PORT)
 
 ## Every check CI runs: lint, types, import contracts, tests on SQLite and PostgreSQL.
-test: setup pg lint unit
+test: setup pg lint unit test-web
 
 lint: setup
 	$(BIN)/ruff check vtoc tests bench
@@ -29,12 +29,25 @@ lint: setup
 	$(BIN)/lint-imports
 
 unit: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --ignore=tests/web $(PYTEST_ARGS)
 
 ## Make sure the PostgreSQL the tests use answers on 127.0.0.1:5432.
 pg:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
+
+## The SPA: install the locked npm packages, check the API types are current, build web/dist.
+web: setup
+	cd web && npm ci --no-audit --no-fund && npm run check-api && npm run build
+
+## Debian's Chromium for the browser tests (a test tool's own browser download fails here).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium chromium-driver; }
+
+## Component tests (Vitest) and the browser tests behind a real Traefik.
+test-web: web browser
+	cd web && npm test
+	$(BIN)/pytest tests/web $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

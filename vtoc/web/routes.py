@@ -78,7 +78,9 @@ def dynamic_config(backends: dict[str, str]) -> dict[str, Any]:
     return {"http": {"routers": routers, "middlewares": MIDDLEWARES, "services": services}}
 
 
-def static_config(*, port: int, dynamic_dir: Path, access_log: Path | None = None) -> dict[str, Any]:
+def static_config(
+    *, port: int, dynamic_dir: Path, access_log: Path | None = None
+) -> dict[str, Any]:
     """Traefik's static configuration: one entrypoint, the file provider, access logs."""
     return {
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},

@@ -64,12 +64,13 @@ def _process(args: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
             proc.wait()
 
 
-def wait_until(check_url: str, expect: int, procs: list[subprocess.Popen[bytes]]) -> None:
+def wait_until(check_url: str, expect: int, procs: dict[str, subprocess.Popen[bytes]]) -> None:
     """Poll until ``check_url`` answers ``expect``: the route is loaded and its backend up."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if dead := [p for p in procs if p.poll() is not None]:
-            raise WebStackError(f"{dead[0].args[0]} exited with {dead[0].returncode}")
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                raise WebStackError(f"{name} exited with {proc.returncode}")
         try:
             if httpx.get(check_url, timeout=2).status_code == expect:
                 return
@@ -105,8 +106,9 @@ def start_web_stack(
         proxy = stack.enter_context(_process(traefik_args, tmp / "traefik.log"))
         url = f"http://{host}:{port}"
         try:
-            wait_until(f"{url}/api/v1/whoami", 401, [web, proxy])
-            wait_until(f"{url}/", 200, [web, proxy])
+            procs = {"the static server": web, "traefik": proxy}
+            wait_until(f"{url}/api/v1/whoami", 401, procs)
+            wait_until(f"{url}/", 200, procs)
         except WebStackError as exc:
             logs = "\n".join((tmp / n).read_text()[-2000:] for n in ("web.log", "traefik.log"))
             raise WebStackError(f"{exc}\n{logs}") from exc

@@ -1,72 +1,79 @@
-// Live updates: a short-lived ticket (EventSource cannot send headers), then the SSE stream.
-// Each event invalidates only the queries it affects; a dropped stream resumes after the last
-// event id it saw, with a fresh ticket.
+// Live updates from the event stream. The stream is opened with a short-lived, single-use
+// ticket (never the token) in its URL. It is read with fetch and a well-kept SSE parser
+// rather than EventSource, because the server names each message after its kind
+// (`operation.created`, …) and EventSource can only listen to names known in advance.
+// Each event invalidates only the queries it affects; a dropped stream resumes after the
+// last event id seen, with a fresh ticket.
 import { useQueryClient } from "@tanstack/react-query";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import { useEffect, useState } from "react";
-import { tokenStore, type VtocEvent } from "./api/client";
+import { api, unwrap, type VtocEvent } from "./api/client";
 import { applyEvent } from "./queries";
 
 export type LiveState = "connecting" | "live" | "offline";
 
-async function ticket(): Promise<string> {
-  const response = await fetch("/api/v1/events/ticket", {
-    method: "POST",
-    headers: { Authorization: `Bearer ${tokenStore.get() ?? ""}` },
+type Handlers = {
+  onOpen: () => void;
+  onEvent: (event: VtocEvent) => void;
+  position: () => number | null;
+  setPosition: (id: number) => void;
+};
+
+/** Follow the stream once, until it ends or fails. */
+export async function follow(signal: AbortSignal, handlers: Handlers): Promise<void> {
+  const { ticket } = await unwrap(api.POST("/api/v1/events/ticket"));
+  const query = new URLSearchParams({ ticket });
+  const after = handlers.position();
+  if (after !== null) query.set("after", String(after));
+  const response = await fetch(`/api/v1/events/stream?${query}`, {
+    headers: { Accept: "text/event-stream" },
+    signal,
   });
-  if (!response.ok) throw new Error(`ticket: ${response.status}`);
-  return ((await response.json()) as { ticket: string }).ticket;
+  if (!response.ok || !response.body) throw new Error(`event stream: ${response.status}`);
+  handlers.onOpen();
+  const messages = response.body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream());
+  for await (const message of messages as unknown as AsyncIterable<{ id?: string; data: string }>) {
+    if (message.id) handlers.setPosition(Number(message.id));
+    // The first message carries only an id: the position "now", to resume from.
+    if (message.data) handlers.onEvent(JSON.parse(message.data) as VtocEvent);
+  }
 }
 
-export function useLiveUpdates(onEvent?: (event: VtocEvent) => void): LiveState {
+export function useLiveUpdates(): LiveState {
   const client = useQueryClient();
   const [state, setState] = useState<LiveState>("connecting");
 
   useEffect(() => {
-    let source: EventSource | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    let lastId = 0;
-    let delay = 1000;
-
-    const retry = () => {
-      setState("offline");
-      if (!stopped) timer = setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
+    const abort = new AbortController();
+    let position: number | null = null;
+    const handlers: Handlers = {
+      onOpen: () => setState("live"),
+      onEvent: (event) => applyEvent(client, event),
+      position: () => position,
+      setPosition: (id) => {
+        position = id;
+      },
     };
-
-    async function connect() {
-      try {
-        const query = new URLSearchParams({ ticket: await ticket() });
-        if (lastId) query.set("after", String(lastId));
-        if (stopped) return;
-        source = new EventSource(`/api/v1/events/stream?${query}`);
-      } catch {
-        retry();
-        return;
+    async function run() {
+      let delay = 1000;
+      while (!abort.signal.aborted) {
+        const opened = Date.now();
+        try {
+          await follow(abort.signal, handlers);
+        } catch {
+          // Reconnect below; an aborted signal ends the loop.
+        }
+        if (abort.signal.aborted) return;
+        setState("offline");
+        delay = Date.now() - opened > 30000 ? 1000 : Math.min(delay * 2, 30000);
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
-      source.onopen = () => {
-        delay = 1000;
-        setState("live");
-      };
-      source.onmessage = (message) => {
-        const event = JSON.parse(message.data) as VtocEvent;
-        lastId = Number(message.lastEventId) || event.id;
-        applyEvent(client, event);
-        onEvent?.(event);
-      };
-      source.onerror = () => {
-        source?.close();
-        retry();
-      };
     }
-
-    void connect();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-      source?.close();
-    };
-  }, [client, onEvent]);
+    void run();
+    return () => abort.abort();
+  }, [client]);
 
   return state;
 }

@@ -172,6 +172,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow the event log live (Server-Sent Events)
+         * @description Each event's log id is the SSE ``id``, its kind the ``event``, the Event JSON the data.
+         *
+         *     Reconnect with ``Last-Event-ID`` (or ``?after=``) to get every event missed since, then
+         *     live ones. Auth: a bearer token, or ``?ticket=`` for browsers. Viewer role.
+         */
+        get: operations["stream_api_v1_events_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Ticket
+         * @description A single-use ticket, valid for a minute, for ``/events/stream?ticket=``.
+         */
+        post: operations["create_ticket_api_v1_events_ticket_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/intel": {
         parameters: {
             query?: never;
@@ -680,6 +723,19 @@ export interface components {
              * Format: date-time
              */
             ts: string;
+        };
+        /**
+         * EventTicket
+         * @description A one-time pass for ``/events/stream?ticket=``: browsers' EventSource sends no headers.
+         */
+        EventTicket: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Ticket */
+            ticket: string;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1617,6 +1673,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stream_api_v1_events_stream_get: {
+        parameters: {
+            query?: {
+                /** @description resume after this id (default: from now) */
+                after?: number | null;
+                /** @description kind prefixes, e.g. 'intel.' */
+                kind?: string[] | null;
+                entity?: string | null;
+                operation_id?: number | null;
+                /** @description from POST /events/ticket */
+                ticket?: string | null;
+            };
+            header?: {
+                "last-event-id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_ticket_api_v1_events_ticket_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventTicket"];
                 };
             };
         };

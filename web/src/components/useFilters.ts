@@ -25,3 +25,8 @@ export function listQuery(values: Record<string, string>, arrays: readonly strin
   }
   return query;
 }
+
+/** The filters as a query string for links, so a selection keeps the list it came from. */
+export function toSearch(values: Record<string, string>): string {
+  return new URLSearchParams(Object.entries(values).filter(([, v]) => v)).toString();
+}

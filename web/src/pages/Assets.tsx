@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { AssetMap } from "../components/AssetMap";
 import { Ago, ASSET_KINDS, ASSET_STATUSES, Badge, LoadMore, QueryState, Select } from "../components/ui";
-import { listQuery, useFilters } from "../components/useFilters";
+import { listQuery, toSearch, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
 
 export default function Assets() {
@@ -14,7 +14,7 @@ export default function Assets() {
   const list = useCursorList(keys.list("assets", query), (cursor) =>
     unwrap(api.GET("/api/v1/assets", { params: { query: { ...query, cursor, limit: 200 } } })),
   );
-  const search = new URLSearchParams(values as Record<string, string>).toString();
+  const search = toSearch(values);
   return (
     <>
       <h1>Assets</h1>

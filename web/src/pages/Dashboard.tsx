@@ -9,8 +9,8 @@ import { keys } from "../queries";
 function Counts({ title, to, counts }: { title: string; to: string; counts: Record<string, number> }) {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   return (
-    <section className="card" aria-labelledby={`count-${to}`}>
-      <h2 id={`count-${to}`}>
+    <section className="card" aria-labelledby={`count-${title}`}>
+      <h2 id={`count-${title}`}>
         <Link to={to}>{title}</Link> <span className="total">{total}</span>
       </h2>
       <dl className="counts">

@@ -7,7 +7,7 @@ import { api, unwrap, type Schemas } from "../api/client";
 import { Can } from "../auth";
 import { SearchBox } from "../components/SearchBox";
 import { Ago, Badge, ErrorNote, Field, LoadMore, QueryState, Select, SEVERITIES } from "../components/ui";
-import { listQuery, useFilters } from "../components/useFilters";
+import { listQuery, toSearch, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
 
 type Severity = Schemas["Severity"];
@@ -109,7 +109,7 @@ export default function Intelligence() {
   const list = useCursorList(keys.list("intel", query), (cursor) =>
     unwrap(api.GET("/api/v1/intel", { params: { query: { ...query, cursor } } })),
   );
-  const search = new URLSearchParams(values as Record<string, string>).toString();
+  const search = toSearch(values);
   return (
     <>
       <div className="heading">

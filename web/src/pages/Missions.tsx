@@ -5,7 +5,7 @@ import { Link, useParams } from "react-router-dom";
 import { api, unwrap, type Asset, type Mission } from "../api/client";
 import { Can } from "../auth";
 import { Badge, ErrorNote, Field, LoadMore, MISSION_STATUSES, QueryState, Select } from "../components/ui";
-import { listQuery, useFilters } from "../components/useFilters";
+import { listQuery, toSearch, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
 
 function useAllAssets() {
@@ -121,7 +121,7 @@ export default function Missions() {
           <ul className="list" aria-label="Missions">
             {list.items.map((m) => (
               <li key={m.id} aria-current={String(m.id) === id ? "true" : undefined}>
-                <Link to={`/missions/${m.id}?${new URLSearchParams(values as Record<string, string>)}`}>
+                <Link to={`/missions/${m.id}?${toSearch(values)}`}>
                   {m.name}
                 </Link>{" "}
                 <Badge value={m.status} /> {m.asset_ids.length} assets

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server.db import utcnow
-from vtoc.server.models import Agent, AgentRun, Asset, EventRow, IntelReport, Mission, Operation
+from vtoc.server.models import AgentRun, Asset, EventRow, IntelReport, Mission, Operation
 from vtoc.server.services.agents import agents
 from vtoc.server.services.missions import FINISHED
 

@@ -68,9 +68,7 @@ def agent_health(session: Session) -> list[s.AgentHealth]:
 
 def dashboard(session: Session) -> s.Dashboard:
     now = utcnow()
-    overdue = (
-        Mission.due_at.is_not(None) & (Mission.due_at < now) & Mission.status.not_in(FINISHED)
-    )
+    overdue = Mission.due_at.is_not(None) & (Mission.due_at < now) & Mission.status.not_in(FINISHED)
     recent = session.scalars(select(EventRow).order_by(EventRow.id.desc()).limit(RECENT_EVENTS))
     since = now - timedelta(hours=HOURS)
     return s.Dashboard(

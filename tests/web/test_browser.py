@@ -104,7 +104,8 @@ def test_operator_works_through_every_page_live(
     nav(page, "Agents").click()
     expect(page.get_by_role("link", name="monitor")).to_be_visible()
     page.get_by_role("button", name="Trigger analyzer").click()
-    expect(page.get_by_role("button", name="Trigger analyzer")).to_be_enabled()
+    expect(page.get_by_role("row", name=re.compile("analyzer"))).to_contain_text("due now")
+    expect(page.get_by_role("row", name=re.compile("monitor"))).not_to_contain_text("due now")
     shoot(page, "agents")
 
     # Intelligence: select a report, then a report filed elsewhere appears without a reload
@@ -168,6 +169,18 @@ def test_viewer_sees_no_write_buttons(
         expect(page.get_by_role("button")).to_have_count(1)
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     shoot(page, "viewer-agents")
+
+    # Tablet width: everything fits without sideways scrolling; the keyboard starts at the
+    # skip link, which lands on the page's content.
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.goto(stack.url)
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    shoot(page, "dashboard-tablet")
 
 
 def test_bad_token_is_refused_and_not_kept(stack: WebStack, page: Any) -> None:

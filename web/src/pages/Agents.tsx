@@ -43,6 +43,11 @@ function Runs({ agent }: { agent: string }) {
   );
 }
 
+function nextRun(at: string | null | undefined): string {
+  if (!at) return "—";
+  return Date.parse(at) <= Date.now() ? "due now" : new Date(at).toLocaleTimeString();
+}
+
 export default function Agents() {
   const { id } = useParams();
   const client = useQueryClient();
@@ -87,7 +92,7 @@ export default function Agents() {
                 <td>
                   <Ago at={a.last_run_at} />
                 </td>
-                <td>{a.next_run_at ? new Date(a.next_run_at).toLocaleTimeString() : "—"}</td>
+                <td>{nextRun(a.next_run_at)}</td>
                 <td>
                   <Can role="operator">
                     <button type="button" onClick={() => trigger.mutate(a.id)} disabled={trigger.isPending}>

@@ -76,6 +76,13 @@ def test_operator_works_through_every_page_live(
     created = [op for op in api.operations.list().items if op.name == "Harbour Shield"]
     assert created and created[0].priority == "critical"
     assert page.url.endswith(f"/operations/{created[0].id}")
+    page.get_by_role("button", name="Edit").click()
+    edit = page.get_by_role("form", name="Edit operation")
+    edit.get_by_label("Status").select_option("paused")
+    edit.get_by_label("Commander").fill("Cdr. Vik")
+    edit.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".facts")).to_contain_text("Cdr. Vik")
+    assert api.operations.get(created[0].id).status == "paused"
     page.get_by_role("form", name="New mission").get_by_label("Mission name").fill("Pier sweep")
     page.get_by_role("button", name="Add mission").click()
     expect(page.get_by_role("link", name="Pier sweep")).to_be_visible()

@@ -22,6 +22,16 @@ def test_committed_deploy_files_match_the_route_rules() -> None:
     assert "accessLog" in static
 
 
+def test_compose_labels_carry_the_same_rules() -> None:
+    labels = routes.compose_labels("vtoc-api", 8000)
+    assert labels["traefik.http.routers.vtoc-api.rule"] == "PathPrefix(`/api`)"
+    assert labels["traefik.http.services.vtoc-api.loadbalancer.server.port"] == "8000"
+    assert "vtoc-security-headers@file" in labels["traefik.http.routers.vtoc-api.middlewares"]
+    web = routes.compose_labels("vtoc-web", 8080)
+    assert web["traefik.http.routers.vtoc-web.rule"] == "PathPrefix(`/`)"
+    assert not any("vtoc-api" in key for key in web)
+
+
 @pytest.mark.e2e
 def test_api_and_spa_through_traefik(stack: WebStack, make_token: Callable[..., str]) -> None:
     token = make_token(Role.operator, name="route-check")

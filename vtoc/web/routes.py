@@ -78,6 +78,25 @@ def dynamic_config(backends: dict[str, str]) -> dict[str, Any]:
     return {"http": {"routers": routers, "middlewares": MIDDLEWARES, "services": services}}
 
 
+def compose_labels(service: str, port: int) -> dict[str, str]:
+    """The Docker labels that give a compose service the same routes as the file provider.
+
+    ``service`` is a route's service (``vtoc-api`` or ``vtoc-web``); ``port`` the container's.
+    """
+    labels = {"traefik.enable": "true"}
+    for route in (r for r in ROUTES if r.service == service):
+        prefix = f"traefik.http.routers.{route.name}"
+        labels |= {
+            f"{prefix}.rule": route.rule,
+            f"{prefix}.entrypoints": ENTRYPOINT,
+            f"{prefix}.priority": str(route.priority),
+            f"{prefix}.service": route.service,
+            f"{prefix}.middlewares": ",".join(f"{m}@file" for m in MIDDLEWARES),
+        }
+    labels[f"traefik.http.services.{service}.loadbalancer.server.port"] = str(port)
+    return labels
+
+
 def static_config(
     *, port: int, dynamic_dir: Path, access_log: Path | None = None
 ) -> dict[str, Any]:

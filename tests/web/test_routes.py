@@ -26,10 +26,21 @@ def test_compose_labels_carry_the_same_rules() -> None:
     labels = routes.compose_labels("vtoc-api", 8000)
     assert labels["traefik.http.routers.vtoc-api.rule"] == "PathPrefix(`/api`)"
     assert labels["traefik.http.services.vtoc-api.loadbalancer.server.port"] == "8000"
-    assert "vtoc-security-headers@file" in labels["traefik.http.routers.vtoc-api.middlewares"]
+    assert labels["traefik.http.routers.vtoc-api.middlewares"] == (
+        "vtoc-security-headers,vtoc-compress"
+    )
     web = routes.compose_labels("vtoc-web", 8080)
     assert web["traefik.http.routers.vtoc-web.rule"] == "PathPrefix(`/`)"
     assert not any("vtoc-api" in key for key in web)
+    middlewares = routes.middleware_labels()
+    headers = "traefik.http.middlewares.vtoc-security-headers.headers"
+    assert middlewares[f"{headers}.frameDeny"] == "true"
+    assert middlewares[f"{headers}.contentSecurityPolicy"] == routes.CONTENT_SECURITY_POLICY
+    assert middlewares[f"{headers}.customResponseHeaders.Server"] == ""
+    assert (
+        middlewares["traefik.http.middlewares.vtoc-compress.compress.excludedContentTypes"]
+        == "text/event-stream"
+    )
 
 
 @pytest.mark.e2e

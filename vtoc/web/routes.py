@@ -78,10 +78,27 @@ def dynamic_config(backends: dict[str, str]) -> dict[str, Any]:
     return {"http": {"routers": routers, "middlewares": MIDDLEWARES, "services": services}}
 
 
+def _flatten(prefix: str, value: Any) -> dict[str, str]:
+    """Traefik's label form of a config tree: dotted keys, lists comma-joined, bools lowered."""
+    if isinstance(value, dict):
+        return {
+            k: v for key, sub in value.items() for k, v in _flatten(f"{prefix}.{key}", sub).items()
+        }
+    if isinstance(value, list):
+        return {prefix: ",".join(value)}
+    return {prefix: str(value).lower() if isinstance(value, bool) else str(value)}
+
+
+def middleware_labels() -> dict[str, str]:
+    """The middlewares as Docker labels (put them on any one container, e.g. Traefik's)."""
+    return _flatten("traefik.http.middlewares", MIDDLEWARES)
+
+
 def compose_labels(service: str, port: int) -> dict[str, str]:
     """The Docker labels that give a compose service the same routes as the file provider.
 
     ``service`` is a route's service (``vtoc-api`` or ``vtoc-web``); ``port`` the container's.
+    The middlewares they name are those of :func:`middleware_labels`.
     """
     labels = {"traefik.enable": "true"}
     for route in (r for r in ROUTES if r.service == service):
@@ -91,7 +108,7 @@ def compose_labels(service: str, port: int) -> dict[str, str]:
             f"{prefix}.entrypoints": ENTRYPOINT,
             f"{prefix}.priority": str(route.priority),
             f"{prefix}.service": route.service,
-            f"{prefix}.middlewares": ",".join(f"{m}@file" for m in MIDDLEWARES),
+            f"{prefix}.middlewares": ",".join(MIDDLEWARES),
         }
     labels[f"traefik.http.services.{service}.loadbalancer.server.port"] = str(port)
     return labels

@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: setup up test lint unit pg bench bench-quick bench-deps clean
+.PHONY: setup up test lint unit pg bench bench-quick bench-deps clean web browser test-web
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,postgres]'
+	$(BIN)/python -m pip install -q -e '.[dev,postgres,web]'
 	touch $(STAMP)
 
 ## Run vTOC locally: embedded SQLite, demo data, an admin token.
@@ -20,7 +20,7 @@ up: setup
 	$(BIN)/vtoc up --port $(PORT)
 
 ## Every check CI runs: lint, types, import contracts, tests on SQLite and PostgreSQL.
-test: setup pg lint unit bench-quick
+test: setup pg lint unit bench-quick test-web
 
 lint: setup
 	$(BIN)/ruff check vtoc tests bench
@@ -29,7 +29,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 unit: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --ignore=tests/web $(PYTEST_ARGS)
 
 ## Benchmarks (bench/): one table, appended to docs/benchmarks.md. `bench-quick` only
 ## checks that the harness runs (CI); timings are never pass/fail for CI.
@@ -46,6 +46,19 @@ bench-deps:
 pg:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
+
+## The SPA: install the locked npm packages, check the API types are current, build web/dist.
+web: setup
+	cd web && npm ci --no-audit --no-fund && npm run check-api && npm run build
+
+## Debian's Chromium for the browser tests (a test tool's own browser download fails here).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium chromium-driver; }
+
+## Component tests (Vitest) and the browser tests behind a real Traefik.
+test-web: web browser
+	cd web && npm test
+	$(BIN)/pytest tests/web $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

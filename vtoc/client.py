@@ -229,6 +229,10 @@ def token_create_call(data: s.TokenCreate) -> Call[s.TokenCreated]:
     )
 
 
+def dashboard_call() -> Call[s.Dashboard]:
+    return Call("GET", "/api/v1/dashboard", model(s.Dashboard))
+
+
 def agent_runs_call(ref: int | str, limit: int, cursor: str | None) -> Call[s.Page[s.AgentRun]]:
     return Call(
         "GET",
@@ -417,6 +421,9 @@ class VtocClient:
     ) -> s.Page[s.AgentRun]:
         return self.send(agent_runs_call(agent, limit, cursor))
 
+    def dashboard(self) -> s.Dashboard:
+        return self.send(dashboard_call())
+
     def event_ticket(self) -> s.EventTicket:
         return self.send(event_ticket_call())
 
@@ -536,6 +543,9 @@ class AsyncVtocClient:
         self, agent: int | str, *, limit: int = 50, cursor: str | None = None
     ) -> s.Page[s.AgentRun]:
         return await self.send(agent_runs_call(agent, limit, cursor))
+
+    async def dashboard(self) -> s.Dashboard:
+        return await self.send(dashboard_call())
 
     async def event_ticket(self) -> s.EventTicket:
         """A one-time pass for ``/events/stream?ticket=``, for clients that cannot send headers."""

@@ -12,7 +12,7 @@ from sqlalchemy import text
 import vtoc
 from vtoc.config import ServerSettings
 from vtoc.server import problems, realtime
-from vtoc.server.api import admin, resources, stream
+from vtoc.server.api import admin, dashboard, resources, stream
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.limits import BodySizeLimit
 from vtoc.server.realtime.hub import Hub
@@ -53,6 +53,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     resources.include(api)
     admin.include(api)
+    dashboard.include(api)
     stream.include(api)
     app.include_router(api)
 

@@ -1,0 +1,278 @@
+"""Correlation clusters: the analyzer's incremental input (links) and output (merges).
+
+The analyzer owns the union-find; this module does the SQL it needs, all of it keyed by the
+new reports (ids above a high-water mark) and the ``(kind, value)`` index, so a run costs in
+proportion to what is new, never to the size of the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select, text, tuple_, update
+from sqlalchemy.orm import Session, aliased
+
+from vtoc import schemas as s
+from vtoc.server import events
+from vtoc.server.db import utcnow
+from vtoc.server.errors import InvalidError, NotFoundError
+from vtoc.server.models import Correlation, CorrelationMember, IndicatorRow, IntelReport
+from vtoc.server.services.pagination import fetch_page
+
+ACTOR_ENTITY = "correlation"
+CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# Each new indicator with how many reports carry it, counted through the (kind, value) index
+# and only up to a cap: a value in a million reports costs no more than one in ``cap``.
+FANOUT = text(
+    """
+    SELECT n.report_id, n.kind, n.value,
+           (SELECT count(*) FROM (SELECT 1 FROM indicators i
+                                  WHERE i.kind = n.kind AND i.value = n.value
+                                  LIMIT :cap) AS capped) AS fanout
+    FROM indicators n
+    WHERE n.report_id IN :ids
+    """
+).bindparams(bindparam("ids", expanding=True))
+
+
+def scan(session: Session, data: s.CorrelationScan) -> s.CorrelationBatch:
+    """The reports after ``data.after`` and every earlier report each shares an indicator with."""
+    reports = session.execute(
+        select(
+            IntelReport.id, IntelReport.severity, IntelReport.operation_id, IntelReport.observed_at
+        )
+        .where(IntelReport.id > data.after)
+        .order_by(IntelReport.id)
+        .limit(data.limit)
+    ).all()
+    if not reports:
+        return s.CorrelationBatch(
+            reports=[], links=[], members={}, skipped=[], high_water=data.after
+        )
+    seen = {r.id: r.observed_at for r in reports}
+    own = [
+        row
+        for ids in chunks(list(seen))
+        for row in session.execute(FANOUT, {"ids": list(ids), "cap": data.fanout + 1})
+    ]
+    ignored = {v.lower() for v in data.ignore}
+    skipped: dict[tuple[str, str], str] = {}
+    for row in own:
+        if row.value.lower() in ignored:
+            skipped[(row.kind, row.value)] = "ignored"
+        elif row.fanout > data.fanout:
+            skipped[(row.kind, row.value)] = f"in more than {data.fanout} reports"
+    usable = sorted({(r.kind, r.value) for r in own} - set(skipped))
+    links = earlier_reports(session, usable, seen, timedelta(seconds=data.window_seconds))
+    involved = sorted({link.other_id for link in links} | set(seen))
+    members = {
+        row.report_id: row.correlation_id
+        for ids in chunks(involved)
+        for row in session.execute(
+            select(CorrelationMember.report_id, CorrelationMember.correlation_id).where(
+                CorrelationMember.report_id.in_(ids)
+            )
+        )
+    }
+    return s.CorrelationBatch(
+        reports=[
+            s.ScannedReport(id=r.id, severity=r.severity, operation_id=r.operation_id)
+            for r in reports
+        ],
+        links=links,
+        members=members,
+        skipped=[
+            s.SkippedIndicator(kind=k, value=v, reason=why) for (k, v), why in skipped.items()
+        ],
+        high_water=reports[-1].id,
+    )
+
+
+def earlier_reports(
+    session: Session, pairs: Sequence[tuple[str, str]], new: dict[int, Any], window: timedelta
+) -> list[s.CorrelationLink]:
+    """Links from each new report to earlier ones sharing a usable indicator within the window."""
+    mine, theirs = aliased(IndicatorRow), aliased(IndicatorRow)
+    links: list[s.CorrelationLink] = []
+    for batch in chunks(pairs, 200):
+        rows = session.execute(
+            select(mine.report_id, theirs.report_id, mine.kind, mine.value, IntelReport.observed_at)
+            .join(theirs, (theirs.kind == mine.kind) & (theirs.value == mine.value))
+            .join(IntelReport, IntelReport.id == theirs.report_id)
+            .where(
+                tuple_(mine.kind, mine.value).in_(batch),
+                mine.report_id.in_(list(new)),
+                theirs.report_id < mine.report_id,
+            )
+        ).all()
+        for report_id, other_id, kind, value, observed_at in rows:
+            if observed_at >= new[report_id] - window:
+                links.append(
+                    s.CorrelationLink(
+                        report_id=report_id, other_id=other_id, kind=kind, value=value
+                    )
+                )
+    return links
+
+
+def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[s.MergedCorrelation]:
+    """Apply the analyzer's components: each becomes (or grows) one cluster."""
+    return [merge_group(session, actor, group) for group in data.groups]
+
+
+def merge_group(session: Session, actor: str, group: s.CorrelationGroup) -> s.MergedCorrelation:
+    report_ids = sorted(set(group.report_ids))
+    existing = set(group.correlation_ids)
+    for ids in chunks(report_ids):
+        existing |= set(
+            session.scalars(
+                select(CorrelationMember.correlation_id).where(CorrelationMember.report_id.in_(ids))
+            )
+        )
+    clusters = sorted(
+        session.scalars(select(Correlation).where(Correlation.id.in_(existing))).all(),
+        key=lambda c: c.id,
+    )
+    if len(clusters) != len(existing):
+        raise InvalidError("correlation_ids", "names a cluster that does not exist")
+    keep = clusters[0] if clusters else Correlation(indicators=[], report_ids=[])
+    previous = len(keep.report_ids or [])
+    members = set(report_ids)
+    indicators = {(i.kind.value, i.value) for i in group.indicators}
+    for cluster in clusters:
+        members |= set(cluster.report_ids)
+        indicators |= {(i["kind"], i["value"]) for i in cluster.indicators}
+    found = session.execute(
+        select(IntelReport.id, IntelReport.severity, IntelReport.operation_id).where(
+            IntelReport.id.in_(sorted(members))
+        )
+    ).all()
+    if len(found) != len(members):
+        missing = sorted(members - {r.id for r in found})
+        raise InvalidError("report_ids", f"no intel reports {missing[:10]}")
+    severity = max((r.severity for r in found), key=lambda v: s.Severity(v).rank)
+    operation = min((r.operation_id for r in found if r.operation_id is not None), default=None)
+    now = utcnow()
+    keep.report_ids = sorted(members)
+    keep.indicators = [{"kind": k, "value": v} for k, v in sorted(indicators)]
+    keep.severity, keep.operation_id, keep.score = severity, operation, float(len(members))
+    keep.last_seen_at = now
+    if keep.id is None:
+        session.add(keep)
+    session.flush()
+    others = [c.id for c in clusters[1:]]
+    if others:
+        session.execute(
+            update(CorrelationMember)
+            .where(CorrelationMember.correlation_id.in_(others))
+            .values(correlation_id=keep.id)
+        )
+        session.execute(delete(Correlation).where(Correlation.id.in_(others)))
+    joined = {r for r in report_ids}
+    for ids in chunks(sorted(joined)):
+        joined -= set(
+            session.scalars(
+                select(CorrelationMember.report_id).where(CorrelationMember.report_id.in_(ids))
+            )
+        )
+    session.add_all(CorrelationMember(report_id=r, correlation_id=keep.id) for r in sorted(joined))
+    session.flush()
+    out = s.Correlation.model_validate(keep)
+    events.record(
+        session,
+        actor=actor,
+        kind="correlation.merged",
+        entity=ACTOR_ENTITY,
+        entity_id=keep.id,
+        operation_id=operation,
+        data={
+            **out.model_dump(mode="json", exclude={"report_ids"}),
+            "size": len(members),
+            "previous_size": previous,
+            "absorbed": others,
+        },
+    )
+    unlinked = [r.id for r in found if operation is not None and r.operation_id is None]
+    return s.MergedCorrelation(
+        **out.model_dump(), previous_size=previous, unlinked_report_ids=unlinked
+    )
+
+
+def get(session: Session, correlation_id: int) -> Correlation:
+    row = session.get(Correlation, correlation_id)
+    if row is None:
+        raise NotFoundError(f"no correlation {correlation_id}")
+    return row
+
+
+def set_summary(
+    session: Session, *, actor: str, correlation_id: int, data: s.CorrelationUpdate
+) -> Correlation:
+    row = get(session, correlation_id)
+    if (
+        data.summary_report_id is not None
+        and session.get(IntelReport, data.summary_report_id) is None
+    ):
+        raise InvalidError("summary_report_id", f"no intel report {data.summary_report_id}")
+    row.summary_report_id = data.summary_report_id
+    session.flush()
+    events.record(
+        session,
+        actor=actor,
+        kind="correlation.updated",
+        entity=ACTOR_ENTITY,
+        entity_id=row.id,
+        operation_id=row.operation_id,
+        data={"summary_report_id": row.summary_report_id},
+    )
+    return row
+
+
+def listing(
+    session: Session, *, limit: int, cursor: str | None
+) -> tuple[Sequence[Correlation], str | None]:
+    return fetch_page(session, select(Correlation), Correlation.id, limit=limit, cursor=cursor)
+
+
+def correlated(session: Session, report_id: int) -> s.Correlated:
+    """The reports in ``report_id``'s cluster, each with the indicators the two share."""
+    report = session.get(IntelReport, report_id)
+    if report is None:
+        raise NotFoundError(f"no intel {report_id}")
+    cluster_id = session.scalar(
+        select(CorrelationMember.correlation_id).where(CorrelationMember.report_id == report_id)
+    )
+    if cluster_id is None:
+        return s.Correlated(report_id=report_id, correlation=None, reports=[])
+    cluster = get(session, cluster_id)
+    mine = {(i.kind, i.value) for i in report.indicators}
+    others = session.scalars(
+        select(IntelReport)
+        .join(CorrelationMember, CorrelationMember.report_id == IntelReport.id)
+        .where(CorrelationMember.correlation_id == cluster_id, IntelReport.id != report_id)
+        .order_by(IntelReport.id)
+    ).all()
+    return s.Correlated(
+        report_id=report_id,
+        correlation=s.Correlation.model_validate(cluster),
+        reports=[
+            s.CorrelatedReport(
+                report=s.Intel.model_validate(other),
+                shared=[
+                    s.Indicator(kind=i.kind, value=i.value)
+                    for i in other.indicators
+                    if (i.kind, i.value) in mine
+                ],
+            )
+            for other in others
+        ],
+    )

@@ -29,13 +29,17 @@ class AgentRunner:
     def configure(self, name: str, **config: Any) -> None:
         self.api.agents.update(name, config=config)
 
+    def connect(self) -> AsyncVtocClient:
+        """An async client on the app, as an agent worker holds one."""
+        transport = httpx.ASGITransport(app=self.app)
+        http = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        return AsyncVtocClient("http://testserver", self.token, http=http)
+
     def run(self, name: str, worker: str = "test-worker") -> s.AgentRun:
         self.api.trigger_agent(name)
 
         async def tick() -> list[s.AgentRun]:
-            transport = httpx.ASGITransport(app=self.app)
-            http = httpx.AsyncClient(transport=transport, base_url="http://testserver")
-            async with AsyncVtocClient("http://testserver", self.token, http=http) as client:
+            async with self.connect() as client:
                 return await Scheduler(client, worker, only=[name]).tick()
 
         [run] = asyncio.run(tick())

@@ -146,7 +146,16 @@ def scan_request(config: dict[str, Any], after: int) -> s.CorrelationScan:
 
 async def run(ctx: Run) -> Outcome:
     high_water = int(ctx.state.get("high_water", 0))
-    totals: dict[str, int] = defaultdict(int)
+    totals = dict.fromkeys(
+        (
+            "reports",
+            "links",
+            "clusters_touched",
+            "clusters_escalated",
+            "reports_linked_to_operation",
+        ),
+        0,
+    )
     skipped: set[tuple[str, str]] = set()
     while True:
         batch = await ctx.client.correlation_scan(scan_request(ctx.config, high_water))

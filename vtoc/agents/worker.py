@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -41,4 +42,5 @@ def main(
             )
             await scheduler.run(once=once)
 
-    asyncio.run(go())
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the worker, quietly
+        asyncio.run(go())

@@ -137,6 +137,7 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
             entity_id=agent.id,
             data={
                 "agent": agent.name,
+                "due_at": due.isoformat(),
                 **s.AgentRun.model_validate(run).model_dump(mode="json"),
             },
         )

@@ -8,10 +8,11 @@ proportion to what is new, never to the size of the tables.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from vtoc import schemas as s
@@ -21,7 +22,7 @@ from vtoc.server.errors import InvalidError, NotFoundError
 from vtoc.server.models import Correlation, CorrelationMember, IndicatorRow, IntelReport
 from vtoc.server.services.pagination import fetch_page
 
-ACTOR_ENTITY = "correlation"
+ENTITY = "correlation"
 CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
 
 
@@ -125,85 +126,123 @@ def earlier_reports(
 
 
 def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[s.MergedCorrelation]:
-    """Apply the analyzer's components: each becomes (or grows) one cluster."""
-    return [merge_group(session, actor, group) for group in data.groups]
+    """Apply the analyzer's components: each becomes (or grows) one cluster.
 
-
-def merge_group(session: Session, actor: str, group: s.CorrelationGroup) -> s.MergedCorrelation:
-    report_ids = sorted(set(group.report_ids))
-    existing = set(group.correlation_ids)
-    for ids in chunks(report_ids):
-        existing |= set(
-            session.scalars(
-                select(CorrelationMember.correlation_id).where(CorrelationMember.report_id.in_(ids))
+    The whole batch is read and written with a handful of statements, not a few per group.
+    """
+    report_ids = sorted({r for g in data.groups for r in g.report_ids})
+    member_of = cluster_of(session, report_ids)
+    wanted = {c for g in data.groups for c in g.correlation_ids} | set(member_of.values())
+    clusters = {
+        row.id: row
+        for ids in chunks(sorted(wanted))
+        for row in session.scalars(select(Correlation).where(Correlation.id.in_(ids)))
+    }
+    if missing := wanted - set(clusters):
+        raise InvalidError("correlation_ids", f"no clusters {sorted(missing)[:10]}")
+    everyone = set(report_ids) | {r for c in clusters.values() for r in c.report_ids}
+    facts = {
+        row.id: row
+        for ids in chunks(sorted(everyone))
+        for row in session.execute(
+            select(IntelReport.id, IntelReport.severity, IntelReport.operation_id).where(
+                IntelReport.id.in_(ids)
             )
         )
-    clusters = sorted(
-        session.scalars(select(Correlation).where(Correlation.id.in_(existing))).all(),
-        key=lambda c: c.id,
-    )
-    if len(clusters) != len(existing):
-        raise InvalidError("correlation_ids", "names a cluster that does not exist")
-    keep = clusters[0] if clusters else Correlation(indicators=[], report_ids=[])
+    }
+    if missing_reports := everyone - set(facts):
+        raise InvalidError("report_ids", f"no intel reports {sorted(missing_reports)[:10]}")
+    plans = []
+    for group in data.groups:
+        owned = set(group.correlation_ids) | {
+            member_of[r] for r in group.report_ids if r in member_of
+        }
+        plans.append(plan_group(group, [clusters[c] for c in sorted(owned)], facts))
+    new = [plan.keep for plan in plans if plan.keep.id is None]
+    session.add_all(new)
+    session.flush()
+    for plan in plans:
+        if plan.absorbed:
+            session.execute(
+                update(CorrelationMember)
+                .where(CorrelationMember.correlation_id.in_(plan.absorbed))
+                .values(correlation_id=plan.keep.id)
+            )
+            session.execute(delete(Correlation).where(Correlation.id.in_(plan.absorbed)))
+    joining = [
+        {"report_id": r, "correlation_id": plan.keep.id}
+        for plan in plans
+        for r in plan.joining
+        if r not in member_of
+    ]
+    if joining:
+        session.execute(insert(CorrelationMember), joining)
+    return [announce(session, actor, plan) for plan in plans]
+
+
+def cluster_of(session: Session, report_ids: Sequence[int]) -> dict[int, int]:
+    return {
+        row.report_id: row.correlation_id
+        for ids in chunks(report_ids)
+        for row in session.execute(
+            select(CorrelationMember.report_id, CorrelationMember.correlation_id).where(
+                CorrelationMember.report_id.in_(ids)
+            )
+        )
+    }
+
+
+@dataclass
+class Plan:
+    keep: Correlation
+    previous_size: int
+    absorbed: list[int]
+    joining: list[int]
+    unlinked: list[int]
+
+
+def plan_group(group: s.CorrelationGroup, owned: list[Correlation], facts: dict[int, Any]) -> Plan:
+    """One group's cluster: the oldest it touches grows, absorbing the others."""
+    keep = owned[0] if owned else Correlation(indicators=[], report_ids=[])
     previous = len(keep.report_ids or [])
-    members = set(report_ids)
+    members = set(group.report_ids)
     indicators = {(i.kind.value, i.value) for i in group.indicators}
-    for cluster in clusters:
+    for cluster in owned:
         members |= set(cluster.report_ids)
         indicators |= {(i["kind"], i["value"]) for i in cluster.indicators}
-    found = session.execute(
-        select(IntelReport.id, IntelReport.severity, IntelReport.operation_id).where(
-            IntelReport.id.in_(sorted(members))
-        )
-    ).all()
-    if len(found) != len(members):
-        missing = sorted(members - {r.id for r in found})
-        raise InvalidError("report_ids", f"no intel reports {missing[:10]}")
-    severity = max((r.severity for r in found), key=lambda v: s.Severity(v).rank)
-    operation = min((r.operation_id for r in found if r.operation_id is not None), default=None)
-    now = utcnow()
+    rows = [facts[r] for r in sorted(members)]
+    operation = min((r.operation_id for r in rows if r.operation_id is not None), default=None)
     keep.report_ids = sorted(members)
     keep.indicators = [{"kind": k, "value": v} for k, v in sorted(indicators)]
-    keep.severity, keep.operation_id, keep.score = severity, operation, float(len(members))
-    keep.last_seen_at = now
-    if keep.id is None:
-        session.add(keep)
-    session.flush()
-    others = [c.id for c in clusters[1:]]
-    if others:
-        session.execute(
-            update(CorrelationMember)
-            .where(CorrelationMember.correlation_id.in_(others))
-            .values(correlation_id=keep.id)
-        )
-        session.execute(delete(Correlation).where(Correlation.id.in_(others)))
-    joined = {r for r in report_ids}
-    for ids in chunks(sorted(joined)):
-        joined -= set(
-            session.scalars(
-                select(CorrelationMember.report_id).where(CorrelationMember.report_id.in_(ids))
-            )
-        )
-    session.add_all(CorrelationMember(report_id=r, correlation_id=keep.id) for r in sorted(joined))
-    session.flush()
-    out = s.Correlation.model_validate(keep)
+    keep.severity = max((s.Severity(r.severity) for r in rows), key=lambda v: v.rank)
+    keep.operation_id, keep.score, keep.last_seen_at = operation, float(len(members)), utcnow()
+    return Plan(
+        keep=keep,
+        previous_size=previous,
+        absorbed=[c.id for c in owned[1:]],
+        joining=sorted(set(group.report_ids)),
+        unlinked=[r.id for r in rows if operation is not None and r.operation_id is None],
+    )
+
+
+def announce(session: Session, actor: str, plan: Plan) -> s.MergedCorrelation:
+    out = s.Correlation.model_validate(plan.keep)
     events.record(
         session,
         actor=actor,
         kind="correlation.merged",
-        entity=ACTOR_ENTITY,
-        entity_id=keep.id,
-        operation_id=operation,
+        entity=ENTITY,
+        entity_id=plan.keep.id,
+        operation_id=plan.keep.operation_id,
         data={
             **out.model_dump(mode="json", exclude={"report_ids"}),
-            "size": len(members),
-            "previous_size": previous,
-            "absorbed": others,
+            "size": len(out.report_ids),
+            "previous_size": plan.previous_size,
+            "absorbed": plan.absorbed,
         },
     )
-    unlinked = [r.id for r in found if operation is not None and r.operation_id is None]
     return s.MergedCorrelation(
-        **out.model_dump(), previous_size=previous, unlinked_report_ids=unlinked
+        **out.model_dump(), previous_size=plan.previous_size, unlinked_report_ids=plan.unlinked
     )
 
 
@@ -229,7 +268,7 @@ def set_summary(
         session,
         actor=actor,
         kind="correlation.updated",
-        entity=ACTOR_ENTITY,
+        entity=ENTITY,
         entity_id=row.id,
         operation_id=row.operation_id,
         data={"summary_report_id": row.summary_report_id},

@@ -7,13 +7,14 @@ proportion to what is new, never to the size of the tables.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, text, tuple_, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server import events
@@ -35,12 +36,11 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 # and only up to a cap: a value in a million reports costs no more than one in ``cap``.
 FANOUT = text(
     """
-    SELECT n.report_id, n.kind, n.value,
+    SELECT n.kind, n.value,
            (SELECT count(*) FROM (SELECT 1 FROM indicators i
                                   WHERE i.kind = n.kind AND i.value = n.value
                                   LIMIT :cap) AS capped) AS fanout
-    FROM indicators n
-    WHERE n.report_id IN :ids
+    FROM (SELECT DISTINCT kind, value FROM indicators WHERE report_id IN :ids) AS n
     """
 ).bindparams(bindparam("ids", expanding=True))
 
@@ -60,19 +60,20 @@ def scan(session: Session, data: s.CorrelationScan) -> s.CorrelationBatch:
             reports=[], links=[], members={}, skipped=[], high_water=data.after
         )
     seen = {r.id: r.observed_at for r in reports}
-    own = [
-        row
-        for ids in chunks(list(seen))
-        for row in session.execute(FANOUT, {"ids": list(ids), "cap": data.fanout + 1})
-    ]
+    ids = list(seen)
     ignored = {v.lower() for v in data.ignore}
     skipped: dict[tuple[str, str], str] = {}
-    for row in own:
-        if row.value.lower() in ignored:
-            skipped[(row.kind, row.value)] = "ignored"
-        elif row.fanout > data.fanout:
-            skipped[(row.kind, row.value)] = f"in more than {data.fanout} reports"
-    usable = sorted({(r.kind, r.value) for r in own} - set(skipped))
+    usable: set[tuple[str, str]] = set()
+    for chunk in chunks(ids):
+        for kind, value, fanout in session.execute(
+            FANOUT, {"ids": list(chunk), "cap": data.fanout + 1}
+        ):
+            if value.lower() in ignored:
+                skipped[(kind, value)] = "ignored"
+            elif fanout > data.fanout:
+                skipped[(kind, value)] = f"in more than {data.fanout} reports"
+            elif fanout > 1:  # carried by this report alone: nothing to link to
+                usable.add((kind, value))
     links = earlier_reports(session, usable, seen, timedelta(seconds=data.window_seconds))
     involved = sorted({link.other_id for link in links} | set(seen))
     members = {
@@ -99,29 +100,42 @@ def scan(session: Session, data: s.CorrelationScan) -> s.CorrelationBatch:
 
 
 def earlier_reports(
-    session: Session, pairs: Sequence[tuple[str, str]], new: dict[int, Any], window: timedelta
+    session: Session, usable: set[tuple[str, str]], new: dict[int, Any], window: timedelta
 ) -> list[s.CorrelationLink]:
-    """Links from each new report to earlier ones sharing a usable indicator within the window."""
-    mine, theirs = aliased(IndicatorRow), aliased(IndicatorRow)
-    links: list[s.CorrelationLink] = []
-    for batch in chunks(pairs, 200):
-        rows = session.execute(
-            select(mine.report_id, theirs.report_id, mine.kind, mine.value, IntelReport.observed_at)
-            .join(theirs, (theirs.kind == mine.kind) & (theirs.value == mine.value))
-            .join(IntelReport, IntelReport.id == theirs.report_id)
-            .where(
-                tuple_(mine.kind, mine.value).in_(batch),
-                mine.report_id.in_(list(new)),
-                theirs.report_id < mine.report_id,
+    """Links from each new report to earlier ones sharing a usable indicator within the window.
+
+    Every usable indicator is in at most ``fanout`` reports, so this reads at most that many
+    rows per indicator, found through the value index.
+    """
+    carriers: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for ids in chunks(list(new)):
+        for report_id, kind, value in session.execute(
+            select(IndicatorRow.report_id, IndicatorRow.kind, IndicatorRow.value).where(
+                IndicatorRow.report_id.in_(ids)
             )
-        ).all()
-        for report_id, other_id, kind, value, observed_at in rows:
-            if observed_at >= new[report_id] - window:
-                links.append(
-                    s.CorrelationLink(
+        ):
+            if (kind, value) in usable:
+                carriers[(kind, value)].append(report_id)
+    links: list[s.CorrelationLink] = []
+    values = sorted({value for _, value in usable})
+    for batch in chunks(values):
+        rows = session.execute(
+            select(
+                IndicatorRow.report_id,
+                IndicatorRow.kind,
+                IndicatorRow.value,
+                IntelReport.observed_at,
+            )
+            .join(IntelReport, IntelReport.id == IndicatorRow.report_id)
+            .where(IndicatorRow.value.in_(batch))
+        )
+        for other_id, kind, value, observed_at in rows:
+            for report_id in carriers.get((kind, value), ()):
+                if other_id < report_id and observed_at >= new[report_id] - window:
+                    link = s.CorrelationLink(
                         report_id=report_id, other_id=other_id, kind=kind, value=value
                     )
-                )
+                    links.append(link)
     return links
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -28,14 +28,7 @@ class Tasks(Resource[Task, s.TaskCreate, s.TaskUpdate, s.TaskQuery]):
     public = s.Task
     entity = "task"
     search_columns = ("last_error",)
-
-    def query(self, session: Session, query: s.TaskQuery) -> Select[Task]:
-        stmt = super().query(session, query)
-        if query.status:
-            stmt = stmt.where(Task.status.in_(query.status))
-        if query.action:
-            stmt = stmt.where(Task.action.in_(query.action))
-        return stmt
+    filters = ("status", "action")
 
     def build(self, session: Session, data: s.TaskCreate) -> Task:
         return Task(

@@ -11,18 +11,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import os
 import random
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
+from bench.common import fresh_database, row
 from vtoc import schemas as s
 from vtoc.agents import analyzer
 from vtoc.agents.base import Run
@@ -30,29 +28,11 @@ from vtoc.client import AsyncVtocClient
 from vtoc.config import ServerSettings
 from vtoc.server.app import create_app
 from vtoc.server.db import make_engine, make_sessionmaker
-from vtoc.server.migrate import upgrade
 from vtoc.server.services import tokens
 
-PG_ADMIN_URL = os.environ.get(
-    "VTOC_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-)
 COMMON_IP = "198.51.100.1"  # in every report: over the fan-out limit, it must cost nothing
 NOW = datetime.now(UTC)
 COPY_ROWS = 100_000
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    name = f"vtoc_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def copy(engine: Engine, table: str, columns: str, rows: Iterator[str]) -> None:
@@ -134,12 +114,11 @@ async def analyze(url: str, after: int) -> tuple[float, dict[str, Any]]:
 
 
 def measure(base: int, new: int) -> tuple[float, dict[str, Any]]:
-    with scratch_database() as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        load(engine, base, new)
-        engine.dispose()
-        return asyncio.run(analyze(url, after=base))
+    url = fresh_database(f"vtoc_bench_analyzer_{base}")
+    engine = make_engine(url)
+    load(engine, base, new)
+    engine.dispose()
+    return asyncio.run(analyze(url, after=base))
 
 
 def run(quick: bool) -> list[dict[str, object]]:
@@ -147,24 +126,20 @@ def run(quick: bool) -> list[dict[str, object]]:
     t_small, _ = measure(small, new)
     t_large, stats = measure(large, new)
     assert stats["reports"] == new, stats
-    ratio = t_large / t_small
     return [
-        {
-            "figure": f"analyzer run, {new:,} new among {large:,} (PostgreSQL)",
-            "value": round(t_large, 3),
-            "unit": "s",
-            "baseline": None,
-            "ratio": None,
-            "goal": "< 5 s",
-            "passed": t_large < 5.0,
-        },
-        {
-            "figure": f"analyzer run, {new:,} new among {large:,} vs among {small:,}",
-            "value": round(t_large, 3),
-            "unit": "s",
-            "baseline": round(t_small, 3),
-            "ratio": round(ratio, 2),
-            "goal": "ratio <= 1.5",
-            "passed": ratio <= 1.5,
-        },
+        row(
+            f"analyzer run, {new:,} new among {large:,} reports (PostgreSQL)",
+            t_large,
+            "s",
+            "< 5 s",
+            t_large < 5.0,
+        ),
+        row(
+            f"analyzer run, {new:,} new among {large:,} vs among {small:,}",
+            t_large,
+            "s",
+            "ratio <= 1.5",
+            t_large / t_small <= 1.5,
+            baseline=t_small,
+        ),
     ]

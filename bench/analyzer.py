@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 
-from bench.common import fresh_database, row
+from bench.common import PG_ADMIN_URL, fresh_database, row
 from vtoc import schemas as s
 from vtoc.agents import analyzer
 from vtoc.agents.base import Run
@@ -114,11 +114,18 @@ async def analyze(url: str, after: int) -> tuple[float, dict[str, Any]]:
 
 
 def measure(base: int, new: int) -> tuple[float, dict[str, Any]]:
-    url = fresh_database(f"vtoc_bench_analyzer_{base}")
-    engine = make_engine(url)
-    load(engine, base, new)
-    engine.dispose()
-    return asyncio.run(analyze(url, after=base))
+    name = f"vtoc_bench_analyzer_{base}"
+    url = fresh_database(name)
+    try:
+        engine = make_engine(url)
+        load(engine, base, new)
+        engine.dispose()
+        return asyncio.run(analyze(url, after=base))
+    finally:  # a million reports is too much disk to leave behind
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def run(quick: bool) -> list[dict[str, object]]:

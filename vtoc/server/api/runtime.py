@@ -2,7 +2,8 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, TypeAdapter
 
 from vtoc import schemas as s
 from vtoc.server.api.deps import Operator, SessionDep, Viewer
@@ -57,6 +58,14 @@ def task_outcome(ref: str, data: s.TaskOutcome, session: SessionDep, _: Operator
 
 
 correlations_router = APIRouter(prefix="/correlations", tags=["correlations"])
+MERGED = TypeAdapter(list[s.MergedCorrelation])
+
+
+def as_json(payload: BaseModel | bytes) -> Response:
+    """Send an already-validated model as is: these answers are large, and checking them
+    again against ``response_model`` would cost more than building them."""
+    body = payload.model_dump_json() if isinstance(payload, BaseModel) else payload
+    return Response(body, media_type="application/json")
 
 
 @correlations_router.get("", response_model=s.Page[s.Correlation])
@@ -73,7 +82,7 @@ def list_correlations(
 @correlations_router.post("/scan", response_model=s.CorrelationBatch)
 def scan(data: s.CorrelationScan, session: SessionDep, _: Viewer) -> Any:
     """The reports after a high-water mark and the earlier reports they share indicators with."""
-    return correlations.scan(session, data)
+    return as_json(correlations.scan(session, data))
 
 
 @correlations_router.post("/merge", response_model=list[s.MergedCorrelation])
@@ -81,7 +90,7 @@ def merge(data: s.CorrelationMerge, session: SessionDep, who: Operator) -> Any:
     """Create or grow the clusters the analyzer's union-find found."""
     merged = correlations.merge(session, actor=who.name, data=data)
     session.commit()
-    return merged
+    return as_json(MERGED.dump_json(merged))
 
 
 @correlations_router.get("/{correlation_id}", response_model=s.Correlation)

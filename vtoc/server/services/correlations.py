@@ -189,9 +189,27 @@ def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[s.M
         for r in plan.joining
         if r not in member_of
     ]
-    if joining:
-        session.execute(insert(CorrelationMember), joining)
+    add_members(session, joining)
     return [announce(session, actor, plan) for plan in plans]
+
+
+def add_members(session: Session, rows: list[dict[str, int]]) -> None:
+    """Insert memberships; on PostgreSQL as two arrays in one statement, not row by row."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(CorrelationMember), rows)
+        return
+    session.execute(
+        text(
+            "INSERT INTO correlation_members (report_id, correlation_id) "
+            "SELECT * FROM unnest(CAST(:reports AS bigint[]), CAST(:clusters AS bigint[]))"
+        ),
+        {
+            "reports": [r["report_id"] for r in rows],
+            "clusters": [r["correlation_id"] for r in rows],
+        },
+    )
 
 
 def cluster_of(session: Session, report_ids: Sequence[int]) -> dict[int, int]:
@@ -240,24 +258,34 @@ def plan_group(group: s.CorrelationGroup, owned: list[Correlation], facts: dict[
 
 
 def announce(session: Session, actor: str, plan: Plan) -> s.MergedCorrelation:
-    out = s.Correlation.model_validate(plan.keep)
+    keep = plan.keep
+    merged = s.MergedCorrelation(
+        id=keep.id,
+        score=keep.score,
+        indicators=[s.Indicator(kind=i["kind"], value=i["value"]) for i in keep.indicators],
+        report_ids=keep.report_ids,
+        severity=keep.severity,
+        operation_id=keep.operation_id,
+        summary_report_id=keep.summary_report_id,
+        first_seen_at=keep.first_seen_at or utcnow(),
+        last_seen_at=keep.last_seen_at,
+        previous_size=plan.previous_size,
+        unlinked_report_ids=plan.unlinked,
+    )
     events.record(
         session,
         actor=actor,
         kind="correlation.merged",
         entity=ENTITY,
-        entity_id=plan.keep.id,
-        operation_id=plan.keep.operation_id,
+        entity_id=keep.id,
+        operation_id=keep.operation_id,
         data={
-            **out.model_dump(mode="json", exclude={"report_ids"}),
-            "size": len(out.report_ids),
-            "previous_size": plan.previous_size,
+            **merged.model_dump(mode="json", exclude={"report_ids", "unlinked_report_ids"}),
+            "size": len(merged.report_ids),
             "absorbed": plan.absorbed,
         },
     )
-    return s.MergedCorrelation(
-        **out.model_dump(), previous_size=plan.previous_size, unlinked_report_ids=plan.unlinked
-    )
+    return merged
 
 
 def get(session: Session, correlation_id: int) -> Correlation:

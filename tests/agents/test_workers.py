@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,19 +21,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import PG_ADMIN_URL
-from vtoc import schemas as s
+from tests.processes import mint_token, server_process, vtoc_env
 from vtoc.client import VtocClient
-from vtoc.config import ServerSettings
-from vtoc.server.bootstrap import create_token
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
@@ -61,33 +51,10 @@ def database() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """``vtoc server run`` on PostgreSQL; yields the environment a worker needs."""
-    port = free_port()
-    home = tmp_path_factory.mktemp("home")
-    env = {
-        **os.environ,
-        "VTOC_DATABASE_URL": database,
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-    }
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vtoc", "server", "run", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: VtocClient(url).ready(), 60, "the server")
-        token = create_token(
-            s.TokenCreate(name="workers", role=s.Role.operator),
-            ServerSettings(database_url=database),
-        ).token
-        yield {**env, "VTOC_API_URL": url, "VTOC_TOKEN": token, "VTOC_WEBHOOK_SECRET": "x"}
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
+    env = vtoc_env(database, tmp_path_factory.mktemp("home"), VTOC_WEBHOOK_SECRET="x")
+    token = mint_token(env, "workers", "operator")
+    with server_process(env) as url:
+        yield {**env, "VTOC_API_URL": url, "VTOC_TOKEN": token}
 
 
 @pytest.fixture

@@ -174,3 +174,17 @@ def test_a_killed_workers_run_is_completed_by_another(
     finally:
         slow.shutdown()
         slow.server_close()
+
+
+def test_a_new_task_wakes_the_executor_at_once(
+    api: VtocClient, spawn: Callable[..., subprocess.Popen[bytes]]
+) -> None:
+    api.agents.update("executor", enabled=True, interval_seconds=3600, config={})
+    api.trigger_agent("executor")
+    spawn("waker", "--only", "executor", "--poll-seconds", "120")
+    wait_for(lambda: api.agents.get("executor").last_run_at is not None, 30, "the first run")
+    time.sleep(1)  # the worker is now asleep until its poll, 120 s away
+
+    task = api.tasks.create(action="run_agent", params={"name": "monitor"})
+
+    wait_for(lambda: api.tasks.get(task.id).status == "done", 20, "the event to wake it")

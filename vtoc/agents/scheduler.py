@@ -67,7 +67,7 @@ class Scheduler:
 
     async def wake_executor(self) -> None:
         """A queued task that is due makes the executor due now, not at its next interval."""
-        if self.only and "executor" not in self.only:
+        if not self.runs_executor():
             return
         queued = await self.client.tasks.list(status=[s.TaskStatus.queued], limit=100)
         now = utcnow()
@@ -138,15 +138,36 @@ class Scheduler:
             except VtocError as exc:  # the server is away: keep trying until the lease ends
                 log.warning("renewing %s: %s", name, exc)
 
+    def runs_executor(self) -> bool:
+        return not self.only or "executor" in self.only
+
+    async def watch_tasks(self, wake: asyncio.Event) -> None:
+        """Wake the loop at once when a task is created, rather than at the next poll."""
+        try:
+            async for _ in self.client.stream_events(kinds=["task.created"]):
+                wake.set()
+        except VtocError as exc:  # no stream: polling still finds due tasks
+            log.warning("task events unavailable, polling only: %s", exc)
+
     async def run(self, *, once: bool = False) -> None:
-        while True:
-            try:
-                for run in await self.tick():
-                    log.info("%s run %s: %s", run.agent_id, run.status, run.summary)
-            except VtocError as exc:
+        wake = asyncio.Event()
+        watcher = None
+        if not once and self.runs_executor():
+            watcher = asyncio.create_task(self.watch_tasks(wake))
+        try:
+            while True:
+                try:
+                    for run in await self.tick():
+                        log.info("%s run %s: %s", run.agent_id, run.status, run.summary)
+                except VtocError as exc:
+                    if once:
+                        raise
+                    log.warning("tick failed: %s", exc)
                 if once:
-                    raise
-                log.warning("tick failed: %s", exc)
-            if once:
-                return
-            await asyncio.sleep(self.poll_seconds)
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), self.poll_seconds)
+                wake.clear()
+        finally:
+            if watcher is not None:
+                watcher.cancel()

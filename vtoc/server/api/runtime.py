@@ -80,7 +80,7 @@ def list_correlations(
 
 
 @correlations_router.post("/scan", response_model=s.CorrelationBatch)
-def scan(data: s.CorrelationScan, session: SessionDep, _: Viewer) -> Any:
+def scan(data: s.CorrelationScan, session: SessionDep, _: Operator) -> Any:
     """The reports after a high-water mark and the earlier reports they share indicators with."""
     return as_json(correlations.scan(session, data))
 

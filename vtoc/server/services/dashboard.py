@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server.db import utcnow
-from vtoc.server.models import Agent, AgentRun, Asset, EventRow, IntelReport, Mission, Operation
+from vtoc.server.models import AgentRun, Asset, EventRow, IntelReport, Mission, Operation
 from vtoc.server.services.agents import agents
 from vtoc.server.services.missions import FINISHED
 
@@ -68,9 +68,7 @@ def agent_health(session: Session) -> list[s.AgentHealth]:
 
 def dashboard(session: Session) -> s.Dashboard:
     now = utcnow()
-    overdue = (
-        Mission.due_at.is_not(None) & (Mission.due_at < now) & Mission.status.not_in(FINISHED)
-    )
+    overdue = Mission.due_at.is_not(None) & (Mission.due_at < now) & Mission.status.not_in(FINISHED)
     recent = session.scalars(select(EventRow).order_by(EventRow.id.desc()).limit(RECENT_EVENTS))
     since = now - timedelta(hours=HOURS)
     return s.Dashboard(

@@ -53,11 +53,16 @@ def styled(value: str | StrEnum | None) -> Text:
     return Text(word, style=STATUS_STYLES.get(word, ""))
 
 
+def clock() -> datetime:
+    """The TUI's idea of now; snapshot tests replace it to render relative times stably."""
+    return datetime.now(UTC)
+
+
 def ago(when: datetime | None, now: datetime | None = None) -> str:
     """A short relative time ("3m", "2h", "4d"); exact times live in the detail view."""
     if when is None:
         return "-"
-    seconds = int(((now or datetime.now(UTC)) - when).total_seconds())
+    seconds = int(((now or clock()) - when).total_seconds())
     sign = "in " if seconds < 0 else ""
     seconds = abs(seconds)
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
@@ -69,7 +74,7 @@ def ago(when: datetime | None, now: datetime | None = None) -> str:
 def heartbeat_overdue(asset: s.Asset, now: datetime | None = None) -> bool:
     if not asset.heartbeat_seconds or asset.last_seen_at is None:
         return False
-    age = ((now or datetime.now(UTC)) - asset.last_seen_at).total_seconds()
+    age = ((now or clock()) - asset.last_seen_at).total_seconds()
     return age > asset.heartbeat_seconds
 
 
@@ -83,9 +88,7 @@ def last_seen(asset: s.Asset) -> Text:
 def overdue(mission: s.Mission) -> Text:
     finished = {s.MissionStatus.completed, s.MissionStatus.failed, s.MissionStatus.cancelled}
     late = (
-        mission.due_at is not None
-        and mission.due_at < datetime.now(UTC)
-        and mission.status not in finished
+        mission.due_at is not None and mission.due_at < clock() and mission.status not in finished
     )
     return Text(ago(mission.due_at) + (" LATE" if late else ""), style="bold red" if late else "")
 

@@ -72,7 +72,7 @@ class FormScreen(ModalScreen[Any]):
                     if f.choices:
                         options = [(c, c) for c in f.choices]
                         yield Select(
-                            options, value=value or Select.BLANK, id=f"field-{f.name}", compact=True
+                            options, value=value or Select.NULL, id=f"field-{f.name}", compact=True
                         )
                     else:
                         yield Input(value, id=f"field-{f.name}", compact=True)
@@ -85,7 +85,7 @@ class FormScreen(ModalScreen[Any]):
     def value_of(self, f: FormField) -> str:
         widget = self.query_one(f"#field-{f.name}")
         if isinstance(widget, Select):
-            return "" if widget.value is Select.BLANK else str(widget.value)
+            return "" if widget.value is Select.NULL else str(widget.value)
         assert isinstance(widget, Input)
         return widget.value
 
@@ -143,7 +143,7 @@ class FormScreen(ModalScreen[Any]):
             widget = self.query_one(f"#field-{f.name}")
             value = shown(getattr(self.row, f.name, None))
             if isinstance(widget, Select):
-                widget.value = value or Select.BLANK
+                widget.value = value or Select.NULL
             elif isinstance(widget, Input):
                 widget.value = value
         self.show_errors({}, f"reloaded version {self.row.version}")

@@ -89,6 +89,8 @@ class ResourceTable(DataTable[Any]):
                 self.rows_by_id[row.id] = row
                 self.add_row(*self.cells(row), key=str(row.id))
         self.post_message(self.Loaded(self))
+        if self.cursor_row >= self.row_count - PREFETCH:
+            self.call_after_refresh(self.load_page)  # the cursor got there while loading
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.cursor_row >= self.row_count - PREFETCH and not self.loading_page:

@@ -121,7 +121,7 @@ async def test_help_lists_every_binding(server: LiveServer) -> None:
         await until(lambda: isinstance(app.screen, HelpScreen), app)
         text = screen_text(app)
         for key in ["/", "?", ":", "ctrl+r", "ctrl+p", "escape", "enter", "n", "e", "d", "t"]:
-            assert f" {key} " in text, key
+            assert f"{key} " in text, key
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

@@ -66,7 +66,7 @@ def view_for(command: str) -> str | None:
 
 
 def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
-    """(where, key, what) for every binding, write actions left out in read-only mode."""
+    """(key, what, where) for every binding, write actions left out in read-only mode."""
     rows: list[tuple[str, str, str]] = []
     for where, bindings in (
         ("global", GLOBAL),
@@ -78,8 +78,10 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
             if readonly and binding.action in WRITE_ACTIONS:
                 continue
             key = binding.key_display or binding.key
-            rows.append((where, key, binding.description))
-    rows.append(("global", ":" + " :".join(a[0] for a in VIEWS.values()), "Go to a view"))
-    rows.append(("lists", "up/down pgup/pgdn", "Move; more rows load as you scroll"))
-    rows.append(("map", "up/down", "Select an asset; it is marked on the map"))
+            rows.append((key, binding.description, where))
+    views = " ".join(f":{aliases[0]}" for aliases in VIEWS.values())
+    rows.append((":<view>", f"Go to a view: {views}", "global"))
+    rows.append(("up/down pgup/pgdn", "Move; more rows load as you scroll", "lists"))
+    rows.append(("ctrl+home/ctrl+end", "First / last loaded row", "lists"))
+    rows.append(("up/down", "Select an asset; it is marked on the map", "map"))
     return rows

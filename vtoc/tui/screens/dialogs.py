@@ -83,7 +83,9 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("WHERE", "KEY", "ACTION")
+        table.add_column("KEY", width=18)
+        table.add_column("ACTION", width=38)
+        table.add_column("WHERE")
         for row in help_rows(self.readonly):
             table.add_row(*row)
         table.focus()

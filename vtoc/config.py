@@ -38,6 +38,12 @@ class ServerSettings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     ingest_max_body_bytes: int = 32 * 1024 * 1024
     token_touch_seconds: int = 60
+    #: comment heartbeat on idle event streams, so proxies do not close them
+    sse_heartbeat_seconds: float = 15.0
+    #: the event stream re-reads the table at least this often, even without a wake-up
+    sse_poll_seconds: float = 5.0
+    #: how long a ticket for ``/events/stream?ticket=`` stays valid (it also works once only)
+    event_ticket_seconds: int = 60
 
 
 class Context(BaseModel):

@@ -18,6 +18,7 @@ from vtoc.client import AsyncVtocClient, VtocError
 
 POLL_SECONDS = 0.5
 RETRY_SECONDS = 1.0
+PROBE_SECONDS = 2.0
 
 
 async def latest_event_id(client: AsyncVtocClient) -> int:
@@ -52,6 +53,24 @@ class Feed:
         self.on_event(event)
 
     async def run(self) -> None:
+        watcher = asyncio.create_task(self.watch())
+        try:
+            await self.follow()
+        finally:
+            watcher.cancel()
+
+    async def watch(self) -> None:
+        """Probe the server every few seconds: the banner shows a drop at once, while the
+        stream is still quietly retrying, and goes away when the server answers again."""
+        while True:
+            try:
+                response = await self.client.http.get("/readyz", timeout=PROBE_SECONDS)
+                self.status(response.status_code == 200)
+            except httpx.HTTPError:
+                self.status(False)
+            await asyncio.sleep(PROBE_SECONDS)
+
+    async def follow(self) -> None:
         stream: Callable[..., AsyncIterator[s.Event]] | None = getattr(
             self.client, "stream_events", None
         )

@@ -50,12 +50,30 @@ class LiveServer:
     url: str
     engine: Engine
     tokens: dict[Role, str]
+    port: int
+    uvicorn: uvicorn.Server | None = None
+    thread: threading.Thread | None = None
 
     def sync(self, role: Role = Role.admin) -> VtocClient:
         return VtocClient(self.url, self.tokens[role])
 
     def client(self, role: Role = Role.admin) -> AsyncVtocClient:
         return AsyncVtocClient(self.url, self.tokens[role])
+
+    def start(self) -> None:
+        app = create_app(ServerSettings(database_url=str(self.engine.url)))
+        self.uvicorn = uvicorn.Server(uvicorn.Config(app, port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.uvicorn.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.sync().ready():
+            assert time.monotonic() < deadline, "test server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        assert self.uvicorn is not None and self.thread is not None
+        self.uvicorn.should_exit = True
+        self.thread.join(10)
 
 
 def start_server(path: Path, *, reports: int) -> Iterator[LiveServer]:
@@ -70,20 +88,10 @@ def start_server(path: Path, *, reports: int) -> Iterator[LiveServer]:
             minted[role] = tokens.create(session, actor="test", data=data).token
         session.commit()
     port = free_port()
-    config = uvicorn.Config(
-        create_app(ServerSettings(database_url=url)), port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    live = LiveServer(f"http://127.0.0.1:{port}", engine, minted)
-    while not live.sync().ready():
-        assert time.monotonic() < deadline, "test server did not start"
-        time.sleep(0.05)
+    live = LiveServer(f"http://127.0.0.1:{port}", engine, minted, port)
+    live.start()
     yield live
-    server.should_exit = True
-    thread.join(10)
+    live.stop()
     engine.dispose()
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Static
 
-from tests.tui.conftest import LiveServer, screen_text, until
+from tests.tui.conftest import LiveServer, screen_text, start_server, until
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.dialogs import ConfirmScreen
@@ -126,3 +127,19 @@ async def test_live_write_appears_without_moving_the_selection(server: LiveServe
         await until(lambda: table.rows_by_id[chosen.id].commander == "Live Update", app, timeout=5)
         assert table.selected.id == chosen.id
         assert "Live Update" in screen_text(app)
+
+
+async def test_lost_connection_shows_a_banner_and_catches_up(tmp_path: Path) -> None:
+    for live in start_server(tmp_path / "vtoc.db", reports=5):
+        app = make_app(live.client(Role.viewer))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_operations(app, pilot)
+            banner = screen.query_one("#banner", Static)
+            assert not banner.has_class("shown")
+            live.stop()
+            await until(lambda: banner.has_class("shown"), app, timeout=10)
+            assert "lost" in str(banner.content)
+            live.start()
+            created = live.sync().operations.create(name="After the outage")
+            await until(lambda: not banner.has_class("shown"), app, timeout=10)
+            await until(lambda: created.id in screen.table.rows_by_id, app, timeout=60)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -129,17 +130,22 @@ async def test_live_write_appears_without_moving_the_selection(server: LiveServe
         assert "Live Update" in screen_text(app)
 
 
-async def test_lost_connection_shows_a_banner_and_catches_up(tmp_path: Path) -> None:
-    for live in start_server(tmp_path / "vtoc.db", reports=5):
-        app = make_app(live.client(Role.viewer))
-        async with app.run_test(size=(80, 24)) as pilot:
-            screen = await open_operations(app, pilot)
-            banner = screen.query_one("#banner", Static)
-            assert not banner.has_class("shown")
-            live.stop()
-            await until(lambda: banner.has_class("shown"), app, timeout=10)
-            assert "lost" in str(banner.content)
-            live.start()
-            created = live.sync().operations.create(name="After the outage")
-            await until(lambda: not banner.has_class("shown"), app, timeout=10)
-            await until(lambda: created.id in screen.table.rows_by_id, app, timeout=60)
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server this test alone stops and starts again."""
+    yield from start_server(tmp_path / "vtoc.db", reports=5)
+
+
+async def test_lost_connection_shows_a_banner_and_catches_up(own_server: LiveServer) -> None:
+    app = make_app(own_server.client(Role.viewer))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot)
+        banner = screen.query_one("#banner", Static)
+        assert not banner.has_class("shown")
+        own_server.stop()
+        await until(lambda: banner.has_class("shown"), app, timeout=10)
+        assert "lost" in str(banner.content)
+        own_server.start()
+        created = own_server.sync().operations.create(name="After the outage")
+        await until(lambda: not banner.has_class("shown"), app, timeout=10)
+        await until(lambda: created.id in screen.table.rows_by_id, app, timeout=60)

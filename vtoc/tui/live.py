@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from vtoc import schemas as s
-from vtoc.client import AsyncVtocClient, VtocError
+from vtoc.client import AsyncVtocClient, NotFound, VtocError
 
 POLL_SECONDS = 0.5
 RETRY_SECONDS = 1.0
@@ -85,6 +85,8 @@ class Feed:
                         self.deliver(event)
                 else:
                     await self.poll()
+            except NotFound:
+                stream = None  # a server without the stream: poll the event log instead
             except (VtocError, httpx.HTTPError):
                 self.status(False)
                 await asyncio.sleep(RETRY_SECONDS)

@@ -26,6 +26,8 @@ def up(
     The token is saved as the "local" context (mode 0600), so other vtoc commands in
     another terminal use it. Everything started here stops when the TUI exits (or, with
     --no-tui, on ctrl+c or SIGTERM).
+
+    Example: vtoc up --no-tui --port 8000
     """
     from vtoc.cli.errors import fail
     from vtoc.cli.local import ensure_local_stack

@@ -147,6 +147,7 @@ def screen_text(app: VtocApp) -> str:
         if not widget.display:
             continue
         if isinstance(widget, DataTable):
+            console.print(" ".join(str(column.label) for column in widget.columns.values()))
             for key in widget.rows:
                 console.print(" ".join(str(c) for c in widget.get_row(key)))
         elif isinstance(widget, Static | Label):

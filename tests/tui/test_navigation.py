@@ -76,7 +76,9 @@ async def test_drill_into_an_operation_and_an_intel_report(server: LiveServer) -
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
-        chosen = app.screen.table.selected
+        table = app.screen.table
+        table.move_cursor(row=table.get_row_index("1"))  # Northern Watch, with missions
+        chosen = table.selected
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, OperationScreen), app)
         missions = app.screen.query_one("#op-missions", ResourceTable)
@@ -110,7 +112,12 @@ async def test_scrolling_pages_rows_in_from_the_server(server: LiveServer) -> No
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
         table = app.screen.table
         assert table.row_count == 100 and table.more  # one page, not the whole table
-        await pilot.press("ctrl+end")
+        await pilot.press("ctrl+end")  # the last loaded row; the next page loads on the way
+        for _ in range(40):
+            if table.row_count == 120:
+                break
+            await pilot.press("down")
+            await pilot.pause(0.1)
         await until(lambda: table.row_count == 120 and not table.more, app)
 
 

@@ -38,9 +38,14 @@ def open_tui(api_url: str, token: str | None, *, readonly: bool) -> None:
 
 
 def tui(context: ContextOption = None, readonly: ReadonlyOption = False) -> None:
-    """Open the terminal UI: dashboard, lists, map, live events. Press ? for keys."""
-    from vtoc.config import resolve_context
+    """Open the terminal UI: dashboard, lists, map, live events. Press ? for keys.
 
-    ctx = resolve_context(context)
+    Example: vtoc tui --context prod --readonly
+    """
+    from vtoc.cli import session
+
+    if context:
+        session.current.context = context
+    ctx = session.context()
     check_server(ctx.api_url, ctx.token)
     open_tui(ctx.api_url, ctx.token, readonly=readonly)

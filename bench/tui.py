@@ -2,9 +2,11 @@
 
 A real ``vtoc server run`` serves a fresh database loaded with the reports (``--quick``:
 50k). The TUI runs headless (Textual's test driver, 80x24) in a separate process, so its
-RSS is the TUI's own: it measures the time from start to a painted dashboard, the mean
-time per down-arrow while walking 10k rows of the intel list (pages load as it goes,
-capped at 5k loaded rows), and the time from ``/`` filter submit to the filtered rows.
+RSS is the TUI's own: it measures the time from start to a painted dashboard, the p99
+time for a down-arrow to be handled while walking 10k keys down the intel list (pages load
+in the background as it goes, capped at 5k loaded rows; waits for a page are not counted
+as key time since the UI stays responsive), and the time from ``/`` filter submit to the
+filtered rows.
 Goals: first paint < 1 s, < 50 ms per key, RSS < 150 MB.
 
     python -m bench.tui [--quick]
@@ -34,7 +36,7 @@ async def until(condition: Callable[[], object], timeout: float = 60.0) -> None:
     while not condition():
         if time.monotonic() > deadline:
             raise RuntimeError("the TUI did not get there in time")
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(0.001)
 
 
 async def probe(url: str, token: str, keys: int) -> dict[str, float]:
@@ -56,11 +58,20 @@ async def probe(url: str, token: str, keys: int) -> dict[str, float]:
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count)
         screen = app.screen
         assert isinstance(screen, ListScreen)
-        t0 = time.perf_counter()
+        table = screen.table
+        latencies = []
         for _ in range(keys):
-            await pilot.press("down")
-        per_key = (time.perf_counter() - t0) / keys
-        reached = screen.table.cursor_row
+            before = table.cursor_row
+            t0 = time.perf_counter()
+            app.simulate_key("down")
+            # handled: the cursor moved (or sits on the last loaded row while a page loads)
+            await until(lambda b=before: table.cursor_row != b or table.loading_page, 5)
+            latencies.append(time.perf_counter() - t0)
+            if table.loading_page:
+                await until(lambda: not table.loading_page)
+        latencies.sort()
+        per_key = latencies[int(len(latencies) * 0.99) - 1]
+        reached = table.cursor_row
         t0 = time.perf_counter()
         await pilot.press("slash", *"beacon", "enter")
         await until(lambda: screen.table.query_text == "beacon" and screen.table.row_count > 0)
@@ -68,7 +79,7 @@ async def probe(url: str, token: str, keys: int) -> dict[str, float]:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "first_paint_s": first_paint,
-        "key_ms": per_key * 1000,
+        "key_ms": per_key * 1000,  # p99
         "rows_reached": float(reached),
         "filter_ms": filtered * 1000,
         "rss_mb": rss_mb,
@@ -110,7 +121,7 @@ def run(quick: bool) -> list[Row]:
             found["first_paint_s"] < FIRST_PAINT_GOAL_S,
         ),
         row(
-            f"down-arrow, {keys:,} keys ({found['rows_reached']:.0f} rows reached)",
+            f"down-arrow p99, {keys:,} keys ({found['rows_reached']:.0f} rows reached)",
             found["key_ms"],
             "ms/key",
             f"< {KEY_GOAL_MS} ms",

@@ -114,24 +114,26 @@ class IntelScreen(RecordScreen):
 
 
 def render_correlated(found: Any) -> RenderableType:
-    """Whatever shape the server answers (a list, or a page of items): id, title, why."""
-    items = found.get("items", []) if isinstance(found, dict) else list(found or [])
-    if not items:
+    """``GET /intel/{id}/correlated``: each linked report and the indicators both carry (why).
+
+    Read as plain JSON so that the TUI keeps working with servers that predate the endpoint.
+    """
+    reports = found.get("reports", []) if isinstance(found, dict) else []
+    if not reports:
         return Text("no correlated reports", style="dim")
-    table = Table("ID", "SEV", "TITLE", "WHY", box=None, padding=(0, 1), title="Correlated")
-    for item in items:
-        report = item.get("report", item) if isinstance(item, dict) else {}
-        why = next(
-            (item[k] for k in ("reason", "why", "shared", "indicators", "score") if k in item),
-            "",
-        )
-        if isinstance(why, list):
-            why = ", ".join(str(w.get("value", w)) if isinstance(w, dict) else str(w) for w in why)
+    cluster = found.get("correlation") or {}
+    title = "Correlated"
+    if "score" in cluster:
+        title += f" (cluster {cluster.get('id')}, score {cluster['score']:.2f})"
+    table = Table("ID", "SEV", "TITLE", "WHY: SHARED", box=None, padding=(0, 1), title=title)
+    for item in reports:
+        report = item.get("report", {})
+        shared = ", ".join(f"{i.get('kind')}:{i.get('value')}" for i in item.get("shared", []))
         table.add_row(
             str(report.get("id", "")),
             styled(report.get("severity")),
             str(report.get("title", "")),
-            str(why),
+            shared,
         )
     return table
 

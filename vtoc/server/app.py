@@ -12,7 +12,7 @@ from sqlalchemy import text
 import vtoc
 from vtoc.config import ServerSettings
 from vtoc.server import problems
-from vtoc.server.api import admin, resources
+from vtoc.server.api import admin, ingest, resources
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.limits import BodySizeLimit
 
@@ -48,6 +48,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     resources.include(api)
     admin.include(api)
+    api.include_router(ingest.router)
     app.include_router(api)
 
     @app.get("/healthz", tags=["health"])

@@ -23,6 +23,13 @@ def _forget_lock(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop("event_lock", None)
 
 
+def take_append_lock(session: Session) -> None:
+    """Take this transaction's turn to append events (once; a no-op on SQLite)."""
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get("event_lock"):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_APPEND_LOCK})
+        session.info["event_lock"] = True
+
+
 def record(
     session: Session,
     *,
@@ -33,9 +40,7 @@ def record(
     operation_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> EventRow:
-    if session.get_bind().dialect.name == "postgresql" and not session.info.get("event_lock"):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_APPEND_LOCK})
-        session.info["event_lock"] = True
+    take_append_lock(session)
     row = EventRow(
         actor=actor,
         kind=kind,

@@ -22,7 +22,9 @@ def ndjson(alerts: list[dict[str, Any]]) -> bytes:
     return b"".join(json.dumps(a).encode() + b"\n" for a in alerts)
 
 
-def unique_copies(alerts: list[dict[str, Any]], count: int, *, vary_source: bool = False) -> list[dict[str, Any]]:
+def unique_copies(
+    alerts: list[dict[str, Any]], count: int, *, vary_source: bool = False
+) -> list[dict[str, Any]]:
     """``count`` alerts cycled from ``alerts`` with fresh ids (and distinct attackers)."""
     out = []
     for n in range(count):

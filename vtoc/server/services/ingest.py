@@ -151,7 +151,7 @@ def agent_assets(session: Session, actor: str, alerts: Iterable[Alert]) -> dict[
     ids: dict[str, int] = {}
     for part in chunks(list(agents)):
         rows = session.execute(select(Asset.name, Asset.id).where(Asset.name.in_(part)))
-        ids.update({name: asset_id for name, asset_id in rows.tuples()})
+        ids.update({name: asset_id for name, asset_id in rows})
     for name, alert in agents.items():
         if name in ids:
             continue
@@ -182,7 +182,7 @@ def open_floods(session: Session, alerts: list[Alert], window: timedelta) -> dic
                 IntelReport.last_seen_at >= since,
             )
             .order_by(IntelReport.last_seen_at)
-        ).tuples()
+        )
         first = {a.fingerprint: a for a in part}
         for report_id, fingerprint, last_seen_at, occurrences in rows:
             floods[fingerprint] = Flood(first[fingerprint], last_seen_at, occurrences, report_id)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -26,6 +26,10 @@ from vtoc.server.services.wazuh import Alert, AlertError, decode, map_alert
 
 CHUNK = 1000
 T = TypeVar("T")
+REPORTS = cast(Table, IntelReport.__table__)
+INDICATORS = cast(Table, IndicatorRow.__table__)
+INGESTED = cast(Table, IngestedAlert.__table__)
+EVENTS = cast(Table, EventRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def store(
     grow_reports(session, list(grown.values()), now)
     touched = [*created, *grown.values()]
     session.execute(
-        insert(IngestedAlert.__table__),
+        insert(INGESTED),
         [
             {"source": s.IntelSource.wazuh, "source_ref": ref, "report_id": f.report_id}
             | {"received_at": now}
@@ -185,6 +189,7 @@ def open_floods(session: Session, alerts: list[Alert], window: timedelta) -> dic
         )
         first = {a.fingerprint: a for a in part}
         for report_id, fingerprint, last_seen_at, occurrences in rows:
+            assert fingerprint is not None  # selected by fingerprint
             floods[fingerprint] = Flood(first[fingerprint], last_seen_at, occurrences, report_id)
     return floods
 
@@ -194,7 +199,7 @@ def insert_reports(
 ) -> None:
     if not created:
         return
-    table = IntelReport.__table__
+    table = REPORTS
     rows = [
         {
             "title": f.alert.title,
@@ -227,13 +232,13 @@ def insert_reports(
         for kind, value in f.alert.indicators
     ]
     if indicators:
-        session.execute(insert(IndicatorRow.__table__), indicators)
+        session.execute(insert(INDICATORS), indicators)
 
 
 def grow_reports(session: Session, grown: list[Flood], now: datetime) -> None:
     if not grown:
         return
-    table = IntelReport.__table__
+    table = REPORTS
     session.execute(
         update(table)
         .where(table.c.id == bindparam("b_id"))
@@ -277,7 +282,7 @@ def record_events(
         )
         for f in grown
     ]
-    session.execute(insert(EventRow.__table__), rows)
+    session.execute(insert(EVENTS), rows)
 
 
 def event_row(

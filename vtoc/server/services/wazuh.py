@@ -212,5 +212,5 @@ def decode(body: bytes, content_type: str) -> list[Any | AlertError]:
         try:
             items.append(json.loads(line))
         except ValueError as exc:
-            items.append(AlertError(f"line {number + 1}: not JSON ({exc.msg})"))
+            items.append(AlertError(f"line {number + 1}: not JSON ({exc})"))
     return items

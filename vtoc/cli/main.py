@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 import vtoc
-from vtoc.cli import demo, server, up
+from vtoc.cli import demo, ingest, server, up
 
 app = typer.Typer(
     name="vtoc",
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(server.app, name="server", rich_help_panel="Administration")
 app.add_typer(demo.app, name="demo", rich_help_panel="Administration")
+app.add_typer(ingest.app, name="ingest", rich_help_panel="Integrations")
 app.command(rich_help_panel="Start here")(up.up)
 
 

@@ -50,7 +50,7 @@ def test_an_alert_posted_to_n8n_becomes_a_vtoc_report(
 ) -> None:
     workflow = WORKFLOWS / "security-alert-handling.json"
     n8n.start()
-    n8n.cli("import:workflow", f"--input={workflow}")
+    n8n.cli("import:workflow", "--separate", f"--input={WORKFLOWS}")  # all three import
     n8n.cli("publish:workflow", f"--id={json.loads(workflow.read_text())['id']}")
     n8n.restart()  # publishing takes effect only after a restart
     wait_until(lambda: n8n.webhook_ready("wazuh-alert"), 60, "the wazuh-alert webhook")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -22,6 +22,7 @@ from vtoc.server.db import utcnow
 from vtoc.server.errors import TooLargeError
 from vtoc.server.models import Asset, EventRow, IndicatorRow, IngestedAlert, IntelReport
 from vtoc.server.services.assets import assets
+from vtoc.server.services.bulk import insert_rows
 from vtoc.server.services.wazuh import Alert, AlertError, decode, map_alert
 
 CHUNK = 1000
@@ -116,8 +117,9 @@ def store(
     insert_reports(session, created, asset_ids, now)
     grow_reports(session, list(grown.values()), now)
     touched = [*created, *grown.values()]
-    session.execute(
-        insert(INGESTED),
+    insert_rows(
+        session,
+        INGESTED,
         [
             {"source": s.IntelSource.wazuh, "source_ref": ref, "report_id": f.report_id}
             | {"received_at": now}
@@ -199,7 +201,6 @@ def insert_reports(
 ) -> None:
     if not created:
         return
-    table = REPORTS
     rows = [
         {
             "title": f.alert.title,
@@ -221,9 +222,7 @@ def insert_reports(
         }
         for f in created
     ]
-    ids = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-    ).scalars()
+    ids = insert_rows(session, REPORTS, rows, with_ids=True)
     for flood, report_id in zip(created, ids, strict=True):
         flood.report_id = report_id
     indicators = [
@@ -231,8 +230,7 @@ def insert_reports(
         for f in created
         for kind, value in f.alert.indicators
     ]
-    if indicators:
-        session.execute(insert(INDICATORS), indicators)
+    insert_rows(session, INDICATORS, indicators)
 
 
 def grow_reports(session: Session, grown: list[Flood], now: datetime) -> None:
@@ -282,7 +280,7 @@ def record_events(
         )
         for f in grown
     ]
-    session.execute(insert(EVENTS), rows)
+    insert_rows(session, EVENTS, rows)
 
 
 def event_row(

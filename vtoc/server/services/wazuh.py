@@ -11,6 +11,7 @@ import ipaddress
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache, lru_cache
 from typing import Any
 
 from vtoc.schemas import IndicatorKind, Severity
@@ -81,10 +82,15 @@ def severity_for(level: int) -> Severity:
     return Severity.info
 
 
+@cache
+def steps(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
 def pick(alert: dict[str, Any], path: str) -> Any:
     """The value at a dotted path, or None when any step is missing."""
     value: Any = alert
-    for key in path.split("."):
+    for key in steps(path):
         if not isinstance(value, dict):
             return None
         value = value.get(key)
@@ -114,6 +120,7 @@ def parse_time(value: Any) -> datetime:
     return parsed
 
 
+@lru_cache(maxsize=65536)
 def ip_indicator(value: str) -> Found | None:
     try:
         address = ipaddress.ip_address(value)
@@ -175,7 +182,7 @@ def map_alert(alert: Any, fingerprints: dict[str, list[str]] | None = None) -> A
     rule_id = text_at(alert, "rule.id")
     title = text_at(alert, "rule.description") or f"Wazuh rule {rule_id or 'alert'}"
     full_log = alert.get("full_log")
-    body = full_log if isinstance(full_log, str) else ""
+    body = full_log.replace("\x00", "") if isinstance(full_log, str) else ""  # no NUL in text
     fields = (fingerprints or {}).get(rule_id or "") or DEFAULT_FINGERPRINT
     return Alert(
         source_ref=f"{manager}/{alert_id}"[:300],

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: setup up test lint unit pg clean n8n
+.PHONY: setup up test lint unit pg bench bench-quick bench-deps clean n8n
 
 setup: $(STAMP)
 
@@ -20,7 +20,7 @@ up: setup
 	$(BIN)/vtoc up --port $(PORT)
 
 ## Every check CI runs: lint, types, import contracts, tests on SQLite and PostgreSQL.
-test: setup pg lint unit
+test: setup pg lint unit bench-quick
 
 lint: setup
 	$(BIN)/ruff check vtoc tests bench
@@ -30,6 +30,17 @@ lint: setup
 
 unit: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Benchmarks (bench/): one table, appended to docs/benchmarks.md. `bench-quick` only
+## checks that the harness runs (CI); timings are never pass/fail for CI.
+bench: setup pg bench-deps
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: setup pg bench-deps
+	$(BIN)/python -m bench --quick --no-record
+
+bench-deps:
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
 ## Make sure the PostgreSQL the tests use answers on 127.0.0.1:5432.
 pg:

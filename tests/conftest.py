@@ -34,6 +34,8 @@ def postgresql_database_url() -> Iterator[str]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # Tests need no durability; this makes each commit far cheaper.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     yield url
     with admin.connect() as conn:
@@ -135,3 +137,8 @@ def operator(client_for: Callable[..., VtocClient]) -> VtocClient:
 @pytest.fixture
 def viewer(client_for: Callable[..., VtocClient]) -> VtocClient:
     return client_for(Role.viewer)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

@@ -63,7 +63,7 @@ def _scan(text: str) -> Iterable[Found]:
             continue
     for match in _IPV6.finditer(text):
         try:
-            address = ipaddress.IPv6Address(match.group())
+            address = ipaddress.IPv6Address(match.group().rstrip("."))
         except ValueError:
             continue
         yield IndicatorKind.ipv6, address.compressed

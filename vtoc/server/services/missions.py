@@ -22,11 +22,10 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
     public = s.Mission
     entity = "mission"
     search_columns = ("name", "objective")
+    filters = ("operation_id", "status", "priority")
 
     def query(self, session: Session, query: s.MissionQuery) -> Select[Mission]:
         stmt = super().query(session, query)
-        if query.operation_id is not None:
-            stmt = stmt.where(Mission.operation_id == query.operation_id)
         if query.asset_id is not None:
             stmt = stmt.where(
                 Mission.id.in_(
@@ -35,10 +34,6 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
                     )
                 )
             )
-        if query.status:
-            stmt = stmt.where(Mission.status.in_(query.status))
-        if query.priority:
-            stmt = stmt.where(Mission.priority.in_(query.priority))
         if query.overdue is not None:
             overdue = Mission.due_at.is_not(None) & (Mission.due_at < utcnow())
             overdue = overdue & Mission.status.not_in(FINISHED)
@@ -52,10 +47,9 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
         return row
 
     def apply(self, session: Session, row: Mission, changes: dict[str, Any]) -> None:
-        asset_ids = changes.pop("asset_ids", None)
-        if asset_ids is not None:
-            row.assets = self.load_assets(session, asset_ids)
-        super().apply(session, row, changes)
+        if changes.get("asset_ids") is not None:
+            row.assets = self.load_assets(session, changes["asset_ids"])
+        super().apply(session, row, {k: v for k, v in changes.items() if k != "asset_ids"})
 
     @staticmethod
     def load_assets(session: Session, asset_ids: list[int]) -> list[Asset]:

@@ -1,0 +1,172 @@
+"""Each resource through the real client against the real app, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from vtoc import schemas as s
+from vtoc.client import NotFound, ValidationFailed, VtocClient
+
+
+def test_operation_lifecycle(operator: VtocClient, admin: VtocClient) -> None:
+    op = operator.operations.create(name="Northern Watch", priority="high", commander="Okafor")
+    assert (op.code, op.status, op.priority, op.version) == ("OP-0001", "planned", "high", 1)
+
+    by_code = operator.operations.get("OP-0001")
+    assert by_code.id == op.id
+
+    changed = operator.operations.update(op.id, status="active", version=op.version)
+    assert changed.status == s.OperationStatus.active
+    assert changed.version == 2
+
+    admin.operations.delete("OP-0001")
+    with pytest.raises(NotFound):
+        operator.operations.get(op.id)
+
+
+def test_operation_codes_skip_hand_chosen_ones(operator: VtocClient) -> None:
+    operator.operations.create(name="Hand numbered", code="OP-0002")
+    first = operator.operations.create(name="First auto")
+    second = operator.operations.create(name="Second auto")
+    assert first.code == "OP-0003" or first.code == "OP-0001"
+    assert len({first.code, second.code, "OP-0002"}) == 3
+
+
+def test_mission_with_assets(operator: VtocClient) -> None:
+    op = operator.operations.create(name="Iron Harbor")
+    hawk = operator.assets.create(name="Hawk-1", kind="aircraft")
+    team = operator.assets.create(name="Team-1", kind="personnel")
+    mission = operator.missions.create(
+        operation_id=op.id, name="Secure pier 7", asset_ids=[hawk.id]
+    )
+    assert mission.asset_ids == [hawk.id]
+
+    assigned = operator.assign_asset(mission.id, team.id)
+    assert assigned.asset_ids == sorted([hawk.id, team.id])
+    assert assigned.version == mission.version + 1
+
+    released = operator.assign_asset(mission.id, hawk.id, assigned=False)
+    assert released.asset_ids == [team.id]
+
+    listed = operator.missions.list(asset_id=team.id).items
+    assert [m.id for m in listed] == [mission.id]
+
+
+def test_mission_refuses_missing_references(operator: VtocClient) -> None:
+    op = operator.operations.create(name="Quiet Meadow")
+    with pytest.raises(ValidationFailed) as missing_op:
+        operator.missions.create(operation_id=999, name="Nowhere")
+    assert missing_op.value.errors[0].field == "operation_id"
+    with pytest.raises(ValidationFailed) as missing_asset:
+        operator.missions.create(operation_id=op.id, name="Ghost", asset_ids=[404])
+    assert missing_asset.value.errors[0].field == "asset_ids"
+
+
+def test_overdue_missions_filter(operator: VtocClient) -> None:
+    op = operator.operations.create(name="Silver Bridge")
+    past = datetime.now(UTC) - timedelta(hours=2)
+    late = operator.missions.create(operation_id=op.id, name="Late", due_at=past.isoformat())
+    operator.missions.create(
+        operation_id=op.id, name="Done late", due_at=past.isoformat(), status="completed"
+    )
+    operator.missions.create(
+        operation_id=op.id, name="Future", due_at=(past + timedelta(days=2)).isoformat()
+    )
+    assert [m.id for m in operator.missions.list(overdue=True).items] == [late.id]
+    assert len(operator.missions.list(overdue=False).items) == 2
+
+
+def test_asset_heartbeat_restores_reachability(operator: VtocClient) -> None:
+    asset = operator.assets.create(name="Seismic-3", kind="sensor", status="unreachable")
+    assert asset.last_seen_at is None
+    beat = operator.heartbeat("Seismic-3", s.Heartbeat(lat=59.33, lon=18.06))
+    assert beat.status == s.AssetStatus.available
+    assert beat.last_seen_at is not None
+    assert (beat.lat, beat.lon) == (59.33, 18.06)
+
+
+def test_intel_extracts_indicators_and_reindexes(operator: VtocClient) -> None:
+    report = operator.intel.create(
+        title="Beacon from 203.0.113.7",
+        body="Host resolved update-check.xyz; payload 44d88612fea8a8f36de82e1278abb02f (T1071)",
+        severity="high",
+    )
+    found = {(i.kind, i.value) for i in report.indicators}
+    assert found == {
+        ("ipv4", "203.0.113.7"),
+        ("domain", "update-check.xyz"),
+        ("md5", "44d88612fea8a8f36de82e1278abb02f"),
+        ("mitre", "T1071"),
+    }
+    updated = operator.intel.update(report.id, body="Now CVE-2024-3094 only")
+    assert {(i.kind, i.value) for i in updated.indicators} == {
+        ("ipv4", "203.0.113.7"),
+        ("cve", "CVE-2024-3094"),
+    }
+    by_indicator = operator.intel.list(indicator="203.0.113.7").items
+    assert [r.id for r in by_indicator] == [report.id]
+
+
+def test_intel_filters(operator: VtocClient) -> None:
+    now = datetime.now(UTC)
+    old = operator.intel.create(
+        title="Old", severity="low", observed_at=(now - timedelta(days=3)).isoformat()
+    )
+    new = operator.intel.create(title="New", severity="critical", source="osint")
+    assert [r.id for r in operator.intel.list(min_severity="high").items] == [new.id]
+    assert [r.id for r in operator.intel.list(source=["osint"]).items] == [new.id]
+    since = (now - timedelta(days=1)).isoformat()
+    assert [r.id for r in operator.intel.list(since=since).items] == [new.id]
+    assert [r.id for r in operator.intel.list(until=since).items] == [old.id]
+
+
+def test_tasks_manual_moves(operator: VtocClient) -> None:
+    task = operator.tasks.create(action="webhook", params={"url": "http://127.0.0.1:9/hook"})
+    assert (task.status, task.attempts) == ("queued", 0)
+    cancelled = operator.tasks.update(task.id, status="cancelled")
+    assert cancelled.status == s.TaskStatus.cancelled
+    with pytest.raises(ValidationFailed) as refused:
+        operator.tasks.update(task.id, status="running")
+    assert refused.value.errors[0].field == "status"
+
+
+def test_agents_registry(operator: VtocClient, viewer: VtocClient) -> None:
+    names = [a.name for a in viewer.agents.list().items]
+    assert names == ["monitor", "analyzer", "executor"]
+    assert [a.interval_seconds for a in viewer.agents.list().items] == [300, 600, 900]
+    monitor = operator.agents.update("monitor", interval_seconds=120, config={"targets": []})
+    assert (monitor.interval_seconds, monitor.config) == (120, {"targets": []})
+    triggered = operator.trigger_agent("analyzer")
+    assert triggered.next_run_at is not None
+    assert viewer.agent_runs("analyzer").items == []
+
+
+def test_tokens_admin(admin: VtocClient, client_for: object) -> None:
+    created = admin.create_token(s.TokenCreate(name="n8n", role="operator"))
+    assert created.token.startswith("vtoc_")
+    assert created.prefix == created.token[:12]
+    listed = {t.name: t for t in admin.tokens.list().items}
+    assert listed["n8n"].role == s.Role.operator
+    n8n = client_for(None, token=created.token)  # type: ignore[operator]
+    assert n8n.whoami() == s.WhoAmI(name="n8n", role=s.Role.operator)
+    revoked = admin.revoke_token("n8n")
+    assert revoked.revoked_at is not None
+
+
+def test_every_write_is_in_the_event_log(operator: VtocClient, admin: VtocClient) -> None:
+    op = operator.operations.create(name="Logged")
+    operator.operations.update(op.id, priority="critical")
+    admin.operations.delete(op.id)
+    events = operator.events.list(entity="operation").items
+    assert [e.kind for e in events] == [
+        "operation.created",
+        "operation.updated",
+        "operation.deleted",
+    ]
+    assert {e.actor for e in events[:2]} == {operator.whoami().name}
+    assert events[1].data["changed"] == ["priority"]
+    assert all(e.operation_id == op.id for e in events)
+    after = operator.events.list(after=events[0].id).items
+    assert [e.id for e in after] == [events[1].id, events[2].id]

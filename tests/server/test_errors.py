@@ -1,0 +1,131 @@
+"""Bad input gets a precise problem+json answer and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from vtoc import schemas as s
+from vtoc.client import (
+    AuthError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    ValidationFailed,
+    VtocClient,
+)
+
+
+def raw(client: VtocClient) -> httpx.Client:
+    return client.http
+
+
+def test_unknown_field_and_bad_enum_are_named(operator: VtocClient) -> None:
+    response = raw(operator).post(
+        "/api/v1/operations", json={"name": "X", "status": "bogus", "colour": "red"}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = s.Problem.model_validate(response.json())
+    assert {e.field for e in problem.errors} == {"status", "colour"}
+    assert operator.operations.list().items == []
+
+
+def test_bad_query_parameter_is_named(viewer: VtocClient) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        viewer.intel.list(severity=["loud"])
+    assert err.value.errors[0].field == "severity.0"
+    with pytest.raises(ValidationFailed) as err:
+        viewer.operations.list(limit=100000)
+    assert err.value.errors[0].field == "limit"
+    with pytest.raises(ValidationFailed) as err:
+        viewer.operations.list(cursor="garbage")
+    assert err.value.errors[0].field == "cursor"
+
+
+def test_patch_cannot_null_a_required_field(operator: VtocClient) -> None:
+    op = operator.operations.create(name="Keep my status")
+    with pytest.raises(ValidationFailed) as err:
+        operator.operations.update(op.id, status=None)
+    assert err.value.errors[0].field == "status"
+    assert operator.operations.get(op.id).status == s.OperationStatus.planned
+
+
+def test_not_found(viewer: VtocClient) -> None:
+    with pytest.raises(NotFound, match="no operation 'OP-9999'"):
+        viewer.operations.get("OP-9999")
+    with pytest.raises(NotFound):
+        viewer.assets.get(12345)
+
+
+def test_duplicates_conflict(operator: VtocClient) -> None:
+    operator.assets.create(name="Ranger-1")
+    with pytest.raises(Conflict, match="name"):
+        operator.assets.create(name="Ranger-1")
+    operator.intel.create(title="A", source="osint", source_ref="feed-1")
+    with pytest.raises(Conflict, match="source_ref"):
+        operator.intel.create(title="B", source="osint", source_ref="feed-1")
+    operator.operations.create(name="Coded", code="OP-0100")
+    with pytest.raises(Conflict, match="code"):
+        operator.operations.create(name="Same code", code="OP-0100")
+
+
+def test_stale_version_is_refused(operator: VtocClient) -> None:
+    op = operator.operations.create(name="Contested")
+    operator.operations.update(op.id, name="First edit", version=op.version)
+    with pytest.raises(PreconditionFailed, match="version 2"):
+        operator.operations.update(op.id, name="Second edit", version=op.version)
+    assert operator.operations.get(op.id).name == "First edit"
+    bad = raw(operator).patch(
+        f"/api/v1/operations/{op.id}", json={"name": "Z"}, headers={"If-Match": "banana"}
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "If-Match"
+
+
+def test_body_too_large(operator: VtocClient) -> None:
+    with pytest.raises(PayloadTooLarge):
+        operator.intel.create(title="Huge", body="x" * (2 * 1024 * 1024))
+    chunked = raw(operator).post(
+        "/api/v1/intel",
+        content=(b"x" * 65536 for _ in range(40)),
+        headers={"Content-Type": "application/json"},
+    )
+    assert chunked.status_code == 413
+    assert operator.intel.list().items == []
+
+
+def test_malformed_json_body(operator: VtocClient) -> None:
+    response = raw(operator).post(
+        "/api/v1/operations", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["title"] == "Validation failed"
+
+
+def test_auth_failures(client_for: Callable[..., VtocClient], admin: VtocClient) -> None:
+    anonymous = client_for(None)
+    with pytest.raises(AuthError, match="missing bearer token"):
+        anonymous.operations.list()
+    with pytest.raises(AuthError, match="unknown token"):
+        client_for(None, token="vtoc_not-a-real-token").operations.list()
+    created = admin.create_token(s.TokenCreate(name="short-lived", role="viewer"))
+    holder = client_for(None, token=created.token)
+    assert holder.operations.list().items == []
+    admin.revoke_token("short-lived")
+    with pytest.raises(AuthError, match="revoked"):
+        holder.operations.list()
+    viewer = client_for(s.Role.viewer)
+    with pytest.raises(Forbidden, match="operator"):
+        viewer.operations.create(name="Not allowed")
+
+
+def test_expired_token(client_for: Callable[..., VtocClient], admin: VtocClient) -> None:
+    past = "2020-01-01T00:00:00Z"
+    created = admin.create_token(s.TokenCreate(name="old", role="viewer", expires_at=past))
+    with pytest.raises(AuthError, match="expired"):
+        client_for(None, token=created.token).whoami()

@@ -1,0 +1,58 @@
+"""Keyset pagination and search, on both databases."""
+
+from __future__ import annotations
+
+from vtoc.client import VtocClient
+
+
+def test_walk_visits_every_row_once_while_rows_are_inserted(operator: VtocClient) -> None:
+    original = {operator.assets.create(name=f"Sensor-{n:03d}", kind="sensor").id for n in range(23)}
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = operator.assets.list(limit=5, cursor=cursor)
+        seen.extend(a.id for a in page.items)
+        operator.assets.create(name=f"Late-{len(seen)}")  # lands above the walk
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen))
+    assert set(seen) == original
+    assert seen == sorted(seen, reverse=True)
+
+
+def test_iterate_follows_cursors(operator: VtocClient) -> None:
+    for n in range(7):
+        operator.operations.create(name=f"Op {n}")
+    names = [o.name for o in operator.operations.iterate(limit=2)]
+    assert names == [f"Op {n}" for n in reversed(range(7))]
+
+
+def test_full_text_search_on_intel(operator: VtocClient) -> None:
+    hit = operator.intel.create(
+        title="sshd brute force", body="Failed password for root from 203.0.113.7 port 22"
+    )
+    operator.intel.create(title="Patrol report", body="Route clear; no contacts")
+    other_ip = operator.intel.create(title="Scan", body="SYN sweep from 203.0.113.8")
+    assert [r.id for r in operator.intel.list(q="brute").items] == [hit.id]
+    assert [r.id for r in operator.intel.list(q="password root").items] == [hit.id]
+    assert [r.id for r in operator.intel.list(q="203.0.113.7").items] == [hit.id]
+    assert [r.id for r in operator.intel.list(q="203.0.113.8").items] == [other_ip.id]
+    assert operator.intel.list(q='"unbalanced').items == []
+    updated = operator.intel.update(hit.id, title="credential stuffing")
+    assert [r.id for r in operator.intel.list(q="stuffing").items] == [updated.id]
+    assert operator.intel.list(q="brute").items == []
+
+
+def test_search_and_filters_on_small_tables(operator: VtocClient) -> None:
+    operator.operations.create(name="Northern Watch", status="active", priority="high")
+    operator.operations.create(name="Quiet Meadow", description="northern sector")
+    operator.operations.create(name="Iron Harbor", status="active")
+    assert {o.name for o in operator.operations.list(q="northern").items} == {
+        "Northern Watch",
+        "Quiet Meadow",
+    }
+    active = operator.operations.list(status=["active"]).items
+    assert {o.name for o in active} == {"Northern Watch", "Iron Harbor"}
+    both = operator.operations.list(status=["active", "planned"], priority=["high"]).items
+    assert [o.name for o in both] == ["Northern Watch"]

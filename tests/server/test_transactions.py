@@ -1,0 +1,54 @@
+"""A change and its event commit together or not at all; concurrent edits never overwrite."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from vtoc import schemas as s
+from vtoc.server.db import make_sessionmaker, transaction
+from vtoc.server.errors import StaleVersionError
+from vtoc.server.models import EventRow, Operation
+from vtoc.server.services.operations import operations
+
+
+def counts(engine: Engine) -> tuple[int, int]:
+    with make_sessionmaker(engine)() as session:
+        ops = session.scalar(select(func.count()).select_from(Operation)) or 0
+        evs = session.scalar(select(func.count()).select_from(EventRow)) or 0
+    return ops, evs
+
+
+def test_event_and_change_commit_together(engine: Engine) -> None:
+    with transaction(make_sessionmaker(engine)) as session:
+        operations.create(session, actor="t", data=s.OperationCreate(name="Kept"))
+    assert counts(engine) == (1, 1)
+
+
+def test_failure_mid_transaction_leaves_neither(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), transaction(make_sessionmaker(engine)) as session:
+        operations.create(session, actor="t", data=s.OperationCreate(name="Lost"))
+        assert session.scalar(select(func.count()).select_from(EventRow)) == 1
+        raise RuntimeError("power cut")
+    assert counts(engine) == (0, 0)
+
+
+def test_concurrent_edit_is_refused_not_overwritten(engine: Engine) -> None:
+    factory = make_sessionmaker(engine)
+    with transaction(factory) as session:
+        op_id = operations.create(session, actor="t", data=s.OperationCreate(name="Base")).id
+    with factory() as slow:
+        stale = operations.get(slow, op_id)  # read at version 1
+        slow.commit()
+        with transaction(factory) as fast:
+            operations.update(
+                fast, actor="fast", ref=op_id, data=s.OperationUpdate(name="Fast"), if_match=None
+            )
+        stale.name = "Slow"
+        with pytest.raises(StaleVersionError):
+            operations.flush(slow, op_id)
+        slow.rollback()
+    with factory() as check:
+        assert operations.get(check, op_id).name == "Fast"
+        kinds = check.scalars(select(EventRow.kind).order_by(EventRow.id)).all()
+    assert kinds == ["operation.created", "operation.updated"]

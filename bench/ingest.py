@@ -14,26 +14,20 @@ import io
 import json
 import os
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
+from bench.common import Row, fresh_database, row
 from vtoc.client import VtocClient
 from vtoc.config import ServerSettings
 from vtoc.schemas import Role, TokenCreate
 from vtoc.server.app import create_app
 from vtoc.server.db import make_engine, make_sessionmaker
-from vtoc.server.migrate import upgrade
 from vtoc.server.services import tokens
 
-PG_ADMIN_URL = os.environ.get(
-    "VTOC_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-)
 SAMPLES = Path(__file__).parents[1] / "tests" / "ingest" / "wazuh-alerts.ndjson"
 BATCH = 500
 TABLES = ("intel_reports", "indicators", "ingested_alerts", "events")
@@ -51,20 +45,6 @@ def alerts(count: int) -> list[bytes]:
         alert.setdefault("data", {})["srcip"] = f"198.18.{n // 250 % 250}.{n % 250 + 1}"
         lines.append(json.dumps(alert).encode())
     return [b"\n".join(lines[i : i + BATCH]) + b"\n" for i in range(0, count, BATCH)]
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    name = f"vtoc_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def ingest_rate(url: str, engine: Engine, batches: list[bytes], count: int) -> float:
@@ -87,7 +67,7 @@ def copy_rate(engine: Engine, count: int) -> float:
     """COPY what ingest wrote, out and back into empty look-alike tables, timing the COPY in."""
     raw = engine.raw_connection()
     try:
-        cursor = raw.cursor()
+        cursor: Any = raw.cursor()  # psycopg2's: it has copy_expert
         dumps: list[tuple[str, str, io.BytesIO]] = []
         for table in TABLES:
             cursor.execute(
@@ -96,7 +76,7 @@ def copy_rate(engine: Engine, count: int) -> float:
                 "WHERE table_name = %s AND is_generated = 'NEVER'",
                 (table,),
             )
-            columns = cursor.fetchone()[0]
+            (columns,) = cursor.fetchone() or ("",)
             data = io.BytesIO()
             cursor.copy_expert(f"COPY {table} ({columns}) TO STDOUT", data)
             cursor.execute(f"CREATE TABLE copy_{table} (LIKE {table} INCLUDING ALL)")
@@ -112,31 +92,29 @@ def copy_rate(engine: Engine, count: int) -> float:
         raw.close()
 
 
-def run(quick: bool) -> list[dict[str, Any]]:
+def run(quick: bool) -> list[Row]:
     count = 5_000 if quick else 50_000
     batches = alerts(count)
-    with scratch_database() as url:
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-            rate = ingest_rate(url, engine, batches, count)
-            baseline = copy_rate(engine, count)
-        finally:
-            engine.dispose()
+    url = fresh_database("vtoc_bench_ingest")
+    engine = make_engine(url)
+    try:
+        rate = ingest_rate(url, engine, batches, count)
+        baseline = copy_rate(engine, count)
+    finally:
+        engine.dispose()
     ratio = rate / baseline
     return [
-        {
-            "figure": f"Wazuh ingest, PostgreSQL, batches of {BATCH}, dedup on ({count} alerts)",
-            "value": round(rate),
-            "unit": "alerts/s",
-            "baseline": round(baseline),
-            "ratio": round(ratio, 3),
-            "goal": f">= {GOAL_RATE:,.0f} alerts/s and >= {GOAL_RATIO} x COPY",
-            "passed": rate >= GOAL_RATE and ratio >= GOAL_RATIO,
-        }
+        row(
+            f"Wazuh ingest, PostgreSQL, batches of {BATCH}, dedup on ({count} alerts)",
+            rate,
+            "alerts/s",
+            f">= {GOAL_RATE:,.0f} alerts/s and >= {GOAL_RATIO} x COPY",
+            rate >= GOAL_RATE and ratio >= GOAL_RATIO,
+            baseline=baseline,
+        )
     ]
 
 
 if __name__ == "__main__":
-    for row in run(quick=os.environ.get("BENCH_QUICK") == "1"):
-        print(row)  # noqa: T201
+    for result in run(quick=os.environ.get("BENCH_QUICK") == "1"):
+        print(result)  # noqa: T201

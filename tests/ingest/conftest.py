@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,10 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.processes import VTOC, free_port, mint_token, vtoc_env, wait_ready
 from vtoc.client import VtocClient
-from vtoc.schemas import Role, TokenCreate
-from vtoc.server.db import make_engine, make_sessionmaker
-from vtoc.server.services import tokens
 
 SAMPLES = Path("/work/shared/samples/wazuh-alerts.ndjson")
 LOCAL_SAMPLES = Path(__file__).parent / "wazuh-alerts.ndjson"
@@ -55,13 +50,6 @@ def samples() -> list[dict[str, Any]]:
     return sample_alerts()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def wait_until(ready: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -83,10 +71,9 @@ class LiveServer:
     """A real ``vtoc server run`` process on an embedded SQLite file."""
 
     url: str
-    database_url: str
+    env: dict[str, str]
     token: str
     hmac_secret: str
-    process: subprocess.Popen[bytes]
 
     def client(self) -> VtocClient:
         return VtocClient(self.url, self.token)
@@ -94,32 +81,18 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    database_url = f"sqlite:///{tmp_path / 'live.db'}"
     secret = "live-hmac-" + uuid.uuid4().hex
+    env = vtoc_env(f"sqlite:///{tmp_path / 'live.db'}", tmp_path, VTOC_INGEST_HMAC_SECRET=secret)
     port = free_port()
-    env = os.environ | {
-        "VTOC_DATABASE_URL": database_url,
-        "VTOC_INGEST_HMAC_SECRET": secret,
-    }
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("vtoc")), "server", "run", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: answers(f"{url}/readyz"), 60, "vtoc server")
-        engine = make_engine(database_url)
-        with make_sessionmaker(engine)() as session:
-            created = tokens.create(
-                session, actor="test", data=TokenCreate(name="ingest", role=Role.operator)
-            )
-            session.commit()
-        engine.dispose()
-        yield LiveServer(url, database_url, created.token, secret, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+    with (tmp_path / "server.log").open("wb") as log:
+        process = subprocess.Popen(
+            [*VTOC, "server", "run", "--port", str(port)], env=env, stdout=log, stderr=log
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(url, process, timeout=60)
+            token = mint_token(env, "ingest", "operator")
+            yield LiveServer(url, env | {"VTOC_API_URL": url, "VTOC_TOKEN": token}, token, secret)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)

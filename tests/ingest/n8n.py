@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.ingest.conftest import answers, free_port, wait_until
+from tests.ingest.conftest import answers, wait_until
+from tests.processes import free_port
 
 N8N_HOME = Path(
     os.environ.get("VTOC_N8N_HOME")

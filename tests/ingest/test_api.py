@@ -219,3 +219,15 @@ def test_too_many_alerts_or_too_many_bytes_is_413(
     huge = ndjson(long_logs)
     assert len(huge) > 64 * 1024
     assert post(signed_app, huge, signed(huge)).status_code == 413
+
+
+def test_awkward_text_is_stored_exactly(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    bodies = ["\\N", 'quote " comma , tab \t newline \n back \\ slash', "", "ünïcode ✓ 攻撃"]
+    alerts = unique_copies([samples[1]], len(bodies), vary_source=True)
+    for alert, body in zip(alerts, bodies, strict=True):
+        alert["full_log"] = body
+    assert operator.ingest_wazuh(alerts).created == len(bodies)
+    stored = {r.source_ref: r.body for r in by_ref(operator).values()}
+    assert sorted(stored.values()) == sorted(bodies)

@@ -3,36 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.ingest.conftest import LiveServer, ndjson, unique_copies, wait_until
+from tests.processes import VTOC
 from vtoc.cli.alerts_file import Position, state_file_for
-
-VTOC = str(Path(sys.executable).with_name("vtoc"))
 
 
 @pytest.fixture
-def cli_env(live_server: LiveServer, tmp_path: Path) -> dict[str, str]:
-    return os.environ | {
-        "VTOC_API_URL": live_server.url,
-        "VTOC_TOKEN": live_server.token,
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-    }
+def cli_env(live_server: LiveServer) -> dict[str, str]:
+    return live_server.env
 
 
 def ingest(env: dict[str, str], *args: str, **kw: Any) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [VTOC, "ingest", "wazuh", *args],
+        [*VTOC, "ingest", "wazuh", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -47,20 +38,9 @@ def stored_alerts(server: LiveServer) -> int:
         return sum(r.occurrences for r in client.intel.iterate(source=["wazuh"], limit=500))
 
 
-def saved_offset(env: dict[str, str], source: Path) -> Callable[[], int]:
-    def offset() -> int:
-        old = os.environ.get("XDG_STATE_HOME")
-        os.environ["XDG_STATE_HOME"] = env["XDG_STATE_HOME"]
-        try:
-            position = Position.load(state_file_for(source))
-        finally:
-            if old is None:
-                del os.environ["XDG_STATE_HOME"]
-            else:
-                os.environ["XDG_STATE_HOME"] = old
-        return position.offset if position else 0
-
-    return offset
+def saved_offset(state: Path) -> int:
+    position = Position.load(state)
+    return position.offset if position else 0
 
 
 def test_killed_half_way_and_restarted_every_alert_is_in_once(
@@ -68,11 +48,16 @@ def test_killed_half_way_and_restarted_every_alert_is_in_once(
     cli_env: dict[str, str],
     samples: list[dict[str, Any]],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     source = tmp_path / "alerts.json"
     source.write_bytes(ndjson(unique_copies(samples, 50_000)))
     size = source.stat().st_size
-    offset = saved_offset(cli_env, source)
+    monkeypatch.setenv("XDG_STATE_HOME", cli_env["XDG_STATE_HOME"])
+    state = state_file_for(source)
+
+    def offset() -> int:
+        return saved_offset(state)
 
     first = ingest(cli_env, str(source), "--batch", "500")
     wait_until(lambda: offset() >= size // 2 or first.poll() is not None, 120, "half the file")
@@ -125,7 +110,7 @@ def test_reads_stdin_and_names_bad_lines(
 ) -> None:
     body = ndjson(samples[:3]) + b"{not json\n" + ndjson(samples[3:5])
     done = subprocess.run(
-        [VTOC, "ingest", "wazuh", "-"], input=body, env=cli_env, capture_output=True, timeout=60
+        [*VTOC, "ingest", "wazuh", "-"], input=body, env=cli_env, capture_output=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     err = done.stderr.decode()

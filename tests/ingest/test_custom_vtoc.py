@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.ingest.conftest import LiveServer, free_port
+from tests.ingest.conftest import LiveServer
+from tests.processes import free_port
 
 SCRIPT = Path(__file__).parents[2] / "deploy" / "wazuh" / "custom-vtoc"
 

@@ -7,31 +7,42 @@ sequence first, so the COPY can carry them.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
-from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+NULL = "\\N"
 
 
-def copy_text(value: Any) -> str:
-    """One field in COPY's text format."""
+class Unrepresentable(ValueError):
+    """A text equal to the NULL marker: those rows take the INSERT path instead."""
+
+
+def csv_field(value: Any) -> Any:
+    """A value as COPY's CSV reads it; datetimes, enums, numbers print themselves."""
     if value is None:
-        return r"\N"
-    if isinstance(value, int | datetime):  # nothing to escape in these
-        return value.isoformat() if isinstance(value, datetime) else str(value)
+        return NULL
     if isinstance(value, dict | list):
-        out = json.dumps(value, separators=(",", ":"))
-    elif isinstance(value, Enum):
-        out = str(value.value)
-    else:
-        out = str(value)
-    return out.translate(_ESCAPES)
+        return json.dumps(value, separators=(",", ":"))
+    if value == NULL:
+        raise Unrepresentable
+    return value
+
+
+def csv_rows(rows: list[dict[str, Any]]) -> io.StringIO | None:
+    buffer = io.StringIO()
+    try:
+        csv.writer(buffer, lineterminator="\n").writerows(
+            [csv_field(v) for v in row.values()] for row in rows
+        )
+    except Unrepresentable:
+        return None
+    buffer.seek(0)
+    return buffer
 
 
 def insert_rows(
@@ -57,16 +68,17 @@ def insert_rows(
                 {"t": table.name, "n": len(rows)},
             ).scalars()
         )
-        rows = [row | {"id": new_id} for row, new_id in zip(rows, ids, strict=True)]
-    columns = list(rows[0])
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(copy_text(row[c]) for c in columns))
-        buffer.write("\n")
-    buffer.seek(0)
+        rows = [{"id": new_id, **row} for row, new_id in zip(rows, ids, strict=True)]
+    buffer = csv_rows(rows)
+    if buffer is None:
+        session.execute(insert(table), rows)
+        return ids
     cursor: Any = connection.connection.cursor()  # psycopg2's, which has copy_expert
     try:
-        cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN", buffer)
+        cursor.copy_expert(
+            f"COPY {table.name} ({', '.join(rows[0])}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')",
+            buffer,
+        )
     finally:
         cursor.close()
     return ids

@@ -4,7 +4,7 @@ Alerts come from the shared samples with unique ids and a distinct attacker each
 alert files its own report (the worst case: no flood folds work away). They go through the
 real app (HTTP, token auth, parsing, mapping, dedup lookups, bulk writes, events) in
 batches of 500. The baseline COPYs the rows that ingest produced (reports, indicators,
-alert ids, events) into empty tables with the same indexes.
+alert ids, events) into empty tables with the same indexes, checks and foreign keys.
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ from vtoc.server.services import tokens
 SAMPLES = Path(__file__).parents[1] / "tests" / "ingest" / "wazuh-alerts.ndjson"
 BATCH = 500
 TABLES = ("intel_reports", "indicators", "ingested_alerts", "events")
+# The foreign keys of the real tables (LIKE copies every index and check, but not these).
+FOREIGN_KEYS = (
+    "ALTER TABLE copy_intel_reports ADD FOREIGN KEY (asset_id) REFERENCES assets (id)",
+    "ALTER TABLE copy_indicators ADD FOREIGN KEY (report_id) REFERENCES copy_intel_reports (id)",
+    "ALTER TABLE copy_ingested_alerts ADD FOREIGN KEY (report_id) "
+    "REFERENCES copy_intel_reports (id)",
+)
 GOAL_RATE = 10_000.0
 GOAL_RATIO = 0.3
 
@@ -81,6 +88,8 @@ def copy_rate(engine: Engine, count: int) -> float:
             cursor.copy_expert(f"COPY {table} ({columns}) TO STDOUT", data)
             cursor.execute(f"CREATE TABLE copy_{table} (LIKE {table} INCLUDING ALL)")
             dumps.append((table, columns, data))
+        for statement in FOREIGN_KEYS:
+            cursor.execute(statement)
         raw.commit()
         started = time.perf_counter()
         for table, columns, data in dumps:

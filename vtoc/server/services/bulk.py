@@ -12,35 +12,27 @@ import io
 import json
 from typing import Any
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import JSON, Table, insert, text
 from sqlalchemy.orm import Session
 
 NULL = "\\N"
 
 
-class Unrepresentable(ValueError):
-    """A text equal to the NULL marker: those rows take the INSERT path instead."""
-
-
-def csv_field(value: Any) -> Any:
-    """A value as COPY's CSV reads it; datetimes, enums, numbers print themselves."""
-    if value is None:
-        return NULL
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"))
-    if value == NULL:
-        raise Unrepresentable
-    return value
-
-
-def csv_rows(rows: list[dict[str, Any]]) -> io.StringIO | None:
+def csv_rows(table: Table, rows: list[dict[str, Any]]) -> io.StringIO | None:
+    """The rows in COPY's CSV format, or None when a text equals the NULL marker (those
+    take the INSERT path). Datetimes, enums and numbers print themselves."""
+    json_at = [i for i, name in enumerate(rows[0]) if isinstance(table.c[name].type, JSON)]
+    lines = []
+    for row in rows:
+        values = [NULL if v is None else v for v in row.values()]
+        if NULL in values:
+            return None
+        for i in json_at:
+            if values[i] is not NULL:
+                values[i] = json.dumps(values[i], separators=(",", ":"))
+        lines.append(values)
     buffer = io.StringIO()
-    try:
-        csv.writer(buffer, lineterminator="\n").writerows(
-            [csv_field(v) for v in row.values()] for row in rows
-        )
-    except Unrepresentable:
-        return None
+    csv.writer(buffer, lineterminator="\n").writerows(lines)
     buffer.seek(0)
     return buffer
 
@@ -69,7 +61,7 @@ def insert_rows(
             ).scalars()
         )
         rows = [{"id": new_id, **row} for row, new_id in zip(rows, ids, strict=True)]
-    buffer = csv_rows(rows)
+    buffer = csv_rows(table, rows)
     if buffer is None:
         session.execute(insert(table), rows)
         return ids

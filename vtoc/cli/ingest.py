@@ -23,7 +23,9 @@ SHOWN_REJECTS = 20
 
 @app.command("wazuh")
 def wazuh(
-    source: Annotated[str, typer.Argument(help="Wazuh's alerts.json (one alert a line), or -.")],
+    source: Annotated[
+        str, typer.Argument(help="Wazuh's alerts.json (one alert a line), or - for stdin.")
+    ],
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="Keep reading new alerts, across rotation.")
     ] = False,
@@ -66,7 +68,9 @@ def wazuh(
     with VtocClient(context.api_url, context.token) as client, progress_bar(follow) as bar:
         task = bar.add_task(source, total=total, completed=offset, summary=totals.line(0.0))
         try:
-            for part in batches(fh, size=batch, offset=offset, follow=follow, reopen=reopen):
+            # A pipe blocks until more comes or it closes: only files need polling.
+            tail = follow and state is not None
+            for part in batches(fh, size=batch, offset=offset, follow=tail, reopen=reopen):
                 result = send(client, part, source)
                 if state:
                     Position(part.inode, part.end).save(state)

@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: setup up test lint unit pg bench bench-quick bench-deps clean n8n
+.PHONY: setup up test lint unit pg bench bench-quick bench-deps clean web browser test-web n8n
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,postgres]'
+	$(BIN)/python -m pip install -q -e '.[dev,postgres,web]'
 	touch $(STAMP)
 
 ## Run vTOC locally: embedded SQLite, demo data, an admin token.
@@ -20,7 +20,7 @@ up: setup
 	$(BIN)/vtoc up --port $(PORT)
 
 ## Every check CI runs: lint, types, import contracts, tests on SQLite and PostgreSQL.
-test: setup pg lint unit bench-quick
+test: setup pg lint unit bench-quick test-web
 
 lint: setup
 	$(BIN)/ruff check vtoc tests bench
@@ -29,7 +29,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 unit: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --ignore=tests/web $(PYTEST_ARGS)
 
 ## Benchmarks (bench/): one table, appended to docs/benchmarks.md. `bench-quick` only
 ## checks that the harness runs (CI); timings are never pass/fail for CI.
@@ -50,6 +50,19 @@ pg:
 ## n8n 2.41.1 and its Node 24 in ~/.cache/vtoc/n8n, for the n8n tests (minutes, once).
 n8n:
 	scripts/n8n-setup
+
+## The SPA: install the locked npm packages, check the API types are current, build web/dist.
+web: setup
+	cd web && npm ci --no-audit --no-fund && npm run check-api && npm run build
+
+## Debian's Chromium for the browser tests (a test tool's own browser download fails here).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium chromium-driver; }
+
+## Component tests (Vitest) and the browser tests behind a real Traefik.
+test-web: web browser
+	cd web && npm test
+	$(BIN)/pytest tests/web $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

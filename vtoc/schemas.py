@@ -485,6 +485,13 @@ class Event(Output):
     data: dict[str, Any]
 
 
+class EventTicket(BaseModel):
+    """A one-time pass for ``/events/stream?ticket=``: browsers' EventSource sends no headers."""
+
+    ticket: str
+    expires_at: datetime
+
+
 # List queries -----------------------------------------------------------------------------
 
 
@@ -537,3 +544,31 @@ class EventQuery(Input):
     entity: str | None = None
     entity_id: int | None = None
     operation_id: int | None = None
+
+
+# Dashboard --------------------------------------------------------------------------------
+
+
+class AgentHealth(BaseModel):
+    name: str
+    kind: AgentKind
+    enabled: bool
+    last_run_at: datetime | None
+    last_status: RunStatus | None
+    last_summary: str | None
+    next_run_at: datetime | None
+
+
+class Dashboard(BaseModel):
+    """Everything the TUI's first screen shows, in one answer."""
+
+    generated_at: datetime
+    operations: dict[OperationStatus, int]
+    missions: dict[MissionStatus, int]
+    assets: dict[AssetStatus, int]
+    overdue_missions: int
+    #: reports observed per hour, oldest first; the last bucket ends at ``generated_at``
+    intel_per_hour: list[int]
+    intel_by_severity: dict[Severity, int]
+    recent_events: list[Event]
+    agents: list[AgentHealth]

@@ -14,11 +14,17 @@ def up(
     seed_demo: Annotated[
         bool, typer.Option("--demo/--no-demo", help="Seed the demo scenario on first run.")
     ] = True,
+    web: Annotated[
+        bool, typer.Option("--web", help="Also serve the web UI behind Traefik at one URL.")
+    ] = False,
+    web_port: Annotated[int, typer.Option(help="Port of the web UI (with --web).")] = 8080,
 ) -> None:
     """Start vTOC locally: migrate, seed demo data once, mint an admin token, serve.
 
     The token is saved as the "local" context (mode 0600), so other vtoc commands in
     another terminal use it without further setup.
+
+    Example: vtoc up --port 8000
     """
     import uvicorn
 
@@ -27,4 +33,9 @@ def up(
     stack = ensure_local_stack(port=port, seed_demo=seed_demo)
     typer.echo(f"vTOC API on {stack.api_url}  (docs: {stack.api_url}/api/docs)", err=True)
     typer.echo(f"admin token (context {LOCAL_CONTEXT!r}): {stack.token}", err=True)
-    uvicorn.run("vtoc.server.main:app", host="127.0.0.1", port=port, log_level="warning")
+    if not web:
+        uvicorn.run("vtoc.server.main:app", host="127.0.0.1", port=port, log_level="warning")
+        return
+    from vtoc.cli.web import serve_with_web
+
+    serve_with_web(stack.api_url, port=port, web_port=web_port)

@@ -11,10 +11,11 @@ from sqlalchemy import text
 
 import vtoc
 from vtoc.config import ServerSettings
-from vtoc.server import problems
-from vtoc.server.api import admin, ingest, resources
+from vtoc.server import problems, realtime
+from vtoc.server.api import admin, dashboard, ingest, resources, stream
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.limits import BodySizeLimit
+from vtoc.server.realtime.hub import Hub
 
 API_PREFIX = "/api/v1"
 
@@ -22,10 +23,13 @@ API_PREFIX = "/api/v1"
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings or ServerSettings()
     engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    hub = Hub(sessions, poll_seconds=settings.sse_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with realtime.running(hub, engine):
+            yield
         engine.dispose()
 
     app = FastAPI(
@@ -39,7 +43,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = make_sessionmaker(engine)
+    app.state.sessions = sessions
+    app.state.hub = hub
     problems.install(app)
     app.add_middleware(
         BodySizeLimit, limit=settings.max_body_bytes, ingest_limit=settings.ingest_max_body_bytes
@@ -48,6 +53,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     resources.include(api)
     admin.include(api)
+    dashboard.include(api)
+    stream.include(api)
     api.include_router(ingest.router)
     app.include_router(api)
 

@@ -55,3 +55,10 @@ class AuthenticationError(DomainError):
 class PermissionDeniedError(DomainError):
     status = 403
     title = "Forbidden"
+
+
+class UnavailableError(DomainError):
+    """A part of the server is not running (yet); clients retry later."""
+
+    status = 503
+    title = "Service unavailable"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import Table, event, func, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from vtoc.server.models import EventRow
+from vtoc.server.services.bulk import insert_rows
 
 # Event ids must become visible in id order, or a reader polling ``id > last_seen`` could
 # skip an id that commits after a larger one. On PostgreSQL every transaction that appends
@@ -16,11 +19,64 @@ from vtoc.server.models import EventRow
 # time already (BEGIN IMMEDIATE), so the same holds there without a lock.
 EVENT_APPEND_LOCK = 0x76746F63  # "vtoc"
 
+# Waking the streams after commit. Subscribers only ever read ``id > last_seen`` from the
+# table, so a wake-up is a hint, never the data: a lost or duplicated one costs latency, not
+# events. On PostgreSQL the transaction itself sends ``NOTIFY vtoc_events, '<max id>'``,
+# which PostgreSQL delivers on commit to every listening server process (this one too). On
+# SQLite there is no NOTIFY: after commit we call this process's wakers directly.
+NOTIFY_CHANNEL = "vtoc_events"
+_APPENDED = "events_appended"
+_APPENDED_IN_BULK = "events_appended_in_bulk"
+_local_wakers: set[Callable[[], None]] = set()
+_wakers_lock = threading.Lock()
+
+
+def add_local_waker(waker: Callable[[], None]) -> Callable[[], None]:
+    """Call ``waker`` (from any thread) after each SQLite commit that appended events."""
+    with _wakers_lock:
+        _local_wakers.add(waker)
+
+    def remove() -> None:
+        with _wakers_lock:
+            _local_wakers.discard(waker)
+
+    return remove
+
+
+@event.listens_for(Session, "before_commit")
+def _notify_replicas(session: Session) -> None:
+    rows: list[EventRow] | None = session.info.get(_APPENDED)
+    bulk = session.info.get(_APPENDED_IN_BULK)
+    if not (rows or bulk) or session.get_bind().dialect.name != "postgresql":
+        return
+    session.flush()
+    ids = [row.id for row in rows or [] if row.id is not None]  # a savepoint may undo some
+    if bulk:
+        ids.append(session.scalar(text("SELECT currval(pg_get_serial_sequence('events', 'id'))")))
+    if not ids:
+        return
+    session.execute(
+        text("SELECT pg_notify(:channel, :payload)"),
+        {"channel": NOTIFY_CHANNEL, "payload": str(max(ids))},
+    )
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_local(session: Session) -> None:
+    appended = session.info.get(_APPENDED) or session.info.get(_APPENDED_IN_BULK)
+    if appended and session.get_bind().dialect.name == "sqlite":
+        with _wakers_lock:
+            wakers = list(_local_wakers)
+        for wake in wakers:
+            wake()
+
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_lock(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop("event_lock", None)
+        session.info.pop(_APPENDED, None)
+        session.info.pop(_APPENDED_IN_BULK, None)
 
 
 def take_append_lock(session: Session) -> None:
@@ -50,7 +106,18 @@ def record(
         data=data or {},
     )
     session.add(row)
+    session.info.setdefault(_APPENDED, []).append(row)
     return row
+
+
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append many events in one statement (bulk ingest), with the same ordering guarantee
+    and wake-ups as ``record``. Each row has the EventRow columns but ``id``."""
+    if not rows:
+        return
+    take_append_lock(session)
+    insert_rows(session, cast(Table, EventRow.__table__), rows)
+    session.info[_APPENDED_IN_BULK] = True
 
 
 def list_after(
@@ -58,14 +125,15 @@ def list_after(
     *,
     after: int = 0,
     limit: int = 100,
-    kind: str | None = None,
+    kind: str | Sequence[str] | None = None,
     entity: str | None = None,
     entity_id: int | None = None,
     operation_id: int | None = None,
 ) -> list[EventRow]:
     stmt = select(EventRow).where(EventRow.id > after)
-    if kind:
-        stmt = stmt.where(EventRow.kind.startswith(kind, autoescape=True))
+    kinds = [kind] if isinstance(kind, str) else list(kind or [])
+    if kinds:
+        stmt = stmt.where(or_(*(EventRow.kind.startswith(k, autoescape=True) for k in kinds)))
     if entity:
         stmt = stmt.where(EventRow.entity == entity)
     if entity_id is not None:

@@ -20,7 +20,7 @@ from vtoc import schemas as s
 from vtoc.server import events
 from vtoc.server.db import utcnow
 from vtoc.server.errors import TooLargeError
-from vtoc.server.models import Asset, EventRow, IndicatorRow, IngestedAlert, IntelReport
+from vtoc.server.models import Asset, IndicatorRow, IngestedAlert, IntelReport
 from vtoc.server.services.assets import assets
 from vtoc.server.services.bulk import insert_rows
 from vtoc.server.services.wazuh import Alert, AlertError, decode, map_alert
@@ -30,7 +30,6 @@ T = TypeVar("T")
 REPORTS = cast(Table, IntelReport.__table__)
 INDICATORS = cast(Table, IndicatorRow.__table__)
 INGESTED = cast(Table, IngestedAlert.__table__)
-EVENTS = cast(Table, EventRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -280,7 +279,7 @@ def record_events(
         )
         for f in grown
     ]
-    insert_rows(session, EVENTS, rows)
+    events.record_many(session, rows)
 
 
 def event_row(

@@ -102,7 +102,7 @@ def copy_rate(engine: Engine, count: int) -> float:
 
 
 def run(quick: bool) -> list[Row]:
-    count = 5_000 if quick else 50_000
+    count = 1_000 if quick else 50_000
     batches = alerts(count)
     url = fresh_database("vtoc_bench_ingest")
     engine = make_engine(url)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: setup up test lint unit pg bench bench-quick bench-deps clean web browser test-web n8n
+.PHONY: setup up test lint unit pg bench bench-quick bench-deps tui-deps clean web browser test-web n8n
 
 setup: $(STAMP)
 
@@ -28,7 +28,7 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-unit: setup
+unit: setup tui-deps
 	$(BIN)/pytest --ignore=tests/web $(PYTEST_ARGS)
 
 ## Benchmarks (bench/): one table, appended to docs/benchmarks.md. `bench-quick` only
@@ -41,6 +41,10 @@ bench-quick: setup pg bench-deps
 
 bench-deps:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+
+## The TUI's end-to-end test drives a real terminal: tmux.
+tui-deps:
+	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux)
 
 ## Make sure the PostgreSQL the tests use answers on 127.0.0.1:5432.
 pg:

@@ -26,7 +26,7 @@ def test_up_web_serves_api_and_spa_at_one_url(dist: Path, tmp_path: Path) -> Non
         "VTOC_WEB_DIST": str(dist),
     }
     cmd = [str(Path(sys.executable).parent / "vtoc"), "up", "--port", str(api_port)]
-    cmd += ["--web", "--web-port", str(web_port)]
+    cmd += ["--no-tui", "--web", "--web-port", str(web_port)]
     log = tmp_path / "up.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -22,6 +22,7 @@ from vtoc.cli import (
     sitrep,
     tasks,
     tokens,
+    tui,
     up,
 )
 from vtoc.cli.errors import ReportingGroup
@@ -39,6 +40,7 @@ app.add_typer(server.app, name="server", rich_help_panel="Administration")
 app.add_typer(demo.app, name="demo", rich_help_panel="Administration")
 app.add_typer(ingest.app, name="ingest", rich_help_panel="Integrations")
 app.command(rich_help_panel="Start here")(up.up)
+app.command(rich_help_panel="Start here")(tui.tui)
 for name, group in [
     ("ops", ops),
     ("missions", missions),

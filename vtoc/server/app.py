@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,7 +13,7 @@ from sqlalchemy import text
 import vtoc
 from vtoc.config import ServerSettings
 from vtoc.server import problems, realtime
-from vtoc.server.api import admin, dashboard, ingest, resources, stream
+from vtoc.server.api import admin, dashboard, ingest, resources, runtime, stream
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.limits import BodySizeLimit
 from vtoc.server.realtime.hub import Hub
@@ -54,6 +55,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     resources.include(api)
     admin.include(api)
     dashboard.include(api)
+    runtime.include(api)
     stream.include(api)
     api.include_router(ingest.router)
     app.include_router(api)
@@ -68,9 +70,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         """The database answers."""
         try:
             with engine.connect() as conn:
+                started = time.perf_counter()
                 conn.execute(text("SELECT 1"))
+                latency_ms = (time.perf_counter() - started) * 1000
         except Exception as exc:  # any driver error means "not ready"
             return problems.problem(503, "Not ready", f"database: {type(exc).__name__}")
-        return JSONResponse({"status": "ok", "database": engine.dialect.name})
+        return JSONResponse(
+            {"status": "ok", "database": engine.dialect.name, "db_latency_ms": latency_ms}
+        )
 
     return app

@@ -150,8 +150,12 @@ def signed_app(settings: ServerSettings) -> Iterator[TestClient]:
             "ingest_max_body_bytes": 64 * 1024,
         }
     )
-    with TestClient(create_app(limited)) as http:
-        yield http
+    # Like the shared fixtures: no lifespan (the event hub is not needed here).
+    app = create_app(limited)
+    http = TestClient(app)
+    yield http
+    http.close()
+    app.state.engine.dispose()
 
 
 def signed(body: bytes, *, secret: str = SECRET, at: float | None = None) -> dict[str, str]:
@@ -199,8 +203,7 @@ def test_bad_hmac_is_refused(
 
 def test_hmac_is_off_without_a_secret(app: Any, samples: list[dict[str, Any]]) -> None:
     body = ndjson(samples[:1])
-    with TestClient(app) as http:
-        answer = post(http, body, signed(body))
+    answer = post(TestClient(app), body, signed(body))
     assert answer.status_code == 401
     assert "VTOC_INGEST_HMAC_SECRET" in answer.json()["detail"]
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 import vtoc
 from vtoc.config import ServerSettings
 from vtoc.server import problems, realtime
-from vtoc.server.api import admin, dashboard, resources, runtime, stream
+from vtoc.server.api import admin, dashboard, ingest, resources, runtime, stream
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.limits import BodySizeLimit
 from vtoc.server.realtime.hub import Hub
@@ -57,6 +57,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     dashboard.include(api)
     runtime.include(api)
     stream.include(api)
+    api.include_router(ingest.router)
     app.include_router(api)
 
     @app.get("/healthz", tags=["health"])

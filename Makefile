@@ -20,7 +20,7 @@ up: setup
 	$(BIN)/vtoc up --port $(PORT)
 
 ## Every check CI runs: lint, types, import contracts, tests on SQLite and PostgreSQL.
-test: setup pg lint unit bench-quick test-web
+test: setup pg lint n8n unit bench-quick test-web
 
 lint: setup
 	$(BIN)/ruff check vtoc tests bench

@@ -318,6 +318,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/wazuh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Wazuh
+         * @description Wazuh alerts: one object, a JSON array, or NDJSON (one alert a line).
+         *
+         *     Deduplicated on the alert id and manager; floods of one fingerprint grow one report.
+         *     Authenticate with an operator token, or sign with ``X-Vtoc-Timestamp`` and
+         *     ``X-Vtoc-Signature: sha256=HEX(HMAC(secret, timestamp + "." + body))``.
+         */
+        post: operations["wazuh_api_v1_ingest_wazuh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/intel": {
         parameters: {
             query?: never;
@@ -1057,6 +1081,44 @@ export interface components {
          * @enum {string}
          */
         IndicatorKind: "ipv4" | "ipv6" | "domain" | "url" | "email" | "md5" | "sha1" | "sha256" | "cve" | "mitre" | "user" | "host" | "path";
+        /** IngestRejected */
+        IngestRejected: {
+            /** Error */
+            error: string;
+            /** Index */
+            index: number;
+        };
+        /**
+         * IngestResult
+         * @description What a batch of alerts became. ``updated`` counts alerts folded into a report.
+         */
+        IngestResult: {
+            /**
+             * Created
+             * @default 0
+             */
+            created?: number;
+            /**
+             * Duplicates
+             * @default 0
+             */
+            duplicates?: number;
+            /**
+             * Rejected
+             * @default []
+             */
+            rejected?: components["schemas"]["IngestRejected"][];
+            /**
+             * Report Ids
+             * @default []
+             */
+            report_ids?: number[];
+            /**
+             * Updated
+             * @default 0
+             */
+            updated?: number;
+        };
         /** Intel */
         Intel: {
             /** Asset Id */
@@ -2426,6 +2488,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventTicket"];
+                };
+            };
+        };
+    };
+    wazuh_api_v1_ingest_wazuh_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-vtoc-timestamp"?: string | null;
+                "x-vtoc-signature"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -12,7 +12,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,postgres]'
+	$(BIN)/python -m pip install -q -e '.[dev,postgres,otel]'
 	touch $(STAMP)
 
 ## Run vTOC locally: embedded SQLite, demo data, an admin token.

@@ -6,14 +6,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 import vtoc
 from vtoc.config import ServerSettings
-from vtoc.server import problems
-from vtoc.server.api import admin, resources
+from vtoc.server import metrics, problems
+from vtoc.server.access import RequestLog
+from vtoc.server.api import admin, observability, resources
 from vtoc.server.db import make_engine, make_sessionmaker
+from vtoc.server.hardening import JsonDepthLimit, RateLimiter, RequestTimeout, SecurityHeaders
 from vtoc.server.limits import BodySizeLimit
 
 API_PREFIX = "/api/v1"
@@ -21,7 +24,10 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings or ServerSettings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url, statement_timeout_ms=settings.db_statement_timeout_ms
+    )
+    metrics.watch_pool(engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -40,15 +46,41 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     problems.install(app)
+    # Added innermost first: the request log sees every answer, limits come before parsing.
+    app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
+    app.add_middleware(JsonDepthLimit, limit=settings.max_json_depth)
     app.add_middleware(
         BodySizeLimit, limit=settings.max_body_bytes, ingest_limit=settings.ingest_max_body_bytes
     )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "Last-Event-ID",
+                "X-Request-ID",
+            ],
+            expose_headers=["X-Request-ID", "Retry-After", "ETag"],
+        )
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLog)
 
     api = APIRouter(prefix=API_PREFIX)
     resources.include(api)
     admin.include(api)
     app.include_router(api)
+    app.include_router(observability.router)
+    if settings.otlp_endpoint:
+        from vtoc.telemetry import export_to, instrument_server
+
+        instrument_server(app, export_to(settings.otlp_endpoint))
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from vtoc.schemas import Role
 from vtoc.server.auth import Principal, authenticate
 from vtoc.server.errors import InvalidError
+from vtoc.server.hardening import SAFE_METHODS
 
 bearer = HTTPBearer(auto_error=False, description="an API token: `vtoc server token create`")
 
@@ -35,6 +36,8 @@ def get_principal(
     secret = credentials.credentials if credentials else None
     principal = authenticate(session, secret, touch_after=touch)
     request.state.principal = principal
+    if request.method not in SAFE_METHODS:
+        request.app.state.limiter.take(f"token:{principal.token_id}")
     return principal
 
 

@@ -1,0 +1,205 @@
+"""Defences every request passes through: headers, timeouts, JSON depth, write rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vtoc.server import metrics
+from vtoc.server.errors import RateLimitedError
+from vtoc.server.problems import problem
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DOCS_PREFIXES = ("/api/docs",)  # Swagger UI loads its scripts from elsewhere: no strict CSP
+
+_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+}
+_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+class SecurityHeaders:
+    """Headers that keep a browser from sniffing, framing or caching API answers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_docs = scope["path"].startswith(DOCS_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _HEADERS.items():
+                    headers.setdefault(name, value)
+                if not is_docs:
+                    headers.setdefault("Content-Security-Policy", _API_CSP)
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class RequestTimeout:
+    """504 for a request that has not started answering within ``seconds``.
+
+    Event streams are exempt: they are meant to stay open. A synchronous endpoint keeps its
+    worker thread until the database gives up (``statement_timeout`` on PostgreSQL), but the
+    client gets its answer and its connection back.
+    """
+
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.seconds <= 0 or is_stream(scope):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self.seconds):
+                await self.app(scope, receive, watch)
+        except TimeoutError:
+            if started:
+                raise
+            response = problem(504, "Timeout", f"no answer within {self.seconds:g} s; retry")
+            await response(scope, receive, send)
+
+
+def is_stream(scope: Scope) -> bool:
+    accept = dict(scope["headers"]).get(b"accept", b"")
+    return scope["path"].endswith("/stream") or b"text/event-stream" in accept
+
+
+_JSON_TOKENS = re.compile(rb'["\\\[\]{}]')
+
+
+def json_depth_exceeds(body: bytes, limit: int) -> bool:
+    """Whether ``body`` nests arrays/objects deeper than ``limit`` (strings are skipped)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # cannot nest deeper than it has openers
+    depth = 0
+    in_string = escaped = False
+    for match in _JSON_TOKENS.finditer(body):
+        char = match.group()
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == b"\\":
+                escaped = match.end() < len(body) and body[match.end() : match.end() + 1] in (
+                    b'"',
+                    b"\\",
+                )
+            elif char == b'"':
+                in_string = False
+            continue
+        if char == b'"':
+            in_string = True
+        elif char in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+class JsonDepthLimit:
+    """400 for a JSON body nested deeper than ``limit``, before anything parses it.
+
+    Runs inside the body-size limit, so the body it holds in memory is already bounded.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if json_depth_exceeds(body, self.limit):
+            detail = f"JSON nested deeper than {self.limit} levels"
+            await problem(400, "Bad request", detail)(scope, receive, send)
+            return
+        await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    async def receive() -> Message:
+        if messages:
+            return messages.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+class RateLimiter:
+    """A token bucket per key (an API token's id): ``rate`` writes a second, ``burst`` at once.
+
+    The buckets live in this process only: with N workers a token gets up to N times the
+    budget. That is enough to stop a runaway script; it is not an accounting system.
+    """
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = max(1, burst)
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, kind: str = "write") -> None:
+        """Spend one token of ``key``'s bucket, or raise 429 saying when to come back."""
+        if self.rate <= 0:
+            return
+        now = time.monotonic()
+        with self._lock:
+            bucket = self._buckets.setdefault(key, _Bucket(float(self.burst), now))
+            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
+            bucket.stamp = now
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return
+            wait = math.ceil((1 - bucket.tokens) / self.rate)
+        metrics.rate_limited(kind)
+        raise RateLimitedError(
+            f"too many {kind}s for this token; retry in {wait} s", retry_after=wait
+        )

@@ -54,7 +54,9 @@ class Redactor(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
+            # Formatters would render exc_info afresh, unredacted: keep only the masked text.
             record.exc_text = redact(record.exc_text)
+            record.exc_info = None
         return True
 
 
@@ -90,14 +92,20 @@ def make_formatter(fmt: LogFormat, stream: Any = None) -> logging.Formatter:
     )
 
 
+def make_handler(stream: Any, fmt: LogFormat = "auto") -> logging.Handler:
+    """A handler writing formatted, redacted records to ``stream``."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(make_formatter(fmt, stream))
+    handler.addFilter(Redactor())
+    return handler
+
+
 def configure(fmt: LogFormat = "auto", level: str = "INFO") -> None:
     """Send every log record (ours, uvicorn's, SQLAlchemy's) to stderr through the redactor.
 
     Called once per server process (each uvicorn worker imports ``vtoc.server.main``).
     """
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(make_formatter(fmt, sys.stderr))
-    handler.addFilter(Redactor())
+    handler = make_handler(sys.stderr, fmt)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

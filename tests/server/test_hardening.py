@@ -190,3 +190,30 @@ def test_revoked_token_stops_at_once(
         holder.operations.list()
     with pytest.raises(AuthError):
         holder.operations.create(name="After revoke")
+
+
+def test_fuzz_findings_are_client_errors_not_500s(operator: VtocClient) -> None:
+    """Inputs schemathesis found that used to crash the server with a 500."""
+    http = operator.http
+    assert http.get("/api/v1/operations/%C2%B9").status_code == 404  # "¹".isdigit()
+    assert http.delete("/api/v1/intel/" + "9" * 30).status_code in (403, 404)
+    assert http.get("/api/v1/agents/" + "9" * 30).status_code == 404
+    too_big = http.post("/api/v1/missions", json={"name": "M", "operation_id": 2**70})
+    assert too_big.status_code == 422
+    assert [e["field"] for e in too_big.json()["errors"]] == ["operation_id"]
+    beat = http.post("/api/v1/assets", json={"name": "A", "heartbeat_seconds": 2**70})
+    assert beat.status_code == 422
+    assert [e["field"] for e in beat.json()["errors"]] == ["heartbeat_seconds"]
+    lone = http.post(
+        "/api/v1/assets",
+        content=b'{"name": "\\udaa7 sensor"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert lone.status_code == 400 and "surrogate" in lone.json()["detail"]
+    paired = http.post(
+        "/api/v1/assets",
+        content=b'{"name": "\\ud83d\\ude00 sensor"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert paired.status_code == 201 and paired.json()["name"] == "\U0001f600 sensor"
+    assert operator.assets.list().items[0].name == "\U0001f600 sensor"

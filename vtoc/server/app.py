@@ -16,8 +16,9 @@ from vtoc.server import metrics, problems
 from vtoc.server.access import RequestLog
 from vtoc.server.api import admin, observability, resources
 from vtoc.server.db import make_engine, make_sessionmaker
-from vtoc.server.hardening import JsonDepthLimit, RateLimiter, RequestTimeout, SecurityHeaders
+from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
 from vtoc.server.limits import BodySizeLimit
+from vtoc.server.openapi import document_problems
 
 API_PREFIX = "/api/v1"
 
@@ -50,7 +51,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     problems.install(app)
     # Added innermost first: the request log sees every answer, limits come before parsing.
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
-    app.add_middleware(JsonDepthLimit, limit=settings.max_json_depth)
+    app.add_middleware(JsonGuard, limit=settings.max_json_depth)
     app.add_middleware(
         BodySizeLimit, limit=settings.max_body_bytes, ingest_limit=settings.ingest_max_body_bytes
     )
@@ -77,6 +78,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     admin.include(api)
     app.include_router(api)
     app.include_router(observability.router)
+    document_problems(app)
     if settings.otlp_endpoint:
         from vtoc.telemetry import export_to, instrument_server
 

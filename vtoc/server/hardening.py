@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import re
 import threading
@@ -125,9 +126,26 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
     return False
 
 
-class JsonDepthLimit:
-    """400 for a JSON body nested deeper than ``limit``, before anything parses it.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
+
+def has_lone_surrogate(body: bytes) -> bool:
+    """Whether ``body`` decodes to a string no database can store (a lone ``\\udXXX``)."""
+    if not _SURROGATE_ESCAPE.search(body):
+        return False  # the common case: no surrogate escape at all
+    try:
+        json.dumps(json.loads(body), ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    except ValueError:
+        return False  # not JSON: the endpoint's own parser will say so
+    return False
+
+
+class JsonGuard:
+    """400 for a JSON body nested deeper than ``limit`` or holding unpaired surrogates.
+
+    Both would otherwise reach the parser or the database driver and fail there as a 500.
     Runs inside the body-size limit, so the body it holds in memory is already bounded.
     """
 
@@ -149,8 +167,12 @@ class JsonDepthLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        detail = None
         if json_depth_exceeds(body, self.limit):
             detail = f"JSON nested deeper than {self.limit} levels"
+        elif has_lone_surrogate(body):
+            detail = "JSON string holds an unpaired UTF-16 surrogate (\\udXXX)"
+        if detail:
             await problem(400, "Bad request", detail)(scope, receive, send)
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)

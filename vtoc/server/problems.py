@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
@@ -71,6 +71,11 @@ async def on_database_down(_: Request, exc: Exception) -> JSONResponse:
     return problem(503, "Database unavailable", "the database did not answer; retry shortly")
 
 
+async def on_data_error(_: Request, exc: Exception) -> JSONResponse:
+    # The schemas bound what they can; this is the value the database still refuses.
+    return problem(422, "Validation failed", "a value does not fit the database column")
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
@@ -78,3 +83,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, on_integrity_error)
     app.add_exception_handler(OperationalError, on_database_down)
     app.add_exception_handler(PoolTimeoutError, on_database_down)
+    app.add_exception_handler(DataError, on_data_error)

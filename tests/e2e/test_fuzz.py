@@ -1,0 +1,60 @@
+"""Schemathesis over the live OpenAPI of a real `vtoc server run`, as an admin.
+
+Every operation, a bounded number of examples (``VTOC_FUZZ_EXAMPLES``, default 8; `make fuzz`
+raises it): no 5xx, and every answer matches the documented status, content type and schema.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.processes import mint_token, server_process, vtoc_env
+
+pytestmark = pytest.mark.e2e
+
+CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"
+
+
+def test_schemathesis_finds_no_server_errors(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    examples = os.environ.get("VTOC_FUZZ_EXAMPLES", "8")
+    env = vtoc_env(database_url, tmp_path)
+    with server_process(env, log=tmp_path / "server.log") as url:
+        token = mint_token(env, "fuzzer")
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "schemathesis.cli",
+                "run",
+                f"{url}/api/openapi.json",
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--checks",
+                CHECKS,
+                "--max-examples",
+                examples,
+                "--phases",
+                "examples,coverage,fuzzing,stateful",
+                "--workers",
+                "2",
+                "--seed",
+                os.environ.get("VTOC_FUZZ_SEED", "20261124"),
+                "--request-timeout",
+                "20",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            env={**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"},
+        )
+    summary = done.stdout[-6000:]
+    assert done.returncode == 0, summary
+    assert "Authentication failed" not in done.stdout, summary

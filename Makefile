@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: setup up test lint unit pg clean
+.PHONY: setup up test lint unit pg clean fuzz audit load
 
 setup: $(STAMP)
 
@@ -30,6 +30,19 @@ lint: setup
 
 unit: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## A longer schemathesis run over the live server (CI runs a short one inside `make unit`).
+fuzz: setup pg
+	VTOC_FUZZ_EXAMPLES=$${VTOC_FUZZ_EXAMPLES:-100} $(BIN)/pytest tests/e2e/test_fuzz.py -p no:cacheprovider --timeout 3600
+
+## Known vulnerabilities in the Python dependencies (and web/'s npm ones, when web/ exists).
+audit: setup
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
+	@if [ -f web/package-lock.json ]; then cd web && npm audit --omit=dev; else echo "web/: no package-lock.json, npm audit skipped"; fi
+
+## Mixed reads and writes at 50 concurrent for 60 s on loopback (QUICK=1: a few seconds).
+load: setup
+	$(BIN)/python -m bench.load $(if $(QUICK),--quick,)
 
 ## Make sure the PostgreSQL the tests use answers on 127.0.0.1:5432.
 pg:

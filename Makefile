@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: setup up test lint unit pg clean fuzz audit load
+.PHONY: setup up test lint unit pg bench bench-quick bench-deps clean fuzz audit load
 
 setup: $(STAMP)
 
@@ -20,7 +20,7 @@ up: setup
 	$(BIN)/vtoc up --port $(PORT)
 
 ## Every check CI runs: lint, types, import contracts, tests on SQLite and PostgreSQL.
-test: setup pg lint unit
+test: setup pg lint unit bench-quick
 
 lint: setup
 	$(BIN)/ruff check vtoc tests bench
@@ -42,7 +42,18 @@ audit: setup
 
 ## Mixed reads and writes at 50 concurrent for 60 s on loopback (QUICK=1: a few seconds).
 load: setup
-	$(BIN)/python -m bench.load $(if $(QUICK),--quick,)
+	$(BIN)/python -m bench --only load $(if $(QUICK),--quick --no-record,)
+
+## Benchmarks (bench/): one table, appended to docs/benchmarks.md. `bench-quick` only
+## checks that the harness runs (CI); timings are never pass/fail for CI.
+bench: setup pg bench-deps
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: setup pg bench-deps
+	$(BIN)/python -m bench --quick --no-record
+
+bench-deps:
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
 ## Make sure the PostgreSQL the tests use answers on 127.0.0.1:5432.
 pg:

@@ -137,3 +137,8 @@ def operator(client_for: Callable[..., VtocClient]) -> VtocClient:
 @pytest.fixture
 def viewer(client_for: Callable[..., VtocClient]) -> VtocClient:
     return client_for(Role.viewer)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

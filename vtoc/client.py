@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 import httpx
+from httpx_sse import ServerSentEvent, SSEError, aconnect_sse, connect_sse
 from pydantic import BaseModel, TypeAdapter
 
 from vtoc import schemas as s
@@ -238,6 +239,10 @@ def agent_runs_call(ref: int | str, limit: int, cursor: str | None) -> Call[s.Pa
     )
 
 
+def event_ticket_call() -> Call[s.EventTicket]:
+    return Call("POST", f"{EVENTS.path}/ticket", model(s.EventTicket), idempotent=False)
+
+
 # Transport --------------------------------------------------------------------------------
 
 #: Set it (``REQUEST_ID.set(...)``) to pass on the id of the work being done, e.g. an agent
@@ -286,6 +291,67 @@ def auth_headers(token: str | None) -> dict[str, str]:
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return headers
+
+
+# Event stream -----------------------------------------------------------------------------
+
+STREAM_PATH = f"{EVENTS.path}/stream"
+#: a stream outlives short outages: about 40 s of failed reconnects before giving up
+STREAM_RETRY = RetryPolicy(attempts=12, base_delay=0.2, max_delay=5.0)
+#: the server sends a heartbeat every 15 s; this many seconds of silence mean a dead link
+STREAM_READ_TIMEOUT = 60.0
+#: answers after which reconnecting may help; any other error status is final
+RETRYABLE_STATUS = frozenset({502, 503, 504})
+
+
+class StreamCursor:
+    """Where an event stream is and how to reopen it there after a lost connection.
+
+    Shared by the sync and async clients, which only differ in how they wait and read.
+    """
+
+    def __init__(self, base_url: str, after: int | None, filters: dict[str, Any]) -> None:
+        self.base_url = base_url
+        self.after = after
+        self.filters = params_of(filters)
+        self.failures = 0
+
+    def params(self) -> dict[str, Any]:
+        return {**self.filters, **({"after": self.after} if self.after is not None else {})}
+
+    def opened(self, response: httpx.Response) -> None:
+        """Raise for an answer that is not a stream (its body read); reset the backoff."""
+        if response.status_code >= 400:
+            raise error_for(response)
+        self.failures = 0
+
+    def read(self, sse: ServerSentEvent) -> s.Event | None:
+        """The event in ``sse``, or None for the server's id-only resume point."""
+        if sse.id:
+            self.after = int(sse.id)
+        return s.Event.model_validate_json(sse.data) if sse.data else None
+
+    def retry_delay(self, exc: Exception) -> float:
+        """Seconds to wait before reconnecting, or raise when it is hopeless."""
+        retryable = isinstance(exc, httpx.TransportError) or (
+            isinstance(exc, VtocError) and exc.status in RETRYABLE_STATUS
+        )
+        self.failures += 1
+        if not retryable or self.failures >= STREAM_RETRY.attempts:
+            if isinstance(exc, VtocError):
+                raise exc
+            raise unreachable(self.base_url, exc) from exc
+        return STREAM_RETRY.delay(self.failures - 1)
+
+
+def stream_filters(
+    kinds: list[str] | None, entity: str | None, operation_id: int | None
+) -> dict[str, Any]:
+    return {"kind": kinds or [], "entity": entity, "operation_id": operation_id}
+
+
+def stream_timeout(http: httpx.Client | httpx.AsyncClient) -> httpx.Timeout:
+    return httpx.Timeout(http.timeout.connect, read=STREAM_READ_TIMEOUT)
 
 
 class VtocClient:
@@ -362,6 +428,40 @@ class VtocClient:
         self, agent: int | str, *, limit: int = 50, cursor: str | None = None
     ) -> s.Page[s.AgentRun]:
         return self.send(agent_runs_call(agent, limit, cursor))
+
+    def event_ticket(self) -> s.EventTicket:
+        return self.send(event_ticket_call())
+
+    def stream_events(
+        self,
+        *,
+        after: int | None = None,
+        kinds: list[str] | None = None,
+        entity: str | None = None,
+        operation_id: int | None = None,
+    ) -> Iterator[s.Event]:
+        """Events after ``after`` (default: from now), live, forever; see ``AsyncVtocClient``."""
+        cursor = StreamCursor(self.base_url, after, stream_filters(kinds, entity, operation_id))
+        while True:
+            try:
+                with connect_sse(
+                    self.http,
+                    "GET",
+                    STREAM_PATH,
+                    params=cursor.params(),
+                    timeout=stream_timeout(self.http),
+                ) as source:
+                    if source.response.is_error:
+                        source.response.read()
+                    cursor.opened(source.response)
+                    for sse in source.iter_sse():
+                        if (event := cursor.read(sse)) is not None:
+                            yield event
+                raise httpx.RemoteProtocolError("the server ended the event stream")
+            except (httpx.TransportError, VtocError) as exc:
+                time.sleep(cursor.retry_delay(exc))
+            except SSEError as exc:
+                raise VtocError(f"not an event stream: {exc}") from exc
 
     def ready(self) -> bool:
         try:
@@ -449,6 +549,46 @@ class AsyncVtocClient:
         self, agent: int | str, *, limit: int = 50, cursor: str | None = None
     ) -> s.Page[s.AgentRun]:
         return await self.send(agent_runs_call(agent, limit, cursor))
+
+    async def event_ticket(self) -> s.EventTicket:
+        """A one-time pass for ``/events/stream?ticket=``, for clients that cannot send headers."""
+        return await self.send(event_ticket_call())
+
+    async def stream_events(
+        self,
+        *,
+        after: int | None = None,
+        kinds: list[str] | None = None,
+        entity: str | None = None,
+        operation_id: int | None = None,
+    ) -> AsyncIterator[s.Event]:
+        """Events after ``after`` (default: from now), then live ones, forever.
+
+        ``kinds`` are kind prefixes (any matches). A lost connection is reopened with backoff
+        from the last id seen, so nothing is missed or repeated; after about 40 s of failures
+        it raises ``Unavailable``. A 401/403 raises at once.
+        """
+        cursor = StreamCursor(self.base_url, after, stream_filters(kinds, entity, operation_id))
+        while True:
+            try:
+                async with aconnect_sse(
+                    self.http,
+                    "GET",
+                    STREAM_PATH,
+                    params=cursor.params(),
+                    timeout=stream_timeout(self.http),
+                ) as source:
+                    if source.response.is_error:
+                        await source.response.aread()
+                    cursor.opened(source.response)
+                    async for sse in source.aiter_sse():
+                        if (event := cursor.read(sse)) is not None:
+                            yield event
+                raise httpx.RemoteProtocolError("the server ended the event stream")
+            except (httpx.TransportError, VtocError) as exc:
+                await asyncio.sleep(cursor.retry_delay(exc))
+            except SSEError as exc:
+                raise VtocError(f"not an event stream: {exc}") from exc
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,37 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'vtoc.db'}"
 
 
+#: Prefix of every secret in ``deploy/.env.example``; a server started with one refuses to run.
+PLACEHOLDER_PREFIX = "CHANGE_ME"
+
+
+def placeholder_secrets(settings: BaseModel) -> list[str]:
+    """Names of the secret settings still holding an example placeholder.
+
+    A secret is any field whose name mentions ``secret``, ``password`` or ``token``, plus the
+    password inside ``database_url``.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    found = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if any(word in name for word in ("secret", "password", "token")) and str(
+            value or ""
+        ).startswith(PLACEHOLDER_PREFIX):
+            found.append(name)
+    try:
+        password = make_url(str(getattr(settings, "database_url", "") or "sqlite://")).password
+    except ArgumentError:
+        password = None
+    if str(password or "").startswith(PLACEHOLDER_PREFIX):
+        found.append("database_url")
+    return found
+
+
 class ServerSettings(BaseSettings):
     """What the server process reads; clients never need these."""
 
@@ -38,6 +69,25 @@ class ServerSettings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     ingest_max_body_bytes: int = 32 * 1024 * 1024
     token_touch_seconds: int = 60
+    #: comment heartbeat on idle event streams, so proxies do not close them
+    sse_heartbeat_seconds: float = 15.0
+    #: the event stream re-reads the table at least this often, even without a wake-up
+    sse_poll_seconds: float = 5.0
+    #: how long a ticket for ``/events/stream?ticket=`` stays valid (it also works once only)
+    event_ticket_seconds: int = 60
+
+    @model_validator(mode="after")
+    def refuse_placeholder_secrets(self) -> ServerSettings:
+        """Deploying the example ``.env`` unchanged would publish known secrets: refuse it."""
+        names = placeholder_secrets(self)
+        if names:
+            env = ", ".join(f"VTOC_{name.upper()}" for name in names)
+            raise ValueError(
+                f"{env} still holds the {PLACEHOLDER_PREFIX} placeholder from .env.example; "
+                "set a real secret before starting the server"
+            )
+        return self
+
     # Observability and hardening
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: str = "INFO"

@@ -472,6 +472,13 @@ class Event(Output):
     data: dict[str, Any]
 
 
+class EventTicket(BaseModel):
+    """A one-time pass for ``/events/stream?ticket=``: browsers' EventSource sends no headers."""
+
+    ticket: str
+    expires_at: datetime
+
+
 # List queries -----------------------------------------------------------------------------
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, text
 
-from vtoc.server.migrate import upgrade
+from tests.conftest import PG_ADMIN_URL
+from vtoc.server.db import make_engine
+from vtoc.server.migrate import alembic_config, upgrade
 from vtoc.server.models import Base
 
 # Full-text search lives outside the ORM: the FTS5 table on SQLite, a generated column on
@@ -31,3 +37,31 @@ def test_upgrade_is_repeatable(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert {"operations", "missions", "assets", "intel_reports", "indicators", "events"} <= tables
     assert "alembic_version" in tables
+
+
+def test_down_to_nothing_and_up_again(tmp_path: Path) -> None:
+    """On fresh databases of both kinds: base → head → base → head."""
+    name = f"vtoc_migr_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    urls = [
+        f"sqlite:///{tmp_path / 'fresh.db'}",
+        PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
+    ]
+    try:
+        for url in urls:
+            engine = make_engine(url)
+            upgrade(engine)
+            with engine.begin() as conn:
+                cfg = alembic_config(url)
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "base")
+            assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+            upgrade(engine)
+            assert "intel_reports" in inspect(engine).get_table_names()
+            engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -14,7 +14,10 @@ def seed(
     reports: Annotated[int, typer.Option(min=0, help="How many intel reports.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same scenario.")] = 7,
 ) -> None:
-    """Seed the database named by VTOC_DATABASE_URL (migrating it first)."""
+    """Seed the database named by VTOC_DATABASE_URL (migrating it first).
+
+    Example: vtoc demo seed --reports 1000 --seed 42
+    """
     from vtoc.server.bootstrap import seed_demo
 
     counts = seed_demo(reports=reports, seed=seed)

@@ -1,10 +1,17 @@
-"""One-line errors and the exit codes scripts rely on: 0 ok, 1 failure, 2 usage, 4 auth."""
+"""One-line errors and the exit codes scripts rely on: 0 ok, 1 failure, 2 usage, 4 auth.
+
+Every command runs inside ``ReportingGroup``, the one place that turns a client error into
+a message on stderr and an exit code, so no command prints a traceback.
+"""
 
 from __future__ import annotations
 
-from typing import NoReturn
+import os
+import sys
+from typing import Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -14,3 +21,45 @@ EXIT_AUTH = 4
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def describe(exc: Exception) -> tuple[str, int]:
+    """The one-line message and exit code for an exception a command let through."""
+    from pydantic import ValidationError as PydanticError
+
+    from vtoc.client import AuthError, PreconditionFailed, ValidationFailed, VtocError
+
+    if isinstance(exc, AuthError):
+        hint = "set VTOC_TOKEN or add a context with `vtoc context add NAME --url URL --token T`"
+        return f"not authenticated: {exc.message} ({hint})", EXIT_AUTH
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        named = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        return f"invalid input: {named}", EXIT_FAILURE
+    if isinstance(exc, PreconditionFailed):
+        return f"{exc.message} (show it again and retry with its current version)", EXIT_FAILURE
+    if isinstance(exc, VtocError):
+        return exc.message, EXIT_FAILURE
+    if isinstance(exc, PydanticError):
+        named = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return f"invalid input: {named}", EXIT_FAILURE
+    first = str(exc).strip().split("\n", 1)[0]
+    return f"unexpected {type(exc).__name__}: {first} (VTOC_DEBUG=1 shows the traceback)", 1
+
+
+class ReportingGroup(TyperGroup):
+    """The root command group: client errors end as one line on stderr and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:  # click.Context, vendored by typer
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except BrokenPipeError:
+            # The reader went away (`vtoc events tail -F | head`): stop quietly, as cat does.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_FAILURE) from None
+        except Exception as exc:
+            if os.environ.get("VTOC_DEBUG"):
+                raise
+            message, code = describe(exc)
+            fail(message, code)

@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from vtoc.schemas import Role
+
+if TYPE_CHECKING:
+    from vtoc.config import ServerSettings
 
 app = typer.Typer(help="Run and administer the API server.", no_args_is_help=True)
 token_app = typer.Typer(help="Tokens written straight to the database.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
 
+def load_settings() -> ServerSettings:
+    """The server's settings, or a one-line error naming the bad ones (placeholder secrets…)."""
+    from pydantic import ValidationError
+
+    from vtoc.cli.errors import fail
+    from vtoc.config import ServerSettings
+
+    try:
+        return ServerSettings()
+    except ValidationError as exc:
+        fail("; ".join(str(err["msg"]).removeprefix("Value error, ") for err in exc.errors()))
+
+
 @app.command()
 def migrate() -> None:
-    """Create or upgrade the schema of the database named by VTOC_DATABASE_URL."""
-    from vtoc.config import ServerSettings
+    """Create or upgrade the schema of the database named by VTOC_DATABASE_URL.
+
+    Example: VTOC_DATABASE_URL=postgresql://postgres@127.0.0.1/vtoc vtoc server migrate
+    """
     from vtoc.server.db import make_engine
     from vtoc.server.migrate import upgrade
 
-    settings = ServerSettings()
+    settings = load_settings()
     engine = make_engine(settings.database_url)
     upgrade(engine)
     typer.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
@@ -43,10 +61,9 @@ def run_server(
     import uvicorn
 
     from vtoc.cli.errors import fail
-    from vtoc.config import ServerSettings
     from vtoc.server import logs
 
-    settings = ServerSettings()
+    settings = load_settings()
     unsafe = settings.unsafe_for(workers=workers)
     if unsafe:
         fail(unsafe)

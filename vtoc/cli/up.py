@@ -19,6 +19,8 @@ def up(
 
     The token is saved as the "local" context (mode 0600), so other vtoc commands in
     another terminal use it without further setup.
+
+    Example: vtoc up --port 8000
     """
     import uvicorn
 

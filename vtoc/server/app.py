@@ -12,13 +12,14 @@ from sqlalchemy import text
 
 import vtoc
 from vtoc.config import ServerSettings
-from vtoc.server import metrics, problems
+from vtoc.server import metrics, problems, realtime
 from vtoc.server.access import RequestLog
-from vtoc.server.api import admin, observability, resources
+from vtoc.server.api import admin, observability, resources, stream
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
 from vtoc.server.limits import BodySizeLimit
 from vtoc.server.openapi import document_problems
+from vtoc.server.realtime.hub import Hub
 
 API_PREFIX = "/api/v1"
 
@@ -29,10 +30,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         settings.database_url, statement_timeout_ms=settings.db_statement_timeout_ms
     )
     metrics.watch_pool(engine)
+    sessions = make_sessionmaker(engine)
+    hub = Hub(sessions, poll_seconds=settings.sse_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with realtime.running(hub, engine):
+            yield
         engine.dispose()
 
     app = FastAPI(
@@ -46,7 +50,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = make_sessionmaker(engine)
+    app.state.sessions = sessions
+    app.state.hub = hub
     app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     problems.install(app)
     # Added innermost first: the request log sees every answer, limits come before parsing.
@@ -76,6 +81,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     resources.include(api)
     admin.include(api)
+    stream.include(api)
     app.include_router(api)
     app.include_router(observability.router)
     document_problems(app)

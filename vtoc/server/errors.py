@@ -50,6 +50,13 @@ class PermissionDeniedError(DomainError):
     title = "Forbidden"
 
 
+class UnavailableError(DomainError):
+    """A part of the server is not running (yet); clients retry later."""
+
+    status = 503
+    title = "Service unavailable"
+
+
 class RateLimitedError(DomainError):
     """429: this token sent more writes than its budget; ``retry_after`` seconds to wait."""
 

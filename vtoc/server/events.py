@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from vtoc.server.models import EventRow
@@ -16,11 +18,56 @@ from vtoc.server.models import EventRow
 # time already (BEGIN IMMEDIATE), so the same holds there without a lock.
 EVENT_APPEND_LOCK = 0x76746F63  # "vtoc"
 
+# Waking the streams after commit. Subscribers only ever read ``id > last_seen`` from the
+# table, so a wake-up is a hint, never the data: a lost or duplicated one costs latency, not
+# events. On PostgreSQL the transaction itself sends ``NOTIFY vtoc_events, '<max id>'``,
+# which PostgreSQL delivers on commit to every listening server process (this one too). On
+# SQLite there is no NOTIFY: after commit we call this process's wakers directly.
+NOTIFY_CHANNEL = "vtoc_events"
+_APPENDED = "events_appended"
+_local_wakers: set[Callable[[], None]] = set()
+_wakers_lock = threading.Lock()
+
+
+def add_local_waker(waker: Callable[[], None]) -> Callable[[], None]:
+    """Call ``waker`` (from any thread) after each SQLite commit that appended events."""
+    with _wakers_lock:
+        _local_wakers.add(waker)
+
+    def remove() -> None:
+        with _wakers_lock:
+            _local_wakers.discard(waker)
+
+    return remove
+
+
+@event.listens_for(Session, "before_commit")
+def _notify_replicas(session: Session) -> None:
+    rows: list[EventRow] | None = session.info.get(_APPENDED)
+    if not rows or session.get_bind().dialect.name != "postgresql":
+        return
+    session.flush()
+    last = max(row.id for row in rows)
+    session.execute(
+        text("SELECT pg_notify(:channel, :payload)"),
+        {"channel": NOTIFY_CHANNEL, "payload": str(last)},
+    )
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_local(session: Session) -> None:
+    if session.info.get(_APPENDED) and session.get_bind().dialect.name == "sqlite":
+        with _wakers_lock:
+            wakers = list(_local_wakers)
+        for wake in wakers:
+            wake()
+
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_lock(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop("event_lock", None)
+        session.info.pop(_APPENDED, None)
 
 
 def record(
@@ -45,6 +92,7 @@ def record(
         data=data or {},
     )
     session.add(row)
+    session.info.setdefault(_APPENDED, []).append(row)
     return row
 
 
@@ -53,14 +101,15 @@ def list_after(
     *,
     after: int = 0,
     limit: int = 100,
-    kind: str | None = None,
+    kind: str | Sequence[str] | None = None,
     entity: str | None = None,
     entity_id: int | None = None,
     operation_id: int | None = None,
 ) -> list[EventRow]:
     stmt = select(EventRow).where(EventRow.id > after)
-    if kind:
-        stmt = stmt.where(EventRow.kind.startswith(kind, autoescape=True))
+    kinds = [kind] if isinstance(kind, str) else list(kind or [])
+    if kinds:
+        stmt = stmt.where(or_(*(EventRow.kind.startswith(k, autoescape=True) for k in kinds)))
     if entity:
         stmt = stmt.where(EventRow.entity == entity)
     if entity_id is not None:

@@ -253,6 +253,19 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class EventTicket(Base):
+    """A short-lived, single-use pass to open the event stream, stored hashed."""
+
+    __tablename__ = "event_tickets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+
 class IdempotencyRecord(Base):
     """What a POST with an ``Idempotency-Key`` answered, so a retry gets the same answer."""
 

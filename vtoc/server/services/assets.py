@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -18,14 +18,7 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
     entity = "asset"
     ref_column = "name"
     search_columns = ("name", "callsign")
-
-    def query(self, session: Session, query: s.AssetQuery) -> Select[Asset]:
-        stmt = super().query(session, query)
-        if query.kind:
-            stmt = stmt.where(Asset.kind.in_(query.kind))
-        if query.status:
-            stmt = stmt.where(Asset.status.in_(query.status))
-        return stmt
+    filters = ("kind", "status")
 
     def build(self, session: Session, data: s.AssetCreate) -> Asset:
         self.refuse_taken_name(session, data.name)

@@ -34,22 +34,15 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
     model = IntelReport
     public = s.Intel
     entity = "intel"
+    filters = ("severity", "source", "operation_id", "asset_id")
 
     def query(self, session: Session, query: s.IntelQuery) -> Select[IntelReport]:
-        stmt = select(IntelReport)
+        stmt = super().query(session, query)
         if query.q:
             stmt = stmt.where(fts_match(session.get_bind().dialect.name, query.q))
-        if query.severity:
-            stmt = stmt.where(IntelReport.severity.in_(query.severity))
         if query.min_severity is not None:
             at_least = [v for v in s.Severity if v.rank >= query.min_severity.rank]
             stmt = stmt.where(IntelReport.severity.in_(at_least))
-        if query.source:
-            stmt = stmt.where(IntelReport.source.in_(query.source))
-        if query.operation_id is not None:
-            stmt = stmt.where(IntelReport.operation_id == query.operation_id)
-        if query.asset_id is not None:
-            stmt = stmt.where(IntelReport.asset_id == query.asset_id)
         if query.since is not None:
             stmt = stmt.where(IntelReport.observed_at >= query.since)
         if query.until is not None:

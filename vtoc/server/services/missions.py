@@ -22,11 +22,10 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
     public = s.Mission
     entity = "mission"
     search_columns = ("name", "objective")
+    filters = ("operation_id", "status", "priority")
 
     def query(self, session: Session, query: s.MissionQuery) -> Select[Mission]:
         stmt = super().query(session, query)
-        if query.operation_id is not None:
-            stmt = stmt.where(Mission.operation_id == query.operation_id)
         if query.asset_id is not None:
             stmt = stmt.where(
                 Mission.id.in_(
@@ -35,10 +34,6 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
                     )
                 )
             )
-        if query.status:
-            stmt = stmt.where(Mission.status.in_(query.status))
-        if query.priority:
-            stmt = stmt.where(Mission.priority.in_(query.priority))
         if query.overdue is not None:
             overdue = Mission.due_at.is_not(None) & (Mission.due_at < utcnow())
             overdue = overdue & Mission.status.not_in(FINISHED)

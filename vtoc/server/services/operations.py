@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,14 +22,7 @@ class Operations(Resource[Operation, s.OperationCreate, s.OperationUpdate, s.Ope
     entity = "operation"
     ref_column = "code"
     search_columns = ("code", "name", "description", "commander")
-
-    def query(self, session: Session, query: s.OperationQuery) -> Select[Operation]:
-        stmt = super().query(session, query)
-        if query.status:
-            stmt = stmt.where(Operation.status.in_(query.status))
-        if query.priority:
-            stmt = stmt.where(Operation.priority.in_(query.priority))
-        return stmt
+    filters = ("status", "priority")
 
     def build(self, session: Session, data: s.OperationCreate) -> Operation:
         if data.code is not None:

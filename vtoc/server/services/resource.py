@@ -43,6 +43,8 @@ class Resource(Generic[M, C, U, Q]):
     ref_column: ClassVar[str | None] = None
     #: columns matched case-insensitively by ``q`` on tables small enough not to need FTS
     search_columns: ClassVar[tuple[str, ...]] = ()
+    #: query fields that filter the column of the same name: a list means "any of"
+    filters: ClassVar[tuple[str, ...]] = ()
 
     # Reads ---------------------------------------------------------------------------------
 
@@ -72,6 +74,13 @@ class Resource(Generic[M, C, U, Q]):
             stmt = stmt.where(
                 or_(*(getattr(self.model, c).ilike(pattern) for c in self.search_columns))
             )
+        for name in self.filters:
+            value = getattr(query, name)
+            column = getattr(self.model, name)
+            if isinstance(value, list):
+                stmt = stmt.where(column.in_(value)) if value else stmt
+            elif value is not None:
+                stmt = stmt.where(column == value)
         return stmt
 
     def list(self, session: Session, query: Q) -> tuple[Sequence[M], str | None]:

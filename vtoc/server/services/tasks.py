@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -26,14 +25,7 @@ class Tasks(Resource[Task, s.TaskCreate, s.TaskUpdate, s.TaskQuery]):
     public = s.Task
     entity = "task"
     search_columns = ("last_error",)
-
-    def query(self, session: Session, query: s.TaskQuery) -> Select[Task]:
-        stmt = super().query(session, query)
-        if query.status:
-            stmt = stmt.where(Task.status.in_(query.status))
-        if query.action:
-            stmt = stmt.where(Task.action.in_(query.action))
-        return stmt
+    filters = ("status", "action")
 
     def build(self, session: Session, data: s.TaskCreate) -> Task:
         return Task(

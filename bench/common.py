@@ -1,0 +1,139 @@
+"""What every benchmark shares: result rows, a PostgreSQL database, servers, wrk."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from tests.processes import free_port, mint_token, vtoc_env, wait_ready
+
+Row = dict[str, object]
+PG_ADMIN_URL = os.environ.get(
+    "VTOC_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def row(
+    figure: str,
+    value: float,
+    unit: str,
+    goal: str,
+    passed: bool | None,
+    baseline: float | None = None,
+) -> Row:
+    ratio = round(value / baseline, 3) if baseline else None
+    return {
+        "figure": figure,
+        "value": round(value, 3),
+        "unit": unit,
+        "baseline": None if baseline is None else round(baseline, 3),
+        "ratio": ratio,
+        "goal": goal,
+        "passed": passed,
+    }
+
+
+def fresh_database(name: str) -> str:
+    """An empty, migrated PostgreSQL database for one benchmark (dropped first if left over)."""
+    from vtoc.server.db import make_engine
+    from vtoc.server.migrate import upgrade
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@contextmanager
+def process(argv: list[str], url: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(url, proc, timeout=60)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextmanager
+def vtoc_server(database_url: str, home: Path, workers: int = 2) -> Iterator[tuple[str, str]]:
+    """A real `vtoc server run` on the database; yields (base URL, admin token)."""
+    env = vtoc_env(database_url, home)
+    token = mint_token(env, f"bench-{os.getpid()}")
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "vtoc",
+        "server",
+        "run",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-migrate",
+    ]
+    with process(argv, f"http://127.0.0.1:{port}", env) as url:
+        yield url, token
+
+
+@contextmanager
+def hello_server(workers: int = 2) -> Iterator[str]:
+    """The baseline: a bare FastAPI app on uvicorn with the same worker count."""
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.hello:app",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    with process(argv, f"http://127.0.0.1:{port}") as url:
+        yield url
+
+
+def wrk(
+    url: str,
+    *,
+    token: str | None = None,
+    seconds: int = 10,
+    connections: int = 50,
+    script: Path | None = None,
+) -> tuple[float, float]:
+    """Requests per second and p99 latency (ms) from wrk over loopback."""
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed: `make bench` installs it (apt-get install wrk)")
+    argv = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    if token:
+        argv += ["-H", f"Authorization: Bearer {token}"]
+    if script:
+        argv += ["-s", str(script)]
+    out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    assert p99, out
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{errors.group(1)} failed requests against {url}")
+    return rps, float(p99.group(1)) * scale

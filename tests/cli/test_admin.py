@@ -1,0 +1,104 @@
+"""Tokens, agents and the event log, including a live ``events tail --follow``."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import threading
+from pathlib import Path
+
+from tests.cli.conftest import VTOC, Run, ok, running_server
+
+
+def test_tokens_create_list_revoke(vtoc: Run) -> None:
+    created = vtoc("tokens", "create", "--name", "n8n", "--role", "operator")
+    secret = ok(created).strip().splitlines()[-1]
+    assert secret.startswith("vtoc_") and "n8n" in created.stderr
+    me = json.loads(ok(vtoc("whoami", "--json", env={"VTOC_TOKEN": secret})))
+    assert (me["name"], me["role"]) == ("n8n", "operator")
+    listed = json.loads(ok(vtoc("tokens", "list", "--json")))
+    assert {t["name"] for t in listed} == {"cli-admin", "n8n"}
+    assert all("token" not in t for t in listed), "secrets are never listed"
+    ok(vtoc("tokens", "revoke", "n8n", "--yes"))
+    assert vtoc("whoami", env={"VTOC_TOKEN": secret}).exit_code == 4
+
+
+def test_agents_list_update_trigger_runs(vtoc: Run) -> None:
+    agents = json.loads(ok(vtoc("agents", "list", "--json")))
+    assert {a["name"] for a in agents} == {"monitor", "analyzer", "executor"}
+    tuned = json.loads(
+        ok(vtoc("agents", "update", "monitor", "--interval", "120", "--disable", "--json"))
+    )
+    assert (tuned["interval_seconds"], tuned["enabled"]) == (120, False)
+    shown = json.loads(ok(vtoc("agents", "show", "monitor", "--json")))
+    assert shown == tuned
+    triggered = json.loads(ok(vtoc("agents", "trigger", "analyzer", "--json")))
+    assert triggered["next_run_at"] is not None
+    assert json.loads(ok(vtoc("agents", "runs", "analyzer", "--json"))) == []
+    assert "--worker-id" in ok(vtoc("agents", "run", "--help"))
+
+
+def test_events_list_after_and_kind(vtoc: Run) -> None:
+    ok(vtoc("ops", "create", "--name", "A"))
+    ok(vtoc("assets", "create", "--name", "Ranger-01"))
+    events = json.loads(ok(vtoc("events", "list", "--json")))
+    kinds = [e["kind"] for e in events]
+    assert "operation.created" in kinds and "asset.created" in kinds
+    assets_only = json.loads(ok(vtoc("events", "list", "--kind", "asset.", "--json")))
+    assert [e["kind"] for e in assets_only] == ["asset.created"]
+    later = json.loads(ok(vtoc("events", "list", "--after", str(events[0]["id"]), "--json")))
+    assert later == events[1:]
+
+
+def test_events_tail_prints_ndjson(vtoc: Run) -> None:
+    for name in ("A", "B", "C"):
+        ok(vtoc("ops", "create", "--name", name))
+    lines = ok(vtoc("events", "tail", "-n", "2", "--kind", "operation.", "-o", "json")).splitlines()
+    names = [json.loads(line)["data"]["name"] for line in lines]
+    assert names == ["B", "C"]
+
+
+def test_events_tail_follow_with_the_console_script(
+    vtoc: Run, database_url: str, admin_token: str, config_home: Path, tmp_path: Path
+) -> None:
+    """The real ``vtoc`` executable streams new events line by line as they happen.
+
+    Its own server: the shared one has streamed ids that the emptied database reuses.
+    """
+    with running_server(database_url, tmp_path) as server_url:
+        follow(
+            vtoc,
+            {
+                "VTOC_API_URL": server_url,
+                "VTOC_TOKEN": admin_token,
+                "XDG_CONFIG_HOME": str(config_home),
+            },
+        )
+
+
+def follow(vtoc: Run, overrides: dict[str, str]) -> None:
+    ok(vtoc("ops", "create", "--name", "Before", env=overrides))
+    env = {**os.environ, **overrides}
+    proc = subprocess.Popen(
+        [VTOC, "events", "tail", "--follow", "-n", "1", "--kind", "operation.", "-o", "json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True
+    ).start()
+    try:
+        assert json.loads(lines.get(timeout=30))["data"]["name"] == "Before"
+        ok(vtoc("assets", "create", "--name", "Not an operation", env=overrides))
+        ok(vtoc("ops", "create", "--name", "After", env=overrides))
+        event = json.loads(lines.get(timeout=30))
+        assert (event["kind"], event["data"]["name"]) == ("operation.created", "After")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")

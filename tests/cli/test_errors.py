@@ -1,0 +1,69 @@
+"""What goes wrong says so in one line, with the exit code scripts rely on; no traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.cli.conftest import Run
+from tests.processes import free_port
+from vtoc.schemas import Role
+
+
+def one_line_error(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    return lines[0]
+
+
+def test_bad_enum_in_a_body_names_the_field(vtoc: Run) -> None:
+    result = vtoc("ops", "create", "-f", "-", input='{"name": "x", "status": "bogus"}')
+    assert result.exit_code == 1
+    assert "status" in one_line_error(result.stderr)
+
+
+def test_bad_enum_flag_is_a_usage_error(vtoc: Run) -> None:
+    result = vtoc("ops", "create", "--name", "x", "--status", "bogus")
+    assert result.exit_code == 2 and "--status" in result.output
+
+
+def test_out_of_range_value_names_the_field(vtoc: Run) -> None:
+    result = vtoc("intel", "create", "--title", "t", "-f", "-", input="confidence: 101\n")
+    assert result.exit_code == 1 and "confidence" in one_line_error(result.stderr)
+
+
+def test_unreadable_body_file_is_a_usage_error(vtoc: Run) -> None:
+    result = vtoc("ops", "create", "-f", "/nonexistent/op.yaml")
+    assert result.exit_code == 2 and "/nonexistent/op.yaml" in result.output
+    result = vtoc("ops", "create", "-f", "-", input="[1, 2]")
+    assert result.exit_code == 2 and "one object" in result.output
+
+
+def test_no_token_exits_4(vtoc: Run) -> None:
+    result = vtoc("ops", "list", env={"VTOC_TOKEN": None})
+    assert result.exit_code == 4
+    assert "VTOC_TOKEN" in one_line_error(result.stderr)
+    assert vtoc("whoami", env={"VTOC_TOKEN": "vtoc_not-a-real-token"}).exit_code == 4
+
+
+def test_server_down_names_the_url(vtoc: Run) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    result = vtoc("ops", "list", env={"VTOC_API_URL": url})
+    assert result.exit_code == 1
+    assert url in one_line_error(result.stderr)
+
+
+def test_unknown_reference_exits_1(vtoc: Run) -> None:
+    for args in (
+        ["ops", "show", "OP-9999"],
+        ["assets", "heartbeat", "nobody"],
+        ["missions", "show", "4242"],
+        ["agents", "trigger", "nobody"],
+    ):
+        result = vtoc(*args)
+        assert result.exit_code == 1, args
+        one_line_error(result.stderr)
+
+
+def test_viewer_cannot_write(vtoc: Run, make_token: Callable[..., str]) -> None:
+    result = vtoc("ops", "create", "--name", "x", env={"VTOC_TOKEN": make_token(Role.viewer)})
+    assert result.exit_code == 1 and "role" in one_line_error(result.stderr)

@@ -1,0 +1,207 @@
+"""Every resource group against a real server: create, show, list, update, delete."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import yaml
+
+from tests.cli.conftest import Run, ok
+
+
+def parse(text: str, fmt: str) -> list[dict[str, str]] | dict[str, object] | list[object]:
+    if fmt == "json":
+        return json.loads(text)  # type: ignore[no-any-return]
+    if fmt == "yaml":
+        return yaml.safe_load(text)  # type: ignore[no-any-return]
+    if fmt == "csv":
+        return list(csv.DictReader(io.StringIO(text)))
+    header, *lines = text.splitlines()
+    return [dict(zip(header.split("\t"), line.split("\t"), strict=True)) for line in lines]
+
+
+def test_operations_round_trip_in_every_format(vtoc: Run) -> None:
+    created = json.loads(
+        ok(vtoc("ops", "create", "--name", "Northern Watch", "--priority", "high", "--json"))
+    )
+    code = created["code"]
+    assert created["priority"] == "high" and created["status"] == "planned"
+
+    as_json = parse(ok(vtoc("ops", "list", "-o", "json")), "json")
+    as_yaml = parse(ok(vtoc("ops", "list", "-o", "yaml")), "yaml")
+    assert as_json == as_yaml == [created]
+    [row] = parse(ok(vtoc("ops", "list", "-o", "csv")), "csv")
+    assert (row["CODE"], row["NAME"], row["PRIORITY"]) == (code, "Northern Watch", "high")
+    [line] = parse(ok(vtoc("ops", "list")), "table")
+    assert line["CODE"] == code
+    assert line["UPDATED AT"] == created["updated_at"].replace("Z", "+00:00"), "exact timestamp"
+
+    shown = parse(ok(vtoc("ops", "show", code, "-o", "yaml")), "yaml")
+    assert shown == created
+
+
+def test_create_from_stdin_json_and_yaml_file(vtoc: Run, tmp_path: Path) -> None:
+    body = {"name": "Iron Harbor", "status": "active", "commander": "Cpt. Lindqvist"}
+    made = json.loads(ok(vtoc("ops", "create", "-f", "-", "--json", input=json.dumps(body))))
+    assert {k: made[k] for k in body} == body
+    spec = tmp_path / "op.yaml"
+    spec.write_text("name: Quiet Meadow\npriority: critical\nstart_at: 2026-01-02T03:04:05Z\n")
+    made = json.loads(ok(vtoc("ops", "create", "-f", str(spec), "--priority", "low", "--json")))
+    assert made["priority"] == "low", "flags win over the file"
+    assert made["start_at"].startswith("2026-01-02T03:04:05")
+
+
+def test_update_with_if_version(vtoc: Run) -> None:
+    op = json.loads(ok(vtoc("ops", "create", "--name", "Silver Bridge", "--json")))
+    updated = json.loads(
+        ok(vtoc("ops", "update", op["code"], "--status", "active", "--if-version", "1", "--json"))
+    )
+    assert (updated["status"], updated["version"]) == ("active", 2)
+    stale = vtoc("ops", "update", op["code"], "--status", "paused", "--if-version", "1")
+    assert stale.exit_code == 1
+    assert stale.stderr.count("\n") == 1 and "error:" in stale.stderr
+    nothing = vtoc("ops", "update", op["code"])
+    assert nothing.exit_code == 2 and "nothing to change" in nothing.stderr
+
+
+def test_delete_asks_unless_yes(vtoc: Run) -> None:
+    code = json.loads(ok(vtoc("ops", "create", "--name", "Doomed", "--json")))["code"]
+    refused = vtoc("ops", "delete", code, input="n\n")
+    assert refused.exit_code == 1
+    ok(vtoc("ops", "show", code))
+    ok(vtoc("ops", "delete", code, input="y\n"))
+    assert vtoc("ops", "show", code).exit_code == 1
+    code = json.loads(ok(vtoc("ops", "create", "--name", "Doomed 2", "--json")))["code"]
+    ok(vtoc("ops", "delete", code, "--yes"))
+    assert json.loads(ok(vtoc("ops", "list", "--json"))) == []
+
+
+def test_list_all_follows_cursors_and_filters(vtoc: Run) -> None:
+    for n in range(7):
+        status = "active" if n % 2 else "planned"
+        ok(vtoc("ops", "create", "--name", f"Op {n}", "--status", status))
+    assert len(json.loads(ok(vtoc("ops", "list", "--limit", "2", "--json")))) == 2
+    every = json.loads(ok(vtoc("ops", "list", "--limit", "2", "--all", "--json")))
+    assert sorted(o["name"] for o in every) == [f"Op {n}" for n in range(7)]
+    active = json.loads(ok(vtoc("ops", "list", "--status", "active", "--all", "--json")))
+    assert sorted(o["name"] for o in active) == ["Op 1", "Op 3", "Op 5"]
+    found = json.loads(ok(vtoc("ops", "list", "-q", "Op 3", "--json")))
+    assert [o["name"] for o in found] == ["Op 3"]
+
+
+def test_missions_by_reference_and_assignment(vtoc: Run) -> None:
+    code = json.loads(ok(vtoc("ops", "create", "--name", "Northern Watch", "--json")))["code"]
+    ok(vtoc("assets", "create", "--name", "Ranger-01", "--kind", "vehicle"))
+    hawk = json.loads(ok(vtoc("assets", "create", "--name", "Hawk-02", "--json")))
+    mission = json.loads(
+        ok(
+            vtoc(
+                "missions",
+                "create",
+                "--operation",
+                code,
+                "--name",
+                "Patrol sector 4",
+                "--asset",
+                "Ranger-01",
+                "--due-at",
+                "2020-01-01T00:00:00Z",
+                "--json",
+            )
+        )
+    )
+    assert len(mission["asset_ids"]) == 1
+    assigned = json.loads(ok(vtoc("missions", "assign", str(mission["id"]), "Hawk-02", "--json")))
+    assert hawk["id"] in assigned["asset_ids"] and len(assigned["asset_ids"]) == 2
+    by_asset = json.loads(ok(vtoc("missions", "list", "--asset", "Hawk-02", "--json")))
+    assert [m["id"] for m in by_asset] == [mission["id"]]
+    overdue = json.loads(ok(vtoc("missions", "list", "--operation", code, "--overdue", "--json")))
+    assert [m["id"] for m in overdue] == [mission["id"]]
+    released = json.loads(ok(vtoc("missions", "unassign", str(mission["id"]), "Hawk-02", "--json")))
+    assert hawk["id"] not in released["asset_ids"]
+    ok(vtoc("missions", "update", str(mission["id"]), "--status", "completed"))
+    assert json.loads(ok(vtoc("missions", "list", "--overdue", "--json"))) == []
+
+
+def test_asset_heartbeat_with_position(vtoc: Run) -> None:
+    ok(
+        vtoc(
+            "assets",
+            "create",
+            "--name",
+            "Seismic-03",
+            "--kind",
+            "sensor",
+            "--status",
+            "unreachable",
+        )
+    )
+    beat = json.loads(
+        ok(vtoc("assets", "heartbeat", "Seismic-03", "--lat", "59.3", "--lon", "18.1", "--json"))
+    )
+    assert (beat["lat"], beat["lon"]) == (59.3, 18.1)
+    assert beat["last_seen_at"] and beat["status"] != "unreachable"
+    sensors = json.loads(ok(vtoc("assets", "list", "--kind", "sensor", "--json")))
+    assert [a["name"] for a in sensors] == ["Seismic-03"]
+
+
+def test_intel_filed_and_filtered_by_indicator(vtoc: Run) -> None:
+    ok(
+        vtoc(
+            "intel",
+            "create",
+            "--title",
+            "sshd: brute force from 203.0.113.7",
+            "--severity",
+            "medium",
+        )
+    )
+    made = json.loads(
+        ok(
+            vtoc(
+                "intel",
+                "create",
+                "--title",
+                "Beacon",
+                "--body",
+                "connects to 203.0.113.7",
+                "--severity",
+                "critical",
+                "--json",
+            )
+        )
+    )
+    assert {"kind": "ipv4", "value": "203.0.113.7"} in made["indicators"]
+    critical = json.loads(ok(vtoc("intel", "list", "--min-severity", "high", "--json")))
+    assert [i["id"] for i in critical] == [made["id"]]
+    shared = json.loads(ok(vtoc("intel", "list", "--indicator", "203.0.113.7", "--json")))
+    assert len(shared) == 2
+    ok(vtoc("intel", "update", str(made["id"]), "--tlp", "red"))
+    assert json.loads(ok(vtoc("intel", "show", str(made["id"]), "--json")))["tlp"] == "red"
+
+
+def test_tasks_queue_and_cancel(vtoc: Run) -> None:
+    task = json.loads(
+        ok(
+            vtoc(
+                "tasks",
+                "create",
+                "--action",
+                "webhook",
+                "--param",
+                "url=http://127.0.0.1:9/x",
+                "--param",
+                "retries=3",
+                "--json",
+            )
+        )
+    )
+    assert task["params"] == {"url": "http://127.0.0.1:9/x", "retries": 3}
+    ok(vtoc("tasks", "update", str(task["id"]), "--status", "cancelled"))
+    cancelled = json.loads(ok(vtoc("tasks", "list", "--status", "cancelled", "--json")))
+    assert [t["id"] for t in cancelled] == [task["id"]]
+    bad = vtoc("tasks", "create", "--action", "webhook", "--param", "oops")
+    assert bad.exit_code == 2 and "KEY=VALUE" in bad.output

@@ -1,0 +1,122 @@
+"""``vtoc agents``: the background agents: see them, tune them, trigger them, run them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from vtoc.cli.output import Format, columns, render, render_one
+from vtoc.cli.params import (
+    AllOpt,
+    FileOpt,
+    IfVersionOpt,
+    JsonOpt,
+    LimitOpt,
+    OutputOpt,
+    Ref,
+    add_show_delete,
+    create_or_update,
+    output_format,
+    read_body,
+)
+from vtoc.cli.session import client, current
+
+app = typer.Typer(help="Agents: list, tune, trigger, run a worker.", no_args_is_help=True)
+COLUMNS = columns(
+    "name", "kind", "enabled", "interval_seconds", "last_run_at", "next_run_at", "lease_owner"
+)
+RUN_COLUMNS = columns("id", "status", "started_at", "finished_at", "worker", "summary")
+
+
+@app.command("list")
+def list_(output: OutputOpt = Format.table, as_json: JsonOpt = False) -> None:
+    """List the agents and when they last and next run.
+
+    Example: vtoc agents list -o yaml
+    """
+    with client() as api:
+        render(list(api.agents.iterate()), COLUMNS, output_format(output, as_json))
+
+
+@app.command()
+def update(
+    ref: Ref,
+    interval: Annotated[
+        int | None, typer.Option("--interval", min=10, help="Seconds between runs.")
+    ] = None,
+    enabled: Annotated[
+        bool | None, typer.Option("--enable/--disable", help="Switch the agent on or off.")
+    ] = None,
+    file: FileOpt = None,
+    if_version: IfVersionOpt = None,
+    output: OutputOpt = Format.table,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tune an agent: its interval, whether it runs, its config (with -f).
+
+    Example: vtoc agents update monitor --interval 120 --enable
+    """
+    body = read_body(file, dict(interval_seconds=interval, enabled=enabled))
+    with client() as api:
+        create_or_update(
+            lambda b: api.agents.update(ref, b, version=if_version),
+            body,
+            output_format(output, as_json),
+            changing=True,
+        )
+
+
+@app.command()
+def trigger(ref: Ref, output: OutputOpt = Format.table, as_json: JsonOpt = False) -> None:
+    """Ask for a run now instead of at the next interval.
+
+    Example: vtoc agents trigger analyzer
+    """
+    with client() as api:
+        render_one(api.trigger_agent(ref), output_format(output, as_json))
+
+
+@app.command()
+def runs(
+    ref: Ref,
+    limit: LimitOpt = 20,
+    every: AllOpt = False,
+    output: OutputOpt = Format.table,
+    as_json: JsonOpt = False,
+) -> None:
+    """An agent's recent runs, newest first.
+
+    Example: vtoc agents runs monitor --limit 5
+    """
+    with client() as api:
+        page = api.agent_runs(ref, limit=limit)
+        rows = list(page.items)
+        while every and page.next_cursor:
+            page = api.agent_runs(ref, limit=limit, cursor=page.next_cursor)
+            rows.extend(page.items)
+    render(rows, RUN_COLUMNS, output_format(output, as_json))
+
+
+@app.command()
+def run(
+    once: Annotated[bool, typer.Option("--once", help="One pass over due agents, then exit.")] = (
+        False
+    ),
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only this agent; repeatable.")
+    ] = None,
+    worker_id: Annotated[
+        str | None, typer.Option("--worker-id", help="Lease owner name (default host:pid).")
+    ] = None,
+) -> None:
+    """Run an agent worker against the server of the current context.
+
+    Example: vtoc agents run --once --only monitor
+    """
+    from vtoc.agents.worker import main  # type: ignore[import-not-found,unused-ignore]
+
+    main(once=once, only=only, worker_id=worker_id, context=current.context)
+
+
+add_show_delete(app, "agents", "agent", "monitor", delete=False)

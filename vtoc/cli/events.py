@@ -1,0 +1,128 @@
+"""``vtoc events``: the audit trail of every write, listed or followed live."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from vtoc.cli.output import Format, columns, is_terminal, pretty, write
+from vtoc.cli.params import AllOpt, JsonOpt, OutputOpt, output_format
+from vtoc.cli.session import client
+
+if TYPE_CHECKING:
+    from vtoc import schemas as s
+
+app = typer.Typer(help="The event log: list or tail it.", no_args_is_help=True)
+COLUMNS = columns("id", "ts", "actor", "kind", "entity", "entity_id", "operation_id")
+
+Kind = Annotated[str | None, typer.Option(help="Kind prefix, e.g. 'intel.' or 'mission.updated'.")]
+Entity = Annotated[str | None, typer.Option(help="Entity type, e.g. mission.")]
+OperationId = Annotated[str | None, typer.Option("--operation", help="Operation id or code.")]
+
+
+def filters_for(
+    kind: str | None, entity: str | None, operation_id: int | None
+) -> dict[str, object]:
+    return {"kind": kind, "entity": entity, "operation_id": operation_id}
+
+
+@app.command("list")
+def list_(
+    after: Annotated[int, typer.Option(min=0, help="Only events with a larger id.")] = 0,
+    kind: Kind = None,
+    entity: Entity = None,
+    entity_id: Annotated[int | None, typer.Option(help="With --entity: one row's events.")] = None,
+    operation: OperationId = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Rows per page.")] = 100,
+    every: AllOpt = False,
+    output: OutputOpt = Format.table,
+    as_json: JsonOpt = False,
+) -> None:
+    """List events oldest first, after an id.
+
+    Example: vtoc events list --after 1200 --kind intel. -o json
+    """
+    from vtoc.cli.params import list_rows, resolve_id
+
+    with client() as api:
+        filters = {
+            **filters_for(kind, entity, resolve_id(api.operations, operation)),
+            "after": after,
+            "entity_id": entity_id,
+        }
+        fmt = output_format(output, as_json)
+        list_rows(api.events, COLUMNS, fmt, limit=limit, every=every, filters=filters)
+
+
+def emit(events: Iterable[s.Event], fmt: Format) -> None:
+    """One line per event, flushed at once, so ``| jq`` or a log shipper sees it live."""
+    terminal = fmt is Format.table and is_terminal()
+    for event in events:
+        if fmt is Format.json:
+            write(json.dumps(event.model_dump(mode="json"), ensure_ascii=False))
+        elif terminal:
+            from rich.console import Console
+
+            Console().print(
+                f"[dim]{pretty(event.ts)}[/] #{event.id} [bold]{event.kind}[/] "
+                f"{event.entity} {event.entity_id or ''} [dim]by {event.actor}[/]"
+            )
+        else:
+            write(
+                "\t".join(
+                    [
+                        str(event.id),
+                        event.ts.isoformat(),
+                        event.actor,
+                        event.kind,
+                        event.entity,
+                        str(event.entity_id or ""),
+                        str(event.operation_id or ""),
+                    ]
+                )
+            )
+
+
+@app.command()
+def tail(
+    lines: Annotated[int, typer.Option("--lines", "-n", min=0, help="Recent events first.")] = 20,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-F", help="Keep printing new events as they happen.")
+    ] = False,
+    kind: Kind = None,
+    entity: Entity = None,
+    operation: OperationId = None,
+    output: Annotated[
+        Format, typer.Option("--output", "-o", help="table (lines) or json (NDJSON).")
+    ] = Format.table,
+    as_json: JsonOpt = False,
+) -> None:
+    """The last events, then (with --follow) new ones as they happen, one line each.
+
+    Example: vtoc events tail --follow --kind intel. -o json | jq .data.title
+    """
+    from vtoc.cli.params import resolve_id
+
+    fmt = output_format(output, as_json)
+    if fmt not in (Format.table, Format.json):
+        raise typer.BadParameter("tail prints lines: use -o table or -o json", param_hint="-o")
+    with client() as api:
+        operation_id = resolve_id(api.operations, operation)
+        query = filters_for(kind, entity, operation_id)
+        recent = deque(api.events.iterate(limit=1000, **query), maxlen=lines) if lines else deque()
+        emit(recent, fmt)
+        if follow:
+            stream = api.stream_events(
+                after=recent[-1].id if recent else None,
+                kinds=[kind] if kind else None,
+                entity=entity,
+                operation_id=operation_id,
+            )
+            try:
+                emit(stream, fmt)
+            except KeyboardInterrupt:
+                return

@@ -1,0 +1,136 @@
+"""Options every command group shares, and the helpers that turn them into requests."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from vtoc.cli.output import Column, Format, is_terminal, render, render_one
+
+if TYPE_CHECKING:
+    from vtoc.client import SyncResource
+
+OutputOpt = Annotated[
+    Format, typer.Option("--output", "-o", help="table, json, yaml or csv.", show_default=False)
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Short for -o json.")]
+LimitOpt = Annotated[int, typer.Option(min=1, max=500, help="Rows per page.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Follow cursors and list every match.")]
+SearchOpt = Annotated[str | None, typer.Option("--query", "-q", help="Text search.")]
+FileOpt = Annotated[
+    str | None,
+    typer.Option("--file", "-f", help="A JSON or YAML body ('-' reads stdin); flags win."),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+IfVersionOpt = Annotated[
+    int | None,
+    typer.Option("--if-version", help="Refuse the change if the row is no longer at version N."),
+]
+Ref = Annotated[str, typer.Argument(help="Numeric id, or the code / name.", show_default=False)]
+
+
+def output_format(output: Format, as_json: bool) -> Format:
+    return Format.json if as_json else output
+
+
+def read_body(file: str | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """The request body: the file's mapping (JSON or YAML), overridden by the flags given."""
+    data: Any = {}
+    if file is not None:
+        import yaml
+
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text()
+        except OSError as exc:
+            raise typer.BadParameter(
+                f"cannot read {file}: {exc.strerror}", param_hint="-f"
+            ) from None
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None) or ""
+            msg = f"{file} is neither JSON nor YAML{where}"
+            raise typer.BadParameter(" ".join(msg.split()), param_hint="-f") from None
+        if not isinstance(data, dict):
+            raise typer.BadParameter(f"{file} must hold one object", param_hint="-f")
+        data = json.loads(json.dumps(data, default=lambda v: v.isoformat()))
+    return {**data, **{k: v for k, v in fields.items() if v is not None}}
+
+
+def resolve_id(resource: SyncResource[Any], ref: str | None) -> int | None:
+    """A numeric id for a reference (``OP-0007``, an asset's name) where the API wants one."""
+    if ref is None:
+        return None
+    return int(ref) if ref.isdigit() else int(resource.get(ref).id)
+
+
+def list_rows(
+    resource: SyncResource[Any],
+    cols: list[Column],
+    fmt: Format,
+    *,
+    limit: int,
+    every: bool,
+    filters: dict[str, Any],
+) -> None:
+    """One page (or every page with ``--all``), rendered; a hint on stderr if more exist."""
+    if every:
+        rows = list(resource.iterate(limit=limit, **filters))
+        more = False
+    else:
+        page = resource.list(limit=limit, **filters)
+        rows, more = page.items, bool(page.next_cursor)
+    render(rows, cols, fmt)
+    if more and fmt is Format.table and is_terminal():
+        typer.echo(f"(first {len(rows)}; --all lists every one)", err=True)
+
+
+def add_show_delete(
+    app: typer.Typer,
+    attr: str,
+    noun: str,
+    example: str,
+    *,
+    delete: bool = True,
+    group: str | None = None,
+) -> None:
+    """``show REF`` and ``delete REF``: the same for every resource but for their names."""
+    from vtoc.cli.session import client
+
+    group = group or attr
+
+    def show(ref: Ref, output: OutputOpt = Format.table, as_json: JsonOpt = False) -> None:
+        with client() as api:
+            render_one(getattr(api, attr).get(ref), output_format(output, as_json))
+
+    show.__doc__ = (
+        f"Show one {noun} with every field.\n\nExample: vtoc {group} show {example} -o yaml"
+    )
+    app.command("show")(show)
+    if not delete:
+        return
+
+    def remove(ref: Ref, yes: YesOpt = False) -> None:
+        if not yes:
+            typer.confirm(f"Delete {noun} {ref}?", abort=True)
+        with client() as api:
+            getattr(api, attr).delete(ref)
+        typer.echo(f"deleted {noun} {ref}", err=True)
+
+    remove.__doc__ = (
+        f"Delete a {noun} (asks first unless --yes).\n\nExample: vtoc {group} delete {example} -y"
+    )
+    app.command("delete")(remove)
+
+
+def create_or_update(
+    make: Callable[[dict[str, Any]], Any], body: dict[str, Any], fmt: Format, *, changing: bool
+) -> None:
+    if changing and not body:
+        raise typer.BadParameter("nothing to change: give flags or -f FILE")
+    render_one(make(body), fmt)

@@ -1,0 +1,103 @@
+"""The live event stream (Server-Sent Events) and the tickets browsers open it with."""
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from vtoc import schemas as s
+from vtoc.server import metrics
+from vtoc.server.api.deps import SessionDep, Viewer, bearer
+from vtoc.server.auth import Principal, authenticate
+from vtoc.server.errors import InvalidError, UnavailableError
+from vtoc.server.realtime.hub import Filter, Hub, Item
+from vtoc.server.services import tickets
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+#: how long a browser's EventSource waits before reconnecting, in milliseconds
+RECONNECT_MS = 1000
+
+
+@router.post("/ticket", response_model=s.EventTicket)
+def create_ticket(request: Request, session: SessionDep, who: Viewer) -> Any:
+    """A single-use ticket, valid for a minute, for ``/events/stream?ticket=``."""
+    ttl = timedelta(seconds=request.app.state.settings.event_ticket_seconds)
+    ticket = tickets.issue(session, principal=who, ttl=ttl)
+    session.commit()
+    return ticket
+
+
+def stream_principal(request: Request, bearer_secret: str | None, ticket: str | None) -> Principal:
+    """Authenticate on a short-lived session: a stream must not hold a pooled connection."""
+    with request.app.state.sessions() as session:
+        if ticket:
+            principal = tickets.redeem(session, ticket)
+        else:
+            touch = timedelta(seconds=request.app.state.settings.token_touch_seconds)
+            principal = authenticate(session, bearer_secret, touch_after=touch)
+    principal.require(s.Role.viewer)
+    return principal
+
+
+def start_position(after: int | None, last_event_id: str | None) -> int | None:
+    """``Last-Event-ID`` (a reconnecting EventSource) wins over ``?after=``."""
+    if last_event_id is None or not last_event_id.strip():
+        return after
+    value = last_event_id.strip()
+    if not (value.isascii() and value.isdigit() and int(value) <= s.MAX_ROW_ID):
+        raise InvalidError("Last-Event-ID", "expected an event id such as 42")
+    return int(value)
+
+
+async def counted(messages: AsyncIterator[ServerSentEvent]) -> AsyncIterator[ServerSentEvent]:
+    """The stream, counted in the SSE subscribers gauge while it is open."""
+    with metrics.sse_subscriber():
+        async for message in messages:
+            yield message
+
+
+def encode(message: Item | int) -> ServerSentEvent:
+    if isinstance(message, int):
+        # An id with no data: EventSource and our client remember it as the resume point,
+        # but dispatch nothing. Sent first, so "from now" survives a reconnect too.
+        return ServerSentEvent(id=str(message), retry=RECONNECT_MS)
+    return ServerSentEvent(data=message.json, event=message.kind, id=str(message.id))
+
+
+@router.get("/stream", summary="Follow the event log live (Server-Sent Events)")
+async def stream(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    after: Annotated[
+        int | None,
+        Query(ge=0, le=s.MAX_ROW_ID, description="resume after this id (default: from now)"),
+    ] = None,
+    kind: Annotated[list[str] | None, Query(description="kind prefixes, e.g. 'intel.'")] = None,
+    entity: str | None = None,
+    operation_id: Annotated[int | None, Query(ge=1, le=s.MAX_ROW_ID)] = None,
+    ticket: Annotated[str | None, Query(description="from POST /events/ticket")] = None,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> EventSourceResponse:
+    """Each event's log id is the SSE ``id``, its kind the ``event``, the Event JSON the data.
+
+    Reconnect with ``Last-Event-ID`` (or ``?after=``) to get every event missed since, then
+    live ones. Auth: a bearer token, or ``?ticket=`` for browsers. Viewer role.
+    """
+    secret = credentials.credentials if credentials else None
+    request.state.principal = await run_in_threadpool(stream_principal, request, secret, ticket)
+    position = start_position(after, last_event_id)
+    hub: Hub = request.app.state.hub
+    if not hub.running:
+        raise UnavailableError("the event stream is not running on this server")
+    wanted = Filter(kinds=tuple(kind or ()), entity=entity, operation_id=operation_id)
+    messages = counted(encode(m) async for m in hub.subscribe(position, wanted))
+    return EventSourceResponse(messages, ping=request.app.state.settings.sse_heartbeat_seconds)
+
+
+def include(api: APIRouter) -> None:
+    api.include_router(router)

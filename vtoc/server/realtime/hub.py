@@ -1,0 +1,214 @@
+"""One event hub per server process: it reads new events from the table once and fans them
+out to every stream subscriber of this process.
+
+Why this is gap-free. Event ids become visible in id order (see the comment on
+``EVENT_APPEND_LOCK`` in ``vtoc.server.events``: one advisory lock on PostgreSQL, SQLite's
+single writer), so once a reader has seen id N, no id below N can still appear. Everything
+here leans on that: the hub keeps the events it read as one contiguous window
+``(floor, head]`` of the log, and a subscriber only ever asks "what is after my position?" —
+from the window when its position is inside it, from the table when it has fallen behind
+the window (a reconnect with an old ``Last-Event-ID``, or a reader too slow for the window).
+Nobody is dropped: falling behind costs a table read, never an event.
+
+Wake-ups (NOTIFY on PostgreSQL, an in-process call on SQLite, a periodic poll as a safety
+net) only tell the hub to read ``id > head``; they carry no data, so a lost or repeated one
+costs latency, not events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+import anyio
+from sqlalchemy.orm import Session, sessionmaker
+
+from vtoc import schemas as s
+from vtoc.server import events
+from vtoc.server.models import EventRow
+
+log = logging.getLogger(__name__)
+
+#: events read from the table per query
+BATCH = 500
+#: events kept in memory for subscribers; older positions catch up from the table
+WINDOW = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An event as streamed: serialized once, shared by every subscriber."""
+
+    id: int
+    kind: str
+    entity: str
+    operation_id: int | None
+    json: str
+
+    @classmethod
+    def of(cls, row: EventRow) -> Item:
+        payload = s.Event.model_validate(row).model_dump_json()
+        return cls(row.id, row.kind, row.entity, row.operation_id, payload)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which events a subscriber wants; the same rules as ``events.list_after``."""
+
+    kinds: Sequence[str] = ()
+    entity: str | None = None
+    operation_id: int | None = None
+
+    def matches(self, item: Item) -> bool:
+        return (
+            (not self.kinds or any(item.kind.startswith(k) for k in self.kinds))
+            and (self.entity is None or item.entity == self.entity)
+            and (self.operation_id is None or item.operation_id == self.operation_id)
+        )
+
+
+class Hub:
+    """Reads the event log as it grows and wakes this process's stream subscribers."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, poll_seconds: float) -> None:
+        self.sessions = sessions
+        self.poll_seconds = poll_seconds
+        self.head = 0
+        self.floor = 0
+        self.window: deque[Item] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakeup = asyncio.Event()
+        self._advanced = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+        # Table catch-ups of many subscribers at once must not take every pooled connection.
+        self._catch_up = anyio.CapacityLimiter(4)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.head = self.floor = await anyio.to_thread.run_sync(self._read_last_id)
+        self._task = asyncio.create_task(self._follow(), name="vtoc-event-hub")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._loop = None
+
+    def wake(self) -> None:
+        """Ask the hub to read new events; safe from any thread, cheap to call too often."""
+        loop = self._loop
+        if loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed: the server is stopping
+            loop.call_soon_threadsafe(self._wakeup.set)
+
+    # The hub's reader ------------------------------------------------------------------
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                await self._read_new()
+            except Exception:  # the database is away: keep serving, try again later
+                log.exception("event hub could not read the event log")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+            self._wakeup.clear()
+
+    async def _read_new(self) -> None:
+        while True:
+            rows = await anyio.to_thread.run_sync(self._read_rows, self.head)
+            if not rows:
+                return
+            self.window.extend(rows)
+            while len(self.window) > WINDOW:
+                self.floor = self.window.popleft().id
+            self.head = rows[-1].id
+            async with self._advanced:
+                self._advanced.notify_all()
+            if len(rows) < BATCH:
+                return
+
+    def _read_rows(self, after: int) -> list[Item]:
+        with self.sessions() as session:
+            return [Item.of(row) for row in events.list_after(session, after=after, limit=BATCH)]
+
+    def _read_last_id(self) -> int:
+        with self.sessions() as session:
+            return events.last_id(session)
+
+    # Subscribers -----------------------------------------------------------------------
+
+    async def subscribe(self, after: int | None, wanted: Filter) -> AsyncIterator[Item | int]:
+        """Every wanted event after ``after`` (or from now), in id order, forever.
+
+        Yields the starting position (an ``int``) first, so that a client that connected
+        "from now" can resume from there; then ``Item``s.
+        """
+        position = after if after is not None else await self._position_now()
+        yield position
+        while True:
+            window = self._since(position)
+            if window is None:
+                items, position = await self._from_table(position, wanted)
+                for item in items:
+                    yield item
+                continue
+            if not window:
+                await self._wait_past(position)
+                continue
+            for item in window:
+                if wanted.matches(item):
+                    yield item
+            position = window[-1].id
+
+    async def _wait_past(self, position: int) -> None:
+        async with self._advanced:
+            await self._advanced.wait_for(lambda: self.head > position)
+
+    async def _position_now(self) -> int:
+        return max(self.head, await anyio.to_thread.run_sync(self._read_last_id))
+
+    def _since(self, position: int) -> list[Item] | None:
+        """The window's events after ``position``; None when it no longer reaches back."""
+        if position < self.floor:
+            return None
+        newer: list[Item] = []
+        for item in reversed(self.window):
+            if item.id <= position:
+                break
+            newer.append(item)
+        newer.reverse()
+        return newer
+
+    async def _from_table(self, position: int, wanted: Filter) -> tuple[list[Item], int]:
+        read: Callable[[], tuple[list[Item], int]] = lambda: self._read_table(position, wanted)  # noqa: E731
+        return await anyio.to_thread.run_sync(read, limiter=self._catch_up)
+
+    def _read_table(self, position: int, wanted: Filter) -> tuple[list[Item], int]:
+        """Wanted events after ``position`` and the position they bring the reader to.
+
+        ``upper`` is read first: every id up to it is settled, so when the filtered page is
+        not full the reader may skip to it even if no wanted event lies in between.
+        """
+        with self.sessions() as session:
+            upper = events.last_id(session)
+            rows = events.list_after(
+                session,
+                after=position,
+                limit=BATCH,
+                kind=list(wanted.kinds),
+                entity=wanted.entity,
+                operation_id=wanted.operation_id,
+            )
+        items = [Item.of(row) for row in rows]
+        if len(rows) == BATCH:
+            return items, rows[-1].id
+        return items, max(position, upper, rows[-1].id if rows else 0)

@@ -69,7 +69,12 @@ def encode(message: Item | int) -> ServerSentEvent:
     return ServerSentEvent(data=message.json, event=message.kind, id=str(message.id))
 
 
-@router.get("/stream", summary="Follow the event log live (Server-Sent Events)")
+@router.get(
+    "/stream",
+    summary="Follow the event log live (Server-Sent Events)",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+)
 async def stream(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],

@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: setup up test lint unit pg bench bench-quick bench-deps clean fuzz audit load
+.PHONY: setup up test lint unit pg bench bench-quick bench-deps tui-deps clean web browser test-web fuzz audit load
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,postgres,otel]'
+	$(BIN)/python -m pip install -q -e '.[dev,postgres,web,otel]'
 	touch $(STAMP)
 
 ## Run vTOC locally: embedded SQLite, demo data, an admin token.
@@ -20,7 +20,7 @@ up: setup
 	$(BIN)/vtoc up --port $(PORT)
 
 ## Every check CI runs: lint, types, import contracts, tests on SQLite and PostgreSQL.
-test: setup pg lint unit bench-quick
+test: setup pg lint unit bench-quick test-web
 
 lint: setup
 	$(BIN)/ruff check vtoc tests bench
@@ -28,8 +28,8 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-unit: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+unit: setup tui-deps
+	$(BIN)/pytest --ignore=tests/web $(PYTEST_ARGS)
 
 ## A longer schemathesis run over the live server (CI runs a short one inside `make unit`).
 fuzz: setup pg
@@ -55,10 +55,27 @@ bench-quick: setup pg bench-deps
 bench-deps:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
+## The TUI's end-to-end test drives a real terminal: tmux.
+tui-deps:
+	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux)
+
 ## Make sure the PostgreSQL the tests use answers on 127.0.0.1:5432.
 pg:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
+
+## The SPA: install the locked npm packages, check the API types are current, build web/dist.
+web: setup
+	cd web && npm ci --no-audit --no-fund && npm run check-api && npm run build
+
+## Debian's Chromium for the browser tests (a test tool's own browser download fails here).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium chromium-driver; }
+
+## Component tests (Vitest) and the browser tests behind a real Traefik.
+test-web: web browser
+	cd web && npm test
+	$(BIN)/pytest tests/web $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

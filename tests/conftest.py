@@ -87,8 +87,12 @@ def settings(database_url: str, engine: Engine) -> ServerSettings:
 
 
 @pytest.fixture
-def app(settings: ServerSettings) -> FastAPI:
-    return create_app(settings)
+def app(settings: ServerSettings) -> Iterator[FastAPI]:
+    """The app on the test's database; its pool is closed after the test (TestClient without
+    a lifespan would otherwise leave every test's connections open)."""
+    app = create_app(settings)
+    yield app
+    app.state.engine.dispose()
 
 
 @pytest.fixture

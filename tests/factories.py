@@ -24,7 +24,7 @@ def reset_database(engine: Engine) -> None:
                 text(
                     "UPDATE agents SET interval_seconds = :s, enabled = :t, config = '{}', "
                     "next_run_at = NULL, last_run_at = NULL, lease_owner = NULL, "
-                    "lease_expires_at = NULL, version = 1 WHERE name = :n"
+                    "lease_expires_at = NULL, state = NULL, version = 1 WHERE name = :n"
                 ),
                 {"s": seconds, "t": True, "n": name},
             )

@@ -230,6 +230,10 @@ def token_create_call(data: s.TokenCreate) -> Call[s.TokenCreated]:
     )
 
 
+def dashboard_call() -> Call[s.Dashboard]:
+    return Call("GET", "/api/v1/dashboard", model(s.Dashboard))
+
+
 def agent_runs_call(ref: int | str, limit: int, cursor: str | None) -> Call[s.Page[s.AgentRun]]:
     return Call(
         "GET",
@@ -241,6 +245,91 @@ def agent_runs_call(ref: int | str, limit: int, cursor: str | None) -> Call[s.Pa
 
 def event_ticket_call() -> Call[s.EventTicket]:
     return Call("POST", f"{EVENTS.path}/ticket", model(s.EventTicket), idempotent=False)
+
+
+# Agent runtime: leases, runs, task claims, correlations ------------------------------------
+
+CORRELATIONS_PATH = "/api/v1/correlations"
+
+
+def lease_call(agent: int | str, data: s.LeaseRequest, *, renew: bool = False) -> Call[s.Agent]:
+    # Not resent on a lost answer: a second grant attempt would only see its own lease (409).
+    return Call(
+        "PUT" if renew else "POST",
+        f"{AGENTS.path}/{agent}/lease",
+        model(s.Agent),
+        json=data.model_dump(mode="json"),
+        idempotent=renew,
+    )
+
+
+def report_run_call(agent: int | str, data: s.RunReport) -> Call[s.AgentRun]:
+    return Call(
+        "POST",
+        f"{AGENTS.path}/{agent}/runs",
+        model(s.AgentRun),
+        json=data.model_dump(mode="json", exclude_none=True),
+        idempotent=False,
+    )
+
+
+def claim_tasks_call(data: s.TaskClaim) -> Call[list[s.Task]]:
+    adapter = TypeAdapter(list[s.Task])
+    return Call(
+        "POST",
+        f"{TASKS.path}/claim",
+        lambda r: adapter.validate_python(r.json()),
+        json=data.model_dump(mode="json"),
+        idempotent=False,
+    )
+
+
+def task_outcome_call(task: int, data: s.TaskOutcome) -> Call[s.Task]:
+    return Call(
+        "POST",
+        f"{TASKS.path}/{task}/outcome",
+        model(s.Task),
+        json=data.model_dump(mode="json"),
+        idempotent=False,
+    )
+
+
+def correlation_scan_call(data: s.CorrelationScan) -> Call[s.CorrelationBatch]:
+    return Call(
+        "POST",
+        f"{CORRELATIONS_PATH}/scan",
+        model(s.CorrelationBatch),
+        json=data.model_dump(mode="json"),
+    )
+
+
+def correlation_merge_call(data: s.CorrelationMerge) -> Call[list[s.MergedCorrelation]]:
+    adapter = TypeAdapter(list[s.MergedCorrelation])
+    return Call(
+        "POST",
+        f"{CORRELATIONS_PATH}/merge",
+        lambda r: adapter.validate_python(r.json()),
+        json=data.model_dump(mode="json"),
+    )
+
+
+def correlation_update_call(correlation: int, data: s.CorrelationUpdate) -> Call[s.Correlation]:
+    return Call(
+        "PATCH", f"{CORRELATIONS_PATH}/{correlation}", model(s.Correlation), json=data.model_dump()
+    )
+
+
+def correlations_call(limit: int, cursor: str | None) -> Call[s.Page[s.Correlation]]:
+    return Call(
+        "GET",
+        CORRELATIONS_PATH,
+        page_of(s.Correlation),
+        params=params_of({"limit": limit, "cursor": cursor}),
+    )
+
+
+def correlated_call(report: int) -> Call[s.Correlated]:
+    return Call("GET", f"{INTEL.path}/{report}/correlated", model(s.Correlated))
 
 
 # Transport --------------------------------------------------------------------------------
@@ -429,6 +518,15 @@ class VtocClient:
     ) -> s.Page[s.AgentRun]:
         return self.send(agent_runs_call(agent, limit, cursor))
 
+    def dashboard(self) -> s.Dashboard:
+        return self.send(dashboard_call())
+
+    def correlations(self, *, limit: int = 50, cursor: str | None = None) -> s.Page[s.Correlation]:
+        return self.send(correlations_call(limit, cursor))
+
+    def correlated(self, report: int) -> s.Correlated:
+        return self.send(correlated_call(report))
+
     def event_ticket(self) -> s.EventTicket:
         return self.send(event_ticket_call())
 
@@ -549,6 +647,40 @@ class AsyncVtocClient:
         self, agent: int | str, *, limit: int = 50, cursor: str | None = None
     ) -> s.Page[s.AgentRun]:
         return await self.send(agent_runs_call(agent, limit, cursor))
+
+    async def dashboard(self) -> s.Dashboard:
+        return await self.send(dashboard_call())
+
+    async def lease(
+        self, agent: int | str, data: s.LeaseRequest, *, renew: bool = False
+    ) -> s.Agent:
+        return await self.send(lease_call(agent, data, renew=renew))
+
+    async def report_run(self, agent: int | str, data: s.RunReport) -> s.AgentRun:
+        return await self.send(report_run_call(agent, data))
+
+    async def claim_tasks(self, data: s.TaskClaim) -> list[s.Task]:
+        return await self.send(claim_tasks_call(data))
+
+    async def task_outcome(self, task: int, data: s.TaskOutcome) -> s.Task:
+        return await self.send(task_outcome_call(task, data))
+
+    async def correlation_scan(self, data: s.CorrelationScan) -> s.CorrelationBatch:
+        return await self.send(correlation_scan_call(data))
+
+    async def correlation_merge(self, data: s.CorrelationMerge) -> list[s.MergedCorrelation]:
+        return await self.send(correlation_merge_call(data))
+
+    async def correlation_update(
+        self, correlation: int, data: s.CorrelationUpdate
+    ) -> s.Correlation:
+        return await self.send(correlation_update_call(correlation, data))
+
+    async def ready(self) -> bool:
+        try:
+            return (await self.http.get("/readyz")).status_code == 200
+        except httpx.TransportError:
+            return False
 
     async def event_ticket(self) -> s.EventTicket:
         """A one-time pass for ``/events/stream?ticket=``, for clients that cannot send headers."""

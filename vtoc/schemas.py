@@ -396,7 +396,7 @@ class Task(Output):
 
 
 class AgentUpdate(Input):
-    interval_seconds: int | None = Field(default=None, ge=10, le=MAX_INT32)
+    interval_seconds: int | None = Field(default=None, ge=1, le=MAX_INT32)
     enabled: bool | None = None
     config: dict[str, Any] | None = None
 
@@ -412,6 +412,7 @@ class Agent(Output):
     last_run_at: datetime | None
     lease_owner: str | None
     lease_expires_at: datetime | None
+    state: dict[str, Any] | None = None
     updated_at: datetime
     version: int
 
@@ -425,6 +426,131 @@ class AgentRun(Output):
     summary: str
     stats: dict[str, Any]
     worker: str | None
+
+
+# Agent runtime: leases, run reports, task claims, correlations ----------------------------
+
+
+class LeaseRequest(Input):
+    worker: str = Field(min_length=1, max_length=200)
+    lease_seconds: int = Field(default=60, ge=1, le=3600)
+
+
+class RunReport(Input):
+    """A finished run; releases the lease and schedules the next due time."""
+
+    worker: str = Field(min_length=1, max_length=200)
+    status: RunStatus
+    summary: str = Field(default="", max_length=10_000)
+    stats: dict[str, Any] = {}
+    started_at: AwareDatetime | None = None
+    finished_at: AwareDatetime | None = None
+    duration_seconds: float | None = Field(default=None, ge=0)
+    #: what the agent carries to its next run (a high-water mark, open outages)
+    state: dict[str, Any] | None = None
+
+
+class TaskClaim(Input):
+    worker: str = Field(min_length=1, max_length=200)
+    limit: int = Field(default=10, ge=1, le=100)
+    lease_seconds: int = Field(default=300, ge=1, le=86_400)
+
+
+class TaskOutcome(Input):
+    """What one attempt of a claimed task came to; a failure is retried with backoff."""
+
+    worker: str = Field(min_length=1, max_length=200)
+    ok: bool
+    result: dict[str, Any] | None = None
+    error: str | None = Field(default=None, max_length=10_000)
+    backoff_seconds: float = Field(default=30.0, ge=0, le=86_400)
+
+
+class CorrelationScan(Input):
+    """Ask for the links of the reports after a high-water mark (the analyzer's input)."""
+
+    after: int = Field(default=0, ge=0)
+    limit: int = Field(default=1000, ge=1, le=10_000)
+    window_seconds: int = Field(default=7 * 86_400, ge=1)
+    fanout: int = Field(default=500, ge=1, le=100_000)
+    ignore: list[str] = Field(default=[], max_length=10_000)
+
+
+class ScannedReport(Output):
+    id: int
+    severity: Severity
+    operation_id: int | None
+
+
+class CorrelationLink(Output):
+    """Report ``report_id`` shares indicator (kind, value) with the earlier ``other_id``."""
+
+    report_id: int
+    other_id: int
+    kind: IndicatorKind
+    value: str
+
+
+class SkippedIndicator(Output):
+    kind: IndicatorKind
+    value: str
+    reason: str
+
+
+class CorrelationBatch(Output):
+    reports: list[ScannedReport]
+    links: list[CorrelationLink]
+    #: the cluster each report named in ``links`` is already in
+    members: dict[int, int]
+    skipped: list[SkippedIndicator]
+    #: the next ``after``; equal to the request's when there was nothing new
+    high_water: int
+
+
+class CorrelationGroup(Input):
+    """Reports (and existing clusters) that one union-find component joins."""
+
+    report_ids: list[int] = Field(min_length=1, max_length=100_000)
+    correlation_ids: list[int] = []
+    indicators: list[Indicator] = []
+
+
+class CorrelationMerge(Input):
+    groups: list[CorrelationGroup] = Field(max_length=100_000)
+
+
+class CorrelationUpdate(Input):
+    summary_report_id: int | None = None
+
+
+class Correlation(Output):
+    id: int
+    score: float
+    indicators: list[Indicator]
+    report_ids: list[int]
+    severity: Severity
+    operation_id: int | None
+    summary_report_id: int | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+class MergedCorrelation(Correlation):
+    previous_size: int
+    #: members not yet linked to the cluster's operation
+    unlinked_report_ids: list[int]
+
+
+class CorrelatedReport(Output):
+    report: Intel
+    #: why it is linked: the indicators the two reports both carry
+    shared: list[Indicator]
+
+
+class Correlated(Output):
+    report_id: int
+    correlation: Correlation | None
+    reports: list[CorrelatedReport]
 
 
 # Tokens -----------------------------------------------------------------------------------
@@ -531,3 +657,31 @@ class EventQuery(Input):
     entity: str | None = None
     entity_id: RowId | None = None
     operation_id: RowId | None = None
+
+
+# Dashboard --------------------------------------------------------------------------------
+
+
+class AgentHealth(BaseModel):
+    name: str
+    kind: AgentKind
+    enabled: bool
+    last_run_at: datetime | None
+    last_status: RunStatus | None
+    last_summary: str | None
+    next_run_at: datetime | None
+
+
+class Dashboard(BaseModel):
+    """Everything the TUI's first screen shows, in one answer."""
+
+    generated_at: datetime
+    operations: dict[OperationStatus, int]
+    missions: dict[MissionStatus, int]
+    assets: dict[AssetStatus, int]
+    overdue_missions: int
+    #: reports observed per hour, oldest first; the last bucket ends at ``generated_at``
+    intel_per_hour: list[int]
+    intel_by_severity: dict[Severity, int]
+    recent_events: list[Event]
+    agents: list[AgentHealth]

@@ -21,6 +21,7 @@ from vtoc.cli import (
     sitrep,
     tasks,
     tokens,
+    tui,
     up,
 )
 from vtoc.cli.errors import ReportingGroup
@@ -37,6 +38,7 @@ app = typer.Typer(
 app.add_typer(server.app, name="server", rich_help_panel="Administration")
 app.add_typer(demo.app, name="demo", rich_help_panel="Administration")
 app.command(rich_help_panel="Start here")(up.up)
+app.command(rich_help_panel="Start here")(tui.tui)
 for name, group in [
     ("ops", ops),
     ("missions", missions),

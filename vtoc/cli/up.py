@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
@@ -10,23 +11,61 @@ from vtoc.cli.local import LOCAL_CONTEXT
 
 
 def up(
-    port: Annotated[int, typer.Option(help="Port for the local server.")] = 8000,
+    port: Annotated[
+        int | None, typer.Option(help="Port for the local server (default: a free one).")
+    ] = None,
     seed_demo: Annotated[
         bool, typer.Option("--demo/--no-demo", help="Seed the demo scenario on first run.")
     ] = True,
+    tui: Annotated[
+        bool, typer.Option("--tui/--no-tui", help="Open the TUI, or run the services only.")
+    ] = True,
+    readonly: Annotated[bool, typer.Option("--readonly", help="Open the TUI read-only.")] = False,
+    web: Annotated[
+        bool, typer.Option("--web", help="Also serve the web UI behind Traefik at one URL.")
+    ] = False,
+    web_port: Annotated[int, typer.Option(help="Port of the web UI (with --web).")] = 8080,
 ) -> None:
-    """Start vTOC locally: migrate, seed demo data once, mint an admin token, serve.
+    """Start vTOC locally: migrate, seed demo data once, mint an admin token, serve, open the TUI.
 
     The token is saved as the "local" context (mode 0600), so other vtoc commands in
-    another terminal use it without further setup.
+    another terminal use it. Everything started here stops when the TUI exits (or, with
+    --no-tui, on ctrl+c or SIGTERM).
 
-    Example: vtoc up --port 8000
+    Example: vtoc up --no-tui --port 8000
     """
-    import uvicorn
-
+    from vtoc.cli.errors import fail
     from vtoc.cli.local import ensure_local_stack
+    from vtoc.cli.services import Services, agents_available, free_port
+    from vtoc.config import data_dir
 
+    port = port or free_port()
     stack = ensure_local_stack(port=port, seed_demo=seed_demo)
-    typer.echo(f"vTOC API on {stack.api_url}  (docs: {stack.api_url}/api/docs)", err=True)
-    typer.echo(f"admin token (context {LOCAL_CONTEXT!r}): {stack.token}", err=True)
-    uvicorn.run("vtoc.server.main:app", host="127.0.0.1", port=port, log_level="warning")
+    log = data_dir() / "up.log" if tui else None
+    with ExitStack() as running:
+        services = running.enter_context(
+            Services(port=port, database_url=stack.database_url, log=log)
+        )
+        try:
+            services.start_server()
+        except RuntimeError as exc:
+            fail(f"{exc} (see {log})" if log else str(exc))
+        if agents_available():
+            services.start_agents(stack.token)
+        if web:
+            from vtoc.web.stack import WebStackError, start_web_stack
+
+            try:
+                site = running.enter_context(start_web_stack(stack.api_url, port=web_port))
+            except WebStackError as exc:
+                fail(str(exc))
+            typer.echo(f"vTOC in the browser: {site.url}  (sign in with the token)", err=True)
+        if tui:
+            from vtoc.cli.tui import open_tui
+
+            open_tui(stack.api_url, stack.token, readonly=readonly)
+            return
+        typer.echo(f"vTOC API on {stack.api_url}  (docs: {stack.api_url}/api/docs)", err=True)
+        typer.echo(f"admin token (context {LOCAL_CONTEXT!r}): {stack.token}", err=True)
+        typer.echo("press ctrl+c to stop", err=True)
+        services.wait()

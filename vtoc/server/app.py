@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,7 +15,7 @@ import vtoc
 from vtoc.config import ServerSettings
 from vtoc.server import metrics, problems, realtime
 from vtoc.server.access import RequestLog
-from vtoc.server.api import admin, observability, resources, stream
+from vtoc.server.api import admin, dashboard, observability, resources, runtime, stream
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
 from vtoc.server.limits import BodySizeLimit
@@ -81,6 +82,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     resources.include(api)
     admin.include(api)
+    dashboard.include(api)
+    runtime.include(api)
     stream.include(api)
     app.include_router(api)
     app.include_router(observability.router)
@@ -100,9 +103,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         """The database answers."""
         try:
             with engine.connect() as conn:
+                started = time.perf_counter()
                 conn.execute(text("SELECT 1"))
+                latency_ms = (time.perf_counter() - started) * 1000
         except Exception as exc:  # any driver error means "not ready"
             return problems.problem(503, "Not ready", f"database: {type(exc).__name__}")
-        return JSONResponse({"status": "ok", "database": engine.dialect.name})
+        return JSONResponse(
+            {"status": "ok", "database": engine.dialect.name, "db_latency_ms": latency_ms}
+        )
 
     return app

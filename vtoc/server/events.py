@@ -47,10 +47,12 @@ def _notify_replicas(session: Session) -> None:
     if not rows or session.get_bind().dialect.name != "postgresql":
         return
     session.flush()
-    last = max(row.id for row in rows)
+    ids = [row.id for row in rows if row.id is not None]  # a savepoint may have undone some
+    if not ids:
+        return
     session.execute(
         text("SELECT pg_notify(:channel, :payload)"),
-        {"channel": NOTIFY_CHANNEL, "payload": str(last)},
+        {"channel": NOTIFY_CHANNEL, "payload": str(max(ids))},
     )
 
 

@@ -177,6 +177,20 @@ class Correlation(Timestamped, Base):
     )
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    summary_report_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CorrelationMember(Base):
+    """Which cluster a report is in: the analyzer's union-find, kept incrementally."""
+
+    __tablename__ = "correlation_members"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("intel_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    correlation_id: Mapped[int] = mapped_column(
+        ForeignKey("correlations.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Task(Versioned, Base):
@@ -192,6 +206,8 @@ class Task(Versioned, Base):
     max_attempts: Mapped[int] = mapped_column(Integer, default=5)
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[datetime | None]
 
 
 class Agent(Versioned, Base):
@@ -207,6 +223,7 @@ class Agent(Versioned, Base):
     last_run_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None]
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class AgentRun(Base):

@@ -1,1 +1,1 @@
-"""The operator's live dashboard (Textual)."""
+"""The Textual TUI: the operator's live dashboard. Talks to the server only over HTTP."""

@@ -54,19 +54,21 @@ def start_position(after: int | None, last_event_id: str | None) -> int | None:
     return int(value)
 
 
-async def counted(messages: AsyncIterator[ServerSentEvent]) -> AsyncIterator[ServerSentEvent]:
+async def counted(
+    messages: AsyncIterator[ServerSentEvent | bytes],
+) -> AsyncIterator[ServerSentEvent | bytes]:
     """The stream, counted in the SSE subscribers gauge while it is open."""
     with metrics.sse_subscriber():
         async for message in messages:
             yield message
 
 
-def encode(message: Item | int) -> ServerSentEvent:
+def encode(message: Item | int) -> ServerSentEvent | bytes:
     if isinstance(message, int):
         # An id with no data: EventSource and our client remember it as the resume point,
         # but dispatch nothing. Sent first, so "from now" survives a reconnect too.
         return ServerSentEvent(id=str(message), retry=RECONNECT_MS)
-    return ServerSentEvent(data=message.json, event=message.kind, id=str(message.id))
+    return message.frame
 
 
 @router.get(

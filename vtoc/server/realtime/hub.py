@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
+from sse_starlette import ServerSentEvent
 
 from vtoc import schemas as s
 from vtoc.server import events
@@ -37,22 +38,26 @@ log = logging.getLogger(__name__)
 BATCH = 500
 #: events kept in memory for subscribers; older positions catch up from the table
 WINDOW = 4096
+#: table catch-ups of many subscribers at once must not take every pooled connection
+CATCH_UP_READERS = 4
 
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """An event as streamed: serialized once, shared by every subscriber."""
+    """An event as streamed: its SSE frame is encoded once and shared by every subscriber
+    (with hundreds of subscribers, encoding per subscriber is most of the fan-out's cost)."""
 
     id: int
     kind: str
     entity: str
     operation_id: int | None
-    json: str
+    frame: bytes
 
     @classmethod
     def of(cls, row: EventRow) -> Item:
         payload = s.Event.model_validate(row).model_dump_json()
-        return cls(row.id, row.kind, row.entity, row.operation_id, payload)
+        frame = ServerSentEvent(data=payload, event=row.kind, id=str(row.id)).encode()
+        return cls(row.id, row.kind, row.entity, row.operation_id, frame)
 
 
 @dataclass(frozen=True)
@@ -82,18 +87,30 @@ class Hub:
         self.window: deque[Item] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup = asyncio.Event()
-        self._advanced = asyncio.Condition()
+        self._ready = asyncio.Event()
+        # Replaced by a fresh Event each time the head moves: one set() wakes every waiter.
+        self._advanced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        # Table catch-ups of many subscribers at once must not take every pooled connection.
-        self._catch_up = anyio.CapacityLimiter(4)
+        self._catch_up = anyio.CapacityLimiter(CATCH_UP_READERS)
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
     async def start(self) -> None:
+        """Start following; the server starts even while the database is still away.
+
+        Everything bound to an event loop is made afresh: an app may be started again in
+        another loop (tests that enter the app's lifespan more than once).
+        """
         self._loop = asyncio.get_running_loop()
-        self.head = self.floor = await anyio.to_thread.run_sync(self._read_last_id)
+        self._wakeup, self._ready, self._advanced = (
+            asyncio.Event(),
+            asyncio.Event(),
+            asyncio.Event(),
+        )
+        self._catch_up = anyio.CapacityLimiter(CATCH_UP_READERS)
+        self.window.clear()
         self._task = asyncio.create_task(self._follow(), name="vtoc-event-hub")
 
     async def stop(self) -> None:
@@ -115,6 +132,10 @@ class Hub:
     async def _follow(self) -> None:
         while True:
             try:
+                if not self._ready.is_set():
+                    # The window starts at the end of the log: older ids come from the table.
+                    self.head = self.floor = await anyio.to_thread.run_sync(self._read_last_id)
+                    self._ready.set()
                 await self._read_new()
             except Exception:  # the database is away: keep serving, try again later
                 log.exception("event hub could not read the event log")
@@ -131,8 +152,8 @@ class Hub:
             while len(self.window) > WINDOW:
                 self.floor = self.window.popleft().id
             self.head = rows[-1].id
-            async with self._advanced:
-                self._advanced.notify_all()
+            advanced, self._advanced = self._advanced, asyncio.Event()
+            advanced.set()
             if len(rows) < BATCH:
                 return
 
@@ -152,6 +173,7 @@ class Hub:
         Yields the starting position (an ``int``) first, so that a client that connected
         "from now" can resume from there; then ``Item``s.
         """
+        await self._ready.wait()
         position = after if after is not None else await self._position_now()
         yield position
         while True:
@@ -170,8 +192,8 @@ class Hub:
             position = window[-1].id
 
     async def _wait_past(self, position: int) -> None:
-        async with self._advanced:
-            await self._advanced.wait_for(lambda: self.head > position)
+        while self.head <= position:
+            await self._advanced.wait()
 
     async def _position_now(self) -> int:
         return max(self.head, await anyio.to_thread.run_sync(self._read_last_id))

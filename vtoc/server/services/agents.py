@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Update, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
+from vtoc.server import events
 from vtoc.server.db import utcnow
+from vtoc.server.errors import ConflictError
 from vtoc.server.models import Agent, AgentRun
 from vtoc.server.services.pagination import fetch_page
 from vtoc.server.services.resource import Resource
@@ -37,6 +42,123 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
         row = self.get(session, ref)
         stmt = select(AgentRun).where(AgentRun.agent_id == row.id)
         return fetch_page(session, stmt, AgentRun.id, limit=limit, cursor=cursor)
+
+    # The runtime: leases and run reports ---------------------------------------------------
+
+    def lease(self, session: Session, *, ref: int | str, data: s.LeaseRequest) -> Agent:
+        """Grant the lease to ``data.worker`` when the agent is enabled, due and not leased.
+
+        One conditional UPDATE decides: of many workers asking at once exactly one matches.
+        """
+        row_id = self.get(session, ref).id
+        now = utcnow()
+        granted = affected(
+            session,
+            update(Agent)
+            .where(
+                Agent.id == row_id,
+                Agent.enabled.is_(True),
+                or_(Agent.next_run_at.is_(None), Agent.next_run_at <= now),
+                or_(Agent.lease_owner.is_(None), Agent.lease_expires_at < now),
+            )
+            .values(
+                lease_owner=data.worker,
+                lease_expires_at=now + timedelta(seconds=data.lease_seconds),
+                version=Agent.version + 1,
+            )
+            .execution_options(synchronize_session=False),
+        )
+        if not granted:
+            raise ConflictError(f"agent {ref} is disabled, not due, or leased by another worker")
+        row = self.refreshed(session, row_id)
+        if row.next_run_at is None:  # first run: this moment is its due time
+            row.next_run_at = now
+        self.emit(session, data.worker, "run_started", row, worker=data.worker)
+        return row
+
+    def renew(self, session: Session, *, ref: int | str, data: s.LeaseRequest) -> Agent:
+        """Extend a live lease held by ``data.worker``; 409 once it was lost."""
+        row_id = self.get(session, ref).id
+        now = utcnow()
+        renewed = affected(
+            session,
+            update(Agent)
+            .where(
+                Agent.id == row_id,
+                Agent.lease_owner == data.worker,
+                Agent.lease_expires_at >= now,
+            )
+            .values(lease_expires_at=now + timedelta(seconds=data.lease_seconds))
+            .execution_options(synchronize_session=False),
+        )
+        if not renewed:
+            raise ConflictError(f"worker {data.worker!r} no longer holds the lease on {ref}")
+        return self.refreshed(session, row_id)
+
+    def report(self, session: Session, *, ref: int | str, data: s.RunReport) -> AgentRun:
+        """Record a run, release the lease and schedule the next due time on the grid."""
+        agent = self.get(session, ref)
+        now = utcnow()
+        due = agent.next_run_at or now
+        moved = affected(
+            session,
+            update(Agent)
+            .where(and_(Agent.id == agent.id, Agent.lease_owner == data.worker))
+            .values(
+                lease_owner=None,
+                lease_expires_at=None,
+                last_run_at=now,
+                next_run_at=next_due(due, agent.interval_seconds, now),
+                state=data.state if data.state is not None else Agent.state,
+                version=Agent.version + 1,
+            )
+            .execution_options(synchronize_session=False),
+        )
+        if not moved:
+            raise ConflictError(f"worker {data.worker!r} does not hold the lease on {ref}")
+        finished = data.finished_at or now
+        started = data.started_at or (finished - timedelta(seconds=data.duration_seconds or 0.0))
+        run = AgentRun(
+            agent_id=agent.id,
+            started_at=started,
+            finished_at=finished,
+            status=data.status,
+            summary=data.summary,
+            stats=data.stats,
+            worker=data.worker,
+        )
+        session.add(run)
+        session.flush()
+        events.record(
+            session,
+            actor=data.worker,
+            kind="agent.run_finished",
+            entity="agent",
+            entity_id=agent.id,
+            data={
+                "agent": agent.name,
+                "due_at": due.isoformat(),
+                **s.AgentRun.model_validate(run).model_dump(mode="json"),
+            },
+        )
+        return run
+
+    @staticmethod
+    def refreshed(session: Session, row_id: int) -> Agent:
+        row = session.get(Agent, row_id, populate_existing=True)
+        assert row is not None
+        return row
+
+
+def affected(session: Session, stmt: Update) -> int:
+    """Rows a conditional UPDATE changed: 0 means its condition did not hold."""
+    return cast(CursorResult[Any], session.execute(stmt)).rowcount
+
+
+def next_due(due: datetime, interval: int, now: datetime) -> datetime:
+    """The first due time after ``now`` on the agent's grid: missed slots are not replayed."""
+    steps = max(1, math.floor((now - due).total_seconds() / interval) + 1)
+    return due + timedelta(seconds=steps * interval)
 
 
 agents = Agents()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server.db import utcnow
-from vtoc.server.errors import InvalidError
+from vtoc.server.errors import ConflictError, InvalidError
 from vtoc.server.models import Task
 from vtoc.server.services.resource import Resource
 
@@ -45,6 +48,71 @@ class Tasks(Resource[Task, s.TaskCreate, s.TaskUpdate, s.TaskQuery]):
                 row.attempts = 0
                 row.last_error = None
         super().apply(session, row, changes)
+
+    # The executor's side: claims and outcomes ----------------------------------------------
+
+    def claim(self, session: Session, *, data: s.TaskClaim) -> Sequence[Task]:
+        """Hand due tasks to one worker: queued ones, and running ones whose claim expired.
+
+        PostgreSQL skips rows another claimer has locked; SQLite's single writer (BEGIN
+        IMMEDIATE) serializes claimers, and the UPDATE re-checks the condition anyway.
+        """
+        now = utcnow()
+        claimable = or_(
+            and_(Task.status == s.TaskStatus.queued, Task.run_after <= now),
+            and_(Task.status == s.TaskStatus.running, Task.claim_expires_at < now),
+        )
+        pick = select(Task.id).where(claimable).order_by(Task.run_after, Task.id).limit(data.limit)
+        if session.get_bind().dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        ids = list(session.scalars(pick))
+        if not ids:
+            return []
+        session.execute(
+            update(Task)
+            .where(Task.id.in_(ids), claimable)
+            .values(
+                status=s.TaskStatus.running,
+                attempts=Task.attempts + 1,
+                claimed_by=data.worker,
+                claim_expires_at=now + timedelta(seconds=data.lease_seconds),
+                updated_at=now,
+                version=Task.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        rows = session.scalars(
+            select(Task)
+            .where(Task.id.in_(ids), Task.claimed_by == data.worker)
+            .order_by(Task.id)
+            .execution_options(populate_existing=True)
+        ).all()
+        for row in rows:
+            self.emit(session, data.worker, "claimed", row, worker=data.worker)
+        return rows
+
+    def finish(self, session: Session, *, ref: int | str, data: s.TaskOutcome) -> Task:
+        """Record one attempt: done, retried after an exponential backoff, or failed for good."""
+        row = self.get(session, ref)
+        if row.status != s.TaskStatus.running or row.claimed_by != data.worker:
+            raise ConflictError(f"task {ref} is not claimed by {data.worker!r}")
+        row.claimed_by = None
+        row.claim_expires_at = None
+        if data.ok:
+            row.status, row.result, row.last_error = s.TaskStatus.done, data.result, None
+            verb = "done"
+        else:
+            row.last_error = data.error or "failed"
+            if row.attempts >= row.max_attempts:
+                row.status, verb = s.TaskStatus.failed, "failed"
+            else:
+                delay = min(data.backoff_seconds * 2 ** (row.attempts - 1), 86_400.0)
+                row.status, verb = s.TaskStatus.queued, "retry"
+                row.run_after = utcnow() + timedelta(seconds=delay)
+        row.updated_at = utcnow()
+        self.flush(session, ref)
+        self.emit(session, data.worker, verb, row)
+        return row
 
 
 tasks = Tasks()

@@ -1,0 +1,151 @@
+"""Writes through the TUI: forms, server validation, stale edits, deletes, read-only, live."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from tests.tui.conftest import LiveServer, screen_text, start_server, until
+from vtoc.schemas import Role
+from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.screens.dialogs import ConfirmScreen
+from vtoc.tui.screens.form import STALE, FormScreen
+from vtoc.tui.screens.lists import ListScreen
+
+pytestmark = pytest.mark.asyncio
+
+
+async def open_operations(app: VtocApp, pilot: object) -> ListScreen:
+    await pilot.press("2")  # type: ignore[attr-defined]
+    await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+    screen = app.screen
+    assert isinstance(screen, ListScreen)
+    return screen
+
+
+async def test_create_shows_server_errors_next_to_the_field_then_saves(
+    server: LiveServer,
+) -> None:
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot)
+        await pilot.press("n")
+        await until(lambda: isinstance(app.screen, FormScreen), app)
+        form = app.screen
+        await pilot.press("ctrl+s")  # no name: the server answers 422 naming it
+        error = form.query_one("#error-name", Static)
+        await until(lambda: "required" in str(error.content).lower(), app)
+        assert error.display
+        name = f"Op {uuid.uuid4().hex[:6]}"
+        form.query_one("#field-name", Input).value = name
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen is screen, app)
+        await until(lambda: any(r.name == name for r in screen.table.rows_by_id.values()), app)
+        assert server.sync().operations.list(q=name).items[0].name == name
+
+
+async def test_stale_edit_offers_reload(server: LiveServer) -> None:
+    admin = server.sync()
+    op = admin.operations.create(name=f"Stale {uuid.uuid4().hex[:6]}")
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot)
+        screen.table.move_cursor(row=screen.table.get_row_index(str(op.id)))
+        await pilot.press("e")
+        await until(lambda: isinstance(app.screen, FormScreen), app)
+        form = app.screen
+        admin.operations.update(op.id, commander="Someone Else", version=op.version)
+        form.query_one("#field-description", Input).value = "mine"
+        await pilot.press("ctrl+s")
+        await until(lambda: STALE in str(form.query_one("#form-error", Static).content), app)
+        await pilot.press("ctrl+l")
+        field = form.query_one("#field-commander", Input)
+        await until(lambda: field.value == "Someone Else", app)
+        form.query_one("#field-description", Input).value = "mine"
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen is screen, app)
+    latest = admin.operations.get(op.id)
+    assert (latest.description, latest.commander) == ("mine", "Someone Else")
+
+
+async def test_delete_asks_first(server: LiveServer) -> None:
+    admin = server.sync()
+    asset = admin.assets.create(name=f"Doomed-{uuid.uuid4().hex[:6]}")
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+        table = app.screen.table
+        table.move_cursor(row=table.get_row_index(str(asset.id)))
+        await pilot.press("d")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
+        await pilot.press("n")
+        assert str(asset.id) in table.rows
+        await pilot.press("d")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
+        await pilot.press("y")
+        await until(lambda: str(asset.id) not in table.rows, app)
+    assert not admin.assets.list(q=asset.name).items
+
+
+async def test_readonly_hides_every_write(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), readonly=True, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot)
+        keys = screen_text(app).split()
+        assert "/" in keys and "n" not in keys and "e" not in keys and "d" not in keys
+        for key in ("n", "e", "d"):
+            await pilot.press(key)
+            assert app.screen is screen
+        await pilot.press("6")
+        await until(lambda: "analyzer" in screen_text(app), app)
+        await pilot.press("t")
+        assert "run on the next worker tick" not in screen_text(app)
+        await pilot.press("question_mark")
+        help_text = screen_text(app)
+        assert "Trigger" not in help_text and "Delete" not in help_text
+        assert "Filter" in help_text
+
+
+async def test_live_write_appears_without_moving_the_selection(server: LiveServer) -> None:
+    admin = server.sync()
+    app = make_app(server.client(Role.viewer))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot)
+        table = screen.table
+        await pilot.press("down")
+        chosen = table.selected
+        name = f"Live {uuid.uuid4().hex[:6]}"
+        created = admin.operations.create(name=name)
+        await until(lambda: created.id in table.rows_by_id, app, timeout=5)
+        assert table.get_row_index(str(created.id)) == 0  # newest on top
+        assert table.selected.id == chosen.id  # the operator's row stays selected
+        admin.operations.update(chosen.id, commander="Live Update", version=chosen.version)
+        await until(lambda: table.rows_by_id[chosen.id].commander == "Live Update", app, timeout=5)
+        assert table.selected.id == chosen.id
+        assert "Live Update" in screen_text(app)
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server this test alone stops and starts again."""
+    yield from start_server(tmp_path / "vtoc.db", reports=5)
+
+
+async def test_lost_connection_shows_a_banner_and_catches_up(own_server: LiveServer) -> None:
+    app = make_app(own_server.client(Role.viewer))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot)
+        banner = screen.query_one("#banner", Static)
+        assert not banner.has_class("shown")
+        own_server.stop()
+        await until(lambda: banner.has_class("shown"), app, timeout=10)
+        assert "lost" in str(banner.content)
+        own_server.start()
+        created = own_server.sync().operations.create(name="After the outage")
+        await until(lambda: not banner.has_class("shown"), app, timeout=10)
+        await until(lambda: created.id in screen.table.rows_by_id, app, timeout=60)

@@ -1,0 +1,143 @@
+"""Driving the TUI by keys against a real server: every view, filter, drill-down, help."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.conftest import LiveServer, screen_text, until
+from vtoc.schemas import Role
+from vtoc.tui.app import make_app
+from vtoc.tui.screens.agents import AgentsScreen
+from vtoc.tui.screens.dashboard import DashboardScreen
+from vtoc.tui.screens.detail import IntelScreen, OperationScreen
+from vtoc.tui.screens.dialogs import HelpScreen
+from vtoc.tui.screens.events import EventsScreen
+from vtoc.tui.screens.lists import ListScreen
+from vtoc.tui.screens.map import MapScreen
+from vtoc.tui.widgets.resource_table import ResourceTable
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_every_view_by_command_and_number(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: "Operations" in screen_text(app) and "active" in screen_text(app), app)
+        assert isinstance(app.screen, DashboardScreen)
+        assert "overdue" in screen_text(app)
+        for command, screen_type, expect in [
+            ("ops", ListScreen, "Northern Watch"),
+            ("missions", ListScreen, "in_progress"),
+            ("assets", ListScreen, "fw-edge-03"),
+            ("intel", ListScreen, "SEV"),
+            ("agents", AgentsScreen, "analyzer"),
+            ("events", EventsScreen, "intel.created"),
+            ("map", MapScreen, "unreachable"),
+        ]:
+            await pilot.press("colon", *command, "enter")
+            await until(
+                lambda t=expect, k=screen_type: isinstance(app.screen, k) and t in screen_text(app),
+                app,
+            )
+        await pilot.press("1")
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("2")
+        await until(lambda: isinstance(app.screen, ListScreen), app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_unknown_command_says_so(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("colon", *"nowhere", "enter")
+        await until(lambda: any("no view 'nowhere'" in n.message for n in app._notifications), app)
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_filter_is_answered_by_the_server(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await until(
+            lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count >= 4, app
+        )
+        await pilot.press("slash", *"harbor", "enter")
+        table = app.screen.query_one(ResourceTable)
+        await until(lambda: table.query_text == "harbor" and table.row_count == 1, app)
+        assert table.selected.name == "Iron Harbor"
+        assert "/harbor" in screen_text(app)
+        await pilot.press("slash", "ctrl+u", "enter")
+        await until(lambda: table.query_text is None and table.row_count >= 4, app)
+
+
+async def test_drill_into_an_operation_and_an_intel_report(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+        table = app.screen.table
+        table.move_cursor(row=table.get_row_index("1"))  # Northern Watch, with missions
+        chosen = table.selected
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, OperationScreen), app)
+        missions = app.screen.query_one("#op-missions", ResourceTable)
+        await until(lambda: missions.row_count > 0, app)
+        assert {m.operation_id for m in missions.rows_by_id.values()} == {chosen.id}
+        assert chosen.code in screen_text(app)
+        await pilot.press("right")  # next tab: the assets those missions use
+        await until(
+            lambda: (
+                "Ranger" in screen_text(app)
+                or "Team" in screen_text(app, app)
+                or "Hawk" in screen_text(app)
+                or "Seismic" in screen_text(app)
+            )
+        )
+        await pilot.press("escape")
+        assert isinstance(app.screen, ListScreen)
+        await pilot.press("5")
+        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+        report = app.screen.table.selected
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, IntelScreen), app)
+        await until(lambda: "correlat" in screen_text(app), app)
+        assert report.title in screen_text(app)
+
+
+async def test_scrolling_pages_rows_in_from_the_server(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+        table = app.screen.table
+        assert table.row_count == 100 and table.more  # one page, not the whole table
+        await pilot.press("ctrl+end")  # the last loaded row; the next page loads on the way
+        for _ in range(40):
+            if table.row_count == 120:
+                break
+            await pilot.press("down")
+            await pilot.pause(0.1)
+        await until(lambda: table.row_count == 120 and not table.more, app)
+
+
+async def test_help_lists_every_binding(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), live=False)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await pilot.press("question_mark")
+        await until(lambda: isinstance(app.screen, HelpScreen), app)
+        text = screen_text(app)
+        for key in ["/", "?", ":", "ctrl+r", "ctrl+p", "escape", "enter", "n", "e", "d", "t"]:
+            assert f"{key} " in text, key
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_goes_to_a_view(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"go to map")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, MapScreen), app)

@@ -1,0 +1,75 @@
+"""What the operator sees at 80x24, compared with reviewed SVG snapshots.
+
+Deterministic: the data is the seeded scenario with every timestamp frozen, the TUI's
+clock is frozen too, the live feed is off. ``pytest --snapshot-update`` re-records them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.tui.conftest import LiveServer, screen_text, until
+from vtoc.schemas import Role
+from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.screens.dashboard import DashboardScreen
+from vtoc.tui.screens.detail import IntelScreen
+from vtoc.tui.screens.dialogs import HelpScreen
+from vtoc.tui.screens.lists import ListScreen
+
+SnapCompare = Callable[..., bool]
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+
+def app_on(server: LiveServer) -> VtocApp:
+    return make_app(server.client(Role.viewer), live=False)
+
+
+def settle(*keys: str, ready: Callable[[VtocApp], bool]) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, VtocApp)
+        await until(
+            lambda: isinstance(app.screen, DashboardScreen) and "active" in screen_text(app), app
+        )
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        await until(lambda: ready(app), app)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_dashboard(snap_compare: SnapCompare, frozen_server: LiveServer) -> None:
+    ready = settle(ready=lambda app: "Recent events" in screen_text(app))
+    assert snap_compare(app_on(frozen_server), terminal_size=(80, 24), run_before=ready)
+
+
+def test_operations_list(snap_compare: SnapCompare, frozen_server: LiveServer) -> None:
+    ready = settle(
+        "2",
+        ready=lambda app: isinstance(app.screen, ListScreen) and app.screen.table.row_count == 4,
+    )
+    assert snap_compare(app_on(frozen_server), terminal_size=(80, 24), run_before=ready)
+
+
+def test_intel_detail(snap_compare: SnapCompare, frozen_server: LiveServer) -> None:
+    ready = settle(
+        "5",
+        "enter",
+        ready=lambda app: (
+            isinstance(app.screen, IntelScreen)
+            and "correlat" in screen_text(app)
+            and "loading" not in screen_text(app)
+        ),
+    )
+    assert snap_compare(app_on(frozen_server), terminal_size=(80, 24), run_before=ready)
+
+
+def test_help(snap_compare: SnapCompare, frozen_server: LiveServer) -> None:
+    ready = settle("question_mark", ready=lambda app: isinstance(app.screen, HelpScreen))
+    assert snap_compare(app_on(frozen_server), terminal_size=(80, 24), run_before=ready)

@@ -1,0 +1,193 @@
+"""The real terminal: ``vtoc tui`` in tmux against a ``vtoc server run`` subprocess, and
+``vtoc up --no-tui`` starting, answering and leaving nothing behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.tui.conftest import free_port
+from vtoc.server.db import make_engine, make_sessionmaker
+from vtoc.server.demo import seed_scenario
+from vtoc.server.migrate import upgrade
+
+pytestmark = pytest.mark.e2e
+VTOC = [sys.executable, "-m", "vtoc"]
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 20.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A seeded SQLite database behind ``vtoc server run``; yields (url, admin token)."""
+    env = {**os.environ, "VTOC_DATABASE_URL": f"sqlite:///{tmp_path / 'vtoc.db'}"}
+    engine = make_engine(env["VTOC_DATABASE_URL"])
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        seed_scenario(session, reports=30, seed=3)
+        session.commit()
+    engine.dispose()
+    created = subprocess.run(
+        [*VTOC, "server", "token", "create", "--name", "e2e", "--role", "admin"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [*VTOC, "server", "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: ready(url), what="the server")
+        yield url, created.stdout.strip().splitlines()[-1]
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+class Tmux:
+    """One private tmux server (its own socket) holding one 80x24 session."""
+
+    def __init__(self) -> None:
+        self.socket = f"vtoc-test-{uuid.uuid4().hex[:8]}"
+
+    def run(self, *args: str) -> str:
+        out = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "tui")
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", "tui", *keys)
+
+    def prompt(self, prefix: str, text: str) -> None:
+        """Open the ``:`` or ``/`` prompt, give it a moment to appear, type, submit."""
+        self.keys(prefix)
+        time.sleep(1.0)
+        self.keys(text)
+        self.keys("Enter")
+
+    def sees(self, text: str, timeout: float = 20.0) -> None:
+        wait_for(lambda: text in self.screen(), timeout, f"{text!r} on screen:\n{self.screen()}")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
+def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
+    url, token = served
+    tmux = Tmux()
+    command = " ".join(
+        [
+            f"env TERM=xterm-256color VTOC_API_URL={url} VTOC_TOKEN={token}",
+            *VTOC,
+            "tui",
+        ]
+    )
+    tmux.run("new-session", "-d", "-s", "tui", "-x", "80", "-y", "24", command)
+    try:
+        tmux.sees("vTOC ▸ Dashboard")
+        tmux.sees("overdue")
+        tmux.prompt(":", "ops")
+        tmux.sees("Northern Watch")
+        tmux.prompt("/", "harbor")
+        tmux.sees("/harbor")
+        assert "Northern Watch" not in tmux.screen()
+        assert "Iron Harbor" in tmux.screen()
+        tmux.keys("?")
+        tmux.sees("(esc closes)")
+        assert "Refresh" in tmux.screen()
+        tmux.keys("Escape")
+        time.sleep(0.5)
+        tmux.keys("Enter")
+        tmux.sees("ASSETS")  # the operation's missions table
+        tmux.keys("C-q")
+        wait_for(lambda: "vTOC" not in tmux.screen(), 10, "the TUI to exit")
+    finally:
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_up_no_tui_serves_until_sigterm_and_leaves_nothing(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    env.pop("VTOC_DATABASE_URL", None)
+    port = free_port()
+    up = subprocess.Popen(
+        [*VTOC, "up", "--no-tui", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: ready(url), 60, "vtoc up")
+        config = tmp_path / "config" / "vtoc" / "config.toml"
+        assert oct(config.stat().st_mode & 0o777) == "0o600"
+        token = config.read_text().split('token = "')[1].split('"')[0]
+        answer = httpx.get(f"{url}/api/v1/operations", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200 and answer.json()["items"]  # the demo scenario
+        started = children_of(up.pid)
+        assert started
+        up.send_signal(signal.SIGTERM)
+        assert up.wait(20) == 0
+    finally:
+        if up.poll() is None:
+            up.kill()
+    assert not [pid for pid in started if alive(pid)]
+    assert not ready(url)

@@ -1,0 +1,198 @@
+"""What a browser user does, in Debian's Chromium, through Traefik, against `vtoc server run`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from vtoc.client import VtocClient
+from vtoc.schemas import Role
+from vtoc.web.stack import WebStack
+
+pytestmark = pytest.mark.e2e
+
+
+def seed(api: VtocClient) -> dict[str, int]:
+    """A small believable picture: an operation with a mission, positioned assets, intel."""
+    op = api.operations.create(name="Northern Watch", priority="high", status="active")
+    mission = api.missions.create(operation_id=op.id, name="Ridge patrol", priority="high")
+    for name, lat, lon, status in [
+        ("Falcon 1", 59.91, 10.75, "deployed"),
+        ("Falcon 2", 59.95, 10.60, "available"),
+        ("Relay Hill", 60.02, 10.95, "unreachable"),
+    ]:
+        api.assets.create(name=name, kind="vehicle", status=status, lat=lat, lon=lon)
+    report = api.intel.create(
+        title="SSH brute force from 203.0.113.7",
+        body="Failed logins from 203.0.113.7 against host gw-1, see CVE-2024-3094",
+        severity="high",
+    )
+    api.intel.create(title="Scan from 203.0.113.7", body="probe by 203.0.113.7", severity="low")
+    return {"operation": op.id, "mission": mission.id, "report": report.id}
+
+
+def nav(page: Any, name: str) -> Any:
+    return page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True)
+
+
+def sign_in(page: Any, url: str, token: str) -> None:
+    page.goto(url)
+    page.get_by_label("API token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def test_operator_works_through_every_page_live(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    ids = seed(api)
+    token = make_token(Role.operator, name="web-operator")
+    sign_in(page, stack.url, token)
+
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile("Operations"))).to_contain_text("1")
+    expect(page.get_by_text("intel.created").first).to_be_visible()
+    expect(page.locator(".live")).to_have_text("● live")
+    shoot(page, "dashboard")
+
+    nav(page, "Operations").click()
+    expect(page.get_by_role("link", name="OP-0001")).to_be_visible()
+    page.get_by_role("button", name="New operation").click()
+    form = page.get_by_role("form", name="New operation")
+    form.get_by_label("Name").fill("Harbour Shield")
+    form.get_by_label("Priority").select_option("critical")
+    form.get_by_role("button", name="Create operation").click()
+    expect(page.get_by_role("heading", name=re.compile("Harbour Shield"))).to_be_visible()
+    created = [op for op in api.operations.list().items if op.name == "Harbour Shield"]
+    assert created and created[0].priority == "critical"
+    assert page.url.endswith(f"/operations/{created[0].id}")
+    page.get_by_role("button", name="Edit").click()
+    edit = page.get_by_role("form", name="Edit operation")
+    edit.get_by_label("Status").select_option("paused")
+    edit.get_by_label("Commander").fill("Cdr. Vik")
+    edit.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".facts")).to_contain_text("Cdr. Vik")
+    assert api.operations.get(created[0].id).status == "paused"
+    page.get_by_role("form", name="New mission").get_by_label("Mission name").fill("Pier sweep")
+    page.get_by_role("button", name="Add mission").click()
+    expect(page.get_by_role("link", name="Pier sweep")).to_be_visible()
+    shoot(page, "operation-detail")
+
+    nav(page, "Operations").click()
+    expect(page.get_by_role("link", name="OP-0002")).to_be_visible()
+    page.get_by_label("Priority").select_option("critical")
+    expect(page.get_by_role("link", name="OP-0001")).to_have_count(0)
+    shoot(page, "operations")
+
+    page.goto(f"{stack.url}/missions/{ids['mission']}")
+    page.get_by_role("form", name="Assign an asset").get_by_label("Asset").select_option(
+        label="Falcon 2 (available)"
+    )
+    page.get_by_role("button", name="Assign").click()
+    expect(page.get_by_role("button", name="Release Falcon 2")).to_be_visible()
+    assert len(api.missions.get(ids["mission"]).asset_ids) == 1
+    shoot(page, "missions")
+
+    nav(page, "Assets").click()
+    expect(page.get_by_test_id("asset-map").locator("g.map-point")).to_have_count(3)
+    expect(page.get_by_role("row", name=re.compile("Relay Hill"))).to_contain_text("unreachable")
+    shoot(page, "assets")
+
+    nav(page, "Agents").click()
+    expect(page.get_by_role("link", name="monitor")).to_be_visible()
+    page.get_by_role("button", name="Trigger analyzer").click()
+    expect(page.get_by_role("row", name=re.compile("analyzer"))).to_contain_text("due now")
+    expect(page.get_by_role("row", name=re.compile("monitor"))).not_to_contain_text("due now")
+    shoot(page, "agents")
+
+    # Intelligence: select a report, then a report filed elsewhere appears without a reload
+    # while the selection stays where it was.
+    nav(page, "Intelligence").click()
+    page.get_by_role("link", name="SSH brute force from 203.0.113.7").click()
+    detail = page.get_by_role("article")
+    expect(detail.get_by_text("203.0.113.7", exact=True)).to_be_visible()
+    expect(detail.get_by_role("link", name="Scan from 203.0.113.7")).to_be_visible()
+    page.evaluate("window.__marker = 'same page'")
+    api.intel.create(title="Beacon to evil.example.net", severity="critical")
+    expect(page.get_by_role("link", name="Beacon to evil.example.net")).to_be_visible()
+    assert page.evaluate("window.__marker") == "same page", "the page reloaded"
+    assert urlsplit(page.url).path == f"/intel/{ids['report']}"
+    expect(detail.get_by_role("heading", name="SSH brute force from 203.0.113.7")).to_be_visible()
+    shoot(page, "intelligence")
+
+    assert token not in page.url
+    assert token not in stack.access_log.read_text(), "the token leaked into a URL"
+
+
+def test_deep_link_opens_directly_and_survives_reload(
+    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
+) -> None:
+    ids = seed(api)
+    deep = f"{stack.url}/operations/{ids['operation']}"
+    page.goto(deep)
+    # No token yet: the sign-in form, then the page the link named.
+    page.get_by_label("API token").fill(make_token(Role.viewer))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=re.compile("Northern Watch"))).to_be_visible()
+    expect(page.get_by_role("link", name="Ridge patrol")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name=re.compile("Northern Watch"))).to_be_visible()
+    page.goto(f"{stack.url}/intel/{ids['report']}?min_severity=high")
+    expect(page.get_by_role("article")).to_contain_text("CVE-2024-3094")
+    expect(page.get_by_label("Minimum severity")).to_have_value("high")
+
+
+def test_viewer_sees_no_write_buttons(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    ids = seed(api)
+    sign_in(page, stack.url, make_token(Role.viewer, name="web-viewer"))
+    expect(page.locator(".who")).to_contain_text("viewer")
+    pages = {
+        "/operations": "OP-0001",
+        f"/operations/{ids['operation']}": "Ridge patrol",
+        f"/missions/{ids['mission']}": "Assigned assets",
+        "/intel": "SSH brute force from 203.0.113.7",
+        "/agents": "monitor",
+    }
+    for path, visible in pages.items():
+        page.goto(stack.url + path)
+        expect(page.get_by_text(visible, exact=True).first).to_be_visible()
+        # Sign out is the only button a viewer gets (plus paging, absent here).
+        expect(page.get_by_role("button")).to_have_count(1)
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    shoot(page, "viewer-agents")
+
+    # Tablet width: everything fits without sideways scrolling; the keyboard starts at the
+    # skip link, which lands on the page's content.
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.goto(stack.url)
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    shoot(page, "dashboard-tablet")
+
+
+def test_bad_token_is_refused_and_not_kept(stack: WebStack, page: Any) -> None:
+    page.goto(stack.url)
+    page.get_by_label("API token").fill("vtoc_not-a-real-token")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("unknown token")
+    assert page.evaluate("sessionStorage.getItem('vtoc.token')") is None

@@ -1,0 +1,126 @@
+"""The processes ``vtoc up`` starts, and the guarantee that it stops them all again.
+
+The server (and the agents worker, once it exists) run as child processes so that the
+TUI owns the terminal alone; they are stopped on normal exit, ctrl+c, SIGTERM and crashes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import IO
+
+READY_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def agents_available() -> bool:
+    """The agents worker ships separately; start it only once ``vtoc agents run`` exists."""
+    if importlib.util.find_spec("vtoc.agents.worker") is None:
+        return False
+    module = importlib.import_module("vtoc.agents.worker")
+    return callable(getattr(module, "main", None))
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: unwind like ctrl+c so every child is stopped."""
+
+
+def raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(signum)
+
+
+class Services:
+    """Children started by ``vtoc up``; a context manager that always stops them."""
+
+    def __init__(self, *, port: int, database_url: str, log: Path | None) -> None:
+        self.port = port
+        self.env = {**os.environ, "VTOC_DATABASE_URL": database_url}
+        self.log: IO[bytes] | None = log.open("ab") if log else None
+        self.children: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def spawn(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "vtoc", *args],
+            env=env or self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=self.log,
+        )
+        self.children.append(child)
+        return child
+
+    def start_server(self) -> None:
+        server = self.spawn("server", "run", "--port", str(self.port), "--no-migrate")
+        self.wait_ready(server)
+
+    def start_agents(self, token: str) -> None:
+        self.spawn(
+            "agents", "run", env={**self.env, "VTOC_API_URL": self.api_url, "VTOC_TOKEN": token}
+        )
+
+    def wait_ready(self, server: subprocess.Popen[bytes]) -> None:
+        import httpx
+
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise RuntimeError(f"the server exited with code {server.returncode}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{self.api_url}/readyz", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"the server did not become ready within {READY_TIMEOUT:.0f} s")
+
+    def wait(self) -> None:
+        """Run until a signal arrives or a child dies (then the rest are stopped too)."""
+        while all(child.poll() is None for child in self.children):
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        for child in self.children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for child in self.children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if self.log:
+            self.log.close()
+
+    def __enter__(self) -> Services:
+        signal.signal(signal.SIGTERM, raise_terminated)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        with contextlib.suppress(KeyboardInterrupt, Terminated):
+            self.stop()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        return exc_type is not None and issubclass(exc_type, KeyboardInterrupt | Terminated)

@@ -1,0 +1,51 @@
+"""``vtoc tui``: the operator's terminal UI on a server (a stored context or VTOC_API_URL)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from vtoc.cli.errors import EXIT_AUTH, fail
+
+ContextOption = Annotated[
+    str | None, typer.Option("--context", help="Stored context to use (default: current).")
+]
+ReadonlyOption = Annotated[
+    bool, typer.Option("--readonly", help="Hide every action that changes data.")
+]
+
+
+def check_server(api_url: str, token: str | None) -> None:
+    """Fail with one line before the screen switches over, rather than inside it."""
+    from vtoc.client import AuthError, VtocClient, VtocError
+
+    with VtocClient(api_url, token) as client:
+        try:
+            client.whoami()
+        except AuthError:
+            fail(f"the server at {api_url} did not accept the token (vtoc context)", EXIT_AUTH)
+        except VtocError as exc:
+            fail(exc.message)
+
+
+def open_tui(api_url: str, token: str | None, *, readonly: bool) -> None:
+    from vtoc.client import AsyncVtocClient
+    from vtoc.tui.app import make_app
+
+    app = make_app(AsyncVtocClient(api_url, token), readonly=readonly, close_client=True)
+    app.run()
+
+
+def tui(context: ContextOption = None, readonly: ReadonlyOption = False) -> None:
+    """Open the terminal UI: dashboard, lists, map, live events. Press ? for keys.
+
+    Example: vtoc tui --context prod --readonly
+    """
+    from vtoc.cli import session
+
+    if context:
+        session.current.context = context
+    ctx = session.context()
+    check_server(ctx.api_url, ctx.token)
+    open_tui(ctx.api_url, ctx.token, readonly=readonly)

@@ -1,0 +1,123 @@
+"""What the agents run on: leases and run reports, task claims, correlation clusters."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, TypeAdapter
+
+from vtoc import schemas as s
+from vtoc.server.api.deps import Operator, SessionDep, Viewer
+from vtoc.server.services import correlations
+from vtoc.server.services.agents import agents
+from vtoc.server.services.tasks import tasks
+
+leases_router = APIRouter(prefix="/agents", tags=["agents"])
+
+
+@leases_router.post("/{ref}/lease", response_model=s.Agent)
+def take_lease(ref: str, data: s.LeaseRequest, session: SessionDep, _: Operator) -> Any:
+    """Lease a due agent to one worker; 409 when it is disabled, not due or leased."""
+    row = agents.lease(session, ref=ref, data=data)
+    session.commit()
+    return row
+
+
+@leases_router.put("/{ref}/lease", response_model=s.Agent)
+def renew_lease(ref: str, data: s.LeaseRequest, session: SessionDep, _: Operator) -> Any:
+    """Extend the lease while the run goes on; 409 when the worker lost it."""
+    row = agents.renew(session, ref=ref, data=data)
+    session.commit()
+    return row
+
+
+@leases_router.post("/{ref}/runs", response_model=s.AgentRun, status_code=201)
+def report_run(ref: str, data: s.RunReport, session: SessionDep, _: Operator) -> Any:
+    """Record a finished run, release the lease and schedule the next due time."""
+    run = agents.report(session, ref=ref, data=data)
+    session.commit()
+    return run
+
+
+claims_router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+@claims_router.post("/claim", response_model=list[s.Task])
+def claim_tasks(data: s.TaskClaim, session: SessionDep, _: Operator) -> Any:
+    """Claim due tasks for one executor; each is handed to one claimer at a time."""
+    rows = tasks.claim(session, data=data)
+    session.commit()
+    return rows
+
+
+@claims_router.post("/{ref}/outcome", response_model=s.Task)
+def task_outcome(ref: str, data: s.TaskOutcome, session: SessionDep, _: Operator) -> Any:
+    """Report an attempt: done, or retried with exponential backoff, or failed for good."""
+    row = tasks.finish(session, ref=ref, data=data)
+    session.commit()
+    return row
+
+
+correlations_router = APIRouter(prefix="/correlations", tags=["correlations"])
+MERGED = TypeAdapter(list[s.MergedCorrelation])
+
+
+def as_json(payload: BaseModel | bytes) -> Response:
+    """Send an already-validated model as is: these answers are large, and checking them
+    again against ``response_model`` would cost more than building them."""
+    body = payload.model_dump_json() if isinstance(payload, BaseModel) else payload
+    return Response(body, media_type="application/json")
+
+
+@correlations_router.get("", response_model=s.Page[s.Correlation])
+def list_correlations(
+    session: SessionDep,
+    _: Viewer,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Any:
+    rows, next_cursor = correlations.listing(session, limit=limit, cursor=cursor)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@correlations_router.post("/scan", response_model=s.CorrelationBatch)
+def scan(data: s.CorrelationScan, session: SessionDep, _: Operator) -> Any:
+    """The reports after a high-water mark and the earlier reports they share indicators with."""
+    return as_json(correlations.scan(session, data))
+
+
+@correlations_router.post("/merge", response_model=list[s.MergedCorrelation])
+def merge(data: s.CorrelationMerge, session: SessionDep, who: Operator) -> Any:
+    """Create or grow the clusters the analyzer's union-find found."""
+    merged = correlations.merge(session, actor=who.name, data=data)
+    session.commit()
+    return as_json(MERGED.dump_json(merged))
+
+
+@correlations_router.get("/{correlation_id}", response_model=s.Correlation)
+def show_correlation(correlation_id: int, session: SessionDep, _: Viewer) -> Any:
+    return correlations.get(session, correlation_id)
+
+
+@correlations_router.patch("/{correlation_id}", response_model=s.Correlation)
+def update_correlation(
+    correlation_id: int, data: s.CorrelationUpdate, session: SessionDep, who: Operator
+) -> Any:
+    row = correlations.set_summary(
+        session, actor=who.name, correlation_id=correlation_id, data=data
+    )
+    session.commit()
+    return row
+
+
+correlated_router = APIRouter(prefix="/intel", tags=["intel"])
+
+
+@correlated_router.get("/{report_id}/correlated", response_model=s.Correlated)
+def correlated(report_id: int, session: SessionDep, _: Viewer) -> Any:
+    """The reports correlated with this one, each with the indicators both carry: why."""
+    return correlations.correlated(session, report_id)
+
+
+def include(api: APIRouter) -> None:
+    for router in (leases_router, claims_router, correlations_router, correlated_router):
+        api.include_router(router)

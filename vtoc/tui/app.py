@@ -1,0 +1,184 @@
+"""The vTOC TUI application: views, navigation, the live feed and the command palette."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from vtoc import schemas as s
+from vtoc.client import AsyncVtocClient
+from vtoc.tui import keymap
+from vtoc.tui.live import Feed
+from vtoc.tui.resources import INTEL, OPERATIONS, SPECS, ResourceSpec
+from vtoc.tui.screens.agents import AgentsScreen
+from vtoc.tui.screens.base import VtocScreen
+from vtoc.tui.screens.dashboard import DashboardScreen
+from vtoc.tui.screens.detail import IntelScreen, OperationScreen, RecordScreen
+from vtoc.tui.screens.dialogs import HelpScreen, PromptScreen
+from vtoc.tui.screens.events import EventsScreen
+from vtoc.tui.screens.lists import ListScreen
+from vtoc.tui.screens.map import MapScreen
+
+VIEW_FACTORIES: dict[str, Callable[[], VtocScreen]] = {
+    "dashboard": DashboardScreen,
+    **{name: partial(ListScreen, spec) for name, spec in SPECS.items()},
+    "agents": AgentsScreen,
+    "events": EventsScreen,
+    "map": MapScreen,
+}
+
+
+class ViewCommands(Provider):
+    """The command palette (ctrl+p): every view, refresh and help, fuzzy-matched."""
+
+    def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        app = self.app
+        assert isinstance(app, VtocApp)
+        found: list[tuple[str, Callable[[], Any], str]] = [
+            (f"Go to {view}", partial(app.show_view, view), f":{aliases[0]}")
+            for view, aliases in keymap.VIEWS.items()
+        ]
+        found.append(("Refresh", app.action_refresh, "ctrl+r"))
+        found.append(("Help: every key", app.action_help, "?"))
+        return found
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self.commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self.commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class VtocApp(App[None]):
+    CSS_PATH = "vtoc.tcss"
+    TITLE = "vTOC"
+    BINDINGS: ClassVar[list[BindingType]] = keymap.GLOBAL
+    COMMANDS = App.COMMANDS | {ViewCommands}
+
+    def __init__(
+        self,
+        client: AsyncVtocClient,
+        *,
+        readonly: bool = False,
+        live: bool = True,
+        close_client: bool = False,
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.close_client = close_client
+        self.readonly = readonly
+        self.live = live
+        self.online = True
+        self.views: dict[str, VtocScreen] = {}
+
+    def on_mount(self) -> None:
+        self.show_view("dashboard")
+        if self.live:
+            self.follow()
+
+    async def on_unmount(self) -> None:
+        if self.close_client:
+            await self.client.aclose()
+
+    # Navigation ----------------------------------------------------------------------------
+
+    def view(self, name: str) -> VtocScreen:
+        if name not in self.views:
+            self.views[name] = VIEW_FACTORIES[name]()
+            self.install_screen(self.views[name], name)
+        return self.views[name]
+
+    def show_view(self, name: str) -> None:
+        """Views replace each other; drill-downs stack on top of a view."""
+        self.view(name)
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) == 2:
+            if self.screen is not self.views[name]:
+                self.switch_screen(name)
+        else:
+            self.push_screen(name)
+
+    def action_go(self, name: str) -> None:
+        self.show_view(name)
+
+    def back(self) -> None:
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+        elif self.screen is not self.views.get("dashboard"):
+            self.show_view("dashboard")
+
+    def open_detail(self, spec: ResourceSpec, row: Any) -> None:
+        if spec is OPERATIONS:
+            self.push_screen(OperationScreen(spec, row))
+        elif spec is INTEL:
+            self.push_screen(IntelScreen(spec, row))
+        else:
+            self.push_screen(RecordScreen(spec, row))
+
+    def action_command(self) -> None:
+        def run(command: str | None) -> None:
+            if not command:
+                return
+            if command.strip() in {"q", "quit", "q!"}:
+                self.exit()
+                return
+            view = keymap.view_for(command)
+            if view is None:
+                self.notify(f"no view {command!r}; try :ops :intel :assets", severity="warning")
+            else:
+                self.show_view(view)
+
+        self.push_screen(PromptScreen(":", placeholder="ops, missions, assets, intel, …"), run)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.readonly))
+
+    def action_refresh(self) -> None:
+        screen = self.screen
+        if isinstance(screen, VtocScreen):
+            screen.action_refresh()
+
+    # Live ----------------------------------------------------------------------------------
+
+    @work(group="live", exclusive=True)
+    async def follow(self) -> None:
+        await Feed(self.client, self.apply_event, self.set_online).run()
+
+    def live_screens(self) -> list[VtocScreen]:
+        screens: list[Screen[Any]] = [*self.screen_stack, *self.views.values()]
+        unique = {id(s): s for s in screens if isinstance(s, VtocScreen) and s.is_mounted}
+        return list(unique.values())  # type: ignore[arg-type]
+
+    def apply_event(self, event: s.Event) -> None:
+        for screen in self.live_screens():
+            screen.apply_event(event)
+
+    def set_online(self, online: bool) -> None:
+        self.online = online
+        for screen in self.live_screens():
+            screen.set_online(online)
+
+
+def make_app(
+    client: AsyncVtocClient,
+    *,
+    readonly: bool = False,
+    live: bool = True,
+    close_client: bool = False,
+) -> VtocApp:
+    """Build the app on a client; tests and ``vtoc tui`` share this."""
+    return VtocApp(client, readonly=readonly, live=live, close_client=close_client)

@@ -1,0 +1,87 @@
+"""Every key binding, named once: the app and screens bind them, the help screen lists them.
+
+k9s conventions: ``:`` jumps to a view, ``/`` filters, ``?`` helps, ``esc`` goes back,
+single letters act on the highlighted row. No ``ctrl+d`` delete: vim users scroll with it.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+#: actions that change data; ``--readonly`` hides them everywhere
+WRITE_ACTIONS = frozenset({"new", "edit", "delete", "trigger"})
+
+GLOBAL: list[BindingType] = [
+    Binding("colon", "command", "Command", key_display=":"),
+    Binding("question_mark", "help", "Help", key_display="?"),
+    Binding("ctrl+r", "refresh", "Refresh"),
+    Binding("ctrl+p", "command_palette", "Palette", show=False),
+    Binding("ctrl+q", "quit", "Quit", show=False),
+    Binding("1", "go('dashboard')", "Dashboard", show=False),
+    Binding("2", "go('operations')", "Operations", show=False),
+    Binding("3", "go('missions')", "Missions", show=False),
+    Binding("4", "go('assets')", "Assets", show=False),
+    Binding("5", "go('intel')", "Intel", show=False),
+    Binding("6", "go('agents')", "Agents", show=False),
+    Binding("7", "go('events')", "Events", show=False),
+    Binding("8", "go('map')", "Map", show=False),
+]
+
+LIST: list[BindingType] = [
+    Binding("slash", "filter", "Filter", key_display="/"),
+    Binding("enter", "drill", "Open", show=False),
+    Binding("n", "new", "New"),
+    Binding("e", "edit", "Edit"),
+    Binding("d", "delete", "Delete"),
+    Binding("escape", "back", "Back"),
+]
+
+AGENTS: list[BindingType] = [
+    Binding("t", "trigger", "Trigger"),
+    Binding("e", "edit", "Edit"),
+    Binding("escape", "back", "Back"),
+]
+
+BACK: list[BindingType] = [Binding("escape", "back", "Back")]
+
+#: view names and their ``:`` aliases
+VIEWS: dict[str, tuple[str, ...]] = {
+    "dashboard": ("dash", "dashboard", "home", "d"),
+    "operations": ("ops", "op", "operations"),
+    "missions": ("missions", "ms", "mission"),
+    "assets": ("assets", "as", "asset"),
+    "intel": ("intel", "in", "reports"),
+    "agents": ("agents", "ag", "agent"),
+    "events": ("events", "ev", "event"),
+    "map": ("map",),
+}
+
+
+def view_for(command: str) -> str | None:
+    word = command.strip().lstrip(":").lower()
+    for view, aliases in VIEWS.items():
+        if word == view or word in aliases:
+            return view
+    return None
+
+
+def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
+    """(key, what, where) for every binding, write actions left out in read-only mode."""
+    rows: list[tuple[str, str, str]] = []
+    for where, bindings in (
+        ("global", GLOBAL),
+        ("lists", LIST),
+        ("agents", AGENTS),
+    ):
+        for binding in bindings:
+            assert isinstance(binding, Binding)
+            if readonly and binding.action in WRITE_ACTIONS:
+                continue
+            key = binding.key_display or binding.key
+            rows.append((key, binding.description, where))
+    views = " ".join(f":{aliases[0]}" for aliases in VIEWS.values())
+    rows.append((":<view>", f"Go to a view: {views}", "global"))
+    rows.append(("up/down pgup/pgdn", "Move; more rows load as you scroll", "lists"))
+    rows.append(("ctrl+home/ctrl+end", "First / last loaded row", "lists"))
+    rows.append(("up/down", "Select an asset; it is marked on the map", "map"))
+    return rows

@@ -1,0 +1,100 @@
+"""The live event feed behind one interface: the server's stream, or polling as a fallback.
+
+``AsyncVtocClient.stream_events`` (server-sent events that resume by themselves) is used
+when the client has it; otherwise the feed polls ``/api/v1/events?after=``. Either way the
+app gets each event once, in order, and a status callback that drives the "lost" banner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+
+from vtoc import schemas as s
+from vtoc.client import AsyncVtocClient, NotFound, VtocError
+
+POLL_SECONDS = 0.5
+RETRY_SECONDS = 1.0
+PROBE_SECONDS = 2.0
+
+
+async def latest_event_id(client: AsyncVtocClient) -> int:
+    board = await client.dashboard()
+    return board.recent_events[0].id if board.recent_events else 0
+
+
+class Feed:
+    """Follows the event log from the newest event on, forever, resuming where it stopped."""
+
+    def __init__(
+        self,
+        client: AsyncVtocClient,
+        on_event: Callable[[s.Event], Any],
+        on_status: Callable[[bool], Any],
+    ) -> None:
+        self.client = client
+        self.on_event = on_event
+        self.on_status = on_status
+        self.last: int | None = None
+        self.connected = True
+
+    def status(self, connected: bool) -> None:
+        if connected != self.connected:
+            self.connected = connected
+            self.on_status(connected)
+
+    def deliver(self, event: s.Event) -> None:
+        if self.last is not None and event.id <= self.last:
+            return  # a replay after a reconnect
+        self.last = event.id
+        self.on_event(event)
+
+    async def run(self) -> None:
+        watcher = asyncio.create_task(self.watch())
+        try:
+            await self.follow()
+        finally:
+            watcher.cancel()
+
+    async def watch(self) -> None:
+        """Probe the server every few seconds: the banner shows a drop at once, while the
+        stream is still quietly retrying, and goes away when the server answers again."""
+        while True:
+            try:
+                response = await self.client.http.get("/readyz", timeout=PROBE_SECONDS)
+                self.status(response.status_code == 200)
+            except httpx.HTTPError:
+                self.status(False)
+            await asyncio.sleep(PROBE_SECONDS)
+
+    async def follow(self) -> None:
+        stream: Callable[..., AsyncIterator[s.Event]] | None = getattr(
+            self.client, "stream_events", None
+        )
+        while True:
+            try:
+                if self.last is None:
+                    self.last = await latest_event_id(self.client)
+                    self.status(True)
+                if stream is not None:
+                    async for event in stream(after=self.last):
+                        self.status(True)
+                        self.deliver(event)
+                else:
+                    await self.poll()
+            except NotFound:
+                stream = None  # a server without the stream: poll the event log instead
+            except (VtocError, httpx.HTTPError):
+                self.status(False)
+                await asyncio.sleep(RETRY_SECONDS)
+
+    async def poll(self) -> None:
+        page = await self.client.events.list(after=self.last or 0, limit=500)
+        self.status(True)
+        for event in page.items:
+            self.deliver(event)
+        if page.next_cursor is None:
+            await asyncio.sleep(POLL_SECONDS)

@@ -1,0 +1,237 @@
+"""What each list shows: columns, colours, form fields and how to reach it on the client.
+
+One table of specs, read by the generic list screen, the forms, the command line and the
+palette, so adding a resource to the TUI is one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from rich.text import Text
+
+from vtoc import schemas as s
+from vtoc.client import AsyncResource, AsyncVtocClient
+
+STATUS_STYLES: dict[str, str] = {
+    # operations and missions
+    "planned": "cyan",
+    "active": "green",
+    "paused": "yellow",
+    "pending": "cyan",
+    "in_progress": "green",
+    "blocked": "red",
+    "failed": "red",
+    "completed": "dim",
+    "cancelled": "dim",
+    # assets
+    "available": "green",
+    "deployed": "cyan",
+    "maintenance": "yellow",
+    "offline": "dim",
+    "unreachable": "bold red",
+    # severities and priorities
+    "info": "dim",
+    "low": "green",
+    "medium": "yellow",
+    "high": "bold red",
+    "critical": "bold reverse red",
+    # agent runs
+    "ok": "green",
+    "error": "red",
+    "timeout": "yellow",
+}
+
+
+def styled(value: str | StrEnum | None) -> Text:
+    """An enum value in its colour; NO_COLOR terminals still read the word itself."""
+    word = "" if value is None else str(value)
+    return Text(word, style=STATUS_STYLES.get(word, ""))
+
+
+def clock() -> datetime:
+    """The TUI's idea of now; snapshot tests replace it to render relative times stably."""
+    return datetime.now(UTC)
+
+
+def ago(when: datetime | None, now: datetime | None = None) -> str:
+    """A short relative time ("3m", "2h", "4d"); exact times live in the detail view."""
+    if when is None:
+        return "-"
+    seconds = int(((now or clock()) - when).total_seconds())
+    sign = "in " if seconds < 0 else ""
+    seconds = abs(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{sign}{seconds // size}{unit}"
+    return f"{sign}{seconds}s"
+
+
+def heartbeat_overdue(asset: s.Asset, now: datetime | None = None) -> bool:
+    if not asset.heartbeat_seconds or asset.last_seen_at is None:
+        return False
+    age = ((now or clock()) - asset.last_seen_at).total_seconds()
+    return age > asset.heartbeat_seconds
+
+
+def last_seen(asset: s.Asset) -> Text:
+    text = Text(ago(asset.last_seen_at))
+    if heartbeat_overdue(asset):
+        text = Text(f"{text.plain} LATE", style="bold red")
+    return text
+
+
+def overdue(mission: s.Mission) -> Text:
+    finished = {s.MissionStatus.completed, s.MissionStatus.failed, s.MissionStatus.cancelled}
+    late = (
+        mission.due_at is not None and mission.due_at < clock() and mission.status not in finished
+    )
+    return Text(ago(mission.due_at) + (" LATE" if late else ""), style="bold red" if late else "")
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    render: Callable[[Any], str | Text]
+    width: int | None = None
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a create/edit form; ``choices`` makes it a select."""
+
+    name: str
+    label: str
+    choices: Sequence[str] = ()
+    kind: type = str
+    create_only: bool = False
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    name: str
+    title: str
+    entity: str
+    aliases: tuple[str, ...]
+    columns: tuple[Column, ...]
+    fields: tuple[FormField, ...] = ()
+    #: keyword filters the list understands (events only update rows that could match)
+    filters: tuple[str, ...] = ()
+    writable: bool = True
+    deletable: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def endpoint(self, client: AsyncVtocClient) -> AsyncResource[Any]:
+        resource: AsyncResource[Any] = getattr(client, self.name)
+        return resource
+
+
+def choices(enum: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(e.value for e in enum)
+
+
+OPERATIONS = ResourceSpec(
+    name="operations",
+    title="Operations",
+    entity="operation",
+    aliases=("ops", "op", "operations"),
+    columns=(
+        Column("ID", lambda r: str(r.id), 4),
+        Column("CODE", lambda r: r.code, 8),
+        Column("NAME", lambda r: r.name, 18),
+        Column("STATUS", lambda r: styled(r.status), 9),
+        Column("PRIO", lambda r: styled(r.priority), 8),
+        Column("COMMANDER", lambda r: r.commander or "-", 14),
+    ),
+    fields=(
+        FormField("name", "Name", required=True),
+        FormField("description", "Description"),
+        FormField("status", "Status", choices(s.OperationStatus)),
+        FormField("priority", "Priority", choices(s.Priority)),
+        FormField("commander", "Commander"),
+    ),
+    filters=("status",),
+)
+
+MISSIONS = ResourceSpec(
+    name="missions",
+    title="Missions",
+    entity="mission",
+    aliases=("missions", "ms", "mission"),
+    columns=(
+        Column("ID", lambda r: str(r.id), 5),
+        Column("NAME", lambda r: r.name, 22),
+        Column("STATUS", lambda r: styled(r.status), 11),
+        Column("PRIO", lambda r: styled(r.priority), 8),
+        Column("OP", lambda r: str(r.operation_id), 4),
+        Column("DUE", overdue, 9),
+        Column("ASSETS", lambda r: str(len(r.asset_ids)), 6),
+    ),
+    fields=(
+        FormField("operation_id", "Operation id", kind=int, create_only=True, required=True),
+        FormField("name", "Name", required=True),
+        FormField("objective", "Objective"),
+        FormField("status", "Status", choices(s.MissionStatus)),
+        FormField("priority", "Priority", choices(s.Priority)),
+        FormField("due_at", "Due (ISO 8601, UTC)", kind=datetime),
+    ),
+    filters=("operation_id", "asset_id", "status"),
+    deletable=True,
+)
+
+ASSETS = ResourceSpec(
+    name="assets",
+    title="Assets",
+    entity="asset",
+    aliases=("assets", "as", "asset"),
+    columns=(
+        Column("ID", lambda r: str(r.id), 5),
+        Column("NAME", lambda r: r.name, 18),
+        Column("KIND", lambda r: str(r.kind), 9),
+        Column("STATUS", lambda r: styled(r.status), 11),
+        Column("CALLSIGN", lambda r: r.callsign or "-", 10),
+        Column("LAST SEEN", last_seen, 10),
+    ),
+    fields=(
+        FormField("name", "Name", required=True),
+        FormField("kind", "Kind", choices(s.AssetKind)),
+        FormField("status", "Status", choices(s.AssetStatus)),
+        FormField("callsign", "Callsign"),
+        FormField("lat", "Latitude", kind=float),
+        FormField("lon", "Longitude", kind=float),
+        FormField("heartbeat_seconds", "Heartbeat (s)", kind=int),
+    ),
+    filters=("status", "kind"),
+)
+
+INTEL = ResourceSpec(
+    name="intel",
+    title="Intelligence",
+    entity="intel",
+    aliases=("intel", "in", "reports"),
+    columns=(
+        Column("ID", lambda r: str(r.id), 6),
+        Column("SEV", lambda r: styled(r.severity), 8),
+        Column("TITLE", lambda r: r.title, 30),
+        Column("SOURCE", lambda r: str(r.source), 6),
+        Column("SEEN", lambda r: ago(r.observed_at), 5),
+        Column("OP", lambda r: str(r.operation_id or "-"), 4),
+    ),
+    fields=(
+        FormField("title", "Title", required=True),
+        FormField("body", "Body"),
+        FormField("severity", "Severity", choices(s.Severity)),
+        FormField("confidence", "Confidence (0-100)", kind=int),
+        FormField("tlp", "TLP", choices(s.TLP)),
+        FormField("operation_id", "Operation id", kind=int),
+    ),
+    filters=("operation_id", "asset_id", "severity"),
+    deletable=True,
+)
+
+SPECS: dict[str, ResourceSpec] = {spec.name: spec for spec in (OPERATIONS, MISSIONS, ASSETS, INTEL)}

@@ -1,0 +1,68 @@
+"""What every full screen shares: a title bar, the connection banner, live events, back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from vtoc import schemas as s
+from vtoc.client import AsyncVtocClient
+from vtoc.tui.keymap import WRITE_ACTIONS
+from vtoc.tui.widgets.resource_table import ResourceTable
+
+if TYPE_CHECKING:
+    from vtoc.tui.app import VtocApp
+
+LOST = "connection to the server lost: reconnecting; changes will catch up"
+
+
+class VtocScreen(Screen[Any]):
+    """A full screen of the TUI. Subclasses compose ``body()``."""
+
+    title_text = "vTOC"
+
+    @property
+    def vtoc(self) -> VtocApp:
+        return cast("VtocApp", self.app)
+
+    @property
+    def client(self) -> AsyncVtocClient:
+        return self.vtoc.client
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.heading(), id="title")
+        yield Static(LOST, id="banner", classes="" if self.vtoc.online else "shown")
+        yield from self.body()
+        yield Footer(compact=True)
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def heading(self) -> str:
+        mode = "  [read-only]" if self.vtoc.readonly else ""
+        return f"vTOC ▸ {self.title_text}{mode}"
+
+    def set_heading(self, extra: str = "") -> None:
+        self.query_one("#title", Static).update(self.heading() + extra)
+
+    def set_online(self, online: bool) -> None:
+        self.query_one("#banner", Static).set_class(not online, "shown")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Write actions vanish (from keys, footer and help) in read-only mode."""
+        return not (action in WRITE_ACTIONS and self.vtoc.readonly)
+
+    def apply_event(self, event: s.Event) -> None:
+        """Bring the screen up to date after a change anywhere; tables update in place."""
+        for table in self.query(ResourceTable):
+            table.apply_event(event)
+
+    def action_refresh(self) -> None:
+        for table in self.query(ResourceTable):
+            table.reload()
+
+    def action_back(self) -> None:
+        self.vtoc.back()

@@ -1,0 +1,209 @@
+"""Detail views: any row's fields, an intel report with its correlations, an operation's
+missions, assets and intel on tabs."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from vtoc import schemas as s
+from vtoc.client import Call, NotFound, VtocError
+from vtoc.tui.keymap import BACK
+from vtoc.tui.resources import ASSETS, INTEL, MISSIONS, ResourceSpec, styled
+from vtoc.tui.screens.base import VtocScreen
+from vtoc.tui.screens.form import shown
+from vtoc.tui.widgets.resource_table import ResourceTable
+
+HIDDEN = {"raw", "body", "indicators", "description", "objective"}
+
+
+def fields_table(row: Any) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    for name, value in row:
+        if name in HIDDEN:
+            continue
+        text = styled(value) if hasattr(value, "value") else Text(shown(value) or "-")
+        table.add_row(name, text)
+    return table
+
+
+class RecordScreen(VtocScreen):
+    """Every field of one row, exact times included."""
+
+    BINDINGS: ClassVar[list[BindingType]] = BACK
+
+    def __init__(self, spec: ResourceSpec, row: Any) -> None:
+        super().__init__()
+        self.spec = spec
+        self.row = row
+        self.title_text = f"{spec.title} ▸ {getattr(row, 'name', row.id)}"
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="detail"):
+            yield Static(self.render_row(), id="fields")
+
+    def render_row(self) -> RenderableType:
+        text = getattr(self.row, "objective", None) or getattr(self.row, "description", None)
+        return Group(fields_table(self.row), Text(""), Text(text or ""))
+
+    def apply_event(self, event: s.Event) -> None:
+        if event.entity == self.spec.entity and event.entity_id == self.row.id:
+            self.refetch()
+
+    def action_refresh(self) -> None:
+        self.refetch()
+
+    @work(exclusive=True, group="detail")
+    async def refetch(self) -> None:
+        try:
+            self.row = await self.spec.endpoint(self.client).get(self.row.id)
+        except VtocError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.query_one("#fields", Static).update(self.render_row())
+
+
+class IntelScreen(RecordScreen):
+    """A report: its body, indicators, and the reports it correlates with and why."""
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="detail"):
+            yield Static(self.render_row(), id="fields")
+            yield Static("correlated reports: loading…", id="correlated")
+
+    def render_row(self) -> RenderableType:
+        row: s.Intel = self.row
+        indicators = Table("KIND", "INDICATOR", box=None, padding=(0, 1))
+        for ind in row.indicators:
+            indicators.add_row(str(ind.kind), ind.value)
+        return Group(
+            Text(row.title, style="bold"),
+            fields_table(row),
+            Text(""),
+            Text(row.body or "(no body)"),
+            Text(""),
+            indicators if row.indicators else Text("no indicators", style="dim"),
+        )
+
+    def on_mount(self) -> None:
+        self.load_correlated()
+
+    @work(exclusive=True, group="correlated")
+    async def load_correlated(self) -> None:
+        widget = self.query_one("#correlated", Static)
+        call: Call[Any] = Call("GET", f"/api/v1/intel/{self.row.id}/correlated", lambda r: r.json())
+        try:
+            found = await self.client.send(call)
+        except NotFound:
+            widget.update(Text("correlation is not available on this server", style="dim"))
+            return
+        except VtocError as exc:
+            widget.update(Text(f"correlated reports: {exc.message}", style="red"))
+            return
+        widget.update(render_correlated(found))
+
+
+def render_correlated(found: Any) -> RenderableType:
+    """``GET /intel/{id}/correlated``: each linked report and the indicators both carry (why).
+
+    Read as plain JSON so that the TUI keeps working with servers that predate the endpoint.
+    """
+    reports = found.get("reports", []) if isinstance(found, dict) else []
+    if not reports:
+        return Text("no correlated reports", style="dim")
+    cluster = found.get("correlation") or {}
+    title = "Correlated"
+    if "score" in cluster:
+        title += f" (cluster {cluster.get('id')}, score {cluster['score']:.2f})"
+    table = Table("ID", "SEV", "TITLE", "WHY: SHARED", box=None, padding=(0, 1), title=title)
+    for item in reports:
+        report = item.get("report", {})
+        shared = ", ".join(f"{i.get('kind')}:{i.get('value')}" for i in item.get("shared", []))
+        table.add_row(
+            str(report.get("id", "")),
+            styled(report.get("severity")),
+            str(report.get("title", "")),
+            shared,
+        )
+    return table
+
+
+class OperationScreen(RecordScreen):
+    """An operation and, on tabs, its missions, the assets they use, and its intel."""
+
+    def body(self) -> ComposeResult:
+        yield Static(self.render_row(), id="fields", classes="summary")
+        with TabbedContent(id="tabs"):
+            with TabPane("Missions", id="tab-missions"):
+                yield ResourceTable(MISSIONS, self.client, filters=self.scope, id="op-missions")
+            with TabPane("Assets", id="tab-assets"):
+                yield DataTable[Any](id="op-assets", cursor_type="row")
+            with TabPane("Intel", id="tab-intel"):
+                yield ResourceTable(INTEL, self.client, filters=self.scope, id="op-intel")
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        return {"operation_id": self.row.id}
+
+    def render_row(self) -> RenderableType:
+        row: s.Operation = self.row
+        return Text.assemble(
+            (f"{row.code} ", "bold"),
+            row.name,
+            "  ",
+            styled(row.status),
+            "  ",
+            styled(row.priority),
+            f"  {row.commander or ''}",
+        )
+
+    def on_mount(self) -> None:
+        table = self.query_one("#op-assets", DataTable)
+        for column in ASSETS.columns:
+            table.add_column(column.label, key=column.label, width=column.width)
+
+    def on_resource_table_loaded(self, message: ResourceTable.Loaded) -> None:
+        if message.table.id == "op-missions":
+            self.load_assets()
+
+    @work(exclusive=True, group="assets")
+    async def load_assets(self) -> None:
+        """The assets the loaded missions use (asset lists have no operation filter)."""
+        missions = self.query_one("#op-missions", ResourceTable)
+        wanted = sorted({a for m in missions.rows_by_id.values() for a in m.asset_ids})[:200]
+        table = self.query_one("#op-assets", DataTable)
+        for asset_id in wanted:
+            if str(asset_id) in table.rows:
+                continue
+            try:
+                asset = await self.client.assets.get(asset_id)
+            except VtocError:
+                continue
+            cells = [column.render(asset) for column in ASSETS.columns]
+            table.add_row(*cells, key=str(asset.id))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        table = event.data_table
+        if isinstance(table, ResourceTable) and table.selected is not None:
+            self.vtoc.open_detail(table.spec, table.selected)
+        elif event.row_key.value is not None:
+            self.open_asset(int(event.row_key.value))
+
+    @work(group="open")
+    async def open_asset(self, asset_id: int) -> None:
+        self.vtoc.open_detail(ASSETS, await self.client.assets.get(asset_id))
+
+    def apply_event(self, event: s.Event) -> None:
+        super().apply_event(event)
+        for table in self.query(ResourceTable):
+            table.apply_event(event)

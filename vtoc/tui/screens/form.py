@@ -1,0 +1,153 @@
+"""Create and edit forms. The server validates: its field errors appear under each field.
+
+A stale edit (412: someone changed the row since it was read) keeps what the operator
+typed and offers to reload the latest version, so nothing is overwritten blindly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from vtoc.client import PreconditionFailed, VtocError
+from vtoc.tui.resources import FormField
+
+Submit = Callable[[dict[str, Any], int | None], Awaitable[Any]]
+Reload = Callable[[], Awaitable[Any]]
+STALE = "changed by someone else since you opened it: press ctrl+l to load their version"
+
+
+def shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+class FormScreen(ModalScreen[Any]):
+    """A modal form over a resource's fields; dismisses with the saved row, or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+l", "reload", "Reload", show=False),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        fields: tuple[FormField, ...],
+        submit: Submit,
+        *,
+        row: Any = None,
+        reload: Reload | None = None,
+    ) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.fields = tuple(f for f in fields if row is None or not f.create_only)
+        self.submit = submit
+        self.row = row
+        self.fetch_latest = reload
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Label(self.title_text, id="form-title")
+            with VerticalScroll(id="form-fields"):
+                for f in self.fields:
+                    value = shown(getattr(self.row, f.name, None)) if self.row else ""
+                    yield Label(f.label + (" *" if f.required else ""), classes="field-label")
+                    if f.choices:
+                        options = [(c, c) for c in f.choices]
+                        yield Select(
+                            options, value=value or Select.NULL, id=f"field-{f.name}", compact=True
+                        )
+                    else:
+                        yield Input(value, id=f"field-{f.name}", compact=True)
+                    yield Static("", id=f"error-{f.name}", classes="field-error")
+            yield Static("", id="form-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def value_of(self, f: FormField) -> str:
+        widget = self.query_one(f"#field-{f.name}")
+        if isinstance(widget, Select):
+            return "" if widget.value is Select.NULL else str(widget.value)
+        assert isinstance(widget, Input)
+        return widget.value
+
+    def body(self) -> dict[str, Any]:
+        """What to send: every filled field on create, only the changed ones on edit.
+
+        Values go as typed; the server parses numbers and dates and names what is wrong.
+        """
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            value = self.value_of(f)
+            if self.row is None:
+                if value != "":
+                    out[f.name] = value
+            elif value != shown(getattr(self.row, f.name, None)):
+                out[f.name] = value if value != "" or f.kind is str else None
+        return out
+
+    def show_errors(self, errors: dict[str, str], general: str = "") -> None:
+        names = {f.name for f in self.fields}
+        for f in self.fields:
+            widget = self.query_one(f"#error-{f.name}", Static)
+            widget.update(errors.get(f.name, ""))
+            widget.set_class(f.name in errors, "shown")
+        unplaced = [f"{k}: {v}" for k, v in errors.items() if k not in names]
+        self.query_one("#form-error", Static).update("\n".join([general, *unplaced]).strip())
+
+    @on(Button.Pressed, "#save")
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        self.save()
+
+    @work(exclusive=True, group="save")
+    async def save(self) -> None:
+        version = getattr(self.row, "version", None)
+        try:
+            saved = await self.submit(self.body(), version)
+        except PreconditionFailed:
+            self.show_errors({}, STALE)
+            return
+        except VtocError as exc:
+            self.show_errors(
+                {e.field: e.message for e in exc.errors}, "" if exc.errors else exc.message
+            )
+            return
+        self.dismiss(saved)
+
+    @work(exclusive=True, group="save")
+    async def action_reload(self) -> None:
+        """Load the row as it is now; the operator re-applies their change on top."""
+        if self.fetch_latest is None:
+            return
+        self.row = await self.fetch_latest()
+        for f in self.fields:
+            widget = self.query_one(f"#field-{f.name}")
+            value = shown(getattr(self.row, f.name, None))
+            if isinstance(widget, Select):
+                widget.value = value or Select.NULL
+            elif isinstance(widget, Input):
+                widget.value = value
+        self.show_errors({}, f"reloaded version {self.row.version}")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,134 @@
+"""The list of one resource: paged from the server, filtered there, edited through forms."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.widgets import DataTable
+
+from vtoc.client import VtocError
+from vtoc.tui.keymap import LIST
+from vtoc.tui.resources import ResourceSpec
+from vtoc.tui.screens.base import VtocScreen
+from vtoc.tui.screens.dialogs import ConfirmScreen, PromptScreen
+from vtoc.tui.screens.form import FormScreen
+from vtoc.tui.widgets.resource_table import ResourceTable
+
+
+class ListScreen(VtocScreen):
+    BINDINGS: ClassVar[list[BindingType]] = LIST
+
+    def __init__(
+        self, spec: ResourceSpec, *, filters: dict[str, Any] | None = None, title: str = ""
+    ) -> None:
+        super().__init__()
+        self.spec = spec
+        self.filters = dict(filters or {})
+        self.title_text = title or spec.title
+
+    def body(self) -> ComposeResult:
+        yield ResourceTable(self.spec, self.client, filters=self.filters, id="rows")
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one("#rows", ResourceTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    def on_resource_table_loaded(self, message: ResourceTable.Loaded) -> None:
+        table = message.table
+        count = f"  [{table.row_count}{'+' if table.more else ''}]"
+        query = f"  /{table.query_text}" if table.query_text else ""
+        self.set_heading(count + query)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"new", "edit"} and not self.spec.writable:
+            return False
+        if action == "delete" and not self.spec.deletable:
+            return False
+        return super().check_action(action, parameters)
+
+    # Actions -------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        def apply(text: str | None) -> None:
+            if text is not None:
+                self.table.reload(text.strip(), keep_query=False)
+
+        self.app.push_screen(
+            PromptScreen("/", self.table.query_text or "", "search (enter to apply)"), apply
+        )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_drill()
+
+    def action_drill(self) -> None:
+        row = self.table.selected
+        if row is not None:
+            self.vtoc.open_detail(self.spec, row)
+
+    def action_new(self) -> None:
+        endpoint = self.spec.endpoint(self.client)
+
+        async def create(body: dict[str, Any], _: int | None) -> Any:
+            return await endpoint.create({**self.defaults(), **body})
+
+        self.app.push_screen(
+            FormScreen(f"New {self.spec.entity}", self.spec.fields, create), self.saved
+        )
+
+    def defaults(self) -> dict[str, Any]:
+        """A row made inside a drill-down belongs to what was drilled into."""
+        return {
+            k: v
+            for k, v in self.filters.items()
+            if k in {f.name for f in self.spec.fields} and not isinstance(v, list)
+        }
+
+    def action_edit(self) -> None:
+        row = self.table.selected
+        if row is None:
+            return
+        endpoint = self.spec.endpoint(self.client)
+
+        async def update(body: dict[str, Any], version: int | None) -> Any:
+            return await endpoint.update(row.id, body, version=version)
+
+        async def latest() -> Any:
+            return await endpoint.get(row.id)
+
+        title = f"Edit {self.spec.entity} {row.id}"
+        self.app.push_screen(
+            FormScreen(title, self.spec.fields, update, row=row, reload=latest), self.saved
+        )
+
+    def saved(self, row: Any) -> None:
+        if row is not None:
+            self.table.put(row)
+            self.notify(f"saved {self.spec.entity} {row.id}")
+
+    def action_delete(self) -> None:
+        row = self.table.selected
+        if row is None:
+            return
+        label = getattr(row, "name", None) or getattr(row, "title", None) or row.id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.delete(row.id)
+
+        self.app.push_screen(ConfirmScreen(f"Delete {self.spec.entity} {label!r}?"), answered)
+
+    @work(group="write")
+    async def delete(self, row_id: int) -> None:
+        try:
+            await self.spec.endpoint(self.client).delete(row_id)
+        except VtocError as exc:
+            self.notify(exc.message, title="Not deleted", severity="error")
+            return
+        self.table.drop(row_id)
+        self.notify(f"deleted {self.spec.entity} {row_id}")

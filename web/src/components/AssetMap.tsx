@@ -1,0 +1,78 @@
+// A plot of positioned assets on lat/lon axes: pure SVG, so nothing is fetched from the
+// internet (no map tiles) and it works offline and in tests.
+import type { Asset } from "../api/client";
+
+const W = 640;
+const H = 360;
+const PAD = 28;
+
+type Positioned = Asset & { lat: number; lon: number };
+
+function bounds(points: Positioned[]) {
+  const lats = points.map((p) => p.lat);
+  const lons = points.map((p) => p.lon);
+  // Never collapse to a point: keep at least a 0.02° window around a lone asset.
+  const span = (lo: number, hi: number) => Math.max(hi - lo, 0.02);
+  const [minLat, maxLat] = [Math.min(...lats), Math.max(...lats)];
+  const [minLon, maxLon] = [Math.min(...lons), Math.max(...lons)];
+  return { minLat, minLon, dLat: span(minLat, maxLat), dLon: span(minLon, maxLon) };
+}
+
+export function AssetMap({
+  assets,
+  selected,
+  onSelect,
+}: {
+  assets: Asset[];
+  selected?: number | null;
+  onSelect?: (id: number) => void;
+}) {
+  const points = assets.filter(
+    (a): a is Positioned => typeof a.lat === "number" && typeof a.lon === "number",
+  );
+  if (points.length === 0) return <p className="muted">No asset has reported a position.</p>;
+  const b = bounds(points);
+  const x = (lon: number) => PAD + ((lon - b.minLon) / b.dLon) * (W - 2 * PAD);
+  const y = (lat: number) => H - PAD - ((lat - b.minLat) / b.dLat) * (H - 2 * PAD);
+  return (
+    <figure className="map">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={`Map of ${points.length} positioned assets`}
+        data-testid="asset-map"
+      >
+        <rect x={0} y={0} width={W} height={H} className="map-bg" />
+        {[0.25, 0.5, 0.75].map((f) => (
+          <g key={f} className="map-grid">
+            <line x1={PAD + f * (W - 2 * PAD)} x2={PAD + f * (W - 2 * PAD)} y1={PAD} y2={H - PAD} />
+            <line y1={PAD + f * (H - 2 * PAD)} y2={PAD + f * (H - 2 * PAD)} x1={PAD} x2={W - PAD} />
+          </g>
+        ))}
+        {points.map((a) => (
+          <g
+            key={a.id}
+            className={`map-point status-${a.status}${a.id === selected ? " selected" : ""}`}
+            transform={`translate(${x(a.lon)},${y(a.lat)})`}
+            onClick={() => onSelect?.(a.id)}
+          >
+            <circle r={a.id === selected ? 9 : 6} />
+            <text x={10} y={4}>
+              {a.callsign ?? a.name}
+            </text>
+            <title>{`${a.name} (${a.status}) ${a.lat.toFixed(4)}, ${a.lon.toFixed(4)}`}</title>
+          </g>
+        ))}
+        <text x={PAD} y={H - 8} className="map-axis">
+          {`${b.minLat.toFixed(2)}°, ${b.minLon.toFixed(2)}°`}
+        </text>
+        <text x={W - PAD} y={16} className="map-axis" textAnchor="end">
+          {`${(b.minLat + b.dLat).toFixed(2)}°, ${(b.minLon + b.dLon).toFixed(2)}°`}
+        </text>
+      </svg>
+      <figcaption className="muted">
+        {points.length} of {assets.length} assets positioned
+      </figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,137 @@
+// Missions: a filtered list beside the selected mission, where operators assign assets.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link, useParams } from "react-router-dom";
+import { api, unwrap, type Asset, type Mission } from "../api/client";
+import { Can } from "../auth";
+import { Badge, ErrorNote, Field, LoadMore, MISSION_STATUSES, QueryState, Select } from "../components/ui";
+import { listQuery, toSearch, useFilters } from "../components/useFilters";
+import { keys, useCursorList } from "../queries";
+
+function useAllAssets() {
+  return useCursorList(keys.list("assets", { limit: 500 }), (cursor) =>
+    unwrap(api.GET("/api/v1/assets", { params: { query: { limit: 500, cursor } } })),
+  );
+}
+
+function AssignAssets({ mission }: { mission: Mission }) {
+  const client = useQueryClient();
+  const assets = useAllAssets();
+  const [choice, setChoice] = useState("");
+  const byId = new Map<number, Asset>(assets.items.map((a) => [a.id, a]));
+  const change = useMutation({
+    mutationFn: ({ assetId, assign }: { assetId: number; assign: boolean }) => {
+      const params = { path: { ref: String(mission.id), asset_id: assetId } };
+      return unwrap(
+        assign
+          ? api.PUT("/api/v1/missions/{ref}/assets/{asset_id}", { params })
+          : api.DELETE("/api/v1/missions/{ref}/assets/{asset_id}", { params }),
+      );
+    },
+    onSuccess: (saved) => {
+      client.setQueryData(keys.detail("missions", saved.id), saved);
+      void client.invalidateQueries({ queryKey: ["missions", "list"] });
+      setChoice("");
+    },
+  });
+  const free = assets.items.filter((a) => !mission.asset_ids.includes(a.id));
+  return (
+    <section aria-labelledby="assigned">
+      <h3 id="assigned">Assigned assets</h3>
+      <ul className="plain">
+        {mission.asset_ids.map((id) => (
+          <li key={id}>
+            {byId.get(id)?.name ?? `asset #${id}`} {byId.get(id) && <Badge value={byId.get(id)!.status} />}{" "}
+            <Can role="operator">
+              <button type="button" onClick={() => change.mutate({ assetId: id, assign: false })}>
+                Release<span className="sr-only"> {byId.get(id)?.name}</span>
+              </button>
+            </Can>
+          </li>
+        ))}
+        {mission.asset_ids.length === 0 && <li className="muted">None yet.</li>}
+      </ul>
+      <Can role="operator">
+        <form
+          className="row"
+          aria-label="Assign an asset"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (choice) change.mutate({ assetId: Number(choice), assign: true });
+          }}
+        >
+          <Field label="Asset">
+            <select value={choice} onChange={(e) => setChoice(e.target.value)} required>
+              <option value="">choose…</option>
+              {free.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name} ({a.status})
+                </option>
+              ))}
+            </select>
+          </Field>
+          <button type="submit" disabled={!choice || change.isPending}>
+            Assign
+          </button>
+        </form>
+      </Can>
+      <ErrorNote error={change.error} />
+    </section>
+  );
+}
+
+function MissionDetail({ id }: { id: string }) {
+  const mission = useQuery({
+    queryKey: keys.detail("missions", id),
+    queryFn: () => unwrap(api.GET("/api/v1/missions/{ref}", { params: { path: { ref: id } } })),
+  });
+  const m = mission.data;
+  return (
+    <QueryState isPending={mission.isPending} error={mission.error}>
+      {m && (
+        <article className="panel" aria-labelledby="mission-title">
+          <h2 id="mission-title">{m.name}</h2>
+          <p>
+            <Badge value={m.status} /> <Badge value={m.priority} />{" "}
+            <Link to={`/operations/${m.operation_id}`}>operation #{m.operation_id}</Link>
+          </p>
+          <p className="prose">{m.objective || "No objective written."}</p>
+          <AssignAssets mission={m} />
+        </article>
+      )}
+    </QueryState>
+  );
+}
+
+export default function Missions() {
+  const { id } = useParams();
+  const { values, set } = useFilters(["status"] as const);
+  const query = listQuery(values, ["status"]);
+  const list = useCursorList(keys.list("missions", query), (cursor) =>
+    unwrap(api.GET("/api/v1/missions", { params: { query: { ...query, cursor } } })),
+  );
+  return (
+    <>
+      <h1>Missions</h1>
+      <div className="filters" role="search">
+        <Select label="Status" value={values.status} options={MISSION_STATUSES} onChange={(v) => set("status", v)} allowEmpty="any" />
+      </div>
+      <div className="split">
+        <QueryState isPending={list.isPending} error={list.error}>
+          <ul className="list" aria-label="Missions">
+            {list.items.map((m) => (
+              <li key={m.id} aria-current={String(m.id) === id ? "true" : undefined}>
+                <Link to={`/missions/${m.id}?${toSearch(values)}`}>
+                  {m.name}
+                </Link>{" "}
+                <Badge value={m.status} /> {m.asset_ids.length} assets
+              </li>
+            ))}
+          </ul>
+          <LoadMore {...list} />
+        </QueryState>
+        {id ? <MissionDetail id={id} /> : <p className="muted">Choose a mission to see and assign its assets.</p>}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,57 @@
+// Query keys and the cursor-paged list hook. Keys are [resource, "list" | "detail", ...] so
+// a live event can invalidate exactly the lists of its resource and the one row it names.
+import { keepPreviousData, useInfiniteQuery, type QueryClient } from "@tanstack/react-query";
+import type { VtocEvent } from "./api/client";
+
+export type Resource = "operations" | "missions" | "assets" | "intel" | "agents" | "tasks";
+
+export const keys = {
+  list: (resource: Resource, params: object = {}) => [resource, "list", params] as const,
+  detail: (resource: Resource, id: number | string) => [resource, "detail", String(id)] as const,
+  runs: (agent: number | string) => ["agents", "runs", String(agent)] as const,
+  dashboard: ["dashboard"] as const,
+};
+
+const ENTITY_RESOURCE: Record<string, Resource> = {
+  operation: "operations",
+  mission: "missions",
+  asset: "assets",
+  intel: "intel",
+  agent: "agents",
+  task: "tasks",
+};
+
+/** The query keys an event makes stale: its resource's lists, its row, the dashboard. */
+export function staleKeys(event: Pick<VtocEvent, "entity" | "entity_id">): readonly unknown[][] {
+  const resource = ENTITY_RESOURCE[event.entity];
+  const stale: unknown[][] = [[...keys.dashboard]];
+  if (!resource) return stale;
+  stale.push([resource, "list"]);
+  if (event.entity_id != null) {
+    stale.push([...keys.detail(resource, event.entity_id)]);
+    if (resource === "agents") stale.push([...keys.runs(event.entity_id)]);
+  }
+  return stale;
+}
+
+export function applyEvent(client: QueryClient, event: VtocEvent): void {
+  for (const queryKey of staleKeys(event)) void client.invalidateQueries({ queryKey });
+}
+
+export type PageOf<T> = { items: T[]; next_cursor?: string | null };
+
+/** A list that pages through the API's keyset cursors ("Load more" asks for the next page). */
+export function useCursorList<T>(
+  key: readonly unknown[],
+  fetchPage: (cursor: string | undefined) => Promise<PageOf<T>>,
+) {
+  const query = useInfiniteQuery({
+    queryKey: key,
+    queryFn: ({ pageParam }) => fetchPage(pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    placeholderData: keepPreviousData,
+  });
+  const items = query.data?.pages.flatMap((page) => page.items) ?? [];
+  return { ...query, items };
+}

@@ -1,0 +1,127 @@
+// Component tests: what a user sees and can do with each building block, in jsdom.
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import type { Asset } from "../api/client";
+import { AuthProvider, Can } from "../auth";
+import { AssetMap } from "../components/AssetMap";
+import { HourBars } from "../components/HourBars";
+import { Ago, LoadMore } from "../components/ui";
+import { staleKeys, useCursorList, type PageOf } from "../queries";
+
+function asset(id: number, name: string, lat: number | null, lon: number | null): Asset {
+  return {
+    id, name, kind: "vehicle", status: "deployed", callsign: null, lat, lon,
+    last_seen_at: null, heartbeat_seconds: null, attributes: {},
+    created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", version: 1,
+  };
+}
+
+describe("Can", () => {
+  const button = (role: "viewer" | "operator" | "admin") =>
+    render(
+      <AuthProvider initial={{ name: "me", role }}>
+        <Can role="operator">
+          <button type="button">New operation</button>
+        </Can>
+      </AuthProvider>,
+    );
+
+  it("hides write buttons from a viewer", () => {
+    button("viewer");
+    expect(screen.queryByRole("button", { name: "New operation" })).toBeNull();
+  });
+
+  it("shows them to operators and admins", () => {
+    button("operator");
+    expect(screen.getByRole("button", { name: "New operation" })).toBeVisible();
+    button("admin");
+    expect(screen.getAllByRole("button", { name: "New operation" })).toHaveLength(2);
+  });
+});
+
+describe("AssetMap", () => {
+  it("plots only positioned assets and says how many", () => {
+    render(<AssetMap assets={[asset(1, "Falcon", 59.9, 10.7), asset(2, "Relay", 60, 11), asset(3, "Depot", null, null)]} />);
+    expect(screen.getByRole("img", { name: "Map of 2 positioned assets" })).toBeInTheDocument();
+    expect(screen.getByText("2 of 3 assets positioned")).toBeInTheDocument();
+    expect(screen.queryByText("Depot")).toBeNull();
+  });
+
+  it("selects an asset when its point is clicked", async () => {
+    const onSelect = vi.fn();
+    render(<AssetMap assets={[asset(7, "Falcon", 59.9, 10.7)]} onSelect={onSelect} />);
+    await userEvent.click(screen.getByText("Falcon"));
+    expect(onSelect).toHaveBeenCalledWith(7);
+  });
+
+  it("says so when nothing has a position", () => {
+    render(<AssetMap assets={[asset(1, "Depot", null, null)]} />);
+    expect(screen.getByText("No asset has reported a position.")).toBeInTheDocument();
+  });
+});
+
+describe("HourBars", () => {
+  it("gives screen readers the total", () => {
+    render(<HourBars counts={[1, 0, 4]} label="Reports per hour" />);
+    expect(screen.getByRole("img", { name: "Reports per hour: 5 in 3 hours" })).toBeInTheDocument();
+  });
+});
+
+describe("Ago", () => {
+  it("reads as relative time and keeps the exact time machine-readable", () => {
+    const now = Date.parse("2026-01-01T12:00:00Z");
+    render(<Ago at="2026-01-01T11:55:00Z" now={now} />);
+    const time = screen.getByText("5 min ago");
+    expect(time.tagName).toBe("TIME");
+    expect(time).toHaveAttribute("datetime", "2026-01-01T11:55:00Z");
+  });
+});
+
+describe("staleKeys", () => {
+  it("marks the resource's lists, the one row and the dashboard stale, nothing else", () => {
+    expect(staleKeys({ entity: "operation", entity_id: 4 })).toEqual([
+      ["dashboard"],
+      ["operations", "list"],
+      ["operations", "detail", "4"],
+    ]);
+  });
+
+  it("includes an agent's runs", () => {
+    expect(staleKeys({ entity: "agent", entity_id: 2 })).toContainEqual(["agents", "runs", "2"]);
+  });
+
+  it("only refreshes the dashboard for entities no page lists", () => {
+    expect(staleKeys({ entity: "token", entity_id: 1 })).toEqual([["dashboard"]]);
+  });
+});
+
+describe("useCursorList", () => {
+  function Names({ pages }: { pages: Record<string, PageOf<string>> }) {
+    const list = useCursorList(["names"], async (cursor) => pages[cursor ?? "first"]);
+    return (
+      <>
+        <ul>{list.items.map((n) => <li key={n}>{n}</li>)}</ul>
+        <LoadMore {...list} />
+      </>
+    );
+  }
+
+  it("follows next_cursor page by page until there is none", async () => {
+    const pages = {
+      first: { items: ["alpha", "bravo"], next_cursor: "c2" },
+      c2: { items: ["charlie"], next_cursor: null },
+    };
+    render(
+      <QueryClientProvider client={new QueryClient()}>
+        <Names pages={pages} />
+      </QueryClientProvider>,
+    );
+    expect(await screen.findByText("bravo")).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Load more" }));
+    expect(await screen.findByText("charlie")).toBeInTheDocument();
+    expect(screen.getAllByRole("listitem")).toHaveLength(3);
+    expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
+  });
+});

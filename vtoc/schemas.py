@@ -469,9 +469,9 @@ class TaskOutcome(Input):
 class CorrelationScan(Input):
     """Ask for the links of the reports after a high-water mark (the analyzer's input)."""
 
-    after: int = Field(default=0, ge=0)
+    after: int = Field(default=0, ge=0, le=MAX_ROW_ID)
     limit: int = Field(default=1000, ge=1, le=10_000)
-    window_seconds: int = Field(default=7 * 86_400, ge=1)
+    window_seconds: int = Field(default=7 * 86_400, ge=1, le=MAX_INT32)
     fanout: int = Field(default=500, ge=1, le=100_000)
     ignore: list[str] = Field(default=[], max_length=10_000)
 
@@ -510,8 +510,8 @@ class CorrelationBatch(Output):
 class CorrelationGroup(Input):
     """Reports (and existing clusters) that one union-find component joins."""
 
-    report_ids: list[int] = Field(min_length=1, max_length=100_000)
-    correlation_ids: list[int] = []
+    report_ids: list[RowId] = Field(min_length=1, max_length=100_000)
+    correlation_ids: list[RowId] = []
     indicators: list[Indicator] = []
 
 
@@ -520,7 +520,7 @@ class CorrelationMerge(Input):
 
 
 class CorrelationUpdate(Input):
-    summary_report_id: int | None = None
+    summary_report_id: RowId | None = None
 
 
 class Correlation(Output):

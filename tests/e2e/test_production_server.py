@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.processes import mint_token, run_vtoc, server_process, vtoc_env
+from tests.processes import (
+    VTOC,
+    free_port,
+    mint_token,
+    run_vtoc,
+    server_process,
+    vtoc_env,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -73,3 +85,35 @@ def test_two_workers_log_json_without_secrets_and_share_metrics(
     everything = log.read_text()
     for secret in (token, password, scraper):
         assert secret not in everything
+
+
+def test_sigterm_closes_event_streams_and_exits_promptly(tmp_path: Path) -> None:
+    env = vtoc_env(f"sqlite:///{tmp_path / 'grace.db'}", tmp_path)
+    port = free_port()
+    process = subprocess.Popen(
+        [*VTOC, "server", "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, process)
+        token = mint_token(env, "watcher", "viewer")
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.stream("GET", f"{url}/api/v1/events/stream", headers=headers) as stream:
+            assert stream.status_code == 200
+            lines = stream.iter_lines()
+            assert next(lines).startswith(("id:", ":", "retry:"))
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(httpx.TransportError):
+                for _ in lines:  # the server ends the stream; nothing hangs
+                    pass
+        # uvicorn shuts down, then re-raises the signal it caught: -15 is a clean exit here.
+        assert process.wait(timeout=15) in (0, -signal.SIGTERM)
+        assert time.monotonic() - started < 8, "an open stream held up the shutdown"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -2,7 +2,7 @@
 
 A real `vtoc server run` (two workers, PostgreSQL) under the default rate limits; each virtual
 user holds one of ten operator tokens. Four in five requests read (lists, one row, the
-event log), one in five writes (a keyed create). Any answer other than 200/201 is an error.
+dashboard), one in five writes (a keyed create). Any answer other than 200/201 is an error.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ async def user(
             elif pick < 0.8:
                 response = await http.get(f"/api/v1/operations/{rng.choice(ids)}", headers=headers)
             else:
-                response = await http.get("/api/v1/events?limit=20", headers=headers)
+                response = await http.get("/api/v1/dashboard", headers=headers)
         except httpx.HTTPError as exc:
             errors.append(type(exc).__name__)
             continue

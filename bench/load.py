@@ -101,5 +101,11 @@ def run(quick: bool) -> list[Row]:
         ),
         row("mixed load p50", cuts[49] * 1000, "ms", "-", None),
         row("mixed load p99", cuts[98] * 1000, "ms", "< 1000 ms", cuts[98] < 1.0),
-        row("mixed load errors", len(errors), "requests", "0", not errors),
+        row(
+            "mixed load errors" + (f" ({', '.join(sorted(set(errors)))})" if errors else ""),
+            len(errors),
+            "requests",
+            "0",
+            not errors,
+        ),
     ]

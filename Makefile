@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: setup up test lint unit pg bench bench-quick bench-deps tui-deps clean web browser test-web fuzz audit load
+.PHONY: setup up test lint unit pg bench bench-quick bench-deps tui-deps clean web browser test-web n8n fuzz audit load
 
 setup: $(STAMP)
 
@@ -20,7 +20,7 @@ up: setup
 	$(BIN)/vtoc up --port $(PORT)
 
 ## Every check CI runs: lint, types, import contracts, tests on SQLite and PostgreSQL.
-test: setup pg lint unit bench-quick test-web
+test: setup pg lint n8n unit bench-quick test-web
 
 lint: setup
 	$(BIN)/ruff check vtoc tests bench
@@ -63,6 +63,10 @@ tui-deps:
 pg:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start" >&2; exit 1
+
+## n8n 2.41.1 and its Node 24 in ~/.cache/vtoc/n8n, for the n8n tests (minutes, once).
+n8n:
+	scripts/n8n-setup
 
 ## The SPA: install the locked npm packages, check the API types are current, build web/dist.
 web: setup

@@ -38,7 +38,9 @@ def run(quick: bool) -> list[Row]:
         ),
     ):
         env = vtoc_env(url, Path(home), VTOC_API_URL=api, VTOC_TOKEN=token)
-        subprocess.run([VTOC, "ops", "create", "--name", "Bench"], env=env, check=True)
+        subprocess.run(
+            [VTOC, "ops", "create", "--name", "Bench"], env=env, check=True, capture_output=True
+        )
         baseline = wall([sys.executable, "-c", "pass"], env, runs)
         help_time = wall([VTOC, "--help"], env, runs)
         list_time = wall([VTOC, "ops", "list", "-o", "json"], env, runs)

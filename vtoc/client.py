@@ -12,7 +12,7 @@ import contextlib
 import contextvars
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -128,6 +128,8 @@ class Call(Generic[T]):
     params: dict[str, Any] | None = None
     json: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: a raw body (NDJSON) sent instead of ``json``
+    content: bytes | None = None
     #: safe to send again after a failure mid-flight (reads, keyed creates, versioned edits)
     idempotent: bool = True
 
@@ -332,6 +334,22 @@ def correlated_call(report: int) -> Call[s.Correlated]:
     return Call("GET", f"{INTEL.path}/{report}/correlated", model(s.Correlated))
 
 
+def ingest_wazuh_call(alerts: bytes | Sequence[dict[str, Any]]) -> Call[s.IngestResult]:
+    """Alerts as NDJSON (``bytes``, e.g. lines of alerts.json) or as decoded objects.
+
+    Safe to resend: the server deduplicates on the alert id, so no Idempotency-Key.
+    """
+    if isinstance(alerts, bytes):
+        return Call(
+            "POST",
+            "/api/v1/ingest/wazuh",
+            model(s.IngestResult),
+            content=alerts,
+            headers={"Content-Type": "application/x-ndjson"},
+        )
+    return Call("POST", "/api/v1/ingest/wazuh", model(s.IngestResult), json=list(alerts))
+
+
 # Transport --------------------------------------------------------------------------------
 
 #: Set it (``REQUEST_ID.set(...)``) to pass on the id of the work being done, e.g. an agent
@@ -477,6 +495,7 @@ class VtocClient:
                     call.path,
                     params=call.params,
                     json=call.json,
+                    content=call.content,
                     headers=headers,
                 )
                 if response.status_code == 503:
@@ -509,6 +528,9 @@ class VtocClient:
     def heartbeat(self, asset: int | str, beat: s.Heartbeat | None = None) -> s.Asset:
         body = (beat or s.Heartbeat()).model_dump(mode="json", exclude_none=True)
         return self.send(ASSETS.action("POST", f"/{asset}/heartbeat", body))
+
+    def ingest_wazuh(self, alerts: bytes | Sequence[dict[str, Any]]) -> s.IngestResult:
+        return self.send(ingest_wazuh_call(alerts))
 
     def trigger_agent(self, agent: int | str) -> s.Agent:
         return self.send(AGENTS.action("POST", f"/{agent}/trigger"))
@@ -611,6 +633,7 @@ class AsyncVtocClient:
                     call.path,
                     params=call.params,
                     json=call.json,
+                    content=call.content,
                     headers=headers,
                 )
                 if response.status_code == 503:
@@ -639,6 +662,9 @@ class AsyncVtocClient:
     async def heartbeat(self, asset: int | str, beat: s.Heartbeat | None = None) -> s.Asset:
         body = (beat or s.Heartbeat()).model_dump(mode="json", exclude_none=True)
         return await self.send(ASSETS.action("POST", f"/{asset}/heartbeat", body))
+
+    async def ingest_wazuh(self, alerts: bytes | Sequence[dict[str, Any]]) -> s.IngestResult:
+        return await self.send(ingest_wazuh_call(alerts))
 
     async def trigger_agent(self, agent: int | str) -> s.Agent:
         return await self.send(AGENTS.action("POST", f"/{agent}/trigger"))

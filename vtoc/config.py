@@ -69,6 +69,13 @@ class ServerSettings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     ingest_max_body_bytes: int = 32 * 1024 * 1024
     token_touch_seconds: int = 60
+    #: HMAC secret for senders without a token (Wazuh, n8n); HMAC ingest is off when unset
+    ingest_hmac_secret: SecretStr | None = None
+    ingest_max_batch: int = 5000
+    #: alerts with one fingerprint within this many seconds fold into one report
+    wazuh_flood_window_seconds: int = 3600
+    #: per Wazuh rule id, the alert fields (dotted paths) its fingerprint is made of
+    wazuh_fingerprints: dict[str, list[str]] = {}
     #: comment heartbeat on idle event streams, so proxies do not close them
     sse_heartbeat_seconds: float = 15.0
     #: the event stream re-reads the table at least this often, even without a wake-up

@@ -359,6 +359,24 @@ class Intel(Output):
     version: int
 
 
+# Ingest -----------------------------------------------------------------------------------
+
+
+class IngestRejected(BaseModel):
+    index: int
+    error: str
+
+
+class IngestResult(BaseModel):
+    """What a batch of alerts became. ``updated`` counts alerts folded into a report."""
+
+    created: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: list[IngestRejected] = []
+    report_ids: list[int] = []
+
+
 # Tasks ------------------------------------------------------------------------------------
 
 

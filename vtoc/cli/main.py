@@ -14,6 +14,7 @@ from vtoc.cli import (
     context,
     demo,
     events,
+    ingest,
     intel,
     missions,
     ops,
@@ -37,6 +38,7 @@ app = typer.Typer(
 )
 app.add_typer(server.app, name="server", rich_help_panel="Administration")
 app.add_typer(demo.app, name="demo", rich_help_panel="Administration")
+app.add_typer(ingest.app, name="ingest", rich_help_panel="Integrations")
 app.command(rich_help_panel="Start here")(up.up)
 app.command(rich_help_panel="Start here")(tui.tui)
 for name, group in [

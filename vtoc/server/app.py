@@ -15,7 +15,7 @@ import vtoc
 from vtoc.config import ServerSettings
 from vtoc.server import metrics, problems, realtime
 from vtoc.server.access import RequestLog
-from vtoc.server.api import admin, dashboard, observability, resources, runtime, stream
+from vtoc.server.api import admin, dashboard, ingest, observability, resources, runtime, stream
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
 from vtoc.server.limits import BodySizeLimit
@@ -85,6 +85,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     dashboard.include(api)
     runtime.include(api)
     stream.include(api)
+    api.include_router(ingest.router)
     app.include_router(api)
     app.include_router(observability.router)
     document_problems(app)

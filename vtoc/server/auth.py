@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -58,3 +59,37 @@ def authenticate(session: Session, secret: str | None, *, touch_after: timedelta
         token.last_used_at = now
         session.commit()
     return Principal(name=token.name, role=token.role, token_id=token.id)
+
+
+HMAC_ACTOR = "hmac"
+HMAC_WINDOW = timedelta(minutes=5)
+
+
+def verify_hmac(
+    secret: str | None,
+    *,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: float,
+) -> Principal:
+    """Accept a sender that signs instead of holding a token (Wazuh, n8n).
+
+    ``signature`` is ``sha256=HEX(HMAC(secret, timestamp + "." + body))``; the timestamp is
+    Unix seconds within five minutes of ours, so a captured request cannot be replayed later.
+    """
+    if not secret:
+        raise AuthenticationError("HMAC ingest is disabled: set VTOC_INGEST_HMAC_SECRET")
+    if not timestamp or not signature:
+        raise AuthenticationError("missing X-Vtoc-Timestamp or X-Vtoc-Signature")
+    try:
+        sent_at = float(timestamp)
+    except ValueError:
+        raise AuthenticationError("X-Vtoc-Timestamp: expected Unix seconds") from None
+    if abs(now - sent_at) > HMAC_WINDOW.total_seconds():
+        raise AuthenticationError("X-Vtoc-Timestamp: outside the 5-minute window")
+    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    given = signature.removeprefix("sha256=")
+    if not hmac.compare_digest(expected.hexdigest(), given.strip().lower()):
+        raise AuthenticationError("X-Vtoc-Signature: does not match the body")
+    return Principal(name=HMAC_ACTOR, role=Role.operator)

@@ -40,6 +40,13 @@ class InvalidError(DomainError):
         super().__init__(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
 
 
+class TooLargeError(DomainError):
+    """A request over a configured size limit (a batch with too many items)."""
+
+    status = 413
+    title = "Payload too large"
+
+
 class AuthenticationError(DomainError):
     status = 401
     title = "Unauthorized"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, func, or_, select, text
+from sqlalchemy import Table, event, func, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from vtoc.server.models import EventRow
+from vtoc.server.services.bulk import insert_rows
 
 # Event ids must become visible in id order, or a reader polling ``id > last_seen`` could
 # skip an id that commits after a larger one. On PostgreSQL every transaction that appends
@@ -25,6 +26,7 @@ EVENT_APPEND_LOCK = 0x76746F63  # "vtoc"
 # SQLite there is no NOTIFY: after commit we call this process's wakers directly.
 NOTIFY_CHANNEL = "vtoc_events"
 _APPENDED = "events_appended"
+_APPENDED_IN_BULK = "events_appended_in_bulk"
 _local_wakers: set[Callable[[], None]] = set()
 _wakers_lock = threading.Lock()
 
@@ -44,10 +46,13 @@ def add_local_waker(waker: Callable[[], None]) -> Callable[[], None]:
 @event.listens_for(Session, "before_commit")
 def _notify_replicas(session: Session) -> None:
     rows: list[EventRow] | None = session.info.get(_APPENDED)
-    if not rows or session.get_bind().dialect.name != "postgresql":
+    bulk = session.info.get(_APPENDED_IN_BULK)
+    if not (rows or bulk) or session.get_bind().dialect.name != "postgresql":
         return
     session.flush()
-    ids = [row.id for row in rows if row.id is not None]  # a savepoint may have undone some
+    ids = [row.id for row in rows or [] if row.id is not None]  # a savepoint may undo some
+    if bulk:
+        ids.append(session.scalar(text("SELECT currval(pg_get_serial_sequence('events', 'id'))")))
     if not ids:
         return
     session.execute(
@@ -58,7 +63,8 @@ def _notify_replicas(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _wake_local(session: Session) -> None:
-    if session.info.get(_APPENDED) and session.get_bind().dialect.name == "sqlite":
+    appended = session.info.get(_APPENDED) or session.info.get(_APPENDED_IN_BULK)
+    if appended and session.get_bind().dialect.name == "sqlite":
         with _wakers_lock:
             wakers = list(_local_wakers)
         for wake in wakers:
@@ -70,6 +76,14 @@ def _forget_lock(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop("event_lock", None)
         session.info.pop(_APPENDED, None)
+        session.info.pop(_APPENDED_IN_BULK, None)
+
+
+def take_append_lock(session: Session) -> None:
+    """Take this transaction's turn to append events (once; a no-op on SQLite)."""
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get("event_lock"):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_APPEND_LOCK})
+        session.info["event_lock"] = True
 
 
 def record(
@@ -82,9 +96,7 @@ def record(
     operation_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> EventRow:
-    if session.get_bind().dialect.name == "postgresql" and not session.info.get("event_lock"):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_APPEND_LOCK})
-        session.info["event_lock"] = True
+    take_append_lock(session)
     row = EventRow(
         actor=actor,
         kind=kind,
@@ -96,6 +108,16 @@ def record(
     session.add(row)
     session.info.setdefault(_APPENDED, []).append(row)
     return row
+
+
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append many events in one statement (bulk ingest), with the same ordering guarantee
+    and wake-ups as ``record``. Each row has the EventRow columns but ``id``."""
+    if not rows:
+        return
+    take_append_lock(session)
+    insert_rows(session, cast(Table, EventRow.__table__), rows)
+    session.info[_APPENDED_IN_BULK] = True
 
 
 def list_after(

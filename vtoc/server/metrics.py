@@ -129,9 +129,17 @@ def rate_limited(kind: str) -> None:
     RATE_LIMITED.labels(kind).inc()
 
 
-def ingest_counted(source: str, *, created: int, duplicates: int, rejected: int) -> None:
-    """After an ingest batch: how many alerts were new, seen before, or refused."""
-    for outcome, count in (("created", created), ("duplicate", duplicates), ("rejected", rejected)):
+def ingest_counted(
+    source: str, *, created: int, duplicates: int, rejected: int, updated: int = 0
+) -> None:
+    """After an ingest batch: alerts new, seen before, refused, or folded into a report."""
+    outcomes = (
+        ("created", created),
+        ("duplicate", duplicates),
+        ("rejected", rejected),
+        ("updated", updated),
+    )
+    for outcome, count in outcomes:
         if count:
             INGEST_ALERTS.labels(source, outcome).inc(count)
 

@@ -123,6 +123,7 @@ class IntelReport(Versioned, Base):
     __table_args__ = (
         UniqueConstraint("source", "source_ref", name="uq_intel_source_ref"),
         Index("ix_intel_observed_at", "observed_at"),
+        Index("ix_intel_fingerprint", "fingerprint", "last_seen_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -143,6 +144,8 @@ class IntelReport(Versioned, Base):
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: alerts with the same fingerprint within the flood window fold into this report
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
     indicators: Mapped[list[IndicatorRow]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="IndicatorRow.id"
     )
@@ -160,6 +163,21 @@ class IndicatorRow(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("intel_reports.id", ondelete="CASCADE"))
     kind: Mapped[s.IndicatorKind] = mapped_column(enum_column(s.IndicatorKind))
     value: Mapped[str] = mapped_column(String(1000))
+
+
+class IngestedAlert(Base):
+    """Every alert ingested, folded or not: the dedup key that makes a retried delivery a no-op."""
+
+    __tablename__ = "ingested_alerts"
+    __table_args__ = (UniqueConstraint("source", "source_ref", name="uq_ingested_source_ref"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[s.IntelSource] = mapped_column(enum_column(s.IntelSource))
+    source_ref: Mapped[str] = mapped_column(String(300))
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("intel_reports.id", ondelete="CASCADE"), index=True
+    )
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Correlation(Timestamped, Base):

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
 
 from vtoc.schemas import Input, ListQuery, Output, Page, Role
@@ -44,6 +44,18 @@ def idempotent_post(
     return JSONResponse(payload, status_code=status_code)
 
 
+def json_renderer(model: Any) -> Callable[[Any], Response]:
+    """Rows straight to JSON bytes with the response model's own serializer, in the worker
+    thread that loaded them: one validation pass instead of FastAPI's two, on the hot reads."""
+    adapter: TypeAdapter[Any] = TypeAdapter(model)
+
+    def render(value: Any) -> Response:
+        body = adapter.dump_json(adapter.validate_python(value, from_attributes=True))
+        return Response(body, media_type="application/json")
+
+    return render
+
+
 def crud_router(
     resource: Resource[Any, Any, Any, Any],
     *,
@@ -57,14 +69,17 @@ def crud_router(
     router = APIRouter()
     deleter = Admin if delete_role is Role.admin else Operator
 
+    page_json = json_renderer(Page[public])  # type: ignore[valid-type]
+    row_json = json_renderer(public)
+
     @router.get("", response_model=Page[public], summary=f"List {name} rows")  # type: ignore[valid-type]
-    def list_rows(session: SessionDep, _: Viewer, q: Annotated[query, Query()]) -> Any:  # type: ignore[valid-type]
+    def list_rows(session: SessionDep, _: Viewer, q: Annotated[query, Query()]) -> Response:  # type: ignore[valid-type]
         rows, cursor = resource.list(session, q)
-        return {"items": rows, "next_cursor": cursor}
+        return page_json({"items": rows, "next_cursor": cursor})
 
     @router.get("/{ref}", response_model=public, summary=f"Show one {name}")
-    def show(ref: str, session: SessionDep, _: Viewer) -> Any:
-        return resource.get(session, ref)
+    def show(ref: str, session: SessionDep, _: Viewer) -> Response:
+        return row_json(resource.get(session, ref))
 
     @router.post(
         "", response_model=public, status_code=status.HTTP_201_CREATED, summary=f"Create a {name}"

@@ -52,7 +52,8 @@ def get_principal(
 
 
 def role(required: Role) -> Principal:
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        # async: no I/O here, so no hop to the thread pool
         principal.require(required)
         return principal
 
@@ -64,7 +65,7 @@ Operator = Annotated[Principal, role(Role.operator)]
 Admin = Annotated[Principal, role(Role.admin)]
 
 
-def parse_if_match(
+async def parse_if_match(
     if_match: Annotated[
         str | None, Header(description='the version you last read, e.g. "3"')
     ] = None,

@@ -38,6 +38,30 @@ export interface paths {
         patch: operations["update_agent_api_v1_agents__ref__patch"];
         trace?: never;
     };
+    "/api/v1/agents/{ref}/lease": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Renew Lease
+         * @description Extend the lease while the run goes on; 409 when the worker lost it.
+         */
+        put: operations["renew_lease_api_v1_agents__ref__lease_put"];
+        /**
+         * Take Lease
+         * @description Lease a due agent to one worker; 409 when it is disabled, not due or leased.
+         */
+        post: operations["take_lease_api_v1_agents__ref__lease_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents/{ref}/runs": {
         parameters: {
             query?: never;
@@ -48,7 +72,11 @@ export interface paths {
         /** List Runs */
         get: operations["list_runs_api_v1_agents__ref__runs_get"];
         put?: never;
-        post?: never;
+        /**
+         * Report Run
+         * @description Record a finished run, release the lease and schedule the next due time.
+         */
+        post: operations["report_run_api_v1_agents__ref__runs_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -130,6 +158,81 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/correlations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Correlations */
+        get: operations["list_correlations_api_v1_correlations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/correlations/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge
+         * @description Create or grow the clusters the analyzer's union-find found.
+         */
+        post: operations["merge_api_v1_correlations_merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/correlations/scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Scan
+         * @description The reports after a high-water mark and the earlier reports they share indicators with.
+         */
+        post: operations["scan_api_v1_correlations_scan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/correlations/{correlation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show Correlation */
+        get: operations["show_correlation_api_v1_correlations__correlation_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Correlation */
+        patch: operations["update_correlation_api_v1_correlations__correlation_id__patch"];
         trace?: never;
     };
     "/api/v1/dashboard": {
@@ -215,6 +318,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/wazuh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Wazuh
+         * @description Wazuh alerts: one object, a JSON array, or NDJSON (one alert a line).
+         *
+         *     Deduplicated on the alert id and manager; floods of one fingerprint grow one report.
+         *     Authenticate with an operator token, or sign with ``X-Vtoc-Timestamp`` and
+         *     ``X-Vtoc-Signature: sha256=HEX(HMAC(secret, timestamp + "." + body))``.
+         */
+        post: operations["wazuh_api_v1_ingest_wazuh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/intel": {
         parameters: {
             query?: never;
@@ -250,6 +377,26 @@ export interface paths {
         head?: never;
         /** Change a intel */
         patch: operations["update_row_api_v1_intel__ref__patch"];
+        trace?: never;
+    };
+    "/api/v1/intel/{report_id}/correlated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Correlated
+         * @description The reports correlated with this one, each with the indicators both carry: why.
+         */
+        get: operations["correlated_api_v1_intel__report_id__correlated_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/missions": {
@@ -368,6 +515,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim Tasks
+         * @description Claim due tasks for one executor; each is handed to one claimer at a time.
+         */
+        post: operations["claim_tasks_api_v1_tasks_claim_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{ref}": {
         parameters: {
             query?: never;
@@ -385,6 +552,26 @@ export interface paths {
         head?: never;
         /** Change a task */
         patch: operations["update_row_api_v1_tasks__ref__patch"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{ref}/outcome": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Task Outcome
+         * @description Report an attempt: done, or retried with exponential backoff, or failed for good.
+         */
+        post: operations["task_outcome_api_v1_tasks__ref__outcome_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/tokens": {
@@ -515,6 +702,10 @@ export interface components {
             name: string;
             /** Next Run At */
             next_run_at: string | null;
+            /** State */
+            state?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Updated At
              * Format: date-time
@@ -665,6 +856,133 @@ export interface components {
             name?: string | null;
             status?: components["schemas"]["AssetStatus"] | null;
         };
+        /** Correlated */
+        Correlated: {
+            correlation: components["schemas"]["Correlation"] | null;
+            /** Report Id */
+            report_id: number;
+            /** Reports */
+            reports: components["schemas"]["CorrelatedReport"][];
+        };
+        /** CorrelatedReport */
+        CorrelatedReport: {
+            report: components["schemas"]["Intel"];
+            /** Shared */
+            shared: components["schemas"]["Indicator"][];
+        };
+        /** Correlation */
+        Correlation: {
+            /**
+             * First Seen At
+             * Format: date-time
+             */
+            first_seen_at: string;
+            /** Id */
+            id: number;
+            /** Indicators */
+            indicators: components["schemas"]["Indicator"][];
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /** Operation Id */
+            operation_id: number | null;
+            /** Report Ids */
+            report_ids: number[];
+            /** Score */
+            score: number;
+            severity: components["schemas"]["Severity"];
+            /** Summary Report Id */
+            summary_report_id: number | null;
+        };
+        /** CorrelationBatch */
+        CorrelationBatch: {
+            /** High Water */
+            high_water: number;
+            /** Links */
+            links: components["schemas"]["CorrelationLink"][];
+            /** Members */
+            members: {
+                [key: string]: number;
+            };
+            /** Reports */
+            reports: components["schemas"]["ScannedReport"][];
+            /** Skipped */
+            skipped: components["schemas"]["SkippedIndicator"][];
+        };
+        /**
+         * CorrelationGroup
+         * @description Reports (and existing clusters) that one union-find component joins.
+         */
+        CorrelationGroup: {
+            /**
+             * Correlation Ids
+             * @default []
+             */
+            correlation_ids?: number[];
+            /**
+             * Indicators
+             * @default []
+             */
+            indicators?: components["schemas"]["Indicator"][];
+            /** Report Ids */
+            report_ids: number[];
+        };
+        /**
+         * CorrelationLink
+         * @description Report ``report_id`` shares indicator (kind, value) with the earlier ``other_id``.
+         */
+        CorrelationLink: {
+            kind: components["schemas"]["IndicatorKind"];
+            /** Other Id */
+            other_id: number;
+            /** Report Id */
+            report_id: number;
+            /** Value */
+            value: string;
+        };
+        /** CorrelationMerge */
+        CorrelationMerge: {
+            /** Groups */
+            groups: components["schemas"]["CorrelationGroup"][];
+        };
+        /**
+         * CorrelationScan
+         * @description Ask for the links of the reports after a high-water mark (the analyzer's input).
+         */
+        CorrelationScan: {
+            /**
+             * After
+             * @default 0
+             */
+            after?: number;
+            /**
+             * Fanout
+             * @default 500
+             */
+            fanout?: number;
+            /**
+             * Ignore
+             * @default []
+             */
+            ignore?: string[];
+            /**
+             * Limit
+             * @default 1000
+             */
+            limit?: number;
+            /**
+             * Window Seconds
+             * @default 604800
+             */
+            window_seconds?: number;
+        };
+        /** CorrelationUpdate */
+        CorrelationUpdate: {
+            /** Summary Report Id */
+            summary_report_id?: number | null;
+        };
         /**
          * Dashboard
          * @description Everything the TUI's first screen shows, in one answer.
@@ -763,6 +1081,44 @@ export interface components {
          * @enum {string}
          */
         IndicatorKind: "ipv4" | "ipv6" | "domain" | "url" | "email" | "md5" | "sha1" | "sha256" | "cve" | "mitre" | "user" | "host" | "path";
+        /** IngestRejected */
+        IngestRejected: {
+            /** Error */
+            error: string;
+            /** Index */
+            index: number;
+        };
+        /**
+         * IngestResult
+         * @description What a batch of alerts became. ``updated`` counts alerts folded into a report.
+         */
+        IngestResult: {
+            /**
+             * Created
+             * @default 0
+             */
+            created?: number;
+            /**
+             * Duplicates
+             * @default 0
+             */
+            duplicates?: number;
+            /**
+             * Rejected
+             * @default []
+             */
+            rejected?: components["schemas"]["IngestRejected"][];
+            /**
+             * Report Ids
+             * @default []
+             */
+            report_ids?: number[];
+            /**
+             * Updated
+             * @default 0
+             */
+            updated?: number;
+        };
         /** Intel */
         Intel: {
             /** Asset Id */
@@ -867,6 +1223,46 @@ export interface components {
             /** Title */
             title?: string | null;
             tlp?: components["schemas"]["TLP"] | null;
+        };
+        /** LeaseRequest */
+        LeaseRequest: {
+            /**
+             * Lease Seconds
+             * @default 60
+             */
+            lease_seconds?: number;
+            /** Worker */
+            worker: string;
+        };
+        /** MergedCorrelation */
+        MergedCorrelation: {
+            /**
+             * First Seen At
+             * Format: date-time
+             */
+            first_seen_at: string;
+            /** Id */
+            id: number;
+            /** Indicators */
+            indicators: components["schemas"]["Indicator"][];
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /** Operation Id */
+            operation_id: number | null;
+            /** Previous Size */
+            previous_size: number;
+            /** Report Ids */
+            report_ids: number[];
+            /** Score */
+            score: number;
+            severity: components["schemas"]["Severity"];
+            /** Summary Report Id */
+            summary_report_id: number | null;
+            /** Unlinked Report Ids */
+            unlinked_report_ids: number[];
         };
         /** Mission */
         Mission: {
@@ -1032,6 +1428,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[Correlation] */
+        Page_Correlation_: {
+            /** Items */
+            items: components["schemas"]["Correlation"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[Event] */
         Page_Event_: {
             /** Items */
@@ -1085,15 +1488,62 @@ export interface components {
          */
         Role: "viewer" | "operator" | "admin";
         /**
+         * RunReport
+         * @description A finished run; releases the lease and schedules the next due time.
+         */
+        RunReport: {
+            /** Duration Seconds */
+            duration_seconds?: number | null;
+            /** Finished At */
+            finished_at?: string | null;
+            /** Started At */
+            started_at?: string | null;
+            /** State */
+            state?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Stats
+             * @default {}
+             */
+            stats?: {
+                [key: string]: unknown;
+            };
+            status: components["schemas"]["RunStatus"];
+            /**
+             * Summary
+             * @default
+             */
+            summary?: string;
+            /** Worker */
+            worker: string;
+        };
+        /**
          * RunStatus
          * @enum {string}
          */
         RunStatus: "ok" | "error" | "timeout";
+        /** ScannedReport */
+        ScannedReport: {
+            /** Id */
+            id: number;
+            /** Operation Id */
+            operation_id: number | null;
+            severity: components["schemas"]["Severity"];
+        };
         /**
          * Severity
          * @enum {string}
          */
         Severity: "info" | "low" | "medium" | "high" | "critical";
+        /** SkippedIndicator */
+        SkippedIndicator: {
+            kind: components["schemas"]["IndicatorKind"];
+            /** Reason */
+            reason: string;
+            /** Value */
+            value: string;
+        };
         /**
          * TLP
          * @enum {string}
@@ -1142,6 +1592,21 @@ export interface components {
          * @enum {string}
          */
         TaskAction: "set_status" | "assign_asset" | "file_report" | "webhook" | "run_agent";
+        /** TaskClaim */
+        TaskClaim: {
+            /**
+             * Lease Seconds
+             * @default 300
+             */
+            lease_seconds?: number;
+            /**
+             * Limit
+             * @default 10
+             */
+            limit?: number;
+            /** Worker */
+            worker: string;
+        };
         /** TaskCreate */
         TaskCreate: {
             action: components["schemas"]["TaskAction"];
@@ -1159,6 +1624,27 @@ export interface components {
             };
             /** Run After */
             run_after?: string | null;
+        };
+        /**
+         * TaskOutcome
+         * @description What one attempt of a claimed task came to; a failure is retried with backoff.
+         */
+        TaskOutcome: {
+            /**
+             * Backoff Seconds
+             * @default 30
+             */
+            backoff_seconds?: number;
+            /** Error */
+            error?: string | null;
+            /** Ok */
+            ok: boolean;
+            /** Result */
+            result?: {
+                [key: string]: unknown;
+            } | null;
+            /** Worker */
+            worker: string;
         };
         /**
          * TaskStatus
@@ -1349,6 +1835,76 @@ export interface operations {
             };
         };
     };
+    renew_lease_api_v1_agents__ref__lease_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeaseRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    take_lease_api_v1_agents__ref__lease_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeaseRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_runs_api_v1_agents__ref__runs_get: {
         parameters: {
             query?: {
@@ -1370,6 +1926,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AgentRun_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_run_api_v1_agents__ref__runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunReport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentRun"];
                 };
             };
             /** @description Validation Error */
@@ -1619,6 +2210,170 @@ export interface operations {
             };
         };
     };
+    list_correlations_api_v1_correlations_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Correlation_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    merge_api_v1_correlations_merge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrelationMerge"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergedCorrelation"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    scan_api_v1_correlations_scan_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrelationScan"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrelationBatch"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    show_correlation_api_v1_correlations__correlation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                correlation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Correlation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_correlation_api_v1_correlations__correlation_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                correlation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrelationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Correlation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     show_dashboard_api_v1_dashboard_get: {
         parameters: {
             query?: never;
@@ -1733,6 +2488,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventTicket"];
+                };
+            };
+        };
+    };
+    wazuh_api_v1_ingest_wazuh_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-vtoc-timestamp"?: string | null;
+                "x-vtoc-signature"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1903,6 +2690,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Intel"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    correlated_api_v1_intel__report_id__correlated_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Correlated"];
                 };
             };
             /** @description Validation Error */
@@ -2396,6 +3214,39 @@ export interface operations {
             };
         };
     };
+    claim_tasks_api_v1_tasks_claim_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskClaim"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     show_api_v1_tasks__ref__get: {
         parameters: {
             query?: never;
@@ -2471,6 +3322,41 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TaskUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    task_outcome_api_v1_tasks__ref__outcome_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskOutcome"];
             };
         };
         responses: {

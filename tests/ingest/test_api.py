@@ -1,0 +1,236 @@
+"""POST /api/v1/ingest/wazuh on the real app, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from tests.ingest.conftest import ndjson, unique_copies
+from vtoc.client import AuthError, Forbidden, VtocClient
+from vtoc.config import ServerSettings
+from vtoc.schemas import Role
+from vtoc.server.app import create_app
+
+SECRET = "test-hmac-secret"
+
+
+def by_ref(client: VtocClient) -> dict[str, Any]:
+    return {r.source_ref: r for r in client.intel.iterate(source=["wazuh"], limit=500)}
+
+
+def test_samples_become_reports_with_severity_assets_and_indicators(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    result = operator.ingest_wazuh(ndjson(samples))
+    assert (result.created, result.updated, result.duplicates, result.rejected) == (99, 21, 0, [])
+    reports = by_ref(operator)
+    assert len(reports) == 99
+    assert sum(r.occurrences for r in reports.values()) == 120
+
+    levels = {f"wazuh-manager-1/{a['id']}": a["rule"]["level"] for a in samples}
+    expected = {3: "info", 5: "low", 6: "low", 7: "low", 10: "medium", 12: "high", 13: "high"}
+    for ref, report in reports.items():
+        assert report.severity == expected[levels[ref]], ref
+
+    servers = {a.name: a for a in operator.assets.iterate(kind=["server"])}
+    assert set(servers) == {a["agent"]["name"] for a in samples}
+    assert servers["db-01"].attributes["ip"] == "10.0.1.21"
+
+    web = reports["wazuh-manager-1/1795327318.1172979"]
+    assert web.title == "SQL injection attempt."
+    assert web.asset_id == servers["dc-01"].id
+    assert web.body.startswith("203.0.113.45 - -")
+    assert web.raw is not None and web.raw["rule"]["id"] == "31103"
+    assert web.observed_at.isoformat() == "2026-11-22T06:01:58.029000+00:00"
+    kinds = {(i.kind, i.value) for i in web.indicators}
+    assert {("ipv4", "203.0.113.45"), ("url", "/index.php?id=1%27%20OR%201=1--")} <= kinds
+    assert ("mitre", "T1190") in kinds
+
+    fim = next(r for r in reports.values() if r.raw and r.raw.get("syscheck"))
+    fim_kinds = {i.kind for i in fim.indicators}
+    assert {"md5", "sha1", "sha256", "path", "mitre"} <= fim_kinds
+    cve = reports["wazuh-manager-1/1795327242.6136241"]
+    assert ("cve", "CVE-2021-44228") in {(i.kind, i.value) for i in cve.indicators}
+
+    found = operator.intel.list(indicator="203.0.113.45", limit=500).items
+    assert web.id in {r.id for r in found}
+
+
+def test_the_same_batch_again_creates_nothing(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    operator.ingest_wazuh(ndjson(samples))
+    before = by_ref(operator)
+    again = operator.ingest_wazuh(samples)  # a JSON array this time
+    assert (again.created, again.updated, again.duplicates) == (0, 0, 120)
+    after = by_ref(operator)
+    assert {r: x.occurrences for r, x in after.items()} == {
+        r: x.occurrences for r, x in before.items()
+    }
+
+
+def test_a_flood_of_one_fingerprint_makes_one_report(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    flood = unique_copies([samples[1]], 1000)
+    first = operator.ingest_wazuh(ndjson(flood[:500]))
+    assert (first.created, first.updated) == (1, 499)
+    second = operator.ingest_wazuh(ndjson(flood[500:]))
+    assert (second.created, second.updated) == (0, 500)
+    (report,) = by_ref(operator).values()
+    assert report.occurrences == 1000
+    updates = operator.events.list(kind="intel.updated", entity_id=report.id).items
+    assert [e.data["occurrences"] for e in updates] == [1000]
+
+
+def test_a_flood_outside_the_window_opens_a_new_report(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    early, late = unique_copies([samples[1]], 2)
+    late["timestamp"] = "2026-11-22T08:01:58.029+0000"
+    result = operator.ingest_wazuh([early, late])
+    assert (result.created, result.updated) == (2, 0)
+
+
+def test_malformed_alerts_are_named_and_the_good_ones_kept(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    good = unique_copies(samples, 3, vary_source=True)
+    no_id = copy.deepcopy(samples[0])
+    del no_id["id"]
+    bad_level = copy.deepcopy(samples[0]) | {"id": "x.1"}
+    bad_level["rule"]["level"] = "high"
+    odd = good[2]
+    odd["full_log"] = "Überwachung: 攻撃 from 198.51.100.7 " + "A" * 200_000
+    lines = [
+        json.dumps(good[0]).encode(),
+        b'{"timestamp": "2026-11-22T06:00:42',  # truncated delivery
+        b"[1, 2]",
+        json.dumps(no_id).encode(),
+        json.dumps(bad_level).encode(),
+        json.dumps(good[1]).encode(),
+        json.dumps(odd, ensure_ascii=False).encode(),
+    ]
+    result = operator.ingest_wazuh(b"\n".join(lines))
+    assert result.created == 3
+    errors = {r.index: r.error for r in result.rejected}
+    assert sorted(errors) == [1, 2, 3, 4]
+    assert errors[1].startswith("line 2: not JSON")
+    assert errors[3] == "id: missing"
+    assert errors[4].startswith("rule.level")
+    report = next(r for r in by_ref(operator).values() if r.body.startswith("Überwachung"))
+    assert ("ipv4", "198.51.100.7") in {(i.kind, i.value) for i in report.indicators}
+
+
+def test_viewers_may_not_ingest(
+    client_for: Callable[..., VtocClient], samples: list[dict[str, Any]]
+) -> None:
+    with pytest.raises(Forbidden):
+        client_for(Role.viewer).ingest_wazuh(samples[:1])
+    with pytest.raises(AuthError):
+        client_for(None).ingest_wazuh(samples[:1])
+
+
+@pytest.fixture
+def signed_app(settings: ServerSettings) -> Iterator[TestClient]:
+    limited = settings.model_copy(
+        update={
+            "ingest_hmac_secret": SecretStr(SECRET),
+            "ingest_max_batch": 50,
+            "ingest_max_body_bytes": 64 * 1024,
+        }
+    )
+    # Like the shared fixtures: no lifespan (the event hub is not needed here).
+    app = create_app(limited)
+    http = TestClient(app)
+    yield http
+    http.close()
+    app.state.engine.dispose()
+
+
+def signed(body: bytes, *, secret: str = SECRET, at: float | None = None) -> dict[str, str]:
+    stamp = str(int(at if at is not None else time.time()))
+    digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {
+        "X-Vtoc-Timestamp": stamp,
+        "X-Vtoc-Signature": f"sha256={digest}",
+        "Content-Type": "application/x-ndjson",
+    }
+
+
+def post(http: TestClient, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    return http.post("/api/v1/ingest/wazuh", content=body, headers=headers)
+
+
+def test_hmac_signed_alerts_are_accepted(
+    signed_app: TestClient, samples: list[dict[str, Any]]
+) -> None:
+    body = ndjson(samples[:5])
+    answer = post(signed_app, body, signed(body))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["created"] + answer.json()["updated"] == 5
+
+
+@pytest.mark.parametrize(
+    "case", ["wrong secret", "expired", "from the future", "missing signature", "tampered body"]
+)
+def test_bad_hmac_is_refused(
+    signed_app: TestClient, samples: list[dict[str, Any]], case: str
+) -> None:
+    body = ndjson(samples[:1])
+    headers = {
+        "wrong secret": signed(body, secret="guess"),
+        "expired": signed(body, at=time.time() - 310),
+        "from the future": signed(body, at=time.time() + 310),
+        "missing signature": {"X-Vtoc-Timestamp": str(int(time.time()))},
+        "tampered body": signed(body),
+    }[case]
+    sent = body.replace(b"wazuh-manager-1", b"wazuh-manager-2") if case == "tampered body" else body
+    answer = post(signed_app, sent, headers)
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_hmac_is_off_without_a_secret(app: Any, samples: list[dict[str, Any]]) -> None:
+    body = ndjson(samples[:1])
+    answer = post(TestClient(app), body, signed(body))
+    assert answer.status_code == 401
+    assert "VTOC_INGEST_HMAC_SECRET" in answer.json()["detail"]
+
+
+def test_too_many_alerts_or_too_many_bytes_is_413(
+    signed_app: TestClient, samples: list[dict[str, Any]]
+) -> None:
+    many = ndjson(unique_copies(samples, 51))
+    assert len(many) < 64 * 1024
+    answer = post(signed_app, many, signed(many))
+    assert answer.status_code == 413
+    assert "at most 50" in answer.json()["detail"]
+    long_logs = unique_copies(samples, 40, vary_source=True)
+    for alert in long_logs:
+        alert["full_log"] = "x" * 4000
+    huge = ndjson(long_logs)
+    assert len(huge) > 64 * 1024
+    assert post(signed_app, huge, signed(huge)).status_code == 413
+
+
+def test_awkward_text_is_stored_exactly(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    bodies = ["\\N", 'quote " comma , tab \t newline \n back \\ slash', "", "ünïcode ✓ 攻撃"]
+    alerts = unique_copies([samples[1]], len(bodies), vary_source=True)
+    for alert, body in zip(alerts, bodies, strict=True):
+        alert["full_log"] = body
+    assert operator.ingest_wazuh(alerts).created == len(bodies)
+    stored = {r.source_ref: r.body for r in by_ref(operator).values()}
+    assert sorted(stored.values()) == sorted(bodies)

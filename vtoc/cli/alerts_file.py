@@ -1,0 +1,141 @@
+"""Reading Wazuh's alerts.json in batches: where we stopped survives a restart, and with
+``follow`` the reader waits for new lines and moves on when the file is rotated.
+
+Only whole lines are taken while following, so a half-written alert is read once complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import platformdirs
+
+#: keep a batch well under the server's ingest body limit, whatever the line lengths
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+
+
+def state_file_for(source: Path) -> Path:
+    """Where the offset into ``source`` is kept (one file per alerts file)."""
+    key = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:16]
+    state = Path(platformdirs.user_state_dir("vtoc", appauthor=False))
+    return state / "ingest" / f"wazuh-{key}.json"
+
+
+@dataclass
+class Position:
+    """An offset into one file, known by its inode so a rotated file starts over."""
+
+    inode: int
+    offset: int
+
+    @classmethod
+    def load(cls, path: Path) -> Position | None:
+        try:
+            data = json.loads(path.read_text())
+            return cls(inode=int(data["inode"]), offset=int(data["offset"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"inode": self.inode, "offset": self.offset}))
+        os.replace(temporary, path)  # a kill never leaves half a state file
+
+
+@dataclass
+class Batch:
+    """Whole alert lines as NDJSON, with where each starts (to name a rejected one)."""
+
+    lines: list[bytes] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    size: int = 0
+    #: the offset just past the last line, in the file ``inode``: saved once sent
+    end: int = 0
+    inode: int = 0
+
+    @property
+    def body(self) -> bytes:
+        return b"\n".join(self.lines) + b"\n"
+
+
+def batches(
+    fh: BinaryIO,
+    *,
+    size: int,
+    offset: int,
+    follow: bool,
+    reopen: Callable[[BinaryIO], BinaryIO | None] | None = None,
+    poll: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[Batch]:
+    """Batches of up to ``size`` alerts from ``offset`` on (``fh`` may be a pipe).
+
+    Without ``follow`` the last line counts even without its newline and the iteration ends
+    at the end of the file. With ``follow`` a short batch goes out whenever the writer
+    pauses, and ``reopen`` (called at the end of the file) may hand over a rotated file.
+    """
+    if offset:
+        fh.seek(offset)
+    position, pending = offset, b""
+    batch = Batch(end=offset)
+    while True:
+        chunk = fh.readline()
+        line = pending + chunk
+        if chunk and (line.endswith(b"\n") or not follow):
+            pending = b""
+            if line.strip():
+                batch.lines.append(line.rstrip(b"\r\n"))
+                batch.starts.append(position)
+                batch.size += len(line)
+            position += len(line)
+            batch.end = position
+            if len(batch.lines) >= size or batch.size >= MAX_BATCH_BYTES:
+                yield finished(batch, fh)
+                batch = Batch(end=position)
+            continue
+        pending = line  # the end of the file, maybe inside a line still being written
+        if batch.lines:
+            yield finished(batch, fh)
+            batch = Batch(end=position)
+        if not follow:
+            return
+        replacement = reopen(fh) if reopen else None
+        if replacement is not None:
+            fh, position, pending = replacement, 0, b""
+            batch = Batch(end=0)
+            continue
+        sleep(poll)
+
+
+def finished(batch: Batch, fh: BinaryIO) -> Batch:
+    batch.inode = os.fstat(fh.fileno()).st_ino
+    return batch
+
+
+def rotation_check(path: Path) -> Callable[[BinaryIO], BinaryIO | None]:
+    """Spot a rotated (renamed and recreated) or truncated ``path``: return the file to
+    read from now on, or None while the current one is still the file."""
+
+    def check(fh: BinaryIO) -> BinaryIO | None:
+        try:
+            current = os.stat(path)
+        except FileNotFoundError:
+            return None  # between the rename and the new file
+        if current.st_ino != os.fstat(fh.fileno()).st_ino:
+            # Anything left in the old file was read already: we are at its end.
+            fh.close()
+            return path.open("rb")
+        if current.st_size < fh.tell():  # copytruncate
+            fh.seek(0)
+            return fh
+        return None
+
+    return check

@@ -1,0 +1,134 @@
+"""``vtoc ingest``: feed external alert files to the server, resumable and safe to rerun."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, BinaryIO
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from vtoc.cli.alerts_file import Batch
+    from vtoc.client import VtocClient
+    from vtoc.schemas import IngestResult
+
+app = typer.Typer(help="Feed external alerts (Wazuh) into vTOC.", no_args_is_help=True)
+SHOWN_REJECTS = 20
+
+
+@app.command("wazuh")
+def wazuh(
+    source: Annotated[
+        str, typer.Argument(help="Wazuh's alerts.json (one alert a line), or - for stdin.")
+    ],
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep reading new alerts, across rotation.")
+    ] = False,
+    batch: Annotated[int, typer.Option(min=1, max=5000, help="Alerts per request.")] = 500,
+    from_start: Annotated[
+        bool, typer.Option("--from-start", help="Ignore the saved offset and read it all again.")
+    ] = False,
+) -> None:
+    """Send Wazuh alerts to the server in batches, with a progress bar.
+
+    The byte offset reached is saved after every batch the server took, so a restart goes on
+    where the last run stopped. Running twice is harmless: the server drops alerts it has.
+
+    Example: vtoc ingest wazuh /var/ossec/logs/alerts/alerts.json --follow
+    """
+    from vtoc.cli.alerts_file import Position, batches, rotation_check, state_file_for
+    from vtoc.cli.errors import EXIT_AUTH, fail
+    from vtoc.client import AuthError, VtocClient, VtocError
+    from vtoc.config import resolve_context
+
+    context = resolve_context()
+    state: Path | None = None
+    offset, total = 0, None
+    if source == "-":
+        fh: BinaryIO = sys.stdin.buffer
+    else:
+        path = Path(source)
+        try:
+            fh = path.open("rb")
+        except OSError as exc:
+            fail(f"cannot read {source}: {exc.strerror}")
+        state = state_file_for(path)
+        inode, total = path.stat().st_ino, path.stat().st_size
+        saved = None if from_start else Position.load(state)
+        if saved and saved.inode == inode and saved.offset <= total:
+            offset = saved.offset
+    reopen = rotation_check(Path(source)) if follow and state else None
+    totals = Totals()
+    started = time.monotonic()
+    with VtocClient(context.api_url, context.token) as client, progress_bar(follow) as bar:
+        task = bar.add_task(source, total=total, completed=offset, summary=totals.line(0.0))
+        try:
+            # A pipe blocks until more comes or it closes: only files need polling.
+            tail = follow and state is not None
+            for part in batches(fh, size=batch, offset=offset, follow=tail, reopen=reopen):
+                result = send(client, part, source)
+                if state:
+                    Position(part.inode, part.end).save(state)
+                totals.add(result, len(part.lines))
+                rate = totals.alerts / max(time.monotonic() - started, 1e-6)
+                bar.update(task, completed=part.end, summary=totals.line(rate))
+        except AuthError as exc:
+            fail(exc.message, EXIT_AUTH)
+        except VtocError as exc:
+            fail(exc.message)
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        finally:
+            fh.close()
+    typer.echo(f"{totals.alerts} alerts: {totals.line(None)}", err=True)
+
+
+@dataclass
+class Totals:
+    """What the alerts sent so far became."""
+
+    alerts: int = 0
+    created: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+    def add(self, result: IngestResult, alerts: int) -> None:
+        self.alerts += alerts
+        self.created += result.created
+        self.updated += result.updated
+        self.duplicates += result.duplicates
+        self.rejected += len(result.rejected)
+
+    def line(self, rate: float | None) -> str:
+        speed = f"{rate:,.0f} alerts/s  " if rate is not None else ""
+        return (
+            f"{speed}{self.created} created  {self.updated} folded  "
+            f"{self.duplicates} duplicates  {self.rejected} rejected"
+        )
+
+
+def send(client: VtocClient, part: Batch, source: str) -> IngestResult:
+    result = client.ingest_wazuh(part.body)
+    for rejected in result.rejected[:SHOWN_REJECTS]:
+        at = part.starts[rejected.index]
+        typer.echo(f"warning: {source} at byte {at}: {rejected.error}", err=True)
+    return result
+
+
+def progress_bar(follow: bool) -> Progress:
+    """Bytes through the file, and what the alerts became; on stderr, TTY only."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, TextColumn
+
+    console = Console(stderr=True)
+    columns: list[ProgressColumn] = [TextColumn("[bold]{task.description}")]
+    if not follow:
+        columns += [BarColumn(), DownloadColumn()]
+    columns.append(TextColumn("{task.fields[summary]}"))
+    return Progress(*columns, console=console, disable=not console.is_terminal)

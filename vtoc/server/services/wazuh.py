@@ -1,0 +1,223 @@
+"""Wazuh alerts → intelligence reports: the mapping of one alert, and reading a delivery.
+
+Severity by ``rule.level`` (documented in docs/wazuh.md): 0-3 info, 4-7 low, 8-11 medium,
+12-14 high, 15+ critical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache, lru_cache
+from typing import Any
+
+from vtoc.schemas import IndicatorKind, Severity
+from vtoc.server.db import utcnow
+from vtoc.server.services.indicators import Found, extract
+
+LEVELS = ((15, Severity.critical), (12, Severity.high), (8, Severity.medium), (4, Severity.low))
+TITLE_MAX = 500
+VALUE_MAX = 1000
+DEFAULT_FINGERPRINT = ("rule.id", "agent.name", "@main")
+
+# Where Wazuh decoders put the observables, and what kind each one is.
+IP_FIELDS = (
+    "data.srcip",
+    "data.src_ip",
+    "data.win.eventdata.ipAddress",
+    "data.dstip",
+    "data.dest_ip",
+)
+TYPED_FIELDS: tuple[tuple[str, IndicatorKind], ...] = (
+    ("data.url", IndicatorKind.url),
+    ("data.dstuser", IndicatorKind.user),
+    ("data.win.eventdata.targetUserName", IndicatorKind.user),
+    ("syscheck.md5_after", IndicatorKind.md5),
+    ("syscheck.sha1_after", IndicatorKind.sha1),
+    ("syscheck.sha256_after", IndicatorKind.sha256),
+    ("syscheck.path", IndicatorKind.path),
+    ("data.vulnerability.cve", IndicatorKind.cve),
+)
+HASH_KINDS = frozenset({IndicatorKind.md5, IndicatorKind.sha1, IndicatorKind.sha256})
+# The observable that tells one flood from another: the attacker, the file, the CVE.
+MAIN_FIELDS = (
+    "data.srcip",
+    "data.src_ip",
+    "data.win.eventdata.ipAddress",
+    "syscheck.path",
+    "data.vulnerability.cve",
+    "data.dstuser",
+    "data.url",
+)
+
+
+class AlertError(ValueError):
+    """An alert that cannot become a report; the message names the field."""
+
+
+@dataclass
+class Alert:
+    """One Wazuh alert, mapped to what its report needs."""
+
+    source_ref: str
+    title: str
+    body: str
+    severity: Severity
+    observed_at: datetime
+    agent_name: str | None
+    agent_ip: str | None
+    agent_id: str | None
+    indicators: list[Found]
+    fingerprint: str
+    raw: dict[str, Any] = field(repr=False)
+
+
+def severity_for(level: int) -> Severity:
+    for floor, severity in LEVELS:
+        if level >= floor:
+            return severity
+    return Severity.info
+
+
+@cache
+def steps(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
+def pick(alert: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path, or None when any step is missing."""
+    value: Any = alert
+    for key in steps(path):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def text_at(alert: dict[str, Any], path: str) -> str | None:
+    value = pick(alert, path)
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def parse_time(value: Any) -> datetime:
+    """Wazuh writes ``2026-11-22T06:00:42.970+0000``; a missing time means "now"."""
+    if value is None:
+        return utcnow()
+    if not isinstance(value, str):
+        raise AlertError("timestamp: expected a string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise AlertError(f"timestamp: not a date: {value[:40]!r}") from None
+    if parsed.tzinfo is None:
+        raise AlertError("timestamp: no UTC offset")
+    return parsed
+
+
+@lru_cache(maxsize=65536)
+def ip_indicator(value: str) -> Found | None:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    kind = IndicatorKind.ipv4 if address.version == 4 else IndicatorKind.ipv6
+    return kind, address.compressed
+
+
+def indicators_of(alert: dict[str, Any], full_log: str) -> list[Found]:
+    found: dict[Found, None] = {}
+    for path in IP_FIELDS:
+        value = text_at(alert, path)
+        if value and (item := ip_indicator(value)):
+            found.setdefault(item, None)
+    for path, kind in TYPED_FIELDS:
+        value = text_at(alert, path)
+        if value:
+            lowered = value.lower() if kind in HASH_KINDS else value
+            found.setdefault((kind, lowered[:VALUE_MAX]), None)
+    mitre = pick(alert, "rule.mitre.id")
+    for technique in mitre if isinstance(mitre, list) else []:
+        found.setdefault((IndicatorKind.mitre, str(technique)[:VALUE_MAX]), None)
+    if full_log:
+        for kind, value in extract(full_log):
+            found.setdefault((kind, value[:VALUE_MAX]), None)
+    return list(found)
+
+
+def main_indicator(alert: dict[str, Any]) -> str:
+    for path in MAIN_FIELDS:
+        if value := text_at(alert, path):
+            return value
+    return ""
+
+
+def fingerprint_of(alert: dict[str, Any], fields: tuple[str, ...] | list[str]) -> str:
+    """A short hash of the fields that make two alerts "the same thing happening again"."""
+    parts = [main_indicator(alert) if f == "@main" else text_at(alert, f) or "" for f in fields]
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def map_alert(alert: Any, fingerprints: dict[str, list[str]] | None = None) -> Alert:
+    """Map one decoded alert, or raise ``AlertError`` naming the field that is wrong."""
+    if not isinstance(alert, dict):
+        raise AlertError(f"alert: expected a JSON object, got {type(alert).__name__}")
+    alert_id = text_at(alert, "id")
+    if alert_id is None:
+        raise AlertError("id: missing")
+    manager = text_at(alert, "manager.name") or "wazuh"
+    rule = alert.get("rule")
+    if rule is not None and not isinstance(rule, dict):
+        raise AlertError("rule: expected an object")
+    level = pick(alert, "rule.level")
+    if level is None:
+        level = 0
+    if isinstance(level, bool) or not isinstance(level, int | str) or not str(level).isdigit():
+        raise AlertError("rule.level: expected a whole number")
+    rule_id = text_at(alert, "rule.id")
+    title = text_at(alert, "rule.description") or f"Wazuh rule {rule_id or 'alert'}"
+    full_log = alert.get("full_log")
+    body = full_log.replace("\x00", "") if isinstance(full_log, str) else ""  # no NUL in text
+    fields = (fingerprints or {}).get(rule_id or "") or DEFAULT_FINGERPRINT
+    return Alert(
+        source_ref=f"{manager}/{alert_id}"[:300],
+        title=title[:TITLE_MAX],
+        body=body,
+        severity=severity_for(int(level)),
+        observed_at=parse_time(alert.get("timestamp")),
+        agent_name=(text_at(alert, "agent.name") or "")[:200] or None,
+        agent_ip=text_at(alert, "agent.ip"),
+        agent_id=text_at(alert, "agent.id"),
+        indicators=indicators_of(alert, body),
+        fingerprint=fingerprint_of(alert, fields),
+        raw=alert,
+    )
+
+
+def decode(body: bytes, content_type: str) -> list[Any | AlertError]:
+    """The alerts in a delivery: one object, an array, or one JSON document a line.
+
+    A line that is not JSON becomes an ``AlertError`` in its place, so the good lines of
+    the same delivery still count.
+    """
+    if "ndjson" not in content_type:
+        try:
+            whole = json.loads(body)
+        except ValueError:
+            pass  # alerts.json as Wazuh writes it: one alert a line
+        else:
+            return whole if isinstance(whole, list) else [whole]
+    items: list[Any | AlertError] = []
+    for number, line in enumerate(body.splitlines()):
+        if not line.strip():
+            continue
+        try:
+            items.append(json.loads(line))
+        except ValueError as exc:
+            items.append(AlertError(f"line {number + 1}: not JSON ({exc})"))
+    return items

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -188,3 +189,21 @@ def test_metrics_token_opens_metrics_and_nothing_else(
         admin = {"Authorization": f"Bearer {make_token(Role.admin)}"}
         assert http.get("/metrics", headers=admin).status_code == 401
         assert http.get("/metrics").status_code == 401
+
+
+def test_wazuh_ingest_is_counted_by_outcome(operator: VtocClient, admin: VtocClient) -> None:
+    alerts = (Path(__file__).parent.parent / "ingest" / "wazuh-alerts.ndjson").read_bytes()
+    lines = alerts.splitlines()[:20]
+    before = scrape(admin)
+    first = operator.ingest_wazuh(b"\n".join(lines))
+    again = operator.ingest_wazuh(b"\n".join(lines[:5]) + b"\nnot json")
+    after = scrape(admin)
+
+    def delta(outcome: str) -> float:
+        key = f"vtoc_ingest_alerts_total{{outcome={outcome},source=wazuh}}"
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert delta("created") == first.created + again.created and first.created >= 1
+    assert delta("duplicate") == first.duplicates + again.duplicates >= 5
+    assert delta("rejected") == len(again.rejected) == 1
+    assert delta("updated") == first.updated + again.updated

@@ -164,3 +164,63 @@ def test_kill_9_mid_writes_loses_nothing_and_doubles_nothing(
         )
     assert sorted(names) == sorted(f"Exactly once {i}" for i in range(total))
     assert created == total
+
+
+def test_kill_9_mid_wazuh_ingest_counts_every_alert_exactly_once(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """10k alerts in batches with retries; the server is SIGKILLed part-way through.
+
+    Alerts dedup on their id, so a batch resent after the kill must not count twice; alerts
+    that fold into a flood report raise its ``occurrences``: their sum is the alert count.
+    """
+    from tests.ingest.conftest import ndjson, sample_alerts, unique_copies
+
+    total, batch = 10_000, 500
+    alerts = unique_copies(sample_alerts(), total, vary_source=True)
+    batches = [ndjson(alerts[i : i + batch]) for i in range(0, total, batch)]
+    env = vtoc_env(database_url, tmp_path)
+    token = mint_token(env, "wazuh-sender", "operator")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    sent = 0
+    retries = 0
+    done = threading.Event()
+
+    def send_all() -> None:
+        nonlocal sent, retries
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
+            for body in batches:
+                deadline = time.monotonic() + 120
+                while True:
+                    try:
+                        response = http.post("/api/v1/ingest/wazuh", content=body)
+                        if response.status_code == 200:
+                            assert response.json()["rejected"] == []
+                            break
+                    except httpx.TransportError:
+                        pass
+                    retries += 1
+                    assert time.monotonic() < deadline, "a batch never went through"
+                    time.sleep(0.2)
+                sent += 1
+        done.set()
+
+    sender = threading.Thread(target=send_all)
+    with server_on(env, port, tmp_path / "first.log") as first:
+        sender.start()
+        while sent < len(batches) // 4:
+            time.sleep(0.01)
+        first.kill()
+        first.wait()
+    assert not done.is_set()
+    with server_on(env, port, tmp_path / "second.log"):
+        sender.join(timeout=300)
+        assert done.is_set()
+    assert retries >= 1
+    with engine.connect() as conn:
+        counted = conn.execute(
+            text("SELECT coalesce(sum(occurrences), 0) FROM intel_reports WHERE source = 'wazuh'")
+        ).scalar_one()
+    assert counted == total

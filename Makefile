@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: setup up test lint unit pg bench bench-quick bench-deps tui-deps clean web browser test-web n8n
+.PHONY: setup up test lint unit pg bench bench-quick bench-deps tui-deps clean web browser test-web n8n fuzz audit load
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,postgres,web]'
+	$(BIN)/python -m pip install -q -e '.[dev,postgres,web,otel]'
 	touch $(STAMP)
 
 ## Run vTOC locally: embedded SQLite, demo data, an admin token.
@@ -30,6 +30,19 @@ lint: setup
 
 unit: setup tui-deps
 	$(BIN)/pytest --ignore=tests/web $(PYTEST_ARGS)
+
+## A longer schemathesis run over the live server (CI runs a short one inside `make unit`).
+fuzz: setup pg
+	VTOC_FUZZ_EXAMPLES=$${VTOC_FUZZ_EXAMPLES:-100} $(BIN)/pytest tests/e2e/test_fuzz.py -p no:cacheprovider --timeout 3600
+
+## Known vulnerabilities in the Python dependencies (and web/'s npm ones, when web/ exists).
+audit: setup
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
+	@if [ -f web/package-lock.json ]; then cd web && npm audit --omit=dev; else echo "web/: no package-lock.json, npm audit skipped"; fi
+
+## Mixed reads and writes at 50 concurrent for 60 s on loopback (QUICK=1: a few seconds).
+load: setup
+	$(BIN)/python -m bench --only load $(if $(QUICK),--quick --no-record,)
 
 ## Benchmarks (bench/): one table, appended to docs/benchmarks.md. `bench-quick` only
 ## checks that the harness runs (CI); timings are never pass/fail for CI.

@@ -64,14 +64,18 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0
 
 
 @contextmanager
-def server_process(env: dict[str, str], *args: str) -> Iterator[str]:
-    """`vtoc server run` on a free port; yields its base URL and stops it afterwards."""
+def server_process(env: dict[str, str], *args: str, log: Path | None = None) -> Iterator[str]:
+    """`vtoc server run` on a free port; yields its base URL and stops it afterwards.
+
+    With ``log``, the server's stderr (its log lines) is appended to that file.
+    """
     port = free_port()
+    sink = log.open("ab") if log else None
     process = subprocess.Popen(
         [*VTOC, "server", "run", "--port", str(port), *args],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=sink or subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -84,3 +88,5 @@ def server_process(env: dict[str, str], *args: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if sink:
+            sink.close()

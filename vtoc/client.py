@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -351,6 +352,16 @@ def ingest_wazuh_call(alerts: bytes | Sequence[dict[str, Any]]) -> Call[s.Ingest
 
 # Transport --------------------------------------------------------------------------------
 
+#: Set it (``REQUEST_ID.set(...)``) to pass on the id of the work being done, e.g. an agent
+#: run; otherwise every call gets a fresh one. Retries of a call keep its id.
+REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "vtoc_request_id", default=None
+)
+
+
+def with_request_id(headers: dict[str, str]) -> dict[str, str]:
+    return {**headers, "X-Request-ID": REQUEST_ID.get() or uuid.uuid4().hex}
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -476,6 +487,7 @@ class VtocClient:
         self.events = SyncResource(self, EVENTS)
 
     def send(self, call: Call[T]) -> T:
+        headers = with_request_id(call.headers)
         for attempt in range(self.retry.attempts):
             try:
                 response = self.http.request(
@@ -484,7 +496,7 @@ class VtocClient:
                     params=call.params,
                     json=call.json,
                     content=call.content,
-                    headers=call.headers,
+                    headers=headers,
                 )
                 if response.status_code == 503:
                     raise error_for(response)
@@ -613,6 +625,7 @@ class AsyncVtocClient:
         self.events = AsyncResource(self, EVENTS)
 
     async def send(self, call: Call[T]) -> T:
+        headers = with_request_id(call.headers)
         for attempt in range(self.retry.attempts):
             try:
                 response = await self.http.request(
@@ -621,7 +634,7 @@ class AsyncVtocClient:
                     params=call.params,
                     json=call.json,
                     content=call.content,
-                    headers=call.headers,
+                    headers=headers,
                 )
                 if response.status_code == 503:
                     raise error_for(response)

@@ -10,7 +10,7 @@ import os
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, Field, SecretStr, model_validator
@@ -94,6 +94,33 @@ class ServerSettings(BaseSettings):
                 "set a real secret before starting the server"
             )
         return self
+
+    # Observability and hardening
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: str = "INFO"
+    metrics_token: SecretStr | None = None  # unset: /metrics wants an admin token
+    cors_origins: list[str] = []  # JSON list, e.g. VTOC_CORS_ORIGINS='["https://toc.example"]'
+    rate_limit_per_second: float = 100.0  # writes per token per process; 0 turns it off
+    rate_limit_burst: int = 1000
+    request_timeout_seconds: float = 60.0
+    db_statement_timeout_ms: int = 30_000  # PostgreSQL only
+    max_json_depth: int = 64
+    shutdown_grace_seconds: int = 10
+    otlp_endpoint: str | None = None  # e.g. http://127.0.0.1:4318/v1/traces; unset: no tracing
+
+    def unsafe_for(self, *, workers: int) -> str | None:
+        """Why these settings must not serve ``workers`` processes, or None when they may."""
+        if workers > 1 and self.database_url.startswith("sqlite"):
+            return (
+                f"SQLite cannot serve {workers} workers safely; "
+                "use --workers 1 or set VTOC_DATABASE_URL to PostgreSQL"
+            )
+        token = self.metrics_token.get_secret_value() if self.metrics_token else None
+        if token is not None and len(token) < 16:
+            return "VTOC_METRICS_TOKEN is too short; use at least 16 random characters"
+        if "*" in self.cors_origins:
+            return "VTOC_CORS_ORIGINS must list origins; '*' would let any site call the API"
+        return None
 
 
 class Context(BaseModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -173,6 +173,11 @@ class Problem(BaseModel):
 
 
 Name = Field(min_length=1, max_length=200)
+# Bounds of the database's integer columns: a larger number is a 422 naming the field,
+# not an overflow inside the driver.
+MAX_ROW_ID = 2**63 - 1
+MAX_INT32 = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 Latitude = Field(default=None, ge=-90, le=90)
 Longitude = Field(default=None, ge=-180, le=180)
 
@@ -220,13 +225,13 @@ class Operation(Output):
 
 
 class MissionCreate(Input):
-    operation_id: int
+    operation_id: RowId
     name: str = Name
     objective: str = ""
     status: MissionStatus = MissionStatus.pending
     priority: Priority = Priority.medium
     due_at: AwareDatetime | None = None
-    asset_ids: list[int] = []
+    asset_ids: list[RowId] = []
 
 
 class MissionUpdate(Input):
@@ -235,7 +240,7 @@ class MissionUpdate(Input):
     status: MissionStatus | None = None
     priority: Priority | None = None
     due_at: AwareDatetime | None = None
-    asset_ids: list[int] | None = None
+    asset_ids: list[RowId] | None = None
 
 
 class Mission(Output):
@@ -262,7 +267,7 @@ class AssetCreate(Input):
     callsign: str | None = None
     lat: float | None = Latitude
     lon: float | None = Longitude
-    heartbeat_seconds: int | None = Field(default=None, gt=0)
+    heartbeat_seconds: int | None = Field(default=None, gt=0, le=MAX_INT32)
     attributes: dict[str, Any] = {}
 
 
@@ -273,7 +278,7 @@ class AssetUpdate(Input):
     callsign: str | None = None
     lat: float | None = Latitude
     lon: float | None = Longitude
-    heartbeat_seconds: int | None = Field(default=None, gt=0)
+    heartbeat_seconds: int | None = Field(default=None, gt=0, le=MAX_INT32)
     attributes: dict[str, Any] | None = None
 
 
@@ -317,8 +322,8 @@ class IntelCreate(Input):
     confidence: int = Field(default=50, ge=0, le=100)
     tlp: TLP = TLP.amber
     observed_at: AwareDatetime | None = None
-    operation_id: int | None = None
-    asset_id: int | None = None
+    operation_id: RowId | None = None
+    asset_id: RowId | None = None
     raw: dict[str, Any] | None = None
 
 
@@ -329,8 +334,8 @@ class IntelUpdate(Input):
     confidence: int | None = Field(default=None, ge=0, le=100)
     tlp: TLP | None = None
     observed_at: AwareDatetime | None = None
-    operation_id: int | None = None
-    asset_id: int | None = None
+    operation_id: RowId | None = None
+    asset_id: RowId | None = None
 
 
 class Intel(Output):
@@ -409,7 +414,7 @@ class Task(Output):
 
 
 class AgentUpdate(Input):
-    interval_seconds: int | None = Field(default=None, ge=1)
+    interval_seconds: int | None = Field(default=None, ge=1, le=MAX_INT32)
     enabled: bool | None = None
     config: dict[str, Any] | None = None
 
@@ -482,9 +487,9 @@ class TaskOutcome(Input):
 class CorrelationScan(Input):
     """Ask for the links of the reports after a high-water mark (the analyzer's input)."""
 
-    after: int = Field(default=0, ge=0)
+    after: int = Field(default=0, ge=0, le=MAX_ROW_ID)
     limit: int = Field(default=1000, ge=1, le=10_000)
-    window_seconds: int = Field(default=7 * 86_400, ge=1)
+    window_seconds: int = Field(default=7 * 86_400, ge=1, le=MAX_INT32)
     fanout: int = Field(default=500, ge=1, le=100_000)
     ignore: list[str] = Field(default=[], max_length=10_000)
 
@@ -523,8 +528,8 @@ class CorrelationBatch(Output):
 class CorrelationGroup(Input):
     """Reports (and existing clusters) that one union-find component joins."""
 
-    report_ids: list[int] = Field(min_length=1, max_length=100_000)
-    correlation_ids: list[int] = []
+    report_ids: list[RowId] = Field(min_length=1, max_length=100_000)
+    correlation_ids: list[RowId] = []
     indicators: list[Indicator] = []
 
 
@@ -533,7 +538,7 @@ class CorrelationMerge(Input):
 
 
 class CorrelationUpdate(Input):
-    summary_report_id: int | None = None
+    summary_report_id: RowId | None = None
 
 
 class Correlation(Output):
@@ -635,8 +640,8 @@ class OperationQuery(ListQuery):
 
 
 class MissionQuery(ListQuery):
-    operation_id: int | None = None
-    asset_id: int | None = None
+    operation_id: RowId | None = None
+    asset_id: RowId | None = None
     status: list[MissionStatus] = []
     priority: list[Priority] = []
     overdue: bool | None = Field(default=None, description="past due_at and not finished")
@@ -651,8 +656,8 @@ class IntelQuery(ListQuery):
     severity: list[Severity] = []
     min_severity: Severity | None = None
     source: list[IntelSource] = []
-    operation_id: int | None = None
-    asset_id: int | None = None
+    operation_id: RowId | None = None
+    asset_id: RowId | None = None
     indicator: str | None = Field(default=None, description="an indicator value, exact")
     since: AwareDatetime | None = Field(default=None, description="observed at or after")
     until: AwareDatetime | None = Field(default=None, description="observed before")
@@ -664,12 +669,12 @@ class TaskQuery(ListQuery):
 
 
 class EventQuery(Input):
-    after: int = Field(default=0, ge=0, description="only events with a larger id")
+    after: int = Field(default=0, ge=0, le=MAX_ROW_ID, description="only events with a larger id")
     limit: int = Field(default=100, ge=1, le=1000)
     kind: str | None = Field(default=None, description="kind prefix, e.g. 'intel.'")
     entity: str | None = None
-    entity_id: int | None = None
-    operation_id: int | None = None
+    entity_id: RowId | None = None
+    operation_id: RowId | None = None
 
 
 # Dashboard --------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ NEEDS = {
     ("POST", "/api/v1/tokens"): Role.admin,
     ("DELETE", "/api/v1/tokens/{ref}"): Role.admin,
     ("POST", "/api/v1/events/ticket"): Role.viewer,
+    # With VTOC_METRICS_TOKEN unset (here), a scrape needs an admin token.
+    ("GET", "/metrics"): Role.admin,
 }
 
 

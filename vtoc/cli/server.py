@@ -60,7 +60,16 @@ def run_server(
     """
     import uvicorn
 
-    load_settings()
+    from vtoc.cli.errors import fail
+    from vtoc.server import logs
+
+    settings = load_settings()
+    unsafe = settings.unsafe_for(workers=workers)
+    if unsafe:
+        fail(unsafe)
+    if workers > 1:
+        prepare_multiprocess_metrics()
+    logs.configure(settings.log_format, settings.log_level)
     if migrate_first:
         migrate()
     uvicorn.run(
@@ -68,9 +77,27 @@ def run_server(
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
         proxy_headers=True,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
+
+
+def prepare_multiprocess_metrics() -> None:
+    """Workers share metrics through files; start from an empty directory every run."""
+    import os
+    import shutil
+    import tempfile
+
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory is None:
+        directory = tempfile.mkdtemp(prefix="vtoc-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
 
 
 @token_app.command("create")

@@ -7,15 +7,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 import vtoc
 from vtoc.config import ServerSettings
-from vtoc.server import problems, realtime
-from vtoc.server.api import admin, dashboard, ingest, resources, runtime, stream
+from vtoc.server import metrics, problems, realtime
+from vtoc.server.access import RequestLog
+from vtoc.server.api import admin, dashboard, ingest, observability, resources, runtime, stream
 from vtoc.server.db import make_engine, make_sessionmaker
+from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
 from vtoc.server.limits import BodySizeLimit
+from vtoc.server.openapi import document_problems
 from vtoc.server.realtime.hub import Hub
 
 API_PREFIX = "/api/v1"
@@ -23,7 +27,10 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings or ServerSettings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url, statement_timeout_ms=settings.db_statement_timeout_ms
+    )
+    metrics.watch_pool(engine)
     sessions = make_sessionmaker(engine)
     hub = Hub(sessions, poll_seconds=settings.sse_poll_seconds)
 
@@ -46,10 +53,31 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.hub = hub
+    app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     problems.install(app)
+    # Added innermost first: the request log sees every answer, limits come before parsing.
+    app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
+    app.add_middleware(JsonGuard, limit=settings.max_json_depth)
     app.add_middleware(
         BodySizeLimit, limit=settings.max_body_bytes, ingest_limit=settings.ingest_max_body_bytes
     )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "Last-Event-ID",
+                "X-Request-ID",
+            ],
+            expose_headers=["X-Request-ID", "Retry-After", "ETag"],
+        )
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLog)
 
     api = APIRouter(prefix=API_PREFIX)
     resources.include(api)
@@ -59,6 +87,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     stream.include(api)
     api.include_router(ingest.router)
     app.include_router(api)
+    app.include_router(observability.router)
+    document_problems(app)
+    if settings.otlp_endpoint:
+        from vtoc.telemetry import export_to, instrument_server
+
+        instrument_server(app, export_to(settings.otlp_endpoint))
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -41,8 +41,12 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine tuned per backend: WAL and foreign keys on SQLite, pre-ping on PostgreSQL."""
+def make_engine(url: str, *, statement_timeout_ms: int | None = None, **kwargs: Any) -> Engine:
+    """An engine tuned per backend: WAL and foreign keys on SQLite, pre-ping on PostgreSQL.
+
+    Pre-ping replaces connections the database dropped (restart, ``pg_terminate_backend``);
+    ``statement_timeout_ms`` bounds every PostgreSQL statement so no request waits forever.
+    """
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -55,6 +59,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_timeout", 10)
+    if statement_timeout_ms:
+        kwargs.setdefault(
+            "connect_args", {"options": f"-c statement_timeout={statement_timeout_ms}"}
+        )
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -62,3 +62,14 @@ class UnavailableError(DomainError):
 
     status = 503
     title = "Service unavailable"
+
+
+class RateLimitedError(DomainError):
+    """429: this token sent more writes than its budget; ``retry_after`` seconds to wait."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -8,11 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
 from vtoc.schemas import FieldError, Problem
-from vtoc.server.errors import DomainError
+from vtoc.server.errors import DomainError, RateLimitedError
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -44,6 +45,8 @@ def field_name(loc: tuple[Any, ...]) -> str:
 async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    if isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(exc.status, exc.title, exc.detail, exc.errors, headers)
 
 
@@ -68,9 +71,16 @@ async def on_database_down(_: Request, exc: Exception) -> JSONResponse:
     return problem(503, "Database unavailable", "the database did not answer; retry shortly")
 
 
+async def on_data_error(_: Request, exc: Exception) -> JSONResponse:
+    # The schemas bound what they can; this is the value the database still refuses.
+    return problem(422, "Validation failed", "a value does not fit the database column")
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_exception_handler(IntegrityError, on_integrity_error)
     app.add_exception_handler(OperationalError, on_database_down)
+    app.add_exception_handler(PoolTimeoutError, on_database_down)
+    app.add_exception_handler(DataError, on_data_error)

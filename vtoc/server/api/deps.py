@@ -9,18 +9,29 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vtoc.schemas import Role
 from vtoc.server.auth import Principal, authenticate
 from vtoc.server.errors import InvalidError
+from vtoc.server.hardening import SAFE_METHODS
 
 bearer = HTTPBearer(auto_error=False, description="an API token: `vtoc server token create`")
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
+    session = request.app.state.sessions()
+    try:
         yield session
+    finally:
+        try:
+            session.close()
+        except DBAPIError as exc:
+            # The database dropped the connection (restart, pg_terminate_backend) after the
+            # answer was sent: the pool has discarded it; raising now would cut the response.
+            if not exc.connection_invalidated:
+                raise
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -35,6 +46,8 @@ def get_principal(
     secret = credentials.credentials if credentials else None
     principal = authenticate(session, secret, touch_after=touch)
     request.state.principal = principal
+    if request.method not in SAFE_METHODS:
+        request.app.state.limiter.take(f"token:{principal.token_id}")
     return principal
 
 

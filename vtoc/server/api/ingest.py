@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.config import ServerSettings
+from vtoc.server import metrics
 from vtoc.server.api.deps import SessionDep, bearer, get_principal
 from vtoc.server.auth import Principal, verify_hmac
 from vtoc.server.services.ingest import IngestOptions, ingest_wazuh
@@ -33,6 +34,13 @@ def store(
         session, actor=who.name, body=body, content_type=content_type, options=options
     )
     session.commit()
+    metrics.ingest_counted(
+        "wazuh",
+        created=result.created,
+        duplicates=result.duplicates,
+        rejected=len(result.rejected),
+        updated=result.updated,
+    )
     return result
 
 
@@ -62,6 +70,8 @@ async def wazuh(
             body=body,
             now=time.time(),
         )
+        request.state.principal = who
+        request.app.state.limiter.take(f"hmac:{who.name}", kind="ingest")
     else:
         who = await run_in_threadpool(get_principal, request, session, credentials)
         who.require(s.Role.operator)

@@ -1,5 +1,6 @@
 """The live event stream (Server-Sent Events) and the tickets browsers open it with."""
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -9,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from vtoc import schemas as s
+from vtoc.server import metrics
 from vtoc.server.api.deps import SessionDep, Viewer, bearer
 from vtoc.server.auth import Principal, authenticate
 from vtoc.server.errors import InvalidError, UnavailableError
@@ -46,9 +48,19 @@ def start_position(after: int | None, last_event_id: str | None) -> int | None:
     """``Last-Event-ID`` (a reconnecting EventSource) wins over ``?after=``."""
     if last_event_id is None or not last_event_id.strip():
         return after
-    if not last_event_id.strip().isdigit():
+    value = last_event_id.strip()
+    if not (value.isascii() and value.isdigit() and int(value) <= s.MAX_ROW_ID):
         raise InvalidError("Last-Event-ID", "expected an event id such as 42")
-    return int(last_event_id)
+    return int(value)
+
+
+async def counted(
+    messages: AsyncIterator[ServerSentEvent | bytes],
+) -> AsyncIterator[ServerSentEvent | bytes]:
+    """The stream, counted in the SSE subscribers gauge while it is open."""
+    with metrics.sse_subscriber():
+        async for message in messages:
+            yield message
 
 
 def encode(message: Item | int) -> ServerSentEvent | bytes:
@@ -59,16 +71,22 @@ def encode(message: Item | int) -> ServerSentEvent | bytes:
     return message.frame
 
 
-@router.get("/stream", summary="Follow the event log live (Server-Sent Events)")
+@router.get(
+    "/stream",
+    summary="Follow the event log live (Server-Sent Events)",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+)
 async def stream(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     after: Annotated[
-        int | None, Query(ge=0, description="resume after this id (default: from now)")
+        int | None,
+        Query(ge=0, le=s.MAX_ROW_ID, description="resume after this id (default: from now)"),
     ] = None,
     kind: Annotated[list[str] | None, Query(description="kind prefixes, e.g. 'intel.'")] = None,
     entity: str | None = None,
-    operation_id: int | None = None,
+    operation_id: Annotated[int | None, Query(ge=1, le=s.MAX_ROW_ID)] = None,
     ticket: Annotated[str | None, Query(description="from POST /events/ticket")] = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> EventSourceResponse:
@@ -78,13 +96,13 @@ async def stream(
     live ones. Auth: a bearer token, or ``?ticket=`` for browsers. Viewer role.
     """
     secret = credentials.credentials if credentials else None
-    await run_in_threadpool(stream_principal, request, secret, ticket)
+    request.state.principal = await run_in_threadpool(stream_principal, request, secret, ticket)
     position = start_position(after, last_event_id)
     hub: Hub = request.app.state.hub
     if not hub.running:
         raise UnavailableError("the event stream is not running on this server")
     wanted = Filter(kinds=tuple(kind or ()), entity=entity, operation_id=operation_id)
-    messages = (encode(m) async for m in hub.subscribe(position, wanted))
+    messages = counted(encode(m) async for m in hub.subscribe(position, wanted))
     return EventSourceResponse(messages, ping=request.app.state.settings.sse_heartbeat_seconds)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from vtoc.schemas import Input, ListQuery, Output
+from vtoc.schemas import MAX_ROW_ID, Input, ListQuery, Output
 from vtoc.server import events
 from vtoc.server.db import utcnow
 from vtoc.server.errors import InvalidError, NotFoundError, StaleVersionError
@@ -22,6 +22,15 @@ M = TypeVar("M", bound=Base)
 C = TypeVar("C", bound=Input)
 U = TypeVar("U", bound=Input)
 Q = TypeVar("Q", bound=ListQuery)
+
+
+def numeric_id(ref: int | str) -> int | None:
+    """``ref`` as a row id when it is one: ASCII digits within the id column's range."""
+    if isinstance(ref, str):
+        if not (ref.isascii() and ref.isdigit()):
+            return None
+        ref = int(ref)
+    return ref if 0 < ref <= MAX_ROW_ID else None
 
 
 class Resource(Generic[M, C, U, Q]):
@@ -42,8 +51,8 @@ class Resource(Generic[M, C, U, Q]):
     def get(self, session: Session, ref: int | str) -> M:
         """The row for a numeric id or, where the resource has one, its human reference."""
         row: M | None
-        if isinstance(ref, int) or ref.isdigit():
-            row = session.get(self.model, int(ref))
+        if (row_id := numeric_id(ref)) is not None:
+            row = session.get(self.model, row_id)
         elif self.ref_column:
             column = getattr(self.model, self.ref_column)
             row = session.scalar(select(self.model).where(column == ref))

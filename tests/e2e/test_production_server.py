@@ -1,0 +1,119 @@
+"""A production-shaped `vtoc server run`: several workers, JSON logs, aggregated metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.processes import (
+    VTOC,
+    free_port,
+    mint_token,
+    run_vtoc,
+    server_process,
+    vtoc_env,
+    wait_ready,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_sqlite_with_several_workers_is_refused_in_one_line(tmp_path: Path) -> None:
+    env = vtoc_env(f"sqlite:///{tmp_path / 'one.db'}", tmp_path)
+    done = run_vtoc("server", "run", "--workers", "2", env=env)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: SQLite cannot serve 2 workers safely; "
+        "use --workers 1 or set VTOC_DATABASE_URL to PostgreSQL"
+    ]
+
+
+def test_a_weak_metrics_token_is_refused(tmp_path: Path) -> None:
+    env = vtoc_env(f"sqlite:///{tmp_path / 'one.db'}", tmp_path, VTOC_METRICS_TOKEN="short")
+    done = run_vtoc("server", "run", env=env)
+    assert done.returncode == 1
+    assert "VTOC_METRICS_TOKEN is too short" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_two_workers_log_json_without_secrets_and_share_metrics(
+    postgresql_database_url: str, tmp_path: Path
+) -> None:
+    password = "hunter2-db-secret"
+    scheme, rest = postgresql_database_url.split("://postgres@", 1)
+    url = f"{scheme}://postgres:{password}@{rest}"  # trust auth: accepted, and must not leak
+    scraper = "scrape-token-0123456789abcdef"
+    env = vtoc_env(url, tmp_path, VTOC_METRICS_TOKEN=scraper)
+    log = tmp_path / "server.log"
+    with server_process(env, "--workers", "2", log=log) as base:
+        token = mint_token(env, "e2e-admin")
+        auth = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=auth) as http:
+            for i in range(20):
+                got = http.get("/api/v1/operations", headers={"X-Request-ID": f"e2e-{i}"})
+                assert got.status_code == 200
+                assert got.headers["X-Request-ID"] == f"e2e-{i}"
+            http.get("/api/v1/operations", params={"token": token})
+            totals = []
+            for _ in range(4):  # each scrape may land on either worker: all see the sum
+                text = httpx.get(
+                    f"{base}/metrics", headers={"Authorization": f"Bearer {scraper}"}
+                ).text
+                totals.append(
+                    sum(
+                        float(line.rsplit(" ", 1)[1])
+                        for line in text.splitlines()
+                        if line.startswith("vtoc_http_requests_total{")
+                        and 'route="/api/v1/operations"' in line
+                        and 'status="200"' in line
+                    )
+                )
+            assert min(totals) >= 20, totals
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("logger") == "vtoc.access"]
+    assert {f"e2e-{i}" for i in range(20)} <= {line["request_id"] for line in access}
+    assert {line["actor"] for line in access if line["request_id"].startswith("e2e-")} == {
+        "e2e-admin"
+    }
+    everything = log.read_text()
+    for secret in (token, password, scraper):
+        assert secret not in everything
+
+
+def test_sigterm_closes_event_streams_and_exits_promptly(tmp_path: Path) -> None:
+    env = vtoc_env(f"sqlite:///{tmp_path / 'grace.db'}", tmp_path)
+    port = free_port()
+    process = subprocess.Popen(
+        [*VTOC, "server", "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, process)
+        token = mint_token(env, "watcher", "viewer")
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.stream("GET", f"{url}/api/v1/events/stream", headers=headers) as stream:
+            assert stream.status_code == 200
+            lines = stream.iter_lines()
+            assert next(lines).startswith(("id:", ":", "retry:"))
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(httpx.TransportError):
+                for _ in lines:  # the server ends the stream; nothing hangs
+                    pass
+        # uvicorn shuts down, then re-raises the signal it caught: -15 is a clean exit here.
+        assert process.wait(timeout=15) in (0, -signal.SIGTERM)
+        assert time.monotonic() - started < 8, "an open stream held up the shutdown"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

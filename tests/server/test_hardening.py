@@ -1,0 +1,219 @@
+"""Headers, CORS, rate limits, timeouts, hostile JSON, tokens at rest: on the real app."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from vtoc.client import AuthError, VtocClient
+from vtoc.config import ServerSettings
+from vtoc.schemas import Role, TokenCreate
+from vtoc.server.app import create_app
+from vtoc.server.hardening import RequestTimeout, json_depth_exceeds
+
+
+def nested(depth: int) -> str:
+    return '{"name": "Deep", "attributes": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
+
+
+def test_security_headers_on_every_kind_of_answer(admin: VtocClient) -> None:
+    answers = [
+        admin.http.get("/api/v1/operations"),  # 200
+        admin.http.get("/api/v1/operations/987654"),  # 404
+        admin.http.get("/api/v1/operations", headers={"Authorization": "Bearer x"}),  # 401
+        admin.http.post("/api/v1/operations", content=b"x" * (2 * 1024 * 1024)),  # 413
+        admin.http.get("/healthz"),
+    ]
+    for response in answers:
+        assert response.headers["X-Content-Type-Options"] == "nosniff", response.status_code
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["Cache-Control"] == "no-store"
+    assert {r.status_code for r in answers} == {200, 404, 401, 413}
+    docs = admin.http.get("/api/docs")
+    assert docs.status_code == 200 and "Content-Security-Policy" not in docs.headers
+
+
+def preflight(http: TestClient, origin: str) -> dict[str, str]:
+    response = http.options(
+        "/api/v1/operations",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+    )
+    return dict(response.headers)
+
+
+def test_cors_is_closed_by_default(admin: VtocClient) -> None:
+    assert isinstance(admin.http, TestClient)
+    assert "access-control-allow-origin" not in preflight(admin.http, "https://evil.example")
+    got = admin.http.get("/api/v1/operations", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in got.headers
+
+
+def test_cors_allows_only_listed_origins(settings: ServerSettings) -> None:
+    app = create_app(settings.model_copy(update={"cors_origins": ["https://toc.example"]}))
+    with TestClient(app) as http:
+        allowed = preflight(http, "https://toc.example")
+        assert allowed["access-control-allow-origin"] == "https://toc.example"
+        assert "Idempotency-Key" in allowed["access-control-allow-headers"]
+        assert "access-control-allow-origin" not in preflight(http, "https://evil.example")
+
+
+def test_writes_are_rate_limited_per_token(
+    settings: ServerSettings, make_token: Callable[..., str]
+) -> None:
+    app = create_app(
+        settings.model_copy(update={"rate_limit_per_second": 0.5, "rate_limit_burst": 3})
+    )
+    with TestClient(app) as http:
+        fast = VtocClient("http://testserver", make_token(Role.operator), http=http)
+        for i in range(3):
+            fast.operations.create(name=f"Burst {i}")
+        refused = http.post(
+            "/api/v1/operations",
+            json={"name": "One too many"},
+            headers={"Authorization": f"Bearer {make_token(Role.operator)}"},
+        )
+        assert refused.status_code == 201  # another token has its own budget
+        fourth = fast.http.post("/api/v1/operations", json={"name": "Burst 3"})
+        assert fourth.status_code == 429
+        assert fourth.headers["content-type"] == "application/problem+json"
+        assert 1 <= int(fourth.headers["Retry-After"]) <= 2
+        assert fast.http.get("/api/v1/operations").status_code == 200  # reads are not limited
+        names = {op.name for op in fast.operations.iterate()}
+        assert "Burst 3" not in names and len(names) == 4
+
+
+def test_default_limits_do_not_get_in_the_way(operator: VtocClient) -> None:
+    for i in range(150):
+        operator.operations.create(name=f"Busy {i}")
+
+
+@pytest.mark.parametrize("depth", [65, 1000, 200_000])
+def test_deeply_nested_json_is_refused_and_the_server_carries_on(
+    operator: VtocClient, depth: int
+) -> None:
+    response = operator.http.post(
+        "/api/v1/assets",
+        content=nested(depth),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code in (400, 413)
+    if response.status_code == 400:
+        assert "nested deeper than 64" in response.json()["detail"]
+    assert operator.assets.list().items == []
+    assert operator.assets.create(name="Still here").name == "Still here"
+
+
+def test_brackets_inside_strings_are_not_nesting(operator: VtocClient) -> None:
+    tricky = {"name": "Brackets", "attributes": {"note": "[{" * 500 + '\\"[', "n": {"m": [1]}}}
+    created = operator.assets.create(tricky)
+    assert created.attributes["note"].startswith("[{[{")
+
+
+def test_oversized_json_is_refused(operator: VtocClient) -> None:
+    big = json.dumps({"name": "Big", "attributes": {"blob": "x" * (2 * 1024 * 1024)}})
+    response = operator.http.post(
+        "/api/v1/assets", content=big, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert operator.assets.list().items == []
+
+
+json_values = st.recursive(
+    st.none() | st.integers() | st.text(alphabet='[]{}"\\ab', max_size=6),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(alphabet='[]{}"\\k', max_size=4), children, max_size=3)
+    ),
+    max_leaves=30,
+)
+
+
+def depth_of(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max((depth_of(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((depth_of(v) for v in value.values()), default=0)
+    return 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=json_values, limit=st.integers(min_value=0, max_value=6))
+def test_depth_scanner_agrees_with_the_json_parser(value: object, limit: int) -> None:
+    body = json.dumps(value).encode()
+    assert json_depth_exceeds(body, limit) == (depth_of(value) > limit)
+
+
+def test_slow_request_gets_a_504_not_a_hang() -> None:
+    async def slow(_: Request) -> JSONResponse:
+        await asyncio.sleep(5)
+        return JSONResponse({})
+
+    app = RequestTimeout(Starlette(routes=[Route("/slow", slow)]), seconds=0.2)
+    with TestClient(app) as http:  # type: ignore[arg-type]
+        response = http.get("/slow")
+    assert response.status_code == 504
+    assert response.json()["title"] == "Timeout"
+
+
+def test_tokens_are_hashed_at_rest(admin: VtocClient, engine: Engine) -> None:
+    created = admin.create_token(TokenCreate(name="at-rest", role=Role.viewer))
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT * FROM api_tokens WHERE name = 'at-rest'")).mappings().one()
+    stored = " ".join(str(v) for v in row.values())
+    assert created.token not in stored
+    assert created.token[len("vtoc_") :] not in stored
+    assert row["token_hash"] == hashlib.sha256(created.token.encode()).hexdigest()
+
+
+def test_revoked_token_stops_at_once(
+    admin: VtocClient, client_for: Callable[..., VtocClient]
+) -> None:
+    created = admin.create_token(TokenCreate(name="soon-gone", role=Role.operator))
+    holder = client_for(token=created.token)
+    holder.operations.create(name="Before revoke")
+    admin.revoke_token(created.id)
+    with pytest.raises(AuthError, match="revoked"):
+        holder.operations.list()
+    with pytest.raises(AuthError):
+        holder.operations.create(name="After revoke")
+
+
+def test_fuzz_findings_are_client_errors_not_500s(operator: VtocClient) -> None:
+    """Inputs schemathesis found that used to crash the server with a 500."""
+    http = operator.http
+    assert http.get("/api/v1/operations/%C2%B9").status_code == 404  # "¹".isdigit()
+    assert http.delete("/api/v1/intel/" + "9" * 30).status_code in (403, 404)
+    assert http.get("/api/v1/agents/" + "9" * 30).status_code == 404
+    too_big = http.post("/api/v1/missions", json={"name": "M", "operation_id": 2**70})
+    assert too_big.status_code == 422
+    assert [e["field"] for e in too_big.json()["errors"]] == ["operation_id"]
+    beat = http.post("/api/v1/assets", json={"name": "A", "heartbeat_seconds": 2**70})
+    assert beat.status_code == 422
+    assert [e["field"] for e in beat.json()["errors"]] == ["heartbeat_seconds"]
+    lone = http.post(
+        "/api/v1/assets",
+        content=b'{"name": "\\udaa7 sensor"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert lone.status_code == 400 and "surrogate" in lone.json()["detail"]
+    paired = http.post(
+        "/api/v1/assets",
+        content=b'{"name": "\\ud83d\\ude00 sensor"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert paired.status_code == 201 and paired.json()["name"] == "\U0001f600 sensor"
+    assert operator.assets.list().items[0].name == "\U0001f600 sensor"

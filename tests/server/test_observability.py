@@ -1,0 +1,209 @@
+"""Access logs, request ids, redaction and Prometheus metrics, on the real app."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
+
+from vtoc.client import REQUEST_ID, NotFound, VtocClient
+from vtoc.config import ServerSettings
+from vtoc.schemas import Role, TokenCreate
+from vtoc.server import logs, metrics
+from vtoc.server.app import create_app
+
+
+@pytest.fixture
+def log_lines() -> Iterator[Callable[[], list[dict[str, object]]]]:
+    """Everything logged while the test runs, as the JSON lines production writes."""
+    stream = io.StringIO()
+    handler = logs.make_handler(stream, "json")
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+    def read() -> list[dict[str, object]]:
+        return [json.loads(line) for line in stream.getvalue().splitlines() if line]
+
+    yield read
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+
+
+def access_lines(lines: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [line for line in lines if line["logger"] == "vtoc.access"]
+
+
+def test_request_id_is_generated_or_accepted_and_returned(admin: VtocClient) -> None:
+    generated = admin.http.get("/api/v1/operations").headers["X-Request-ID"]
+    assert len(generated) == 32
+    given = admin.http.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["X-Request-ID"] == "abc-123"
+    hostile = admin.http.get("/healthz", headers={"X-Request-ID": "x\nforged log line"})
+    assert hostile.headers["X-Request-ID"] != "x\nforged log line"
+
+
+def test_access_log_line_names_request_actor_route_status_and_duration(
+    client_for: Callable[..., VtocClient],
+    make_token: Callable[..., str],
+    log_lines: Callable[[], list[dict[str, object]]],
+) -> None:
+    client = client_for(token=make_token(Role.viewer, "night-shift"))
+    REQUEST_ID.set("agent-run-42")
+    try:
+        with pytest.raises(NotFound):
+            client.operations.get(987654)
+    finally:
+        REQUEST_ID.set(None)
+    (line,) = access_lines(log_lines())
+    assert line["request_id"] == "agent-run-42"
+    assert line["actor"] == "night-shift"
+    assert line["route"] == "/api/v1/operations/{ref}"
+    assert line["path"] == "/api/v1/operations/987654"
+    assert line["status"] == 404
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert line["level"] == "INFO" and "time" in line
+
+
+def test_client_sends_a_fresh_request_id_per_call(
+    admin: VtocClient, log_lines: Callable[[], list[dict[str, object]]]
+) -> None:
+    admin.operations.list()
+    admin.operations.list()
+    ids = [line["request_id"] for line in access_lines(log_lines())]
+    assert len(ids) == 2 and ids[0] != ids[1]
+
+
+def test_secrets_never_reach_the_logs(
+    admin: VtocClient,
+    client_for: Callable[..., VtocClient],
+    log_lines: Callable[[], list[dict[str, object]]],
+) -> None:
+    secret_token = admin.create_token(TokenCreate(name="leaky", role=Role.operator)).token
+    leaky = client_for(token=secret_token)
+    leaky.operations.list()
+    leaky.http.get("/api/v1/operations", params={"token": secret_token})
+    client_for(token="vtoc_notavalidtokenbutsecretlooking").http.get("/api/v1/operations")
+    hmac_secret = "hmac-s3cr3t-value-0123456789"
+    pg_password = "pg-pa55word-xyz"
+    log = logging.getLogger("vtoc.test")
+    log.warning("connecting to postgresql://vtoc:%s@db:5432/vtoc", pg_password)
+    log.warning("ingest signature=%s secret=%s", "sha256=deadbeefcafe", hmac_secret)
+    try:
+        raise RuntimeError(f"Authorization: Bearer {secret_token}")
+    except RuntimeError:
+        log.exception("request failed")
+    text = json.dumps(log_lines())
+    assert access_lines(log_lines()), "the requests were logged"
+    for secret in (secret_token, "notavalidtokenbutsecretlooking", hmac_secret, pg_password):
+        assert secret not in text
+    assert "deadbeefcafe" not in text
+    assert "postgresql://vtoc:***@db:5432/vtoc" in text
+
+
+def scrape(client: VtocClient | TestClient, token: str | None = None) -> dict[str, float]:
+    http = client.http if isinstance(client, VtocClient) else client
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = http.get("/metrics", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    samples: dict[str, float] = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}"] = sample.value
+    return samples
+
+
+def test_metrics_count_requests_by_route_template(admin: VtocClient) -> None:
+    key = "vtoc_http_requests_total{method=GET,route=/api/v1/operations/{ref},status=404}"
+    before = scrape(admin).get(key, 0.0)
+    for ref in (987651, 987652, 987653):
+        admin.http.get(f"/api/v1/operations/{ref}")
+    admin.http.get("/no/such/path/at/all")
+    after = scrape(admin)
+    assert after[key] == before + 3
+    assert after["vtoc_http_requests_total{method=GET,route=<unmatched>,status=404}"] >= 1
+    histogram = (
+        "vtoc_http_request_duration_seconds_count{method=GET,route=/api/v1/operations/{ref}}"
+    )
+    assert after[histogram] >= 3
+    assert after["vtoc_db_pool_checked_out{}"] >= 1  # the scrape itself holds one
+    assert after["vtoc_db_pool_connections{}"] >= 1
+
+
+def test_metrics_report_events_lag(admin: VtocClient) -> None:
+    created = admin.operations.create(name="Lag check")
+    samples = scrape(admin)
+    assert samples["vtoc_events_last_id{}"] >= 1
+    assert 0 <= samples["vtoc_events_lag_seconds{}"] < 60
+    assert created.id
+
+
+def test_metric_helpers_for_other_areas_show_up(admin: VtocClient) -> None:
+    before = scrape(admin)
+    metrics.ingest_counted("wazuh", created=5, duplicates=2, rejected=1)
+    metrics.agent_run_finished("monitor", "succeeded", 0.3)
+    with metrics.sse_subscriber():
+        during = scrape(admin)
+    after = scrape(admin)
+
+    def delta(key: str) -> float:
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert delta("vtoc_ingest_alerts_total{outcome=created,source=wazuh}") == 5
+    assert delta("vtoc_ingest_alerts_total{outcome=duplicate,source=wazuh}") == 2
+    assert delta("vtoc_ingest_alerts_total{outcome=rejected,source=wazuh}") == 1
+    assert delta("vtoc_agent_runs_total{agent=monitor,status=succeeded}") == 1
+    assert delta("vtoc_agent_run_duration_seconds_count{agent=monitor}") == 1
+    assert during["vtoc_sse_subscribers{}"] == before["vtoc_sse_subscribers{}"] + 1
+    assert after["vtoc_sse_subscribers{}"] == before["vtoc_sse_subscribers{}"]
+
+
+def test_metrics_need_an_admin_when_no_metrics_token_is_set(
+    client_for: Callable[..., VtocClient],
+) -> None:
+    assert client_for(None).http.get("/metrics").status_code == 401
+    assert client_for(Role.operator).http.get("/metrics").status_code == 403
+    assert client_for(Role.admin).http.get("/metrics").status_code == 200
+
+
+def test_metrics_token_opens_metrics_and_nothing_else(
+    settings: ServerSettings, make_token: Callable[..., str]
+) -> None:
+    scraper = "prometheus-scrape-token-0123456789"
+    app: FastAPI = create_app(settings.model_copy(update={"metrics_token": SecretStr(scraper)}))
+    with TestClient(app) as http:
+        assert any(key.startswith("vtoc_http_requests_total") for key in scrape(http, scraper))
+        bearer = {"Authorization": f"Bearer {scraper}"}
+        assert http.get("/api/v1/operations", headers=bearer).status_code == 401
+        admin = {"Authorization": f"Bearer {make_token(Role.admin)}"}
+        assert http.get("/metrics", headers=admin).status_code == 401
+        assert http.get("/metrics").status_code == 401
+
+
+def test_wazuh_ingest_is_counted_by_outcome(operator: VtocClient, admin: VtocClient) -> None:
+    alerts = (Path(__file__).parent.parent / "ingest" / "wazuh-alerts.ndjson").read_bytes()
+    lines = alerts.splitlines()[:20]
+    before = scrape(admin)
+    first = operator.ingest_wazuh(b"\n".join(lines))
+    again = operator.ingest_wazuh(b"\n".join(lines[:5]) + b"\nnot json")
+    after = scrape(admin)
+
+    def delta(outcome: str) -> float:
+        key = f"vtoc_ingest_alerts_total{{outcome={outcome},source=wazuh}}"
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert delta("created") == first.created + again.created and first.created >= 1
+    assert delta("duplicate") == first.duplicates + again.duplicates >= 5
+    assert delta("rejected") == len(again.rejected) == 1
+    assert delta("updated") == first.updated + again.updated

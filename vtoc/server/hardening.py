@@ -1,0 +1,219 @@
+"""Defences every request passes through: headers, timeouts, JSON depth, write rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass
+from itertools import accumulate
+
+import anyio.to_thread
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vtoc.server import metrics
+from vtoc.server.errors import RateLimitedError
+from vtoc.server.problems import problem
+
+OFFLOAD_BYTES = 256 * 1024
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DOCS_PREFIXES = ("/api/docs",)  # Swagger UI loads its scripts from elsewhere: no strict CSP
+
+_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+}
+_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+class SecurityHeaders:
+    """Headers that keep a browser from sniffing, framing or caching API answers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_docs = scope["path"].startswith(DOCS_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _HEADERS.items():
+                    headers.setdefault(name, value)
+                if not is_docs:
+                    headers.setdefault("Content-Security-Policy", _API_CSP)
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class RequestTimeout:
+    """504 for a request that has not started answering within ``seconds``.
+
+    Event streams are exempt: they are meant to stay open. A synchronous endpoint keeps its
+    worker thread until the database gives up (``statement_timeout`` on PostgreSQL), but the
+    client gets its answer and its connection back.
+    """
+
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.seconds <= 0 or is_stream(scope):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self.seconds):
+                await self.app(scope, receive, watch)
+        except TimeoutError:
+            if started:
+                raise
+            response = problem(504, "Timeout", f"no answer within {self.seconds:g} s; retry")
+            await response(scope, receive, send)
+
+
+def is_stream(scope: Scope) -> bool:
+    accept = dict(scope["headers"]).get(b"accept", b"")
+    return scope["path"].endswith("/stream") or b"text/event-stream" in accept
+
+
+# A JSON string, escapes included (the unrolled form keeps the regex engine linear).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+# Openers become 1 and closers -1 (as signed bytes), so C code can sum the running depth.
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+
+
+def json_depth_exceeds(body: bytes, limit: int) -> bool:
+    """Whether ``body`` nests arrays/objects deeper than ``limit`` (strings are skipped)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # cannot nest deeper than it has openers
+    brackets = _STRING.sub(b"", body).translate(_STEPS, _NOT_BRACKETS)
+    return max(accumulate(memoryview(brackets).cast("b")), default=0) > limit
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def has_lone_surrogate(body: bytes) -> bool:
+    """Whether ``body`` decodes to a string no database can store (a lone ``\\udXXX``)."""
+    if not _SURROGATE_ESCAPE.search(body):
+        return False  # the common case: no surrogate escape at all
+    try:
+        json.dumps(json.loads(body), ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    except ValueError:
+        return False  # not JSON: the endpoint's own parser will say so
+    return False
+
+
+class JsonGuard:
+    """400 for a JSON body nested deeper than ``limit`` or holding unpaired surrogates.
+
+    Both would otherwise reach the parser or the database driver and fail there as a 500.
+    Runs inside the body-size limit, so the body it holds in memory is already bounded.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if len(body) > OFFLOAD_BYTES:  # ~40 ms a MiB: keep the event loop serving meanwhile
+            detail = await anyio.to_thread.run_sync(self.check, body)
+        else:
+            detail = self.check(body)
+        if detail:
+            await problem(400, "Bad request", detail)(scope, receive, send)
+            return
+        await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
+
+    def check(self, body: bytes) -> str | None:
+        """Why ``body`` is refused, or None."""
+        if json_depth_exceeds(body, self.limit):
+            return f"JSON nested deeper than {self.limit} levels"
+        if has_lone_surrogate(body):
+            return "JSON string holds an unpaired UTF-16 surrogate (\\udXXX)"
+        return None
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    async def receive() -> Message:
+        if messages:
+            return messages.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+class RateLimiter:
+    """A token bucket per key (an API token's id): ``rate`` writes a second, ``burst`` at once.
+
+    The buckets live in this process only: with N workers a token gets up to N times the
+    budget. That is enough to stop a runaway script; it is not an accounting system.
+    """
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = max(1, burst)
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, kind: str = "write") -> None:
+        """Spend one token of ``key``'s bucket, or raise 429 saying when to come back."""
+        if self.rate <= 0:
+            return
+        now = time.monotonic()
+        with self._lock:
+            bucket = self._buckets.setdefault(key, _Bucket(float(self.burst), now))
+            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
+            bucket.stamp = now
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return
+            wait = math.ceil((1 - bucket.tokens) / self.rate)
+        metrics.rate_limited(kind)
+        raise RateLimitedError(
+            f"too many {kind}s for this token; retry in {wait} s", retry_after=wait
+        )

@@ -1,0 +1,118 @@
+"""Structured logs: JSON lines for machines, plain text on a terminal, secrets scrubbed.
+
+The access log (logger ``vtoc.access``) writes one line per request with its request id,
+actor, route template, status and duration. Every handler this module installs passes
+records through ``Redactor`` first, so a token, an HMAC secret or a password in a database
+URL that reaches a log message by accident is masked before it is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any, Literal
+
+from pythonjsonlogger.json import JsonFormatter
+
+LogFormat = Literal["auto", "json", "text"]
+
+ACCESS = logging.getLogger("vtoc.access")
+MASK = "***"
+
+# (pattern, replacement): bearer secrets, vTOC tokens, URL passwords, key=value secrets.
+_SECRETS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {MASK}"),
+    (re.compile(r"\bvtoc_[A-Za-z0-9_-]{8,}"), f"vtoc_{MASK}"),
+    (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@"), rf"\1{MASK}@"),
+    (
+        re.compile(
+            r"(?i)\b(password|passwd|secret|token|api[_-]?key|signature)"
+            r"(\"?\s*[=:]\s*\"?)[^\s\"',;&]+"
+        ),
+        rf"\1\2{MASK}",
+    ),
+]
+
+
+def redact(text: str) -> str:
+    """``text`` with everything that looks like a credential masked."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class Redactor(logging.Filter):
+    """Masks credentials in the message, its arguments and any extra string fields."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        for key, value in list(record.__dict__.items()):
+            if isinstance(value, str) and key not in _PLAIN_FIELDS:
+                setattr(record, key, redact(value))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            # Formatters would render exc_info afresh, unredacted: keep only the masked text.
+            record.exc_text = redact(record.exc_text)
+            record.exc_info = None
+        return True
+
+
+_PLAIN_FIELDS = {"msg", "name", "levelname", "pathname", "filename", "module", "funcName"}
+
+
+class TextFormatter(logging.Formatter):
+    """``time level logger message key=value…`` for a human at a terminal."""
+
+    _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = {k: v for k, v in record.__dict__.items() if k not in self._STANDARD}
+        if extras:
+            line += " " + " ".join(f"{k}={v}" for k, v in extras.items())
+        return line
+
+
+def make_formatter(fmt: LogFormat, stream: Any = None) -> logging.Formatter:
+    if fmt == "auto":
+        stream = stream or sys.stderr
+        fmt = "text" if hasattr(stream, "isatty") and stream.isatty() else "json"
+    if fmt == "text":
+        return TextFormatter()
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        timestamp=False,
+    )
+
+
+def make_handler(stream: Any, fmt: LogFormat = "auto") -> logging.Handler:
+    """A handler writing formatted, redacted records to ``stream``."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(make_formatter(fmt, stream))
+    handler.addFilter(Redactor())
+    return handler
+
+
+def configure(fmt: LogFormat = "auto", level: str = "INFO") -> None:
+    """Send every log record (ours, uvicorn's, SQLAlchemy's) to stderr through the redactor.
+
+    Called once per server process (each uvicorn worker imports ``vtoc.server.main``).
+    """
+    handler = make_handler(sys.stderr, fmt)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # uvicorn's own access log would duplicate ours without the request id and actor.
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True

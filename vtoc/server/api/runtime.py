@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, TypeAdapter
 
 from vtoc import schemas as s
+from vtoc.server import metrics
 from vtoc.server.api.deps import Operator, SessionDep, Viewer
 from vtoc.server.services import correlations
 from vtoc.server.services.agents import agents
@@ -35,6 +36,8 @@ def report_run(ref: str, data: s.RunReport, session: SessionDep, _: Operator) ->
     """Record a finished run, release the lease and schedule the next due time."""
     run = agents.report(session, ref=ref, data=data)
     session.commit()
+    finished = run.finished_at or run.started_at
+    metrics.agent_run_finished(ref, run.status, (finished - run.started_at).total_seconds())
     return run
 
 

@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from vtoc.schemas import Input, ListQuery, Output, Page, Role
 from vtoc.server import idempotency
-from vtoc.server.api.deps import Admin, IdempotencyKey, IfMatch, Operator, SessionDep, Viewer
+from vtoc.server.api.deps import (
+    Admin,
+    IdempotencyKey,
+    IfMatch,
+    Operator,
+    SessionDep,
+    Viewer,
+    in_worker,
+)
 from vtoc.server.auth import Principal
 from vtoc.server.services.resource import Resource
 
@@ -73,18 +81,21 @@ def crud_router(
     row_json = json_renderer(public)
 
     @router.get("", response_model=Page[public], summary=f"List {name} rows")  # type: ignore[valid-type]
-    def list_rows(session: SessionDep, _: Viewer, q: Annotated[query, Query()]) -> Response:  # type: ignore[valid-type]
-        rows, cursor = resource.list(session, q)
-        return page_json({"items": rows, "next_cursor": cursor})
+    async def list_rows(session: SessionDep, _: Viewer, q: Annotated[query, Query()]) -> Response:  # type: ignore[valid-type]
+        def work() -> Response:
+            rows, cursor = resource.list(session, q)
+            return page_json({"items": rows, "next_cursor": cursor})
+
+        return await in_worker(session, work)
 
     @router.get("/{ref}", response_model=public, summary=f"Show one {name}")
-    def show(ref: str, session: SessionDep, _: Viewer) -> Response:
-        return row_json(resource.get(session, ref))
+    async def show(ref: str, session: SessionDep, _: Viewer) -> Response:
+        return await in_worker(session, lambda: row_json(resource.read(session, ref)))
 
     @router.post(
         "", response_model=public, status_code=status.HTTP_201_CREATED, summary=f"Create a {name}"
     )
-    def create_row(
+    async def create_row(
         data: create,  # type: ignore[valid-type]
         session: SessionDep,
         who: Operator,
@@ -93,25 +104,34 @@ def crud_router(
         def action() -> BaseModel:
             return public.model_validate(resource.create(session, actor=who.name, data=data))
 
-        return idempotent_post(session, who, idempotency_key, data, action)
+        return await in_worker(
+            session, lambda: idempotent_post(session, who, idempotency_key, data, action)
+        )
 
     @router.patch("/{ref}", response_model=public, summary=f"Change a {name}")
-    def update_row(
+    async def update_row(
         ref: str,
         data: update,  # type: ignore[valid-type]
         session: SessionDep,
         who: Operator,
         if_match: IfMatch,
     ) -> Any:
-        row = resource.update(session, actor=who.name, ref=ref, data=data, if_match=if_match)
-        session.commit()
-        return row
+        def work() -> Any:
+            row = resource.update(session, actor=who.name, ref=ref, data=data, if_match=if_match)
+            session.commit()
+            return public.model_validate(row)
+
+        return await in_worker(session, work)
 
     @router.delete("/{ref}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {name}")
-    def delete_row(ref: str, session: SessionDep, who: deleter) -> Response:  # type: ignore[valid-type]
+    async def delete_row(ref: str, session: SessionDep, who: deleter) -> Response:  # type: ignore[valid-type]
         actor: Principal = who
-        resource.delete(session, actor=actor.name, ref=ref)
-        session.commit()
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+        def work() -> Response:
+            resource.delete(session, actor=actor.name, ref=ref)
+            session.commit()
+            return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+        return await in_worker(session, work)
 
     return router

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
@@ -17,24 +18,50 @@ from vtoc.server.auth import Principal, authenticate
 from vtoc.server.errors import InvalidError
 from vtoc.server.hardening import SAFE_METHODS
 
+T = TypeVar("T")
+
 bearer = HTTPBearer(auto_error=False, description="an API token: `vtoc server token create`")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    session = request.app.state.sessions()
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session for the request. Async, so opening it costs no hop to the thread pool; the
+    hot routes close it in their own worker thread, and only a session still holding a
+    connection needs a hop here to give it back."""
+    session: Session = request.app.state.sessions()
     try:
         yield session
     finally:
-        try:
-            session.close()
-        except DBAPIError as exc:
-            # The database dropped the connection (restart, pg_terminate_backend) after the
-            # answer was sent: the pool has discarded it; raising now would cut the response.
-            if not exc.connection_invalidated:
-                raise
+        if session.in_transaction():
+            await anyio.to_thread.run_sync(close_session, session)
+        else:
+            session.close()  # nothing checked out: no I/O
+
+
+def close_session(session: Session) -> None:
+    try:
+        session.close()
+    except DBAPIError as exc:
+        # The database dropped the connection (restart, pg_terminate_backend) after the
+        # answer was sent: the pool has discarded it; raising now would cut the response.
+        if not exc.connection_invalidated:
+            raise
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def in_worker(session: Session, work: Callable[[], T]) -> T:
+    """Run a route's whole work (service, commit, serialization) in one hop to the thread
+    pool, giving the connection back in the same hop: hops, not queries, dominate the hot
+    routes' cost."""
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            close_session(session)
+
+    return await anyio.to_thread.run_sync(run)
 
 
 def get_principal(

@@ -37,15 +37,19 @@ def fetch_page(
     *,
     limit: int,
     cursor: str | None,
+    columns: bool = False,
 ) -> tuple[Sequence[R], str | None]:
     """Rows below the cursor, newest first; a next cursor only when more rows exist.
 
     Walking the cursors visits every row that existed when the walk began exactly once,
     however many rows are inserted meanwhile (they get larger ids, above the walk).
+    With ``columns``, ``stmt`` selects columns (one of them ``id``) and the page holds rows
+    of them rather than ORM instances.
     """
     if cursor:
         stmt = stmt.where(id_column < decode_cursor(cursor))
-    rows = session.scalars(stmt.order_by(id_column.desc()).limit(limit + 1)).all()
+    stmt = stmt.order_by(id_column.desc()).limit(limit + 1)
+    rows: Sequence[Any] = session.execute(stmt).all() if columns else session.scalars(stmt).all()
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]

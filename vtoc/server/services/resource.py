@@ -62,6 +62,11 @@ class Resource(Generic[M, C, U, Q]):
             raise NotFoundError(f"no {self.entity} {ref!r}")
         return row
 
+    def read(self, session: Session, ref: int | str) -> Any:
+        """What the show route renders: the row, or (see intel) its values read without the
+        ORM where building instances costs more than the query."""
+        return self.get(session, ref)
+
     def exists(self, session: Session, field: str, row_id: int | None) -> None:
         """Refuse a reference (a foreign key in the input) to a row that does not exist."""
         if row_id is not None and session.get(self.model, row_id) is None:
@@ -83,7 +88,7 @@ class Resource(Generic[M, C, U, Q]):
                 stmt = stmt.where(column == value)
         return stmt
 
-    def list(self, session: Session, query: Q) -> tuple[Sequence[M], str | None]:
+    def list(self, session: Session, query: Q) -> tuple[Sequence[Any], str | None]:
         return fetch_page(
             session,
             self.query(session, query),

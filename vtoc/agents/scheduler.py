@@ -114,7 +114,10 @@ class Scheduler:
             log.warning("%s: lease on %s lost mid-run; abandoned", self.worker, agent.name)
             return None
         except Exception as exc:  # an agent's bug is recorded as a failed run, not a dead worker
-            log.exception("%s failed", agent.name)
+            if isinstance(exc, VtocError):  # the server could not help: no bug to trace
+                log.warning("%s failed: %s", agent.name, exc)
+            else:
+                log.exception("%s failed", agent.name)
             status, summary, stats = s.RunStatus.error, f"{type(exc).__name__}: {exc}", {}
         finally:
             keeper.cancel()

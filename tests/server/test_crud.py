@@ -122,6 +122,34 @@ def test_intel_filters(operator: VtocClient) -> None:
     assert [r.id for r in operator.intel.list(until=since).items] == [old.id]
 
 
+def test_intel_pages_carry_each_reports_own_indicators(operator: VtocClient) -> None:
+    """Lists and show read reports past the ORM: each item must still be the whole report,
+    with its own indicators (shared ones included), exactly as showing it by id returns it."""
+    shared = "198.51.100.9"
+    first = operator.intel.create(title=f"Beacon to {shared}", body="via evil-cdn.top")
+    bare = operator.intel.create(title="Nothing to extract here")
+    second = operator.intel.create(title=f"Scan from {shared}", body="CVE-2023-4966", raw={"a": 1})
+    page = operator.intel.list(limit=2)
+    assert [r.id for r in page.items] == [second.id, bare.id]
+    assert page.next_cursor is not None
+    rest = operator.intel.list(limit=2, cursor=page.next_cursor)
+    assert [r.id for r in rest.items] == [first.id] and rest.next_cursor is None
+    for listed in [*page.items, *rest.items]:
+        assert listed == operator.intel.get(listed.id)
+    assert page.items[1].indicators == []
+    assert {(i.kind, i.value) for i in rest.items[0].indicators} == {
+        ("ipv4", shared),
+        ("domain", "evil-cdn.top"),
+    }
+    assert {(i.kind, i.value) for i in page.items[0].indicators} == {
+        ("ipv4", shared),
+        ("cve", "CVE-2023-4966"),
+    }
+    assert page.items[0].raw == {"a": 1}
+    with pytest.raises(NotFound):
+        operator.intel.get("not-a-number")
+
+
 def test_tasks_manual_moves(operator: VtocClient) -> None:
     task = operator.tasks.create(action="webhook", params={"url": "http://127.0.0.1:9/hook"})
     assert (task.status, task.attempts) == ("queued", 0)

@@ -758,9 +758,11 @@ class AsyncVtocClient:
         await self.aclose()
 
 
-def next_key(endpoint: Endpoint[Any]) -> str:
-    """Events page by ``after`` (an id); every other list by an opaque ``cursor``."""
-    return "after" if endpoint is EVENTS else "cursor"
+def next_key(endpoint: Endpoint[Any], filters: dict[str, Any]) -> str:
+    """Events page by ``after`` (or ``before``, newest first); every other list by ``cursor``."""
+    if endpoint is not EVENTS:
+        return "cursor"
+    return "before" if filters.get("order") == s.EventOrder.desc else "after"
 
 
 class SyncResource(Generic[Out]):
@@ -777,7 +779,7 @@ class SyncResource(Generic[Out]):
             yield from page.items
             if not page.next_cursor:
                 return
-            filters = {**filters, next_key(self.endpoint): page.next_cursor}
+            filters = {**filters, next_key(self.endpoint, filters): page.next_cursor}
 
     def get(self, ref: int | str) -> Out:
         return self.client.send(self.endpoint.get(ref))
@@ -813,7 +815,7 @@ class AsyncResource(Generic[Out]):
                 yield item
             if not page.next_cursor:
                 return
-            filters = {**filters, next_key(self.endpoint): page.next_cursor}
+            filters = {**filters, next_key(self.endpoint, filters): page.next_cursor}
 
     async def get(self, ref: int | str) -> Out:
         return await self.client.send(self.endpoint.get(ref))

@@ -668,8 +668,19 @@ class TaskQuery(ListQuery):
     action: list[TaskAction] = []
 
 
+class EventOrder(StrEnum):
+    asc = "asc"
+    desc = "desc"
+
+
 class EventQuery(Input):
     after: int = Field(default=0, ge=0, le=MAX_ROW_ID, description="only events with a larger id")
+    before: int | None = Field(
+        default=None, ge=1, le=MAX_ROW_ID, description="only events with a smaller id"
+    )
+    order: EventOrder = Field(
+        default=EventOrder.asc, description="desc: newest first, next_cursor is the next before"
+    )
     limit: int = Field(default=100, ge=1, le=1000)
     kind: str | None = Field(default=None, description="kind prefix, e.g. 'intel.'")
     entity: str | None = None

@@ -7,9 +7,15 @@ import os
 import queue
 import subprocess
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.cli.conftest import VTOC, Run, ok, running_server
+from vtoc import schemas as s
+from vtoc.client import VtocClient
 
 
 def test_tokens_create_list_revoke(vtoc: Run) -> None:
@@ -102,3 +108,34 @@ def follow(vtoc: Run, overrides: dict[str, str]) -> None:
         proc.terminate()
         proc.wait(10)
     assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+
+
+def test_events_tail_follow_misses_nothing_written_before_the_stream_opens(
+    vtoc: Run,
+    database_url: str,
+    admin_token: str,
+    config_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing listed (no operation yet), then an operation is created just before the
+    stream opens: tail must start from where it listed, not from "now", and print it."""
+    real_stream = VtocClient.stream_events
+
+    def late_stream(api: VtocClient, **kw: Any) -> Iterator[s.Event]:
+        api.operations.create(name="Raced")
+        # Were "Raced" lost, the next operation would come first instead of a hang.
+        later = threading.Timer(3, lambda: api.operations.create(name="Later"))
+        later.start()
+        try:
+            yield next(real_stream(api, **kw))
+        finally:
+            later.join()
+        raise KeyboardInterrupt  # what Ctrl-C does to a follower: tail returns quietly
+
+    monkeypatch.setattr(VtocClient, "stream_events", late_stream)
+    with running_server(database_url, tmp_path) as server_url:
+        env = {"VTOC_API_URL": server_url, "XDG_CONFIG_HOME": str(config_home)}
+        ok(vtoc("assets", "create", "--name", "Not an operation", env=env))
+        out = ok(vtoc("events", "tail", "-F", "--kind", "operation.", "-o", "json", env=env))
+    assert [json.loads(line)["data"]["name"] for line in out.splitlines()] == ["Raced"]

@@ -10,6 +10,8 @@ from pathlib import Path
 import yaml
 
 from tests.cli.conftest import Run, ok
+from tests.ingest.conftest import ndjson, sample_alerts, unique_copies
+from vtoc.client import VtocClient
 
 
 def parse(text: str, fmt: str) -> list[dict[str, str]] | dict[str, object] | list[object]:
@@ -205,3 +207,21 @@ def test_tasks_queue_and_cancel(vtoc: Run) -> None:
     assert [t["id"] for t in cancelled] == [task["id"]]
     bad = vtoc("tasks", "create", "--action", "webhook", "--param", "oops")
     assert bad.exit_code == 2 and "KEY=VALUE" in bad.output
+
+
+def test_intel_list_and_show_say_how_often_a_flood_fired(
+    vtoc: Run, server_url: str, admin_token: str
+) -> None:
+    flood = unique_copies([sample_alerts()[1]], 3)
+    for minute, alert in enumerate(flood):
+        alert["timestamp"] = f"2026-11-22T06:0{minute}:00.000+0000"
+    with VtocClient(server_url, admin_token) as api:
+        assert api.ingest_wazuh(ndjson(flood)).created == 1
+    rows = parse(ok(vtoc("intel", "list", "--source", "wazuh")), "table")
+    assert isinstance(rows, list)
+    (row,) = rows
+    assert isinstance(row, dict)
+    assert (row["SEEN"], row["LAST SEEN"]) == ("3", "2026-11-22T06:02:00+00:00")
+    assert row["OBSERVED AT"] == "2026-11-22T06:00:00+00:00"
+    shown = dict(line.split("\t", 1) for line in ok(vtoc("intel", "show", row["ID"])).splitlines())
+    assert (shown["occurrences"], shown["last_seen_at"]) == ("3", "2026-11-22T06:02:00+00:00")

@@ -56,3 +56,18 @@ def test_search_and_filters_on_small_tables(operator: VtocClient) -> None:
     assert {o.name for o in active} == {"Northern Watch", "Iron Harbor"}
     both = operator.operations.list(status=["active", "planned"], priority=["high"]).items
     assert [o.name for o in both] == ["Northern Watch"]
+
+
+def test_events_newest_first_pages_by_before(operator: VtocClient) -> None:
+    for n in range(5):
+        operator.operations.create(name=f"Tail {n}")
+    operator.assets.create(name="Not an operation")
+    ops = [e.id for e in operator.events.iterate(kind="operation.")]
+    page = operator.events.list(order="desc", limit=2, kind="operation.")
+    assert [e.id for e in page.items] == ops[:-3:-1]
+    assert page.next_cursor == str(ops[-2])
+    walked = [e.id for e in operator.events.iterate(order="desc", limit=2, kind="operation.")]
+    assert walked == ops[::-1]
+    below = operator.events.list(order="desc", before=ops[2], after=ops[0], kind="operation.")
+    assert [e.id for e in below.items] == [ops[1]]
+    assert [e.id for e in operator.events.list(before=ops[2], kind="operation.").items] == ops[:2]

@@ -10,10 +10,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 from textual.pilot import Pilot
 
 from tests.tui.conftest import LiveServer, screen_text, until
 from vtoc.schemas import Role
+from vtoc.server.models import IntelReport
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen
@@ -53,6 +55,19 @@ def test_operations_list(snap_compare: SnapCompare, frozen_server: LiveServer) -
     ready = settle(
         "2",
         ready=lambda app: isinstance(app.screen, ListScreen) and app.screen.table.row_count == 4,
+    )
+    assert snap_compare(app_on(frozen_server), terminal_size=(80, 24), run_before=ready)
+
+
+def test_intel_list_shows_flood_hits(snap_compare: SnapCompare, frozen_server: LiveServer) -> None:
+    """A flood-suppressed report says how often it fired; one-off reports stay blank."""
+    with frozen_server.engine.begin() as conn:
+        second = conn.scalar(
+            select(IntelReport.id).order_by(IntelReport.id.desc()).offset(1).limit(1)
+        )
+        conn.execute(update(IntelReport).where(IntelReport.id == second).values(occurrences=12))
+    ready = settle(
+        "5", ready=lambda app: isinstance(app.screen, ListScreen) and "x12" in screen_text(app)
     )
     assert snap_compare(app_on(frozen_server), terminal_size=(80, 24), run_before=ready)
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from vtoc import schemas as s
 from vtoc.agents import analyzer, executor, monitor
 from vtoc.agents.base import AgentFn, Outcome, Run, utcnow
-from vtoc.client import AsyncVtocClient, Conflict, VtocError
+from vtoc.client import REQUEST_ID, AsyncVtocClient, Conflict, VtocError
 
 log = logging.getLogger("vtoc.agents")
 
@@ -54,16 +55,25 @@ class Scheduler:
         for agent in (await self.client.agents.list()).items:
             if not self.wanted(agent):
                 continue
+            # One request id for the run's lease, its agent's calls, renewals and report,
+            # so the server's access log shows a run as one thread.
+            request_id = REQUEST_ID.set(f"run-{agent.name}-{uuid.uuid4().hex[:8]}")
             try:
-                leased = await self.client.lease(
-                    agent.name, s.LeaseRequest(worker=self.worker, lease_seconds=self.lease_seconds)
-                )
-            except Conflict:  # another worker won it, or it stopped being due
-                continue
-            run = await self.run_leased(leased)
+                run = await self.lease_and_run(agent)
+            finally:
+                REQUEST_ID.reset(request_id)
             if run is not None:
                 runs.append(run)
         return runs
+
+    async def lease_and_run(self, agent: s.Agent) -> s.AgentRun | None:
+        try:
+            leased = await self.client.lease(
+                agent.name, s.LeaseRequest(worker=self.worker, lease_seconds=self.lease_seconds)
+            )
+        except Conflict:  # another worker won it, or it stopped being due
+            return None
+        return await self.run_leased(leased)
 
     async def wake_executor(self) -> None:
         """A queued task that is due makes the executor due now, not at its next interval."""
@@ -104,7 +114,10 @@ class Scheduler:
             log.warning("%s: lease on %s lost mid-run; abandoned", self.worker, agent.name)
             return None
         except Exception as exc:  # an agent's bug is recorded as a failed run, not a dead worker
-            log.exception("%s failed", agent.name)
+            if isinstance(exc, VtocError):  # the server could not help: no bug to trace
+                log.warning("%s failed: %s", agent.name, exc)
+            else:
+                log.exception("%s failed", agent.name)
             status, summary, stats = s.RunStatus.error, f"{type(exc).__name__}: {exc}", {}
         finally:
             keeper.cancel()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,9 +11,11 @@ import typer
 from vtoc.cli.output import Format, columns, is_terminal, pretty, write
 from vtoc.cli.params import AllOpt, JsonOpt, OutputOpt, output_format
 from vtoc.cli.session import client
+from vtoc.schemas import EventOrder
 
 if TYPE_CHECKING:
     from vtoc import schemas as s
+    from vtoc.client import VtocClient
 
 app = typer.Typer(help="The event log: list or tail it.", no_args_is_help=True)
 COLUMNS = columns("id", "ts", "actor", "kind", "entity", "entity_id", "operation_id")
@@ -89,7 +90,9 @@ def emit(events: Iterable[s.Event], fmt: Format) -> None:
 
 @app.command()
 def tail(
-    lines: Annotated[int, typer.Option("--lines", "-n", min=0, help="Recent events first.")] = 20,
+    lines: Annotated[
+        int, typer.Option("--lines", "-n", min=0, max=1000, help="Recent events first.")
+    ] = 20,
     follow: Annotated[
         bool, typer.Option("--follow", "-F", help="Keep printing new events as they happen.")
     ] = False,
@@ -113,11 +116,14 @@ def tail(
     with client() as api:
         operation_id = resolve_id(api.operations, operation)
         query = filters_for(kind, entity, operation_id)
-        recent = deque(api.events.iterate(limit=1000, **query), maxlen=lines) if lines else deque()
+        # Read before listing: where the stream resumes when no listed event says it.
+        start = last_event_id(api) if follow else 0
+        newest = api.events.list(order=EventOrder.desc, limit=lines, **query).items if lines else []
+        recent = newest[::-1]
         emit(recent, fmt)
         if follow:
             stream = api.stream_events(
-                after=recent[-1].id if recent else None,
+                after=recent[-1].id if recent else start,
                 kinds=[kind] if kind else None,
                 entity=entity,
                 operation_id=operation_id,
@@ -126,3 +132,9 @@ def tail(
                 emit(stream, fmt)
             except KeyboardInterrupt:
                 return
+
+
+def last_event_id(api: VtocClient) -> int:
+    """The id of the newest event of any kind, 0 for an empty log."""
+    newest = api.events.list(order=EventOrder.desc, limit=1).items
+    return newest[0].id if newest else 0

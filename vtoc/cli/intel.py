@@ -33,6 +33,7 @@ app = typer.Typer(help="Intelligence reports: list, file, update.", no_args_is_h
 COLUMNS = [
     *columns("id", "severity", "title", "source", "confidence", "observed_at"),
     Column("SEEN", "occurrences"),
+    Column("LAST SEEN", "last_seen_at"),
     Column("INDICATORS", "indicators", lambda r: [i.value for i in r.indicators]),
 ]
 

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, event, func, or_, select, text
+from sqlalchemy import Select, Table, event, func, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from vtoc.server.models import EventRow
@@ -120,17 +120,19 @@ def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
     session.info[_APPENDED_IN_BULK] = True
 
 
-def list_after(
-    session: Session,
+def matching(
     *,
     after: int = 0,
-    limit: int = 100,
+    before: int | None = None,
     kind: str | Sequence[str] | None = None,
     entity: str | None = None,
     entity_id: int | None = None,
     operation_id: int | None = None,
-) -> list[EventRow]:
+) -> Select[EventRow]:
+    """Events with ids in (``after``, ``before``) that pass the filters, unordered."""
     stmt = select(EventRow).where(EventRow.id > after)
+    if before is not None:
+        stmt = stmt.where(EventRow.id < before)
     kinds = [kind] if isinstance(kind, str) else list(kind or [])
     if kinds:
         stmt = stmt.where(or_(*(EventRow.kind.startswith(k, autoescape=True) for k in kinds)))
@@ -140,7 +142,17 @@ def list_after(
         stmt = stmt.where(EventRow.entity_id == entity_id)
     if operation_id is not None:
         stmt = stmt.where(EventRow.operation_id == operation_id)
-    return list(session.scalars(stmt.order_by(EventRow.id).limit(limit)))
+    return stmt
+
+
+def list_after(session: Session, *, limit: int = 100, **filters: Any) -> list[EventRow]:
+    """The oldest ``limit`` matching events: how readers catch up from a known id."""
+    return list(session.scalars(matching(**filters).order_by(EventRow.id).limit(limit)))
+
+
+def list_before(session: Session, *, limit: int = 100, **filters: Any) -> list[EventRow]:
+    """The newest ``limit`` matching events, newest first: a tail without reading the log."""
+    return list(session.scalars(matching(**filters).order_by(EventRow.id.desc()).limit(limit)))
 
 
 def last_id(session: Session) -> int:

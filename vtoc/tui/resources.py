@@ -93,6 +93,13 @@ def overdue(mission: s.Mission) -> Text:
     return Text(ago(mission.due_at) + (" LATE" if late else ""), style="bold red" if late else "")
 
 
+def hits(report: s.Intel) -> Text:
+    """How often a flood-suppressed alert fired; blank for a report seen once."""
+    if report.occurrences <= 1:
+        return Text("")
+    return Text(f"x{report.occurrences}", style="bold yellow")
+
+
 @dataclass(frozen=True)
 class Column:
     label: str
@@ -219,7 +226,8 @@ INTEL = ResourceSpec(
         Column("SEV", lambda r: styled(r.severity), 8),
         Column("TITLE", lambda r: r.title, 30),
         Column("SOURCE", lambda r: str(r.source), 6),
-        Column("SEEN", lambda r: ago(r.observed_at), 5),
+        Column("SEEN", lambda r: ago(r.last_seen_at), 5),
+        Column("HITS", hits, 5),
         Column("OP", lambda r: str(r.operation_id or "-"), 4),
     ),
     fields=(

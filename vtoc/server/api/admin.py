@@ -94,8 +94,12 @@ events_router = APIRouter(prefix="/events", tags=["events"])
 
 @events_router.get("", response_model=s.Page[s.Event])
 def list_events(session: SessionDep, _: Viewer, q: Annotated[s.EventQuery, Query()]) -> Any:
-    """Events with ids above ``after``, oldest first; ``next_cursor`` is the next ``after``."""
-    rows = events.list_after(session, **q.model_dump())
+    """Events with ids above ``after`` (and below ``before``), oldest first; ``next_cursor``
+    is the next ``after``. With ``order=desc`` newest first, ``next_cursor`` the next ``before``.
+    """
+    newest_first = q.order is s.EventOrder.desc
+    page = events.list_before if newest_first else events.list_after
+    rows = page(session, **q.model_dump(exclude={"order"}))
     more = str(rows[-1].id) if len(rows) == q.limit else None
     return {"items": rows, "next_cursor": more}
 

@@ -264,7 +264,8 @@ export interface paths {
         };
         /**
          * List Events
-         * @description Events with ids above ``after``, oldest first; ``next_cursor`` is the next ``after``.
+         * @description Events with ids above ``after`` (and below ``before``), oldest first; ``next_cursor``
+         *     is the next ``after``. With ``order=desc`` newest first, ``next_cursor`` the next ``before``.
          */
         get: operations["list_events_api_v1_events_get"];
         put?: never;
@@ -1062,6 +1063,11 @@ export interface components {
              */
             ts: string;
         };
+        /**
+         * EventOrder
+         * @enum {string}
+         */
+        EventOrder: "asc" | "desc";
         /**
          * EventTicket
          * @description A one-time pass for ``/events/stream?ticket=``: browsers' EventSource sends no headers.
@@ -2613,6 +2619,10 @@ export interface operations {
             query?: {
                 /** @description only events with a larger id */
                 after?: number;
+                /** @description only events with a smaller id */
+                before?: number | null;
+                /** @description desc: newest first, next_cursor is the next before */
+                order?: components["schemas"]["EventOrder"];
                 limit?: number;
                 /** @description kind prefix, e.g. 'intel.' */
                 kind?: string | null;

@@ -133,10 +133,12 @@ def test_the_stored_root_help_is_what_typer_renders() -> None:
 
     assert render_root_help() == TEXT, "run `make cli-help`"
     vtoc = str(Path(sys.executable).with_name("vtoc"))
+    wide = {**os.environ, "COLUMNS": "100"}
     for args in [["--help"], ["--context", "x", "--help"]]:  # stored, then rendered by Typer
-        wide = {**os.environ, "COLUMNS": "100"}
         piped = subprocess.run([vtoc, *args], capture_output=True, text=True, check=True, env=wide)
         assert piped.stdout == TEXT
+    bare = subprocess.run([vtoc], capture_output=True, text=True, env=wide)
+    assert (bare.returncode, bare.stdout) == (2, TEXT), "bare `vtoc` prints help, exits 2"
     narrow = subprocess.run(
         [vtoc, "--help"], capture_output=True, text=True, check=True, env={"COLUMNS": "60"}
     )
@@ -150,3 +152,24 @@ def test_the_root_table_says_what_each_command_says() -> None:
     for name, entry in COMMANDS.items():
         first_paragraph = load(name).help.split("\n\n")[0]
         assert " ".join(first_paragraph.split()) == entry.help, name
+
+
+def test_shell_completion_sees_the_lazy_commands() -> None:
+    vtoc = str(Path(sys.executable).with_name("vtoc"))
+
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_VTOC_COMPLETE": "complete_bash", "COMP_WORDS": words}
+        env["COMP_CWORD"] = str(len(words.split()) - 1)
+        done = subprocess.run([vtoc], capture_output=True, text=True, env=env, check=True)
+        return done.stdout.split()
+
+    assert complete("vtoc mi") == ["missions"]
+    assert "list" in complete("vtoc ops li")
+    script = subprocess.run(
+        [vtoc, "--show-completion"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SHELL": "/bin/bash"},
+        check=True,
+    )
+    assert "_VTOC_COMPLETE" in script.stdout

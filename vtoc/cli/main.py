@@ -14,7 +14,7 @@ from typer.main import get_command_from_info, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
 
 import vtoc
-from vtoc.cli.errors import ReportingGroup
+from vtoc.cli.errors import EXIT_USAGE, ReportingGroup
 
 
 class Entry(NamedTuple):
@@ -121,6 +121,13 @@ class LazyGroup(ReportingGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # Typer's rich error path prints nothing for no_args_is_help, expecting rich help.
+        if not args and not ctx.resilient_parsing:
+            typer.echo(ctx.get_help())
+            raise typer.Exit(EXIT_USAGE)
+        return super().parse_args(ctx, args)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self.format_usage(ctx, formatter)

@@ -24,7 +24,9 @@ TLDS = frozenset(
     """.split()
 )
 
-_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]|\.\d)")
+# IPv4 and MITRE open with the character they need, not a lookbehind, so ``re`` can skip
+# ahead to the next candidate; the lookbehind then checks the character before it.
+_IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d.]|\.\d)")
 _IPV6 = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(?![0-9A-Za-z:])")
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,63}\b")
@@ -35,7 +37,7 @@ _DOMAIN = re.compile(
 _HASH = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32,64}(?![0-9A-Fa-f])")
 _HASH_KINDS = {64: IndicatorKind.sha256, 40: IndicatorKind.sha1, 32: IndicatorKind.md5}
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
-_MITRE = re.compile(r"\bT\d{4}(?:\.\d{3})?\b")
+_MITRE = re.compile(r"T(?<!\wT)\d{4}(?:\.\d{3})?\b")
 _URL_TRAILING = ".,;:!?)]}"
 
 

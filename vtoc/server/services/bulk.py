@@ -12,7 +12,6 @@ import io
 from typing import Any
 
 import orjson
-
 from sqlalchemy import JSON, Table, insert, text
 from sqlalchemy.orm import Session
 

@@ -83,3 +83,8 @@ test-web: web browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## Re-render `vtoc --help` (served without importing Typer) after changing the root commands.
+.PHONY: cli-help
+cli-help: setup
+	$(BIN)/python -c "from vtoc.cli.main import write_root_help; write_root_help()"

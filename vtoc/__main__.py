@@ -1,5 +1,5 @@
 """``python -m vtoc`` is ``vtoc``."""
 
-from vtoc.cli.main import run
+from vtoc.cli.entry import run
 
 run()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Table, insert, text
 from sqlalchemy.orm import Session
 
@@ -24,12 +24,15 @@ def csv_rows(table: Table, rows: list[dict[str, Any]]) -> io.StringIO | None:
     json_at = [i for i, name in enumerate(rows[0]) if isinstance(table.c[name].type, JSON)]
     lines = []
     for row in rows:
-        values = [NULL if v is None else v for v in row.values()]
+        values = list(row.values())
         if NULL in values:
             return None
+        for i, value in enumerate(values):
+            if value is None:
+                values[i] = NULL
         for i in json_at:
             if values[i] is not NULL:
-                values[i] = json.dumps(values[i], separators=(",", ":"))
+                values[i] = orjson.dumps(values[i]).decode()
         lines.append(values)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(lines)

@@ -24,20 +24,20 @@ TLDS = frozenset(
     """.split()
 )
 
-_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]|\.\d)")
+# IPv4 and MITRE open with the character they need, not a lookbehind, so ``re`` can skip
+# ahead to the next candidate; the lookbehind then checks the character before it.
+_IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d.]|\.\d)")
 _IPV6 = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(?![0-9A-Za-z:])")
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,63}\b")
 _DOMAIN = re.compile(
     r"(?<![\w.@-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![\w-])"
 )
-_HASHES = (
-    (IndicatorKind.sha256, re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])")),
-    (IndicatorKind.sha1, re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{40}(?![0-9A-Fa-f])")),
-    (IndicatorKind.md5, re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32}(?![0-9A-Fa-f])")),
-)
+# One pass for the three digests: a maximal run of 32, 40 or 64 hex digits, told by length.
+_HASH = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32,64}(?![0-9A-Fa-f])")
+_HASH_KINDS = {64: IndicatorKind.sha256, 40: IndicatorKind.sha1, 32: IndicatorKind.md5}
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
-_MITRE = re.compile(r"\bT\d{4}(?:\.\d{3})?\b")
+_MITRE = re.compile(r"T(?<!\wT)\d{4}(?:\.\d{3})?\b")
 _URL_TRAILING = ".,;:!?)]}"
 
 
@@ -51,30 +51,39 @@ def extract(*texts: str) -> list[Found]:
 
 
 def _scan(text: str) -> Iterable[Found]:
-    for match in _URL.finditer(text):
-        url = match.group().rstrip(_URL_TRAILING)
-        yield IndicatorKind.url, url
-    for match in _EMAIL.finditer(text):
-        yield IndicatorKind.email, match.group().lower()
-    for match in _IPV4.finditer(text):
-        try:
-            yield IndicatorKind.ipv4, str(ipaddress.IPv4Address(match.group()))
-        except ValueError:
-            continue
-    for match in _IPV6.finditer(text):
-        try:
-            address = ipaddress.IPv6Address(match.group().rstrip("."))
-        except ValueError:
-            continue
-        yield IndicatorKind.ipv6, address.compressed
-    for match in _DOMAIN.finditer(text):
-        domain = match.group().lower()
-        if domain.rsplit(".", 1)[-1] in TLDS:
-            yield IndicatorKind.domain, domain
-    for kind, pattern in _HASHES:
-        for match in pattern.finditer(text):
-            yield kind, match.group().lower()
-    for match in _CVE.finditer(text):
-        yield IndicatorKind.cve, match.group().upper()
-    for match in _MITRE.finditer(text):
-        yield IndicatorKind.mitre, match.group()
+    # Each pattern is skipped when the text lacks a character every match needs: most log
+    # lines have no URL, e-mail or hash, and a regex scan costs more than a substring test.
+    if "://" in text:
+        for match in _URL.finditer(text):
+            yield IndicatorKind.url, match.group().rstrip(_URL_TRAILING)
+    if "@" in text:
+        for match in _EMAIL.finditer(text):
+            yield IndicatorKind.email, match.group().lower()
+    dotted = "." in text
+    if dotted:
+        for match in _IPV4.finditer(text):
+            try:
+                yield IndicatorKind.ipv4, str(ipaddress.IPv4Address(match.group()))
+            except ValueError:
+                continue
+    if text.count(":") >= 2:
+        for match in _IPV6.finditer(text):
+            try:
+                address = ipaddress.IPv6Address(match.group().rstrip("."))
+            except ValueError:
+                continue
+            yield IndicatorKind.ipv6, address.compressed
+    if dotted:
+        for match in _DOMAIN.finditer(text):
+            domain = match.group().lower()
+            if domain.rsplit(".", 1)[-1] in TLDS:
+                yield IndicatorKind.domain, domain
+    digests = [m.group().lower() for m in _HASH.finditer(text) if len(m.group()) in _HASH_KINDS]
+    for length, kind in _HASH_KINDS.items():  # sha256, sha1, md5: the order of old
+        yield from ((kind, digest) for digest in digests if len(digest) == length)
+    if "-" in text:
+        for match in _CVE.finditer(text):
+            yield IndicatorKind.cve, match.group().upper()
+    if "T" in text:
+        for match in _MITRE.finditer(text):
+            yield IndicatorKind.mitre, match.group()

@@ -308,5 +308,6 @@ def created_data(flood: Flood, asset_ids: dict[str, int]) -> dict[str, Any]:
         "last_seen_at": flood.last_seen_at.isoformat(),
         "occurrences": flood.occurrences,
         "asset_id": asset_ids.get(alert.agent_name or ""),
-        "indicators": [{"kind": k.value, "value": v} for k, v in alert.indicators],
+        # The kinds are StrEnums: they serialize as their values, no ``.value`` per item.
+        "indicators": [{"kind": k, "value": v} for k, v in alert.indicators],
     }

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any
+
+import orjson
 
 from vtoc.schemas import IndicatorKind, Severity
 from vtoc.server.db import utcnow
@@ -207,8 +208,8 @@ def decode(body: bytes, content_type: str) -> list[Any | AlertError]:
     """
     if "ndjson" not in content_type:
         try:
-            whole = json.loads(body)
-        except ValueError:
+            whole = orjson.loads(body)
+        except orjson.JSONDecodeError:
             pass  # alerts.json as Wazuh writes it: one alert a line
         else:
             return whole if isinstance(whole, list) else [whole]
@@ -217,7 +218,7 @@ def decode(body: bytes, content_type: str) -> list[Any | AlertError]:
         if not line.strip():
             continue
         try:
-            items.append(json.loads(line))
-        except ValueError as exc:
+            items.append(orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
             items.append(AlertError(f"line {number + 1}: not JSON ({exc})"))
     return items

@@ -1,0 +1,33 @@
+"""The ``vtoc`` console script. ``vtoc --help`` prints the pre-rendered root help without
+importing Typer, whose import alone costs about three bare interpreter start-ups; every other
+invocation runs the Typer app in vtoc.cli.main."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def columns() -> int:
+    """The terminal width as shutil.get_terminal_size (which click uses) sees it, without
+    shutil's import cost: COLUMNS, else stdout's terminal, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+def run() -> None:
+    # Click wraps help at min(columns, 80) - 2: on narrower terminals let it render.
+    if sys.argv[1:] == ["--help"] and columns() >= 80:
+        from vtoc.cli.root_help import TEXT
+
+        sys.stdout.write(TEXT)
+        return
+    from vtoc.cli.main import app
+
+    app()

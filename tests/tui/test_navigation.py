@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual.events import MouseScrollDown
 
 from tests.tui.conftest import LiveServer, screen_text, until
 from vtoc.schemas import Role
@@ -119,6 +120,23 @@ async def test_scrolling_pages_rows_in_from_the_server(server: LiveServer) -> No
             await pilot.press("down")
             await pilot.pause(0.1)
         await until(lambda: table.row_count == 120 and not table.more, app)
+
+
+async def test_mouse_wheel_pages_rows_in_like_the_keys(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+        table = app.screen.table
+        assert table.row_count == 100 and table.more
+        cursor = table.cursor_row
+        for _ in range(60):  # three lines a notch: past the first page with the mouse alone
+            if table.row_count == 120:
+                break
+            await pilot._post_mouse_events([MouseScrollDown], table, offset=(10, 5))
+        await until(lambda: table.row_count == 120 and not table.more, app)
+        assert table.cursor_row == cursor  # the wheel scrolled; the selection stayed
+        assert table.scroll_y > 50  # the viewport went down to the end of the first page
 
 
 async def test_help_lists_every_binding(server: LiveServer) -> None:

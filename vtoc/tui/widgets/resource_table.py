@@ -1,7 +1,8 @@
 """A DataTable that pages rows in from the server as the operator scrolls.
 
 Textual's DataTable holds every row in memory, so the table asks for one page at a time
-(cursor pagination, newest first) when the cursor nears the end, and stops at ``MAX_ROWS``:
+(cursor pagination, newest first) when the cursor or the viewport (mouse wheel, scrollbar)
+nears the end, and stops at ``MAX_ROWS``:
 past that a filter is the better tool. Live events update rows in place; a new row goes
 on top without moving the highlighted row or the viewport.
 """
@@ -89,11 +90,22 @@ class ResourceTable(DataTable[Any]):
                 self.rows_by_id[row.id] = row
                 self.add_row(*self.cells(row), key=str(row.id))
         self.post_message(self.Loaded(self))
-        if self.cursor_row >= self.row_count - PREFETCH:
-            self.call_after_refresh(self.load_page)  # the cursor got there while loading
+        if self.near_end():
+            self.call_after_refresh(self.load_page)  # the operator got there while loading
+
+    def near_end(self) -> bool:
+        """The cursor, or the bottom of the viewport, is within ``PREFETCH`` rows of the end."""
+        bottom = self.scroll_y + self.scrollable_content_region.height
+        return max(self.cursor_row, bottom) >= self.row_count - PREFETCH
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.cursor_row >= self.row_count - PREFETCH and not self.loading_page:
+        if self.near_end() and not self.loading_page:
+            self.load_page()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """The wheel and the scrollbar move the viewport, not the cursor: page in for them too."""
+        super().watch_scroll_y(old_value, new_value)
+        if new_value > old_value and self.near_end() and not self.loading_page:
             self.load_page()
 
     @property

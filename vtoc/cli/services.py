@@ -1,7 +1,8 @@
 """The processes ``vtoc up`` starts, and the guarantee that it stops them all again.
 
 The server (and the agents worker, once it exists) run as child processes so that the
-TUI owns the terminal alone; they are stopped on normal exit, ctrl+c, SIGTERM and crashes.
+TUI owns the terminal alone; they are stopped on normal exit, ctrl+c, SIGTERM and crashes,
+and the kernel ends them if ``vtoc up`` itself is killed (:mod:`vtoc.children`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import time
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO
+
+from vtoc.children import die_with_parent
 
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -65,6 +68,7 @@ class Services:
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=self.log,
+            preexec_fn=die_with_parent(),  # spawned from the main thread, as it must be
         )
         self.children.append(child)
         return child

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from vtoc.children import die_with_parent
 from vtoc.web import routes
 from vtoc.web.static import default_dist
 
@@ -52,7 +53,12 @@ def traefik_binary() -> str:
 @contextmanager
 def _process(args: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent(),
+        )
     try:
         yield proc
     finally:

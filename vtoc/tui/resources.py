@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from rich.text import Text
@@ -49,7 +50,13 @@ STATUS_STYLES: dict[str, str] = {
 
 def styled(value: str | StrEnum | None) -> Text:
     """An enum value in its colour; NO_COLOR terminals still read the word itself."""
-    word = "" if value is None else str(value)
+    return _styled_word("" if value is None else str(value))
+
+
+@cache
+def _styled_word(word: str) -> Text:
+    """One shared Text per word: a list of 10,000 rows holds a handful, not 20,000 (tables
+    only read their cells, never change them)."""
     return Text(word, style=STATUS_STYLES.get(word, ""))
 
 
@@ -93,10 +100,10 @@ def overdue(mission: s.Mission) -> Text:
     return Text(ago(mission.due_at) + (" LATE" if late else ""), style="bold red" if late else "")
 
 
-def hits(report: s.Intel) -> Text:
+def hits(report: s.Intel) -> Text | str:
     """How often a flood-suppressed alert fired; blank for a report seen once."""
     if report.occurrences <= 1:
-        return Text("")
+        return ""
     return Text(f"x{report.occurrences}", style="bold yellow")
 
 

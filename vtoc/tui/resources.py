@@ -6,6 +6,7 @@ palette, so adding a resource to the TUI is one entry here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 
 from vtoc import schemas as s
@@ -50,14 +52,19 @@ STATUS_STYLES: dict[str, str] = {
 
 def styled(value: str | StrEnum | None) -> Text:
     """An enum value in its colour; NO_COLOR terminals still read the word itself."""
-    return _styled_word("" if value is None else str(value))
+    return styled_word("" if value is None else str(value))
 
 
 @cache
-def _styled_word(word: str) -> Text:
+def styled_word(word: str) -> Text:
     """One shared Text per word: a list of 10,000 rows holds a handful, not 20,000 (tables
-    only read their cells, never change them)."""
-    return Text(word, style=STATUS_STYLES.get(word, ""))
+    only read their cells, never change them).
+
+    With ``NO_COLOR`` Textual turns colours into greys by luminance, and red becomes dark
+    grey on a dark background: there the words keep only bold, reverse and dim.
+    """
+    style = Style.parse(STATUS_STYLES.get(word, ""))
+    return Text(word, style=style.without_color if os.environ.get("NO_COLOR") else style)
 
 
 def clock() -> datetime:

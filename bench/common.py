@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,7 +74,7 @@ def process(argv: list[str], url: str, env: dict[str, str] | None = None) -> Ite
 def vtoc_server(database_url: str, home: Path, workers: int = 2) -> Iterator[tuple[str, str]]:
     """A real `vtoc server run` on the database; yields (base URL, admin token)."""
     env = vtoc_env(database_url, home)
-    token = mint_token(env, f"bench-{os.getpid()}")
+    token = mint_token(env, f"bench-{os.getpid()}-{uuid.uuid4().hex[:6]}")  # one per server
     port = free_port()
     argv = [
         sys.executable,

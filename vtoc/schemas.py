@@ -140,29 +140,36 @@ class RunStatus(StrEnum):
     timeout = "timeout"
 
 
-class Input(BaseModel):
+class Schema(BaseModel):
+    """Every model here. Validators are built on first use, not at import: a CLI command
+    touches a few of these models, and building all of them was most of its start-up."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Input(Schema):
     """Request bodies: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class Output(BaseModel):
+class Output(Schema):
     model_config = ConfigDict(from_attributes=True)
 
 
-class Page(BaseModel, Generic[T]):
+class Page(Schema, Generic[T]):
     """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next one."""
 
     items: list[T]
     next_cursor: str | None = None
 
 
-class FieldError(BaseModel):
+class FieldError(Schema):
     field: str
     message: str
 
 
-class Problem(BaseModel):
+class Problem(Schema):
     """RFC 9457 problem details, the body of every error answer."""
 
     type: str = "about:blank"
@@ -362,12 +369,12 @@ class Intel(Output):
 # Ingest -----------------------------------------------------------------------------------
 
 
-class IngestRejected(BaseModel):
+class IngestRejected(Schema):
     index: int
     error: str
 
 
-class IngestResult(BaseModel):
+class IngestResult(Schema):
     """What a batch of alerts became. ``updated`` counts alerts folded into a report."""
 
     created: int = 0
@@ -597,7 +604,7 @@ class TokenCreated(Token):
     token: str
 
 
-class WhoAmI(BaseModel):
+class WhoAmI(Schema):
     name: str
     role: Role
 
@@ -616,7 +623,7 @@ class Event(Output):
     data: dict[str, Any]
 
 
-class EventTicket(BaseModel):
+class EventTicket(Schema):
     """A one-time pass for ``/events/stream?ticket=``: browsers' EventSource sends no headers."""
 
     ticket: str
@@ -691,7 +698,7 @@ class EventQuery(Input):
 # Dashboard --------------------------------------------------------------------------------
 
 
-class AgentHealth(BaseModel):
+class AgentHealth(Schema):
     name: str
     kind: AgentKind
     enabled: bool
@@ -701,7 +708,7 @@ class AgentHealth(BaseModel):
     next_run_at: datetime | None
 
 
-class Dashboard(BaseModel):
+class Dashboard(Schema):
     """Everything the TUI's first screen shows, in one answer."""
 
     generated_at: datetime

@@ -16,6 +16,7 @@ from vtoc.config import ServerSettings
 from vtoc.server import metrics, problems, realtime
 from vtoc.server.access import RequestLog
 from vtoc.server.api import admin, dashboard, ingest, observability, resources, runtime, stream
+from vtoc.server.auth import TokenCache
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
 from vtoc.server.limits import BodySizeLimit
@@ -53,6 +54,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.hub = hub
+    app.state.token_cache = TokenCache()
+    hub.watch("token.", app.state.token_cache.clear)
     app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     problems.install(app)
     # Added innermost first: the request log sees every answer, limits come before parsing.
@@ -95,7 +98,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         instrument_server(app, export_to(settings.otlp_endpoint))
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 

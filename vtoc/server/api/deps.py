@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, TypeVar
 
 import anyio.to_thread
@@ -14,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vtoc.schemas import Role
-from vtoc.server.auth import Principal, authenticate
+from vtoc.server.auth import Principal, TokenCache, authenticate, hash_token
 from vtoc.server.errors import InvalidError
 from vtoc.server.hardening import SAFE_METHODS
 
@@ -64,14 +65,27 @@ async def in_worker(session: Session, work: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(run)
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    touch = timedelta(seconds=request.app.state.settings.token_touch_seconds)
+    """The caller; a token verified in the last seconds is taken from the cache without a
+    hop to the thread pool (see ``TokenCache``)."""
+    state = request.app.state
     secret = credentials.credentials if credentials else None
-    principal = authenticate(session, secret, touch_after=touch)
+    cache: TokenCache = state.token_cache
+    principal = cache.get(hash_token(secret)) if secret else None
+    if principal is None:
+        principal = await anyio.to_thread.run_sync(
+            partial(
+                authenticate,
+                session,
+                secret,
+                touch_after=timedelta(seconds=state.settings.token_touch_seconds),
+                cache=cache,
+            )
+        )
     request.state.principal = principal
     if request.method not in SAFE_METHODS:
         request.app.state.limiter.take(f"token:{principal.token_id}")

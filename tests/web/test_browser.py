@@ -196,3 +196,44 @@ def test_bad_token_is_refused_and_not_kept(stack: WebStack, page: Any) -> None:
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("unknown token")
     assert page.evaluate("sessionStorage.getItem('vtoc.token')") is None
+
+
+def test_live_update_keeps_scroll_and_selection(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    """Deep in a long list (second cursor page), a report filed elsewhere arrives at the
+    top while the row the user chose stays selected and where it was on screen."""
+    for n in range(60):
+        api.intel.create(title=f"Routine sighting {n:02d}", severity="low")
+    sign_in(page, stack.url, make_token(Role.viewer))
+    nav(page, "Intelligence").click()
+    reports = page.get_by_role("list", name="Reports")
+    expect(reports.get_by_role("listitem")).to_have_count(50)
+    page.get_by_role("button", name="Load more").click()
+    expect(reports.get_by_role("listitem")).to_have_count(60)
+    chosen = reports.get_by_role("link", name="Routine sighting 05")
+    chosen.scroll_into_view_if_needed()
+    chosen.click()
+    expect(page.get_by_role("article")).to_contain_text("Routine sighting 05")
+    selected = reports.locator("li[aria-current='true']")
+    expect(selected).to_contain_text("Routine sighting 05")
+    scrolled = reports.evaluate("list => list.scrollTop")
+    assert scrolled > 0, "the chosen report should be below the list's first screen"
+    where = selected.bounding_box()
+
+    page.evaluate("window.__marker = 'same page'")
+    api.intel.create(title="Beacon to evil.example.net", severity="critical")
+    expect(reports.get_by_role("listitem").first).to_contain_text("Beacon to evil.example.net")
+    expect(reports.get_by_role("listitem")).to_have_count(61)
+
+    assert page.evaluate("window.__marker") == "same page", "the page reloaded"
+    expect(selected).to_contain_text("Routine sighting 05")
+    expect(page.get_by_role("article")).to_contain_text("Routine sighting 05")
+    # The new row went in above the viewport; the chosen row did not move under the user.
+    assert selected.bounding_box() == pytest.approx(where, abs=1)
+    assert reports.evaluate("list => list.scrollTop") >= scrolled
+    shoot(page, "intelligence-scrolled")

@@ -103,7 +103,13 @@ function MissionDetail({ id }: { id: string }) {
                 <Badge value={m.status} /> <Badge value={m.priority} />{" "}
                 <Link to={`/operations/${m.operation_id}`}>operation #{m.operation_id}</Link>
                 {" · due "}
-                {m.due_at ? <Ago at={m.due_at} /> : <span className="muted">not set</span>}
+                {m.due_at ? (
+                  <>
+                    {new Date(m.due_at).toLocaleString()} (<Ago at={m.due_at} />)
+                  </>
+                ) : (
+                  <span className="muted">not set</span>
+                )}
               </p>
               <p className="prose">{m.objective || "No objective written."}</p>
             </>

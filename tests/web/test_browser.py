@@ -200,6 +200,14 @@ def test_viewer_sees_no_write_buttons(
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
     shoot(page, "dashboard-tablet")
+    for path, name in [
+        (f"/assets/{ids['asset']}", "assets-tablet"),
+        (f"/missions/{ids['mission']}", "missions-tablet"),
+    ]:
+        page.goto(stack.url + path)
+        expect(page.get_by_role("article")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        shoot(page, name)
 
 
 def test_bad_token_is_refused_and_not_kept(stack: WebStack, page: Any) -> None:

@@ -48,6 +48,21 @@ export function LoadMore({
 }
 
 /** A labelled control; a server's complaint about it is shown under it and announced. */
+/** Opens and closes a form in place; while open it reads "Cancel" (and says what for). */
+export function ToggleButton({ open, onToggle, label }: { open: boolean; onToggle: () => void; label: string }) {
+  return (
+    <button type="button" className={open ? "secondary" : undefined} onClick={onToggle} aria-expanded={open}>
+      {open ? (
+        <>
+          Cancel<span className="sr-only"> {label.toLowerCase()}</span>
+        </>
+      ) : (
+        label
+      )}
+    </button>
+  );
+}
+
 export function Field({ label, error, children }: { label: string; error?: string; children: ReactNode }) {
   const id = useId();
   const control =

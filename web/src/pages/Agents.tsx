@@ -6,7 +6,7 @@ import { Link, useParams } from "react-router-dom";
 import { api, unwrap, type Agent } from "../api/client";
 import { Can } from "../auth";
 import { numberOrNull, parseObject, SaveProblems, useEditor } from "../components/editor";
-import { Ago, Badge, ErrorNote, Field, LoadMore, QueryState } from "../components/ui";
+import { Ago, Badge, ErrorNote, Field, LoadMore, QueryState, ToggleButton } from "../components/ui";
 import { keys, useCursorList } from "../queries";
 
 function Runs({ agent }: { agent: string }) {
@@ -112,9 +112,7 @@ function AgentDetail({ id }: { id: string }) {
           <div className="heading">
             <h2 id="agent-title">{a.name}</h2>
             <Can role="operator">
-              <button type="button" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
-                Edit settings
-              </button>
+              <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit settings" />
             </Can>
           </div>
           {editing ? (

@@ -6,7 +6,7 @@ import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { Can } from "../auth";
 import { AssetMap } from "../components/AssetMap";
-import { Ago, ASSET_KINDS, ASSET_STATUSES, Badge, LoadMore, QueryState, Select } from "../components/ui";
+import { Ago, ASSET_KINDS, ASSET_STATUSES, Badge, LoadMore, QueryState, Select, ToggleButton } from "../components/ui";
 import { listQuery, toSearch, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
 import { AssetForm } from "./AssetForm";
@@ -32,9 +32,7 @@ function AssetDetail({ id }: { id: string }) {
               {a.callsign && <span className="muted"> ({a.callsign})</span>}
             </h2>
             <Can role="operator">
-              <button type="button" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
-                Edit
-              </button>
+              <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
             </Can>
           </div>
           {editing ? (
@@ -94,9 +92,7 @@ export default function Assets() {
       <div className="heading">
         <h1>Assets</h1>
         <Can role="operator">
-          <button type="button" onClick={() => setCreating((c) => !c)} aria-expanded={creating}>
-            New asset
-          </button>
+          <ToggleButton open={creating} onToggle={() => setCreating((c) => !c)} label="New asset" />
         </Can>
       </div>
       {creating && (

@@ -6,7 +6,7 @@ import { Link, useParams } from "react-router-dom";
 import { api, unwrap, type Schemas } from "../api/client";
 import { Can } from "../auth";
 import { SearchBox } from "../components/SearchBox";
-import { Ago, Badge, ErrorNote, Field, LoadMore, QueryState, Select, SEVERITIES } from "../components/ui";
+import { Ago, Badge, ErrorNote, Field, LoadMore, QueryState, Select, SEVERITIES, ToggleButton } from "../components/ui";
 import { listQuery, toSearch, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
 
@@ -115,9 +115,7 @@ export default function Intelligence() {
       <div className="heading">
         <h1>Intelligence</h1>
         <Can role="operator">
-          <button type="button" onClick={() => setFiling((f) => !f)} aria-expanded={filing}>
-            New report
-          </button>
+          <ToggleButton open={filing} onToggle={() => setFiling((f) => !f)} label="New report" />
         </Can>
       </div>
       {filing && <NewReport />}

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, unwrap, type Asset, type Mission } from "../api/client";
 import { Can } from "../auth";
-import { Ago, Badge, ErrorNote, Field, LoadMore, MISSION_STATUSES, QueryState, Select } from "../components/ui";
+import { Ago, Badge, ErrorNote, Field, LoadMore, MISSION_STATUSES, QueryState, Select, ToggleButton } from "../components/ui";
 import { listQuery, toSearch, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
 import { MissionForm, useAllAssets } from "./MissionForm";
@@ -90,9 +90,7 @@ function MissionDetail({ id }: { id: string }) {
           <div className="heading">
             <h2 id="mission-title">{m.name}</h2>
             <Can role="operator">
-              <button type="button" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
-                Edit
-              </button>
+              <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
             </Can>
           </div>
           {editing ? (
@@ -136,9 +134,7 @@ export default function Missions() {
       <div className="heading">
         <h1>Missions</h1>
         <Can role="operator">
-          <button type="button" onClick={() => setCreating((c) => !c)} aria-expanded={creating}>
-            New mission
-          </button>
+          <ToggleButton open={creating} onToggle={() => setCreating((c) => !c)} label="New mission" />
         </Can>
       </div>
       {creating && (

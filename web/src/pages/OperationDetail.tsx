@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { Can } from "../auth";
-import { Ago, Badge, LoadMore, QueryState } from "../components/ui";
+import { Ago, Badge, LoadMore, QueryState, ToggleButton } from "../components/ui";
 import { keys, useCursorList } from "../queries";
 import { MissionForm } from "./MissionForm";
 import { OperationForm } from "./OperationForm";
@@ -36,9 +36,7 @@ export default function OperationDetail() {
               {op.code} · {op.name}
             </h1>
             <Can role="operator">
-              <button type="button" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
-                Edit
-              </button>
+              <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
             </Can>
           </div>
           {editing ? (
@@ -70,9 +68,7 @@ export default function OperationDetail() {
           <div className="heading">
             <h2>Missions</h2>
             <Can role="operator">
-              <button type="button" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>
-                New mission
-              </button>
+              <ToggleButton open={adding} onToggle={() => setAdding((a) => !a)} label="New mission" />
             </Can>
           </div>
           {adding && <MissionForm operationId={op.id} onDone={() => setAdding(false)} />}

@@ -5,7 +5,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { ApiError } from "../api/client";
 import { DraftError, fromLocalInput, numberOrNull, parseObject, SaveProblems, toLocalInput } from "../components/editor";
-import { Field } from "../components/ui";
+import { Field, ToggleButton } from "../components/ui";
 
 describe("Field", () => {
   it("names its control by the label alone", () => {
@@ -28,6 +28,17 @@ describe("Field", () => {
     expect(input).toHaveAttribute("aria-invalid", "true");
     expect(input).toHaveAccessibleDescription("Input should be less than or equal to 90");
     expect(screen.getByRole("alert")).toHaveTextContent("Input should be less than or equal to 90");
+  });
+});
+
+describe("ToggleButton", () => {
+  it("reads Cancel while its form is open, saying what it cancels", () => {
+    const { rerender } = render(<ToggleButton open={false} onToggle={() => {}} label="New mission" />);
+    expect(screen.getByRole("button", { name: "New mission" })).toHaveAttribute("aria-expanded", "false");
+    rerender(<ToggleButton open onToggle={() => {}} label="New mission" />);
+    const cancel = screen.getByRole("button", { name: "Cancel new mission" });
+    expect(cancel).toHaveAttribute("aria-expanded", "true");
+    expect(cancel).toHaveTextContent(/^Cancel/);
   });
 });
 

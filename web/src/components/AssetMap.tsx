@@ -6,7 +6,7 @@ import type { Asset } from "../api/client";
 
 const W = 640;
 const H = 360;
-const PAD = 28;
+const PAD = 36;
 
 type Positioned = Asset & { lat: number; lon: number };
 
@@ -68,7 +68,8 @@ export function AssetMap({
             aria-pressed={onSelect ? a.id === selected : undefined}
           >
             <circle r={a.id === selected ? 9 : 6} />
-            <text x={10} y={4}>
+            {/* Labels point inwards so the ones near the right edge are not cut off. */}
+            <text x={x(a.lon) > W / 2 ? -10 : 10} y={4} textAnchor={x(a.lon) > W / 2 ? "end" : "start"}>
               {a.callsign ?? a.name}
             </text>
             <title>{`${a.name} (${a.status}) ${a.lat.toFixed(4)}, ${a.lon.toFixed(4)}`}</title>

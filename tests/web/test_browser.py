@@ -296,19 +296,23 @@ def test_mission_form_field_errors_and_stale_edit(
 
     detail.get_by_role("button", name="Edit").click()
     edit = page.get_by_role("form", name="Edit mission")
-    edit.get_by_label("Name").fill("")
-    edit.get_by_role("button", name="Save changes").click()
+    # Someone else changes the mission while this form is open: the live update warns.
+    api.missions.update(mission_id, status="blocked", version=mission.version)
+    expect(edit.get_by_role("alert")).to_contain_text("changed this mission while you were editing")
+    # The form keeps the user's draft rather than jumping to the new version.
+    expect(edit.get_by_label("Status")).to_have_value("in_progress")
+
     name = edit.get_by_label("Name")
+    name.fill("")
+    edit.get_by_role("button", name="Save changes").click()
     expect(name).to_have_attribute("aria-invalid", "true")
     expect(name).to_have_accessible_description(re.compile("at least 1 character"))
 
-    # Someone else changes the mission while this form is open.
-    api.missions.update(mission_id, status="blocked", version=mission.version)
-    expect(edit.get_by_role("alert").first).to_be_visible()
     name.fill("Bridge watch (night)")
     edit.get_by_label("Priority").select_option("high")
     edit.get_by_role("button", name="Save changes").click()
-    expect(edit.get_by_role("alert")).to_contain_text("Not saved: someone else changed this mission")
+    expect(edit.locator(".stale")).to_contain_text("Not saved: someone else changed this mission")
+    expect(name).not_to_have_attribute("aria-invalid", "true")
     shoot(page, "mission-stale")
     assert api.missions.get(mission_id).name == "Bridge watch", "the stale edit overwrote"
 

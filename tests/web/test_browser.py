@@ -139,6 +139,20 @@ def test_operator_works_through_every_page_live(
     expect(detail.get_by_role("heading", name="SSH brute force from 203.0.113.7")).to_be_visible()
     shoot(page, "intelligence")
 
+    page.get_by_role("button", name="New report").click()
+    filing = page.get_by_role("form", name="New report")
+    filing.get_by_role("button", name="File report").click()
+    expect(filing.get_by_label("Title")).to_have_accessible_description(
+        re.compile("at least 1 character")
+    )
+    filing.get_by_label("Title").fill("Phishing from bad.example.org")
+    filing.get_by_label(re.compile("^Details")).fill("Lure sent from bad.example.org")
+    filing.get_by_label("Severity").select_option("high")
+    filing.get_by_role("button", name="File report").click()
+    expect(page.get_by_role("link", name="Phishing from bad.example.org")).to_be_visible()
+    expect(filing.get_by_label("Title")).to_have_value("")
+    assert api.intel.list(q="Phishing").items[0].severity == "high"
+
     assert token not in page.url
     assert token not in stack.access_log.read_text(), "the token leaked into a URL"
 

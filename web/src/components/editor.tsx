@@ -58,8 +58,10 @@ export function useEditor<T extends Versioned, D>({
     onSuccess: (saved) => {
       client.setQueryData(keys.detail(resource, saved.id), saved);
       void client.invalidateQueries({ queryKey: [resource, "list"] });
-      setBase(saved);
-      setDraft(toDraft(saved));
+      // An edit continues from what was saved; a create form starts empty again.
+      const next = base ? saved : undefined;
+      setBase(next);
+      setDraft(toDraft(next));
       onSaved?.(saved);
     },
   });

@@ -140,36 +140,29 @@ class RunStatus(StrEnum):
     timeout = "timeout"
 
 
-class Schema(BaseModel):
-    """Every model here. Validators are built on first use, not at import: a CLI command
-    touches a few of these models, and building all of them was most of its start-up."""
-
-    model_config = ConfigDict(defer_build=True)
-
-
-class Input(Schema):
+class Input(BaseModel):
     """Request bodies: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class Output(Schema):
+class Output(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class Page(Schema, Generic[T]):
+class Page(BaseModel, Generic[T]):
     """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next one."""
 
     items: list[T]
     next_cursor: str | None = None
 
 
-class FieldError(Schema):
+class FieldError(BaseModel):
     field: str
     message: str
 
 
-class Problem(Schema):
+class Problem(BaseModel):
     """RFC 9457 problem details, the body of every error answer."""
 
     type: str = "about:blank"
@@ -369,12 +362,12 @@ class Intel(Output):
 # Ingest -----------------------------------------------------------------------------------
 
 
-class IngestRejected(Schema):
+class IngestRejected(BaseModel):
     index: int
     error: str
 
 
-class IngestResult(Schema):
+class IngestResult(BaseModel):
     """What a batch of alerts became. ``updated`` counts alerts folded into a report."""
 
     created: int = 0
@@ -604,7 +597,7 @@ class TokenCreated(Token):
     token: str
 
 
-class WhoAmI(Schema):
+class WhoAmI(BaseModel):
     name: str
     role: Role
 
@@ -623,7 +616,7 @@ class Event(Output):
     data: dict[str, Any]
 
 
-class EventTicket(Schema):
+class EventTicket(BaseModel):
     """A one-time pass for ``/events/stream?ticket=``: browsers' EventSource sends no headers."""
 
     ticket: str
@@ -698,7 +691,7 @@ class EventQuery(Input):
 # Dashboard --------------------------------------------------------------------------------
 
 
-class AgentHealth(Schema):
+class AgentHealth(BaseModel):
     name: str
     kind: AgentKind
     enabled: bool
@@ -708,7 +701,7 @@ class AgentHealth(Schema):
     next_run_at: datetime | None
 
 
-class Dashboard(Schema):
+class Dashboard(BaseModel):
     """Everything the TUI's first screen shows, in one answer."""
 
     generated_at: datetime

@@ -25,10 +25,13 @@ bearer = HTTPBearer(auto_error=False, description="an API token: `vtoc server to
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """A session for the request. Async, so opening it costs no hop to the thread pool; the
-    hot routes close it in their own worker thread, and only a session still holding a
+    """A session for the request; reads get one without a transaction where that saves round
+    trips (``make_read_sessionmaker``). Async, so opening it costs no hop to the thread pool;
+    the hot routes close it in their own worker thread, and only a session still holding a
     connection needs a hop here to give it back."""
-    session: Session = request.app.state.sessions()
+    state = request.app.state
+    reads_only = request.method in SAFE_METHODS
+    session: Session = state.read_sessions() if reads_only else state.sessions()
     try:
         yield session
     finally:
@@ -58,7 +61,15 @@ async def in_worker(session: Session, work: Callable[[], T]) -> T:
 
     def run() -> T:
         try:
-            return work()
+            try:
+                return work()
+            except DBAPIError as exc:
+                # A read session's connection is not pinged before use (make_read_engine):
+                # if the database dropped it, run the read again on a fresh one.
+                if not (exc.connection_invalidated and session.info.get("reads")):
+                    raise
+                session.close()
+                return work()
         finally:
             close_session(session)
 

@@ -153,7 +153,7 @@ def test_operations_monitoring_files_a_report_per_stale_operation_and_overdue_mi
     assert overdue.source_ref == f"overdue-mission-{late.id}-{today}"
 
 
-def test_operations_monitoring_stops_at_the_dashboard_when_nothing_is_active(
+def test_operations_monitoring_flags_nothing_while_no_operation_is_active(
     n8n: N8n, live_server: LiveServer
 ) -> None:
     with live_server.client() as client:

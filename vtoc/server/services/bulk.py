@@ -45,18 +45,22 @@ def text_field(value: Any) -> str:
     return str(value)
 
 
+def json_field(value: Any) -> str:
+    return NULL if value is None else escaped(orjson.dumps(value).decode())
+
+
 def copy_text(table: Table, rows: list[dict[str, Any]]) -> io.StringIO:
     """The rows (all with the keys of the first) as COPY text-format data."""
-    json_at = [isinstance(table.c[name].type, JSON) for name in rows[0]]
-    lines = []
-    for row in rows:
-        fields = [
-            escaped(orjson.dumps(value).decode())
-            if is_json and value is not None
-            else text_field(value)
-            for value, is_json in zip(row.values(), json_at, strict=True)
+    fields = [
+        json_field if isinstance(table.c[name].type, JSON) else text_field for name in rows[0]
+    ]
+    if all(field is text_field for field in fields):
+        lines = ["\t".join(map(text_field, row.values())) for row in rows]
+    else:
+        lines = [
+            "\t".join([field(value) for field, value in zip(fields, row.values(), strict=True)])
+            for row in rows
         ]
-        lines.append("\t".join(fields))
     lines.append("")
     return io.StringIO("\n".join(lines))
 

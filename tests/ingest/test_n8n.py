@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import update
 
 from tests.ingest.conftest import LiveServer, wait_until
-from tests.ingest.n8n import WORKFLOWS, N8n, installed, n8n_instance
+from tests.ingest.n8n import N8N_BIN, WORKFLOWS, N8n, installed, n8n_instance
 from tests.ingest.test_custom_vtoc import SCRIPT
 from vtoc import schemas as s
 from vtoc.server.db import make_engine
@@ -170,17 +170,20 @@ class Receiver:
 
     url: str
     deliveries: list[tuple[str, bytes]] = field(default_factory=list)
+    status: int = 204  # what it answers
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     got: list[tuple[str, bytes]] = []
+    answers = Receiver("", got)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             got.append((self.headers.get("Content-Type") or "", body))
-            self.send_response(204)
+            self.send_response(answers.status)
+            self.send_header("Content-Length", "0")
             self.end_headers()
 
         def log_message(self, *_: Any) -> None:
@@ -189,8 +192,9 @@ def receiver() -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    answers.url = f"http://127.0.0.1:{server.server_address[1]}/sync"
     try:
-        yield Receiver(f"http://127.0.0.1:{server.server_address[1]}/sync", got)
+        yield answers
     finally:
         server.shutdown()
         server.server_close()
@@ -237,3 +241,29 @@ def test_data_sync_exports_new_intel_as_ndjson_and_resumes_after_the_last_event(
         ("intel.updated", first[0].id),
     ]
     assert resumed[0]["id"] > sent[-1]["id"]
+
+
+def test_data_sync_sends_again_what_the_webhook_refused(
+    n8n_syncing: N8n, live_server: LiveServer, receiver: Receiver
+) -> None:
+    n8n = n8n_syncing
+    with live_server.client() as client:
+        report = client.intel.create(title="Sighting while the far end is down")
+    imported(n8n)
+    receiver.status = 503
+    workflow_id = json.loads((WORKFLOWS / "data-sync.json").read_text())["id"]
+    failed = subprocess.run(
+        [str(N8N_BIN), "execute", f"--id={workflow_id}"],
+        env=n8n.env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert failed.returncode != 0, failed.stdout
+    receiver.status = 204
+    run_workflow(n8n, "data-sync")
+
+    assert len(receiver.deliveries) >= 2  # n8n may retry on its own; the event is never lost
+    assert receiver.deliveries[-1][1] == receiver.deliveries[0][1]
+    (event,) = [json.loads(line) for line in receiver.deliveries[-1][1].decode().splitlines()]
+    assert (event["kind"], event["entity_id"]) == ("intel.created", report.id)

@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from vtoc import schemas as s
 from vtoc.server import metrics
@@ -61,7 +61,6 @@ def task_outcome(ref: str, data: s.TaskOutcome, session: SessionDep, _: Operator
 
 
 correlations_router = APIRouter(prefix="/correlations", tags=["correlations"])
-MERGED = TypeAdapter(list[s.MergedCorrelation])
 
 
 def as_json(payload: BaseModel | bytes) -> Response:
@@ -93,7 +92,7 @@ def merge(data: s.CorrelationMerge, session: SessionDep, who: Operator) -> Any:
     """Create or grow the clusters the analyzer's union-find found."""
     merged = correlations.merge(session, actor=who.name, data=data)
     session.commit()
-    return as_json(MERGED.dump_json(merged))
+    return as_json(correlations.MERGED.dump_json(merged))
 
 
 @correlations_router.get("/{correlation_id}", response_model=s.Correlation)

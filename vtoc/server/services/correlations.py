@@ -7,20 +7,22 @@ proportion to what is new, never to the size of the tables.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from pydantic import TypeAdapter
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server import events
-from vtoc.server.db import utcnow
+from vtoc.server.db import UTCDateTime, utcnow
 from vtoc.server.errors import InvalidError, NotFoundError
-from vtoc.server.models import Correlation, CorrelationMember, IndicatorRow, IntelReport
+from vtoc.server.models import Correlation, CorrelationMember, IntelReport
+from vtoc.server.services.bulk import insert_rows
 from vtoc.server.services.pagination import fetch_page
 
 ENTITY = "correlation"
@@ -32,17 +34,41 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
-# Each new indicator with how many reports carry it, counted through the (kind, value) index
-# and only up to a cap: a value in a million reports costs no more than one in ``cap``.
-FANOUT = text(
+# Everything a batch of new reports links to, in one statement. ``carried`` is each distinct
+# indicator of the new reports (read through the report_id index, by id range); ``counted``
+# adds how many reports carry it, counted through the (kind, value) index and only up to a
+# cap, so a value in a million reports costs no more than one in ``cap`` (-1: ignore list).
+# Then the indicators over the bound (to report them) and, for the usable ones, each new
+# carrier with every earlier carrier observed since ``since`` (the batch's widest window),
+# again through the (kind, value) index: at most ``fanout`` rows per indicator.
+LINKS = (
+    text(
+        """
+    WITH carried AS (
+        SELECT report_id, kind, value FROM indicators
+        WHERE report_id > :after AND report_id <= :last
+    ), counted AS (
+        SELECT c.kind, c.value,
+               CASE WHEN lower(c.value) IN :ignore THEN -1 ELSE
+               (SELECT count(*) FROM (SELECT 1 FROM indicators i
+                                      WHERE i.kind = c.kind AND i.value = c.value
+                                      LIMIT :cap) AS capped) END AS fanout
+        FROM (SELECT DISTINCT kind, value FROM carried) AS c
+    )
+    SELECT kind, value, fanout, NULL AS report_id, NULL AS other_id, NULL AS observed_at
+    FROM counted WHERE fanout = -1 OR fanout > :fanout
+    UNION ALL
+    SELECT u.kind, u.value, u.fanout, n.report_id, o.report_id, r.observed_at
+    FROM counted AS u
+    JOIN carried AS n ON n.kind = u.kind AND n.value = u.value
+    JOIN indicators AS o ON o.kind = u.kind AND o.value = u.value AND o.report_id < n.report_id
+    JOIN intel_reports AS r ON r.id = o.report_id
+    WHERE u.fanout BETWEEN 2 AND :fanout AND r.observed_at >= :since
     """
-    SELECT n.kind, n.value,
-           (SELECT count(*) FROM (SELECT 1 FROM indicators i
-                                  WHERE i.kind = n.kind AND i.value = n.value
-                                  LIMIT :cap) AS capped) AS fanout
-    FROM (SELECT DISTINCT kind, value FROM indicators WHERE report_id IN :ids) AS n
-    """
-).bindparams(bindparam("ids", expanding=True))
+    )
+    .bindparams(bindparam("ignore", expanding=True), bindparam("since", type_=UTCDateTime()))
+    .columns(observed_at=UTCDateTime())
+)
 
 
 def scan(session: Session, data: s.CorrelationScan) -> s.CorrelationBatch:
@@ -59,138 +85,167 @@ def scan(session: Session, data: s.CorrelationScan) -> s.CorrelationBatch:
         return s.CorrelationBatch(
             reports=[], links=[], members={}, skipped=[], high_water=data.after
         )
-    seen = {r.id: r.observed_at for r in reports}
-    ids = list(seen)
-    ignored = {v.lower() for v in data.ignore}
-    skipped: dict[tuple[str, str], str] = {}
-    usable: set[tuple[str, str]] = set()
-    for chunk in chunks(ids):
-        for kind, value, fanout in session.execute(
-            FANOUT, {"ids": list(chunk), "cap": data.fanout + 1}
-        ):
-            if value.lower() in ignored:
-                skipped[(kind, value)] = "ignored"
-            elif fanout > data.fanout:
-                skipped[(kind, value)] = f"in more than {data.fanout} reports"
-            elif fanout > 1:  # carried by this report alone: nothing to link to
-                usable.add((kind, value))
-    links = earlier_reports(session, usable, seen, timedelta(seconds=data.window_seconds))
-    involved = sorted({link.other_id for link in links} | set(seen))
-    members = {
-        row.report_id: row.correlation_id
-        for ids in chunks(involved)
-        for row in session.execute(
-            select(CorrelationMember.report_id, CorrelationMember.correlation_id).where(
-                CorrelationMember.report_id.in_(ids)
-            )
+    last = reports[-1].id
+    window = timedelta(seconds=data.window_seconds)
+    since = {r.id: r.observed_at - window for r in reports}
+    rows = session.execute(
+        LINKS,
+        {
+            "after": data.after,
+            "last": last,
+            "ignore": sorted({v.lower() for v in data.ignore}),
+            "cap": data.fanout + 1,
+            "fanout": data.fanout,
+            "since": min(since.values()),
+        },
+    ).all()
+    skipped = [
+        s.SkippedIndicator(
+            kind=row.kind,
+            value=row.value,
+            reason="ignored" if row.fanout < 0 else f"in more than {data.fanout} reports",
         )
-    }
+        for row in rows
+        if row.report_id is None
+    ]
+    links = [
+        s.CorrelationLink(
+            report_id=row.report_id, other_id=row.other_id, kind=row.kind, value=row.value
+        )
+        for row in rows
+        if row.report_id is not None and row.observed_at >= since[row.report_id]
+    ]
+    involved = sorted({link.other_id for link in links} | set(since))
     return s.CorrelationBatch(
         reports=[
             s.ScannedReport(id=r.id, severity=r.severity, operation_id=r.operation_id)
             for r in reports
         ],
         links=links,
-        members=members,
-        skipped=[
-            s.SkippedIndicator(kind=k, value=v, reason=why) for (k, v), why in skipped.items()
-        ],
-        high_water=reports[-1].id,
+        members=cluster_of(session, involved),
+        skipped=skipped,
+        high_water=last,
     )
 
 
-def earlier_reports(
-    session: Session, usable: set[tuple[str, str]], new: dict[int, Any], window: timedelta
-) -> list[s.CorrelationLink]:
-    """Links from each new report to earlier ones sharing a usable indicator within the window.
-
-    Every usable indicator is in at most ``fanout`` reports, so this reads at most that many
-    rows per indicator, found through the value index.
-    """
-    carriers: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for ids in chunks(list(new)):
-        for report_id, kind, value in session.execute(
-            select(IndicatorRow.report_id, IndicatorRow.kind, IndicatorRow.value).where(
-                IndicatorRow.report_id.in_(ids)
-            )
-        ):
-            if (kind, value) in usable:
-                carriers[(kind, value)].append(report_id)
-    links: list[s.CorrelationLink] = []
-    values = sorted({value for _, value in usable})
-    for batch in chunks(values):
-        rows = session.execute(
-            select(
-                IndicatorRow.report_id,
-                IndicatorRow.kind,
-                IndicatorRow.value,
-                IntelReport.observed_at,
-            )
-            .join(IntelReport, IntelReport.id == IndicatorRow.report_id)
-            .where(IndicatorRow.value.in_(batch))
-        )
-        for other_id, kind, value, observed_at in rows:
-            for report_id in carriers.get((kind, value), ()):
-                if other_id < report_id and observed_at >= new[report_id] - window:
-                    link = s.CorrelationLink(
-                        report_id=report_id, other_id=other_id, kind=kind, value=value
-                    )
-                    links.append(link)
-    return links
+CLUSTERS = cast(Table, Correlation.__table__)
+MEMBERS = cast(Table, CorrelationMember.__table__)
+#: what the analyzer reads and writes of a cluster (the timestamps are bookkeeping)
+CLUSTER_COLUMNS = [c for c in CLUSTERS.c if c.name not in ("created_at", "updated_at")]
+MERGED = TypeAdapter(list[s.MergedCorrelation])
 
 
 def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[s.MergedCorrelation]:
     """Apply the analyzer's components: each becomes (or grows) one cluster.
 
-    The whole batch is read and written with a handful of statements, not a few per group.
+    The whole batch is read and written with a handful of Core statements (COPY for the new
+    clusters on PostgreSQL), not a few per group nor an ORM object per row.
     """
-    report_ids = sorted({r for g in data.groups for r in g.report_ids})
+    report_ids = once_each("report_ids", [r for g in data.groups for r in set(g.report_ids)])
     member_of = cluster_of(session, report_ids)
-    wanted = {c for g in data.groups for c in g.correlation_ids} | set(member_of.values())
+    owned = [
+        sorted(set(g.correlation_ids) | {member_of[r] for r in g.report_ids if r in member_of})
+        for g in data.groups
+    ]
+    wanted = once_each("correlation_ids", [c for ids in owned for c in ids])
     clusters = {
-        row.id: row
-        for ids in chunks(sorted(wanted))
-        for row in session.scalars(select(Correlation).where(Correlation.id.in_(ids)))
+        row["id"]: dict(row)
+        for ids in chunks(wanted)
+        for row in session.execute(select(*CLUSTER_COLUMNS).where(CLUSTERS.c.id.in_(ids)))
+        .mappings()
+        .all()
     }
-    if missing := wanted - set(clusters):
+    if missing := set(wanted) - set(clusters):
         raise InvalidError("correlation_ids", f"no clusters {sorted(missing)[:10]}")
-    everyone = set(report_ids) | {r for c in clusters.values() for r in c.report_ids}
+    everyone = sorted(set(report_ids) | {r for c in clusters.values() for r in c["report_ids"]})
     facts = {
         row.id: row
-        for ids in chunks(sorted(everyone))
+        for ids in chunks(everyone)
         for row in session.execute(
             select(IntelReport.id, IntelReport.severity, IntelReport.operation_id).where(
                 IntelReport.id.in_(ids)
             )
         )
     }
-    if missing_reports := everyone - set(facts):
+    if missing_reports := set(everyone) - set(facts):
         raise InvalidError("report_ids", f"no intel reports {sorted(missing_reports)[:10]}")
-    plans = []
-    for group in data.groups:
-        owned = set(group.correlation_ids) | {
-            member_of[r] for r in group.report_ids if r in member_of
-        }
-        plans.append(plan_group(group, [clusters[c] for c in sorted(owned)], facts))
-    new = [plan.keep for plan in plans if plan.keep.id is None]
-    session.add_all(new)
-    session.flush()
-    for plan in plans:
-        if plan.absorbed:
-            session.execute(
-                update(CorrelationMember)
-                .where(CorrelationMember.correlation_id.in_(plan.absorbed))
-                .values(correlation_id=plan.keep.id)
-            )
-            session.execute(delete(Correlation).where(Correlation.id.in_(plan.absorbed)))
-    joining = [
-        {"report_id": r, "correlation_id": plan.keep.id}
-        for plan in plans
-        for r in plan.joining
-        if r not in member_of
+    now = utcnow()
+    plans = [
+        plan_group(group, [clusters[c] for c in ids], facts, now)
+        for group, ids in zip(data.groups, owned, strict=True)
     ]
-    add_members(session, joining)
-    return [announce(session, actor, plan) for plan in plans]
+    write(session, plans, now)
+    add_members(
+        session,
+        [
+            {"report_id": r, "correlation_id": plan.cluster["id"]}
+            for plan in plans
+            for r in plan.joining
+            if r not in member_of
+        ],
+    )
+    events.record_many(session, [event_row(actor, plan, now) for plan in plans])
+    return MERGED.validate_python(
+        [
+            {
+                **plan.cluster,
+                "previous_size": plan.previous_size,
+                "unlinked_report_ids": plan.unlinked,
+            }
+            for plan in plans
+        ]
+    )
+
+
+def once_each(field: str, ids: list[int]) -> list[int]:
+    """``ids`` sorted, refusing any that two groups name: a component is one group."""
+    unique = sorted(set(ids))
+    if len(unique) != len(ids):
+        twice = sorted(i for i, n in Counter(ids).items() if n > 1)
+        raise InvalidError(field, f"{twice[:10]} in more than one group")
+    return unique
+
+
+def write(session: Session, plans: list[Plan], now: datetime) -> None:
+    """New clusters in one insert, grown ones in one executemany; absorbed ones folded in."""
+    grown = [plan.cluster for plan in plans if plan.cluster["id"] is not None]
+    fresh = [plan.cluster for plan in plans if plan.cluster["id"] is None]
+    rows = [
+        {**{k: v for k, v in c.items() if k != "id"}, "created_at": now, "updated_at": now}
+        for c in fresh
+    ]
+    for cluster, new_id in zip(
+        fresh, insert_rows(session, CLUSTERS, rows, with_ids=True), strict=True
+    ):
+        cluster["id"] = new_id
+    if grown:
+        changed = ("report_ids", "indicators", "severity", "operation_id", "score")
+        session.execute(
+            update(CLUSTERS)
+            .where(CLUSTERS.c.id == bindparam("_id"))
+            .values(
+                {
+                    **{name: bindparam(f"_{name}") for name in changed},
+                    "last_seen_at": now,
+                    "updated_at": now,
+                }
+            ),
+            [{f"_{name}": c[name] for name in ("id", *changed)} for c in grown],
+        )
+    folded = [
+        {"_from": absorbed, "_into": plan.cluster["id"]}
+        for plan in plans
+        for absorbed in plan.absorbed
+    ]
+    if folded:
+        session.execute(
+            update(MEMBERS)
+            .where(MEMBERS.c.correlation_id == bindparam("_from"))
+            .values(correlation_id=bindparam("_into")),
+            folded,
+        )
+        for ids in chunks([f["_from"] for f in folded]):
+            session.execute(delete(CLUSTERS).where(CLUSTERS.c.id.in_(ids)))
 
 
 def add_members(session: Session, rows: list[dict[str, int]]) -> None:
@@ -198,7 +253,7 @@ def add_members(session: Session, rows: list[dict[str, int]]) -> None:
     if not rows:
         return
     if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(CorrelationMember), rows)
+        session.execute(insert(MEMBERS), rows)
         return
     session.execute(
         text(
@@ -217,8 +272,8 @@ def cluster_of(session: Session, report_ids: Sequence[int]) -> dict[int, int]:
         row.report_id: row.correlation_id
         for ids in chunks(report_ids)
         for row in session.execute(
-            select(CorrelationMember.report_id, CorrelationMember.correlation_id).where(
-                CorrelationMember.report_id.in_(ids)
+            select(MEMBERS.c.report_id, MEMBERS.c.correlation_id).where(
+                MEMBERS.c.report_id.in_(ids)
             )
         )
     }
@@ -226,66 +281,64 @@ def cluster_of(session: Session, report_ids: Sequence[int]) -> dict[int, int]:
 
 @dataclass
 class Plan:
-    keep: Correlation
+    #: the cluster's columns after the merge (``id`` None until a new one is inserted)
+    cluster: dict[str, Any]
     previous_size: int
     absorbed: list[int]
     joining: list[int]
     unlinked: list[int]
 
 
-def plan_group(group: s.CorrelationGroup, owned: list[Correlation], facts: dict[int, Any]) -> Plan:
+def plan_group(
+    group: s.CorrelationGroup, owned: list[dict[str, Any]], facts: dict[int, Any], now: datetime
+) -> Plan:
     """One group's cluster: the oldest it touches grows, absorbing the others."""
-    keep = owned[0] if owned else Correlation(indicators=[], report_ids=[])
-    previous = len(keep.report_ids or [])
+    keep = owned[0] if owned else {"id": None, "summary_report_id": None, "first_seen_at": now}
     members = set(group.report_ids)
     indicators = {(i.kind.value, i.value) for i in group.indicators}
     for cluster in owned:
-        members |= set(cluster.report_ids)
-        indicators |= {(i["kind"], i["value"]) for i in cluster.indicators}
+        members |= set(cluster["report_ids"])
+        indicators |= {(i["kind"], i["value"]) for i in cluster["indicators"]}
     rows = [facts[r] for r in sorted(members)]
     operation = min((r.operation_id for r in rows if r.operation_id is not None), default=None)
-    keep.report_ids = sorted(members)
-    keep.indicators = [{"kind": k, "value": v} for k, v in sorted(indicators)]
-    keep.severity = max((s.Severity(r.severity) for r in rows), key=lambda v: v.rank)
-    keep.operation_id, keep.score, keep.last_seen_at = operation, float(len(members)), utcnow()
+    cluster = {
+        **keep,
+        "report_ids": sorted(members),
+        "indicators": [{"kind": k, "value": v} for k, v in sorted(indicators)],
+        "severity": max((s.Severity(r.severity) for r in rows), key=lambda v: v.rank),
+        "operation_id": operation,
+        "score": float(len(members)),
+        "last_seen_at": now,
+    }
     return Plan(
-        keep=keep,
-        previous_size=previous,
-        absorbed=[c.id for c in owned[1:]],
+        cluster=cluster,
+        previous_size=len(keep.get("report_ids", ())),
+        absorbed=[c["id"] for c in owned[1:]],
         joining=sorted(set(group.report_ids)),
         unlinked=[r.id for r in rows if operation is not None and r.operation_id is None],
     )
 
 
-def announce(session: Session, actor: str, plan: Plan) -> s.MergedCorrelation:
-    keep = plan.keep
-    merged = s.MergedCorrelation(
-        id=keep.id,
-        score=keep.score,
-        indicators=[s.Indicator(kind=i["kind"], value=i["value"]) for i in keep.indicators],
-        report_ids=keep.report_ids,
-        severity=keep.severity,
-        operation_id=keep.operation_id,
-        summary_report_id=keep.summary_report_id,
-        first_seen_at=keep.first_seen_at or utcnow(),
-        last_seen_at=keep.last_seen_at,
-        previous_size=plan.previous_size,
-        unlinked_report_ids=plan.unlinked,
-    )
-    events.record(
-        session,
-        actor=actor,
-        kind="correlation.merged",
-        entity=ENTITY,
-        entity_id=keep.id,
-        operation_id=keep.operation_id,
-        data={
-            **merged.model_dump(mode="json", exclude={"report_ids", "unlinked_report_ids"}),
-            "size": len(merged.report_ids),
+def event_row(actor: str, plan: Plan, now: datetime) -> dict[str, Any]:
+    """The ``correlation.merged`` event: the cluster (without its member list) and its growth."""
+    cluster = plan.cluster
+    return {
+        "ts": now,
+        "actor": actor,
+        "kind": "correlation.merged",
+        "entity": ENTITY,
+        "entity_id": cluster["id"],
+        "operation_id": cluster["operation_id"],
+        "data": {
+            **{k: v for k, v in cluster.items() if k != "report_ids"},
+            "severity": cluster["severity"].value,
+            "first_seen_at": cluster["first_seen_at"].isoformat(),
+            "last_seen_at": now.isoformat(),
+            "previous_size": plan.previous_size,
+            "size": len(cluster["report_ids"]),
             "absorbed": plan.absorbed,
         },
-    )
-    return merged
+    }
 
 
 def get(session: Session, correlation_id: int) -> Correlation:

@@ -103,7 +103,7 @@ async def analyze(url: str, after: int) -> tuple[float, dict[str, Any]]:
     async with AsyncVtocClient("http://bench", token, http=http, timeout=600) as client:
         agent = await client.agents.get("analyzer")
         # Effects (escalations) are not what is measured: only the correlation itself.
-        config = {"batch": 2000, "cluster_size_threshold": 10**9}
+        config = {"cluster_size_threshold": 10**9}
         agent = agent.model_copy(update={"config": config, "state": {"high_water": after}})
         started = time.perf_counter()
         outcome = await analyzer.run(Run(client, agent, "bench"))

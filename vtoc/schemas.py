@@ -85,7 +85,10 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return SEVERITY_RANKS[self]
+
+
+SEVERITY_RANKS = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 class TLP(StrEnum):

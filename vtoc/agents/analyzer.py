@@ -51,7 +51,7 @@ class UnionFind:
         self.parent[self.find(a)] = self.find(b)
 
 
-def components(batch: s.CorrelationBatch) -> list[s.CorrelationGroup]:
+def components(batch: s.CorrelationBatch) -> s.CorrelationMerge:
     """The groups to merge: every component that a new link touches."""
     uf = UnionFind()
     for link in batch.links:
@@ -59,20 +59,25 @@ def components(batch: s.CorrelationBatch) -> list[s.CorrelationGroup]:
     for report_id, cluster_id in batch.members.items():
         if ("r", report_id) in uf.parent:
             uf.union(("r", report_id), ("c", cluster_id))
-    nodes: dict[Node, set[Node]] = defaultdict(set)
+    nodes: dict[Node, list[Node]] = defaultdict(list)
     for node in uf.parent:
-        nodes[uf.find(node)].add(node)
-    why: dict[Node, set[tuple[s.IndicatorKind, str]]] = defaultdict(set)
+        nodes[uf.find(node)].append(node)
+    why: dict[Node, set[tuple[str, str]]] = defaultdict(set)
     for link in batch.links:
-        why[uf.find(("r", link.report_id))].add((link.kind, link.value))
-    return [
-        s.CorrelationGroup(
-            report_ids=sorted(n for kind, n in members if kind == "r"),
-            correlation_ids=sorted(n for kind, n in members if kind == "c"),
-            indicators=[s.Indicator(kind=k, value=v) for k, v in sorted(why[root])],
-        )
-        for root, members in sorted(nodes.items())
-    ]
+        why[uf.find(("r", link.report_id))].add((link.kind.value, link.value))
+    # One validation for the whole request: a model per group and indicator costs more.
+    return s.CorrelationMerge.model_validate(
+        {
+            "groups": [
+                {
+                    "report_ids": sorted(n for kind, n in members if kind == "r"),
+                    "correlation_ids": sorted(n for kind, n in members if kind == "c"),
+                    "indicators": [{"kind": k, "value": v} for k, v in sorted(why[root])],
+                }
+                for root, members in sorted(nodes.items())
+            ]
+        }
+    )
 
 
 def raised(severity: s.Severity) -> s.Severity:
@@ -137,7 +142,7 @@ async def apply_effects(
 def scan_request(config: dict[str, Any], after: int) -> s.CorrelationScan:
     return s.CorrelationScan(
         after=after,
-        limit=int(config.get("batch", 2000)),
+        limit=int(config.get("batch", 10_000)),
         window_seconds=int(float(config.get("window_days", 7)) * 86_400),
         fanout=int(config.get("fanout_limit", 500)),
         ignore=[*DEFAULT_IGNORE, *config.get("ignore", [])],
@@ -162,9 +167,7 @@ async def run(ctx: Run) -> Outcome:
         if not batch.reports:
             break
         groups = components(batch)
-        merged = (
-            await ctx.client.correlation_merge(s.CorrelationMerge(groups=groups)) if groups else []
-        )
+        merged = await ctx.client.correlation_merge(groups) if groups.groups else []
         for key, value in (await apply_effects(ctx.client, merged, ctx.config)).items():
             totals[key] += value
         totals["reports"] += len(batch.reports)

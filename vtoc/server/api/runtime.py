@@ -2,8 +2,8 @@
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
 
 from vtoc import schemas as s
 from vtoc.server import metrics
@@ -63,11 +63,13 @@ def task_outcome(ref: str, data: s.TaskOutcome, session: SessionDep, _: Operator
 correlations_router = APIRouter(prefix="/correlations", tags=["correlations"])
 
 
-def as_json(payload: BaseModel | bytes) -> Response:
-    """Send an already-validated model as is: these answers are large, and checking them
-    again against ``response_model`` would cost more than building them."""
-    body = payload.model_dump_json() if isinstance(payload, BaseModel) else payload
-    return Response(body, media_type="application/json")
+def as_json(payload: Any) -> Response:
+    """Send the JSON the service built as is: these answers are large (thousands of links or
+    clusters), and a model per row, validated against ``response_model``, would cost more
+    than building them."""
+    return Response(
+        orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS), media_type="application/json"
+    )
 
 
 @correlations_router.get("", response_model=s.Page[s.Correlation])
@@ -92,7 +94,7 @@ def merge(data: s.CorrelationMerge, session: SessionDep, who: Operator) -> Any:
     """Create or grow the clusters the analyzer's union-find found."""
     merged = correlations.merge(session, actor=who.name, data=data)
     session.commit()
-    return as_json(correlations.MERGED.dump_json(merged))
+    return as_json(merged)
 
 
 @correlations_router.get("/{correlation_id}", response_model=s.Correlation)

@@ -8,13 +8,24 @@ proportion to what is new, never to the size of the tables.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from pydantic import TypeAdapter
-from sqlalchemy import Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -26,12 +37,15 @@ from vtoc.server.services.bulk import insert_rows
 from vtoc.server.services.pagination import fetch_page
 
 ENTITY = "correlation"
-CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
+CHUNK = 500  # ids per IN (...) list on SQLite: well under its parameter limit
 
 
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def among(session: Session, column: ColumnElement[int], ids: Sequence[int]) -> list[Any]:
+    """Conditions that together pick the rows whose ``column`` is in ``ids``: one array
+    parameter on PostgreSQL (one statement, no per-id bind names), IN lists elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(bindparam("ids", list(ids), type_=ARRAY(BigInteger)))] if ids else []
+    return [column.in_(ids[start : start + CHUNK]) for start in range(0, len(ids), CHUNK)]
 
 
 # Everything a batch of new reports links to, in one statement. ``carried`` is each distinct
@@ -71,8 +85,9 @@ LINKS = (
 )
 
 
-def scan(session: Session, data: s.CorrelationScan) -> s.CorrelationBatch:
-    """The reports after ``data.after`` and every earlier report each shares an indicator with."""
+def scan(session: Session, data: s.CorrelationScan) -> dict[str, Any]:
+    """The reports after ``data.after`` and every earlier report each shares an indicator with,
+    as a ``CorrelationBatch``'s JSON: thousands of rows go out without a model per row."""
     reports = session.execute(
         select(
             IntelReport.id, IntelReport.severity, IntelReport.operation_id, IntelReport.observed_at
@@ -82,9 +97,7 @@ def scan(session: Session, data: s.CorrelationScan) -> s.CorrelationBatch:
         .limit(data.limit)
     ).all()
     if not reports:
-        return s.CorrelationBatch(
-            reports=[], links=[], members={}, skipped=[], high_water=data.after
-        )
+        return {"reports": [], "links": [], "members": {}, "skipped": [], "high_water": data.after}
     last = reports[-1].id
     window = timedelta(seconds=data.window_seconds)
     since = {r.id: r.observed_at - window for r in reports}
@@ -100,43 +113,40 @@ def scan(session: Session, data: s.CorrelationScan) -> s.CorrelationBatch:
         },
     ).all()
     skipped = [
-        s.SkippedIndicator(
-            kind=row.kind,
-            value=row.value,
-            reason="ignored" if row.fanout < 0 else f"in more than {data.fanout} reports",
-        )
+        {
+            "kind": row.kind,
+            "value": row.value,
+            "reason": "ignored" if row.fanout < 0 else f"in more than {data.fanout} reports",
+        }
         for row in rows
         if row.report_id is None
     ]
     links = [
-        s.CorrelationLink(
-            report_id=row.report_id, other_id=row.other_id, kind=row.kind, value=row.value
-        )
+        {"report_id": row.report_id, "other_id": row.other_id, "kind": row.kind, "value": row.value}
         for row in rows
         if row.report_id is not None and row.observed_at >= since[row.report_id]
     ]
-    involved = sorted({link.other_id for link in links} | set(since))
-    return s.CorrelationBatch(
-        reports=[
-            s.ScannedReport(id=r.id, severity=r.severity, operation_id=r.operation_id)
-            for r in reports
+    involved = sorted({link["other_id"] for link in links} | set(since))
+    return {
+        "reports": [
+            {"id": r.id, "severity": r.severity, "operation_id": r.operation_id} for r in reports
         ],
-        links=links,
-        members=cluster_of(session, involved),
-        skipped=skipped,
-        high_water=last,
-    )
+        "links": links,
+        "members": cluster_of(session, involved),
+        "skipped": skipped,
+        "high_water": last,
+    }
 
 
 CLUSTERS = cast(Table, Correlation.__table__)
 MEMBERS = cast(Table, CorrelationMember.__table__)
 #: what the analyzer reads and writes of a cluster (the timestamps are bookkeeping)
 CLUSTER_COLUMNS = [c for c in CLUSTERS.c if c.name not in ("created_at", "updated_at")]
-MERGED = TypeAdapter(list[s.MergedCorrelation])
 
 
-def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[s.MergedCorrelation]:
-    """Apply the analyzer's components: each becomes (or grows) one cluster.
+def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[dict[str, Any]]:
+    """Apply the analyzer's components: each becomes (or grows) one cluster (as the JSON of
+    a ``MergedCorrelation`` each).
 
     The whole batch is read and written with a handful of Core statements (COPY for the new
     clusters on PostgreSQL), not a few per group nor an ORM object per row.
@@ -150,20 +160,18 @@ def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[s.M
     wanted = once_each("correlation_ids", [c for ids in owned for c in ids])
     clusters = {
         row["id"]: dict(row)
-        for ids in chunks(wanted)
-        for row in session.execute(select(*CLUSTER_COLUMNS).where(CLUSTERS.c.id.in_(ids)))
-        .mappings()
-        .all()
+        for wanted_here in among(session, CLUSTERS.c.id, wanted)
+        for row in session.execute(select(*CLUSTER_COLUMNS).where(wanted_here)).mappings().all()
     }
     if missing := set(wanted) - set(clusters):
         raise InvalidError("correlation_ids", f"no clusters {sorted(missing)[:10]}")
     everyone = sorted(set(report_ids) | {r for c in clusters.values() for r in c["report_ids"]})
     facts = {
         row.id: row
-        for ids in chunks(everyone)
+        for everyone_here in among(session, IntelReport.id, everyone)
         for row in session.execute(
             select(IntelReport.id, IntelReport.severity, IntelReport.operation_id).where(
-                IntelReport.id.in_(ids)
+                everyone_here
             )
         )
     }
@@ -185,16 +193,10 @@ def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[s.M
         ],
     )
     events.record_many(session, [event_row(actor, plan, now) for plan in plans])
-    return MERGED.validate_python(
-        [
-            {
-                **plan.cluster,
-                "previous_size": plan.previous_size,
-                "unlinked_report_ids": plan.unlinked,
-            }
-            for plan in plans
-        ]
-    )
+    return [
+        {**plan.cluster, "previous_size": plan.previous_size, "unlinked_report_ids": plan.unlinked}
+        for plan in plans
+    ]
 
 
 def once_each(field: str, ids: list[int]) -> list[int]:
@@ -244,8 +246,8 @@ def write(session: Session, plans: list[Plan], now: datetime) -> None:
             .values(correlation_id=bindparam("_into")),
             folded,
         )
-        for ids in chunks([f["_from"] for f in folded]):
-            session.execute(delete(CLUSTERS).where(CLUSTERS.c.id.in_(ids)))
+        for absorbed in among(session, CLUSTERS.c.id, [f["_from"] for f in folded]):
+            session.execute(delete(CLUSTERS).where(absorbed))
 
 
 def add_members(session: Session, rows: list[dict[str, int]]) -> None:
@@ -270,11 +272,9 @@ def add_members(session: Session, rows: list[dict[str, int]]) -> None:
 def cluster_of(session: Session, report_ids: Sequence[int]) -> dict[int, int]:
     return {
         row.report_id: row.correlation_id
-        for ids in chunks(report_ids)
+        for these in among(session, MEMBERS.c.report_id, report_ids)
         for row in session.execute(
-            select(MEMBERS.c.report_id, MEMBERS.c.correlation_id).where(
-                MEMBERS.c.report_id.in_(ids)
-            )
+            select(MEMBERS.c.report_id, MEMBERS.c.correlation_id).where(these)
         )
     }
 

@@ -83,18 +83,14 @@ def list_correlations(
     return {"items": rows, "next_cursor": next_cursor}
 
 
-@correlations_router.post("/scan", response_model=s.CorrelationBatch)
-def scan(data: s.CorrelationScan, session: SessionDep, _: Operator) -> Any:
-    """The reports after a high-water mark and the earlier reports they share indicators with."""
-    return as_json(correlations.scan(session, data))
-
-
-@correlations_router.post("/merge", response_model=list[s.MergedCorrelation])
-def merge(data: s.CorrelationMerge, session: SessionDep, who: Operator) -> Any:
-    """Create or grow the clusters the analyzer's union-find found."""
-    merged = correlations.merge(session, actor=who.name, data=data)
+@correlations_router.post("/run", response_model=s.CorrelationRunResult)
+def run(data: s.CorrelationRun, session: SessionDep, who: Operator) -> Any:
+    """One analyzer increment: link the reports after ``after`` to earlier ones sharing an
+    indicator, and create or grow the clusters they form. Safe to retry: the reports already
+    in clusters are not added twice."""
+    result = correlations.run(session, actor=who.name, data=data)
     session.commit()
-    return as_json(merged)
+    return as_json(result)
 
 
 @correlations_router.get("/{correlation_id}", response_model=s.Correlation)

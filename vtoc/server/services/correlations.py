@@ -1,21 +1,24 @@
-"""Correlation clusters: the analyzer's incremental input (links) and output (merges).
+"""Correlation clusters: the analyzer's increments, done where the data is.
 
-The analyzer owns the union-find; this module does the SQL it needs, all of it keyed by the
-new reports (ids above a high-water mark) and the ``(kind, value)`` index, so a run costs in
-proportion to what is new, never to the size of the tables.
+One call takes the reports after a high-water mark, links each to the earlier reports that
+share an indicator with it (within a window, through the ``(kind, value)`` index), finds the
+components with a union-find and creates or grows one cluster per component, all in one
+transaction and a handful of set-based statements. Nothing is read per row of the tables,
+so a run costs in proportion to what is new, never to the size of the tables.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Row,
     Table,
     any_,
     bindparam,
@@ -26,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from vtoc import schemas as s
 from vtoc.server import events
@@ -38,9 +41,15 @@ from vtoc.server.services.pagination import fetch_page
 
 ENTITY = "correlation"
 CHUNK = 500  # ids per IN (...) list on SQLite: well under its parameter limit
+CLUSTERS = cast(Table, Correlation.__table__)
+MEMBERS = cast(Table, CorrelationMember.__table__)
+#: what the analyzer reads and writes of a cluster (the timestamps are bookkeeping)
+CLUSTER_COLUMNS = [c for c in CLUSTERS.c if c.name not in ("created_at", "updated_at")]
 
 
-def among(session: Session, column: ColumnElement[int], ids: Sequence[int]) -> list[Any]:
+def among(
+    session: Session, column: ColumnElement[int] | InstrumentedAttribute[int], ids: Sequence[int]
+) -> list[Any]:
     """Conditions that together pick the rows whose ``column`` is in ``ids``: one array
     parameter on PostgreSQL (one statement, no per-id bind names), IN lists elsewhere."""
     if session.get_bind().dialect.name == "postgresql":
@@ -48,46 +57,77 @@ def among(session: Session, column: ColumnElement[int], ids: Sequence[int]) -> l
     return [column.in_(ids[start : start + CHUNK]) for start in range(0, len(ids), CHUNK)]
 
 
-# Everything a batch of new reports links to, in one statement. ``carried`` is each distinct
-# indicator of the new reports (read through the report_id index, by id range); ``counted``
-# adds how many reports carry it, counted through the (kind, value) index and only up to a
-# cap, so a value in a million reports costs no more than one in ``cap`` (-1: ignore list).
-# Then the indicators over the bound (to report them) and, for the usable ones, each new
-# carrier with every earlier carrier observed since ``since`` (the batch's widest window),
-# again through the (kind, value) index: at most ``fanout`` rows per indicator.
-LINKS = (
-    text(
-        """
-    WITH carried AS (
-        SELECT report_id, kind, value FROM indicators
-        WHERE report_id > :after AND report_id <= :last
-    ), counted AS (
-        SELECT c.kind, c.value,
-               CASE WHEN lower(c.value) IN :ignore THEN -1 ELSE
-               (SELECT count(*) FROM (SELECT 1 FROM indicators i
-                                      WHERE i.kind = c.kind AND i.value = c.value
-                                      LIMIT :cap) AS capped) END AS fanout
-        FROM (SELECT DISTINCT kind, value FROM carried) AS c
-    )
-    SELECT kind, value, fanout, NULL AS report_id, NULL AS other_id, NULL AS observed_at
-    FROM counted WHERE fanout = -1 OR fanout > :fanout
-    UNION ALL
-    SELECT u.kind, u.value, u.fanout, n.report_id, o.report_id, r.observed_at
-    FROM counted AS u
-    JOIN carried AS n ON n.kind = u.kind AND n.value = u.value
-    JOIN indicators AS o ON o.kind = u.kind AND o.value = u.value AND o.report_id < n.report_id
-    JOIN intel_reports AS r ON r.id = o.report_id
-    WHERE u.fanout BETWEEN 2 AND :fanout AND r.observed_at >= :since
-    """
-    )
-    .bindparams(bindparam("ignore", expanding=True), bindparam("since", type_=UTCDateTime()))
-    .columns(observed_at=UTCDateTime())
-)
+# Everything a batch of new reports links to, in one statement. ``carried``: the indicators
+# of the new reports (by id range, through the report_id index). ``carriers``: for each
+# distinct one not on the ignore list, the reports carrying it, read through the
+# (kind, value, report_id) index and only up to ``cap`` of them, with that capped count as
+# ``fanout``: a value in a million reports costs no more than one in ``cap``. Then three
+# parts: for the usable indicators, each new carrier with every earlier carrier observed
+# since ``since`` (the batch's widest window; each report's own is applied after); then the
+# indicators over the bound and the ignored ones (``fanout`` -1): why they link nothing.
+LINKS = """
+WITH carried AS (
+    SELECT report_id, kind, value FROM indicators
+    WHERE report_id > :after AND report_id <= :last
+), distinct_carried AS (
+    SELECT DISTINCT kind, value FROM carried
+), carriers AS ({carriers})
+SELECT u.kind, u.value, u.fanout, n.report_id, u.report_id AS other_id, r.observed_at
+FROM carriers AS u
+JOIN carried AS n ON n.kind = u.kind AND n.value = u.value AND u.report_id < n.report_id
+JOIN intel_reports AS r ON r.id = u.report_id
+WHERE u.fanout BETWEEN 2 AND :fanout AND r.observed_at >= :since
+UNION ALL
+SELECT kind, value, fanout, NULL, NULL, NULL
+FROM (SELECT DISTINCT kind, value, fanout FROM carriers WHERE fanout > :fanout) AS over_bound
+UNION ALL
+SELECT kind, value, -1, NULL, NULL, NULL
+FROM distinct_carried WHERE lower(value) IN :ignore
+"""
+# PostgreSQL reads each indicator's carriers once (LATERAL ... LIMIT) and counts them there.
+CARRIERS_LATERAL = """
+    SELECT c.kind, c.value, i.report_id, count(*) OVER (PARTITION BY c.kind, c.value) AS fanout
+    FROM distinct_carried AS c
+    CROSS JOIN LATERAL (SELECT i.report_id FROM indicators AS i
+                        WHERE i.kind = c.kind AND i.value = c.value LIMIT :cap) AS i
+    WHERE lower(c.value) NOT IN :ignore
+"""
+# SQLite has no LATERAL: count (capped) first, then read the carriers of the usable ones.
+CARRIERS_COUNTED = """
+    SELECT c.kind, c.value, i.report_id, c.fanout
+    FROM (SELECT d.kind, d.value,
+                 (SELECT count(*) FROM (SELECT 1 FROM indicators AS i
+                                        WHERE i.kind = d.kind AND i.value = d.value
+                                        LIMIT :cap)) AS fanout
+          FROM distinct_carried AS d WHERE lower(d.value) NOT IN :ignore) AS c
+    LEFT JOIN indicators AS i
+      ON i.kind = c.kind AND i.value = c.value AND c.fanout <= :fanout
+"""
 
 
-def scan(session: Session, data: s.CorrelationScan) -> dict[str, Any]:
-    """The reports after ``data.after`` and every earlier report each shares an indicator with,
-    as a ``CorrelationBatch``'s JSON: thousands of rows go out without a model per row."""
+def links_statement(dialect: str) -> Any:
+    carriers = CARRIERS_LATERAL if dialect == "postgresql" else CARRIERS_COUNTED
+    return (
+        text(LINKS.format(carriers=carriers))
+        .bindparams(bindparam("ignore", expanding=True), bindparam("since", type_=UTCDateTime()))
+        .columns(observed_at=UTCDateTime())
+    )
+
+
+#: a new report as the run reads it: id, severity, operation_id, observed_at
+NewReport = Row[int, s.Severity, int | None, datetime]
+
+
+@dataclass
+class Increment:
+    """What one batch of new reports found: its links, and the indicators that hit a bound."""
+
+    links: list[tuple[int, int, str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def run(session: Session, *, actor: str, data: s.CorrelationRun) -> dict[str, Any]:
+    """One increment of the analyzer, as the JSON of a ``CorrelationRunResult``."""
     reports = session.execute(
         select(
             IntelReport.id, IntelReport.severity, IntelReport.operation_id, IntelReport.observed_at
@@ -97,75 +137,137 @@ def scan(session: Session, data: s.CorrelationScan) -> dict[str, Any]:
         .limit(data.limit)
     ).all()
     if not reports:
-        return {"reports": [], "links": [], "members": {}, "skipped": [], "high_water": data.after}
-    last = reports[-1].id
+        return {
+            "reports": 0,
+            "links": 0,
+            "clusters_touched": 0,
+            "skipped": [],
+            "high_water": data.after,
+            "clusters": [],
+        }
+    found = link(session, data, reports)
+    involved = sorted({other for _, other, _, _ in found.links} | {r.id for r in reports})
+    member_of = cluster_of(session, involved)
+    plans = merge(session, actor, components(found.links, member_of), member_of)
+    return {
+        "reports": len(reports),
+        "links": len(found.links),
+        "clusters_touched": len(plans),
+        "skipped": found.skipped,
+        "high_water": reports[-1].id,
+        "clusters": [
+            {
+                **plan.cluster,
+                "previous_size": plan.previous_size,
+                "unlinked_report_ids": plan.unlinked,
+                "summarize": summarize,
+            }
+            for plan in plans
+            if (summarize := wants_summary(plan.cluster, data)) or plan.unlinked
+        ],
+    }
+
+
+def wants_summary(cluster: dict[str, Any], data: s.CorrelationRun) -> bool:
+    """A cluster without its summary yet that is big or severe enough to get one."""
+    return cluster["summary_report_id"] is None and (
+        len(cluster["report_ids"]) >= data.summary_size
+        or s.Severity(cluster["severity"]).rank >= data.summary_severity.rank
+    )
+
+
+def link(session: Session, data: s.CorrelationRun, reports: Sequence[NewReport]) -> Increment:
+    """Each new report's links to earlier reports sharing a usable indicator in its window."""
     window = timedelta(seconds=data.window_seconds)
     since = {r.id: r.observed_at - window for r in reports}
     rows = session.execute(
-        LINKS,
+        links_statement(session.get_bind().dialect.name),
         {
             "after": data.after,
-            "last": last,
+            "last": reports[-1].id,
             "ignore": sorted({v.lower() for v in data.ignore}),
             "cap": data.fanout + 1,
             "fanout": data.fanout,
             "since": min(since.values()),
         },
     ).all()
-    skipped = [
-        {
-            "kind": row.kind,
-            "value": row.value,
-            "reason": "ignored" if row.fanout < 0 else f"in more than {data.fanout} reports",
-        }
-        for row in rows
-        if row.report_id is None
+    found = Increment()
+    for row in rows:
+        if row.report_id is None:
+            reason = "ignored" if row.fanout < 0 else f"in more than {data.fanout} reports"
+            found.skipped.append({"kind": row.kind, "value": row.value, "reason": reason})
+        elif row.observed_at >= since[row.report_id]:
+            found.links.append((row.report_id, row.other_id, row.kind, row.value))
+    return found
+
+
+class UnionFind:
+    """Reports and clusters as nodes (a cluster's id negated); shared indicators as edges."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, node: int) -> int:
+        parent = self.parent
+        root = parent.setdefault(node, node)
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:  # path compression
+            parent[node], node = root, parent[node]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+@dataclass
+class Group:
+    """One component: the reports and existing clusters it joins, and the indicators why."""
+
+    report_ids: list[int]
+    correlation_ids: list[int]
+    indicators: set[tuple[str, str]]
+
+
+def components(links: list[tuple[int, int, str, str]], member_of: dict[int, int]) -> list[Group]:
+    """The groups to merge: every component that a new link touches."""
+    uf = UnionFind()
+    for report_id, other_id, _, _ in links:
+        uf.union(report_id, other_id)
+    for report_id, cluster_id in member_of.items():
+        if report_id in uf.parent:
+            uf.union(report_id, -cluster_id)
+    nodes: dict[int, list[int]] = defaultdict(list)
+    for node in uf.parent:
+        nodes[uf.find(node)].append(node)
+    why: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for report_id, _, kind, value in links:
+        why[uf.find(report_id)].add((kind, value))
+    return [
+        Group(
+            report_ids=sorted(n for n in members if n > 0),
+            correlation_ids=sorted(-n for n in members if n < 0),
+            indicators=why[root],
+        )
+        for root, members in sorted(nodes.items())
     ]
-    links = [
-        {"report_id": row.report_id, "other_id": row.other_id, "kind": row.kind, "value": row.value}
-        for row in rows
-        if row.report_id is not None and row.observed_at >= since[row.report_id]
-    ]
-    involved = sorted({link["other_id"] for link in links} | set(since))
-    return {
-        "reports": [
-            {"id": r.id, "severity": r.severity, "operation_id": r.operation_id} for r in reports
-        ],
-        "links": links,
-        "members": cluster_of(session, involved),
-        "skipped": skipped,
-        "high_water": last,
-    }
 
 
-CLUSTERS = cast(Table, Correlation.__table__)
-MEMBERS = cast(Table, CorrelationMember.__table__)
-#: what the analyzer reads and writes of a cluster (the timestamps are bookkeeping)
-CLUSTER_COLUMNS = [c for c in CLUSTERS.c if c.name not in ("created_at", "updated_at")]
-
-
-def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[dict[str, Any]]:
-    """Apply the analyzer's components: each becomes (or grows) one cluster (as the JSON of
-    a ``MergedCorrelation`` each).
-
-    The whole batch is read and written with a handful of Core statements (COPY for the new
-    clusters on PostgreSQL), not a few per group nor an ORM object per row.
-    """
-    report_ids = once_each("report_ids", [r for g in data.groups for r in set(g.report_ids)])
-    member_of = cluster_of(session, report_ids)
-    owned = [
-        sorted(set(g.correlation_ids) | {member_of[r] for r in g.report_ids if r in member_of})
-        for g in data.groups
-    ]
-    wanted = once_each("correlation_ids", [c for ids in owned for c in ids])
+def merge(
+    session: Session, actor: str, groups: list[Group], member_of: dict[int, int]
+) -> list[Plan]:
+    """Each group becomes (or grows) one cluster: a handful of Core statements for the whole
+    batch (COPY for the new clusters and events on PostgreSQL), no ORM object per row."""
+    wanted = sorted({c for g in groups for c in g.correlation_ids})
     clusters = {
         row["id"]: dict(row)
         for wanted_here in among(session, CLUSTERS.c.id, wanted)
         for row in session.execute(select(*CLUSTER_COLUMNS).where(wanted_here)).mappings().all()
     }
-    if missing := set(wanted) - set(clusters):
-        raise InvalidError("correlation_ids", f"no clusters {sorted(missing)[:10]}")
-    everyone = sorted(set(report_ids) | {r for c in clusters.values() for r in c["report_ids"]})
+    everyone = sorted(
+        {r for g in groups for r in g.report_ids}
+        | {r for c in clusters.values() for r in c["report_ids"]}
+    )
     facts = {
         row.id: row
         for everyone_here in among(session, IntelReport.id, everyone)
@@ -175,13 +277,8 @@ def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[dic
             )
         )
     }
-    if missing_reports := set(everyone) - set(facts):
-        raise InvalidError("report_ids", f"no intel reports {sorted(missing_reports)[:10]}")
     now = utcnow()
-    plans = [
-        plan_group(group, [clusters[c] for c in ids], facts, now)
-        for group, ids in zip(data.groups, owned, strict=True)
-    ]
+    plans = [plan_group(g, [clusters[c] for c in g.correlation_ids], facts, now) for g in groups]
     write(session, plans, now)
     add_members(
         session,
@@ -193,19 +290,7 @@ def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[dic
         ],
     )
     events.record_many(session, [event_row(actor, plan, now) for plan in plans])
-    return [
-        {**plan.cluster, "previous_size": plan.previous_size, "unlinked_report_ids": plan.unlinked}
-        for plan in plans
-    ]
-
-
-def once_each(field: str, ids: list[int]) -> list[int]:
-    """``ids`` sorted, refusing any that two groups name: a component is one group."""
-    unique = sorted(set(ids))
-    if len(unique) != len(ids):
-        twice = sorted(i for i, n in Counter(ids).items() if n > 1)
-        raise InvalidError(field, f"{twice[:10]} in more than one group")
-    return unique
+    return plans
 
 
 def write(session: Session, plans: list[Plan], now: datetime) -> None:
@@ -290,29 +375,30 @@ class Plan:
 
 
 def plan_group(
-    group: s.CorrelationGroup, owned: list[dict[str, Any]], facts: dict[int, Any], now: datetime
+    group: Group, owned: list[dict[str, Any]], facts: dict[int, Any], now: datetime
 ) -> Plan:
-    """One group's cluster: the oldest it touches grows, absorbing the others."""
+    """One group's cluster: the oldest it touches grows, absorbing the others. Reports
+    deleted since they joined (their membership went with them) are left out."""
     keep = owned[0] if owned else {"id": None, "summary_report_id": None, "first_seen_at": now}
     members = set(group.report_ids)
-    indicators = {(i.kind.value, i.value) for i in group.indicators}
+    indicators = set(group.indicators)
     for cluster in owned:
         members |= set(cluster["report_ids"])
         indicators |= {(i["kind"], i["value"]) for i in cluster["indicators"]}
-    rows = [facts[r] for r in sorted(members)]
+    rows = [facts[r] for r in sorted(members) if r in facts]
     operation = min((r.operation_id for r in rows if r.operation_id is not None), default=None)
     cluster = {
         **keep,
-        "report_ids": sorted(members),
+        "report_ids": [r.id for r in rows],
         "indicators": [{"kind": k, "value": v} for k, v in sorted(indicators)],
         "severity": max((s.Severity(r.severity) for r in rows), key=lambda v: v.rank),
         "operation_id": operation,
-        "score": float(len(members)),
+        "score": float(len(rows)),
         "last_seen_at": now,
     }
     return Plan(
         cluster=cluster,
-        previous_size=len(keep.get("report_ids", ())),
+        previous_size=len(owned[0]["report_ids"]) if owned else 0,
         absorbed=[c["id"] for c in owned[1:]],
         joining=sorted(set(group.report_ids)),
         unlinked=[r.id for r in rows if operation is not None and r.operation_id is None],

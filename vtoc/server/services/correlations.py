@@ -98,7 +98,7 @@ CARRIERS_COUNTED = """
     FROM (SELECT d.kind, d.value,
                  (SELECT count(*) FROM (SELECT 1 FROM indicators AS i
                                         WHERE i.kind = d.kind AND i.value = d.value
-                                        LIMIT :cap)) AS fanout
+                                        LIMIT :cap) AS capped) AS fanout
           FROM distinct_carried AS d WHERE lower(d.value) NOT IN :ignore) AS c
     LEFT JOIN indicators AS i
       ON i.kind = c.kind AND i.value = c.value AND c.fanout <= :fanout

@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Row,
+    String,
     Table,
     any_,
     bindparam,
@@ -109,7 +110,10 @@ def links_statement(dialect: str) -> Any:
     carriers = CARRIERS_LATERAL if dialect == "postgresql" else CARRIERS_COUNTED
     return (
         text(LINKS.format(carriers=carriers))
-        .bindparams(bindparam("ignore", expanding=True), bindparam("since", type_=UTCDateTime()))
+        .bindparams(
+            bindparam("ignore", expanding=True, type_=String()),
+            bindparam("since", type_=UTCDateTime()),
+        )
         .columns(observed_at=UTCDateTime())
     )
 

@@ -93,16 +93,21 @@ CARRIERS_LATERAL = """
                         WHERE i.kind = c.kind AND i.value = c.value LIMIT :cap) AS i
     WHERE lower(c.value) NOT IN :ignore
 """
-# SQLite has no LATERAL: count (capped) first, then read the carriers of the usable ones.
+# SQLite has no LATERAL: count (capped) once per indicator, then read the carriers of the
+# usable ones only. MATERIALIZED keeps SQLite from re-counting at every reference.
 CARRIERS_COUNTED = """
+    WITH counted AS MATERIALIZED (
+        SELECT d.kind, d.value,
+               (SELECT count(*) FROM (SELECT 1 FROM indicators AS i
+                                      WHERE i.kind = d.kind AND i.value = d.value
+                                      LIMIT :cap) AS capped) AS fanout
+        FROM distinct_carried AS d WHERE lower(d.value) NOT IN :ignore
+    )
     SELECT c.kind, c.value, i.report_id, c.fanout
-    FROM (SELECT d.kind, d.value,
-                 (SELECT count(*) FROM (SELECT 1 FROM indicators AS i
-                                        WHERE i.kind = d.kind AND i.value = d.value
-                                        LIMIT :cap) AS capped) AS fanout
-          FROM distinct_carried AS d WHERE lower(d.value) NOT IN :ignore) AS c
-    LEFT JOIN indicators AS i
-      ON i.kind = c.kind AND i.value = c.value AND c.fanout <= :fanout
+    FROM counted AS c JOIN indicators AS i ON i.kind = c.kind AND i.value = c.value
+    WHERE c.fanout <= :fanout
+    UNION ALL
+    SELECT kind, value, NULL, fanout FROM counted WHERE fanout > :fanout
 """
 
 

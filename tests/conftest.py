@@ -93,6 +93,7 @@ def app(settings: ServerSettings) -> Iterator[FastAPI]:
     app = create_app(settings)
     yield app
     app.state.engine.dispose()
+    app.state.read_engine.dispose()
 
 
 @pytest.fixture

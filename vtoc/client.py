@@ -296,21 +296,11 @@ def task_outcome_call(task: int, data: s.TaskOutcome) -> Call[s.Task]:
     )
 
 
-def correlation_scan_call(data: s.CorrelationScan) -> Call[s.CorrelationBatch]:
+def correlation_run_call(data: s.CorrelationRun) -> Call[s.CorrelationRunResult]:
     return Call(
         "POST",
-        f"{CORRELATIONS_PATH}/scan",
-        model(s.CorrelationBatch),
-        json=data.model_dump(mode="json"),
-    )
-
-
-def correlation_merge_call(data: s.CorrelationMerge) -> Call[list[s.MergedCorrelation]]:
-    adapter = TypeAdapter(list[s.MergedCorrelation])
-    return Call(
-        "POST",
-        f"{CORRELATIONS_PATH}/merge",
-        lambda r: adapter.validate_python(r.json()),
+        f"{CORRELATIONS_PATH}/run",
+        model(s.CorrelationRunResult),
         json=data.model_dump(mode="json"),
     )
 
@@ -691,11 +681,8 @@ class AsyncVtocClient:
     async def task_outcome(self, task: int, data: s.TaskOutcome) -> s.Task:
         return await self.send(task_outcome_call(task, data))
 
-    async def correlation_scan(self, data: s.CorrelationScan) -> s.CorrelationBatch:
-        return await self.send(correlation_scan_call(data))
-
-    async def correlation_merge(self, data: s.CorrelationMerge) -> list[s.MergedCorrelation]:
-        return await self.send(correlation_merge_call(data))
+    async def correlation_run(self, data: s.CorrelationRun) -> s.CorrelationRunResult:
+        return await self.send(correlation_run_call(data))
 
     async def correlation_update(
         self, correlation: int, data: s.CorrelationUpdate

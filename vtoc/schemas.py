@@ -85,7 +85,10 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return SEVERITY_RANKS[self]
+
+
+SEVERITY_RANKS = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 class TLP(StrEnum):
@@ -484,57 +487,23 @@ class TaskOutcome(Input):
     backoff_seconds: float = Field(default=30.0, ge=0, le=86_400)
 
 
-class CorrelationScan(Input):
-    """Ask for the links of the reports after a high-water mark (the analyzer's input)."""
+class CorrelationRun(Input):
+    """One analyzer increment: correlate the reports after a high-water mark."""
 
     after: int = Field(default=0, ge=0, le=MAX_ROW_ID)
-    limit: int = Field(default=1000, ge=1, le=10_000)
+    limit: int = Field(default=10_000, ge=1, le=10_000)
     window_seconds: int = Field(default=7 * 86_400, ge=1, le=MAX_INT32)
     fanout: int = Field(default=500, ge=1, le=100_000)
     ignore: list[str] = Field(default=[], max_length=10_000)
-
-
-class ScannedReport(Output):
-    id: int
-    severity: Severity
-    operation_id: int | None
-
-
-class CorrelationLink(Output):
-    """Report ``report_id`` shares indicator (kind, value) with the earlier ``other_id``."""
-
-    report_id: int
-    other_id: int
-    kind: IndicatorKind
-    value: str
+    #: clusters to send back for a summary: this many reports, or this severity
+    summary_size: int = Field(default=5, ge=1)
+    summary_severity: Severity = Severity.critical
 
 
 class SkippedIndicator(Output):
     kind: IndicatorKind
     value: str
     reason: str
-
-
-class CorrelationBatch(Output):
-    reports: list[ScannedReport]
-    links: list[CorrelationLink]
-    #: the cluster each report named in ``links`` is already in
-    members: dict[int, int]
-    skipped: list[SkippedIndicator]
-    #: the next ``after``; equal to the request's when there was nothing new
-    high_water: int
-
-
-class CorrelationGroup(Input):
-    """Reports (and existing clusters) that one union-find component joins."""
-
-    report_ids: list[RowId] = Field(min_length=1, max_length=100_000)
-    correlation_ids: list[RowId] = []
-    indicators: list[Indicator] = []
-
-
-class CorrelationMerge(Input):
-    groups: list[CorrelationGroup] = Field(max_length=100_000)
 
 
 class CorrelationUpdate(Input):
@@ -557,6 +526,20 @@ class MergedCorrelation(Correlation):
     previous_size: int
     #: members not yet linked to the cluster's operation
     unlinked_report_ids: list[int]
+    #: it reached the run's summary size or severity and has no summary report yet
+    summarize: bool
+
+
+class CorrelationRunResult(Output):
+    reports: int
+    #: report pairs sharing a usable indicator within the window
+    links: int
+    clusters_touched: int
+    skipped: list[SkippedIndicator]
+    #: the next ``after``; equal to the request's when there was nothing new
+    high_water: int
+    #: the touched clusters that want a summary or have reports to link to their operation
+    clusters: list[MergedCorrelation]
 
 
 class CorrelatedReport(Output):

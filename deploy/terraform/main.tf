@@ -96,7 +96,7 @@ resource "docker_image" "upstream" {
   for_each = {
     traefik  = "traefik:v3.3.4"
     postgres = "postgres:17"
-    n8n      = "docker.n8n.io/n8nio/n8n:1.91.2"
+    n8n      = "docker.n8n.io/n8nio/n8n:2.41.1"
   }
   name         = each.value
   keep_locally = true

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from tests.agents.conftest import AgentRunner
@@ -121,3 +122,67 @@ def test_reports_outside_the_window_do_not_link(runner: AgentRunner, operator: V
     report(operator, "Again 203.0.113.7")
     runner.run("analyzer")
     assert clusters(operator) == []
+
+
+def test_a_retried_increment_changes_no_membership(
+    runner: AgentRunner, operator: VtocClient
+) -> None:
+    a = report(operator, "Beacon from 203.0.113.7")
+    b = report(operator, "Again 203.0.113.7")
+    request = s.CorrelationRun(after=0)
+
+    async def twice() -> tuple[s.CorrelationRunResult, s.CorrelationRunResult]:
+        async with runner.connect() as client:
+            return await client.correlation_run(request), await client.correlation_run(request)
+
+    first, again = asyncio.run(twice())
+
+    assert first.reports == again.reports == 2 and first.high_water == again.high_water == b.id
+    assert clusters(operator) == [[a.id, b.id]]  # the retry grew the same cluster, no other
+    why = operator.correlated(b.id)
+    assert [(r.report.id, [i.value for i in r.shared]) for r in why.reports] == [
+        (a.id, ["203.0.113.7"])
+    ]
+
+
+def test_links_follow_each_reports_own_window(runner: AgentRunner, operator: VtocClient) -> None:
+    now = datetime.now(UTC)
+    at = {days: (now - timedelta(days=days)).isoformat() for days in (12, 6, 0)}
+    old = report(operator, "Beacon from 203.0.113.7", observed_at=at[12])
+    middle = report(operator, "Again 203.0.113.7", observed_at=at[6])
+    latest = report(operator, "Still 203.0.113.7", observed_at=at[0])
+
+    runner.run("analyzer")
+
+    # One batch, three windows: latest links to middle (6 days before it) but not to old
+    # (12 days); old joins the cluster through middle, 6 days after it.
+    assert clusters(operator) == [[old.id, middle.id, latest.id]]
+    assert run_links(runner, after=0) == 2
+
+
+def run_links(runner: AgentRunner, after: int) -> int:
+    async def increment() -> s.CorrelationRunResult:
+        async with runner.connect() as client:
+            return await client.correlation_run(s.CorrelationRun(after=after))
+
+    return asyncio.run(increment()).links
+
+
+def test_a_deleted_member_leaves_its_cluster(
+    runner: AgentRunner, operator: VtocClient, admin: VtocClient
+) -> None:
+    a = report(operator, "Beacon from 203.0.113.7")
+    b = report(operator, "Again 203.0.113.7")
+    runner.run("analyzer")
+    admin.intel.delete(a.id)
+
+    c = report(operator, "Later 203.0.113.7")
+    runner.run("analyzer")
+
+    assert clusters(operator) == [[b.id, c.id]]
+
+
+def test_a_bad_increment_request_names_the_field(operator: VtocClient) -> None:
+    response = operator.http.post("/api/v1/correlations/run", json={"after": 0, "limit": 0})
+    assert response.status_code == 422
+    assert [e.field for e in s.Problem.model_validate(response.json()).errors] == ["limit"]

@@ -84,7 +84,8 @@ try:
     {CALL}
 except SystemExit:
     pass
-sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+loaded = sorted(name for name, module in sys.modules.items() if module is not None)
+sys.stderr.write("\\nMODULES " + json.dumps(loaded) + "\\n")
 """
 
 
@@ -117,6 +118,13 @@ def test_root_help_rendered_by_typer_loads_no_models_or_rich() -> None:
         modules = imported("runpy.run_module('vtoc', run_name='__main__')", *args, columns=columns)
         assert "typer" in modules, "the probe went through Typer"
         assert present(modules, NOT_FOR_ROOT_HELP[2:]) == []
+
+
+def test_a_json_list_loads_neither_rich_nor_httpx_own_cli() -> None:
+    """Scripts pay for what they use: JSON output needs no tables, httpx's CLI is never run."""
+    modules = imported("runpy.run_module('vtoc', run_name='__main__')", "ops", "list", "--json")
+    assert "vtoc.client" in modules, "the probe got as far as the request"
+    assert present(modules, ["rich", "pygments", "httpx._main"]) == []
 
 
 def test_a_group_loads_only_its_own_module() -> None:

@@ -123,6 +123,9 @@ def test_n8n_has_its_own_host_and_imports_the_workflows_at_start(services: Servi
     assert router["rule"].startswith("Host(") and not path_prefixes(router["rule"])
     assert "./n8n/workflows:/workflows:ro" in n8n["volumes"]
     assert "import:workflow" in " ".join(n8n["command"]) and "n8n start" in n8n["command"][0]
+    # imported workflows are inactive until activated; the scheduled ones run only then
+    for workflow in ("vtocSecAlert0001", "vtocOpsMonitor01", "vtocDataSync0001"):
+        assert f"update:workflow --id={workflow} --active=true" in n8n["command"][0]
     assert any(volume.startswith("n8n_data:") for volume in n8n["volumes"])
 
 

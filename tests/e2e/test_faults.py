@@ -110,6 +110,42 @@ def test_server_recovers_within_seconds_when_postgresql_cuts_its_connections(
     assert set(statuses) <= {200, 201, 503}, set(statuses)
 
 
+def cut_connections(engine: Engine, database: str | None) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :db AND pid <> pg_backend_pid()"
+                ),
+                {"db": database},
+            ).scalar_one()
+        )
+
+
+def test_reads_right_after_postgresql_cut_the_connections_still_answer(
+    postgresql_database_url: str, tmp_path: Path
+) -> None:
+    """Read connections are not pinged before use; a dropped one is retried, not a 503."""
+    env = vtoc_env(postgresql_database_url, tmp_path)
+    port = free_port()
+    killer = create_engine(postgresql_database_url, isolation_level="AUTOCOMMIT")
+    database = make_url(postgresql_database_url).database
+    with server_on(env, port, tmp_path / "server.log"):
+        token = mint_token(env, "reader", "viewer")
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as http:
+            for _ in range(3):
+                assert http.get("/api/v1/operations").status_code == 200  # pooled now
+                assert cut_connections(killer, database) >= 1
+                after = [http.get(path).status_code for path in READS]
+                assert after == [200] * len(READS)
+    killer.dispose()
+
+
+READS = ["/api/v1/operations", "/api/v1/intel?limit=5", "/api/v1/operations/1"]
+
+
 def test_kill_9_mid_writes_loses_nothing_and_doubles_nothing(
     database_url: str, engine: Engine, tmp_path: Path
 ) -> None:

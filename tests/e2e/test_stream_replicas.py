@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from tests.factories import reset_database
 from tests.processes import VTOC, free_port, vtoc_env, wait_ready
 from vtoc import schemas as s
-from vtoc.client import VtocClient
+from vtoc.client import AuthError, VtocClient
 from vtoc.server import events
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.migrate import upgrade
@@ -187,3 +187,31 @@ def test_writers_on_both_replicas_never_make_a_reader_skip(
     ids = [e.id for e in got]
     assert ids == sorted(set(ids)), "ids must be strictly increasing"
     assert ids == [i for i in table_ids(pg, "operation.created") if i > start]
+
+
+def test_a_token_revoked_on_one_replica_stops_working_on_the_other(
+    replicas: tuple[Replica, Replica], pg: Engine
+) -> None:
+    """Each server caches verified tokens for seconds; revocation must not wait for that."""
+    a, b = replicas
+    with make_sessionmaker(pg)() as session:
+        admin = tokens.create(
+            session, actor="test", data=s.TokenCreate(name="e2e-admin", role=s.Role.admin)
+        )
+        holder = tokens.create(
+            session, actor="test", data=s.TokenCreate(name="e2e-holder", role=s.Role.viewer)
+        )
+        session.commit()
+    with VtocClient(a.url, holder.token) as on_a:
+        on_a.operations.list()  # A has now verified (and cached) the holder's token
+        with VtocClient(b.url, admin.token) as on_b:
+            on_b.revoke_token(holder.id)
+        revoked = time.monotonic()
+        while True:
+            try:
+                on_a.operations.list()
+            except AuthError as exc:
+                assert "revoked" in str(exc)
+                break
+            assert time.monotonic() - revoked < 1.0, "A still accepts the revoked token"
+            time.sleep(0.02)

@@ -227,10 +227,18 @@ def test_too_many_alerts_or_too_many_bytes_is_413(
 def test_awkward_text_is_stored_exactly(
     operator: VtocClient, samples: list[dict[str, Any]]
 ) -> None:
-    bodies = ["\\N", 'quote " comma , tab \t newline \n back \\ slash', "", "ünïcode ✓ 攻撃"]
+    bodies = [
+        "\\N",
+        'quote " comma , tab \t newline \n back \\ slash',
+        "",
+        "ünïcode ✓ 攻撃",
+        "carriage \r return \\t not a tab",
+    ]
     alerts = unique_copies([samples[1]], len(bodies), vary_source=True)
     for alert, body in zip(alerts, bodies, strict=True):
         alert["full_log"] = body
     assert operator.ingest_wazuh(alerts).created == len(bodies)
-    stored = {r.source_ref: r.body for r in by_ref(operator).values()}
-    assert sorted(stored.values()) == sorted(bodies)
+    stored = by_ref(operator).values()
+    assert sorted(r.body for r in stored) == sorted(bodies)
+    # the raw alert (JSON, whose escapes are backslashes too) comes back as it went in
+    assert sorted(r.raw["full_log"] for r in stored if r.raw) == sorted(bodies)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -27,14 +28,21 @@ def seed(api: VtocClient) -> dict[str, int]:
         ("Falcon 2", 59.95, 10.60, "available"),
         ("Relay Hill", 60.02, 10.95, "unreachable"),
     ]:
-        api.assets.create(name=name, kind="vehicle", status=status, lat=lat, lon=lon)
+        asset = api.assets.create(name=name, kind="vehicle", status=status, lat=lat, lon=lon)
     report = api.intel.create(
         title="SSH brute force from 203.0.113.7",
         body="Failed logins from 203.0.113.7 against host gw-1, see CVE-2024-3094",
         severity="high",
     )
     api.intel.create(title="Scan from 203.0.113.7", body="probe by 203.0.113.7", severity="low")
-    return {"operation": op.id, "mission": mission.id, "report": report.id}
+    agent = next(a for a in api.agents.list().items if a.name == "monitor")
+    return {
+        "operation": op.id,
+        "mission": mission.id,
+        "report": report.id,
+        "asset": asset.id,
+        "agent": agent.id,
+    }
 
 
 def nav(page: Any, name: str) -> Any:
@@ -83,8 +91,9 @@ def test_operator_works_through_every_page_live(
     edit.get_by_role("button", name="Save changes").click()
     expect(page.locator(".facts")).to_contain_text("Cdr. Vik")
     assert api.operations.get(created[0].id).status == "paused"
-    page.get_by_role("form", name="New mission").get_by_label("Mission name").fill("Pier sweep")
-    page.get_by_role("button", name="Add mission").click()
+    page.get_by_role("button", name="New mission").click()
+    page.get_by_role("form", name="New mission").get_by_label("Name").fill("Pier sweep")
+    page.get_by_role("button", name="Create mission").click()
     expect(page.get_by_role("link", name="Pier sweep")).to_be_visible()
     shoot(page, "operation-detail")
 
@@ -130,6 +139,20 @@ def test_operator_works_through_every_page_live(
     expect(detail.get_by_role("heading", name="SSH brute force from 203.0.113.7")).to_be_visible()
     shoot(page, "intelligence")
 
+    page.get_by_role("button", name="New report").click()
+    filing = page.get_by_role("form", name="New report")
+    filing.get_by_role("button", name="File report").click()
+    expect(filing.get_by_label("Title")).to_have_accessible_description(
+        re.compile("at least 1 character")
+    )
+    filing.get_by_label("Title").fill("Phishing from bad.example.org")
+    filing.get_by_label(re.compile("^Details")).fill("Lure sent from bad.example.org")
+    filing.get_by_label("Severity").select_option("high")
+    filing.get_by_role("button", name="File report").click()
+    expect(page.get_by_role("link", name="Phishing from bad.example.org")).to_be_visible()
+    expect(filing.get_by_label("Title")).to_have_value("")
+    assert api.intel.list(q="Phishing").items[0].severity == "high"
+
     assert token not in page.url
     assert token not in stack.access_log.read_text(), "the token leaked into a URL"
 
@@ -166,14 +189,17 @@ def test_viewer_sees_no_write_buttons(
         "/operations": "OP-0001",
         f"/operations/{ids['operation']}": "Ridge patrol",
         f"/missions/{ids['mission']}": "Assigned assets",
+        f"/assets/{ids['asset']}": "Checks in",
+        f"/agents/{ids['agent']}": "Configuration",
         "/intel": "SSH brute force from 203.0.113.7",
         "/agents": "monitor",
     }
     for path, visible in pages.items():
         page.goto(stack.url + path)
         expect(page.get_by_text(visible, exact=True).first).to_be_visible()
-        # Sign out is the only button a viewer gets (plus paging, absent here).
-        expect(page.get_by_role("button")).to_have_count(1)
+        # Sign out is the only button a viewer gets (plus paging, absent here; the map's
+        # points are buttons too, but only select).
+        expect(page.locator("button")).to_have_count(1)
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     shoot(page, "viewer-agents")
 
@@ -188,6 +214,14 @@ def test_viewer_sees_no_write_buttons(
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
     shoot(page, "dashboard-tablet")
+    for path, name in [
+        (f"/assets/{ids['asset']}", "assets-tablet"),
+        (f"/missions/{ids['mission']}", "missions-tablet"),
+    ]:
+        page.goto(stack.url + path)
+        expect(page.get_by_role("article")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        shoot(page, name)
 
 
 def test_bad_token_is_refused_and_not_kept(stack: WebStack, page: Any) -> None:
@@ -196,3 +230,179 @@ def test_bad_token_is_refused_and_not_kept(stack: WebStack, page: Any) -> None:
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("unknown token")
     assert page.evaluate("sessionStorage.getItem('vtoc.token')") is None
+
+
+def test_live_update_keeps_scroll_and_selection(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    """Deep in a long list (second cursor page), a report filed elsewhere arrives at the
+    top while the row the user chose stays selected and where it was on screen."""
+    for n in range(60):
+        api.intel.create(title=f"Routine sighting {n:02d}", severity="low")
+    sign_in(page, stack.url, make_token(Role.viewer))
+    nav(page, "Intelligence").click()
+    reports = page.get_by_role("list", name="Reports")
+    expect(reports.get_by_role("listitem")).to_have_count(50)
+    page.get_by_role("button", name="Load more").click()
+    expect(reports.get_by_role("listitem")).to_have_count(60)
+    chosen = reports.get_by_role("link", name="Routine sighting 05")
+    chosen.scroll_into_view_if_needed()
+    chosen.click()
+    expect(page.get_by_role("article")).to_contain_text("Routine sighting 05")
+    selected = reports.locator("li[aria-current='true']")
+    expect(selected).to_contain_text("Routine sighting 05")
+    scrolled = reports.evaluate("list => list.scrollTop")
+    assert scrolled > 0, "the chosen report should be below the list's first screen"
+    where = selected.bounding_box()
+
+    page.evaluate("window.__marker = 'same page'")
+    api.intel.create(title="Beacon to evil.example.net", severity="critical")
+    expect(reports.get_by_role("listitem").first).to_contain_text("Beacon to evil.example.net")
+    expect(reports.get_by_role("listitem")).to_have_count(61)
+
+    assert page.evaluate("window.__marker") == "same page", "the page reloaded"
+    expect(selected).to_contain_text("Routine sighting 05")
+    expect(page.get_by_role("article")).to_contain_text("Routine sighting 05")
+    # The new row went in above the viewport; the chosen row did not move under the user.
+    assert selected.bounding_box() == pytest.approx(where, abs=1)
+    assert reports.evaluate("list => list.scrollTop") >= scrolled
+    shoot(page, "intelligence-scrolled")
+
+
+def test_mission_form_field_errors_and_stale_edit(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    """Plan a mission in full from the Missions page; the server's 422 shows at its field;
+    an edit that lost a race to someone else is refused (412) and can start over."""
+    seed(api)
+    sign_in(page, stack.url, make_token(Role.operator))
+    nav(page, "Missions").click()
+    page.get_by_role("button", name="New mission").click()
+    form = page.get_by_role("form", name="New mission")
+    form.get_by_label("Operation").select_option(label="OP-0001 · Northern Watch")
+    form.get_by_label("Name").fill("Bridge watch")
+    form.get_by_label("Objective").fill("Hold the bridge until relieved")
+    form.get_by_label("Status").select_option("in_progress")
+    form.get_by_label("Priority").select_option("critical")
+    form.get_by_label("Due").fill("2030-05-01T12:30")
+    form.get_by_label(re.compile("^Assets")).select_option(
+        label=["Falcon 1 (deployed)", "Relay Hill (unreachable)"]
+    )
+    form.get_by_role("button", name="Create mission").click()
+    detail = page.get_by_role("article")
+    expect(detail.get_by_role("heading", name="Bridge watch")).to_be_visible()
+    expect(detail.get_by_role("button", name="Release Relay Hill")).to_be_visible()
+    mission_id = int(urlsplit(page.url).path.rsplit("/", 1)[1])
+    mission = api.missions.get(mission_id)
+    assert (mission.status, mission.priority) == ("in_progress", "critical")
+    assert mission.objective == "Hold the bridge until relieved"
+    due = page.evaluate("new Date('2030-05-01T12:30').getTime()") / 1000
+    assert mission.due_at is not None and mission.due_at.timestamp() == due
+    assert len(mission.asset_ids) == 2
+
+    detail.get_by_role("button", name="Edit").click()
+    edit = page.get_by_role("form", name="Edit mission")
+    # Someone else changes the mission while this form is open: the live update warns.
+    api.missions.update(mission_id, status="blocked", version=mission.version)
+    expect(edit.get_by_role("alert")).to_contain_text("changed this mission while you were editing")
+    # The form keeps the user's draft rather than jumping to the new version.
+    expect(edit.get_by_label("Status")).to_have_value("in_progress")
+
+    name = edit.get_by_label("Name")
+    name.fill("")
+    edit.get_by_role("button", name="Save changes").click()
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_accessible_description(re.compile("at least 1 character"))
+
+    name.fill("Bridge watch (night)")
+    edit.get_by_label("Priority").select_option("high")
+    edit.get_by_role("button", name="Save changes").click()
+    expect(edit.locator(".stale")).to_contain_text("Not saved: someone else changed this mission")
+    expect(name).not_to_have_attribute("aria-invalid", "true")
+    shoot(page, "mission-stale")
+    assert api.missions.get(mission_id).name == "Bridge watch", "the stale edit overwrote"
+
+    edit.get_by_role("button", name="Reload latest").click()
+    expect(edit.get_by_label("Status")).to_have_value("blocked")
+    expect(edit.get_by_label("Name")).to_have_value("Bridge watch")
+    expect(edit.get_by_role("alert")).to_have_count(0)
+    edit.get_by_label("Priority").select_option("high")
+    edit.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("form", name="Edit mission")).to_have_count(0)
+    saved = api.missions.get(mission_id)
+    assert (saved.status, saved.priority) == ("blocked", "high")
+    expect(detail).to_contain_text(page.evaluate("new Date('2030-05-01T12:30').toLocaleString()"))
+    expect(detail.locator("time")).to_have_text(re.compile(r"^in \d+ d$"))
+    shoot(page, "mission-detail")
+
+
+def test_operator_edits_an_asset_and_an_agent(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    ids = seed(api)
+    sign_in(page, stack.url, make_token(Role.operator))
+    nav(page, "Assets").click()
+    # Keyboard: Tab to a point on the map, Enter selects it.
+    point = page.get_by_role("button", name="Falcon 2 (available)")
+    point.focus()
+    page.keyboard.press("Enter")
+    detail = page.get_by_role("article")
+    expect(detail.get_by_role("heading", name="Falcon 2")).to_be_visible()
+    expect(point).to_have_attribute("aria-pressed", "true")
+
+    detail.get_by_role("button", name="Edit").click()
+    form = page.get_by_role("form", name="Edit asset")
+    form.get_by_label("Latitude").fill("95")
+    form.get_by_role("button", name="Save changes").click()
+    expect(form.get_by_label("Latitude")).to_have_accessible_description(
+        re.compile("less than or equal to 90")
+    )
+    form.get_by_label("Attributes").fill("{radio: VHF}")
+    form.get_by_role("button", name="Save changes").click()
+    expect(form.get_by_label("Attributes")).to_have_accessible_description("not valid JSON")
+    shoot(page, "asset-errors")
+    form.get_by_label("Latitude").fill("59.99")
+    form.get_by_label("Status").select_option("maintenance")
+    form.get_by_label("Callsign").fill("F2")
+    form.get_by_label(re.compile("Check in every")).fill("120")
+    form.get_by_label("Attributes").fill('{"radio": "VHF"}')
+    form.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("form", name="Edit asset")).to_have_count(0)
+    expect(detail).to_contain_text("every 120 s")
+    expect(page.get_by_role("row", name=re.compile("Falcon 2"))).to_contain_text("maintenance")
+    expect(page.locator("g.map-point.status-maintenance")).to_have_count(1)
+    falcon = next(a for a in api.assets.list().items if a.name == "Falcon 2")
+    assert (falcon.lat, falcon.status, falcon.callsign) == (59.99, "maintenance", "F2")
+    assert (falcon.heartbeat_seconds, falcon.attributes) == (120, {"radio": "VHF"})
+    shoot(page, "asset-detail")
+
+    page.goto(f"{stack.url}/agents/{ids['agent']}")
+    page.get_by_role("button", name="Edit settings").click()
+    settings = page.get_by_role("form", name="Settings of monitor")
+    settings.get_by_label("Run every (seconds)").fill("0")
+    settings.get_by_role("button", name="Save settings").click()
+    expect(settings.get_by_label("Run every (seconds)")).to_have_accessible_description(
+        re.compile("greater than or equal to 1")
+    )
+    settings.get_by_label("Run every (seconds)").fill("300")
+    settings.get_by_label("Enabled").uncheck()
+    config = {**api.agents.get(ids["agent"]).config, "note": "quiet hours"}
+    settings.get_by_label(re.compile("Configuration")).fill(json.dumps(config))
+    settings.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("form", name="Settings of monitor")).to_have_count(0)
+    expect(page.get_by_role("row", name=re.compile("monitor"))).to_contain_text("5 min")
+    agent = api.agents.get(ids["agent"])
+    assert (agent.interval_seconds, agent.enabled, agent.config) == (300, False, config)
+    shoot(page, "agent-detail")

@@ -62,14 +62,19 @@ def test_api_and_spa_through_traefik(stack: WebStack, make_token: Callable[..., 
             assert answer.headers["referrer-policy"] == "no-referrer"
             assert "default-src 'self'" in answer.headers["content-security-policy"]
 
-        bundle = re.search(r'src="(/assets/[^"]+\.js)"', deep.text)
+        # The Assets page's deep link is the SPA too, not a missing bundle.
+        assets_page = http.get("/assets/3")
+        assert assets_page.status_code == 200
+        assert '<div id="root">' in assets_page.text
+
+        bundle = re.search(r'src="(/static/[^"]+\.js)"', deep.text)
         assert bundle, deep.text
         script = http.get(bundle.group(1))
         assert script.status_code == 200
         assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert script.headers["content-encoding"] == "gzip"
         # A missing bundle is a 404, never index.html served as JavaScript.
-        assert http.get("/assets/missing-0000.js").status_code == 404
+        assert http.get("/static/missing-0000.js").status_code == 404
 
     log = stack.access_log.read_text()
     assert '"GET /anything/deep HTTP/1.1" 200' in log

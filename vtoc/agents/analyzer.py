@@ -1,14 +1,14 @@
 """The analyzer: incremental correlation of intel reports through shared indicators.
 
-Each run asks the server for the reports after its high-water mark, with the earlier reports
-(within a window) that share an indicator, and the clusters those are already in. A
-union-find over reports and clusters gives the components to merge. Indicators carried by too
-many reports, or on the ignore list, link nothing: that is what keeps the work bounded.
+Each run asks the server, batch after batch, to correlate the reports after its high-water
+mark: the server links them to earlier reports (within a window) that share an indicator and
+grows the clusters they form, in SQL where the data is (see ``services/correlations``).
+Indicators carried by too many reports, or on the ignore list, link nothing: that is what
+keeps the work bounded. The agent then applies the effects: operation links, escalations.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from vtoc import schemas as s
@@ -30,49 +30,6 @@ DEFAULT_IGNORE = (
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",  # sha256 of nothing
 )
 SEVERITIES = list(s.Severity)
-
-Node = tuple[str, int]  # ("r", report id) or ("c", cluster id)
-
-
-class UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[Node, Node] = {}
-
-    def find(self, node: Node) -> Node:
-        self.parent.setdefault(node, node)
-        root = node
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[node] != root:  # path compression
-            self.parent[node], node = root, self.parent[node]
-        return root
-
-    def union(self, a: Node, b: Node) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-
-def components(batch: s.CorrelationBatch) -> list[s.CorrelationGroup]:
-    """The groups to merge: every component that a new link touches."""
-    uf = UnionFind()
-    for link in batch.links:
-        uf.union(("r", link.report_id), ("r", link.other_id))
-    for report_id, cluster_id in batch.members.items():
-        if ("r", report_id) in uf.parent:
-            uf.union(("r", report_id), ("c", cluster_id))
-    nodes: dict[Node, set[Node]] = defaultdict(set)
-    for node in uf.parent:
-        nodes[uf.find(node)].add(node)
-    why: dict[Node, set[tuple[s.IndicatorKind, str]]] = defaultdict(set)
-    for link in batch.links:
-        why[uf.find(("r", link.report_id))].add((link.kind, link.value))
-    return [
-        s.CorrelationGroup(
-            report_ids=sorted(n for kind, n in members if kind == "r"),
-            correlation_ids=sorted(n for kind, n in members if kind == "c"),
-            indicators=[s.Indicator(kind=k, value=v) for k, v in sorted(why[root])],
-        )
-        for root, members in sorted(nodes.items())
-    ]
 
 
 def raised(severity: s.Severity) -> s.Severity:
@@ -109,23 +66,15 @@ async def escalate(client: AsyncVtocClient, cluster: s.MergedCorrelation) -> int
     return summary.id
 
 
-def crosses(cluster: s.MergedCorrelation, config: dict[str, Any]) -> bool:
-    if cluster.summary_report_id is not None:
-        return False
-    size = int(config.get("cluster_size_threshold", 5))
-    severity = s.Severity(config.get("severity_threshold", s.Severity.critical))
-    return len(cluster.report_ids) >= size or cluster.severity.rank >= severity.rank
-
-
 async def apply_effects(
-    client: AsyncVtocClient, merged: list[s.MergedCorrelation], config: dict[str, Any]
+    client: AsyncVtocClient, clusters: list[s.MergedCorrelation]
 ) -> dict[str, int]:
     escalated = linked = 0
-    for cluster in merged:
+    for cluster in clusters:
         for report_id in cluster.unlinked_report_ids:
             await client.intel.update(report_id, operation_id=cluster.operation_id)
             linked += 1
-        if crosses(cluster, config):
+        if cluster.summarize:
             try:
                 await escalate(client, cluster)
             except VtocError:  # a concurrent edit: the cluster is retried when it next grows
@@ -134,13 +83,15 @@ async def apply_effects(
     return {"clusters_escalated": escalated, "reports_linked_to_operation": linked}
 
 
-def scan_request(config: dict[str, Any], after: int) -> s.CorrelationScan:
-    return s.CorrelationScan(
+def run_request(config: dict[str, Any], after: int) -> s.CorrelationRun:
+    return s.CorrelationRun(
         after=after,
-        limit=int(config.get("batch", 2000)),
+        limit=int(config.get("batch", 10_000)),
         window_seconds=int(float(config.get("window_days", 7)) * 86_400),
         fanout=int(config.get("fanout_limit", 500)),
         ignore=[*DEFAULT_IGNORE, *config.get("ignore", [])],
+        summary_size=int(config.get("cluster_size_threshold", 5)),
+        summary_severity=s.Severity(config.get("severity_threshold", s.Severity.critical)),
     )
 
 
@@ -158,18 +109,14 @@ async def run(ctx: Run) -> Outcome:
     )
     skipped: set[tuple[str, str]] = set()
     while True:
-        batch = await ctx.client.correlation_scan(scan_request(ctx.config, high_water))
+        batch = await ctx.client.correlation_run(run_request(ctx.config, high_water))
         if not batch.reports:
             break
-        groups = components(batch)
-        merged = (
-            await ctx.client.correlation_merge(s.CorrelationMerge(groups=groups)) if groups else []
-        )
-        for key, value in (await apply_effects(ctx.client, merged, ctx.config)).items():
+        for key, value in (await apply_effects(ctx.client, batch.clusters)).items():
             totals[key] += value
-        totals["reports"] += len(batch.reports)
-        totals["links"] += len(batch.links)
-        totals["clusters_touched"] += len(merged)
+        totals["reports"] += batch.reports
+        totals["links"] += batch.links
+        totals["clusters_touched"] += batch.clusters_touched
         skipped |= {(i.kind.value, i.value) for i in batch.skipped}
         high_water = batch.high_water
     stats: dict[str, Any] = {**totals, "high_water": high_water, "skipped_indicators": len(skipped)}

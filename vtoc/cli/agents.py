@@ -6,19 +6,16 @@ from typing import Annotated
 
 import typer
 
+from vtoc.cli.commands import Flag, add_update
 from vtoc.cli.output import Format, columns, render, render_one
 from vtoc.cli.params import (
     AllOpt,
-    FileOpt,
-    IfVersionOpt,
     JsonOpt,
     LimitOpt,
     OutputOpt,
     Ref,
     add_show_delete,
-    create_or_update,
     output_format,
-    read_body,
 )
 from vtoc.cli.session import client, current
 
@@ -39,32 +36,27 @@ def list_(output: OutputOpt = Format.table, as_json: JsonOpt = False) -> None:
         render(list(api.agents.iterate()), COLUMNS, output_format(output, as_json))
 
 
-@app.command()
-def update(
-    ref: Ref,
-    interval: Annotated[
-        int | None, typer.Option("--interval", min=10, help="Seconds between runs.")
-    ] = None,
-    enabled: Annotated[
-        bool | None, typer.Option("--enable/--disable", help="Switch the agent on or off.")
-    ] = None,
-    file: FileOpt = None,
-    if_version: IfVersionOpt = None,
-    output: OutputOpt = Format.table,
-    as_json: JsonOpt = False,
-) -> None:
+add_update(
+    app,
+    "agents",
+    [
+        Flag(
+            "interval",
+            Annotated[int | None, typer.Option("--interval", min=10, help="Seconds between runs.")],
+            "interval_seconds",
+        ),
+        Flag(
+            "enabled",
+            Annotated[
+                bool | None, typer.Option("--enable/--disable", help="Switch the agent on or off.")
+            ],
+        ),
+    ],
     """Tune an agent: its interval, whether it runs, its config (with -f).
 
     Example: vtoc agents update monitor --interval 120 --enable
-    """
-    body = read_body(file, dict(interval_seconds=interval, enabled=enabled))
-    with client() as api:
-        create_or_update(
-            lambda b: api.agents.update(ref, b, version=if_version),
-            body,
-            output_format(output, as_json),
-            changing=True,
-        )
+    """,
+)
 
 
 @app.command()

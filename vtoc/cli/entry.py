@@ -28,6 +28,10 @@ def run() -> None:
 
         sys.stdout.write(TEXT)
         return
+    # httpx imports its own command line (click, rich.syntax, pygments) whenever those are
+    # installed, as they are here; we never run it, and it was half of httpx's import time.
+    # A None entry makes that import fail, and httpx falls back to a stub.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     from vtoc.cli.main import app
 
     app()

@@ -6,23 +6,9 @@ from typing import Annotated
 
 import typer
 
+from vtoc.cli.commands import Flag, add_create, add_list, add_update, reference, references
 from vtoc.cli.output import Column, Format, columns, render_one
-from vtoc.cli.params import (
-    AllOpt,
-    FileOpt,
-    IfVersionOpt,
-    JsonOpt,
-    LimitOpt,
-    OutputOpt,
-    Ref,
-    SearchOpt,
-    add_show_delete,
-    create_or_update,
-    list_rows,
-    output_format,
-    read_body,
-    resolve_id,
-)
+from vtoc.cli.params import JsonOpt, OutputOpt, add_show_delete, output_format, resolve_id
 from vtoc.cli.session import client
 from vtoc.schemas import MissionStatus, Priority
 
@@ -32,106 +18,69 @@ COLUMNS = [
     Column("ASSETS", "asset_ids"),
 ]
 
-Status = Annotated[MissionStatus | None, typer.Option(help="Mission status.")]
-Prio = Annotated[Priority | None, typer.Option(help="Priority.")]
 Text = Annotated[str | None, typer.Option()]
-Due = Annotated[str | None, typer.Option(help="ISO 8601 with a time zone.")]
-OperationRef = Annotated[str | None, typer.Option("--operation", help="Operation id or code.")]
-AssetRefs = Annotated[
-    list[str] | None, typer.Option("--asset", help="Asset id or name; repeatable.")
+OPERATION = Flag(
+    "operation",
+    Annotated[str | None, typer.Option("--operation", help="Operation id or code.")],
+    "operation_id",
+    reference("operations"),
+)
+FIELDS = [
+    Flag("name", Text),
+    Flag("objective", Text),
+    Flag("status", Annotated[MissionStatus | None, typer.Option(help="Mission status.")]),
+    Flag("priority", Annotated[Priority | None, typer.Option(help="Priority.")]),
+    Flag("due_at", Annotated[str | None, typer.Option(help="ISO 8601 with a time zone.")]),
+]
+ASSETS = Flag(
+    "asset",
+    Annotated[list[str] | None, typer.Option("--asset", help="Asset id or name; repeatable.")],
+    "asset_ids",
+    references("assets"),
+)
+Overdue = Annotated[
+    bool | None, typer.Option("--overdue/--not-overdue", help="Past due and not finished.")
 ]
 
-
-@app.command("list")
-def list_(
-    operation: OperationRef = None,
-    asset: Annotated[str | None, typer.Option(help="Only missions with this asset.")] = None,
-    status: Annotated[list[MissionStatus] | None, typer.Option(help="Repeatable.")] = None,
-    priority: Annotated[list[Priority] | None, typer.Option(help="Repeatable.")] = None,
-    overdue: Annotated[
-        bool | None, typer.Option("--overdue/--not-overdue", help="Past due and not finished.")
-    ] = None,
-    query: SearchOpt = None,
-    limit: LimitOpt = 50,
-    every: AllOpt = False,
-    output: OutputOpt = Format.table,
-    as_json: JsonOpt = False,
-) -> None:
+add_list(
+    app,
+    "missions",
+    COLUMNS,
+    [
+        OPERATION,
+        Flag(
+            "asset",
+            Annotated[str | None, typer.Option(help="Only missions with this asset.")],
+            "asset_id",
+            reference("assets"),
+        ),
+        Flag("status", Annotated[list[MissionStatus] | None, typer.Option(help="Repeatable.")]),
+        Flag("priority", Annotated[list[Priority] | None, typer.Option(help="Repeatable.")]),
+        Flag("overdue", Overdue),
+    ],
     """List missions.
 
     Example: vtoc missions list --operation OP-0001 --overdue --all -o csv
-    """
-    with client() as api:
-        filters = {
-            "operation_id": resolve_id(api.operations, operation),
-            "asset_id": resolve_id(api.assets, asset),
-            "status": status,
-            "priority": priority,
-            "overdue": overdue,
-            "q": query,
-        }
-        fmt = output_format(output, as_json)
-        list_rows(api.missions, COLUMNS, fmt, limit=limit, every=every, filters=filters)
-
-
-@app.command()
-def create(
-    operation: OperationRef = None,
-    name: Text = None,
-    objective: Text = None,
-    status: Status = None,
-    priority: Prio = None,
-    due_at: Due = None,
-    asset: AssetRefs = None,
-    file: FileOpt = None,
-    output: OutputOpt = Format.table,
-    as_json: JsonOpt = False,
-) -> None:
+    """,
+)
+add_create(
+    app,
+    "missions",
+    [OPERATION, *FIELDS, ASSETS],
     """Create a mission in an operation.
 
     Example: vtoc missions create --operation OP-0001 --name "Patrol sector 4" --asset Ranger-01
-    """
-    with client() as api:
-        fields = dict(
-            operation_id=resolve_id(api.operations, operation),
-            name=name,
-            objective=objective,
-            status=status,
-            priority=priority,
-            due_at=due_at,
-            asset_ids=[resolve_id(api.assets, a) for a in asset] if asset else None,
-        )
-        body = read_body(file, fields)
-        create_or_update(api.missions.create, body, output_format(output, as_json), changing=False)
-
-
-@app.command()
-def update(
-    ref: Ref,
-    name: Text = None,
-    objective: Text = None,
-    status: Status = None,
-    priority: Prio = None,
-    due_at: Due = None,
-    file: FileOpt = None,
-    if_version: IfVersionOpt = None,
-    output: OutputOpt = Format.table,
-    as_json: JsonOpt = False,
-) -> None:
+    """,
+)
+add_update(
+    app,
+    "missions",
+    FIELDS,
     """Change a mission; only the fields given are touched.
 
     Example: vtoc missions update 12 --status in_progress
-    """
-    fields = dict(name=name, objective=objective, status=status, priority=priority, due_at=due_at)
-    body = read_body(file, fields)
-    with client() as api:
-        create_or_update(
-            lambda b: api.missions.update(ref, b, version=if_version),
-            body,
-            output_format(output, as_json),
-            changing=True,
-        )
-
+    """,
+)
 
 MissionArg = Annotated[str, typer.Argument(help="Mission id.", show_default=False)]
 AssetArg = Annotated[str, typer.Argument(help="Asset id or name.", show_default=False)]

@@ -16,7 +16,8 @@ from vtoc.config import ServerSettings
 from vtoc.server import metrics, problems, realtime
 from vtoc.server.access import RequestLog
 from vtoc.server.api import admin, dashboard, ingest, observability, resources, runtime, stream
-from vtoc.server.db import make_engine, make_sessionmaker
+from vtoc.server.auth import TokenCache
+from vtoc.server.db import make_engine, make_read_engine, make_sessionmaker
 from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
 from vtoc.server.limits import BodySizeLimit
 from vtoc.server.openapi import document_problems
@@ -30,8 +31,14 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     engine = make_engine(
         settings.database_url, statement_timeout_ms=settings.db_statement_timeout_ms
     )
+    read_engine = make_read_engine(
+        settings.database_url, engine, statement_timeout_ms=settings.db_statement_timeout_ms
+    )
     metrics.watch_pool(engine)
+    if read_engine is not engine:
+        metrics.watch_pool(read_engine)
     sessions = make_sessionmaker(engine)
+    read_sessions = make_sessionmaker(read_engine, reads=True)
     hub = Hub(sessions, poll_seconds=settings.sse_poll_seconds)
 
     @asynccontextmanager
@@ -39,6 +46,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         async with realtime.running(hub, engine):
             yield
         engine.dispose()
+        read_engine.dispose()
 
     app = FastAPI(
         title="vTOC",
@@ -52,7 +60,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.read_engine = read_engine
+    app.state.read_sessions = read_sessions
     app.state.hub = hub
+    app.state.token_cache = TokenCache()
+    hub.watch("token.", app.state.token_cache.clear)
     app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     problems.install(app)
     # Added innermost first: the request log sees every answer, limits come before parsing.
@@ -95,7 +107,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         instrument_server(app, export_to(settings.otlp_endpoint))
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 

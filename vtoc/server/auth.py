@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,11 +42,52 @@ def new_secret() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def authenticate(session: Session, secret: str | None, *, touch_after: timedelta) -> Principal:
+class TokenCache:
+    """Tokens verified in the last few seconds, by hash: most requests then cost no token
+    query and no hop to the thread pool.
+
+    A hit is trusted until the first of: the TTL, the token's expiry, its next last-used
+    touch (so the touch still happens). Revoking clears this process's cache at once and
+    every other process's through the ``token.revoked`` event; the TTL bounds how long a
+    lost notification could matter.
+    """
+
+    def __init__(self, ttl: timedelta = timedelta(seconds=10), size: int = 1024) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: dict[str, tuple[Principal, datetime]] = {}
+
+    def get(self, token_hash: str) -> Principal | None:
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        principal, until = entry
+        if utcnow() >= until:
+            self._entries.pop(token_hash, None)
+            return None
+        return principal
+
+    def put(self, token_hash: str, principal: Principal, until: datetime) -> None:
+        if len(self._entries) >= self.size:  # many tokens in a few seconds: start over
+            self._entries.clear()
+        self._entries[token_hash] = (principal, until)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def authenticate(
+    session: Session,
+    secret: str | None,
+    *,
+    touch_after: timedelta,
+    cache: TokenCache | None = None,
+) -> Principal:
     """Resolve a bearer secret to its principal, or refuse with 401."""
     if not secret:
         raise AuthenticationError("missing bearer token (Authorization: Bearer <token>)")
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    token_hash = hash_token(secret)
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
     now = utcnow()
     if token is None:
         raise AuthenticationError("unknown token")
@@ -58,7 +99,13 @@ def authenticate(session: Session, secret: str | None, *, touch_after: timedelta
         # Throttled so that reads do not turn into a write per request.
         token.last_used_at = now
         session.commit()
-    return Principal(name=token.name, role=token.role, token_id=token.id)
+    principal = Principal(name=token.name, role=token.role, token_id=token.id)
+    if cache is not None:
+        until = min(now + cache.ttl, token.last_used_at + touch_after)
+        if token.expires_at is not None:
+            until = min(until, token.expires_at)
+        cache.put(token_hash, principal, until)
+    return principal
 
 
 HMAC_ACTOR = "hmac"

@@ -123,6 +123,8 @@ class IntelReport(Versioned, Base):
     __table_args__ = (
         UniqueConstraint("source", "source_ref", name="uq_intel_source_ref"),
         Index("ix_intel_observed_at", "observed_at"),
+        # when each report was observed, by id, without a heap visit (the analyzer's window)
+        Index("ix_intel_id_observed_at", "id", "observed_at"),
         Index("ix_intel_fingerprint", "fingerprint", "last_seen_at"),
     )
 
@@ -155,7 +157,8 @@ class IndicatorRow(Base):
     __tablename__ = "indicators"
     __table_args__ = (
         UniqueConstraint("report_id", "kind", "value", name="uq_indicator_report_kind_value"),
-        Index("ix_indicators_kind_value", "kind", "value"),
+        # report_id in the (kind, value) index: the analyzer's lookups never visit the heap
+        Index("ix_indicators_kind_value_report", "kind", "value", "report_id"),
         Index("ix_indicators_value", "value"),
     )
 

@@ -16,7 +16,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-# Vite puts a content hash in every file name under assets/: a new build is a new name.
+# Vite puts a content hash in every file name under static/ (its `build.assetsDir`, moved
+# off the default assets/ which is the SPA's Assets route): a new build is a new name.
+HASHED = "static/"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # index.html names the current hashes, so browsers must check it on every load.
 REVALIDATE = "no-cache"
@@ -39,9 +41,9 @@ def create_static_app(dist: Path) -> Starlette:
         target = (root / rel).resolve()
         inside = target.is_relative_to(root)
         if inside and rel and target.is_file():
-            cache = IMMUTABLE if rel.startswith("assets/") else REVALIDATE
+            cache = IMMUTABLE if rel.startswith(HASHED) else REVALIDATE
             return FileResponse(target, headers={"Cache-Control": cache})
-        if rel.startswith("assets/") or not inside:
+        if rel.startswith(HASHED) or not inside:
             # A missing bundle must fail loudly, not come back as HTML.
             raise HTTPException(404)
         return FileResponse(index, headers={"Cache-Control": REVALIDATE})

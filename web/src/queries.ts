@@ -44,9 +44,11 @@ export type PageOf<T> = { items: T[]; next_cursor?: string | null };
 export function useCursorList<T>(
   key: readonly unknown[],
   fetchPage: (cursor: string | undefined) => Promise<PageOf<T>>,
+  { enabled = true }: { enabled?: boolean } = {},
 ) {
   const query = useInfiniteQuery({
     queryKey: key,
+    enabled,
     queryFn: ({ pageParam }) => fetchPage(pageParam),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from vtoc import schemas as s
 from vtoc.server import events
@@ -74,10 +74,11 @@ def create_token(data: s.TokenCreate, session: SessionDep, who: Admin) -> Any:
 
 
 @tokens_router.delete("/{ref}", response_model=s.Token)
-def revoke_token(ref: str, session: SessionDep, who: Admin) -> Any:
+def revoke_token(ref: str, request: Request, session: SessionDep, who: Admin) -> Any:
     """Revoke a token: it stops working at once. The row stays for the audit trail."""
     token = tokens.revoke(session, actor=who.name, ref=ref)
     session.commit()
+    request.app.state.token_cache.clear()  # other processes: through the token.revoked event
     return token
 
 

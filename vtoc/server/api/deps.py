@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, TypeVar
 
 import anyio.to_thread
@@ -14,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vtoc.schemas import Role
-from vtoc.server.auth import Principal, authenticate
+from vtoc.server.auth import Principal, TokenCache, authenticate, hash_token
 from vtoc.server.errors import InvalidError
 from vtoc.server.hardening import SAFE_METHODS
 
@@ -24,10 +25,13 @@ bearer = HTTPBearer(auto_error=False, description="an API token: `vtoc server to
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """A session for the request. Async, so opening it costs no hop to the thread pool; the
-    hot routes close it in their own worker thread, and only a session still holding a
+    """A session for the request; reads get one without a transaction where that saves round
+    trips (``make_read_sessionmaker``). Async, so opening it costs no hop to the thread pool;
+    the hot routes close it in their own worker thread, and only a session still holding a
     connection needs a hop here to give it back."""
-    session: Session = request.app.state.sessions()
+    state = request.app.state
+    reads_only = request.method in SAFE_METHODS
+    session: Session = state.read_sessions() if reads_only else state.sessions()
     try:
         yield session
     finally:
@@ -57,21 +61,42 @@ async def in_worker(session: Session, work: Callable[[], T]) -> T:
 
     def run() -> T:
         try:
-            return work()
+            try:
+                return work()
+            except DBAPIError as exc:
+                # A read session's connection is not pinged before use (make_read_engine):
+                # if the database dropped it, run the read again on a fresh one.
+                if not (exc.connection_invalidated and session.info.get("reads")):
+                    raise
+                session.close()
+                return work()
         finally:
             close_session(session)
 
     return await anyio.to_thread.run_sync(run)
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    touch = timedelta(seconds=request.app.state.settings.token_touch_seconds)
+    """The caller; a token verified in the last seconds is taken from the cache without a
+    hop to the thread pool (see ``TokenCache``)."""
+    state = request.app.state
     secret = credentials.credentials if credentials else None
-    principal = authenticate(session, secret, touch_after=touch)
+    cache: TokenCache = state.token_cache
+    principal = cache.get(hash_token(secret)) if secret else None
+    if principal is None:
+        principal = await anyio.to_thread.run_sync(
+            partial(
+                authenticate,
+                session,
+                secret,
+                touch_after=timedelta(seconds=state.settings.token_touch_seconds),
+                cache=cache,
+            )
+        )
     request.state.principal = principal
     if request.method not in SAFE_METHODS:
         request.app.state.limiter.take(f"token:{principal.token_id}")

@@ -73,7 +73,7 @@ async def wazuh(
         request.state.principal = who
         request.app.state.limiter.take(f"hmac:{who.name}", kind="ingest")
     else:
-        who = await run_in_threadpool(get_principal, request, session, credentials)
+        who = await get_principal(request, session, credentials)
         who.require(s.Role.operator)
     content_type = request.headers.get("content-type", "")
     return await run_in_threadpool(store, session, who, body, content_type, options_from(settings))

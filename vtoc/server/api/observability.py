@@ -16,7 +16,7 @@ from vtoc.server.errors import AuthenticationError
 router = APIRouter(tags=["observability"])
 
 
-def metrics_access(
+async def metrics_access(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -24,7 +24,7 @@ def metrics_access(
     """``VTOC_METRICS_TOKEN`` when set (so a scraper holds no API token), else an admin."""
     configured = request.app.state.settings.metrics_token
     if configured is None:
-        get_principal(request, session, credentials).require(Role.admin)
+        (await get_principal(request, session, credentials)).require(Role.admin)
         return
     given = credentials.credentials if credentials else ""
     if not hmac.compare_digest(given.encode(), configured.get_secret_value().encode()):

@@ -2,8 +2,8 @@
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, TypeAdapter
 
 from vtoc import schemas as s
 from vtoc.server import metrics
@@ -61,14 +61,15 @@ def task_outcome(ref: str, data: s.TaskOutcome, session: SessionDep, _: Operator
 
 
 correlations_router = APIRouter(prefix="/correlations", tags=["correlations"])
-MERGED = TypeAdapter(list[s.MergedCorrelation])
 
 
-def as_json(payload: BaseModel | bytes) -> Response:
-    """Send an already-validated model as is: these answers are large, and checking them
-    again against ``response_model`` would cost more than building them."""
-    body = payload.model_dump_json() if isinstance(payload, BaseModel) else payload
-    return Response(body, media_type="application/json")
+def as_json(payload: Any) -> Response:
+    """Send the JSON the service built as is: these answers are large (thousands of links or
+    clusters), and a model per row, validated against ``response_model``, would cost more
+    than building them."""
+    return Response(
+        orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS), media_type="application/json"
+    )
 
 
 @correlations_router.get("", response_model=s.Page[s.Correlation])
@@ -82,18 +83,14 @@ def list_correlations(
     return {"items": rows, "next_cursor": next_cursor}
 
 
-@correlations_router.post("/scan", response_model=s.CorrelationBatch)
-def scan(data: s.CorrelationScan, session: SessionDep, _: Operator) -> Any:
-    """The reports after a high-water mark and the earlier reports they share indicators with."""
-    return as_json(correlations.scan(session, data))
-
-
-@correlations_router.post("/merge", response_model=list[s.MergedCorrelation])
-def merge(data: s.CorrelationMerge, session: SessionDep, who: Operator) -> Any:
-    """Create or grow the clusters the analyzer's union-find found."""
-    merged = correlations.merge(session, actor=who.name, data=data)
+@correlations_router.post("/run", response_model=s.CorrelationRunResult)
+def run(data: s.CorrelationRun, session: SessionDep, who: Operator) -> Any:
+    """One analyzer increment: link the reports after ``after`` to earlier ones sharing an
+    indicator, and create or grow the clusters they form. Safe to retry: the reports already
+    in clusters are not added twice."""
+    result = correlations.run(session, actor=who.name, data=data)
     session.commit()
-    return as_json(MERGED.dump_json(merged))
+    return as_json(result)
 
 
 @correlations_router.get("/{correlation_id}", response_model=s.Correlation)

@@ -92,6 +92,12 @@ class Hub:
         self._advanced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._catch_up = anyio.CapacityLimiter(CATCH_UP_READERS)
+        self._watchers: list[tuple[str, Callable[[], None]]] = []
+
+    def watch(self, kind_prefix: str, callback: Callable[[], None]) -> None:
+        """Call ``callback`` whenever events of a kind starting with ``kind_prefix`` are read:
+        how this process learns that another one changed something it caches."""
+        self._watchers.append((kind_prefix, callback))
 
     @property
     def running(self) -> bool:
@@ -149,6 +155,9 @@ class Hub:
             if not rows:
                 return
             self.window.extend(rows)
+            for prefix, callback in self._watchers:
+                if any(row.kind.startswith(prefix) for row in rows):
+                    callback()
             while len(self.window) > WINDOW:
                 self.floor = self.window.popleft().id
             self.head = rows[-1].id

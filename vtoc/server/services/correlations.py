@@ -1,52 +1,142 @@
-"""Correlation clusters: the analyzer's incremental input (links) and output (merges).
+"""Correlation clusters: the analyzer's increments, done where the data is.
 
-The analyzer owns the union-find; this module does the SQL it needs, all of it keyed by the
-new reports (ids above a high-water mark) and the ``(kind, value)`` index, so a run costs in
-proportion to what is new, never to the size of the tables.
+One call takes the reports after a high-water mark, links each to the earlier reports that
+share an indicator with it (within a window, through the ``(kind, value)`` index), finds the
+components with a union-find and creates or grows one cluster per component, all in one
+transaction and a handful of set-based statements. Nothing is read per row of the tables,
+so a run costs in proportion to what is new, never to the size of the tables.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    String,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from vtoc import schemas as s
 from vtoc.server import events
-from vtoc.server.db import utcnow
+from vtoc.server.db import UTCDateTime, utcnow
 from vtoc.server.errors import InvalidError, NotFoundError
-from vtoc.server.models import Correlation, CorrelationMember, IndicatorRow, IntelReport
+from vtoc.server.models import Correlation, CorrelationMember, IntelReport
+from vtoc.server.services.bulk import insert_rows
 from vtoc.server.services.pagination import fetch_page
 
 ENTITY = "correlation"
-CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
+CHUNK = 500  # ids per IN (...) list on SQLite: well under its parameter limit
+CLUSTERS = cast(Table, Correlation.__table__)
+MEMBERS = cast(Table, CorrelationMember.__table__)
+#: what the analyzer reads and writes of a cluster (the timestamps are bookkeeping)
+CLUSTER_COLUMNS = [c for c in CLUSTERS.c if c.name not in ("created_at", "updated_at")]
 
 
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def among(
+    session: Session, column: ColumnElement[int] | InstrumentedAttribute[int], ids: Sequence[int]
+) -> list[Any]:
+    """Conditions that together pick the rows whose ``column`` is in ``ids``: one array
+    parameter on PostgreSQL (one statement, no per-id bind names), IN lists elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(bindparam("ids", list(ids), type_=ARRAY(BigInteger)))] if ids else []
+    return [column.in_(ids[start : start + CHUNK]) for start in range(0, len(ids), CHUNK)]
 
 
-# Each new indicator with how many reports carry it, counted through the (kind, value) index
-# and only up to a cap: a value in a million reports costs no more than one in ``cap``.
-FANOUT = text(
-    """
-    SELECT n.kind, n.value,
-           (SELECT count(*) FROM (SELECT 1 FROM indicators i
-                                  WHERE i.kind = n.kind AND i.value = n.value
-                                  LIMIT :cap) AS capped) AS fanout
-    FROM (SELECT DISTINCT kind, value FROM indicators WHERE report_id IN :ids) AS n
-    """
-).bindparams(bindparam("ids", expanding=True))
+# Everything a batch of new reports links to, in one statement. ``carried``: the indicators
+# of the new reports (by id range, through the report_id index). ``carriers``: for each
+# distinct one not on the ignore list, the reports carrying it, read through the
+# (kind, value, report_id) index and only up to ``cap`` of them, with that capped count as
+# ``fanout``: a value in a million reports costs no more than one in ``cap``. Then three
+# parts: for the usable indicators, each new carrier with every earlier carrier observed
+# since ``since`` (the batch's widest window; each report's own is applied after); then the
+# indicators over the bound and the ignored ones (``fanout`` -1): why they link nothing.
+LINKS = """
+WITH carried AS (
+    SELECT report_id, kind, value FROM indicators
+    WHERE report_id > :after AND report_id <= :last
+), distinct_carried AS (
+    SELECT DISTINCT kind, value FROM carried
+), carriers AS ({carriers})
+SELECT u.kind, u.value, u.fanout, n.report_id, u.report_id AS other_id, r.observed_at
+FROM carriers AS u
+JOIN carried AS n ON n.kind = u.kind AND n.value = u.value AND u.report_id < n.report_id
+JOIN intel_reports AS r ON r.id = u.report_id
+WHERE u.fanout BETWEEN 2 AND :fanout AND r.observed_at >= :since
+UNION ALL
+SELECT kind, value, fanout, NULL, NULL, NULL
+FROM (SELECT DISTINCT kind, value, fanout FROM carriers WHERE fanout > :fanout) AS over_bound
+UNION ALL
+SELECT kind, value, -1, NULL, NULL, NULL
+FROM distinct_carried WHERE lower(value) IN :ignore
+"""
+# PostgreSQL reads each indicator's carriers once (LATERAL ... LIMIT) and counts them there.
+CARRIERS_LATERAL = """
+    SELECT c.kind, c.value, i.report_id, count(*) OVER (PARTITION BY c.kind, c.value) AS fanout
+    FROM distinct_carried AS c
+    CROSS JOIN LATERAL (SELECT i.report_id FROM indicators AS i
+                        WHERE i.kind = c.kind AND i.value = c.value LIMIT :cap) AS i
+    WHERE lower(c.value) NOT IN :ignore
+"""
+# SQLite has no LATERAL: count (capped) once per indicator, then read the carriers of the
+# usable ones only. MATERIALIZED keeps SQLite from re-counting at every reference.
+CARRIERS_COUNTED = """
+    WITH counted AS MATERIALIZED (
+        SELECT d.kind, d.value,
+               (SELECT count(*) FROM (SELECT 1 FROM indicators AS i
+                                      WHERE i.kind = d.kind AND i.value = d.value
+                                      LIMIT :cap) AS capped) AS fanout
+        FROM distinct_carried AS d WHERE lower(d.value) NOT IN :ignore
+    )
+    SELECT c.kind, c.value, i.report_id, c.fanout
+    FROM counted AS c JOIN indicators AS i ON i.kind = c.kind AND i.value = c.value
+    WHERE c.fanout <= :fanout
+    UNION ALL
+    SELECT kind, value, NULL, fanout FROM counted WHERE fanout > :fanout
+"""
 
 
-def scan(session: Session, data: s.CorrelationScan) -> s.CorrelationBatch:
-    """The reports after ``data.after`` and every earlier report each shares an indicator with."""
+def links_statement(dialect: str) -> Any:
+    carriers = CARRIERS_LATERAL if dialect == "postgresql" else CARRIERS_COUNTED
+    return (
+        text(LINKS.format(carriers=carriers))
+        .bindparams(
+            bindparam("ignore", expanding=True, type_=String()),
+            bindparam("since", type_=UTCDateTime()),
+        )
+        .columns(observed_at=UTCDateTime())
+    )
+
+
+#: a new report as the run reads it: id, severity, operation_id, observed_at
+NewReport = Row[int, s.Severity, int | None, datetime]
+
+
+@dataclass
+class Increment:
+    """What one batch of new reports found: its links, and the indicators that hit a bound."""
+
+    links: list[tuple[int, int, str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def run(session: Session, *, actor: str, data: s.CorrelationRun) -> dict[str, Any]:
+    """One increment of the analyzer, as the JSON of a ``CorrelationRunResult``."""
     reports = session.execute(
         select(
             IntelReport.id, IntelReport.severity, IntelReport.operation_id, IntelReport.observed_at
@@ -56,141 +146,202 @@ def scan(session: Session, data: s.CorrelationScan) -> s.CorrelationBatch:
         .limit(data.limit)
     ).all()
     if not reports:
-        return s.CorrelationBatch(
-            reports=[], links=[], members={}, skipped=[], high_water=data.after
-        )
-    seen = {r.id: r.observed_at for r in reports}
-    ids = list(seen)
-    ignored = {v.lower() for v in data.ignore}
-    skipped: dict[tuple[str, str], str] = {}
-    usable: set[tuple[str, str]] = set()
-    for chunk in chunks(ids):
-        for kind, value, fanout in session.execute(
-            FANOUT, {"ids": list(chunk), "cap": data.fanout + 1}
-        ):
-            if value.lower() in ignored:
-                skipped[(kind, value)] = "ignored"
-            elif fanout > data.fanout:
-                skipped[(kind, value)] = f"in more than {data.fanout} reports"
-            elif fanout > 1:  # carried by this report alone: nothing to link to
-                usable.add((kind, value))
-    links = earlier_reports(session, usable, seen, timedelta(seconds=data.window_seconds))
-    involved = sorted({link.other_id for link in links} | set(seen))
-    members = {
-        row.report_id: row.correlation_id
-        for ids in chunks(involved)
-        for row in session.execute(
-            select(CorrelationMember.report_id, CorrelationMember.correlation_id).where(
-                CorrelationMember.report_id.in_(ids)
-            )
-        )
+        return {
+            "reports": 0,
+            "links": 0,
+            "clusters_touched": 0,
+            "skipped": [],
+            "high_water": data.after,
+            "clusters": [],
+        }
+    found = link(session, data, reports)
+    involved = sorted({other for _, other, _, _ in found.links} | {r.id for r in reports})
+    member_of = cluster_of(session, involved)
+    plans = merge(session, actor, components(found.links, member_of), member_of)
+    return {
+        "reports": len(reports),
+        "links": len(found.links),
+        "clusters_touched": len(plans),
+        "skipped": found.skipped,
+        "high_water": reports[-1].id,
+        "clusters": [
+            {
+                **plan.cluster,
+                "previous_size": plan.previous_size,
+                "unlinked_report_ids": plan.unlinked,
+                "summarize": summarize,
+            }
+            for plan in plans
+            if (summarize := wants_summary(plan.cluster, data)) or plan.unlinked
+        ],
     }
-    return s.CorrelationBatch(
-        reports=[
-            s.ScannedReport(id=r.id, severity=r.severity, operation_id=r.operation_id)
-            for r in reports
-        ],
-        links=links,
-        members=members,
-        skipped=[
-            s.SkippedIndicator(kind=k, value=v, reason=why) for (k, v), why in skipped.items()
-        ],
-        high_water=reports[-1].id,
+
+
+def wants_summary(cluster: dict[str, Any], data: s.CorrelationRun) -> bool:
+    """A cluster without its summary yet that is big or severe enough to get one."""
+    return cluster["summary_report_id"] is None and (
+        len(cluster["report_ids"]) >= data.summary_size
+        or s.Severity(cluster["severity"]).rank >= data.summary_severity.rank
     )
 
 
-def earlier_reports(
-    session: Session, usable: set[tuple[str, str]], new: dict[int, Any], window: timedelta
-) -> list[s.CorrelationLink]:
-    """Links from each new report to earlier ones sharing a usable indicator within the window.
+def link(session: Session, data: s.CorrelationRun, reports: Sequence[NewReport]) -> Increment:
+    """Each new report's links to earlier reports sharing a usable indicator in its window."""
+    window = timedelta(seconds=data.window_seconds)
+    since = {r.id: r.observed_at - window for r in reports}
+    rows = session.execute(
+        links_statement(session.get_bind().dialect.name),
+        {
+            "after": data.after,
+            "last": reports[-1].id,
+            "ignore": sorted({v.lower() for v in data.ignore}),
+            "cap": data.fanout + 1,
+            "fanout": data.fanout,
+            "since": min(since.values()),
+        },
+    ).all()
+    found = Increment()
+    for row in rows:
+        if row.report_id is None:
+            reason = "ignored" if row.fanout < 0 else f"in more than {data.fanout} reports"
+            found.skipped.append({"kind": row.kind, "value": row.value, "reason": reason})
+        elif row.observed_at >= since[row.report_id]:
+            found.links.append((row.report_id, row.other_id, row.kind, row.value))
+    return found
 
-    Every usable indicator is in at most ``fanout`` reports, so this reads at most that many
-    rows per indicator, found through the value index.
-    """
-    carriers: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for ids in chunks(list(new)):
-        for report_id, kind, value in session.execute(
-            select(IndicatorRow.report_id, IndicatorRow.kind, IndicatorRow.value).where(
-                IndicatorRow.report_id.in_(ids)
-            )
-        ):
-            if (kind, value) in usable:
-                carriers[(kind, value)].append(report_id)
-    links: list[s.CorrelationLink] = []
-    values = sorted({value for _, value in usable})
-    for batch in chunks(values):
-        rows = session.execute(
-            select(
-                IndicatorRow.report_id,
-                IndicatorRow.kind,
-                IndicatorRow.value,
-                IntelReport.observed_at,
-            )
-            .join(IntelReport, IntelReport.id == IndicatorRow.report_id)
-            .where(IndicatorRow.value.in_(batch))
+
+class UnionFind:
+    """Reports and clusters as nodes (a cluster's id negated); shared indicators as edges."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, node: int) -> int:
+        parent = self.parent
+        root = parent.setdefault(node, node)
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:  # path compression
+            parent[node], node = root, parent[node]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+@dataclass
+class Group:
+    """One component: the reports and existing clusters it joins, and the indicators why."""
+
+    report_ids: list[int]
+    correlation_ids: list[int]
+    indicators: set[tuple[str, str]]
+
+
+def components(links: list[tuple[int, int, str, str]], member_of: dict[int, int]) -> list[Group]:
+    """The groups to merge: every component that a new link touches."""
+    uf = UnionFind()
+    for report_id, other_id, _, _ in links:
+        uf.union(report_id, other_id)
+    for report_id, cluster_id in member_of.items():
+        if report_id in uf.parent:
+            uf.union(report_id, -cluster_id)
+    nodes: dict[int, list[int]] = defaultdict(list)
+    for node in uf.parent:
+        nodes[uf.find(node)].append(node)
+    why: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for report_id, _, kind, value in links:
+        why[uf.find(report_id)].add((kind, value))
+    return [
+        Group(
+            report_ids=sorted(n for n in members if n > 0),
+            correlation_ids=sorted(-n for n in members if n < 0),
+            indicators=why[root],
         )
-        for other_id, kind, value, observed_at in rows:
-            for report_id in carriers.get((kind, value), ()):
-                if other_id < report_id and observed_at >= new[report_id] - window:
-                    link = s.CorrelationLink(
-                        report_id=report_id, other_id=other_id, kind=kind, value=value
-                    )
-                    links.append(link)
-    return links
+        for root, members in sorted(nodes.items())
+    ]
 
 
-def merge(session: Session, *, actor: str, data: s.CorrelationMerge) -> list[s.MergedCorrelation]:
-    """Apply the analyzer's components: each becomes (or grows) one cluster.
-
-    The whole batch is read and written with a handful of statements, not a few per group.
-    """
-    report_ids = sorted({r for g in data.groups for r in g.report_ids})
-    member_of = cluster_of(session, report_ids)
-    wanted = {c for g in data.groups for c in g.correlation_ids} | set(member_of.values())
+def merge(
+    session: Session, actor: str, groups: list[Group], member_of: dict[int, int]
+) -> list[Plan]:
+    """Each group becomes (or grows) one cluster: a handful of Core statements for the whole
+    batch (COPY for the new clusters and events on PostgreSQL), no ORM object per row."""
+    wanted = sorted({c for g in groups for c in g.correlation_ids})
     clusters = {
-        row.id: row
-        for ids in chunks(sorted(wanted))
-        for row in session.scalars(select(Correlation).where(Correlation.id.in_(ids)))
+        row["id"]: dict(row)
+        for wanted_here in among(session, CLUSTERS.c.id, wanted)
+        for row in session.execute(select(*CLUSTER_COLUMNS).where(wanted_here)).mappings().all()
     }
-    if missing := wanted - set(clusters):
-        raise InvalidError("correlation_ids", f"no clusters {sorted(missing)[:10]}")
-    everyone = set(report_ids) | {r for c in clusters.values() for r in c.report_ids}
+    everyone = sorted(
+        {r for g in groups for r in g.report_ids}
+        | {r for c in clusters.values() for r in c["report_ids"]}
+    )
     facts = {
         row.id: row
-        for ids in chunks(sorted(everyone))
+        for everyone_here in among(session, IntelReport.id, everyone)
         for row in session.execute(
             select(IntelReport.id, IntelReport.severity, IntelReport.operation_id).where(
-                IntelReport.id.in_(ids)
+                everyone_here
             )
         )
     }
-    if missing_reports := everyone - set(facts):
-        raise InvalidError("report_ids", f"no intel reports {sorted(missing_reports)[:10]}")
-    plans = []
-    for group in data.groups:
-        owned = set(group.correlation_ids) | {
-            member_of[r] for r in group.report_ids if r in member_of
-        }
-        plans.append(plan_group(group, [clusters[c] for c in sorted(owned)], facts))
-    new = [plan.keep for plan in plans if plan.keep.id is None]
-    session.add_all(new)
-    session.flush()
-    for plan in plans:
-        if plan.absorbed:
-            session.execute(
-                update(CorrelationMember)
-                .where(CorrelationMember.correlation_id.in_(plan.absorbed))
-                .values(correlation_id=plan.keep.id)
-            )
-            session.execute(delete(Correlation).where(Correlation.id.in_(plan.absorbed)))
-    joining = [
-        {"report_id": r, "correlation_id": plan.keep.id}
-        for plan in plans
-        for r in plan.joining
-        if r not in member_of
+    now = utcnow()
+    plans = [plan_group(g, [clusters[c] for c in g.correlation_ids], facts, now) for g in groups]
+    write(session, plans, now)
+    add_members(
+        session,
+        [
+            {"report_id": r, "correlation_id": plan.cluster["id"]}
+            for plan in plans
+            for r in plan.joining
+            if r not in member_of
+        ],
+    )
+    events.record_many(session, [event_row(actor, plan, now) for plan in plans])
+    return plans
+
+
+def write(session: Session, plans: list[Plan], now: datetime) -> None:
+    """New clusters in one insert, grown ones in one executemany; absorbed ones folded in."""
+    grown = [plan.cluster for plan in plans if plan.cluster["id"] is not None]
+    fresh = [plan.cluster for plan in plans if plan.cluster["id"] is None]
+    rows = [
+        {**{k: v for k, v in c.items() if k != "id"}, "created_at": now, "updated_at": now}
+        for c in fresh
     ]
-    add_members(session, joining)
-    return [announce(session, actor, plan) for plan in plans]
+    for cluster, new_id in zip(
+        fresh, insert_rows(session, CLUSTERS, rows, with_ids=True), strict=True
+    ):
+        cluster["id"] = new_id
+    if grown:
+        changed = ("report_ids", "indicators", "severity", "operation_id", "score")
+        session.execute(
+            update(CLUSTERS)
+            .where(CLUSTERS.c.id == bindparam("_id"))
+            .values(
+                {
+                    **{name: bindparam(f"_{name}") for name in changed},
+                    "last_seen_at": now,
+                    "updated_at": now,
+                }
+            ),
+            [{f"_{name}": c[name] for name in ("id", *changed)} for c in grown],
+        )
+    folded = [
+        {"_from": absorbed, "_into": plan.cluster["id"]}
+        for plan in plans
+        for absorbed in plan.absorbed
+    ]
+    if folded:
+        session.execute(
+            update(MEMBERS)
+            .where(MEMBERS.c.correlation_id == bindparam("_from"))
+            .values(correlation_id=bindparam("_into")),
+            folded,
+        )
+        for absorbed in among(session, CLUSTERS.c.id, [f["_from"] for f in folded]):
+            session.execute(delete(CLUSTERS).where(absorbed))
 
 
 def add_members(session: Session, rows: list[dict[str, int]]) -> None:
@@ -198,7 +349,7 @@ def add_members(session: Session, rows: list[dict[str, int]]) -> None:
     if not rows:
         return
     if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(CorrelationMember), rows)
+        session.execute(insert(MEMBERS), rows)
         return
     session.execute(
         text(
@@ -215,77 +366,74 @@ def add_members(session: Session, rows: list[dict[str, int]]) -> None:
 def cluster_of(session: Session, report_ids: Sequence[int]) -> dict[int, int]:
     return {
         row.report_id: row.correlation_id
-        for ids in chunks(report_ids)
+        for these in among(session, MEMBERS.c.report_id, report_ids)
         for row in session.execute(
-            select(CorrelationMember.report_id, CorrelationMember.correlation_id).where(
-                CorrelationMember.report_id.in_(ids)
-            )
+            select(MEMBERS.c.report_id, MEMBERS.c.correlation_id).where(these)
         )
     }
 
 
 @dataclass
 class Plan:
-    keep: Correlation
+    #: the cluster's columns after the merge (``id`` None until a new one is inserted)
+    cluster: dict[str, Any]
     previous_size: int
     absorbed: list[int]
     joining: list[int]
     unlinked: list[int]
 
 
-def plan_group(group: s.CorrelationGroup, owned: list[Correlation], facts: dict[int, Any]) -> Plan:
-    """One group's cluster: the oldest it touches grows, absorbing the others."""
-    keep = owned[0] if owned else Correlation(indicators=[], report_ids=[])
-    previous = len(keep.report_ids or [])
+def plan_group(
+    group: Group, owned: list[dict[str, Any]], facts: dict[int, Any], now: datetime
+) -> Plan:
+    """One group's cluster: the oldest it touches grows, absorbing the others. Reports
+    deleted since they joined (their membership went with them) are left out."""
+    keep = owned[0] if owned else {"id": None, "summary_report_id": None, "first_seen_at": now}
     members = set(group.report_ids)
-    indicators = {(i.kind.value, i.value) for i in group.indicators}
+    indicators = set(group.indicators)
     for cluster in owned:
-        members |= set(cluster.report_ids)
-        indicators |= {(i["kind"], i["value"]) for i in cluster.indicators}
-    rows = [facts[r] for r in sorted(members)]
+        members |= set(cluster["report_ids"])
+        indicators |= {(i["kind"], i["value"]) for i in cluster["indicators"]}
+    rows = [facts[r] for r in sorted(members) if r in facts]
     operation = min((r.operation_id for r in rows if r.operation_id is not None), default=None)
-    keep.report_ids = sorted(members)
-    keep.indicators = [{"kind": k, "value": v} for k, v in sorted(indicators)]
-    keep.severity = max((s.Severity(r.severity) for r in rows), key=lambda v: v.rank)
-    keep.operation_id, keep.score, keep.last_seen_at = operation, float(len(members)), utcnow()
+    cluster = {
+        **keep,
+        "report_ids": [r.id for r in rows],
+        "indicators": [{"kind": k, "value": v} for k, v in sorted(indicators)],
+        "severity": max((s.Severity(r.severity) for r in rows), key=lambda v: v.rank),
+        "operation_id": operation,
+        "score": float(len(rows)),
+        "last_seen_at": now,
+    }
     return Plan(
-        keep=keep,
-        previous_size=previous,
-        absorbed=[c.id for c in owned[1:]],
+        cluster=cluster,
+        previous_size=len(owned[0]["report_ids"]) if owned else 0,
+        absorbed=[c["id"] for c in owned[1:]],
         joining=sorted(set(group.report_ids)),
         unlinked=[r.id for r in rows if operation is not None and r.operation_id is None],
     )
 
 
-def announce(session: Session, actor: str, plan: Plan) -> s.MergedCorrelation:
-    keep = plan.keep
-    merged = s.MergedCorrelation(
-        id=keep.id,
-        score=keep.score,
-        indicators=[s.Indicator(kind=i["kind"], value=i["value"]) for i in keep.indicators],
-        report_ids=keep.report_ids,
-        severity=keep.severity,
-        operation_id=keep.operation_id,
-        summary_report_id=keep.summary_report_id,
-        first_seen_at=keep.first_seen_at or utcnow(),
-        last_seen_at=keep.last_seen_at,
-        previous_size=plan.previous_size,
-        unlinked_report_ids=plan.unlinked,
-    )
-    events.record(
-        session,
-        actor=actor,
-        kind="correlation.merged",
-        entity=ENTITY,
-        entity_id=keep.id,
-        operation_id=keep.operation_id,
-        data={
-            **merged.model_dump(mode="json", exclude={"report_ids", "unlinked_report_ids"}),
-            "size": len(merged.report_ids),
+def event_row(actor: str, plan: Plan, now: datetime) -> dict[str, Any]:
+    """The ``correlation.merged`` event: the cluster (without its member list) and its growth."""
+    cluster = plan.cluster
+    return {
+        "ts": now,
+        "actor": actor,
+        "kind": "correlation.merged",
+        "entity": ENTITY,
+        "entity_id": cluster["id"],
+        "operation_id": cluster["operation_id"],
+        "data": {
+            **{k: v for k, v in cluster.items() if k != "report_ids"},
+            "severity": cluster["severity"].value,
+            "first_seen_at": cluster["first_seen_at"].isoformat(),
+            "last_seen_at": now.isoformat(),
+            "previous_size": plan.previous_size,
+            "size": len(cluster["report_ids"]),
             "absorbed": plan.absorbed,
         },
-    )
-    return merged
+    }
 
 
 def get(session: Session, correlation_id: int) -> Correlation:

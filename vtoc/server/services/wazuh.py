@@ -131,19 +131,58 @@ def ip_indicator(value: str) -> Found | None:
     return kind, address.compressed
 
 
-def indicators_of(alert: dict[str, Any], full_log: str) -> list[Found]:
+def _tree(paths: tuple[str, ...]) -> dict[str, Any]:
+    """The dotted paths as nested dicts, each leaf the path itself."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        *parents, leaf = steps(path)
+        node = tree
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = path
+    return tree
+
+
+# Every path the mapping reads as text, walked once per alert: most alerts have a few of
+# these fields, and a walk skips a whole absent subtree (no ``data``, no ``syscheck``).
+OBSERVED = _tree(
+    tuple(dict.fromkeys((*IP_FIELDS, *(path for path, _ in TYPED_FIELDS), *MAIN_FIELDS)))
+)
+
+
+def observed_texts(alert: dict[str, Any]) -> dict[str, str]:
+    """The non-empty texts at the ``OBSERVED`` paths, by path."""
+    found: dict[str, str] = {}
+    pending: list[tuple[dict[str, Any], dict[str, Any]]] = [(alert, OBSERVED)]
+    while pending:
+        node, tree = pending.pop()
+        for key, sub in tree.items():
+            value = node.get(key)
+            if value is None:
+                continue
+            if isinstance(sub, str):
+                if not isinstance(value, dict | list) and (text := str(value).strip()):
+                    found[sub] = text
+            elif isinstance(value, dict):
+                pending.append((value, sub))
+    return found
+
+
+def indicators_of(alert: dict[str, Any], texts: dict[str, str], full_log: str) -> list[Found]:
     found: dict[Found, None] = {}
     for path in IP_FIELDS:
-        value = text_at(alert, path)
+        value = texts.get(path)
         if value and (item := ip_indicator(value)):
             found.setdefault(item, None)
     for path, kind in TYPED_FIELDS:
-        value = text_at(alert, path)
+        value = texts.get(path)
         if value:
             lowered = value.lower() if kind in HASH_KINDS else value
             found.setdefault((kind, lowered[:VALUE_MAX]), None)
-    mitre = pick(alert, "rule.mitre.id")
-    for technique in mitre if isinstance(mitre, list) else []:
+    rule = alert.get("rule")
+    mitre = rule.get("mitre") if isinstance(rule, dict) else None
+    techniques = mitre.get("id") if isinstance(mitre, dict) else None
+    for technique in techniques if isinstance(techniques, list) else []:
         found.setdefault((IndicatorKind.mitre, str(technique)[:VALUE_MAX]), None)
     if full_log:
         for kind, value in extract(full_log):
@@ -151,16 +190,21 @@ def indicators_of(alert: dict[str, Any], full_log: str) -> list[Found]:
     return list(found)
 
 
-def main_indicator(alert: dict[str, Any]) -> str:
+def main_indicator(texts: dict[str, str]) -> str:
     for path in MAIN_FIELDS:
-        if value := text_at(alert, path):
+        if value := texts.get(path):
             return value
     return ""
 
 
-def fingerprint_of(alert: dict[str, Any], fields: tuple[str, ...] | list[str]) -> str:
+def fingerprint_of(
+    alert: dict[str, Any], texts: dict[str, str], fields: tuple[str, ...] | list[str]
+) -> str:
     """A short hash of the fields that make two alerts "the same thing happening again"."""
-    parts = [main_indicator(alert) if f == "@main" else text_at(alert, f) or "" for f in fields]
+    parts = [
+        main_indicator(texts) if f == "@main" else texts.get(f) or text_at(alert, f) or ""
+        for f in fields
+    ]
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
@@ -185,6 +229,7 @@ def map_alert(alert: Any, fingerprints: dict[str, list[str]] | None = None) -> A
     full_log = alert.get("full_log")
     body = full_log.replace("\x00", "") if isinstance(full_log, str) else ""  # no NUL in text
     fields = (fingerprints or {}).get(rule_id or "") or DEFAULT_FINGERPRINT
+    texts = observed_texts(alert)
     return Alert(
         source_ref=f"{manager}/{alert_id}"[:300],
         title=title[:TITLE_MAX],
@@ -194,8 +239,8 @@ def map_alert(alert: Any, fingerprints: dict[str, list[str]] | None = None) -> A
         agent_name=(text_at(alert, "agent.name") or "")[:200] or None,
         agent_ip=text_at(alert, "agent.ip"),
         agent_id=text_at(alert, "agent.id"),
-        indicators=indicators_of(alert, body),
-        fingerprint=fingerprint_of(alert, fields),
+        indicators=indicators_of(alert, texts, body),
+        fingerprint=fingerprint_of(alert, texts, fields),
         raw=alert,
     )
 

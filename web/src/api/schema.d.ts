@@ -177,7 +177,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/correlations/merge": {
+    "/api/v1/correlations/run": {
         parameters: {
             query?: never;
             header?: never;
@@ -187,30 +187,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Merge
-         * @description Create or grow the clusters the analyzer's union-find found.
+         * Run
+         * @description One analyzer increment: link the reports after ``after`` to earlier ones sharing an
+         *     indicator, and create or grow the clusters they form. Safe to retry: the reports already
+         *     in clusters are not added twice.
          */
-        post: operations["merge_api_v1_correlations_merge_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/correlations/scan": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Scan
-         * @description The reports after a high-water mark and the earlier reports they share indicators with.
-         */
-        post: operations["scan_api_v1_correlations_scan_post"];
+        post: operations["run_api_v1_correlations_run_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -917,62 +899,11 @@ export interface components {
             /** Summary Report Id */
             summary_report_id: number | null;
         };
-        /** CorrelationBatch */
-        CorrelationBatch: {
-            /** High Water */
-            high_water: number;
-            /** Links */
-            links: components["schemas"]["CorrelationLink"][];
-            /** Members */
-            members: {
-                [key: string]: number;
-            };
-            /** Reports */
-            reports: components["schemas"]["ScannedReport"][];
-            /** Skipped */
-            skipped: components["schemas"]["SkippedIndicator"][];
-        };
         /**
-         * CorrelationGroup
-         * @description Reports (and existing clusters) that one union-find component joins.
+         * CorrelationRun
+         * @description One analyzer increment: correlate the reports after a high-water mark.
          */
-        CorrelationGroup: {
-            /**
-             * Correlation Ids
-             * @default []
-             */
-            correlation_ids?: number[];
-            /**
-             * Indicators
-             * @default []
-             */
-            indicators?: components["schemas"]["Indicator"][];
-            /** Report Ids */
-            report_ids: number[];
-        };
-        /**
-         * CorrelationLink
-         * @description Report ``report_id`` shares indicator (kind, value) with the earlier ``other_id``.
-         */
-        CorrelationLink: {
-            kind: components["schemas"]["IndicatorKind"];
-            /** Other Id */
-            other_id: number;
-            /** Report Id */
-            report_id: number;
-            /** Value */
-            value: string;
-        };
-        /** CorrelationMerge */
-        CorrelationMerge: {
-            /** Groups */
-            groups: components["schemas"]["CorrelationGroup"][];
-        };
-        /**
-         * CorrelationScan
-         * @description Ask for the links of the reports after a high-water mark (the analyzer's input).
-         */
-        CorrelationScan: {
+        CorrelationRun: {
             /**
              * After
              * @default 0
@@ -990,14 +921,36 @@ export interface components {
             ignore?: string[];
             /**
              * Limit
-             * @default 1000
+             * @default 10000
              */
             limit?: number;
+            /** @default critical */
+            summary_severity?: components["schemas"]["Severity"];
+            /**
+             * Summary Size
+             * @default 5
+             */
+            summary_size?: number;
             /**
              * Window Seconds
              * @default 604800
              */
             window_seconds?: number;
+        };
+        /** CorrelationRunResult */
+        CorrelationRunResult: {
+            /** Clusters */
+            clusters: components["schemas"]["MergedCorrelation"][];
+            /** Clusters Touched */
+            clusters_touched: number;
+            /** High Water */
+            high_water: number;
+            /** Links */
+            links: number;
+            /** Reports */
+            reports: number;
+            /** Skipped */
+            skipped: components["schemas"]["SkippedIndicator"][];
         };
         /** CorrelationUpdate */
         CorrelationUpdate: {
@@ -1287,6 +1240,8 @@ export interface components {
             /** Score */
             score: number;
             severity: components["schemas"]["Severity"];
+            /** Summarize */
+            summarize: boolean;
             /** Summary Report Id */
             summary_report_id: number | null;
             /** Unlinked Report Ids */
@@ -1576,14 +1531,6 @@ export interface components {
          * @enum {string}
          */
         RunStatus: "ok" | "error" | "timeout";
-        /** ScannedReport */
-        ScannedReport: {
-            /** Id */
-            id: number;
-            /** Operation Id */
-            operation_id: number | null;
-            severity: components["schemas"]["Severity"];
-        };
         /**
          * Severity
          * @enum {string}
@@ -2417,7 +2364,7 @@ export interface operations {
             };
         };
     };
-    merge_api_v1_correlations_merge_post: {
+    run_api_v1_correlations_run_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2426,7 +2373,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CorrelationMerge"];
+                "application/json": components["schemas"]["CorrelationRun"];
             };
         };
         responses: {
@@ -2436,49 +2383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MergedCorrelation"][];
-                };
-            };
-            /** @description Validation failed */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An error, as RFC 9457 problem details */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    scan_api_v1_correlations_scan_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CorrelationScan"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CorrelationBatch"];
+                    "application/json": components["schemas"]["CorrelationRunResult"];
                 };
             };
             /** @description Validation failed */

@@ -1,10 +1,12 @@
 // A plot of positioned assets on lat/lon axes: pure SVG, so nothing is fetched from the
-// internet (no map tiles) and it works offline and in tests.
+// internet (no map tiles) and it works offline and in tests. Each point is a button: Tab
+// reaches it, Enter or Space selects it.
+import type { KeyboardEvent } from "react";
 import type { Asset } from "../api/client";
 
 const W = 640;
 const H = 360;
-const PAD = 28;
+const PAD = 36;
 
 type Positioned = Asset & { lat: number; lon: number };
 
@@ -38,7 +40,7 @@ export function AssetMap({
     <figure className="map">
       <svg
         viewBox={`0 0 ${W} ${H}`}
-        role="img"
+        role="group"
         aria-label={`Map of ${points.length} positioned assets`}
         data-testid="asset-map"
       >
@@ -55,9 +57,19 @@ export function AssetMap({
             className={`map-point status-${a.status}${a.id === selected ? " selected" : ""}`}
             transform={`translate(${x(a.lon)},${y(a.lat)})`}
             onClick={() => onSelect?.(a.id)}
+            onKeyDown={(event: KeyboardEvent) => {
+              if (event.key !== "Enter" && event.key !== " ") return;
+              event.preventDefault();
+              onSelect?.(a.id);
+            }}
+            role={onSelect ? "button" : undefined}
+            tabIndex={onSelect ? 0 : undefined}
+            aria-label={`${a.name} (${a.status})`}
+            aria-pressed={onSelect ? a.id === selected : undefined}
           >
             <circle r={a.id === selected ? 9 : 6} />
-            <text x={10} y={4}>
+            {/* Labels point inwards so the ones near the right edge are not cut off. */}
+            <text x={x(a.lon) > W / 2 ? -10 : 10} y={4} textAnchor={x(a.lon) > W / 2 ? "end" : "start"}>
               {a.callsign ?? a.name}
             </text>
             <title>{`${a.name} (${a.status}) ${a.lat.toFixed(4)}, ${a.lon.toFixed(4)}`}</title>

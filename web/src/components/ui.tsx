@@ -1,5 +1,5 @@
 // Small building blocks every page uses: status badges, loading/error states, paging, fields.
-import type { ReactNode } from "react";
+import { cloneElement, isValidElement, useId, type ReactElement, type ReactNode } from "react";
 import { ApiError } from "../api/client";
 
 export function Badge({ value }: { value: string }) {
@@ -47,12 +47,43 @@ export function LoadMore({
   );
 }
 
-export function Field({ label, children }: { label: string; children: ReactNode }) {
+/** A labelled control; a server's complaint about it is shown under it and announced. */
+/** Opens and closes a form in place; while open it reads "Cancel" (and says what for). */
+export function ToggleButton({ open, onToggle, label }: { open: boolean; onToggle: () => void; label: string }) {
   return (
-    <label className="field">
-      <span>{label}</span>
-      {children}
-    </label>
+    <button type="button" className={open ? "secondary" : undefined} onClick={onToggle} aria-expanded={open}>
+      {open ? (
+        <>
+          Cancel<span className="sr-only"> {label.toLowerCase()}</span>
+        </>
+      ) : (
+        label
+      )}
+    </button>
+  );
+}
+
+export function Field({ label, error, children }: { label: string; error?: string; children: ReactNode }) {
+  const id = useId();
+  const control =
+    error && isValidElement(children)
+      ? cloneElement(children as ReactElement<Record<string, unknown>>, {
+          "aria-invalid": true,
+          "aria-describedby": `${id}-error`,
+        })
+      : children;
+  return (
+    <div className="field">
+      <label>
+        <span>{label}</span>
+        {control}
+      </label>
+      {error && (
+        <span id={`${id}-error`} className="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
   );
 }
 
@@ -62,15 +93,17 @@ export function Select<T extends string>({
   options,
   onChange,
   allowEmpty,
+  error,
 }: {
   label: string;
   value: T | "";
   options: readonly T[];
   onChange: (value: T | "") => void;
   allowEmpty?: string;
+  error?: string;
 }) {
   return (
-    <Field label={label}>
+    <Field label={label} error={error}>
       <select value={value} onChange={(e) => onChange(e.target.value as T | "")}>
         {allowEmpty !== undefined && <option value="">{allowEmpty}</option>}
         {options.map((o) => (
@@ -83,18 +116,20 @@ export function Select<T extends string>({
   );
 }
 
-/** "5 min ago", with the exact time in a tooltip and for screen readers via <time>. */
+/** "5 min ago" (or "in 2 d"), with the exact time in a tooltip and for screen readers via <time>. */
 export function Ago({ at, now = Date.now() }: { at: string | null | undefined; now?: number }) {
   if (!at) return <span className="muted">never</span>;
   const seconds = Math.round((now - new Date(at).getTime()) / 1000);
-  const text =
-    seconds < 60
-      ? "just now"
-      : seconds < 3600
-        ? `${Math.floor(seconds / 60)} min ago`
-        : seconds < 86400
-          ? `${Math.floor(seconds / 3600)} h ago`
-          : `${Math.floor(seconds / 86400)} d ago`;
+  const abs = Math.abs(seconds);
+  const span =
+    abs < 60
+      ? null
+      : abs < 3600
+        ? `${Math.floor(abs / 60)} min`
+        : abs < 86400
+          ? `${Math.floor(abs / 3600)} h`
+          : `${Math.floor(abs / 86400)} d`;
+  const text = span === null ? "just now" : seconds < 0 ? `in ${span}` : `${span} ago`;
   return (
     <time dateTime={at} title={new Date(at).toLocaleString()}>
       {text}

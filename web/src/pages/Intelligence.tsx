@@ -1,12 +1,13 @@
 // Intelligence: reports by severity and text search; a report's indicators, and the other
 // reports that share each indicator (how the analyzer correlates them).
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, unwrap, type Schemas } from "../api/client";
 import { Can } from "../auth";
+import { SaveProblems, useEditor } from "../components/editor";
 import { SearchBox } from "../components/SearchBox";
-import { Ago, Badge, ErrorNote, Field, LoadMore, QueryState, Select, SEVERITIES } from "../components/ui";
+import { Ago, Badge, Field, LoadMore, QueryState, Select, SEVERITIES, ToggleButton } from "../components/ui";
 import { listQuery, toSearch, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
 
@@ -66,37 +67,31 @@ function Report({ id }: { id: string }) {
 }
 
 function NewReport() {
-  const client = useQueryClient();
-  const [title, setTitle] = useState("");
-  const [body, setBody] = useState("");
-  const [severity, setSeverity] = useState<Severity>("medium");
-  const create = useMutation({
-    mutationFn: () => unwrap(api.POST("/api/v1/intel", { body: { title, body, severity } })),
-    onSuccess: () => {
-      setTitle("");
-      setBody("");
-      void client.invalidateQueries({ queryKey: ["intel", "list"] });
-    },
+  const editor = useEditor({
+    resource: "intel",
+    toDraft: (): { title: string; body: string; severity: Severity } => ({
+      title: "",
+      body: "",
+      severity: "medium",
+    }),
+    save: (draft) => unwrap(api.POST("/api/v1/intel", { body: draft })),
   });
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    create.mutate();
-  }
+  const { draft, set, errorFor } = editor;
   return (
-    <form onSubmit={submit} className="panel" aria-label="New report">
+    <form onSubmit={editor.submit} noValidate className="panel" aria-label="New report">
       <div className="row">
-        <Field label="Title">
-          <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={500} />
+        <Field label="Title" error={errorFor("title")}>
+          <input value={draft.title} onChange={(e) => set("title", e.target.value)} required />
         </Field>
-        <Select label="Severity" value={severity} options={SEVERITIES} onChange={(v) => v && setSeverity(v)} />
+        <Select label="Severity" value={draft.severity} options={SEVERITIES} onChange={(v) => v && set("severity", v)} error={errorFor("severity")} />
       </div>
-      <Field label="Details (indicators such as IPs, domains and CVEs are extracted)">
-        <textarea value={body} onChange={(e) => setBody(e.target.value)} rows={3} />
+      <Field label="Details (indicators such as IPs, domains and CVEs are extracted)" error={errorFor("body")}>
+        <textarea value={draft.body} onChange={(e) => set("body", e.target.value)} rows={3} />
       </Field>
-      <button type="submit" disabled={create.isPending}>
+      <button type="submit" disabled={editor.saving}>
         File report
       </button>
-      <ErrorNote error={create.error} />
+      <SaveProblems editor={editor} what="report" />
     </form>
   );
 }
@@ -115,9 +110,7 @@ export default function Intelligence() {
       <div className="heading">
         <h1>Intelligence</h1>
         <Can role="operator">
-          <button type="button" onClick={() => setFiling((f) => !f)} aria-expanded={filing}>
-            New report
-          </button>
+          <ToggleButton open={filing} onToggle={() => setFiling((f) => !f)} label="New report" />
         </Can>
       </div>
       {filing && <NewReport />}

@@ -1,18 +1,14 @@
-// Missions: a filtered list beside the selected mission, where operators assign assets.
+// Missions: a filtered list beside the selected mission, where operators edit it and
+// assign assets; operators also create missions here (choosing the operation).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, unwrap, type Asset, type Mission } from "../api/client";
 import { Can } from "../auth";
-import { Badge, ErrorNote, Field, LoadMore, MISSION_STATUSES, QueryState, Select } from "../components/ui";
+import { Ago, Badge, ErrorNote, Field, LoadMore, MISSION_STATUSES, QueryState, Select, ToggleButton } from "../components/ui";
 import { listQuery, toSearch, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
-
-function useAllAssets() {
-  return useCursorList(keys.list("assets", { limit: 500 }), (cursor) =>
-    unwrap(api.GET("/api/v1/assets", { params: { query: { limit: 500, cursor } } })),
-  );
-}
+import { MissionForm, useAllAssets } from "./MissionForm";
 
 function AssignAssets({ mission }: { mission: Mission }) {
   const client = useQueryClient();
@@ -43,7 +39,7 @@ function AssignAssets({ mission }: { mission: Mission }) {
           <li key={id}>
             {byId.get(id)?.name ?? `asset #${id}`} {byId.get(id) && <Badge value={byId.get(id)!.status} />}{" "}
             <Can role="operator">
-              <button type="button" onClick={() => change.mutate({ assetId: id, assign: false })}>
+              <button type="button" className="secondary" onClick={() => change.mutate({ assetId: id, assign: false })}>
                 Release<span className="sr-only"> {byId.get(id)?.name}</span>
               </button>
             </Can>
@@ -81,6 +77,7 @@ function AssignAssets({ mission }: { mission: Mission }) {
 }
 
 function MissionDetail({ id }: { id: string }) {
+  const [editing, setEditing] = useState(false);
   const mission = useQuery({
     queryKey: keys.detail("missions", id),
     queryFn: () => unwrap(api.GET("/api/v1/missions/{ref}", { params: { path: { ref: id } } })),
@@ -90,12 +87,31 @@ function MissionDetail({ id }: { id: string }) {
     <QueryState isPending={mission.isPending} error={mission.error}>
       {m && (
         <article className="panel" aria-labelledby="mission-title">
-          <h2 id="mission-title">{m.name}</h2>
-          <p>
-            <Badge value={m.status} /> <Badge value={m.priority} />{" "}
-            <Link to={`/operations/${m.operation_id}`}>operation #{m.operation_id}</Link>
-          </p>
-          <p className="prose">{m.objective || "No objective written."}</p>
+          <div className="heading">
+            <h2 id="mission-title">{m.name}</h2>
+            <Can role="operator">
+              <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
+            </Can>
+          </div>
+          {editing ? (
+            <MissionForm key={m.id} mission={m} onDone={() => setEditing(false)} />
+          ) : (
+            <>
+              <p>
+                <Badge value={m.status} /> <Badge value={m.priority} />{" "}
+                <Link to={`/operations/${m.operation_id}`}>operation #{m.operation_id}</Link>
+                {" · due "}
+                {m.due_at ? (
+                  <>
+                    {new Date(m.due_at).toLocaleString()} (<Ago at={m.due_at} />)
+                  </>
+                ) : (
+                  <span className="muted">not set</span>
+                )}
+              </p>
+              <p className="prose">{m.objective || "No objective written."}</p>
+            </>
+          )}
           <AssignAssets mission={m} />
         </article>
       )}
@@ -105,32 +121,49 @@ function MissionDetail({ id }: { id: string }) {
 
 export default function Missions() {
   const { id } = useParams();
+  const navigate = useNavigate();
+  const [creating, setCreating] = useState(false);
   const { values, set } = useFilters(["status"] as const);
   const query = listQuery(values, ["status"]);
   const list = useCursorList(keys.list("missions", query), (cursor) =>
     unwrap(api.GET("/api/v1/missions", { params: { query: { ...query, cursor } } })),
   );
+  const search = toSearch(values);
   return (
     <>
-      <h1>Missions</h1>
+      <div className="heading">
+        <h1>Missions</h1>
+        <Can role="operator">
+          <ToggleButton open={creating} onToggle={() => setCreating((c) => !c)} label="New mission" />
+        </Can>
+      </div>
+      {creating && (
+        <MissionForm
+          onDone={(m) => {
+            setCreating(false);
+            navigate(`/missions/${m.id}?${search}`);
+          }}
+        />
+      )}
       <div className="filters" role="search">
         <Select label="Status" value={values.status} options={MISSION_STATUSES} onChange={(v) => set("status", v)} allowEmpty="any" />
       </div>
       <div className="split">
         <QueryState isPending={list.isPending} error={list.error}>
-          <ul className="list" aria-label="Missions">
-            {list.items.map((m) => (
-              <li key={m.id} aria-current={String(m.id) === id ? "true" : undefined}>
-                <Link to={`/missions/${m.id}?${toSearch(values)}`}>
-                  {m.name}
-                </Link>{" "}
-                <Badge value={m.status} /> {m.asset_ids.length} assets
-              </li>
-            ))}
-          </ul>
-          <LoadMore {...list} />
+          <div>
+            <ul className="list" aria-label="Missions">
+              {list.items.map((m) => (
+                <li key={m.id} aria-current={String(m.id) === id ? "true" : undefined}>
+                  <Link to={`/missions/${m.id}?${search}`}>{m.name}</Link> <Badge value={m.status} />{" "}
+                  {m.asset_ids.length} assets
+                </li>
+              ))}
+            </ul>
+            {list.items.length === 0 && <p className="muted">No mission matches.</p>}
+            <LoadMore {...list} />
+          </div>
         </QueryState>
-        {id ? <MissionDetail id={id} /> : <p className="muted">Choose a mission to see and assign its assets.</p>}
+        {id ? <MissionDetail key={id} id={id} /> : <p className="muted">Choose a mission to see and assign its assets.</p>}
       </div>
     </>
   );

@@ -1,46 +1,20 @@
 // One operation: its fields, an edit form for operators, and its missions.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { Can } from "../auth";
-import { Ago, Badge, ErrorNote, Field, LoadMore, PRIORITIES, QueryState, Select } from "../components/ui";
+import { Ago, Badge, LoadMore, QueryState, ToggleButton } from "../components/ui";
 import { keys, useCursorList } from "../queries";
+import { MissionForm } from "./MissionForm";
 import { OperationForm } from "./OperationForm";
 
-function NewMission({ operationId }: { operationId: number }) {
-  const client = useQueryClient();
-  const [name, setName] = useState("");
-  const [priority, setPriority] = useState<(typeof PRIORITIES)[number]>("medium");
-  const create = useMutation({
-    mutationFn: () =>
-      unwrap(api.POST("/api/v1/missions", { body: { operation_id: operationId, name, priority } })),
-    onSuccess: () => {
-      setName("");
-      void client.invalidateQueries({ queryKey: ["missions", "list"] });
-    },
-  });
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    create.mutate();
-  }
-  return (
-    <form onSubmit={submit} className="row" aria-label="New mission">
-      <Field label="Mission name">
-        <input value={name} onChange={(e) => setName(e.target.value)} required />
-      </Field>
-      <Select label="Priority" value={priority} options={PRIORITIES} onChange={(v) => v && setPriority(v)} />
-      <button type="submit" disabled={create.isPending}>
-        Add mission
-      </button>
-      <ErrorNote error={create.error} />
-    </form>
-  );
-}
+const when = (at: string | null | undefined) => (at ? new Date(at).toLocaleString() : "open");
 
 export default function OperationDetail() {
   const { id = "" } = useParams();
   const [editing, setEditing] = useState(false);
+  const [adding, setAdding] = useState(false);
   const operation = useQuery({
     queryKey: keys.detail("operations", id),
     queryFn: () => unwrap(api.GET("/api/v1/operations/{ref}", { params: { path: { ref: id } } })),
@@ -62,13 +36,11 @@ export default function OperationDetail() {
               {op.code} · {op.name}
             </h1>
             <Can role="operator">
-              <button type="button" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
-                Edit
-              </button>
+              <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
             </Can>
           </div>
           {editing ? (
-            <OperationForm key={op.version} operation={op} onDone={() => setEditing(false)} />
+            <OperationForm operation={op} onDone={() => setEditing(false)} />
           ) : (
             <dl className="facts">
               <dt>Status</dt>
@@ -81,6 +53,10 @@ export default function OperationDetail() {
               </dd>
               <dt>Commander</dt>
               <dd>{op.commander ?? "—"}</dd>
+              <dt>When</dt>
+              <dd>
+                {when(op.start_at)} – {when(op.end_at)}
+              </dd>
               <dt>Updated</dt>
               <dd>
                 <Ago at={op.updated_at} /> (version {op.version})
@@ -89,10 +65,13 @@ export default function OperationDetail() {
               <dd className="prose">{op.description || "—"}</dd>
             </dl>
           )}
-          <h2>Missions</h2>
-          <Can role="operator">
-            <NewMission operationId={op.id} />
-          </Can>
+          <div className="heading">
+            <h2>Missions</h2>
+            <Can role="operator">
+              <ToggleButton open={adding} onToggle={() => setAdding((a) => !a)} label="New mission" />
+            </Can>
+          </div>
+          {adding && <MissionForm operationId={op.id} onDone={() => setAdding(false)} />}
           <QueryState isPending={missions.isPending} error={missions.error}>
             <ul className="plain">
               {missions.items.map((m) => (

@@ -4,7 +4,7 @@ import { Link, useNavigate } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { Can } from "../auth";
 import { SearchBox } from "../components/SearchBox";
-import { Badge, LoadMore, OPERATION_STATUSES, PRIORITIES, QueryState, Select } from "../components/ui";
+import { Badge, LoadMore, OPERATION_STATUSES, PRIORITIES, QueryState, Select, ToggleButton } from "../components/ui";
 import { listQuery, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
 import { OperationForm } from "./OperationForm";
@@ -22,9 +22,7 @@ export default function Operations() {
       <div className="heading">
         <h1>Operations</h1>
         <Can role="operator">
-          <button type="button" onClick={() => setCreating((c) => !c)} aria-expanded={creating}>
-            New operation
-          </button>
+          <ToggleButton open={creating} onToggle={() => setCreating((c) => !c)} label="New operation" />
         </Can>
       </div>
       {creating && <OperationForm onDone={(op) => navigate(`/operations/${op.id}`)} />}

@@ -44,7 +44,7 @@ describe("Can", () => {
 describe("AssetMap", () => {
   it("plots only positioned assets and says how many", () => {
     render(<AssetMap assets={[asset(1, "Falcon", 59.9, 10.7), asset(2, "Relay", 60, 11), asset(3, "Depot", null, null)]} />);
-    expect(screen.getByRole("img", { name: "Map of 2 positioned assets" })).toBeInTheDocument();
+    expect(screen.getByRole("group", { name: "Map of 2 positioned assets" })).toBeInTheDocument();
     expect(screen.getByText("2 of 3 assets positioned")).toBeInTheDocument();
     expect(screen.queryByText("Depot")).toBeNull();
   });
@@ -54,6 +54,17 @@ describe("AssetMap", () => {
     render(<AssetMap assets={[asset(7, "Falcon", 59.9, 10.7)]} onSelect={onSelect} />);
     await userEvent.click(screen.getByText("Falcon"));
     expect(onSelect).toHaveBeenCalledWith(7);
+  });
+
+  it("lets the keyboard reach a point and select it with Enter", async () => {
+    const onSelect = vi.fn();
+    render(<AssetMap assets={[asset(7, "Falcon", 59.9, 10.7), asset(8, "Relay", 60, 11)]} selected={7} onSelect={onSelect} />);
+    await userEvent.tab();
+    expect(screen.getByRole("button", { name: "Falcon (deployed)" })).toHaveFocus();
+    expect(screen.getByRole("button", { name: "Falcon (deployed)" })).toHaveAttribute("aria-pressed", "true");
+    await userEvent.tab();
+    await userEvent.keyboard("{Enter}");
+    expect(onSelect).toHaveBeenCalledWith(8);
   });
 
   it("says so when nothing has a position", () => {
@@ -76,6 +87,11 @@ describe("Ago", () => {
     const time = screen.getByText("5 min ago");
     expect(time.tagName).toBe("TIME");
     expect(time).toHaveAttribute("datetime", "2026-01-01T11:55:00Z");
+  });
+
+  it("reads a time still to come as 'in …' (a mission's due date)", () => {
+    render(<Ago at="2026-01-03T12:00:00Z" now={Date.parse("2026-01-01T12:00:00Z")} />);
+    expect(screen.getByText("in 2 d")).toBeInTheDocument();
   });
 });
 

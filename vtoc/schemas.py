@@ -487,6 +487,21 @@ class TaskOutcome(Input):
     backoff_seconds: float = Field(default=30.0, ge=0, le=86_400)
 
 
+#: The kinds that link reports by default: observables a campaign owns. A technique id
+#: (``T1110``), a CVE, a user, a path or one of our own host names is shared by unrelated
+#: activity and would fold every brute-force alert into one cluster.
+LINKING_KINDS = (
+    IndicatorKind.ipv4,
+    IndicatorKind.ipv6,
+    IndicatorKind.domain,
+    IndicatorKind.url,
+    IndicatorKind.email,
+    IndicatorKind.md5,
+    IndicatorKind.sha1,
+    IndicatorKind.sha256,
+)
+
+
 class CorrelationRun(Input):
     """One analyzer increment: correlate the reports after a high-water mark."""
 
@@ -495,6 +510,8 @@ class CorrelationRun(Input):
     window_seconds: int = Field(default=7 * 86_400, ge=1, le=MAX_INT32)
     fanout: int = Field(default=500, ge=1, le=100_000)
     ignore: list[str] = Field(default=[], max_length=10_000)
+    #: the indicator kinds that link reports
+    kinds: list[IndicatorKind] = Field(default=list(LINKING_KINDS), min_length=1)
     #: clusters to send back for a summary: this many reports, or this severity
     summary_size: int = Field(default=5, ge=1)
     summary_severity: Severity = Severity.critical

@@ -46,6 +46,23 @@ def test_reports_sharing_indicators_form_one_explained_cluster(
     assert run.stats["skipped_indicators"] == 1  # 127.0.0.1 is on the ignore list
 
 
+def test_techniques_and_cves_link_nothing_unless_configured(
+    runner: AgentRunner, operator: VtocClient
+) -> None:
+    """Brute force from two attackers shares only the technique; two probes only the CVE."""
+    one = report(operator, "sshd brute force (T1110.001) from 203.0.113.7")
+    two = report(operator, "sshd brute force (T1110.001) from 198.51.100.9")
+    probe = report(operator, "CVE-2024-3094 probe from 192.0.2.10")
+
+    runner.run("analyzer")
+    assert clusters(operator) == []
+
+    runner.configure("analyzer", link_kinds=["mitre", "cve"])
+    later = report(operator, "CVE-2024-3094 exploited after brute force (T1110.001)")
+    runner.run("analyzer")
+    assert clusters(operator) == [[one.id, two.id, probe.id, later.id]]
+
+
 def test_an_indicator_over_the_fanout_limit_links_nothing(
     runner: AgentRunner, operator: VtocClient
 ) -> None:

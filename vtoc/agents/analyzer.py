@@ -90,6 +90,7 @@ def run_request(config: dict[str, Any], after: int) -> s.CorrelationRun:
         window_seconds=int(float(config.get("window_days", 7)) * 86_400),
         fanout=int(config.get("fanout_limit", 500)),
         ignore=[*DEFAULT_IGNORE, *config.get("ignore", [])],
+        kinds=config.get("link_kinds", s.LINKING_KINDS),
         summary_size=int(config.get("cluster_size_threshold", 5)),
         summary_severity=s.Severity(config.get("severity_threshold", s.Severity.critical)),
     )

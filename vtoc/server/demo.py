@@ -1,9 +1,11 @@
 """A believable demo scenario: a few operations, their missions and assets, and intel
-reports that share indicators so that correlation has something to find."""
+reports from four intrusion campaigns (each with its own infrastructure, so correlation finds
+one cluster per campaign) among scans and patrol reports that link nothing."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -49,34 +51,87 @@ ASSETS = [
     (s.AssetKind.server, "srv-web", 6),
     (s.AssetKind.network, "fw-edge", 3),
 ]
-ATTACKERS = ["203.0.113.7", "198.51.100.23", "192.0.2.44", "203.0.113.99", "45.155.205.12"]
-DOMAINS = ["update-check.xyz", "cdn-static.top", "login-portal.online", "files-share.site"]
-HASHES = [
-    "44d88612fea8a8f36de82e1278abb02f",
-    "3395856ce81f2b7382dee72602f798b642f14140",
-    "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f",
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One intrusion set: its reports share its infrastructure, so the analyzer finds one
+    cluster per campaign (technique ids and CVEs do not link; see ``LINKING_KINDS``)."""
+
+    ips: tuple[str, str]
+    domain: str
+    hash: str
+    templates: tuple[tuple[s.Severity, str, str], ...]
+
+
+CAMPAIGNS = [
+    Campaign(
+        ("203.0.113.7", "203.0.113.99"),
+        "vpn-helpdesk.site",
+        "44d88612fea8a8f36de82e1278abb02f",
+        (
+            (
+                s.Severity.medium,
+                "sshd: brute force from {ip}",
+                "Multiple authentication failures for root from {ip} port 22 (T1110.001).",
+            ),
+            (
+                s.Severity.high,
+                "Password spray from {ip} and {ip2}",
+                "Failed logins for 40 accounts on {host}, first from {ip}, then {ip2} (T1110.003).",
+            ),
+        ),
+    ),
+    Campaign(
+        ("45.155.205.12", "45.155.205.13"),
+        "cdn-static.top",
+        "3395856ce81f2b7382dee72602f798b642f14140",
+        (
+            (
+                s.Severity.high,
+                "Beacon to {domain}",
+                "Host {host} resolved {domain} and connected to {ip} every 60 s; possible C2 "
+                "(T1071).",
+            ),
+            (
+                s.Severity.critical,
+                "Malware hash seen on {host}",
+                "File with SHA {hash} written on {host}; downloaded from "
+                "http://{domain}/payload.bin.",
+            ),
+        ),
+    ),
+    Campaign(
+        ("192.0.2.44", "192.0.2.45"),
+        "update-check.xyz",
+        "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f",
+        (
+            (
+                s.Severity.high,
+                "Exploit attempt CVE-2024-3094 against {host}",
+                "Request from {ip} matching CVE-2024-3094 (T1190) against {host}; the payload "
+                "fetched {hash} from {domain}.",
+            ),
+        ),
+    ),
+    Campaign(
+        ("198.51.100.23", "198.51.100.24"),
+        "login-portal.online",
+        "e99a18c428cb38d5f260853678922e03",
+        (
+            (
+                s.Severity.medium,
+                "Phishing page {domain}",
+                "{domain} ({ip}) imitates the VPN sign-in; three users opened the link (T1566).",
+            ),
+        ),
+    ),
 ]
-TEMPLATES = [
+NOISE = [
     (
-        s.Severity.medium,
-        "sshd: brute force from {ip}",
-        "Multiple authentication failures for root from {ip} port 22 (T1110.001).",
-    ),
-    (
-        s.Severity.high,
-        "Beacon to {domain}",
-        "Host {host} resolved {domain} and connected to {ip} every 60 s; possible C2 (T1071).",
-    ),
-    (
-        s.Severity.critical,
-        "Malware hash seen on {host}",
-        "File with SHA {hash} written on {host}; downloaded from http://{domain}/payload.bin.",
-    ),
-    (s.Severity.low, "Port scan from {ip}", "Sensor saw a SYN sweep of 1,024 ports from {ip}."),
-    (
-        s.Severity.high,
-        "Exploit attempt CVE-2024-3094 against {host}",
-        "Request from {ip} matching CVE-2024-3094 (T1190) against {host}.",
+        s.Severity.low,
+        "Port scan from {scanner}",
+        "Sensor saw a SYN sweep of 1,024 ports from {scanner}.",
     ),
     (s.Severity.info, "Patrol report", "Route clear, no contacts. Fuel state nominal."),
 ]
@@ -110,9 +165,7 @@ def seed_scenario(session: Session, *, reports: int, seed: int) -> dict[str, int
                     session,
                     actor=ACTOR,
                     data=s.AssetCreate(
-                        name=f"{stem}-{start + n:02d}"
-                        if kind != s.AssetKind.server
-                        else f"{stem}-{start + n:02d}.corp.io",
+                        name=f"{stem}-{start + n:02d}",
                         kind=kind,
                         status=rng.choice(
                             [
@@ -149,13 +202,22 @@ def seed_scenario(session: Session, *, reports: int, seed: int) -> dict[str, int
             mission_count += 1
     servers = [a for a in fleet if a.kind == s.AssetKind.server]
     for i in range(reports):
-        severity, title, body = rng.choice(TEMPLATES)
         host = rng.choice(servers)
+        if rng.random() < 0.3:
+            severity, title, body = rng.choice(NOISE)
+            campaign = None
+        else:
+            campaign = rng.choice(CAMPAIGNS)
+            severity, title, body = rng.choice(campaign.templates)
+        ip, ip2 = campaign.ips if campaign else ("", "")
         values = {
-            "ip": rng.choice(ATTACKERS),
-            "domain": rng.choice(DOMAINS),
-            "hash": rng.choice(HASHES),
+            "ip": ip if rng.random() < 0.5 else ip2,
+            "ip2": ip2,
+            "domain": campaign.domain if campaign else "",
+            "hash": campaign.hash if campaign else "",
             "host": host.name,
+            # scanners from the benchmark range, mostly one-off: noise that links nothing
+            "scanner": f"198.18.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
         }
         intel.create(
             session,

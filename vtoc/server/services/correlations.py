@@ -59,17 +59,17 @@ def among(
 
 
 # Everything a batch of new reports links to, in one statement. ``carried``: the indicators
-# of the new reports (by id range, through the report_id index). ``carriers``: for each
-# distinct one not on the ignore list, the reports carrying it, read through the
-# (kind, value, report_id) index and only up to ``cap`` of them, with that capped count as
-# ``fanout``: a value in a million reports costs no more than one in ``cap``. Then three
+# of the linking kinds of the new reports (by id range, through the report_id index).
+# ``carriers``: for each distinct one not on the ignore list, the reports carrying it, read
+# through the (kind, value, report_id) index and only up to ``cap`` of them, with that capped
+# count as ``fanout``: a value in a million reports costs no more than one in ``cap``. Then three
 # parts: for the usable indicators, each new carrier with every earlier carrier observed
 # since ``since`` (the batch's widest window; each report's own is applied after); then the
 # indicators over the bound and the ignored ones (``fanout`` -1): why they link nothing.
 LINKS = """
 WITH carried AS (
     SELECT report_id, kind, value FROM indicators
-    WHERE report_id > :after AND report_id <= :last
+    WHERE report_id > :after AND report_id <= :last AND kind IN :kinds
 ), distinct_carried AS (
     SELECT DISTINCT kind, value FROM carried
 ), carriers AS ({carriers})
@@ -117,6 +117,7 @@ def links_statement(dialect: str) -> Any:
         text(LINKS.format(carriers=carriers))
         .bindparams(
             bindparam("ignore", expanding=True, type_=String()),
+            bindparam("kinds", expanding=True, type_=String()),
             bindparam("since", type_=UTCDateTime()),
         )
         .columns(observed_at=UTCDateTime())
@@ -195,6 +196,7 @@ def link(session: Session, data: s.CorrelationRun, reports: Sequence[NewReport])
             "after": data.after,
             "last": reports[-1].id,
             "ignore": sorted({v.lower() for v in data.ignore}),
+            "kinds": sorted({str(kind) for kind in data.kinds}),
             "cap": data.fanout + 1,
             "fanout": data.fanout,
             "since": min(since.values()),

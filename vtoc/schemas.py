@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 T = TypeVar("T")
 
@@ -143,10 +143,31 @@ class RunStatus(StrEnum):
     timeout = "timeout"
 
 
+def refuse_nul(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL (0x00): refuse it by field, not with a 500 later."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("NUL (0x00) characters are not allowed")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            refuse_nul(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(key)
+            refuse_nul(item)
+    return value
+
+
 class Input(BaseModel):
-    """Request bodies: unknown fields are an error, not silently dropped."""
+    """Request bodies and query strings: unknown fields are an error, not silently dropped,
+    and so is text no database column can store."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def no_nul(cls, value: Any) -> Any:
+        return refuse_nul(value)
 
 
 class Output(BaseModel):

@@ -47,6 +47,33 @@ def test_bad_query_parameter_is_named(viewer: VtocClient) -> None:
     assert err.value.errors[0].field == "cursor"
 
 
+def test_nul_characters_are_refused_by_field(operator: VtocClient) -> None:
+    """PostgreSQL cannot store NUL: it is a 422 naming the field on both databases."""
+    http = raw(operator)
+    created = http.post("/api/v1/operations", json={"name": "Bad\u0000name"})
+    assert created.status_code == 422
+    assert [e.field for e in s.Problem.model_validate(created.json()).errors] == ["name"]
+    listed = http.get("/api/v1/assets", params={"q": "ab\x00c"})
+    assert listed.status_code == 422
+    assert [e.field for e in s.Problem.model_validate(listed.json()).errors] == ["q"]
+    nested = http.post(
+        "/api/v1/assets", json={"name": "Ok", "kind": "sensor", "attributes": {"k": "v\u0000"}}
+    )
+    assert nested.status_code == 422
+    assert operator.operations.list().items == []
+
+
+def test_ids_beyond_64_bits_are_refused_by_field(viewer: VtocClient) -> None:
+    huge = str(2**70)
+    for path, field in [
+        (f"/api/v1/correlations/{huge}", "correlation_id"),
+        (f"/api/v1/intel/{huge}/correlated", "report_id"),
+    ]:
+        response = raw(viewer).get(path)
+        assert response.status_code == 422, path
+        assert [e.field for e in s.Problem.model_validate(response.json()).errors] == [field]
+
+
 def test_patch_cannot_null_a_required_field(operator: VtocClient) -> None:
     op = operator.operations.create(name="Keep my status")
     with pytest.raises(ValidationFailed) as err:

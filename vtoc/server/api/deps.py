@@ -9,12 +9,12 @@ from functools import partial
 from typing import Annotated, TypeVar
 
 import anyio.to_thread
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from vtoc.schemas import Role
+from vtoc.schemas import MAX_ROW_ID, Role
 from vtoc.server.auth import Principal, TokenCache, authenticate, hash_token
 from vtoc.server.errors import InvalidError
 from vtoc.server.hardening import SAFE_METHODS
@@ -52,6 +52,8 @@ def close_session(session: Session) -> None:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+#: a numeric id in a path: beyond a 64-bit integer it is a 422, not a database error
+PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 async def in_worker(session: Session, work: Callable[[], T]) -> T:

@@ -1,19 +1,17 @@
 """The routers of operations, missions, assets, intelligence and tasks."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from vtoc import schemas as s
 from vtoc.server.api.crud import crud_router
-from vtoc.server.api.deps import Operator, SessionDep
+from vtoc.server.api.deps import Operator, PathId, SessionDep
 from vtoc.server.services.assets import assets
 from vtoc.server.services.intel import intel
 from vtoc.server.services.missions import missions
 from vtoc.server.services.operations import operations
 from vtoc.server.services.tasks import tasks
-
-AssetId = Annotated[int, Path(ge=1, le=s.MAX_ROW_ID)]
 
 operations_router = crud_router(
     operations, create=s.OperationCreate, update=s.OperationUpdate, query=s.OperationQuery
@@ -29,7 +27,7 @@ missions_router = crud_router(
 
 
 @missions_router.put("/{ref}/assets/{asset_id}", response_model=s.Mission, tags=["missions"])
-def assign_asset(ref: str, asset_id: AssetId, session: SessionDep, who: Operator) -> Any:
+def assign_asset(ref: str, asset_id: PathId, session: SessionDep, who: Operator) -> Any:
     """Assign an asset to the mission (no-op when it already is)."""
     assets.get(session, asset_id)
     row = missions.assign(session, actor=who.name, ref=ref, asset_id=asset_id, assigned=True)
@@ -38,7 +36,7 @@ def assign_asset(ref: str, asset_id: AssetId, session: SessionDep, who: Operator
 
 
 @missions_router.delete("/{ref}/assets/{asset_id}", response_model=s.Mission, tags=["missions"])
-def release_asset(ref: str, asset_id: AssetId, session: SessionDep, who: Operator) -> Any:
+def release_asset(ref: str, asset_id: PathId, session: SessionDep, who: Operator) -> Any:
     """Take an asset off the mission."""
     row = missions.assign(session, actor=who.name, ref=ref, asset_id=asset_id, assigned=False)
     session.commit()

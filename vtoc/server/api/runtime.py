@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 
 from vtoc import schemas as s
 from vtoc.server import metrics
-from vtoc.server.api.deps import Operator, SessionDep, Viewer
+from vtoc.server.api.deps import Operator, PathId, SessionDep, Viewer
 from vtoc.server.services import correlations
 from vtoc.server.services.agents import agents
 from vtoc.server.services.tasks import tasks
@@ -94,13 +94,13 @@ def run(data: s.CorrelationRun, session: SessionDep, who: Operator) -> Any:
 
 
 @correlations_router.get("/{correlation_id}", response_model=s.Correlation)
-def show_correlation(correlation_id: int, session: SessionDep, _: Viewer) -> Any:
+def show_correlation(correlation_id: PathId, session: SessionDep, _: Viewer) -> Any:
     return correlations.get(session, correlation_id)
 
 
 @correlations_router.patch("/{correlation_id}", response_model=s.Correlation)
 def update_correlation(
-    correlation_id: int, data: s.CorrelationUpdate, session: SessionDep, who: Operator
+    correlation_id: PathId, data: s.CorrelationUpdate, session: SessionDep, who: Operator
 ) -> Any:
     row = correlations.set_summary(
         session, actor=who.name, correlation_id=correlation_id, data=data
@@ -113,7 +113,7 @@ correlated_router = APIRouter(prefix="/intel", tags=["intel"])
 
 
 @correlated_router.get("/{report_id}/correlated", response_model=s.Correlated)
-def correlated(report_id: int, session: SessionDep, _: Viewer) -> Any:
+def correlated(report_id: PathId, session: SessionDep, _: Viewer) -> Any:
     """The reports correlated with this one, each with the indicators both carry: why."""
     return correlations.correlated(session, report_id)
 

@@ -920,6 +920,20 @@ export interface components {
              */
             ignore?: string[];
             /**
+             * Kinds
+             * @default [
+             *       "ipv4",
+             *       "ipv6",
+             *       "domain",
+             *       "url",
+             *       "email",
+             *       "md5",
+             *       "sha1",
+             *       "sha256"
+             *     ]
+             */
+            kinds?: components["schemas"]["IndicatorKind"][];
+            /**
              * Limit
              * @default 10000
              */

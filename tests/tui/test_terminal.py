@@ -229,3 +229,36 @@ def test_up_killed_with_sigkill_takes_its_children_along(tmp_path: Path) -> None
     assert not ready(f"http://127.0.0.1:{port}")
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{web_port}/", timeout=2)
+
+
+def descendants(pid: int) -> list[int]:
+    found = children_of(pid)
+    for child in list(found):
+        found += descendants(child)
+    return found
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
+def test_up_opens_the_tui_and_quitting_it_stops_everything(tmp_path: Path) -> None:
+    """The README's first command as an operator meets it: dashboard up, ctrl+q, all gone."""
+    env = up_env(tmp_path)
+    port = free_port()
+    tmux = Tmux()
+    settings = " ".join(f"{k}={v}" for k, v in env.items() if k.startswith("XDG_"))
+    command = f"env TERM=xterm-256color {settings} {' '.join(VTOC)} up --port {port}"
+    tmux.run("new-session", "-d", "-s", "tui", "-x", "80", "-y", "24", command)
+    started: list[int] = []
+    try:
+        tmux.sees("vTOC ▸ Dashboard", timeout=90)
+        tmux.sees("overdue")  # the demo scenario, seeded on first run
+        assert ready(f"http://127.0.0.1:{port}")
+        pane = int(tmux.run("display-message", "-p", "-t", "tui", "#{pane_pid}").strip())
+        started = descendants(pane)
+        assert len(started) >= 2, started  # at least the server and the agents worker
+        tmux.keys("C-q")
+        wait_for(lambda: not [pid for pid in started if alive(pid)], 20, f"{started} to end")
+    finally:
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
+        for pid in [pid for pid in started if alive(pid)]:
+            os.kill(pid, signal.SIGKILL)
+    assert not ready(f"http://127.0.0.1:{port}")

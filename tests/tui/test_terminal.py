@@ -170,13 +170,15 @@ def up_env(tmp_path: Path) -> dict[str, str]:
 def test_up_no_tui_serves_until_sigterm_and_leaves_nothing(tmp_path: Path) -> None:
     env = up_env(tmp_path)
     port = free_port()
-    up = subprocess.Popen(
-        [*VTOC, "up", "--no-tui", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # A file, not a pipe nobody reads: the children log to it too, and a full pipe would
+    # block every writer, vtoc up included.
+    with (tmp_path / "up.log").open("wb") as log:
+        up = subprocess.Popen(
+            [*VTOC, "up", "--no-tui", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: ready(url), 60, "vtoc up")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,6 +10,9 @@ from vtoc.schemas import Role
 
 if TYPE_CHECKING:
     from vtoc.config import ServerSettings
+
+#: the ASGI app each worker process imports
+APP = "vtoc.server.main:app"
 
 app = typer.Typer(help="Run and administer the API server.", no_args_is_help=True)
 token_app = typer.Typer(help="Tokens written straight to the database.", no_args_is_help=True)
@@ -72,17 +75,27 @@ def run_server(
     logs.configure(settings.log_format, settings.log_level)
     if migrate_first:
         migrate()
-    uvicorn.run(
-        "vtoc.server.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level.lower(),
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": True,
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+    }
+    if workers == 1:
+        uvicorn.run(APP, **options)
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    from vtoc.server.listen import shared_port
+
+    try:
+        sock = shared_port(host, port)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror}")
+    Multiprocess(uvicorn.Config(APP, workers=workers, **options), sockets=[sock]).run()
 
 
 def prepare_multiprocess_metrics() -> None:

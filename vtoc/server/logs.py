@@ -86,8 +86,9 @@ def make_formatter(fmt: LogFormat, stream: Any = None) -> logging.Formatter:
     if fmt == "text":
         return TextFormatter()
     return JsonFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s",
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+        # the worker process: with several workers, which one served a request
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
         timestamp=False,
     )
 

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import create_engine, text
 
@@ -93,24 +94,36 @@ def vtoc_server(database_url: str, home: Path, workers: int = 2) -> Iterator[tup
 
 
 @contextmanager
-def hello_server(workers: int = 2) -> Iterator[str]:
-    """The baseline: a bare FastAPI app on uvicorn with the same worker count."""
+def hello_server(workers: int = 2, *, stock: bool = False) -> Iterator[str]:
+    """The baseline: a bare FastAPI app with the same worker count, listening as vTOC does,
+    or (``stock``) under ``uvicorn --workers``, whose shared socket lacks TCP_NODELAY."""
     port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bench.hello:app",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    if stock:
+        argv = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.hello:app",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+    else:
+        argv = [sys.executable, "-m", "bench.hello", str(port), str(workers)]
     with process(argv, f"http://127.0.0.1:{port}") as url:
         yield url
+
+
+class Load(NamedTuple):
+    """What wrk measured: requests per second and latency percentiles (ms)."""
+
+    rps: float
+    p50: float
+    p99: float
 
 
 def wrk(
@@ -120,8 +133,8 @@ def wrk(
     seconds: int = 10,
     connections: int = 50,
     script: Path | None = None,
-) -> tuple[float, float]:
-    """Requests per second and p99 latency (ms) from wrk over loopback."""
+) -> Load:
+    """Throughput and latency from wrk over loopback."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: `make bench` installs it (apt-get install wrk)")
     argv = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
@@ -130,11 +143,15 @@ def wrk(
     if script:
         argv += ["-s", str(script)]
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    assert p99, out
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{errors.group(1)} failed requests against {url}")
-    return rps, float(p99.group(1)) * scale
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return Load(rps, percentile(out, 50), percentile(out, 99))
+
+
+def percentile(wrk_output: str, pct: int) -> float:
+    found = re.search(rf"{pct}%\s+([\d.]+)(us|ms|s)\b", wrk_output)
+    assert found, wrk_output
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+    return float(found.group(1)) * scale

@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -28,12 +29,12 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings or ServerSettings()
-    engine = make_engine(
-        settings.database_url, statement_timeout_ms=settings.db_statement_timeout_ms
-    )
-    read_engine = make_read_engine(
-        settings.database_url, engine, statement_timeout_ms=settings.db_statement_timeout_ms
-    )
+    pool = {
+        "statement_timeout_ms": settings.db_statement_timeout_ms,
+        "pool_size": settings.db_threads,
+    }
+    engine = make_engine(settings.database_url, **pool)
+    read_engine = make_read_engine(settings.database_url, engine, **pool)
     metrics.watch_pool(engine)
     if read_engine is not engine:
         metrics.watch_pool(read_engine)
@@ -43,6 +44,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # FastAPI's sync routes and ``in_worker`` share anyio's default thread limiter
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_threads
         async with realtime.running(hub, engine):
             yield
         engine.dispose()

@@ -58,7 +58,7 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, **kwargs: 
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("max_overflow", kwargs["pool_size"])
     kwargs.setdefault("pool_timeout", 10)
     if statement_timeout_ms:
         kwargs.setdefault(
@@ -68,9 +68,7 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, **kwargs: 
     return create_engine(url, **kwargs)
 
 
-def make_read_engine(
-    url: str, engine: Engine, *, statement_timeout_ms: int | None = None
-) -> Engine:
+def make_read_engine(url: str, engine: Engine, **kwargs: Any) -> Engine:
     """The engine for requests that only read (GET): on PostgreSQL a pool of its own whose
     connections stay in autocommit and are not pinged before use. A read then costs its own
     statements and nothing else: no ``SELECT 1``, ``BEGIN`` and ``ROLLBACK`` around them
@@ -79,12 +77,7 @@ def make_read_engine(
     the read engine is ``engine``."""
     if engine.dialect.name != "postgresql":
         return engine
-    return make_engine(
-        url,
-        statement_timeout_ms=statement_timeout_ms,
-        isolation_level="AUTOCOMMIT",
-        pool_pre_ping=False,
-    )
+    return make_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from functools import partial
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from fastapi import Depends, Header, Path, Request
@@ -24,6 +24,11 @@ T = TypeVar("T")
 bearer = HTTPBearer(auto_error=False, description="an API token: `vtoc server token create`")
 
 
+#: Threads of their own for giving connections back after sync routes: a close never waits
+#: behind routes that are themselves waiting for a connection from the pool.
+CLOSING = anyio.CapacityLimiter(8)
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for the request; reads get one without a transaction where that saves round
     trips (``make_read_sessionmaker``). Async, so opening it costs no hop to the thread pool;
@@ -36,7 +41,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
     finally:
         if session.in_transaction():
-            await anyio.to_thread.run_sync(close_session, session)
+            await anyio.to_thread.run_sync(close_session, session, limiter=CLOSING)
         else:
             session.close()  # nothing checked out: no I/O
 
@@ -92,7 +97,7 @@ async def get_principal(
     if principal is None:
         principal = await anyio.to_thread.run_sync(
             partial(
-                authenticate,
+                authenticate_then_release,
                 session,
                 secret,
                 touch_after=timedelta(seconds=state.settings.token_touch_seconds),
@@ -103,6 +108,16 @@ async def get_principal(
     if request.method not in SAFE_METHODS:
         request.app.state.limiter.take(f"token:{principal.token_id}")
     return principal
+
+
+def authenticate_then_release(session: Session, secret: str | None, **options: Any) -> Principal:
+    """``authenticate``, then give the connection back to the pool before the route's own
+    hop to the thread pool: a request must not hold a connection while it waits for a
+    thread, or a burst of new tokens could take every connection and every thread at once."""
+    try:
+        return authenticate(session, secret, **options)
+    finally:
+        close_session(session)
 
 
 def role(required: Role) -> Principal:

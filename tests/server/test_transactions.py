@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import StatementError
 
 from vtoc import schemas as s
+from vtoc.server import events
 from vtoc.server.db import make_sessionmaker, transaction
 from vtoc.server.errors import StaleVersionError
 from vtoc.server.models import EventRow, Operation
@@ -28,8 +30,17 @@ def test_event_and_change_commit_together(engine: Engine) -> None:
 def test_failure_mid_transaction_leaves_neither(engine: Engine) -> None:
     with pytest.raises(RuntimeError), transaction(make_sessionmaker(engine)) as session:
         operations.create(session, actor="t", data=s.OperationCreate(name="Lost"))
-        assert session.scalar(select(func.count()).select_from(EventRow)) == 1
+        assert session.scalar(select(func.count()).select_from(Operation)) == 1
         raise RuntimeError("power cut")
+    assert counts(engine) == (0, 0)
+
+
+def test_failure_appending_the_event_at_commit_keeps_the_change_out_too(engine: Engine) -> None:
+    """Events are written as the transaction commits; one that cannot be stored undoes it."""
+    unstorable = {"x": object()}  # not JSON
+    with pytest.raises((TypeError, StatementError)), transaction(make_sessionmaker(engine)) as db:
+        operations.create(db, actor="t", data=s.OperationCreate(name="Lost"))
+        events.record(db, actor="t", kind="t.bad", entity="t", entity_id=None, data=unstorable)
     assert counts(engine) == (0, 0)
 
 

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, event, func, or_, select, text
+from sqlalchemy import Select, Table, event, func, insert, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
+from vtoc.server.db import utcnow
 from vtoc.server.models import EventRow
 from vtoc.server.services.bulk import insert_rows
 
 # Event ids must become visible in id order, or a reader polling ``id > last_seen`` could
 # skip an id that commits after a larger one. On PostgreSQL every transaction that appends
 # events first takes this transaction-scoped advisory lock, so event-writing transactions
-# commit one after another in the order they drew their ids. SQLite has one writer at a
+# commit one after another in the order they drew their ids. Writes hold it as briefly as
+# they can: ``record`` keeps its events until commit, and one statement then takes the
+# lock, inserts them and sends the wake-up, so only that statement and COMMIT run under it
+# (bulk writers take it first, for the dedup it also protects). SQLite has one writer at a
 # time already (BEGIN IMMEDIATE), so the same holds there without a lock.
 EVENT_APPEND_LOCK = 0x76746F63  # "vtoc"
 
@@ -25,7 +31,23 @@ EVENT_APPEND_LOCK = 0x76746F63  # "vtoc"
 # which PostgreSQL delivers on commit to every listening server process (this one too). On
 # SQLite there is no NOTIFY: after commit we call this process's wakers directly.
 NOTIFY_CHANNEL = "vtoc_events"
+
+#: the lock, the inserts and the wake-up in one round trip; ids are drawn after the lock
+APPEND_AND_NOTIFY = text("""
+WITH turn AS MATERIALIZED (SELECT pg_advisory_xact_lock(:key)),
+appended AS (
+    INSERT INTO events (ts, actor, kind, entity, entity_id, operation_id, data)
+    SELECT e.ts, e.actor, e.kind, e.entity, e.entity_id, e.operation_id, e.data
+    FROM turn CROSS JOIN json_to_recordset(CAST(:rows AS json)) AS e(
+        ts timestamptz, actor text, kind text, entity text, entity_id bigint,
+        operation_id bigint, data json
+    )
+    RETURNING id
+)
+SELECT pg_notify(:channel, CAST(max(id) AS text)) FROM appended
+""")
 _APPENDED = "events_appended"
+_PENDING = "events_pending"
 _APPENDED_IN_BULK = "events_appended_in_bulk"
 _local_wakers: set[Callable[[], None]] = set()
 _wakers_lock = threading.Lock()
@@ -44,21 +66,28 @@ def add_local_waker(waker: Callable[[], None]) -> Callable[[], None]:
 
 
 @event.listens_for(Session, "before_commit")
-def _notify_replicas(session: Session) -> None:
-    rows: list[EventRow] | None = session.info.get(_APPENDED)
-    bulk = session.info.get(_APPENDED_IN_BULK)
-    if not (rows or bulk) or session.get_bind().dialect.name != "postgresql":
-        return
-    session.flush()
-    ids = [row.id for row in rows or [] if row.id is not None]  # a savepoint may undo some
-    if bulk:
-        ids.append(session.scalar(text("SELECT currval(pg_get_serial_sequence('events', 'id'))")))
-    if not ids:
-        return
-    session.execute(
-        text("SELECT pg_notify(:channel, :payload)"),
-        {"channel": NOTIFY_CHANNEL, "payload": str(max(ids))},
-    )
+def _append_pending(session: Session) -> None:
+    pending: list[dict[str, Any]] | None = session.info.pop(_PENDING, None)
+    if pending:
+        session.flush()  # the rest of the transaction's writes first, outside the lock
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(
+                APPEND_AND_NOTIFY,
+                {
+                    "key": EVENT_APPEND_LOCK,
+                    "channel": NOTIFY_CHANNEL,
+                    "rows": json.dumps(pending, default=datetime.isoformat),
+                },
+            )
+        else:
+            session.execute(insert(EventRow), pending)
+        session.info[_APPENDED] = True
+    if session.info.get(_APPENDED_IN_BULK) and session.get_bind().dialect.name == "postgresql":
+        last = session.scalar(text("SELECT currval(pg_get_serial_sequence('events', 'id'))"))
+        session.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": NOTIFY_CHANNEL, "payload": str(last)},
+        )
 
 
 @event.listens_for(Session, "after_commit")
@@ -75,6 +104,7 @@ def _wake_local(session: Session) -> None:
 def _forget_lock(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop("event_lock", None)
+        session.info.pop(_PENDING, None)
         session.info.pop(_APPENDED, None)
         session.info.pop(_APPENDED_IN_BULK, None)
 
@@ -95,19 +125,19 @@ def record(
     entity_id: int | None,
     operation_id: int | None = None,
     data: dict[str, Any] | None = None,
-) -> EventRow:
-    take_append_lock(session)
-    row = EventRow(
-        actor=actor,
-        kind=kind,
-        entity=entity,
-        entity_id=entity_id,
-        operation_id=operation_id,
-        data=data or {},
+) -> None:
+    """Append an event when the session commits (and only if it does)."""
+    session.info.setdefault(_PENDING, []).append(
+        {
+            "ts": utcnow(),
+            "actor": actor,
+            "kind": kind,
+            "entity": entity,
+            "entity_id": entity_id,
+            "operation_id": operation_id,
+            "data": data or {},
+        }
     )
-    session.add(row)
-    session.info.setdefault(_APPENDED, []).append(row)
-    return row
 
 
 def record_many(session: Session, rows: list[dict[str, Any]]) -> None:

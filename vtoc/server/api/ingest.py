@@ -2,10 +2,11 @@
 
 import time
 from datetime import timedelta
+from functools import partial
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,11 @@ from vtoc.server.auth import Principal, verify_hmac
 from vtoc.server.services.ingest import IngestOptions, ingest_wazuh
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
+
+#: Batches write one after another anyway (they take the event-append lock, events.py): two
+#: threads of their own per worker, so a burst of deliveries never takes the threads that
+#: other requests need (``VTOC_DB_THREADS``).
+BATCHES = anyio.CapacityLimiter(2)
 
 
 def options_from(settings: ServerSettings) -> IngestOptions:
@@ -76,4 +82,5 @@ async def wazuh(
         who = await get_principal(request, session, credentials)
         who.require(s.Role.operator)
     content_type = request.headers.get("content-type", "")
-    return await run_in_threadpool(store, session, who, body, content_type, options_from(settings))
+    work = partial(store, session, who, body, content_type, options_from(settings))
+    return await anyio.to_thread.run_sync(work, limiter=BATCHES)

@@ -115,6 +115,21 @@ class IndicatorKind(StrEnum):
     path = "path"
 
 
+#: The kinds that link reports by default: observables a campaign owns. A technique id
+#: (``T1110``), a CVE, a user, a path or one of our own host names is shared by unrelated
+#: activity and would fold every brute-force alert into one cluster.
+LINKING_KINDS = (
+    IndicatorKind.ipv4,
+    IndicatorKind.ipv6,
+    IndicatorKind.domain,
+    IndicatorKind.url,
+    IndicatorKind.email,
+    IndicatorKind.md5,
+    IndicatorKind.sha1,
+    IndicatorKind.sha256,
+)
+
+
 class TaskStatus(StrEnum):
     queued = "queued"
     running = "running"
@@ -443,6 +458,57 @@ class AgentUpdate(Input):
     config: dict[str, Any] | None = None
 
 
+class AgentConfig(BaseModel):
+    """What an agent's ``config`` may hold, checked when it is saved: a misspelled key or a
+    wrong value is refused then, not found when the agent next runs. Unset keys take these
+    defaults at run time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: a run still going after this long is abandoned (its lease is given up)
+    timeout_seconds: float = Field(default=300.0, gt=0)
+
+
+class MonitorTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    url: str = Field(pattern=r"^https?://", max_length=2000)
+    expect_status: int = Field(default=200, ge=100, le=599)
+    timeout: float = Field(default=5.0, gt=0, le=300)
+
+
+class MonitorConfig(AgentConfig):
+    targets: list[MonitorTarget] = []
+
+
+class AnalyzerConfig(AgentConfig):
+    #: new reports correlated per call
+    batch: int = Field(default=10_000, ge=1, le=10_000)
+    window_days: float = Field(default=7, gt=0, le=3650)
+    #: an indicator in more reports than this links nothing
+    fanout_limit: int = Field(default=500, ge=1, le=100_000)
+    #: values added to the built-in list that never link
+    ignore: list[str] = Field(default=[], max_length=10_000)
+    link_kinds: list[IndicatorKind] = Field(default=list(LINKING_KINDS), min_length=1)
+    cluster_size_threshold: int = Field(default=5, ge=1)
+    severity_threshold: Severity = Severity.critical
+
+
+class ExecutorConfig(AgentConfig):
+    #: tasks claimed at a time
+    batch: int = Field(default=10, ge=1, le=100)
+    claim_seconds: int = Field(default=300, ge=1, le=86_400)
+    backoff_seconds: float = Field(default=30.0, ge=0)
+
+
+AGENT_CONFIGS: dict[AgentKind, type[AgentConfig]] = {
+    AgentKind.monitor: MonitorConfig,
+    AgentKind.analyzer: AnalyzerConfig,
+    AgentKind.executor: ExecutorConfig,
+}
+
+
 class Agent(Output):
     id: int
     name: str
@@ -506,21 +572,6 @@ class TaskOutcome(Input):
     result: dict[str, Any] | None = None
     error: str | None = Field(default=None, max_length=10_000)
     backoff_seconds: float = Field(default=30.0, ge=0, le=86_400)
-
-
-#: The kinds that link reports by default: observables a campaign owns. A technique id
-#: (``T1110``), a CVE, a user, a path or one of our own host names is shared by unrelated
-#: activity and would fold every brute-force alert into one cluster.
-LINKING_KINDS = (
-    IndicatorKind.ipv4,
-    IndicatorKind.ipv6,
-    IndicatorKind.domain,
-    IndicatorKind.url,
-    IndicatorKind.email,
-    IndicatorKind.md5,
-    IndicatorKind.sha1,
-    IndicatorKind.sha256,
-)
 
 
 class CorrelationRun(Input):

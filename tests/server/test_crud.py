@@ -171,6 +171,25 @@ def test_agents_registry(operator: VtocClient, viewer: VtocClient) -> None:
     assert viewer.agent_runs("analyzer").items == []
 
 
+def test_agent_config_is_checked_when_saved_not_when_the_agent_next_runs(
+    operator: VtocClient,
+) -> None:
+    saved = operator.agents.update("analyzer", config={"link_kinds": ["ipv4"], "window_days": 2})
+    assert saved.config == {"link_kinds": ["ipv4"], "window_days": 2}
+    for config, field in (
+        ({"link_kinds": ["ipv4", "ip"]}, "config.link_kinds.1"),  # no such indicator kind
+        ({"link_kind": ["ipv4"]}, "config.link_kind"),  # misspelled key
+        ({"window_days": 0}, "config.window_days"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            operator.agents.update("analyzer", config=config)
+        assert [e.field for e in refused.value.errors] == [field], config
+    with pytest.raises(ValidationFailed) as refused:
+        operator.agents.update("monitor", config={"targets": [{"name": "n8n"}]})
+    assert refused.value.errors[0].field == "config.targets.0.url"
+    assert operator.agents.get("analyzer").config == saved.config  # nothing half-saved
+
+
 def test_tokens_admin(admin: VtocClient, client_for: object) -> None:
     created = admin.create_token(s.TokenCreate(name="n8n", role="operator"))
     assert created.token.startswith("vtoc_")

@@ -84,15 +84,16 @@ async def apply_effects(
 
 
 def run_request(config: dict[str, Any], after: int) -> s.CorrelationRun:
+    settings = s.AnalyzerConfig.model_validate(config)
     return s.CorrelationRun(
         after=after,
-        limit=int(config.get("batch", 10_000)),
-        window_seconds=int(float(config.get("window_days", 7)) * 86_400),
-        fanout=int(config.get("fanout_limit", 500)),
-        ignore=[*DEFAULT_IGNORE, *config.get("ignore", [])],
-        kinds=config.get("link_kinds", s.LINKING_KINDS),
-        summary_size=int(config.get("cluster_size_threshold", 5)),
-        summary_severity=s.Severity(config.get("severity_threshold", s.Severity.critical)),
+        limit=settings.batch,
+        window_seconds=int(settings.window_days * 86_400),
+        fanout=settings.fanout_limit,
+        ignore=[*DEFAULT_IGNORE, *settings.ignore],
+        kinds=settings.link_kinds,
+        summary_size=settings.cluster_size_threshold,
+        summary_severity=settings.severity_threshold,
     )
 
 

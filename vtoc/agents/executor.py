@@ -131,12 +131,11 @@ async def attempt(ctx: Run, task: s.Task, backoff: float) -> s.Task:
 
 
 async def run(ctx: Run) -> Outcome:
+    settings = s.ExecutorConfig.model_validate(ctx.config)
     claim = s.TaskClaim(
-        worker=ctx.worker,
-        limit=int(ctx.config.get("batch", 10)),
-        lease_seconds=int(ctx.config.get("claim_seconds", 300)),
+        worker=ctx.worker, limit=settings.batch, lease_seconds=settings.claim_seconds
     )
-    backoff = float(ctx.config.get("backoff_seconds", 30.0))
+    backoff = settings.backoff_seconds
     counts = {status.value: 0 for status in s.TaskStatus}
     while claimed := await ctx.client.claim_tasks(claim):
         for task in claimed:

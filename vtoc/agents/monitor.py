@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -18,26 +17,7 @@ from vtoc.client import AsyncVtocClient, PreconditionFailed
 QUIET = {s.AssetStatus.unreachable, s.AssetStatus.offline, s.AssetStatus.maintenance}
 
 
-@dataclass(frozen=True)
-class Target:
-    """An HTTP endpoint to watch (n8n, the Wazuh API, ...), from the monitor's config."""
-
-    name: str
-    url: str
-    expect_status: int = 200
-    timeout: float = 5.0
-
-    @classmethod
-    def parse(cls, raw: dict[str, Any]) -> Target:
-        return cls(
-            name=str(raw["name"]),
-            url=str(raw["url"]),
-            expect_status=int(raw.get("expect_status", 200)),
-            timeout=float(raw.get("timeout", 5.0)),
-        )
-
-
-async def probe(http: httpx.AsyncClient, target: Target) -> str | None:
+async def probe(http: httpx.AsyncClient, target: s.MonitorTarget) -> str | None:
     """None when the target answers as expected, else what went wrong."""
     try:
         response = await http.get(target.url, timeout=target.timeout)
@@ -50,7 +30,7 @@ async def probe(http: httpx.AsyncClient, target: Target) -> str | None:
 
 async def check_targets(ctx: Run, outages: dict[str, int]) -> dict[str, Any]:
     """Probe every target; file one report when an outage starts, forget it when it ends."""
-    targets = [Target.parse(raw) for raw in ctx.config.get("targets", [])]
+    targets = s.MonitorConfig.model_validate(ctx.config).targets
     async with httpx.AsyncClient(follow_redirects=True) as http:
         problems = await asyncio.gather(*(probe(http, t) for t in targets))
     down, filed, recovered = [], 0, []

@@ -7,16 +7,27 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from pydantic import ValidationError
 from sqlalchemy import CursorResult, Update, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server import events
 from vtoc.server.db import utcnow
-from vtoc.server.errors import ConflictError
+from vtoc.server.errors import ConflictError, InvalidError
 from vtoc.server.models import Agent, AgentRun
 from vtoc.server.services.pagination import fetch_page
 from vtoc.server.services.resource import Resource
+
+
+def checked_config(kind: s.AgentKind, config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` as the agent of ``kind`` reads it, or a 422 naming the first bad key."""
+    try:
+        parsed = s.AGENT_CONFIGS[kind].model_validate(config)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise InvalidError(".".join(map(str, ("config", *error["loc"]))), error["msg"]) from None
+    return parsed.model_dump(mode="json", exclude_unset=True)
 
 
 class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
@@ -24,6 +35,11 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
     public = s.Agent
     entity = "agent"
     ref_column = "name"
+
+    def apply(self, session: Session, row: Agent, changes: dict[str, Any]) -> None:
+        if changes.get("config") is not None:
+            changes["config"] = checked_config(row.kind, changes["config"])
+        super().apply(session, row, changes)
 
     def all(self, session: Session) -> Sequence[Agent]:
         return session.scalars(select(Agent).order_by(Agent.id)).all()

@@ -305,10 +305,9 @@ def correlation_run_call(data: s.CorrelationRun) -> Call[s.CorrelationRunResult]
     )
 
 
-def correlation_update_call(correlation: int, data: s.CorrelationUpdate) -> Call[s.Correlation]:
-    return Call(
-        "PATCH", f"{CORRELATIONS_PATH}/{correlation}", model(s.Correlation), json=data.model_dump()
-    )
+def correlation_escalate_call(correlation: int) -> Call[s.Intel]:
+    """Safe to resend: a cluster that has its summary returns it and changes nothing."""
+    return Call("POST", f"{CORRELATIONS_PATH}/{correlation}/escalate", model(s.Intel))
 
 
 def correlations_call(limit: int, cursor: str | None) -> Call[s.Page[s.Correlation]]:
@@ -539,6 +538,9 @@ class VtocClient:
     def correlated(self, report: int) -> s.Correlated:
         return self.send(correlated_call(report))
 
+    def correlation_escalate(self, correlation: int) -> s.Intel:
+        return self.send(correlation_escalate_call(correlation))
+
     def event_ticket(self) -> s.EventTicket:
         return self.send(event_ticket_call())
 
@@ -684,10 +686,8 @@ class AsyncVtocClient:
     async def correlation_run(self, data: s.CorrelationRun) -> s.CorrelationRunResult:
         return await self.send(correlation_run_call(data))
 
-    async def correlation_update(
-        self, correlation: int, data: s.CorrelationUpdate
-    ) -> s.Correlation:
-        return await self.send(correlation_update_call(correlation, data))
+    async def correlation_escalate(self, correlation: int) -> s.Intel:
+        return await self.send(correlation_escalate_call(correlation))
 
     async def ready(self) -> bool:
         try:

@@ -87,6 +87,11 @@ class Severity(StrEnum):
     def rank(self) -> int:
         return SEVERITY_RANKS[self]
 
+    def raised(self) -> Severity:
+        """One step up; critical stays critical."""
+        order = list(Severity)
+        return order[min(self.rank + 1, len(order) - 1)]
+
 
 SEVERITY_RANKS = {severity: rank for rank, severity in enumerate(Severity)}
 

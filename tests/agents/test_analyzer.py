@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.agents.conftest import AgentRunner
 from vtoc import schemas as s
-from vtoc.client import VtocClient
+from vtoc.client import NotFound, VtocClient
 
 
 def report(api: VtocClient, body: str, **fields: object) -> s.Intel:
@@ -120,6 +122,12 @@ def test_clusters_grow_merge_and_escalate_once(runner: AgentRunner, operator: Vt
     runner.run("analyzer")
     assert len(operator.intel.list(source=["agent"]).items) == 1  # still one summary
     assert operator.intel.get(a.id).severity == "medium"
+
+    # a retried escalation (a lost answer, a second analyzer) returns the summary, raises nothing
+    assert operator.correlation_escalate(cluster.id).id == summary.id
+    assert [operator.intel.get(r).severity for r in (a.id, b.id)] == ["medium", "high"]
+    with pytest.raises(NotFound):
+        operator.correlation_escalate(cluster.id + 1000)
 
 
 def test_a_cluster_touching_an_operation_links_the_others(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from vtoc import schemas as s
-from vtoc.agents.base import SOURCE, Outcome, Run
+from vtoc.agents.base import Outcome, Run
 from vtoc.client import AsyncVtocClient, VtocError
 
 #: values that appear everywhere and mean nothing (MISP-style warning list)
@@ -29,41 +29,6 @@ DEFAULT_IGNORE = (
     "d41d8cd98f00b204e9800998ecf8427e",  # md5 of nothing
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",  # sha256 of nothing
 )
-SEVERITIES = list(s.Severity)
-
-
-def raised(severity: s.Severity) -> s.Severity:
-    return SEVERITIES[min(severity.rank + 1, len(SEVERITIES) - 1)]
-
-
-async def escalate(client: AsyncVtocClient, cluster: s.MergedCorrelation) -> int:
-    """Raise each member's severity a step and file the cluster's one summary report."""
-    for report_id in cluster.report_ids:
-        report = await client.intel.get(report_id)
-        await client.intel.update(
-            report_id, severity=raised(report.severity), version=report.version
-        )
-    kinds = sorted({i.kind.value for i in cluster.indicators})
-    summary = await client.intel.create(
-        s.IntelCreate(
-            title=f"Correlated cluster {cluster.id}: {len(cluster.report_ids)} linked reports",
-            # Values stay out of the text (in raw): the summary must not link into clusters.
-            body=(
-                f"{len(cluster.report_ids)} reports share {len(cluster.indicators)} indicators "
-                f"({', '.join(kinds)}). Reports: {', '.join(map(str, cluster.report_ids))}."
-            ),
-            source=SOURCE,
-            source_ref=f"correlation:{cluster.id}",
-            severity=raised(cluster.severity),
-            operation_id=cluster.operation_id,
-            raw={
-                "correlation_id": cluster.id,
-                "indicators": [i.model_dump() for i in cluster.indicators],
-            },
-        )
-    )
-    await client.correlation_update(cluster.id, s.CorrelationUpdate(summary_report_id=summary.id))
-    return summary.id
 
 
 async def apply_effects(
@@ -76,7 +41,7 @@ async def apply_effects(
             linked += 1
         if cluster.summarize:
             try:
-                await escalate(client, cluster)
+                await client.correlation_escalate(cluster.id)
             except VtocError:  # a concurrent edit: the cluster is retried when it next grows
                 continue
             escalated += 1

@@ -98,6 +98,17 @@ def show_correlation(correlation_id: PathId, session: SessionDep, _: Viewer) -> 
     return correlations.get(session, correlation_id)
 
 
+@correlations_router.post("/{correlation_id}/escalate", response_model=s.Intel)
+def escalate_correlation(correlation_id: PathId, session: SessionDep, who: Operator) -> Any:
+    """Raise each member's severity a step and file the cluster's summary report, in one
+    transaction; the answer is the summary. Safe to retry: once the cluster has its summary,
+    this returns it and changes nothing."""
+    summary = correlations.escalate(session, actor=who.name, correlation_id=correlation_id)
+    answer = s.Intel.model_validate(summary)
+    session.commit()
+    return answer
+
+
 @correlations_router.patch("/{correlation_id}", response_model=s.Correlation)
 def update_correlation(
     correlation_id: PathId, data: s.CorrelationUpdate, session: SessionDep, who: Operator

@@ -217,6 +217,28 @@ export interface paths {
         patch: operations["update_correlation_api_v1_correlations__correlation_id__patch"];
         trace?: never;
     };
+    "/api/v1/correlations/{correlation_id}/escalate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Escalate Correlation
+         * @description Raise each member's severity a step and file the cluster's summary report, in one
+         *     transaction; the answer is the summary. Safe to retry: once the cluster has its summary,
+         *     this returns it and changes nothing.
+         */
+        post: operations["escalate_correlation_api_v1_correlations__correlation_id__escalate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboard": {
         parameters: {
             query?: never;
@@ -2482,6 +2504,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Correlation"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    escalate_correlation_api_v1_correlations__correlation_id__escalate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                correlation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Intel"];
                 };
             };
             /** @description Validation failed */

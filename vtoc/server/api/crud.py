@@ -83,6 +83,8 @@ def crud_router(
     @router.get("", response_model=Page[public], summary=f"List {name} rows")  # type: ignore[valid-type]
     async def list_rows(session: SessionDep, _: Viewer, q: Annotated[query, Query()]) -> Response:  # type: ignore[valid-type]
         def work() -> Response:
+            if (body := resource.list_json(session, q)) is not None:
+                return Response(body, media_type="application/json")
             rows, cursor = resource.list(session, q)
             return page_json({"items": rows, "next_cursor": cursor})
 
@@ -90,7 +92,12 @@ def crud_router(
 
     @router.get("/{ref}", response_model=public, summary=f"Show one {name}")
     async def show(ref: str, session: SessionDep, _: Viewer) -> Response:
-        return await in_worker(session, lambda: row_json(resource.read(session, ref)))
+        def work() -> Response:
+            if (body := resource.read_json(session, ref)) is not None:
+                return Response(body, media_type="application/json")
+            return row_json(resource.read(session, ref))
+
+        return await in_worker(session, work)
 
     @router.post(
         "", response_model=public, status_code=status.HTTP_201_CREATED, summary=f"Create a {name}"

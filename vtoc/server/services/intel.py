@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from vtoc import schemas as s
 from vtoc.server.errors import ConflictError, NotFoundError
 from vtoc.server.models import IndicatorRow, IntelReport
+from vtoc.server.services import intel_json
 from vtoc.server.services.assets import assets
 from vtoc.server.services.indicators import Found, extract
 from vtoc.server.services.operations import operations
@@ -67,6 +68,22 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
             session, stmt, IntelReport.id, limit=query.limit, cursor=query.cursor, columns=True
         )
         return with_indicators(session, rows), cursor
+
+    def list_json(self, session: Session, query: s.IntelQuery) -> bytes | None:
+        if session.get_bind().dialect.name != "postgresql":
+            return None
+        return intel_json.page(
+            session, self.query(session, query), limit=query.limit, cursor=query.cursor
+        )
+
+    def read_json(self, session: Session, ref: int | str) -> bytes | None:
+        if session.get_bind().dialect.name != "postgresql":
+            return None
+        row_id = numeric_id(ref)
+        found = None if row_id is None else intel_json.show(session, row_id)
+        if found is None:
+            raise NotFoundError(f"no {self.entity} {ref!r}")
+        return found
 
     def read(self, session: Session, ref: int | str) -> dict[str, Any]:
         row_id = numeric_id(ref)

@@ -67,6 +67,15 @@ class Resource(Generic[M, C, U, Q]):
         ORM where building instances costs more than the query."""
         return self.get(session, ref)
 
+    def list_json(self, session: Session, query: Q) -> bytes | None:
+        """The list route's answer rendered by the database, where a resource does that (see
+        intel); None: render ``list`` in Python."""
+        return None
+
+    def read_json(self, session: Session, ref: int | str) -> bytes | None:
+        """The show route's answer rendered by the database, as ``list_json``."""
+        return None
+
     def exists(self, session: Session, field: str, row_id: int | None) -> None:
         """Refuse a reference (a foreign key in the input) to a row that does not exist."""
         if row_id is not None and session.get(self.model, row_id) is None:

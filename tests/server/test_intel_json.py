@@ -1,0 +1,80 @@
+"""On PostgreSQL the intel list and show answers are rendered by the database
+(``services/intel_json``): they must say exactly what the Python rendering says."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.ingest.conftest import sample_alerts
+from vtoc import schemas as s
+from vtoc.client import VtocClient
+from vtoc.server.api.crud import json_renderer
+from vtoc.server.db import make_sessionmaker
+from vtoc.server.services.intel import intel
+
+PAGE = json_renderer(s.Page[s.Intel])
+ONE = json_renderer(s.Intel)
+
+
+@pytest.fixture
+def postgresql_only(engine: Engine) -> Engine:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite answers from the Python rendering: there is nothing to compare")
+    return engine
+
+
+def python_page(engine: Engine, **query: Any) -> Any:
+    with make_sessionmaker(engine)() as session:
+        rows, cursor = intel.list(session, s.IntelQuery(**query))
+        return json.loads(PAGE({"items": rows, "next_cursor": cursor}).body)
+
+
+def test_database_rendering_says_what_python_says(
+    operator: VtocClient, postgresql_only: Engine
+) -> None:
+    op = operator.operations.create(name="Harbor")
+    asset = operator.assets.create(name="srv-ünïcode-01", kind="server")
+    operator.intel.create(
+        title='Quotes " and \\ backslash, tab\there',
+        body="Line one\nline two 203.0.113.7 evil.example.com \u2603 \U0001f600",
+        severity="high",
+        operation_id=op.id,
+        asset_id=asset.id,
+        observed_at="2026-01-02T03:04:05Z",  # no microseconds: pydantic writes none
+        raw={"nested": {"list": [1, 2.5, None, True], "text": "ä\nö"}, "empty": {}},
+    )
+    operator.intel.create(title="Nothing to extract", body="", tlp="red")
+    operator.intel.create(
+        title="Many", body="a@b.example 198.51.100.1 44d88612fea8a8f36de82e1278abb02f CVE-2024-1"
+    )
+    operator.ingest_wazuh(sample_alerts()[:8])
+
+    for query in ({"limit": 3}, {"limit": 2, "q": "203.0.113.7"}, {"severity": ["high"]}):
+        cursor = None
+        while True:
+            page = {**query, "cursor": cursor} if cursor else dict(query)
+            got = operator.http.get("/api/v1/intel", params=page)
+            assert got.status_code == 200
+            assert got.json() == python_page(postgresql_only, **page), page
+            cursor = got.json()["next_cursor"]
+            if cursor is None:
+                break
+
+    with make_sessionmaker(postgresql_only)() as session:
+        for report in operator.intel.iterate(limit=100):
+            got = operator.http.get(f"/api/v1/intel/{report.id}")
+            assert got.json() == json.loads(ONE(intel.read(session, report.id)).body)
+            assert s.Intel.model_validate_json(got.content) == report
+
+
+def test_a_bad_cursor_or_a_missing_report_is_still_refused(
+    operator: VtocClient, postgresql_only: Engine
+) -> None:
+    bad = operator.http.get("/api/v1/intel", params={"cursor": "not-a-cursor"})
+    assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "cursor")
+    assert operator.http.get("/api/v1/intel/987654321").status_code == 404
+    assert operator.http.get("/api/v1/intel/OP-1").status_code == 404

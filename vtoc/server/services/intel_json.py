@@ -1,0 +1,87 @@
+"""Intel reports rendered to JSON by PostgreSQL, for the two hottest reads (list and show).
+
+Building a page of 50 reports in Python (rows, indicator rows, then pydantic's validation
+and serialization) cost ~1.4 ms of the server's CPU more than letting PostgreSQL build the
+same JSON, which costs it ~0.5 ms more (docs/benchmarks.md, 2026-11-25). The answer is the
+``Intel`` model's JSON, field for field: the same keys, enum values and timestamps as
+pydantic writes them (UTC, ``Z``, microseconds only when there are any). SQLite keeps the
+Python path; ``tests/server/test_intel_json.py`` compares the two on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from vtoc import schemas as s
+from vtoc.server.models import IntelReport
+from vtoc.server.services.pagination import decode_cursor, encode_cursor
+
+SECONDS = 'YYYY-MM-DD"T"HH24:MI:SS'
+
+#: a report's indicators in the order they were found, as ``Indicator`` objects
+INDICATORS = (
+    "coalesce((SELECT json_agg(json_build_object('kind', i.kind, 'value', i.value) "
+    "ORDER BY i.id) FROM indicators i WHERE i.report_id = r.id), '[]'::json)"
+)
+
+
+def timestamp(column: str) -> str:
+    """A timestamptz as pydantic writes an aware UTC datetime."""
+    utc = f"timezone('UTC', {column})"
+    return (
+        f"CASE WHEN date_trunc('second', {column}) = {column} "
+        f"THEN to_char({utc}, '{SECONDS}\"Z\"') ELSE to_char({utc}, '{SECONDS}.US\"Z\"') END"
+    )
+
+
+def report_object() -> str:
+    """One report (a row ``r`` of intel_reports) as a JSON object, keys in the ``Intel``
+    model's order."""
+    pairs = []
+    for name, info in s.Intel.model_fields.items():
+        if name == "indicators":
+            value = INDICATORS
+        elif info.annotation is datetime:
+            value = timestamp(f"r.{name}")
+        else:
+            value = f"r.{name}"
+        pairs.append(f"'{name}', {value}")
+    return f"json_build_object({', '.join(pairs)})"
+
+
+# Written once as SQL: SQLAlchemy would rebuild and hash an expression this large on every
+# request, which costs about what rendering the page in Python does.
+ITEMS: ColumnElement[str] = literal_column(
+    f"coalesce(json_agg({report_object()} ORDER BY r.id DESC) FILTER (WHERE r.on_page), "
+    "'[]'::json)::text"
+)
+LAST_ID: ColumnElement[int] = literal_column("min(r.id) FILTER (WHERE r.on_page)")
+REPORT: ColumnElement[str] = literal_column(f"{report_object()}::text")
+
+
+def show(session: Session, report_id: int) -> bytes | None:
+    """The report as the show route answers it, or None when there is none."""
+    r = IntelReport.__table__.alias("r")
+    found = session.scalar(select(REPORT).select_from(r).where(r.c.id == report_id))
+    return None if found is None else found.encode()
+
+
+def page(session: Session, query: Any, *, limit: int, cursor: str | None) -> bytes:
+    """A page as the list route answers it: the filtered rows newest first, the next cursor
+    only when more rows exist (``pagination.fetch_page``, in one statement)."""
+    order = IntelReport.id.desc()
+    rows = query.with_only_columns(
+        *IntelReport.__table__.c, (func.row_number().over(order_by=order) <= limit).label("on_page")
+    )
+    if cursor:
+        rows = rows.where(IntelReport.id < decode_cursor(cursor))
+    r = rows.order_by(order).limit(limit + 1).subquery("r")
+    items, found, last_id = session.execute(
+        select(ITEMS, func.count(), LAST_ID).select_from(r)
+    ).one()
+    next_cursor = f'"{encode_cursor(last_id)}"' if found > limit else "null"
+    return f'{{"items":{items},"next_cursor":{next_cursor}}}'.encode()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from tests.server import indicators_reference as reference
 from vtoc.schemas import IndicatorKind
 from vtoc.server.services.indicators import extract
 
@@ -78,3 +79,28 @@ def test_extraction_is_stable_over_its_output(text: str) -> None:
     found = extract(text)
     again = extract(" \n ".join(value for _, value in found))
     assert set(found) <= set(again)
+
+
+# Text made of the pieces indicators, their look-alikes and their edges are made of, so
+# that generated examples hit the patterns' corners (not just random letters).
+pieces = st.sampled_from(
+    [
+        "1", "0", "01", "25", "255", "256", "999", "1.2.3.4", "10.0.0.256", "٣", ".", ":",
+        "::", "::ffff:", "fe80", "%", "-", "_", "@", "/", "//", "://", "http", "HTTPS", "ftp",
+        "http\u017f", "www", "example", "com", "io", "service", "json", "a", "Z", "f", "deadbeef",
+        "d41d8cd98f00b204e9800998ecf8427e", "CVE", "cve-", "2024", "1234567", "T", "T1110",
+        ".001", " ", "\t", "\n", "'", '"', ")", ",", "12:30:45", "aa:bb:cc:dd:ee:ff", "é",
+        "1:2:3:4:5:6:", "1:2:3:4:5:6:7:8", "0:0:0:0:0:0:0:0:0",
+    ]
+)  # fmt: skip
+indicator_text = st.lists(pieces, max_size=30).map("".join)
+
+
+@example("::ffff:1.2.3.4 1:2:3:4:5:6:1.2.3.4 1:2:3:4:5:6:7:8 1:2:3:4:5:1.2.3.4 12:30:45")
+@example("10.0.0.256 01.2.3.4 \u0663.1.1.1 1.2.3.4.5 255.255.255.255")
+@example("HTTP\u017f://x.io/a), ahttp://b.io http://d.io ftp://c.com")
+@example("xcve-2024-1234 Cve-2024-12345. sha a.deadbeef.com")
+@example("sshd.service config.json evil.example.COM a.b@c.io T1110.001")
+@given(st.one_of(indicator_text, st.text(max_size=200)))
+def test_same_indicators_as_the_reference(text: str) -> None:
+    assert extract(text) == reference.extract(text)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from tests.server import indicators_reference as reference
 from vtoc.schemas import IndicatorKind
-from vtoc.server.services.indicators import extract
+from vtoc.server.services.indicators import extract, is_ipv4
 
 K = IndicatorKind
 
@@ -104,3 +104,19 @@ indicator_text = st.lists(pieces, max_size=30).map("".join)
 @given(st.one_of(indicator_text, st.text(max_size=200)))
 def test_same_indicators_as_the_reference(text: str) -> None:
     assert extract(text) == reference.extract(text)
+
+
+def _prints_as_itself(text: str) -> bool:
+    try:
+        return str(ipaddress.IPv4Address(text)) == text
+    except ValueError:
+        return False
+
+
+@example("255.255.255.255")
+@example("01.2.3.4")
+@example("\u0663.1.1.1")
+@example("1.2.3.256")
+@given(st.one_of(st.ip_addresses(v=4).map(str), indicator_text))
+def test_is_ipv4_is_what_ipaddress_prints_as_written(text: str) -> None:
+    assert is_ipv4(text) == _prints_as_itself(text)

@@ -61,6 +61,11 @@ def extract(*texts: str) -> list[Found]:
     return list(found)
 
 
+def is_ipv4(text: str) -> bool:
+    """Whether ``text`` is an IPv4 address written as ``ipaddress`` prints it."""
+    return _IPV4_VALID.fullmatch(text) is not None
+
+
 def _scan(text: str) -> Iterable[Found]:
     # Each pattern is skipped when the text lacks a character every match needs: most log
     # lines have no URL, e-mail or hash, and a regex scan costs more than a substring test.
@@ -73,7 +78,7 @@ def _scan(text: str) -> Iterable[Found]:
     dotted = "." in text
     if dotted:
         for match in _IPV4.finditer(text):
-            if _IPV4_VALID.fullmatch(address := match.group()):
+            if is_ipv4(address := match.group()):
                 yield IndicatorKind.ipv4, address
     if text.count(":") >= 2:
         yield from _ipv6(text)

@@ -80,7 +80,7 @@ def _scan(text: str) -> Iterable[Found]:
         for match in _IPV4.finditer(text):
             if is_ipv4(address := match.group()):
                 yield IndicatorKind.ipv4, address
-    if text.count(":") >= 2:
+    if "::" in text or text.count(":") >= _IPV6_MIN_COLONS:  # not just a time of day
         yield from _ipv6(text)
     if dotted and any(m.group(1).lower() in TLDS for m in _TLD.finditer(text)):
         for match in _DOMAIN.finditer(text):

@@ -355,14 +355,17 @@ def event_row(
 
 def created_data(flood: Flood, asset_ids: dict[str, int]) -> dict[str, Any]:
     alert = flood.alert
+    observed_at = alert.observed_at.isoformat()
+    # Usually the same datetime: isoformat is the dearest part of this dict.
+    same = flood.last_seen_at is alert.observed_at
     return {
         "id": flood.report_id,
         "title": alert.title,
         "source": s.IntelSource.wazuh.value,
         "source_ref": alert.source_ref,
         "severity": alert.severity.value,
-        "observed_at": alert.observed_at.isoformat(),
-        "last_seen_at": flood.last_seen_at.isoformat(),
+        "observed_at": observed_at,
+        "last_seen_at": observed_at if same else flood.last_seen_at.isoformat(),
         "occurrences": flood.occurrences,
         "asset_id": asset_ids.get(alert.agent_name or ""),
         # The kinds are StrEnums: they serialize as their values, no ``.value`` per item.

@@ -9,11 +9,13 @@ value there is four substring tests, where CSV quoting rescans every long JSON t
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, DateTime, Table, TypeDecorator, insert, text
+from sqlalchemy import JSON, Column, DateTime, Integer, Table, TypeDecorator, insert, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -54,6 +56,20 @@ def holds_datetimes(kind: TypeEngine[Any]) -> bool:
     return isinstance(kind.impl if isinstance(kind, TypeDecorator) else kind, DateTime)
 
 
+def field_for(column: Column[Any], stamp_field: Callable[[Any], str]) -> Callable[[Any], str]:
+    """The converter of a column's values: ``str`` itself, run in C, for a whole number
+    that cannot be NULL (and ``text_field`` there would only word a wrong value's error
+    differently)."""
+    kind = column.type
+    if isinstance(kind, JSON):
+        return json_field
+    if holds_datetimes(kind):
+        return stamp_field
+    if isinstance(kind, Integer) and not column.nullable:
+        return str
+    return text_field
+
+
 def copy_text(table: Table, rows: list[dict[str, Any]]) -> io.StringIO:
     """The rows (all with the keys of the first) as COPY text-format data."""
     # A batch repeats its timestamps (``now`` in every row, a report's ``observed_at`` as
@@ -67,21 +83,11 @@ def copy_text(table: Table, rows: list[dict[str, Any]]) -> io.StringIO:
             text = stamps[id(value)] = text_field(value)
         return text
 
-    fields = [
-        json_field
-        if isinstance(table.c[name].type, JSON)
-        else stamp_field
-        if holds_datetimes(table.c[name].type)
-        else text_field
-        for name in rows[0]
+    # Column by column, with ``map``: the loops run in C, only the converters in Python.
+    columns = [
+        map(field_for(table.c[name], stamp_field), map(itemgetter(name), rows)) for name in rows[0]
     ]
-    if all(field is text_field for field in fields):
-        lines = ["\t".join(map(text_field, row.values())) for row in rows]
-    else:
-        lines = [
-            "\t".join([field(value) for field, value in zip(fields, row.values(), strict=True)])
-            for row in rows
-        ]
+    lines = list(map("\t".join, zip(*columns, strict=True)))
     lines.append("")
     return io.StringIO("\n".join(lines))
 

@@ -27,3 +27,11 @@ def test_each_datetime_is_written_as_itself() -> None:
         "wazuh\tm/2\t2\t2026-11-25T04:00:00+01:00",
         "wazuh\tm/3\t3\t\\N",
     ]
+
+
+def test_ids_come_first() -> None:
+    now = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+    rows = [{"source": "wazuh", "source_ref": "m/\t1", "report_id": 7, "received_at": now}]
+    assert copy_text(INGESTED, rows, [42]).getvalue() == (
+        "42\twazuh\tm/\\t1\t7\t2026-11-25T03:00:00+00:00\n"
+    )

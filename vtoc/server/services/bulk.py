@@ -9,7 +9,7 @@ value there is four substring tests, where CSV quoting rescans every long JSON t
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -70,8 +70,9 @@ def field_for(column: Column[Any], stamp_field: Callable[[Any], str]) -> Callabl
     return text_field
 
 
-def copy_text(table: Table, rows: list[dict[str, Any]]) -> io.StringIO:
-    """The rows (all with the keys of the first) as COPY text-format data."""
+def copy_text(table: Table, rows: list[dict[str, Any]], ids: Sequence[int] = ()) -> io.StringIO:
+    """The rows (all with the keys of the first) as COPY text-format data; with ``ids``,
+    an ``id`` column first (a column of its own, not a copy of every row with its id)."""
     # A batch repeats its timestamps (``now`` in every row, a report's ``observed_at`` as
     # its ``last_seen_at``), and ``isoformat`` is the dearest conversion of a row: each
     # datetime object is converted once. Keys are ids: the rows keep every value alive.
@@ -87,6 +88,8 @@ def copy_text(table: Table, rows: list[dict[str, Any]]) -> io.StringIO:
     columns = [
         map(field_for(table.c[name], stamp_field), map(itemgetter(name), rows)) for name in rows[0]
     ]
+    if ids:
+        columns.insert(0, map(str, ids))
     lines = list(map("\t".join, zip(*columns, strict=True)))
     lines.append("")
     return io.StringIO("\n".join(lines))
@@ -115,11 +118,11 @@ def insert_rows(
                 {"t": table.name, "n": len(rows)},
             ).scalars()
         )
-        rows = [{"id": new_id, **row} for row, new_id in zip(rows, ids, strict=True)]
+    names = ["id", *rows[0]] if ids else list(rows[0])
     cursor: Any = connection.connection.cursor()  # psycopg2's, which has copy_expert
     try:
         cursor.copy_expert(
-            f"COPY {table.name} ({', '.join(rows[0])}) FROM STDIN", copy_text(table, rows)
+            f"COPY {table.name} ({', '.join(names)}) FROM STDIN", copy_text(table, rows, ids)
         )
     finally:
         cursor.close()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
@@ -21,7 +22,7 @@ from vtoc.client import AuthError, VtocClient
 from vtoc.config import ServerSettings
 from vtoc.schemas import Role, TokenCreate
 from vtoc.server.app import create_app
-from vtoc.server.hardening import RequestTimeout, json_depth_exceeds
+from vtoc.server.hardening import RequestTimeout, json_depth_exceeds, outside_strings
 
 
 def nested(depth: int) -> str:
@@ -156,6 +157,25 @@ def depth_of(value: object) -> int:
 def test_depth_scanner_agrees_with_the_json_parser(value: object, limit: int) -> None:
     body = json.dumps(value).encode()
     assert json_depth_exceeds(body, limit) == (depth_of(value) > limit)
+
+
+# The scanner as it was: JSON strings removed by a regex, escapes included.
+JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+# Bytes made of what string scanning turns on: quotes, runs of backslashes, brackets, NUL.
+scanner_bytes = st.lists(
+    st.sampled_from([b'"', b"\\", b"[", b"]", b"{", b"}", b"a", b"\0", b'\\"', b'"a"']),
+    max_size=40,
+).map(b"".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(body=st.one_of(scanner_bytes, st.binary(max_size=60)))
+@example(body=b'"[""[')  # the last quote opens no string
+@example(body=b'a\\"[" ]')  # an escaped quote outside a string: not JSON
+@example(body=b'"\\\\"[')  # an escaped backslash ends the string
+def test_brackets_outside_strings_are_those_the_string_regex_leaves(body: bytes) -> None:
+    assert outside_strings(body) == JSON_STRING.sub(b"", body).translate(None, NOT_BRACKETS)
 
 
 def test_slow_request_gets_a_504_not_a_hang() -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from tests.server import indicators_reference as reference
 from vtoc.schemas import IndicatorKind
-from vtoc.server.services.indicators import extract
+from vtoc.server.services.indicators import extract, is_ipv4
 
 K = IndicatorKind
 
@@ -78,3 +79,44 @@ def test_extraction_is_stable_over_its_output(text: str) -> None:
     found = extract(text)
     again = extract(" \n ".join(value for _, value in found))
     assert set(found) <= set(again)
+
+
+# Text made of the pieces indicators, their look-alikes and their edges are made of, so
+# that generated examples hit the patterns' corners (not just random letters).
+pieces = st.sampled_from(
+    [
+        "1", "0", "01", "25", "255", "256", "999", "1.2.3.4", "10.0.0.256", "٣", ".", ":",
+        "::", "::ffff:", "fe80", "%", "-", "_", "@", "/", "//", "://", "http", "HTTPS", "ftp",
+        "http\u017f", "www", "example", "com", "io", "service", "json", "a", "Z", "f", "deadbeef",
+        "d41d8cd98f00b204e9800998ecf8427e", "CVE", "cve-", "2024", "1234567", "T", "T1110",
+        ".001", " ", "\t", "\n", "'", '"', ")", ",", "12:30:45", "aa:bb:cc:dd:ee:ff", "é",
+        "1:2:3:4:5:6:", "1:2:3:4:5:6:7:8", "0:0:0:0:0:0:0:0:0",
+    ]
+)  # fmt: skip
+indicator_text = st.lists(pieces, max_size=30).map("".join)
+
+
+@example("::ffff:1.2.3.4 1:2:3:4:5:6:1.2.3.4 1:2:3:4:5:6:7:8 1:2:3:4:5:1.2.3.4 12:30:45")
+@example("10.0.0.256 01.2.3.4 \u0663.1.1.1 1.2.3.4.5 255.255.255.255")
+@example("HTTP\u017f://x.io/a), ahttp://b.io http://d.io ftp://c.com")
+@example("xcve-2024-1234 Cve-2024-12345. sha a.deadbeef.com")
+@example("sshd.service config.json evil.example.COM a.b@c.io T1110.001")
+@given(st.one_of(indicator_text, st.text(max_size=200)))
+def test_same_indicators_as_the_reference(text: str) -> None:
+    assert extract(text) == reference.extract(text)
+
+
+def _prints_as_itself(text: str) -> bool:
+    try:
+        return str(ipaddress.IPv4Address(text)) == text
+    except ValueError:
+        return False
+
+
+@example("255.255.255.255")
+@example("01.2.3.4")
+@example("\u0663.1.1.1")
+@example("1.2.3.256")
+@given(st.one_of(st.ip_addresses(v=4).map(str), indicator_text))
+def test_is_ipv4_is_what_ipaddress_prints_as_written(text: str) -> None:
+    assert is_ipv4(text) == _prints_as_itself(text)

@@ -98,7 +98,11 @@ def is_stream(scope: Scope) -> bool:
 
 # A JSON string, escapes included (the unrolled form keeps the regex engine linear).
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+# A quote after a run of backslashes, matched from the run's first backslash (the
+# lookbehind: a run is matched once, so a long run costs linear time).
+_BACKSLASHES_QUOTE = re.compile(rb'\\(?<!\\\\)\\*"')
 _NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+_NOT_STRUCTURE = bytes(set(range(256)) - set(b'"[]{}\0'))
 # Openers become 1 and closers -1 (as signed bytes), so C code can sum the running depth.
 _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
@@ -107,8 +111,32 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
     """Whether ``body`` nests arrays/objects deeper than ``limit`` (strings are skipped)."""
     if body.count(b"[") + body.count(b"{") <= limit:
         return False  # cannot nest deeper than it has openers
-    brackets = _STRING.sub(b"", body).translate(_STEPS, _NOT_BRACKETS)
+    brackets = outside_strings(body).translate(_STEPS)
     return max(accumulate(memoryview(brackets).cast("b")), default=0) > limit
+
+
+def outside_strings(body: bytes) -> bytes:
+    """The brackets ``_STRING.sub(b"", body)`` leaves, in order.
+
+    That regex walks every byte of every string in Python's engine (~12 ns a byte, 10 µs
+    per Wazuh alert); this splits at quotes in C. An escaped quote (after an odd run of
+    backslashes) becomes a NUL first; a NUL left outside the strings means one was not in
+    a string (not JSON), and then the regex decides.
+    """
+    marked = bytearray(body)
+    for match in _BACKSLASHES_QUOTE.finditer(body):
+        if (match.end() - match.start()) % 2 == 0:  # an odd run, then the quote
+            marked[match.end() - 1] = 0
+    structure = bytes(marked.translate(None, _NOT_STRUCTURE))
+    tail = b""
+    if structure.count(b'"') % 2:  # nothing closes the last quote: what follows it stays
+        structure, _, tail = structure.rpartition(b'"')
+    # Strings are the odd parts. Dropping adjacent quotes first (mostly empty strings, as
+    # their text is gone) keeps the parity of every bracket and leaves few parts.
+    outside = b"".join(structure.replace(b'""', b"").split(b'"')[0::2]) + tail
+    if b"\0" in outside:
+        return _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    return outside
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")

@@ -24,21 +24,32 @@ TLDS = frozenset(
     """.split()
 )
 
-# IPv4 and MITRE open with the character they need, not a lookbehind, so ``re`` can skip
-# ahead to the next candidate; the lookbehind then checks the character before it.
+# Patterns open with the character (or literal) they need, not a lookbehind or ``\b``, so
+# ``re`` can skip ahead to the next candidate; the lookbehind then checks the character
+# before it (``\b`` before a word character is "no word character before it").
 _IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d.]|\.\d)")
+# What ``ipaddress.IPv4Address`` accepts of those: ASCII octets up to 255, no leading zero.
+# Such an address prints as written, so the match is the value, with no parsing.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4_VALID = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 _IPV6 = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(?![0-9A-Za-z:])")
-_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+", re.IGNORECASE)
+_URL = re.compile(r"(?:h(?<!\wh)ttps?|f(?<!\wf)tp)://[^\s<>\"'`]+", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,63}\b")
 _DOMAIN = re.compile(
     r"(?<![\w.@-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![\w-])"
 )
+# The last label of every ``_DOMAIN`` match: the domain scan is the costliest, and most
+# texts have no dotted word ending in a known TLD (addresses, ``sshd.service``).
+_TLD = re.compile(r"\.([A-Za-z]{2,63})(?![\w-])")
 # One pass for the three digests: a maximal run of 32, 40 or 64 hex digits, told by length.
 _HASH = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32,64}(?![0-9A-Fa-f])")
 _HASH_KINDS = {64: IndicatorKind.sha256, 40: IndicatorKind.sha1, 32: IndicatorKind.md5}
-_CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
+_CVE = re.compile(r"C(?<!\wC)VE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 _MITRE = re.compile(r"T(?<!\wT)\d{4}(?:\.\d{3})?\b")
 _URL_TRAILING = ".,;:!?)]}"
+# Without "::", an IPv6 address has 8 groups (7 colons), or 6 and an IPv4 tail (6 colons):
+# fewer colons is a time of day or a MAC address, refused without raising in ``ipaddress``.
+_IPV6_MIN_COLONS = 6
 
 
 def extract(*texts: str) -> list[Found]:
@@ -48,6 +59,11 @@ def extract(*texts: str) -> list[Found]:
         for item in _scan(text):
             found.setdefault(item, None)
     return list(found)
+
+
+def is_ipv4(text: str) -> bool:
+    """Whether ``text`` is an IPv4 address written as ``ipaddress`` prints it."""
+    return _IPV4_VALID.fullmatch(text) is not None
 
 
 def _scan(text: str) -> Iterable[Found]:
@@ -62,18 +78,11 @@ def _scan(text: str) -> Iterable[Found]:
     dotted = "." in text
     if dotted:
         for match in _IPV4.finditer(text):
-            try:
-                yield IndicatorKind.ipv4, str(ipaddress.IPv4Address(match.group()))
-            except ValueError:
-                continue
-    if text.count(":") >= 2:
-        for match in _IPV6.finditer(text):
-            try:
-                address = ipaddress.IPv6Address(match.group().rstrip("."))
-            except ValueError:
-                continue
-            yield IndicatorKind.ipv6, address.compressed
-    if dotted:
+            if is_ipv4(address := match.group()):
+                yield IndicatorKind.ipv4, address
+    if "::" in text or text.count(":") >= _IPV6_MIN_COLONS:  # not just a time of day
+        yield from _ipv6(text)
+    if dotted and any(m.group(1).lower() in TLDS for m in _TLD.finditer(text)):
         for match in _DOMAIN.finditer(text):
             domain = match.group().lower()
             if domain.rsplit(".", 1)[-1] in TLDS:
@@ -87,3 +96,15 @@ def _scan(text: str) -> Iterable[Found]:
     if "T" in text:
         for match in _MITRE.finditer(text):
             yield IndicatorKind.mitre, match.group()
+
+
+def _ipv6(text: str) -> Iterable[Found]:
+    for match in _IPV6.finditer(text):
+        candidate = match.group().rstrip(".")
+        if "::" not in candidate and candidate.count(":") < _IPV6_MIN_COLONS:
+            continue
+        try:
+            address = ipaddress.IPv6Address(candidate)
+        except ValueError:
+            continue
+        yield IndicatorKind.ipv6, address.compressed

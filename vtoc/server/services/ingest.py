@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, String, Table, any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from vtoc import schemas as s
 from vtoc.server import events
@@ -57,6 +58,20 @@ class Flood:
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def one_of(
+    session: Session, column: QueryableAttribute[Any], values: list[str]
+) -> Iterator[ColumnElement[bool]]:
+    """Conditions that together pick the rows whose ``column`` is in ``values``.
+
+    On PostgreSQL one array parameter: an IN list is one bind per value, which SQLAlchemy
+    expands and psycopg2 quotes one by one, ~1 ms of CPU for a batch of 500 alerts.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        yield column == any_(bindparam("values", values, type_=ARRAY(String)))
+    else:
+        yield from (column.in_(part) for part in chunks(values))
 
 
 _pausing = threading.Lock()
@@ -177,11 +192,11 @@ def new_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
     """The alerts whose id was never stored, each once."""
     refs = list(dict.fromkeys(a.source_ref for a in alerts))
     seen: set[str] = set()
-    for part in chunks(refs):
+    for among in one_of(session, IngestedAlert.source_ref, refs):
         seen.update(
             session.scalars(
                 select(IngestedAlert.source_ref).where(
-                    IngestedAlert.source == s.IntelSource.wazuh, IngestedAlert.source_ref.in_(part)
+                    IngestedAlert.source == s.IntelSource.wazuh, among
                 )
             )
         )
@@ -214,9 +229,9 @@ def agent_assets(session: Session, actor: str, alerts: Iterable[Alert]) -> dict[
 def open_floods(session: Session, alerts: list[Alert], window: timedelta) -> dict[str, Flood]:
     """The latest stored report of each fingerprint still within the window of the batch."""
     since = min(a.observed_at for a in alerts) - window
-    prints = list({a.fingerprint: a for a in alerts}.values())
+    latest = {a.fingerprint: a for a in alerts}
     floods: dict[str, Flood] = {}
-    for part in chunks(prints):
+    for among in one_of(session, IntelReport.fingerprint, list(latest)):
         rows = session.execute(
             select(
                 IntelReport.id,
@@ -226,15 +241,14 @@ def open_floods(session: Session, alerts: list[Alert], window: timedelta) -> dic
             )
             .where(
                 IntelReport.source == s.IntelSource.wazuh,
-                IntelReport.fingerprint.in_([a.fingerprint for a in part]),
+                among,
                 IntelReport.last_seen_at >= since,
             )
             .order_by(IntelReport.last_seen_at)
         )
-        first = {a.fingerprint: a for a in part}
         for report_id, fingerprint, last_seen_at, occurrences in rows:
             assert fingerprint is not None  # selected by fingerprint
-            floods[fingerprint] = Flood(first[fingerprint], last_seen_at, occurrences, report_id)
+            floods[fingerprint] = Flood(latest[fingerprint], last_seen_at, occurrences, report_id)
     return floods
 
 
@@ -341,14 +355,17 @@ def event_row(
 
 def created_data(flood: Flood, asset_ids: dict[str, int]) -> dict[str, Any]:
     alert = flood.alert
+    observed_at = alert.observed_at.isoformat()
+    # Usually the same datetime: isoformat is the dearest part of this dict.
+    same = flood.last_seen_at is alert.observed_at
     return {
         "id": flood.report_id,
         "title": alert.title,
         "source": s.IntelSource.wazuh.value,
         "source_ref": alert.source_ref,
         "severity": alert.severity.value,
-        "observed_at": alert.observed_at.isoformat(),
-        "last_seen_at": flood.last_seen_at.isoformat(),
+        "observed_at": observed_at,
+        "last_seen_at": observed_at if same else flood.last_seen_at.isoformat(),
         "occurrences": flood.occurrences,
         "asset_id": asset_ids.get(alert.agent_name or ""),
         # The kinds are StrEnums: they serialize as their values, no ``.value`` per item.

@@ -17,13 +17,23 @@ import orjson
 
 from vtoc.schemas import IndicatorKind, Severity
 from vtoc.server.db import utcnow
-from vtoc.server.services.indicators import Found, extract
+from vtoc.server.services.indicators import Found, extract, is_ipv4
 
 LEVELS = ((15, Severity.critical), (12, Severity.high), (8, Severity.medium), (4, Severity.low))
 TITLE_MAX = 500
 VALUE_MAX = 1000
 DEFAULT_FINGERPRINT = ("rule.id", "agent.name", "@main")
 
+# What every alert's report reads: its id, title and agent.
+HEADER_FIELDS = (
+    "id",
+    "manager.name",
+    "rule.id",
+    "rule.description",
+    "agent.name",
+    "agent.ip",
+    "agent.id",
+)
 # Where Wazuh decoders put the observables, and what kind each one is.
 IP_FIELDS = (
     "data.srcip",
@@ -123,6 +133,8 @@ def parse_time(value: Any) -> datetime:
 
 @lru_cache(maxsize=65536)
 def ip_indicator(value: str) -> Found | None:
+    if is_ipv4(value):  # most are: no ``ipaddress`` object needed to print it as it is
+        return IndicatorKind.ipv4, value
     try:
         address = ipaddress.ip_address(value)
     except ValueError:
@@ -146,7 +158,11 @@ def _tree(paths: tuple[str, ...]) -> dict[str, Any]:
 # Every path the mapping reads as text, walked once per alert: most alerts have a few of
 # these fields, and a walk skips a whole absent subtree (no ``data``, no ``syscheck``).
 OBSERVED = _tree(
-    tuple(dict.fromkeys((*IP_FIELDS, *(path for path, _ in TYPED_FIELDS), *MAIN_FIELDS)))
+    tuple(
+        dict.fromkeys(
+            (*HEADER_FIELDS, *IP_FIELDS, *(path for path, _ in TYPED_FIELDS), *MAIN_FIELDS)
+        )
+    )
 )
 
 
@@ -212,10 +228,11 @@ def map_alert(alert: Any, fingerprints: dict[str, list[str]] | None = None) -> A
     """Map one decoded alert, or raise ``AlertError`` naming the field that is wrong."""
     if not isinstance(alert, dict):
         raise AlertError(f"alert: expected a JSON object, got {type(alert).__name__}")
-    alert_id = text_at(alert, "id")
+    texts = observed_texts(alert)
+    alert_id = texts.get("id")
     if alert_id is None:
         raise AlertError("id: missing")
-    manager = text_at(alert, "manager.name") or "wazuh"
+    manager = texts.get("manager.name") or "wazuh"
     rule = alert.get("rule")
     if rule is not None and not isinstance(rule, dict):
         raise AlertError("rule: expected an object")
@@ -224,21 +241,20 @@ def map_alert(alert: Any, fingerprints: dict[str, list[str]] | None = None) -> A
         level = 0
     if isinstance(level, bool) or not isinstance(level, int | str) or not str(level).isdigit():
         raise AlertError("rule.level: expected a whole number")
-    rule_id = text_at(alert, "rule.id")
-    title = text_at(alert, "rule.description") or f"Wazuh rule {rule_id or 'alert'}"
+    rule_id = texts.get("rule.id")
+    title = texts.get("rule.description") or f"Wazuh rule {rule_id or 'alert'}"
     full_log = alert.get("full_log")
     body = full_log.replace("\x00", "") if isinstance(full_log, str) else ""  # no NUL in text
     fields = (fingerprints or {}).get(rule_id or "") or DEFAULT_FINGERPRINT
-    texts = observed_texts(alert)
     return Alert(
         source_ref=f"{manager}/{alert_id}"[:300],
         title=title[:TITLE_MAX],
         body=body,
         severity=severity_for(int(level)),
         observed_at=parse_time(alert.get("timestamp")),
-        agent_name=(text_at(alert, "agent.name") or "")[:200] or None,
-        agent_ip=text_at(alert, "agent.ip"),
-        agent_id=text_at(alert, "agent.id"),
+        agent_name=(texts.get("agent.name") or "")[:200] or None,
+        agent_ip=texts.get("agent.ip"),
+        agent_id=texts.get("agent.id"),
         indicators=indicators_of(alert, texts, body),
         fingerprint=fingerprint_of(alert, texts, fields),
         raw=alert,

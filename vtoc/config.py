@@ -104,8 +104,8 @@ class ServerSettings(BaseSettings):
     rate_limit_burst: int = 1000
     request_timeout_seconds: float = 60.0
     db_statement_timeout_ms: int = 30_000  # PostgreSQL only
-    #: threads that run requests' database work in each worker, and connections per pool:
-    #: more threads than cores only fight over the GIL (docs/benchmarks.md, 2026-11-25)
+    #: threads that run the hot routes' database work in each worker: more threads than
+    #: cores only fight over the GIL (docs/benchmarks.md, 2026-11-25)
     db_threads: int = Field(default=4, ge=1, le=64)
     max_json_depth: int = 64
     shutdown_grace_seconds: int = 10

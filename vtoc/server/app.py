@@ -6,7 +6,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -17,6 +16,7 @@ from vtoc.config import ServerSettings
 from vtoc.server import metrics, problems, realtime
 from vtoc.server.access import RequestLog
 from vtoc.server.api import admin, dashboard, ingest, observability, resources, runtime, stream
+from vtoc.server.api.deps import DB_WORK
 from vtoc.server.auth import TokenCache
 from vtoc.server.db import make_engine, make_read_engine, make_sessionmaker
 from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
@@ -29,23 +29,19 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings or ServerSettings()
-    pool = {
-        "statement_timeout_ms": settings.db_statement_timeout_ms,
-        "pool_size": settings.db_threads,
-    }
-    engine = make_engine(settings.database_url, **pool)
-    read_engine = make_read_engine(settings.database_url, engine, **pool)
+    timeout = settings.db_statement_timeout_ms
+    engine = make_engine(settings.database_url, statement_timeout_ms=timeout)
+    read_engine = make_read_engine(settings.database_url, engine, statement_timeout_ms=timeout)
     metrics.watch_pool(engine)
     if read_engine is not engine:
         metrics.watch_pool(read_engine)
+    DB_WORK.total_tokens = settings.db_threads
     sessions = make_sessionmaker(engine)
     read_sessions = make_sessionmaker(read_engine, reads=True)
     hub = Hub(sessions, poll_seconds=settings.sse_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # FastAPI's sync routes and ``in_worker`` share anyio's default thread limiter
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_threads
         async with realtime.running(hub, engine):
             yield
         engine.dispose()

@@ -58,7 +58,7 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, **kwargs: 
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", kwargs["pool_size"])
+    kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_timeout", 10)
     if statement_timeout_ms:
         kwargs.setdefault(

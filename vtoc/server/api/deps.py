@@ -24,8 +24,13 @@ T = TypeVar("T")
 bearer = HTTPBearer(auto_error=False, description="an API token: `vtoc server token create`")
 
 
-#: Threads of their own for giving connections back after sync routes: a close never waits
-#: behind routes that are themselves waiting for a connection from the pool.
+#: Threads for the hot routes' database work (``in_worker``), ``VTOC_DB_THREADS`` of them per
+#: process: more than the cores only fight over the GIL. A route holds a connection only
+#: inside its hop here. The sync routes keep anyio's default threads: FastAPI serializes
+#: their answers in another hop while their session still holds its connection, so they
+#: must never wait behind routes that wait for a connection.
+DB_WORK = anyio.CapacityLimiter(4)
+#: Threads of their own for giving connections back after sync routes, for the same reason.
 CLOSING = anyio.CapacityLimiter(8)
 
 
@@ -80,7 +85,7 @@ async def in_worker(session: Session, work: Callable[[], T]) -> T:
         finally:
             close_session(session)
 
-    return await anyio.to_thread.run_sync(run)
+    return await anyio.to_thread.run_sync(run, limiter=DB_WORK)
 
 
 async def get_principal(

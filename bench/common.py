@@ -72,9 +72,12 @@ def process(argv: list[str], url: str, env: dict[str, str] | None = None) -> Ite
 
 
 @contextmanager
-def vtoc_server(database_url: str, home: Path, workers: int = 2) -> Iterator[tuple[str, str]]:
-    """A real `vtoc server run` on the database; yields (base URL, admin token)."""
-    env = vtoc_env(database_url, home)
+def vtoc_server(
+    database_url: str, home: Path, workers: int = 2, **settings: str
+) -> Iterator[tuple[str, str]]:
+    """A real `vtoc server run` on the database (``settings``: extra VTOC_* variables);
+    yields (base URL, admin token)."""
+    env = vtoc_env(database_url, home, **settings)
     token = mint_token(env, f"bench-{os.getpid()}-{uuid.uuid4().hex[:6]}")  # one per server
     port = free_port()
     argv = [

@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -138,3 +139,28 @@ def test_several_workers_answer_keep_alive_requests_without_nagle_delay(
                 seconds.append(time.perf_counter() - started)
     # the delayed ACK is 40 ms or more on Linux; an answer takes a few ms
     assert sorted(seconds)[4] < 0.025, seconds
+
+
+def test_a_burst_of_mixed_requests_with_few_database_threads_all_answer(
+    postgresql_database_url: str, tmp_path: Path
+) -> None:
+    """FastAPI serializes a sync route's answer in a second hop to the thread pool while the
+    route's session still holds its connection. When request threads were capped, a burst of
+    dashboards took every connection and every thread: 503s after the pool's 10 s timeout."""
+    env = vtoc_env(postgresql_database_url, tmp_path, VTOC_DB_THREADS="2")
+    with server_process(env, "--workers", "2") as base:
+        token = mint_token(env, "burst")
+        auth = {"Authorization": f"Bearer {token}"}
+        paths = ["/api/v1/dashboard", "/api/v1/operations", "/api/v1/intel?limit=5"]
+
+        def client(n: int) -> list[int]:
+            with httpx.Client(base_url=base, headers=auth, timeout=30) as http:
+                return [http.get(paths[(n + i) % len(paths)]).status_code for i in range(6)]
+
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            statuses = [code for codes in pool.map(client, range(CLIENTS)) for code in codes]
+    assert statuses == [200] * (CLIENTS * 6)
+
+
+#: more than a worker's pool holds (10 + 20): the dashboards alone could take every connection
+CLIENTS = 100

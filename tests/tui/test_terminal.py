@@ -101,6 +101,13 @@ class Tmux:
         self.keys(text)
         self.keys("Enter")
 
+    def closed(self) -> bool:
+        """The TUI left the screen, or exited and took its session (and this server) along."""
+        try:
+            return "vTOC" not in self.screen()
+        except subprocess.CalledProcessError:
+            return True
+
     def sees(self, text: str, timeout: float = 20.0) -> None:
         wait_for(lambda: text in self.screen(), timeout, f"{text!r} on screen:\n{self.screen()}")
 
@@ -134,7 +141,7 @@ def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
         tmux.keys("Enter")
         tmux.sees("ASSETS")  # the operation's missions table
         tmux.keys("C-q")
-        wait_for(lambda: "vTOC" not in tmux.screen(), 10, "the TUI to exit")
+        wait_for(tmux.closed, 10, "the TUI to exit")
     finally:
         subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
 

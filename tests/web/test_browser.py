@@ -398,7 +398,7 @@ def test_operator_edits_an_asset_and_an_agent(
     )
     settings.get_by_label("Run every (seconds)").fill("300")
     settings.get_by_label("Enabled").uncheck()
-    config = {**api.agents.get(ids["agent"]).config, "note": "quiet hours"}
+    config = {**api.agents.get(ids["agent"]).config, "timeout_seconds": 120}
     settings.get_by_label(re.compile("Configuration")).fill(json.dumps(config))
     settings.get_by_role("button", name="Save settings").click()
     expect(page.get_by_role("form", name="Settings of monitor")).to_have_count(0)

@@ -398,6 +398,11 @@ def test_operator_edits_an_asset_and_an_agent(
     )
     settings.get_by_label("Run every (seconds)").fill("300")
     settings.get_by_label("Enabled").uncheck()
+    settings.get_by_label(re.compile("Configuration")).fill('{"target": []}')  # misspelled
+    settings.get_by_role("button", name="Save settings").click()
+    expect(settings.get_by_label(re.compile("Configuration"))).to_have_accessible_description(
+        re.compile("^target: Extra inputs are not permitted")
+    )
     config = {**api.agents.get(ids["agent"]).config, "timeout_seconds": 120}
     settings.get_by_label(re.compile("Configuration")).fill(json.dumps(config))
     settings.get_by_role("button", name="Save settings").click()

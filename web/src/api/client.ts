@@ -35,8 +35,13 @@ export class ApiError extends Error {
     super(detail ?? title);
   }
 
+  /** The complaint about ``field``: its own, a nested model's (``asset.name``), or one inside
+   * it (``config.link_kinds.1``, named so the user sees which key). */
   fieldError(field: string): string | undefined {
-    return this.errors.find((e) => e.field === field || e.field.endsWith(`.${field}`))?.message;
+    const own = this.errors.find((e) => e.field === field || e.field.endsWith(`.${field}`));
+    if (own) return own.message;
+    const inner = this.errors.find((e) => e.field.startsWith(`${field}.`));
+    return inner && `${inner.field.slice(field.length + 1)}: ${inner.message}`;
   }
 }
 

@@ -31,6 +31,18 @@ describe("Field", () => {
   });
 });
 
+describe("ApiError.fieldError", () => {
+  it("names the key inside a field the server refused", () => {
+    const refused = new ApiError(422, "Validation failed", "config.link_kinds.1: bad", [
+      { field: "config.link_kinds.1", message: "Input should be 'ipv4', 'ipv6'" },
+      { field: "interval_seconds", message: "too small" },
+    ]);
+    expect(refused.fieldError("config")).toBe("link_kinds.1: Input should be 'ipv4', 'ipv6'");
+    expect(refused.fieldError("interval_seconds")).toBe("too small");
+    expect(refused.fieldError("enabled")).toBeUndefined();
+  });
+});
+
 describe("ToggleButton", () => {
   it("reads Cancel while its form is open, saying what it cancels", () => {
     const { rerender } = render(<ToggleButton open={false} onToggle={() => {}} label="New mission" />);

@@ -26,7 +26,8 @@ REGISTRY: Mapping[s.AgentKind, AgentFn] = {
     s.AgentKind.analyzer: analyzer.run,
     s.AgentKind.executor: executor.run,
 }
-DEFAULT_TIMEOUT_SECONDS = 300.0
+#: what a config that sets no ``timeout_seconds`` gets (``schemas.AgentConfig``)
+DEFAULT_TIMEOUT_SECONDS = s.AgentConfig().timeout_seconds
 
 
 @dataclass

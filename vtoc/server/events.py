@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, Table, event, func, insert, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
@@ -178,6 +178,23 @@ def matching(
 def list_after(session: Session, *, limit: int = 100, **filters: Any) -> list[EventRow]:
     """The oldest ``limit`` matching events: how readers catch up from a known id."""
     return list(session.scalars(matching(**filters).order_by(EventRow.id).limit(limit)))
+
+
+class Stub(NamedTuple):
+    """What a process needs of an event nobody streams from it: where it is, what it is."""
+
+    id: int
+    kind: str
+
+
+def stubs_after(session: Session, *, after: int, limit: int) -> list[Stub]:
+    rows = session.execute(
+        select(EventRow.id, EventRow.kind)
+        .where(EventRow.id > after)
+        .order_by(EventRow.id)
+        .limit(limit)
+    )
+    return [Stub(*row) for row in rows]
 
 
 def list_before(session: Session, *, limit: int = 100, **filters: Any) -> list[EventRow]:

@@ -10,6 +10,10 @@ from the window when its position is inside it, from the table when it has falle
 the window (a reconnect with an old ``Last-Event-ID``, or a reader too slow for the window).
 Nobody is dropped: falling behind costs a table read, never an event.
 
+With no subscriber in this process the hub reads only the ids and kinds of new events (for
+its watchers) and keeps no window: a burst of ingest must not cost every server process
+the decoding of every event nobody streams. The first subscriber starts from the table.
+
 Wake-ups (NOTIFY on PostgreSQL, an in-process call on SQLite, a periodic poll as a safety
 net) only tell the hub to read ``id > head``; they carry no data, so a lost or repeated one
 costs latency, not events.
@@ -23,6 +27,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +43,8 @@ log = logging.getLogger(__name__)
 BATCH = 500
 #: events kept in memory for subscribers; older positions catch up from the table
 WINDOW = 4096
+#: ids and kinds read per query while nobody subscribes
+STUBS = 5000
 #: table catch-ups of many subscribers at once must not take every pooled connection
 CATCH_UP_READERS = 4
 
@@ -93,6 +100,7 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._catch_up = anyio.CapacityLimiter(CATCH_UP_READERS)
         self._watchers: list[tuple[str, Callable[[], None]]] = []
+        self.subscribers = 0
 
     def watch(self, kind_prefix: str, callback: Callable[[], None]) -> None:
         """Call ``callback`` whenever events of a kind starting with ``kind_prefix`` are read:
@@ -151,15 +159,24 @@ class Hub:
 
     async def _read_new(self) -> None:
         while True:
-            rows = await anyio.to_thread.run_sync(self._read_rows, self.head)
+            if self.subscribers:
+                rows: Sequence[Item | events.Stub] = await anyio.to_thread.run_sync(
+                    self._read_rows, self.head
+                )
+            else:
+                rows = await anyio.to_thread.run_sync(self._read_stubs, self.head)
             if not rows:
                 return
-            self.window.extend(rows)
             for prefix, callback in self._watchers:
                 if any(row.kind.startswith(prefix) for row in rows):
                     callback()
-            while len(self.window) > WINDOW:
-                self.floor = self.window.popleft().id
+            if isinstance(rows[0], Item):
+                self.window.extend(cast(Sequence[Item], rows))
+                while len(self.window) > WINDOW:
+                    self.floor = self.window.popleft().id
+            else:  # nobody to keep them for: the window restarts empty at the new head
+                self.window.clear()
+                self.floor = rows[-1].id
             self.head = rows[-1].id
             advanced, self._advanced = self._advanced, asyncio.Event()
             advanced.set()
@@ -169,6 +186,10 @@ class Hub:
     def _read_rows(self, after: int) -> list[Item]:
         with self.sessions() as session:
             return [Item.of(row) for row in events.list_after(session, after=after, limit=BATCH)]
+
+    def _read_stubs(self, after: int) -> list[events.Stub]:
+        with self.sessions() as session:
+            return events.stubs_after(session, after=after, limit=STUBS)
 
     def _read_last_id(self) -> int:
         with self.sessions() as session:
@@ -183,8 +204,16 @@ class Hub:
         "from now" can resume from there; then ``Item``s.
         """
         await self._ready.wait()
-        position = after if after is not None else await self._position_now()
-        yield position
+        self.subscribers += 1
+        try:
+            position = after if after is not None else await self._position_now()
+            yield position
+            async for item in self._follow_from(position, wanted):
+                yield item
+        finally:
+            self.subscribers -= 1
+
+    async def _follow_from(self, position: int, wanted: Filter) -> AsyncIterator[Item]:
         while True:
             window = self._since(position)
             if window is None:

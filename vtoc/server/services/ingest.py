@@ -239,11 +239,9 @@ def open_floods(session: Session, alerts: list[Alert], window: timedelta) -> dic
                 IntelReport.last_seen_at,
                 IntelReport.occurrences,
             )
-            .where(
-                IntelReport.source == s.IntelSource.wazuh,
-                among,
-                IntelReport.last_seen_at >= since,
-            )
+            # Only Wazuh ingest sets fingerprints. A ``source`` condition would add nothing
+            # but a plan that ANDs in the whole ``source`` index (every Wazuh report).
+            .where(among, IntelReport.last_seen_at >= since)
             .order_by(IntelReport.last_seen_at)
         )
         for report_id, fingerprint, last_seen_at, occurrences in rows:

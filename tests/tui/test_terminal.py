@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -177,8 +178,7 @@ def up_env(tmp_path: Path) -> dict[str, str]:
 def test_up_no_tui_serves_until_sigterm_and_leaves_nothing(tmp_path: Path) -> None:
     env = up_env(tmp_path)
     port = free_port()
-    # A file, not a pipe nobody reads: the children log to it too, and a full pipe would
-    # block every writer, vtoc up included.
+    # vtoc up's notice, in a file for a failure to show; the children log to its own up.log.
     with (tmp_path / "up.log").open("wb") as log:
         up = subprocess.Popen(
             [*VTOC, "up", "--no-tui", "--port", str(port)],
@@ -203,6 +203,71 @@ def test_up_no_tui_serves_until_sigterm_and_leaves_nothing(tmp_path: Path) -> No
             up.kill()
     assert not [pid for pid in started if alive(pid)]
     assert not ready(url)
+
+
+def up_into_pipe(tmp_path: Path, port: int) -> tuple[subprocess.Popen[bytes], int]:
+    """``vtoc up --no-tui`` with stdout and stderr a 4 KiB pipe; returns it and the read end."""
+    reader, writer = os.pipe()
+    fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
+    up = subprocess.Popen(
+        [*VTOC, "up", "--no-tui", "--no-demo", "--port", str(port)],
+        env=up_env(tmp_path),
+        stdout=writer,
+        stderr=writer,
+    )
+    os.close(writer)
+    return up, reader
+
+
+def test_up_no_tui_keeps_serving_when_nobody_reads_its_output(tmp_path: Path) -> None:
+    """``vtoc up --no-tui | head``: a pipe nobody drains (here 4 KiB, never read), then a
+    reader that went away. The children log to a file, never into the pipe, so a full pipe
+    blocks no server; vtoc up itself only wrote its notice, and keeps serving until SIGTERM."""
+    port = free_port()
+    up, reader = up_into_pipe(tmp_path, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: ready(url), 60, "vtoc up")
+        with httpx.Client(base_url=url, timeout=5) as http:
+            for _ in range(200):  # one access-log line each: far more than the pipe holds
+                assert http.get("/healthz").status_code == 200
+            os.close(reader)  # the reader went away, as `head` does
+            reader = -1
+            for _ in range(50):
+                assert http.get("/healthz").status_code == 200
+        assert up.poll() is None
+        logged = (tmp_path / "data" / "vtoc" / "up.log").read_text()
+        assert "/healthz" in logged
+        up.send_signal(signal.SIGTERM)
+        assert up.wait(20) == 0
+    finally:
+        if reader >= 0:
+            os.close(reader)
+        if up.poll() is None:
+            up.kill()
+            up.wait(10)
+
+
+def test_up_no_tui_whose_reader_is_gone_still_serves_and_stops_cleanly(tmp_path: Path) -> None:
+    """The pipe's reader is gone before the notice is written: the notice is lost, the
+    services are not (they are what was asked for), and SIGTERM still ends everything with 0."""
+    port = free_port()
+    up, reader = up_into_pipe(tmp_path, port)
+    os.close(reader)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: ready(url) or up.poll() is not None, 60, "vtoc up")
+        assert up.poll() is None
+        started = children_of(up.pid)
+        time.sleep(1)  # the notice follows readiness: let it meet the closed pipe
+        assert up.poll() is None and ready(url)
+        up.send_signal(signal.SIGTERM)
+        assert up.wait(20) == 0
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait(10)
+    assert not [pid for pid in started if alive(pid)]
 
 
 @pytest.mark.skipif(

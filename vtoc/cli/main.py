@@ -52,6 +52,9 @@ COMMANDS: dict[str, Entry] = {
     "missions": Entry("missions", "app", "Operations", "Missions: list, create, assign assets."),
     "assets": Entry("assets", "app", "Operations", "Assets: list, create, heartbeat."),
     "intel": Entry("intel", "app", "Operations", "Intelligence reports: list, file, update."),
+    "correlations": Entry(
+        "correlations", "app", "Operations", "Correlated intelligence: escalate a cluster."
+    ),
     "tasks": Entry("tasks", "app", "Operations", "Tasks: queue, cancel, requeue."),
     "agents": Entry("agents", "app", "Operations", "Agents: list, tune, trigger, run a worker."),
     "events": Entry("events", "app", "Operations", "The event log: list or tail it."),

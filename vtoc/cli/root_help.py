@@ -14,32 +14,33 @@ Options:
   --help                Show this message and exit.
 
 Start here:
-  up        Start vTOC locally: migrate, seed demo data once, mint an admin
-            token, serve, open the TUI.
-  tui       Open the terminal UI: dashboard, lists, map, live events. Press ?
-            for keys.
+  up            Start vTOC locally: migrate, seed demo data once, mint an
+                admin token, serve, open the TUI.
+  tui           Open the terminal UI: dashboard, lists, map, live events.
+                Press ? for keys.
 
 Operations:
-  sitrep    A situation report to paste into a briefing: operations,
-            readiness, intel, delays.
-  ops       Operations: list, show, create, update, delete.
-  missions  Missions: list, create, assign assets.
-  assets    Assets: list, create, heartbeat.
-  intel     Intelligence reports: list, file, update.
-  tasks     Tasks: queue, cancel, requeue.
-  agents    Agents: list, tune, trigger, run a worker.
-  events    The event log: list or tail it.
+  sitrep        A situation report to paste into a briefing: operations,
+                readiness, intel, delays.
+  ops           Operations: list, show, create, update, delete.
+  missions      Missions: list, create, assign assets.
+  assets        Assets: list, create, heartbeat.
+  intel         Intelligence reports: list, file, update.
+  correlations  Correlated intelligence: escalate a cluster.
+  tasks         Tasks: queue, cancel, requeue.
+  agents        Agents: list, tune, trigger, run a worker.
+  events        The event log: list or tail it.
 
 Access:
-  whoami    Who the server thinks you are: the server, the token's name and
-            its role.
-  tokens    API tokens: create, list, revoke.
-  context   Contexts: which server and token to use.
+  whoami        Who the server thinks you are: the server, the token's name
+                and its role.
+  tokens        API tokens: create, list, revoke.
+  context       Contexts: which server and token to use.
 
 Administration:
-  server    Run and administer the API server.
-  demo      Demo data.
+  server        Run and administer the API server.
+  demo          Demo data.
 
 Integrations:
-  ingest    Feed external alerts (Wazuh) into vTOC.
+  ingest        Feed external alerts (Wazuh) into vTOC.
 """

@@ -51,10 +51,13 @@ def raise_terminated(signum: int, frame: FrameType | None) -> None:
 class Services:
     """Children started by ``vtoc up``; a context manager that always stops them."""
 
-    def __init__(self, *, port: int, database_url: str, log: Path | None) -> None:
+    def __init__(self, *, port: int, database_url: str, log: Path) -> None:
         self.port = port
         self.env = {**os.environ, "VTOC_DATABASE_URL": database_url}
-        self.log: IO[bytes] | None = log.open("ab") if log else None
+        # Children write here, never to an inherited stdout/stderr that may be a pipe
+        # nobody drains: one full pipe would block the server's every request.
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.log: IO[bytes] = log.open("ab")
         self.children: list[subprocess.Popen[bytes]] = []
 
     @property
@@ -111,8 +114,7 @@ class Services:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-        if self.log:
-            self.log.close()
+        self.log.close()
 
     def __enter__(self) -> Services:
         signal.signal(signal.SIGTERM, raise_terminated)

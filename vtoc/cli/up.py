@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from contextlib import ExitStack
 from typing import Annotated
 
@@ -41,7 +43,9 @@ def up(
 
     port = port or free_port()
     stack = ensure_local_stack(port=port, seed_demo=seed_demo)
-    log = data_dir() / "up.log" if tui else None
+    # The children log to a file, never to our stdout/stderr: those may be a pipe nobody
+    # drains (`vtoc up --no-tui | head`), and a child writing into a full pipe blocks.
+    log = data_dir() / "up.log"
     with ExitStack() as running:
         services = running.enter_context(
             Services(port=port, database_url=stack.database_url, log=log)
@@ -49,7 +53,7 @@ def up(
         try:
             services.start_server()
         except RuntimeError as exc:
-            fail(f"{exc} (see {log})" if log else str(exc))
+            fail(f"{exc} (see {log})")
         if agents_available():
             services.start_agents(stack.token)
         if web:
@@ -59,13 +63,30 @@ def up(
                 site = running.enter_context(start_web_stack(stack.api_url, port=web_port))
             except WebStackError as exc:
                 fail(str(exc))
-            typer.echo(f"vTOC in the browser: {site.url}  (sign in with the token)", err=True)
+            announce(f"vTOC in the browser: {site.url}  (sign in with the token)")
         if tui:
             from vtoc.cli.tui import open_tui
 
             open_tui(stack.api_url, stack.token, readonly=readonly)
             return
-        typer.echo(f"vTOC API on {stack.api_url}  (docs: {stack.api_url}/api/docs)", err=True)
-        typer.echo(f"admin token (context {LOCAL_CONTEXT!r}): {stack.token}", err=True)
-        typer.echo("press ctrl+c to stop", err=True)
+        announce(
+            f"vTOC API on {stack.api_url}  (docs: {stack.api_url}/api/docs)",
+            f"admin token (context {LOCAL_CONTEXT!r}): {stack.token}",
+            f"logs: {log}",
+            "press ctrl+c to stop",
+        )
         services.wait()
+
+
+def announce(*lines: str) -> None:
+    """The notice on stderr, best effort: the services are what the user asked for, so a
+    reader that went away (`vtoc up --no-tui 2>&1 | head -1`) does not stop them; the rest
+    of our output then goes nowhere instead of failing."""
+    try:
+        for line in lines:
+            typer.echo(line, err=True)
+    except BrokenPipeError:
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(quiet, stream.fileno())
+        os.close(quiet)

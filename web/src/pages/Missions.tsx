@@ -76,6 +76,16 @@ function AssignAssets({ mission }: { mission: Mission }) {
   );
 }
 
+/** The mission's operation as its own page titles it (code · name); its id until that loads. */
+function OperationLink({ id }: { id: number }) {
+  const operation = useQuery({
+    queryKey: keys.detail("operations", id),
+    queryFn: () => unwrap(api.GET("/api/v1/operations/{ref}", { params: { path: { ref: String(id) } } })),
+  });
+  const op = operation.data;
+  return <Link to={`/operations/${id}`}>{op ? `${op.code} · ${op.name}` : `operation #${id}`}</Link>;
+}
+
 function MissionDetail({ id }: { id: string }) {
   const [editing, setEditing] = useState(false);
   const mission = useQuery({
@@ -99,7 +109,7 @@ function MissionDetail({ id }: { id: string }) {
             <>
               <p>
                 <Badge value={m.status} /> <Badge value={m.priority} />{" "}
-                <Link to={`/operations/${m.operation_id}`}>operation #{m.operation_id}</Link>
+                <OperationLink id={m.operation_id} />
                 {" · due "}
                 {m.due_at ? (
                   <>

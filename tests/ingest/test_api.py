@@ -8,6 +8,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from tests.ingest.conftest import ndjson, unique_copies
+from tests.live import serve
 from vtoc.client import AuthError, Forbidden, VtocClient
 from vtoc.config import ServerSettings
 from vtoc.schemas import Role
@@ -91,6 +93,38 @@ def test_a_flood_of_one_fingerprint_makes_one_report(
     assert report.occurrences == 1000
     updates = operator.events.list(kind="intel.updated", entity_id=report.id).items
     assert [e.data["occurrences"] for e in updates] == [1000]
+
+
+def test_concurrent_deliveries_fold_each_flood_once_and_store_each_alert_once(
+    settings: ServerSettings, make_token: Callable[..., str], samples: list[dict[str, Any]]
+) -> None:
+    # 40 floods of 10 alerts in 8 batches, each batch a slice of every flood, 4 at a time,
+    # as several managers deliver at once; then every alert again, in other batches, as
+    # retries that race with each other.
+    floods, per_flood = 200, 10
+    alerts = unique_copies([samples[1]], floods * per_flood)
+    for n, alert in enumerate(alerts):
+        alert["data"]["srcip"] = f"198.18.{n // per_flood // 250}.{n // per_flood % 250 + 1}"
+    token = make_token(Role.operator)
+
+    def deliver(url: str, batches: list[list[dict[str, Any]]]) -> list[Any]:
+        def send(n: int) -> list[Any]:
+            with VtocClient(url, token) as client:
+                return [client.ingest_wazuh(ndjson(b)) for b in batches[n::4]]
+
+        with ThreadPoolExecutor(4) as pool:
+            return [r for rs in pool.map(send, range(4)) for r in rs]
+
+    with serve(create_app(settings)) as url:
+        first = deliver(url, [alerts[i::8] for i in range(8)])
+        again = deliver(url, [alerts[i::6][::-1] for i in range(6)])
+        with VtocClient(url, token) as client:
+            reports = by_ref(client)
+    assert sum(r.created for r in first) == floods
+    assert sum(r.created + r.updated for r in first) == len(alerts)
+    assert sum(r.duplicates for r in again) == len(alerts)
+    assert len(reports) == floods
+    assert sorted(r.occurrences for r in reports.values()) == [per_flood] * floods
 
 
 def test_a_flood_outside_the_window_opens_a_new_report(

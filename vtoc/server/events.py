@@ -21,7 +21,7 @@ from vtoc.server.services.bulk import insert_rows
 # commit one after another in the order they drew their ids. Writes hold it as briefly as
 # they can: ``record`` keeps its events until commit, and one statement then takes the
 # lock, inserts them and sends the wake-up, so only that statement and COMMIT run under it
-# (bulk writers take it first, for the dedup it also protects). SQLite has one writer at a
+# (``record_many``: one COPY, then COMMIT). SQLite has one writer at a
 # time already (BEGIN IMMEDIATE), so the same holds there without a lock.
 EVENT_APPEND_LOCK = 0x76746F63  # "vtoc"
 
@@ -48,7 +48,7 @@ SELECT pg_notify(:channel, CAST(max(id) AS text)) FROM appended
 """)
 _APPENDED = "events_appended"
 _PENDING = "events_pending"
-_APPENDED_IN_BULK = "events_appended_in_bulk"
+_PENDING_BULK = "events_pending_bulk"
 _local_wakers: set[Callable[[], None]] = set()
 _wakers_lock = threading.Lock()
 
@@ -68,31 +68,37 @@ def add_local_waker(waker: Callable[[], None]) -> Callable[[], None]:
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
     pending: list[dict[str, Any]] | None = session.info.pop(_PENDING, None)
-    if pending:
-        session.flush()  # the rest of the transaction's writes first, outside the lock
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(
-                APPEND_AND_NOTIFY,
-                {
-                    "key": EVENT_APPEND_LOCK,
-                    "channel": NOTIFY_CHANNEL,
-                    "rows": json.dumps(pending, default=datetime.isoformat),
-                },
-            )
-        else:
-            session.execute(insert(EventRow), pending)
-        session.info[_APPENDED] = True
-    if session.info.get(_APPENDED_IN_BULK) and session.get_bind().dialect.name == "postgresql":
+    bulk: list[dict[str, Any]] | None = session.info.pop(_PENDING_BULK, None)
+    if not pending and not bulk:
+        return
+    session.flush()  # the rest of the transaction's writes first, outside the lock
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if bulk:
+        take_append_lock(session)
+        insert_rows(session, cast(Table, EventRow.__table__), bulk)
+    if pending and postgres:
+        session.execute(
+            APPEND_AND_NOTIFY,
+            {
+                "key": EVENT_APPEND_LOCK,
+                "channel": NOTIFY_CHANNEL,
+                "rows": json.dumps(pending, default=datetime.isoformat),
+            },
+        )
+    elif pending:
+        session.execute(insert(EventRow), pending)
+    elif postgres:
         last = session.scalar(text("SELECT currval(pg_get_serial_sequence('events', 'id'))"))
         session.execute(
             text("SELECT pg_notify(:channel, :payload)"),
             {"channel": NOTIFY_CHANNEL, "payload": str(last)},
         )
+    session.info[_APPENDED] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _wake_local(session: Session) -> None:
-    appended = session.info.get(_APPENDED) or session.info.get(_APPENDED_IN_BULK)
+    appended = session.info.get(_APPENDED)
     if appended and session.get_bind().dialect.name == "sqlite":
         with _wakers_lock:
             wakers = list(_local_wakers)
@@ -106,7 +112,7 @@ def _forget_lock(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop("event_lock", None)
         session.info.pop(_PENDING, None)
         session.info.pop(_APPENDED, None)
-        session.info.pop(_APPENDED_IN_BULK, None)
+        session.info.pop(_PENDING_BULK, None)
 
 
 def take_append_lock(session: Session) -> None:
@@ -141,13 +147,10 @@ def record(
 
 
 def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Append many events in one statement (bulk ingest), with the same ordering guarantee
-    and wake-ups as ``record``. Each row has the EventRow columns but ``id``."""
-    if not rows:
-        return
-    take_append_lock(session)
-    insert_rows(session, cast(Table, EventRow.__table__), rows)
-    session.info[_APPENDED_IN_BULK] = True
+    """Append many events when the session commits (bulk ingest): one COPY under the lock,
+    with the same ordering guarantee and wake-ups as ``record``. Each row has the EventRow
+    columns but ``id``."""
+    session.info.setdefault(_PENDING_BULK, []).extend(rows)
 
 
 def matching(

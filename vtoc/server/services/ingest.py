@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, String, Table, any_, bindparam, select, update
+from sqlalchemy import ColumnElement, String, Table, any_, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from vtoc import schemas as s
@@ -30,6 +31,12 @@ from vtoc.server.services.bulk import insert_rows
 from vtoc.server.services.wazuh import Alert, AlertError, decode, map_alert
 
 CHUNK = 1000
+#: tries of a batch that met a concurrent delivery's insert of the same alert or agent
+ATTEMPTS = 3
+#: above this many fingerprints in one batch, the batch locks them all at once
+FINGERPRINT_LOCKS = 1000
+#: the advisory lock space of flood decisions: (FLOODS, 0) all of it, (FLOODS + 1, key) one key
+FLOODS = 0x666C6F6F  # "floo"
 T = TypeVar("T")
 REPORTS = cast(Table, IntelReport.__table__)
 INDICATORS = cast(Table, IndicatorRow.__table__)
@@ -108,11 +115,56 @@ def collector_paused() -> Iterator[None]:
 def ingest_wazuh(
     session: Session, *, actor: str, body: bytes, content_type: str, options: IngestOptions
 ) -> s.IngestResult:
-    """Store a delivery of Wazuh alerts; the caller commits."""
+    """Store a delivery of Wazuh alerts; the caller commits.
+
+    Concurrent deliveries run side by side (see ``lock_fingerprints``). When one of them
+    stored an alert id or a new agent this one also carries, between this one's look-up and
+    its insert, the insert fails on a unique key; the batch then runs again from the start,
+    and its look-ups see what the other stored.
+    """
     with collector_paused():
-        return ingest_batch(
-            session, actor=actor, body=body, content_type=content_type, options=options
-        )
+        for attempt in range(ATTEMPTS):
+            try:
+                return ingest_batch(
+                    session, actor=actor, body=body, content_type=content_type, options=options
+                )
+            except IntegrityError:
+                if attempt == ATTEMPTS - 1:
+                    raise
+                session.rollback()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def lock_fingerprints(session: Session, fingerprints: set[str]) -> None:
+    """Take this transaction's turn for each fingerprint of the batch (PostgreSQL).
+
+    Deciding whether an alert opens a report or grows an open flood must not race with
+    another delivery of the same fingerprint; deliveries of other fingerprints go on at the
+    same time. Locks are taken in key order, so two batches never wait on each other in a
+    circle. A batch of more fingerprints than ``FINGERPRINT_LOCKS`` takes the whole space
+    at once (the exclusive form of the lock every other batch holds shared), so that no
+    batch fills PostgreSQL's lock table.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: one writer at a time already
+    if len(fingerprints) > FINGERPRINT_LOCKS:
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": FLOODS})
+        return
+    session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock_shared(:ns, 0), "
+            "(SELECT count(pg_advisory_xact_lock(:ns + 1, key)) FROM "
+            "(SELECT key FROM unnest(CAST(:keys AS int[])) AS key ORDER BY key) AS keys)"
+        ),
+        {"ns": FLOODS, "keys": sorted({lock_key(f) for f in fingerprints})},
+    )
+
+
+def lock_key(fingerprint: str) -> int:
+    """32 bits of the fingerprint's hash as a signed int (two fingerprints sharing a key
+    only ever wait for each other)."""
+    key = int(fingerprint[:8], 16)
+    return key - (1 << 32) if key >= 1 << 31 else key
 
 
 def ingest_batch(
@@ -145,14 +197,12 @@ def store(
     window: timedelta,
     result: s.IngestResult,
 ) -> None:
-    # Writers of events run one at a time (see events.py); taking that turn first also
-    # makes the dedup check below race-free against a concurrent delivery.
-    events.take_append_lock(session)
     fresh = new_alerts(session, alerts)
     result.duplicates = len(alerts) - len(fresh)
     if not fresh:
         return
     asset_ids = agent_assets(session, actor, fresh)
+    lock_fingerprints(session, {a.fingerprint for a in fresh})
     floods = open_floods(session, fresh, window)
     created: list[Flood] = []
     grown: dict[int, Flood] = {}

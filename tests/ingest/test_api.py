@@ -22,6 +22,7 @@ from vtoc.client import AuthError, Forbidden, VtocClient
 from vtoc.config import ServerSettings
 from vtoc.schemas import Role
 from vtoc.server.app import create_app
+from vtoc.server.services import ingest
 
 SECRET = "test-hmac-secret"
 
@@ -95,8 +96,13 @@ def test_a_flood_of_one_fingerprint_makes_one_report(
     assert [e.data["occurrences"] for e in updates] == [1000]
 
 
+@pytest.mark.parametrize("fingerprint_locks", [1000, 100], ids=["one-lock-each", "all-at-once"])
 def test_concurrent_deliveries_fold_each_flood_once_and_store_each_alert_once(
-    settings: ServerSettings, make_token: Callable[..., str], samples: list[dict[str, Any]]
+    settings: ServerSettings,
+    make_token: Callable[..., str],
+    samples: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    fingerprint_locks: int,
 ) -> None:
     # 40 floods of 10 alerts in 8 batches, each batch a slice of every flood, 4 at a time,
     # as several managers deliver at once; then every alert again, in other batches, as
@@ -106,6 +112,9 @@ def test_concurrent_deliveries_fold_each_flood_once_and_store_each_alert_once(
     for n, alert in enumerate(alerts):
         alert["data"]["srcip"] = f"198.18.{n // per_flood // 250}.{n // per_flood % 250 + 1}"
     token = make_token(Role.operator)
+    # Batches of ~200 fingerprints: under the limit each takes a lock per fingerprint,
+    # over it the one lock of the whole space.
+    monkeypatch.setattr(ingest, "FINGERPRINT_LOCKS", fingerprint_locks)
 
     def deliver(url: str, batches: list[list[dict[str, Any]]]) -> list[Any]:
         def send(n: int) -> list[Any]:

@@ -19,9 +19,9 @@ from vtoc.server.services.ingest import IngestOptions, ingest_wazuh
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 
-#: Batches write one after another anyway (they take the event-append lock, events.py): two
-#: threads of their own per worker, so a burst of deliveries never takes the threads that
-#: other requests need (``VTOC_DB_THREADS``).
+#: Two threads of their own per worker: batches of different fingerprints write side by side
+#: (services/ingest.py), and a burst of deliveries never takes the threads that other
+#: requests need (``VTOC_DB_THREADS``).
 BATCHES = anyio.CapacityLimiter(2)
 
 

@@ -43,14 +43,23 @@ def row(
     }
 
 
+def drop_database(name: str) -> None:
+    """Drop a benchmark's database, and with it the autovacuum work its writes left behind
+    (which would otherwise run on the same cores as the next measurement)."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def fresh_database(name: str) -> str:
     """An empty, migrated PostgreSQL database for one benchmark (dropped first if left over)."""
     from vtoc.server.db import make_engine
     from vtoc.server.migrate import upgrade
 
+    drop_database(name)
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"

@@ -33,7 +33,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from bench.common import Row, fresh_database, row, vtoc_server
+from bench.common import Row, drop_database, fresh_database, row, vtoc_server
 from vtoc.client import VtocClient
 from vtoc.config import ServerSettings
 from vtoc.schemas import Role, TokenCreate
@@ -127,15 +127,20 @@ def concurrent_rate(url: str, batches: list[bytes], count: int) -> float:
     """``SENDERS`` clients posting the batches at once to a real server (two workers)."""
     with tempfile.TemporaryDirectory() as home, vtoc_server(url, Path(home)) as (base, token):
 
-        def send(bodies: list[bytes]) -> int:
-            with VtocClient(base, token) as client:
-                return sum(client.ingest_wazuh(body).created for body in bodies)
+        clients = [VtocClient(base, token) for _ in range(SENDERS)]
+        for client in clients:  # connected, and each worker past its first request
+            client.whoami()
+
+        def send(client: VtocClient, bodies: list[bytes]) -> int:
+            return sum(client.ingest_wazuh(body).created for body in bodies)
 
         with ThreadPoolExecutor(SENDERS) as pool:
             started = time.perf_counter()
             shares = [batches[i::SENDERS] for i in range(SENDERS)]
-            created = sum(pool.map(send, shares))
+            created = sum(pool.map(send, clients, shares))
             elapsed = time.perf_counter() - started
+        for client in clients:
+            client.close()
     if created != count:
         raise RuntimeError(f"ingest filed {created} reports for {count} alerts")
     return count / elapsed
@@ -184,8 +189,12 @@ def run(quick: bool) -> list[Row]:
         baseline = copy_rate(engine, count)
     finally:
         engine.dispose()
+        drop_database("vtoc_bench_ingest")
     many_url = fresh_database("vtoc_bench_ingest_many")
-    many = concurrent_rate(many_url, batches, count)
+    try:
+        many = concurrent_rate(many_url, batches, count)
+    finally:
+        drop_database("vtoc_bench_ingest_many")
     goal = f">= {GOAL_RATE:,.0f} alerts/s and >= {GOAL_RATIO} x COPY"
     figure = f"Wazuh ingest, PostgreSQL, batches of {BATCH}, dedup on ({count} alerts)"
     return [

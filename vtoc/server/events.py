@@ -184,18 +184,22 @@ def list_after(session: Session, *, limit: int = 100, **filters: Any) -> list[Ev
 
 
 class Stub(NamedTuple):
-    """What a process needs of an event nobody streams from it: where it is, what it is."""
+    """What a process needs of events nobody streams from it: the kinds that happened, and
+    the last id of each."""
 
     id: int
     kind: str
 
 
-def stubs_after(session: Session, *, after: int, limit: int) -> list[Stub]:
+def stubs_after(session: Session, *, after: int) -> list[Stub]:
+    """One stub per kind of event after ``after``, by last id: a burst of 500 ingested
+    reports is one row, not 500."""
+    last = func.max(EventRow.id).label("last")
     rows = session.execute(
-        select(EventRow.id, EventRow.kind)
+        select(last, EventRow.kind)
         .where(EventRow.id > after)
-        .order_by(EventRow.id)
-        .limit(limit)
+        .group_by(EventRow.kind)
+        .order_by(last)
     )
     return [Stub(*row) for row in rows]
 

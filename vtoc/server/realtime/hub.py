@@ -10,9 +10,10 @@ from the window when its position is inside it, from the table when it has falle
 the window (a reconnect with an old ``Last-Event-ID``, or a reader too slow for the window).
 Nobody is dropped: falling behind costs a table read, never an event.
 
-With no subscriber in this process the hub reads only the ids and kinds of new events (for
-its watchers) and keeps no window: a burst of ingest must not cost every server process
-the decoding of every event nobody streams. The first subscriber starts from the table.
+With no subscriber in this process the hub reads only which kinds of event happened up to
+which id (for its watchers) and keeps no window: a burst of ingest must not cost every
+server process the decoding of every event nobody streams. The first subscriber starts
+from the table.
 
 Wake-ups (NOTIFY on PostgreSQL, an in-process call on SQLite, a periodic poll as a safety
 net) only tell the hub to read ``id > head``; they carry no data, so a lost or repeated one
@@ -43,8 +44,6 @@ log = logging.getLogger(__name__)
 BATCH = 500
 #: events kept in memory for subscribers; older positions catch up from the table
 WINDOW = 4096
-#: ids and kinds read per query while nobody subscribes
-STUBS = 5000
 #: table catch-ups of many subscribers at once must not take every pooled connection
 CATCH_UP_READERS = 4
 
@@ -189,7 +188,7 @@ class Hub:
 
     def _read_stubs(self, after: int) -> list[events.Stub]:
         with self.sessions() as session:
-            return events.stubs_after(session, after=after, limit=STUBS)
+            return events.stubs_after(session, after=after)
 
     def _read_last_id(self) -> int:
         with self.sessions() as session:

@@ -1,9 +1,10 @@
 """Batches of external alerts into reports: dedup by alert id, flood suppression by
 fingerprint, bulk writes.
 
-Per batch: one query for the alert ids already stored, one for the open flood reports,
-then multi-row inserts (reports, indicators, alert ids, events) and one executemany for the
-reports a flood grew. No ORM objects per alert: that is what makes 10k alerts/s possible.
+Per batch: one query for the alert ids already stored, one for the open flood reports
+(each an index probe per key), then COPYs (reports, indicators, alert ids; the events at
+commit) and one executemany for the reports a flood grew. No ORM objects per alert.
+Deliveries of different fingerprints run side by side; see ``lock_fingerprints``.
 """
 
 from __future__ import annotations

@@ -126,7 +126,6 @@ def ingest_rate(url: str, engine: Engine, batches: list[bytes], count: int) -> M
 def concurrent_rate(url: str, batches: list[bytes], count: int) -> float:
     """``SENDERS`` clients posting the batches at once to a real server (two workers)."""
     with tempfile.TemporaryDirectory() as home, vtoc_server(url, Path(home)) as (base, token):
-
         clients = [VtocClient(base, token) for _ in range(SENDERS)]
         for client in clients:  # connected, and each worker past its first request
             client.whoami()

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -127,6 +128,13 @@ class IntelReport(Versioned, Base):
         # when each report was observed, by id, without a heap visit (the analyzer's window)
         Index("ix_intel_id_observed_at", "id", "observed_at"),
         Index("ix_intel_fingerprint", "fingerprint", "last_seen_at"),
+        # most reports (every ingested alert) belong to no operation: they skip this index
+        Index(
+            "ix_intel_reports_operation_id",
+            "operation_id",
+            postgresql_where=text("operation_id IS NOT NULL"),
+            sqlite_where=text("operation_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -139,7 +147,7 @@ class IntelReport(Versioned, Base):
     tlp: Mapped[s.TLP] = mapped_column(enum_column(s.TLP))
     observed_at: Mapped[datetime] = mapped_column(default=utcnow)
     operation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("operations.id", ondelete="SET NULL"), index=True
+        ForeignKey("operations.id", ondelete="SET NULL")
     )
     asset_id: Mapped[int | None] = mapped_column(
         ForeignKey("assets.id", ondelete="SET NULL"), index=True
@@ -266,15 +274,26 @@ class EventRow(Base):
     """The append-only event log; also the audit trail."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_entity", "entity", "entity_id"),)
+    # No index on ``kind``: readers filter by prefix (``LIKE 'intel.%'``), which a b-tree
+    # under a non-C collation cannot serve; they walk ids instead.
+    __table_args__ = (
+        Index("ix_events_entity", "entity", "entity_id"),
+        # most events (every ingested report's) belong to no operation: they skip this index
+        Index(
+            "ix_events_operation_id",
+            "operation_id",
+            postgresql_where=text("operation_id IS NOT NULL"),
+            sqlite_where=text("operation_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     ts: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(100))
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[int | None] = mapped_column(BigInteger)
-    operation_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    operation_id: Mapped[int | None] = mapped_column(BigInteger)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

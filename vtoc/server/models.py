@@ -104,6 +104,18 @@ class Mission(Versioned, Base):
         return sorted(a.id for a in self.assets)
 
 
+def assigned_only(table: str) -> Index:
+    """The ``operation_id`` index of rows that belong to an operation: most reports and
+    events (every ingested alert's) belong to none, and skip it."""
+    assigned = text("operation_id IS NOT NULL")
+    return Index(
+        f"ix_{table}_operation_id",
+        "operation_id",
+        postgresql_where=assigned,
+        sqlite_where=assigned,
+    )
+
+
 class Asset(Versioned, Base):
     __tablename__ = "assets"
 
@@ -128,13 +140,7 @@ class IntelReport(Versioned, Base):
         # when each report was observed, by id, without a heap visit (the analyzer's window)
         Index("ix_intel_id_observed_at", "id", "observed_at"),
         Index("ix_intel_fingerprint", "fingerprint", "last_seen_at"),
-        # most reports (every ingested alert) belong to no operation: they skip this index
-        Index(
-            "ix_intel_reports_operation_id",
-            "operation_id",
-            postgresql_where=text("operation_id IS NOT NULL"),
-            sqlite_where=text("operation_id IS NOT NULL"),
-        ),
+        assigned_only("intel_reports"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -278,13 +284,7 @@ class EventRow(Base):
     # under a non-C collation cannot serve; they walk ids instead.
     __table_args__ = (
         Index("ix_events_entity", "entity", "entity_id"),
-        # most events (every ingested report's) belong to no operation: they skip this index
-        Index(
-            "ix_events_operation_id",
-            "operation_id",
-            postgresql_where=text("operation_id IS NOT NULL"),
-            sqlite_where=text("operation_id IS NOT NULL"),
-        ),
+        assigned_only("events"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

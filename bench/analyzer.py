@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
-from bench.common import PG_ADMIN_URL, fresh_database, row
+from bench.common import drop_database, fresh_database, row
 from vtoc import schemas as s
 from vtoc.agents import analyzer
 from vtoc.agents.base import Run
@@ -136,10 +136,7 @@ def measure(base: int, new: int, repeat: int) -> tuple[float, dict[str, Any]]:
             runs.append(asyncio.run(analyze(url, after=base)))
         return min(runs, key=lambda run: run[0])
     finally:  # a million reports is too much disk to leave behind
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(name)
 
 
 def run(quick: bool) -> list[dict[str, object]]:

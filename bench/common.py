@@ -43,13 +43,19 @@ def row(
     }
 
 
+def as_admin(*statements: str) -> None:
+    """Run statements on the server's admin database, outside any transaction."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    admin.dispose()
+
+
 def drop_database(name: str) -> None:
     """Drop a benchmark's database, and with it the autovacuum work its writes left behind
     (which would otherwise run on the same cores as the next measurement)."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def fresh_database(name: str) -> str:
@@ -58,10 +64,7 @@ def fresh_database(name: str) -> str:
     from vtoc.server.migrate import upgrade
 
     drop_database(name)
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    as_admin(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     engine = make_engine(url)
     upgrade(engine)

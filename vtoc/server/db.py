@@ -17,6 +17,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def on_postgres(session: Session) -> bool:
+    """Whether the session's database is PostgreSQL (where bulk paths use COPY, arrays,
+    advisory locks) rather than the embedded SQLite."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC on both databases (SQLite stores naive values)."""
 

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Select, Table, event, func, insert, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
-from vtoc.server.db import utcnow
+from vtoc.server.db import on_postgres, utcnow
 from vtoc.server.models import EventRow
 from vtoc.server.services.bulk import insert_rows
 
@@ -72,7 +72,7 @@ def _append_pending(session: Session) -> None:
     if not pending and not bulk:
         return
     session.flush()  # the rest of the transaction's writes first, outside the lock
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = on_postgres(session)
     if bulk:
         take_append_lock(session)
         insert_rows(session, cast(Table, EventRow.__table__), bulk)
@@ -117,7 +117,7 @@ def _forget_lock(session: Session, transaction: SessionTransaction) -> None:
 
 def take_append_lock(session: Session) -> None:
     """Take this transaction's turn to append events (once; a no-op on SQLite)."""
-    if session.get_bind().dialect.name == "postgresql" and not session.info.get("event_lock"):
+    if on_postgres(session) and not session.info.get("event_lock"):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_APPEND_LOCK})
         session.info["event_lock"] = True
 

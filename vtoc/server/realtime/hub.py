@@ -28,7 +28,6 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
@@ -159,28 +158,37 @@ class Hub:
     async def _read_new(self) -> None:
         while True:
             if self.subscribers:
-                rows: Sequence[Item | events.Stub] = await anyio.to_thread.run_sync(
-                    self._read_rows, self.head
-                )
-            else:
-                rows = await anyio.to_thread.run_sync(self._read_stubs, self.head)
-            if not rows:
-                return
-            for prefix, callback in self._watchers:
-                if any(row.kind.startswith(prefix) for row in rows):
-                    callback()
-            if isinstance(rows[0], Item):
-                self.window.extend(cast(Sequence[Item], rows))
+                items = await anyio.to_thread.run_sync(self._read_rows, self.head)
+                if not items:
+                    return
+                self._tell_watchers(items)
+                self.window.extend(items)
                 while len(self.window) > WINDOW:
                     self.floor = self.window.popleft().id
-            else:  # nobody to keep them for: the window restarts empty at the new head
+                more = len(items) == BATCH
+                self._advance(items[-1].id)
+            else:
+                stubs = await anyio.to_thread.run_sync(self._read_stubs, self.head)
+                if not stubs:
+                    return
+                self._tell_watchers(stubs)
+                # nobody to keep events for: the window restarts empty at the new head
                 self.window.clear()
-                self.floor = rows[-1].id
-            self.head = rows[-1].id
-            advanced, self._advanced = self._advanced, asyncio.Event()
-            advanced.set()
-            if len(rows) < BATCH:
+                self.floor = stubs[-1].id
+                more = False  # one stub per kind covers every new event
+                self._advance(stubs[-1].id)
+            if not more:
                 return
+
+    def _tell_watchers(self, read: Sequence[Item] | Sequence[events.Stub]) -> None:
+        for prefix, callback in self._watchers:
+            if any(row.kind.startswith(prefix) for row in read):
+                callback()
+
+    def _advance(self, head: int) -> None:
+        self.head = head
+        advanced, self._advanced = self._advanced, asyncio.Event()
+        advanced.set()
 
     def _read_rows(self, after: int) -> list[Item]:
         with self.sessions() as session:

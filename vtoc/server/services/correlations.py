@@ -34,7 +34,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from vtoc import schemas as s
 from vtoc.server import events
-from vtoc.server.db import UTCDateTime, utcnow
+from vtoc.server.db import UTCDateTime, on_postgres, utcnow
 from vtoc.server.errors import InvalidError, NotFoundError
 from vtoc.server.models import Correlation, CorrelationMember, IntelReport
 from vtoc.server.services.bulk import insert_rows
@@ -53,7 +53,7 @@ def among(
 ) -> list[Any]:
     """Conditions that together pick the rows whose ``column`` is in ``ids``: one array
     parameter on PostgreSQL (one statement, no per-id bind names), IN lists elsewhere."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgres(session):
         return [column == any_(bindparam("ids", list(ids), type_=ARRAY(BigInteger)))] if ids else []
     return [column.in_(ids[start : start + CHUNK]) for start in range(0, len(ids), CHUNK)]
 

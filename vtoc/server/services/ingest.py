@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, select, text, update
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server import events
-from vtoc.server.db import utcnow
+from vtoc.server.db import on_postgres, utcnow
 from vtoc.server.errors import TooLargeError
 from vtoc.server.models import Asset, IndicatorRow, IngestedAlert, IntelReport
 from vtoc.server.services.assets import assets
@@ -65,10 +66,6 @@ class Flood:
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 # The batch's look-ups on PostgreSQL: one index probe per key, whatever the statistics say.
@@ -136,17 +133,16 @@ def ingest_wazuh(
     its insert, the insert fails on a unique key; the batch then runs again from the start,
     and its look-ups see what the other stored.
     """
+    run = partial(
+        ingest_batch, session, actor=actor, body=body, content_type=content_type, options=options
+    )
     with collector_paused():
-        for attempt in range(ATTEMPTS):
+        for _ in range(ATTEMPTS - 1):
             try:
-                return ingest_batch(
-                    session, actor=actor, body=body, content_type=content_type, options=options
-                )
+                return run()
             except IntegrityError:
-                if attempt == ATTEMPTS - 1:
-                    raise
                 session.rollback()
-    raise AssertionError("unreachable")  # pragma: no cover
+        return run()
 
 
 def lock_fingerprints(session: Session, fingerprints: set[str]) -> None:
@@ -159,7 +155,7 @@ def lock_fingerprints(session: Session, fingerprints: set[str]) -> None:
     at once (the exclusive form of the lock every other batch holds shared), so that no
     batch fills PostgreSQL's lock table.
     """
-    if not postgres(session):
+    if not on_postgres(session):
         return  # SQLite: one writer at a time already
     if len(fingerprints) > FINGERPRINT_LOCKS:
         session.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": FLOODS})
@@ -256,7 +252,7 @@ def new_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
     """The alerts whose id was never stored, each once."""
     refs = list(dict.fromkeys(a.source_ref for a in alerts))
     seen: set[str] = set()
-    if postgres(session):
+    if on_postgres(session):
         seen.update(
             session.scalars(STORED_REFS, {"refs": refs, "source": s.IntelSource.wazuh.value})
         )
@@ -304,7 +300,7 @@ def open_floods(session: Session, alerts: list[Alert], window: timedelta) -> dic
     since = min(a.observed_at for a in alerts) - window
     latest = {a.fingerprint: a for a in alerts}
     rows: Iterable[Any]
-    if postgres(session):
+    if on_postgres(session):
         rows = session.execute(LATEST_FLOODS, {"fingerprints": list(latest), "since": since})
     else:
         rows = (

@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
-from vtoc.server.db import utcnow
+from vtoc.server.db import on_postgres, utcnow
 from vtoc.server.errors import ConflictError, InvalidError
 from vtoc.server.models import Task
 from vtoc.server.services.resource import Resource
@@ -63,7 +63,7 @@ class Tasks(Resource[Task, s.TaskCreate, s.TaskUpdate, s.TaskQuery]):
             and_(Task.status == s.TaskStatus.running, Task.claim_expires_at < now),
         )
         pick = select(Task.id).where(claimable).order_by(Task.run_after, Task.id).limit(data.limit)
-        if session.get_bind().dialect.name == "postgresql":
+        if on_postgres(session):
             pick = pick.with_for_update(skip_locked=True)
         ids = list(session.scalars(pick))
         if not ids:

@@ -172,9 +172,9 @@ class IndicatorRow(Base):
     __tablename__ = "indicators"
     __table_args__ = (
         UniqueConstraint("report_id", "kind", "value", name="uq_indicator_report_kind_value"),
-        # report_id in the (kind, value) index: the analyzer's lookups never visit the heap
+        # report_id in the (kind, value) index: the analyzer's lookups never visit the heap.
+        # A look-up by value alone asks for it under every kind (no index on value only).
         Index("ix_indicators_kind_value_report", "kind", "value", "report_id"),
-        Index("ix_indicators_value", "value"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

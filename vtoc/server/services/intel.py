@@ -54,7 +54,10 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
         if query.indicator:
             stmt = stmt.where(
                 IntelReport.id.in_(
-                    select(IndicatorRow.report_id).where(IndicatorRow.value == query.indicator)
+                    select(IndicatorRow.report_id).where(
+                        IndicatorRow.kind.in_(list(s.IndicatorKind)),
+                        IndicatorRow.value == query.indicator,
+                    )
                 )
             )
         return stmt

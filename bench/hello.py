@@ -32,4 +32,4 @@ if __name__ == "__main__":
     config = uvicorn.Config(
         "bench.hello:app", workers=workers, log_level="warning", access_log=False
     )
-    Multiprocess(config, sockets=[shared_port("127.0.0.1", port)]).run()
+    Multiprocess(config, sockets=[shared_port("127.0.0.1", port, workers)]).run()

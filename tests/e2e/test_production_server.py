@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
+import shutil
 import signal
 import subprocess
 import time
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -164,3 +169,72 @@ def test_a_burst_of_mixed_requests_with_few_database_threads_all_answer(
 
 #: more than a worker's pool holds (10 + 20): the dashboards alone could take every connection
 CLIENTS = 100
+
+
+def test_two_workers_spread_kept_alive_connections_and_win_back_an_idle_worker(
+    postgresql_database_url: str, tmp_path: Path
+) -> None:
+    """A few kept-alive clients (two Wazuh managers and n8n, Traefik's pool) keep their
+    connections for hours. Left to the kernel they often all sat on one worker while the
+    other idled. New connections go to the worker holding fewer; connections taken while a
+    worker could not accept (stopped here, as a slow start-up would) spread out again."""
+    if shutil.which("ss") is None:
+        pytest.skip("needs `ss` (iproute2) to see which worker holds a connection")
+    env = vtoc_env(postgresql_database_url, tmp_path)
+    with server_process(env, "--workers", "2") as base:
+        port = int(base.rsplit(":", 1)[1])
+        clients = [httpx.Client(base_url=base, timeout=10) for _ in range(4)]
+        try:
+
+            def ask_all() -> dict[int, int]:
+                for client in clients:
+                    client.get("/healthz").raise_for_status()
+                return connections_by_worker(port)
+
+            def reconnect(count: int) -> None:
+                for client in clients:
+                    client.close()
+                wait_for(lambda: connections_by_worker(port), lambda held: not held)
+                clients[:] = [httpx.Client(base_url=base, timeout=10) for _ in range(count)]
+
+            # Until both workers serve (the server is ready when one is).
+            busy, idle = wait_for(ask_all, lambda held: len(held) == 2)
+            # Each new connection goes to the worker holding fewer.
+            reconnect(6)
+            assert sorted(ask_all().values()) == [3, 3]
+
+            reconnect(4)
+            os.kill(idle, signal.SIGSTOP)
+            try:
+                # answered without waiting for the stopped worker (the busy one may close
+                # one of them after its answer already: a shed is not a failure)
+                assert set(ask_all()) == {busy}
+            finally:
+                os.kill(idle, signal.SIGCONT)
+            # The crowded worker closes one connection at a time after an answer; the
+            # clients reconnect to the other without an error.
+            wait_for(ask_all, lambda held: held == {busy: 2, idle: 2})
+        finally:
+            for client in clients:
+                client.close()
+
+
+def connections_by_worker(port: int) -> dict[int, int]:
+    """How many established connections to ``port`` each server process holds."""
+    out = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dict(Counter(int(pid) for pid in re.findall(r"pid=(\d+)", out)))
+
+
+def wait_for(
+    look: Callable[[], dict[int, int]], done: Callable[[dict[int, int]], bool], seconds: float = 10
+) -> dict[int, int]:
+    deadline = time.monotonic() + seconds
+    while not done(seen := look()):
+        assert time.monotonic() < deadline, seen
+        time.sleep(0.15)
+    return seen

@@ -92,7 +92,7 @@ def run_server(
     from vtoc.server.listen import shared_port
 
     try:
-        sock = shared_port(host, port)
+        sock = shared_port(host, port, workers)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror}")
     Multiprocess(uvicorn.Config(APP, workers=workers, **options), sockets=[sock]).run()

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 import vtoc
 from vtoc.config import ServerSettings
-from vtoc.server import metrics, problems, realtime
+from vtoc.server import listen, metrics, problems, realtime
 from vtoc.server.access import RequestLog
 from vtoc.server.api import admin, dashboard, ingest, observability, resources, runtime, stream
 from vtoc.server.api.deps import DB_WORK
@@ -45,6 +45,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         # Built now, not by the first request (~0.4 s): the access log's route templates
         # come from it, and the first delivery of a burst should not wait for it.
         app.openapi()
+        listen.serving()
         async with realtime.running(hub, engine):
             yield
         engine.dispose()
@@ -91,6 +92,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             expose_headers=["X-Request-ID", "Retry-After", "ETag"],
         )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(listen.ShedWhenCrowded)
     app.add_middleware(RequestLog)
 
     api = APIRouter(prefix=API_PREFIX)

@@ -319,6 +319,10 @@ def correlations_call(limit: int, cursor: str | None) -> Call[s.Page[s.Correlati
     )
 
 
+def correlation_call(correlation: int) -> Call[s.Correlation]:
+    return Call("GET", f"{CORRELATIONS_PATH}/{correlation}", model(s.Correlation))
+
+
 def correlated_call(report: int) -> Call[s.Correlated]:
     return Call("GET", f"{INTEL.path}/{report}/correlated", model(s.Correlated))
 
@@ -534,6 +538,9 @@ class VtocClient:
 
     def correlations(self, *, limit: int = 50, cursor: str | None = None) -> s.Page[s.Correlation]:
         return self.send(correlations_call(limit, cursor))
+
+    def correlation(self, correlation: int) -> s.Correlation:
+        return self.send(correlation_call(correlation))
 
     def correlated(self, report: int) -> s.Correlated:
         return self.send(correlated_call(report))

@@ -1,4 +1,4 @@
-"""``vtoc correlations escalate`` against a real server: one summary however often it runs."""
+"""``vtoc correlations`` against a real server: clusters listed, explained, escalated once."""
 
 from __future__ import annotations
 
@@ -34,3 +34,45 @@ def test_escalate_files_one_summary_and_unknown_ids_fail_cleanly(
     assert missing.exit_code == 1
     assert one_line_error(missing.stderr) == f"error: no correlation {cluster.id + 1000}"
     assert vtoc("correlations", "escalate", "seven").exit_code == 2
+
+
+def test_list_show_and_of_explain_each_cluster(
+    vtoc: Run, server_url: str, admin_token: str
+) -> None:
+    with VtocClient(server_url, admin_token) as api:
+        beacon = api.intel.create(title="Beacon", body="Beacon from 203.0.113.7", severity="low")
+        again = api.intel.create(title="Again", body="Again from 203.0.113.7", severity="high")
+        scan = api.intel.create(title="Scan", body="Scan by 198.51.100.9", severity="low")
+        rescan = api.intel.create(title="Rescan", body="Rescan by 198.51.100.9", severity="low")
+        alone = api.intel.create(title="Alone", body="Nothing shared here", severity="info")
+        api.send(correlation_run_call(s.CorrelationRun()))
+
+    clusters = json.loads(ok(vtoc("correlations", "list", "--limit", "1", "--all", "--json")))
+    assert sorted(sorted(c["report_ids"]) for c in clusters) == [
+        [beacon.id, again.id],
+        [scan.id, rescan.id],
+    ]
+    first_page = json.loads(ok(vtoc("correlations", "list", "--limit", "1", "--json")))
+    assert len(first_page) == 1
+    table = ok(vtoc("correlations", "list")).splitlines()
+    assert table[0].split("\t")[:5] == ["ID", "SEVERITY", "SCORE", "REPORTS", "INDICATORS"]
+    rows = {line.split("\t")[4]: line.split("\t") for line in table[1:]}
+    assert rows["ipv4:203.0.113.7"][1:4:2] == ["high", "2"]  # the worst member's severity
+
+    [linked] = [c for c in clusters if beacon.id in c["report_ids"]]
+    shown = ok(vtoc("correlations", "show", str(linked["id"]), "-o", "yaml"))
+    assert f"- {beacon.id}\n" in shown and "value: 203.0.113.7" in shown
+
+    why = ok(vtoc("correlations", "of", str(beacon.id))).splitlines()
+    assert why == ["REPORT\tSEVERITY\tTITLE\tSHARED", f"{again.id}\thigh\tAgain\tipv4:203.0.113.7"]
+    whole = json.loads(ok(vtoc("correlations", "of", str(beacon.id), "--json")))
+    assert whole["correlation"]["id"] == linked["id"]
+    nothing = json.loads(ok(vtoc("correlations", "of", str(alone.id), "--json")))
+    assert nothing["correlation"] is None and nothing["reports"] == []
+
+    missing = vtoc("correlations", "show", "999999")
+    assert missing.exit_code == 1
+    assert one_line_error(missing.stderr) == "error: no correlation 999999"
+    no_report = vtoc("correlations", "of", "999999")
+    assert no_report.exit_code == 1
+    assert one_line_error(no_report.stderr).startswith("error: no ")

@@ -16,6 +16,7 @@ from vtoc.cli.params import (
     Ref,
     add_show_delete,
     output_format,
+    pages,
 )
 from vtoc.cli.session import client, current
 
@@ -82,11 +83,7 @@ def runs(
     Example: vtoc agents runs monitor --limit 5
     """
     with client() as api:
-        page = api.agent_runs(ref, limit=limit)
-        rows = list(page.items)
-        while every and page.next_cursor:
-            page = api.agent_runs(ref, limit=limit, cursor=page.next_cursor)
-            rows.extend(page.items)
+        rows = pages(lambda cursor: api.agent_runs(ref, limit=limit, cursor=cursor), every)
     render(rows, RUN_COLUMNS, output_format(output, as_json))
 
 

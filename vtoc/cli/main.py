@@ -53,7 +53,10 @@ COMMANDS: dict[str, Entry] = {
     "assets": Entry("assets", "app", "Operations", "Assets: list, create, heartbeat."),
     "intel": Entry("intel", "app", "Operations", "Intelligence reports: list, file, update."),
     "correlations": Entry(
-        "correlations", "app", "Operations", "Correlated intelligence: escalate a cluster."
+        "correlations",
+        "app",
+        "Operations",
+        "Correlated intelligence: list, show, of a report, escalate.",
     ),
     "tasks": Entry("tasks", "app", "Operations", "Tasks: queue, cancel, requeue."),
     "agents": Entry("agents", "app", "Operations", "Agents: list, tune, trigger, run a worker."),

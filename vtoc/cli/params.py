@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -14,6 +14,9 @@ from vtoc.cli.output import Column, Format, is_terminal, render, render_one
 
 if TYPE_CHECKING:
     from vtoc.client import SyncResource
+    from vtoc.schemas import Page
+
+T = TypeVar("T")
 
 OutputOpt = Annotated[
     Format, typer.Option("--output", "-o", help="table, json, yaml or csv.", show_default=False)
@@ -67,6 +70,16 @@ def resolve_id(resource: SyncResource[Any], ref: str | None) -> int | None:
     if ref is None:
         return None
     return int(ref) if ref.isdigit() else int(resource.get(ref).id)
+
+
+def pages(fetch: Callable[[str | None], Page[T]], every: bool) -> list[T]:
+    """The first page from ``fetch(cursor)``, or with ``--all`` every page."""
+    page = fetch(None)
+    rows = list(page.items)
+    while every and page.next_cursor:
+        page = fetch(page.next_cursor)
+        rows.extend(page.items)
+    return rows
 
 
 def list_rows(

@@ -26,7 +26,7 @@ Operations:
   missions      Missions: list, create, assign assets.
   assets        Assets: list, create, heartbeat.
   intel         Intelligence reports: list, file, update.
-  correlations  Correlated intelligence: escalate a cluster.
+  correlations  Correlated intelligence: list, show, of a report, escalate.
   tasks         Tasks: queue, cancel, requeue.
   agents        Agents: list, tune, trigger, run a worker.
   events        The event log: list or tail it.

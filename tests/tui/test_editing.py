@@ -1,4 +1,5 @@
-"""Writes through the TUI: forms, server validation, stale edits, deletes, read-only, live."""
+"""Writes through the TUI: forms, server validation, stale edits, deletes, read-only, live
+changes and floods."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
+from tests.ingest.conftest import ndjson, sample_alerts, unique_copies
 from tests.tui.conftest import LiveServer, screen_text, start_server, until
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
@@ -149,3 +151,33 @@ async def test_lost_connection_shows_a_banner_and_catches_up(own_server: LiveSer
         created = own_server.sync().operations.create(name="After the outage")
         await until(lambda: not banner.has_class("shown"), app, timeout=10)
         await until(lambda: created.id in screen.table.rows_by_id, app, timeout=60)
+
+
+async def test_a_wazuh_flood_lands_in_the_open_list_in_order_without_moving_the_selection(
+    own_server: LiveServer,
+) -> None:
+    """Thousands of events a second during a Wazuh flood: the list takes them in batches,
+    each new report once, newest on top with none missing, and the operator's row stays
+    highlighted (applied one by one, the TUI froze for minutes and lagged further behind)."""
+    admin = own_server.sync()
+    before = {r.id for r in admin.intel.iterate()}
+    app = make_app(own_server.client(Role.viewer))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+        screen = app.screen
+        assert isinstance(screen, ListScreen)
+        table = screen.table
+        await pilot.press("down", "down")
+        chosen = table.selected
+        alerts = unique_copies(sample_alerts(), 1500, vary_source=True)
+        for start in range(0, len(alerts), 500):
+            admin.ingest_wazuh(ndjson(alerts[start : start + 500]))
+        new = sorted((r.id for r in admin.intel.iterate() if r.id not in before), reverse=True)
+        assert len(new) == 1500
+        await until(lambda: all(i in table.rows_by_id for i in new), app, timeout=30)
+        shown = [int(row.key.value or 0) for row in table.ordered_rows]
+        assert shown[: len(new)] == new  # newest first, none missing, none twice
+        assert table.selected.id == chosen.id
+        dashboard = app.views["dashboard"]
+        await until(lambda: dashboard.feed and dashboard.feed[0].entity_id == new[0], app)

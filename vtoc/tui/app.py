@@ -156,16 +156,16 @@ class VtocApp(App[None]):
 
     @work(group="live", exclusive=True)
     async def follow(self) -> None:
-        await Feed(self.client, self.apply_event, self.set_online).run()
+        await Feed(self.client, self.apply_events, self.set_online).run()
 
     def live_screens(self) -> list[VtocScreen]:
         screens: list[Screen[Any]] = [*self.screen_stack, *self.views.values()]
         unique = {id(s): s for s in screens if isinstance(s, VtocScreen) and s.is_mounted}
         return list(unique.values())  # type: ignore[arg-type]
 
-    def apply_event(self, event: s.Event) -> None:
+    def apply_events(self, batch: list[s.Event]) -> None:
         for screen in self.live_screens():
-            screen.apply_event(event)
+            screen.apply_events(batch)
 
     def set_online(self, online: bool) -> None:
         self.online = online

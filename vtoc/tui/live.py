@@ -2,7 +2,12 @@
 
 ``AsyncVtocClient.stream_events`` (server-sent events that resume by themselves) is used
 when the client has it; otherwise the feed polls ``/api/v1/events?after=``. Either way the
-app gets each event once, in order, and a status callback that drives the "lost" banner.
+app gets each event once, in order, in batches, and a status callback that drives the
+"lost" banner.
+
+Why batches: a Wazuh flood streams thousands of events a second. Applied one by one, each
+redrew the dashboard's feed (~1.2 ms), so the TUI fell behind (800 events/s) and answered
+keys ~0.3 s late. Every screen now updates once per batch.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from vtoc import schemas as s
 from vtoc.client import AsyncVtocClient, NotFound, VtocError
 
 POLL_SECONDS = 0.5
+#: events reach the screens at most this long after they arrive, together
+BATCH_SECONDS = 0.1
 RETRY_SECONDS = 1.0
 PROBE_SECONDS = 2.0
 
@@ -32,14 +39,16 @@ class Feed:
     def __init__(
         self,
         client: AsyncVtocClient,
-        on_event: Callable[[s.Event], Any],
+        on_events: Callable[[list[s.Event]], Any],
         on_status: Callable[[bool], Any],
     ) -> None:
         self.client = client
-        self.on_event = on_event
+        self.on_events = on_events
         self.on_status = on_status
         self.last: int | None = None
         self.connected = True
+        self.batch: list[s.Event] = []
+        self.flush_timer: asyncio.TimerHandle | None = None
 
     def status(self, connected: bool) -> None:
         if connected != self.connected:
@@ -50,7 +59,15 @@ class Feed:
         if self.last is not None and event.id <= self.last:
             return  # a replay after a reconnect
         self.last = event.id
-        self.on_event(event)
+        self.batch.append(event)
+        if self.flush_timer is None:
+            self.flush_timer = asyncio.get_running_loop().call_later(BATCH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        self.flush_timer = None
+        batch, self.batch = self.batch, []
+        if batch:
+            self.on_events(batch)
 
     async def run(self) -> None:
         watcher = asyncio.create_task(self.watch())
@@ -58,6 +75,8 @@ class Feed:
             await self.follow()
         finally:
             watcher.cancel()
+            if self.flush_timer is not None:
+                self.flush_timer.cancel()
 
     async def watch(self) -> None:
         """Probe the server every few seconds: the banner shows a drop at once, while the

@@ -135,6 +135,6 @@ class AgentsScreen(VtocScreen):
 
         self.app.push_screen(form, saved)
 
-    def apply_event(self, event: s.Event) -> None:
-        if event.entity in {"agent", "agent_run"} or event.kind.startswith("agent"):
+    def apply_events(self, batch: list[s.Event]) -> None:
+        if any(e.entity in {"agent", "agent_run"} or e.kind.startswith("agent") for e in batch):
             self.load()

@@ -55,10 +55,10 @@ class VtocScreen(Screen[Any]):
         """Write actions vanish (from keys, footer and help) in read-only mode."""
         return not (action in WRITE_ACTIONS and self.vtoc.readonly)
 
-    def apply_event(self, event: s.Event) -> None:
-        """Bring the screen up to date after a change anywhere; tables update in place."""
+    def apply_events(self, batch: list[s.Event]) -> None:
+        """Bring the screen up to date after changes anywhere; tables update in place."""
         for table in self.query(ResourceTable):
-            table.apply_event(event)
+            table.apply_events(batch)
 
     def action_refresh(self) -> None:
         for table in self.query(ResourceTable):

@@ -124,11 +124,13 @@ class DashboardScreen(VtocScreen):
         lines = Text("\n").join(event_line(e) for e in self.feed) if self.feed else Text("")
         self.query_one("#feed", Static).update(Text.assemble(("Recent events\n", "bold"), lines))
 
-    def apply_event(self, event: s.Event) -> None:
+    def apply_events(self, batch: list[s.Event]) -> None:
         """The feed grows at once; the counts follow within ``DEBOUNCE`` seconds."""
-        if any(e.id == event.id for e in self.feed):
+        shown = {e.id for e in self.feed}
+        new = [e for e in batch if e.id not in shown]
+        if not new:
             return
-        self.feed = [event, *self.feed][:FEED_LINES]
+        self.feed = [*reversed(new[-FEED_LINES:]), *self.feed][:FEED_LINES]
         self.render_feed()
         if self.pending is None:
             self.pending = self.set_timer(DEBOUNCE, self.load)

@@ -56,8 +56,8 @@ class RecordScreen(VtocScreen):
         text = getattr(self.row, "objective", None) or getattr(self.row, "description", None)
         return Group(fields_table(self.row), Text(""), Text(text or ""))
 
-    def apply_event(self, event: s.Event) -> None:
-        if event.entity == self.spec.entity and event.entity_id == self.row.id:
+    def apply_events(self, batch: list[s.Event]) -> None:
+        if any(e.entity == self.spec.entity and e.entity_id == self.row.id for e in batch):
             self.refetch()
 
     def action_refresh(self) -> None:
@@ -203,7 +203,7 @@ class OperationScreen(RecordScreen):
     async def open_asset(self, asset_id: int) -> None:
         self.vtoc.open_detail(ASSETS, await self.client.assets.get(asset_id))
 
-    def apply_event(self, event: s.Event) -> None:
-        super().apply_event(event)
+    def apply_events(self, batch: list[s.Event]) -> None:
+        super().apply_events(batch)
         for table in self.query(ResourceTable):
-            table.apply_event(event)
+            table.apply_events(batch)

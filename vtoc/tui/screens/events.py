@@ -104,16 +104,24 @@ class EventsScreen(VtocScreen):
 
         self.app.push_screen(PromptScreen("/", self.kind or "", "event kind prefix"), apply)
 
-    def apply_event(self, event: s.Event) -> None:
-        if self.kind and not event.kind.startswith(self.kind):
-            return
-        if str(event.id) in self.table.rows:
-            return
+    def apply_events(self, batch: list[s.Event]) -> None:
         table = self.table
+        new = [
+            e
+            for e in batch
+            if not (self.kind and not e.kind.startswith(self.kind)) and str(e.id) not in table.rows
+        ]
+        if not new:
+            return
         had_rows = table.row_count > 0
         selected, scroll_y = table.cursor_row, table.scroll_y
-        table.add_row(*cells(event), key=str(event.id))
+        for event in new:
+            table.add_row(*cells(event), key=str(event.id))
         table.sort("ID", key=int, reverse=True)
+        if table.row_count > MAX_ROWS:  # a flood: the oldest go, scrolling down pages them in
+            for row in table.ordered_rows[MAX_ROWS:]:
+                table.remove_row(row.key)
+            self.oldest = int(table.ordered_rows[-1].key.value or 0)
         if had_rows:
-            table.move_cursor(row=selected + 1, animate=False, scroll=False)
-            table.scroll_to(y=scroll_y + 1, animate=False, immediate=True)
+            table.move_cursor(row=selected + len(new), animate=False, scroll=False)
+            table.scroll_to(y=scroll_y + len(new), animate=False, immediate=True)

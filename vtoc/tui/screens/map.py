@@ -105,6 +105,6 @@ class MapScreen(VtocScreen):
             ),
         )
 
-    def apply_event(self, event: s.Event) -> None:
-        if event.entity == "asset":
+    def apply_events(self, batch: list[s.Event]) -> None:
+        if any(e.entity == "asset" for e in batch):
             self.load()

@@ -120,6 +120,29 @@ def test_each_event_carries_its_id_kind_and_json(
     assert (created.entity, created.entity_id) == ("operation", operation.id)
 
 
+def test_the_stream_sends_each_event_as_the_event_log_api_does(
+    live: str, viewer_token: str, admin: VtocClient, engine: Engine
+) -> None:
+    """The stream builds its JSON from the table's columns (every server process encodes
+    every event); it must be the ``Event`` schema's JSON, byte for byte."""
+    with make_sessionmaker(engine).begin() as session:
+        events.record(
+            session,
+            actor="Zoë",
+            kind="intel.updated",
+            entity="intel",
+            entity_id=7,
+            data={"title": "Überwachung — 東京", "nested": {"ok": [1, 2.5, None, True]}},
+        )
+        events.record(
+            session, actor="agent:monitor", kind="test.ping", entity="test", entity_id=None, data={}
+        )
+    logged = admin.events.list(after=0, limit=500).items
+    got = read_sse(live, count=len(logged), token=viewer_token, params={"after": 0})
+    assert [sse.data for sse in got] == [event.model_dump_json() for event in logged]
+    assert [(sse.id, sse.event) for sse in got] == [(str(e.id), e.kind) for e in logged]
+
+
 def test_write_reaches_an_open_stream_within_a_second(
     live: str, viewer_token: str, operator: VtocClient, engine: Engine
 ) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, event, func, insert, or_, select, text
+from sqlalchemy import Row, Select, Table, event, func, insert, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from vtoc.server.db import on_postgres, utcnow
@@ -181,6 +181,26 @@ def matching(
 def list_after(session: Session, *, limit: int = 100, **filters: Any) -> list[EventRow]:
     """The oldest ``limit`` matching events: how readers catch up from a known id."""
     return list(session.scalars(matching(**filters).order_by(EventRow.id).limit(limit)))
+
+
+#: an event's columns as the stream sends them, in ``schemas.Event``'s field order
+STREAMED = (
+    EventRow.id,
+    EventRow.ts,
+    EventRow.actor,
+    EventRow.kind,
+    EventRow.entity,
+    EventRow.entity_id,
+    EventRow.operation_id,
+    EventRow.data,
+)
+
+
+def streamed_after(session: Session, *, limit: int = 100, **filters: Any) -> Sequence[Row[Any]]:
+    """``list_after`` as plain rows of ``STREAMED``: the event hub of every server process
+    reads each event, and an ORM object apiece cost more than the rest of its work."""
+    stmt = matching(**filters).with_only_columns(*STREAMED).order_by(EventRow.id).limit(limit)
+    return session.execute(stmt).all()
 
 
 class Stub(NamedTuple):

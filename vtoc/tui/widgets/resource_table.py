@@ -9,6 +9,7 @@ on top without moving the highlighted row or the viewport.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual import work
@@ -21,8 +22,9 @@ from vtoc.tui.resources import ResourceSpec
 
 PAGE = 100
 MAX_ROWS = 10_000
-#: how many new rows one batch of live events may page in (``PAGE`` at a time: a page of
-#: 500 reports takes the event loop ~0.1 s to validate, and keys would wait that long)
+#: how many new rows live events may page in before the table starts again at the top
+#: (``PAGE`` at a time: a page of 500 reports takes the event loop ~0.1 s to validate, and
+#: keys would wait that long)
 NEWEST_ROWS = 2_000
 PREFETCH = 20
 #: DataTable's render caches, sized by Textual for 10,000 cells and 1,000 lines: 13 MB of
@@ -60,6 +62,7 @@ class ResourceTable(DataTable[Any]):
         self.next_cursor: str | None = None
         self.loading_page = False
         self.error: str | None = None
+        self.refreshing = asyncio.Lock()
 
     def on_mount(self) -> None:
         for column in self.spec.columns:
@@ -192,42 +195,40 @@ class ResourceTable(DataTable[Any]):
 
     @work(group="live")
     async def refresh_rows(self, changed: list[int], created: int) -> None:
-        endpoint = self.spec.endpoint(self.client)
-        rows = []
-        for row_id in changed:
-            try:
-                rows.append(await endpoint.get(row_id))
-            except NotFound:
-                self.drop(row_id)
-            except VtocError:
-                continue
-        if created:
-            newest = await self.newest(created)
-            if newest is None:
-                self.reload()  # more new rows than it would page through: start at the top
-                return
-            rows += newest
-        self.put(*rows)
+        # One refresh at a time: the next one starts from the rows this one showed.
+        async with self.refreshing:
+            endpoint = self.spec.endpoint(self.client)
+            rows = []
+            for row_id in changed:
+                try:
+                    rows.append(await endpoint.get(row_id))
+                except NotFound:
+                    self.drop(row_id)
+                except VtocError:
+                    continue
+            self.put(*rows)
+            if created:
+                await self.page_in_newest()
 
-    async def newest(self, created: int) -> list[Any] | None:
-        """The rows above the newest loaded one, as this table's filters and search see
-        them (the server decides); None when there are over ``NEWEST_ROWS``."""
+    async def page_in_newest(self) -> None:
+        """The rows above the newest loaded one, as this table's filters and search see them
+        (the server decides), shown a page at a time; past ``NEWEST_ROWS`` of them the table
+        starts again at the top instead."""
         top = max(self.rows_by_id, default=0)
-        rows: list[Any] = []
         cursor = None
+        fetched = 0
         while True:
             try:
                 page = await self.spec.endpoint(self.client).list(
-                    limit=min(created + 1, PAGE),
-                    cursor=cursor,
-                    q=self.query_text,
-                    **self.filters,
+                    limit=PAGE, cursor=cursor, q=self.query_text, **self.filters
                 )
             except VtocError:
-                return rows
-            rows += [row for row in page.items if row.id > top]
+                return
+            self.put(*(row for row in page.items if row.id > top))
+            fetched += len(page.items)
             cursor = page.next_cursor
             if not top or cursor is None or page.items[-1].id <= top:
-                return rows
-            if len(rows) >= NEWEST_ROWS:
-                return None
+                return
+            if fetched >= NEWEST_ROWS:
+                self.reload()
+                return

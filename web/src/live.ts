@@ -2,13 +2,13 @@
 // ticket (never the token) in its URL. It is read with fetch and a well-kept SSE parser
 // rather than EventSource, because the server names each message after its kind
 // (`operation.created`, …) and EventSource can only listen to names known in advance.
-// Each event invalidates only the queries it affects; a dropped stream resumes after the
-// last event id seen, with a fresh ticket.
+// Events invalidate only the queries they affect, a round at a time (see liveRefresher); a
+// dropped stream resumes after the last event id seen, with a fresh ticket.
 import { useQueryClient } from "@tanstack/react-query";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { useEffect, useState } from "react";
 import { api, unwrap, type VtocEvent } from "./api/client";
-import { applyEvent } from "./queries";
+import { liveRefresher } from "./queries";
 
 export type LiveState = "connecting" | "live" | "offline";
 
@@ -50,7 +50,7 @@ export function useLiveUpdates(): LiveState {
     let position: number | null = null;
     const handlers: Handlers = {
       onOpen: () => setState("live"),
-      onEvent: (event) => applyEvent(client, event),
+      onEvent: liveRefresher(client),
       position: () => position,
       setPosition: (id) => {
         position = id;

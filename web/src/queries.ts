@@ -34,8 +34,34 @@ export function staleKeys(event: Pick<VtocEvent, "entity" | "entity_id">): reado
   return stale;
 }
 
-export function applyEvent(client: QueryClient, event: VtocEvent): void {
-  for (const queryKey of staleKeys(event)) void client.invalidateQueries({ queryKey });
+/** How long a refresh round waits before the next, so a flood's events arrive together. */
+export const ROUND_MS = 100;
+
+/**
+ * A handler for live events that refetches what they made stale, one round at a time: each
+ * round refetches every key marked since the last one, and the next round starts after it
+ * ends (and ``ROUND_MS``). A Wazuh flood is thousands of events a second; invalidating per
+ * event cancelled and restarted the lists' and the dashboard's requests with each one, so
+ * during a flood they never finished. A round starts after the last event, so the last
+ * state always shows.
+ */
+export function liveRefresher(client: QueryClient): (event: VtocEvent) => void {
+  const marked = new Map<string, readonly unknown[]>();
+  let running = false;
+  async function rounds() {
+    running = true;
+    while (marked.size) {
+      const stale = [...marked.values()];
+      marked.clear();
+      await Promise.all(stale.map((queryKey) => client.invalidateQueries({ queryKey })));
+      await new Promise((resolve) => setTimeout(resolve, ROUND_MS));
+    }
+    running = false;
+  }
+  return (event) => {
+    for (const key of staleKeys(event)) marked.set(JSON.stringify(key), key);
+    if (!running) void rounds();
+  };
 }
 
 export type PageOf<T> = { items: T[]; next_cursor?: string | null };

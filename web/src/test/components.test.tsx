@@ -1,5 +1,5 @@
 // Component tests: what a user sees and can do with each building block, in jsdom.
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryClient, QueryClientProvider, QueryObserver } from "@tanstack/react-query";
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
@@ -8,7 +8,7 @@ import { AuthProvider, Can } from "../auth";
 import { AssetMap } from "../components/AssetMap";
 import { HourBars } from "../components/HourBars";
 import { Ago, LoadMore } from "../components/ui";
-import { staleKeys, useCursorList, type PageOf } from "../queries";
+import { liveRefresher, staleKeys, useCursorList, type PageOf } from "../queries";
 
 function asset(id: number, name: string, lat: number | null, lon: number | null): Asset {
   return {
@@ -110,6 +110,40 @@ describe("staleKeys", () => {
 
   it("only refreshes the dashboard for entities no page lists", () => {
     expect(staleKeys({ entity: "token", entity_id: 1 })).toEqual([["dashboard"]]);
+  });
+});
+
+describe("liveRefresher", () => {
+  it("refetches a flood's stale list a few times, not once per event, and ends current", async () => {
+    const client = new QueryClient();
+    let stored = 0; // what the server holds: one report per event
+    const started: number[] = [];
+    const finished: number[] = [];
+    const observer = new QueryObserver(client, {
+      queryKey: ["intel", "list"],
+      queryFn: async () => {
+        const seen = stored;
+        started.push(seen);
+        await new Promise((resolve) => setTimeout(resolve, 30)); // a slow list request
+        finished.push(seen);
+        return seen;
+      },
+    });
+    const unsubscribe = observer.subscribe(() => {}); // a page shows the list
+    await vi.waitFor(() => expect(observer.getCurrentResult().data).toBe(0));
+    const refresh = liveRefresher(client);
+    for (let i = 1; i <= 1000; i++) {
+      stored = i;
+      refresh({ id: i, ts: "", actor: "wazuh", kind: "intel.created", entity: "intel",
+        entity_id: i, operation_id: null, data: {} });
+      if (i % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await vi.waitFor(() => expect(observer.getCurrentResult().data).toBe(1000), {
+      timeout: 3000,
+    });
+    unsubscribe();
+    expect(started.length).toBeLessThan(20); // for 1,000 events
+    expect(finished).toEqual(started); // none cancelled half way
   });
 });
 

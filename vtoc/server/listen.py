@@ -10,8 +10,8 @@ How workers usually split connections, and why vTOC does not leave it at that:
   takes it; with ``SO_REUSEPORT`` sockets the kernel hashes each connection to a worker.
   Either way a worker keeps a connection for its life, and a few kept-alive clients (two
   Wazuh managers and n8n, Traefik's pool, a bench's senders) often all sit on one worker
-  while the other idles: four ingest senders landed 4:0 in most runs, 25-35 % slower
-  than 3:1.
+  while the other idles: four ingest senders landed 4:0 in most runs, up to a third
+  slower than 3:1.
 
 So each worker counts its open connections in memory the workers share (``Tally``):
 - a worker that holds more than another leaves a new connection to it, and takes it
@@ -56,8 +56,9 @@ def alive(pid: int) -> bool:
 class Tally:
     """Open connections per worker process: slots of (pid, count) in shared memory.
 
-    A worker takes a slot at its first accept: a free one, or one whose process is gone
-    (uvicorn replaces a worker that died). Only the slot's own worker writes its count.
+    A worker takes a slot as its app starts (``serving``): a free one, or one whose process
+    is gone (uvicorn replaces a worker that died). Only the slot's own worker writes its
+    count.
     """
 
     def __init__(self, slots: int, cells: Any = None, claiming: Any = None) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vtoc import schemas as s
 from vtoc.cli.output import Column, Format, columns, render, render_one
 from vtoc.cli.params import AllOpt, JsonOpt, LimitOpt, OutputOpt, output_format, pages
+
+if TYPE_CHECKING:
+    from vtoc import schemas as s
 
 app = typer.Typer(
     help="Correlated intelligence: list, show, of a report, escalate.",

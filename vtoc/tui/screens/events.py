@@ -109,7 +109,7 @@ class EventsScreen(VtocScreen):
         new = [
             e
             for e in batch
-            if not (self.kind and not e.kind.startswith(self.kind)) and str(e.id) not in table.rows
+            if (not self.kind or e.kind.startswith(self.kind)) and str(e.id) not in table.rows
         ]
         if not new:
             return
@@ -118,7 +118,7 @@ class EventsScreen(VtocScreen):
         for event in new:
             table.add_row(*cells(event), key=str(event.id))
         table.sort("ID", key=int, reverse=True)
-        if table.row_count > MAX_ROWS:  # a flood: the oldest go, scrolling down pages them in
+        if table.row_count > MAX_ROWS:  # a flood: the oldest go, as paging stops at the cap
             for row in table.ordered_rows[MAX_ROWS:]:
                 table.remove_row(row.key)
             self.oldest = int(table.ordered_rows[-1].key.value or 0)

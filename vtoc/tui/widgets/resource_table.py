@@ -174,27 +174,27 @@ class ResourceTable(DataTable[Any]):
             self.remove_row(str(row_id))
 
     def apply_events(self, batch: list[s.Event]) -> None:
-        """Bring rows up to date after a batch of events: each row once, new rows in one
-        look, one sort."""
+        """Bring rows up to date after a batch of events: each changed row fetched once, new
+        rows paged in, one sort per page."""
         latest = {
             e.entity_id: e
             for e in batch
             if e.entity == self.spec.entity and e.entity_id is not None
         }
         changed = []
-        created = 0
+        created = False
         for row_id, event in latest.items():
             if event.kind.endswith(".deleted"):
                 self.drop(row_id)
             elif row_id in self.rows_by_id:
                 changed.append(row_id)
             elif event.kind.endswith(".created"):
-                created += 1
+                created = True
         if changed or created:
             self.refresh_rows(changed, created)
 
     @work(group="live")
-    async def refresh_rows(self, changed: list[int], created: int) -> None:
+    async def refresh_rows(self, changed: list[int], created: bool) -> None:
         # One refresh at a time: the next one starts from the rows this one showed.
         async with self.refreshing:
             endpoint = self.spec.endpoint(self.client)
@@ -227,7 +227,7 @@ class ResourceTable(DataTable[Any]):
             self.put(*(row for row in page.items if row.id > top))
             fetched += len(page.items)
             cursor = page.next_cursor
-            if not top or cursor is None or page.items[-1].id <= top:
+            if not top or cursor is None or not page.items or page.items[-1].id <= top:
                 return
             if fetched >= NEWEST_ROWS:
                 self.reload()

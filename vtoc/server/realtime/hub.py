@@ -44,6 +44,8 @@ BATCH = 500
 WINDOW = 4096
 #: table catch-ups of many subscribers at once must not take every pooled connection
 CATCH_UP_READERS = 4
+#: a streamed event's JSON keys: its columns' names, which are ``schemas.Event``'s fields
+FIELDS = tuple(column.key for column in events.STREAMED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,23 +67,15 @@ class Item:
 
     @classmethod
     def of(cls, row: Sequence[Any]) -> Item:
-        id_, ts, actor, kind, entity, entity_id, operation_id, data = row
-        payload = orjson.dumps(
-            {
-                "id": id_,
-                "ts": ts,
-                "actor": actor,
-                "kind": kind,
-                "entity": entity,
-                "entity_id": entity_id,
-                "operation_id": operation_id,
-                "data": data,
-            },
-            option=orjson.OPT_UTC_Z,
-        )
+        event = dict(zip(FIELDS, row, strict=True))
+        payload = orjson.dumps(event, option=orjson.OPT_UTC_Z)
         # SSE's fields, as sse-starlette writes them; compact JSON is one ``data`` line
-        frame = b"id: %d\r\nevent: %s\r\ndata: %s\r\n\r\n" % (id_, kind.encode(), payload)
-        return cls(id_, kind, entity, operation_id, frame)
+        frame = b"id: %d\r\nevent: %s\r\ndata: %s\r\n\r\n" % (
+            event["id"],
+            event["kind"].encode(),
+            payload,
+        )
+        return cls(event["id"], event["kind"], event["entity"], event["operation_id"], frame)
 
 
 @dataclass(frozen=True)

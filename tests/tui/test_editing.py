@@ -181,3 +181,30 @@ async def test_a_wazuh_flood_lands_in_the_open_list_in_order_without_moving_the_
         assert table.selected.id == chosen.id
         dashboard = app.views["dashboard"]
         await until(lambda: dashboard.feed and dashboard.feed[0].entity_id == new[0], app)
+
+
+async def test_a_flood_past_the_lists_cap_keeps_the_newest_rows_and_stops_paging(
+    own_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the cap the oldest rows go as new ones come (in bulk: Textual's one-by-one removal
+    held the loop ~1 s a page at 10,000 rows), and the table pages no further down."""
+    monkeypatch.setattr("vtoc.tui.widgets.resource_table.MAX_ROWS", 300)
+    admin = own_server.sync()
+    app = make_app(own_server.client(Role.viewer))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+        table = app.screen.table
+        alerts = unique_copies(sample_alerts(), 500, vary_source=True)
+        admin.ingest_wazuh(ndjson(alerts))
+        newest = sorted((r.id for r in admin.intel.iterate()), reverse=True)[:300]
+        await until(lambda: newest[0] in table.rows_by_id, app, timeout=30)
+        await pilot.pause()
+        shown = [int(row.key.value or 0) for row in table.ordered_rows]
+        assert shown == newest
+        assert set(table.rows_by_id) == set(newest)
+        assert not table.more
+        table.move_cursor(row=table.row_count - 1)  # at the end, where paging would start
+        await pilot.pause(0.5)
+        assert table.selected.id == newest[-1]
+        assert table.row_count == 300

@@ -10,6 +10,7 @@ from textual import work
 from textual.app import App
 from textual.binding import BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from vtoc import schemas as s
@@ -91,6 +92,20 @@ class VtocApp(App[None]):
     async def on_unmount(self) -> None:
         if self.close_client:
             await self.client.aclose()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications carry the server's and the operator's words: never markup, whatever
+        the caller (Textual's widgets pass ``markup=True``) asks. A message naming
+        "[/etc/passwd]" would otherwise fail to show."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # Navigation ----------------------------------------------------------------------------
 

@@ -114,11 +114,25 @@ def hits(report: s.Intel) -> Text | str:
     return Text(f"x{report.occurrences}", style="bold yellow")
 
 
+def plain(value: str | Text) -> Text:
+    """Text as the operator or Wazuh wrote it. Textual reads a ``str`` as markup, which drops
+    "[root]" as a style and fails on "[/etc/passwd]" as a closing tag."""
+    return value if isinstance(value, Text) else Text(value)
+
+
+def id_of(cell: Text) -> int:
+    """The sort key of an ID cell: newest first is by number, not by text ("9" > "10")."""
+    return int(cell.plain)
+
+
 @dataclass(frozen=True)
 class Column:
     label: str
     render: Callable[[Any], str | Text]
     width: int | None = None
+
+    def cell(self, row: Any) -> Text:
+        return plain(self.render(row))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from vtoc import schemas as s
 from vtoc.client import VtocError
 from vtoc.tui.keymap import AGENTS
-from vtoc.tui.resources import FormField, ago, styled
+from vtoc.tui.resources import FormField, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.form import FormScreen
 
@@ -43,7 +43,7 @@ class AgentsScreen(VtocScreen):
 
     def body(self) -> ComposeResult:
         yield DataTable[Any](id="agents-table", cursor_type="row")
-        yield Static("Runs", id="runs-title")
+        yield Static("Runs", id="runs-title", markup=False)
         yield DataTable[Any](id="runs-table", cursor_type="row")
 
     def on_mount(self) -> None:
@@ -97,7 +97,7 @@ class AgentsScreen(VtocScreen):
         runs = self.query_one("#runs-table", DataTable)
         runs.clear()
         for run in page.items:
-            runs.add_row(str(run.id), ago(run.started_at), styled(run.status), run.summary)
+            runs.add_row(str(run.id), ago(run.started_at), styled(run.status), plain(run.summary))
         self.query_one("#runs-title", Static).update(f"Runs of {agent.name}: {len(page.items)}")
 
     def action_trigger(self) -> None:

@@ -33,7 +33,7 @@ class VtocScreen(Screen[Any]):
         return self.vtoc.client
 
     def compose(self) -> ComposeResult:
-        yield Static(self.heading(), id="title")
+        yield Static(self.heading(), id="title", markup=False)
         yield Static(LOST, id="banner", classes="" if self.vtoc.online else "shown")
         yield from self.body()
         yield Footer(compact=True)

@@ -85,7 +85,7 @@ class IntelScreen(RecordScreen):
         row: s.Intel = self.row
         indicators = Table("KIND", "INDICATOR", box=None, padding=(0, 1))
         for ind in row.indicators:
-            indicators.add_row(str(ind.kind), ind.value)
+            indicators.add_row(str(ind.kind), Text(ind.value))
         return Group(
             Text(row.title, style="bold"),
             fields_table(row),
@@ -132,8 +132,8 @@ def render_correlated(found: Any) -> RenderableType:
         table.add_row(
             str(report.get("id", "")),
             styled(report.get("severity")),
-            str(report.get("title", "")),
-            shared,
+            Text(str(report.get("title", ""))),
+            Text(shared),
         )
     return table
 
@@ -189,7 +189,7 @@ class OperationScreen(RecordScreen):
                 asset = await self.client.assets.get(asset_id)
             except VtocError:
                 continue
-            cells = [column.render(asset) for column in ASSETS.columns]
+            cells = [column.cell(asset) for column in ASSETS.columns]
             table.add_row(*cells, key=str(asset.id))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -17,6 +18,7 @@ from vtoc import schemas as s
 from vtoc.client import VtocError
 from vtoc.tui.keymap import BACK, LIST
 from vtoc.tui.live import latest_event_id
+from vtoc.tui.resources import id_of
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.dialogs import PromptScreen
 
@@ -24,15 +26,15 @@ PAGE = 200
 MAX_ROWS = 5000
 
 
-def cells(event: s.Event) -> list[Any]:
+def cells(event: s.Event) -> list[Text]:
     label = event.data.get("code") or event.data.get("name") or event.data.get("title") or ""
     return [
-        str(event.id),
-        event.ts.strftime("%m-%d %H:%M:%S"),
-        event.kind,
-        str(event.entity_id or ""),
-        event.actor,
-        str(label),
+        Text(str(event.id)),
+        Text(event.ts.strftime("%m-%d %H:%M:%S")),
+        Text(event.kind),
+        Text(str(event.entity_id or "")),
+        Text(event.actor),
+        Text(str(label)),
     ]
 
 
@@ -117,7 +119,7 @@ class EventsScreen(VtocScreen):
         selected, scroll_y = table.cursor_row, table.scroll_y
         for event in new:
             table.add_row(*cells(event), key=str(event.id))
-        table.sort("ID", key=int, reverse=True)
+        table.sort("ID", key=id_of, reverse=True)
         if table.row_count > MAX_ROWS:  # a flood: the oldest go, as paging stops at the cap
             for row in table.ordered_rows[MAX_ROWS:]:
                 table.remove_row(row.key)

@@ -64,7 +64,7 @@ class FormScreen(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
-            yield Label(self.title_text, id="form-title")
+            yield Label(self.title_text, id="form-title", markup=False)
             with VerticalScroll(id="form-fields"):
                 for f in self.fields:
                     value = shown(getattr(self.row, f.name, None)) if self.row else ""
@@ -76,8 +76,8 @@ class FormScreen(ModalScreen[Any]):
                         )
                     else:
                         yield Input(value, id=f"field-{f.name}", compact=True)
-                    yield Static("", id=f"error-{f.name}", classes="field-error")
-            yield Static("", id="form-error")
+                    yield Static("", id=f"error-{f.name}", classes="field-error", markup=False)
+            yield Static("", id="form-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)

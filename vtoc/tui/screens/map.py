@@ -68,7 +68,7 @@ class MapScreen(VtocScreen):
         selected = self.selected()
         table.clear()
         for asset in sorted(self.assets.values(), key=lambda a: a.name):
-            table.add_row(asset.name, styled(asset.status), key=str(asset.id))
+            table.add_row(Text(asset.name), styled(asset.status), key=str(asset.id))
         if selected is not None and str(selected.id) in table.rows:
             table.move_cursor(row=table.get_row_index(str(selected.id)), animate=False)
         self.draw()

@@ -10,15 +10,18 @@ on top without moving the highlighted row or the viewport.
 from __future__ import annotations
 
 import asyncio
+import heapq
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellKey
 
 from vtoc import schemas as s
 from vtoc.client import AsyncVtocClient, NotFound, VtocError
-from vtoc.tui.resources import ResourceSpec
+from vtoc.tui.resources import ResourceSpec, id_of
 
 PAGE = 100
 MAX_ROWS = 10_000
@@ -128,8 +131,8 @@ class ResourceTable(DataTable[Any]):
 
     # Rows ----------------------------------------------------------------------------------
 
-    def cells(self, row: Any) -> list[Any]:
-        return [column.render(row) for column in self.spec.columns]
+    def cells(self, row: Any) -> list[Text]:
+        return [column.cell(row) for column in self.spec.columns]
 
     @property
     def selected(self) -> Any | None:
@@ -156,17 +159,29 @@ class ResourceTable(DataTable[Any]):
                 added += 1
         if not added:
             return
-        self.sort("ID", key=int, reverse=True)
-        if self.row_count > MAX_ROWS:  # a flood: the oldest go, and paging stops there
-            for dropped in self.ordered_rows[MAX_ROWS:]:
-                self.rows_by_id.pop(int(dropped.key.value or 0), None)
-                self.remove_row(dropped.key)
+        if len(self.rows_by_id) > MAX_ROWS:  # a flood: the oldest go, and paging stops there
+            self.forget_oldest(len(self.rows_by_id) - MAX_ROWS)
             self.next_cursor = None
+        self.sort("ID", key=id_of, reverse=True)
         if selected is not None and selected.id in self.rows_by_id:
             index = self.get_row_index(str(selected.id))
             self.move_cursor(row=index, animate=False, scroll=False)
             if index > 0:
                 self.scroll_to(y=scroll_y + added, animate=False, immediate=True)
+
+    def forget_oldest(self, count: int) -> None:
+        """Drop the ``count`` oldest rows, leaving their renumbering to the sort that follows.
+
+        Textual's ``remove_row`` renumbers every row on each call: dropping a page of 100
+        from a 10,000-row table that way held the event loop 0.9 s. So this takes the rows
+        out of the table's stores itself, its private ``_data`` among them."""
+        for row_id in heapq.nsmallest(count, self.rows_by_id):
+            del self.rows_by_id[row_id]
+            key = str(row_id)
+            del self.rows[key]  # type: ignore[arg-type]  # a RowKey equals its string
+            for column_key in self._data.pop(key):  # type: ignore[call-overload]
+                self._updated_cells.discard(CellKey(key, column_key))  # type: ignore[arg-type]
+        self._require_update_dimensions = True
 
     def drop(self, row_id: int) -> None:
         if row_id in self.rows_by_id:

@@ -1,0 +1,69 @@
+"""What operators and Wazuh write shows as written: brackets are text, never markup."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widget import Widget
+from textual.widgets import Label, Static
+from textual.widgets._toast import Toast
+
+from tests.tui.conftest import LiveServer, until
+from vtoc import schemas as s
+from vtoc.schemas import Role
+from vtoc.tui.app import make_app
+from vtoc.tui.screens.dialogs import ConfirmScreen
+from vtoc.tui.screens.lists import ListScreen
+
+pytestmark = pytest.mark.asyncio
+
+#: Rich markup would drop "[root]" as a style and fail on "[/etc/passwd]" as a closing tag
+TITLE = "[/etc/passwd] by [root]"
+
+
+def painted(widget: Widget) -> str:
+    """The lines the widget paints, as the terminal would show them."""
+    return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
+
+
+async def test_a_title_with_brackets_shows_as_written_in_the_list(server: LiveServer) -> None:
+    with server.sync() as client:
+        report = client.intel.create(s.IntelCreate(title=TITLE, severity=s.Severity.high))
+    app = make_app(server.client(), live=False)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.press("5")
+        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+        table = app.screen.table
+        await until(lambda: report.id in table.rows_by_id, app)
+        table.move_cursor(row=table.get_row_index(str(report.id)))
+        await pilot.pause()
+        assert TITLE in painted(table)
+
+
+async def test_a_bracketed_name_in_a_notification_and_a_dialog_shows_as_written(
+    server: LiveServer,
+) -> None:
+    with server.sync() as client:
+        op = client.operations.create(s.OperationCreate(name="Recon [/alpha] [beta]"))
+    app = make_app(server.client(), live=False)
+    async with app.run_test(size=(120, 24), notifications=True) as pilot:
+        await pilot.press("colon", *"[/x]", "enter")
+        await until(lambda: app.screen.query(Toast), app)
+        await pilot.pause()
+        assert "no view '[/x]'" in painted(app.screen.query_one(Toast))
+        await pilot.press("2")
+        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+        table = app.screen.table
+        await until(lambda: op.id in table.rows_by_id, app)
+        table.move_cursor(row=table.get_row_index(str(op.id)))
+        await pilot.press("d")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
+        await pilot.pause()
+        assert "Recon [/alpha] [beta]" in painted(app.screen.query_one("#question", Label))
+        await pilot.press("n")
+
+
+async def test_a_viewer_sees_read_only_in_the_heading(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), readonly=True, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "[read-only]" in painted(app.screen.query_one("#title", Static))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typer.main import get_command
 
 from tests.cli.conftest import Run, ok
@@ -40,3 +42,18 @@ def test_every_command_has_help_with_an_example() -> None:
     assert len(found) > 40
     missing = [path for path, cmd in found if "Example: " not in (getattr(cmd, "help", "") or "")]
     assert missing == []
+
+
+def test_brackets_print_as_written_on_a_terminal(vtoc: Run) -> None:
+    """Rich reads "[/b]" as a closing tag and "[root]" as a style: both are text here."""
+    title = "[/etc/passwd] changed by [root]"
+    body = "beacon to http://evil.example/a[/b]/c"
+    created = ok(vtoc("intel", "create", "--title", title, "--body", body, "-o", "json"))
+    report_id = str(json.loads(created)["id"])
+    assert title in ok(vtoc("intel", "list", env=TERMINAL))
+    shown = ok(vtoc("intel", "show", report_id, env=TERMINAL))
+    assert title in shown and "url:http://evil.example/a[/b]/c" in shown
+    piped = dict(line.split("\t", 1) for line in ok(vtoc("intel", "show", report_id)).splitlines())
+    assert json.loads(piped["indicators"]) == [
+        {"kind": "url", "value": "http://evil.example/a[/b]/c"}
+    ]

@@ -89,8 +89,20 @@ def plain(value: object) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, list | dict):
-        return json.dumps(value, default=str, separators=(",", ":"))
+        return json.dumps(value, default=fields_of, separators=(",", ":"))
     return " ".join(str(value).split()) if isinstance(value, str) else str(value)
+
+
+def fields_of(value: object) -> object:
+    """A model inside a list (an intel report's indicators) as its JSON fields."""
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json") if dump else str(value)
+
+
+def brief(item: object) -> str:
+    """A list item for people: a model's fields joined ("url:http://…"), else its text."""
+    fields = fields_of(item)
+    return ":".join(map(str, fields.values())) if isinstance(fields, dict) else str(fields)
 
 
 def pretty(value: object) -> str:
@@ -99,11 +111,13 @@ def pretty(value: object) -> str:
         return "[dim]-[/]"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
+    from rich.markup import escape  # brackets in titles, paths and names are text
+
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    text = plain(value).replace("[", r"\[")
+        return escape(", ".join(brief(v) for v in value))
+    text = plain(value)
     style = STYLES.get(text) if isinstance(value, Enum) else None
-    return f"[{style}]{text}[/]" if style else text
+    return f"[{style}]{escape(text)}[/]" if style else escape(text)
 
 
 def write(text: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Label, Static
 from textual.widgets._toast import Toast
@@ -11,6 +12,7 @@ from tests.tui.conftest import LiveServer, until
 from vtoc import schemas as s
 from vtoc.schemas import Role
 from vtoc.tui.app import make_app
+from vtoc.tui.screens.detail import OperationScreen
 from vtoc.tui.screens.dialogs import ConfirmScreen
 from vtoc.tui.screens.lists import ListScreen
 
@@ -21,8 +23,9 @@ TITLE = "[/etc/passwd] by [root]"
 
 
 def painted(widget: Widget) -> str:
-    """The lines the widget paints, as the terminal would show them."""
-    return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
+    """The lines the widget paints, as the terminal would get them (line filters applied)."""
+    lines = widget.render_lines(Region(0, 0, *widget.outer_size))
+    return "\n".join(line.text for line in lines)
 
 
 async def test_a_title_with_brackets_shows_as_written_in_the_list(server: LiveServer) -> None:
@@ -67,3 +70,26 @@ async def test_a_viewer_sees_read_only_in_the_heading(server: LiveServer) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert "[read-only]" in painted(app.screen.query_one("#title", Static))
+
+
+async def test_no_control_character_of_a_name_reaches_the_screen(server: LiveServer) -> None:
+    """The lists and dialogs show them as escapes; in a heading the last guard drops them."""
+    with server.sync() as client:
+        op = client.operations.create(s.OperationCreate(name="Op\x1b]2;X\x07E"))
+    app = make_app(server.client(), live=False)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.press("2")
+        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+        table = app.screen.table
+        await until(lambda: op.id in table.rows_by_id, app)
+        table.move_cursor(row=table.get_row_index(str(op.id)))
+        await pilot.pause()
+        assert "Op\\x1b]2;X\\x07E" in painted(table)
+        await pilot.press("d")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
+        await pilot.pause()
+        assert "Op\\x1b]2;X\\x07E" in painted(app.screen.query_one("#question", Label))
+        await pilot.press("n", "enter")
+        await until(lambda: isinstance(app.screen, OperationScreen), app)
+        await pilot.pause()
+        assert "Op]2;XE" in painted(app.screen.query_one("#title", Static))

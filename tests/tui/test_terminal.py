@@ -147,6 +147,45 @@ def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
         subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
 
 
+#: what an attacker can put in a log line Wazuh forwards: retitle the terminal, clear it
+HOSTILE = "Login as \x1b]2;PWNED\x07root \x1b[2J"
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
+def test_control_characters_in_server_text_never_reach_the_terminal(
+    served: tuple[str, str],
+) -> None:
+    """Shown as escapes in the TUI and the CLI alike; the terminal keeps its title."""
+    url, token = served
+    answer = httpx.post(
+        f"{url}/api/v1/intel",
+        json={"title": HOSTILE, "body": HOSTILE},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 201, answer.text
+    report_id = answer.json()["id"]
+    env = f"env TERM=xterm-256color VTOC_API_URL={url} VTOC_TOKEN={token}"
+    vtoc = f"{env} {' '.join(VTOC)}"
+    tmux = Tmux()
+    tmux.run("new-session", "-d", "-s", "tui", "-x", "120", "-y", "30", "bash --norc")
+    try:
+        shell = f"{vtoc} intel list --limit 1 && {vtoc} intel show {report_id} && echo OK"
+        tmux.keys(shell, "Enter")
+        tmux.sees("\nOK", 60)
+        assert "title         Login as \\x1b]2;PWNED\\x07root \\x1b[2J" in tmux.screen()
+        tmux.keys(f"clear; {vtoc} tui", "Enter")
+        tmux.sees("vTOC ▸ Dashboard")
+        tmux.keys("5")
+        tmux.sees("Login as \\x1b]2;PWNED")
+        tmux.keys("Enter")
+        tmux.sees(f"vTOC ▸ Intelligence ▸ {report_id}")
+        tmux.sees("root \\x1b[2J")
+        assert "PWNED" not in tmux.run("display-message", "-p", "-t", "tui", "#{pane_title}")
+        tmux.keys("C-q")
+    finally:
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):

@@ -13,13 +13,15 @@ from typing import Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from vtoc.terminal import printable
+
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_AUTH = 4
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {printable(message)}", err=True)  # messages may quote the input
     raise typer.Exit(code)
 
 

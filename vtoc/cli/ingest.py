@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
+from vtoc.terminal import printable
+
 if TYPE_CHECKING:
     from rich.progress import Progress
 
@@ -117,7 +119,7 @@ def send(client: VtocClient, part: Batch, source: str) -> IngestResult:
     result = client.ingest_wazuh(part.body)
     for rejected in result.rejected[:SHOWN_REJECTS]:
         at = part.starts[rejected.index]
-        typer.echo(f"warning: {source} at byte {at}: {rejected.error}", err=True)
+        typer.echo(f"warning: {source} at byte {at}: {printable(rejected.error)}", err=True)
     return result
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from vtoc.terminal import printable
+
 
 class Format(StrEnum):
     table = "table"
@@ -90,19 +92,19 @@ def plain(value: object) -> str:
         return str(value).lower()
     if isinstance(value, list | dict):
         return json.dumps(value, default=fields_of, separators=(",", ":"))
-    return " ".join(str(value).split()) if isinstance(value, str) else str(value)
+    return printable(" ".join(value.split())) if isinstance(value, str) else str(value)
 
 
 def fields_of(value: object) -> object:
     """A model inside a list (an intel report's indicators) as its JSON fields."""
-    dump = getattr(value, "model_dump", None)
-    return dump(mode="json") if dump else str(value)
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else str(value)
 
 
 def brief(item: object) -> str:
     """A list item for people: a model's fields joined ("url:http://…"), else its text."""
     fields = fields_of(item)
-    return ":".join(map(str, fields.values())) if isinstance(fields, dict) else str(fields)
+    text = ":".join(map(str, fields.values())) if isinstance(fields, dict) else str(fields)
+    return printable(text)
 
 
 def pretty(value: object) -> str:

@@ -204,6 +204,7 @@ def sitrep(
     """
     from vtoc.cli.briefing import markdown
     from vtoc.cli.output import is_terminal, write
+    from vtoc.terminal import printable
 
     with client() as api:
         report = gather(api, operation=operation, hours=hours)
@@ -213,6 +214,6 @@ def sitrep(
         from rich.console import Console
         from rich.markdown import Markdown
 
-        Console().print(Markdown(markdown(report)))
+        Console().print(Markdown(printable(markdown(report))))
     else:
-        write(markdown(report))
+        write(printable(markdown(report)))

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
+from rich.segment import Segment
 from textual import work
 from textual.app import App
 from textual.binding import BindingType
+from textual.color import Color
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from vtoc import schemas as s
 from vtoc.client import AsyncVtocClient
+from vtoc.terminal import CONTROL
 from vtoc.tui import keymap
 from vtoc.tui.live import Feed
 from vtoc.tui.resources import INTEL, OPERATIONS, SPECS, ResourceSpec
@@ -34,6 +38,24 @@ VIEW_FACTORIES: dict[str, Callable[[], VtocScreen]] = {
     "events": EventsScreen,
     "map": MapScreen,
 }
+
+
+class NoControlCharacters(LineFilter):
+    """The last guard between server text and the terminal, whatever widget shows it: any
+    control character left in a line is dropped (the lists and details show them as escapes
+    before this). Textual's own escape sequences travel in control segments, untouched."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        if not any(CONTROL.search(text) for text, _, control in segments if not control):
+            return segments
+        cleaned = (
+            segment if segment.control else Segment(CONTROL.sub("", segment.text), segment.style)
+            for segment in segments
+        )
+        return [segment for segment in cleaned if segment.text or segment.control]
+
+
+NO_CONTROL_CHARACTERS = NoControlCharacters()
 
 
 class ViewCommands(Provider):
@@ -92,6 +114,9 @@ class VtocApp(App[None]):
     async def on_unmount(self) -> None:
         if self.close_client:
             await self.client.aclose()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), NO_CONTROL_CHARACTERS]
 
     def notify(
         self,

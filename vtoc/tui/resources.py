@@ -19,6 +19,7 @@ from rich.text import Text
 
 from vtoc import schemas as s
 from vtoc.client import AsyncResource, AsyncVtocClient
+from vtoc.terminal import printable
 
 STATUS_STYLES: dict[str, str] = {
     # operations and missions
@@ -114,10 +115,11 @@ def hits(report: s.Intel) -> Text | str:
     return Text(f"x{report.occurrences}", style="bold yellow")
 
 
-def plain(value: str | Text) -> Text:
+def plain(value: str | Text, style: str = "") -> Text:
     """Text as the operator or Wazuh wrote it. Textual reads a ``str`` as markup, which drops
-    "[root]" as a style and fails on "[/etc/passwd]" as a closing tag."""
-    return value if isinstance(value, Text) else Text(value)
+    "[root]" as a style and fails on "[/etc/passwd]" as a closing tag; control characters
+    show as their escapes (``vtoc.terminal``)."""
+    return value if isinstance(value, Text) else Text(printable(value), style=style)
 
 
 def id_of(cell: Text) -> int:

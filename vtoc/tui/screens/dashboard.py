@@ -15,7 +15,8 @@ from textual.widgets import Sparkline, Static
 
 from vtoc import schemas as s
 from vtoc.client import VtocError
-from vtoc.tui.resources import ago, styled
+from vtoc.terminal import printable
+from vtoc.tui.resources import ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 
 FEED_LINES = 20
@@ -42,7 +43,7 @@ def event_line(event: s.Event) -> Text:
         (f"{event.kind:<18}", "bold"),
         f" {event.entity_id or '':>5} ",
         (f"{event.actor[:12]:<12} ", "dim"),
-        str(label),
+        plain(str(label)),
     )
     line.truncate(78, overflow="ellipsis")
     return line
@@ -115,7 +116,7 @@ class DashboardScreen(VtocScreen):
                 state,
                 Text(f"last {ago(agent.last_run_at)}"),
                 Text(f"next {ago(agent.next_run_at)}" if agent.enabled else "disabled"),
-                Text(agent.last_summary or "", overflow="ellipsis", no_wrap=True),
+                Text(printable(agent.last_summary or ""), overflow="ellipsis", no_wrap=True),
             )
         self.query_one("#agents", Static).update(agents)
         self.render_feed()

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from vtoc import schemas as s
 from vtoc.client import Call, NotFound, VtocError
 from vtoc.tui.keymap import BACK
-from vtoc.tui.resources import ASSETS, INTEL, MISSIONS, ResourceSpec, styled
+from vtoc.tui.resources import ASSETS, INTEL, MISSIONS, ResourceSpec, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.form import shown
 from vtoc.tui.widgets.resource_table import ResourceTable
@@ -32,7 +32,7 @@ def fields_table(row: Any) -> Table:
     for name, value in row:
         if name in HIDDEN:
             continue
-        text = styled(value) if hasattr(value, "value") else Text(shown(value) or "-")
+        text = styled(value) if hasattr(value, "value") else plain(shown(value) or "-")
         table.add_row(name, text)
     return table
 
@@ -85,12 +85,12 @@ class IntelScreen(RecordScreen):
         row: s.Intel = self.row
         indicators = Table("KIND", "INDICATOR", box=None, padding=(0, 1))
         for ind in row.indicators:
-            indicators.add_row(str(ind.kind), Text(ind.value))
+            indicators.add_row(str(ind.kind), plain(ind.value))
         return Group(
-            Text(row.title, style="bold"),
+            plain(row.title, "bold"),
             fields_table(row),
             Text(""),
-            Text(row.body or "(no body)"),
+            plain(row.body or "(no body)"),
             Text(""),
             indicators if row.indicators else Text("no indicators", style="dim"),
         )
@@ -132,8 +132,8 @@ def render_correlated(found: Any) -> RenderableType:
         table.add_row(
             str(report.get("id", "")),
             styled(report.get("severity")),
-            Text(str(report.get("title", ""))),
-            Text(shared),
+            plain(str(report.get("title", ""))),
+            plain(shared),
         )
     return table
 

@@ -18,7 +18,7 @@ from vtoc import schemas as s
 from vtoc.client import VtocError
 from vtoc.tui.keymap import BACK, LIST
 from vtoc.tui.live import latest_event_id
-from vtoc.tui.resources import id_of
+from vtoc.tui.resources import id_of, plain
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.dialogs import PromptScreen
 
@@ -34,7 +34,7 @@ def cells(event: s.Event) -> list[Text]:
         Text(event.kind),
         Text(str(event.entity_id or "")),
         Text(event.actor),
-        Text(str(label)),
+        plain(str(label)),
     ]
 
 

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Static
 from vtoc import schemas as s
 from vtoc.client import VtocError
 from vtoc.tui.keymap import BACK
-from vtoc.tui.resources import STATUS_STYLES, ago, styled
+from vtoc.tui.resources import STATUS_STYLES, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.widgets.braille import BrailleMap, Point
 
@@ -68,7 +68,7 @@ class MapScreen(VtocScreen):
         selected = self.selected()
         table.clear()
         for asset in sorted(self.assets.values(), key=lambda a: a.name):
-            table.add_row(Text(asset.name), styled(asset.status), key=str(asset.id))
+            table.add_row(plain(asset.name), styled(asset.status), key=str(asset.id))
         if selected is not None and str(selected.id) in table.rows:
             table.move_cursor(row=table.get_row_index(str(selected.id)), animate=False)
         self.draw()
@@ -98,8 +98,8 @@ class MapScreen(VtocScreen):
         if asset is None:
             return Text("no assets with coordinates", style="dim")
         return Group(
-            Text.assemble((asset.name, "bold"), "  ", styled(asset.status), f"  {asset.kind}"),
-            Text(
+            Text.assemble(plain(asset.name, "bold"), "  ", styled(asset.status), f"  {asset.kind}"),
+            plain(
                 f"{asset.callsign or '-'}  {asset.lat:.4f}, {asset.lon:.4f}  "
                 f"seen {ago(asset.last_seen_at)}"
             ),

@@ -3,6 +3,7 @@ missions, assets and intel on tabs."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
@@ -17,12 +18,19 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from vtoc import schemas as s
 from vtoc.client import Call, NotFound, VtocError
 from vtoc.tui.keymap import BACK
-from vtoc.tui.resources import ASSETS, INTEL, MISSIONS, ResourceSpec, plain, styled
+from vtoc.tui.resources import ASSETS, INTEL, MISSIONS, ResourceSpec, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.form import shown
 from vtoc.tui.widgets.resource_table import ResourceTable
 
 HIDDEN = {"raw", "body", "indicators", "description", "objective"}
+
+
+def stamp(when: datetime) -> str:
+    """To the second in UTC, and how long ago: "2026-11-24 14:09:55 UTC (20h ago)"."""
+    relative = ago(when)
+    relative = relative if relative.startswith("in ") else f"{relative} ago"
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC ({relative})"
 
 
 def fields_table(row: Any) -> Table:
@@ -32,7 +40,12 @@ def fields_table(row: Any) -> Table:
     for name, value in row:
         if name in HIDDEN:
             continue
-        text = styled(value) if hasattr(value, "value") else plain(shown(value) or "-")
+        if hasattr(value, "value"):
+            text = styled(value)
+        elif isinstance(value, datetime):
+            text = plain(stamp(value))
+        else:
+            text = plain(shown(value) or "-")
         table.add_row(name, text)
     return table
 

@@ -38,16 +38,29 @@ async def test_create_shows_server_errors_next_to_the_field_then_saves(
         await pilot.press("n")
         await until(lambda: isinstance(app.screen, FormScreen), app)
         form = app.screen
-        await pilot.press("ctrl+s")  # no name: the server answers 422 naming it
+        await pilot.press("tab", "tab", "ctrl+s")  # no name: the server answers 422 naming it
         error = form.query_one("#error-name", Static)
         await until(lambda: "required" in str(error.content).lower(), app)
         assert error.display
-        name = f"Op {uuid.uuid4().hex[:6]}"
-        form.query_one("#field-name", Input).value = name
+        name = f"Op-{uuid.uuid4().hex[:6]}"
+        await pilot.press(*name)  # the field named in the error has the keys
+        assert form.query_one("#field-name", Input).value == name
         await pilot.press("ctrl+s")
         await until(lambda: app.screen is screen, app)
         await until(lambda: any(r.name == name for r in screen.table.rows_by_id.values()), app)
         assert server.sync().operations.list(q=name).items[0].name == name
+
+
+async def test_a_new_form_takes_typing_in_its_first_field(server: LiveServer) -> None:
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot)
+        await pilot.press("n")
+        await until(lambda: isinstance(app.screen, FormScreen), app)
+        name = f"Typed-{uuid.uuid4().hex[:6]}"
+        await pilot.press(*name, "ctrl+s")
+        await until(lambda: app.screen is screen, app)
+        await until(lambda: any(r.name == name for r in screen.table.rows_by_id.values()), app)
 
 
 async def test_stale_edit_offers_reload(server: LiveServer) -> None:

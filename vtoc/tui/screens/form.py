@@ -82,6 +82,11 @@ class FormScreen(ModalScreen[Any]):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
+    def on_mount(self) -> None:
+        """Typing goes to the first field (else to the scrolling container, and is lost)."""
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].name}").focus()
+
     def value_of(self, f: FormField) -> str:
         widget = self.query_one(f"#field-{f.name}")
         if isinstance(widget, Select):
@@ -110,6 +115,9 @@ class FormScreen(ModalScreen[Any]):
             widget = self.query_one(f"#error-{f.name}", Static)
             widget.update(errors.get(f.name, ""))
             widget.set_class(f.name in errors, "shown")
+        wrong = [f for f in self.fields if f.name in errors]
+        if wrong:  # the operator types the fix straight away
+            self.query_one(f"#field-{wrong[0].name}").focus()
         unplaced = [f"{k}: {v}" for k, v in errors.items() if k not in names]
         self.query_one("#form-error", Static).update("\n".join([general, *unplaced]).strip())
 

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import httpx
 from httpx_sse import ServerSentEvent, SSEError, aconnect_sse, connect_sse
@@ -184,11 +185,16 @@ class Endpoint(Generic[Out]):
     path: str
     out: type[Out]
 
+    def at(self, ref: int | str, *more: str) -> str:
+        """The path of one row (and below it), its id or name percent-encoded: a name such as
+        "3#spare" must not reach the server as row 3."""
+        return "/".join([self.path, quote(str(ref), safe=""), *more])
+
     def list(self, filters: dict[str, Any]) -> Call[s.Page[Out]]:
         return Call("GET", self.path, page_of(self.out), params=params_of(filters))
 
     def get(self, ref: int | str) -> Call[Out]:
-        return Call("GET", f"{self.path}/{ref}", model(self.out))
+        return Call("GET", self.at(ref), model(self.out))
 
     def create(self, body: Any, key: str | None = None) -> Call[Out]:
         headers = {"Idempotency-Key": key or str(uuid.uuid4())}
@@ -198,7 +204,7 @@ class Endpoint(Generic[Out]):
         headers = {"If-Match": f'"{version}"'} if version is not None else {}
         return Call(
             "PATCH",
-            f"{self.path}/{ref}",
+            self.at(ref),
             model(self.out),
             json=body,
             headers=headers,
@@ -206,10 +212,10 @@ class Endpoint(Generic[Out]):
         )
 
     def delete(self, ref: int | str) -> Call[None]:
-        return Call("DELETE", f"{self.path}/{ref}", nothing)
+        return Call("DELETE", self.at(ref), nothing)
 
-    def action(self, method: str, suffix: str, body: Any = None) -> Call[Out]:
-        return Call(method, f"{self.path}{suffix}", model(self.out), json=body)
+    def action(self, method: str, ref: int | str, *more: str, body: Any = None) -> Call[Out]:
+        return Call(method, self.at(ref, *more), model(self.out), json=body)
 
 
 OPERATIONS = Endpoint("/api/v1/operations", s.Operation)
@@ -244,7 +250,7 @@ def dashboard_call() -> Call[s.Dashboard]:
 def agent_runs_call(ref: int | str, limit: int, cursor: str | None) -> Call[s.Page[s.AgentRun]]:
     return Call(
         "GET",
-        f"{AGENTS.path}/{ref}/runs",
+        AGENTS.at(ref, "runs"),
         page_of(s.AgentRun),
         params=params_of({"limit": limit, "cursor": cursor}),
     )
@@ -263,7 +269,7 @@ def lease_call(agent: int | str, data: s.LeaseRequest, *, renew: bool = False) -
     # Not resent on a lost answer: a second grant attempt would only see its own lease (409).
     return Call(
         "PUT" if renew else "POST",
-        f"{AGENTS.path}/{agent}/lease",
+        AGENTS.at(agent, "lease"),
         model(s.Agent),
         json=data.model_dump(mode="json"),
         idempotent=renew,
@@ -273,7 +279,7 @@ def lease_call(agent: int | str, data: s.LeaseRequest, *, renew: bool = False) -
 def report_run_call(agent: int | str, data: s.RunReport) -> Call[s.AgentRun]:
     return Call(
         "POST",
-        f"{AGENTS.path}/{agent}/runs",
+        AGENTS.at(agent, "runs"),
         model(s.AgentRun),
         json=data.model_dump(mode="json", exclude_none=True),
         idempotent=False,
@@ -294,7 +300,7 @@ def claim_tasks_call(data: s.TaskClaim) -> Call[list[s.Task]]:
 def task_outcome_call(task: int, data: s.TaskOutcome) -> Call[s.Task]:
     return Call(
         "POST",
-        f"{TASKS.path}/{task}/outcome",
+        TASKS.at(task, "outcome"),
         model(s.Task),
         json=data.model_dump(mode="json"),
         idempotent=False,
@@ -329,7 +335,7 @@ def correlation_call(correlation: int) -> Call[s.Correlation]:
 
 
 def correlated_call(report: int) -> Call[s.Correlated]:
-    return Call("GET", f"{INTEL.path}/{report}/correlated", model(s.Correlated))
+    return Call("GET", INTEL.at(report, "correlated"), model(s.Correlated))
 
 
 def ingest_wazuh_call(alerts: bytes | Sequence[dict[str, Any]]) -> Call[s.IngestResult]:
@@ -514,24 +520,24 @@ class VtocClient:
         return self.send(token_create_call(data))
 
     def revoke_token(self, ref: int | str) -> s.Token:
-        return self.send(Call("DELETE", f"{TOKENS.path}/{ref}", model(s.Token)))
+        return self.send(Call("DELETE", TOKENS.at(ref), model(s.Token)))
 
     def assign_asset(
         self, mission: int | str, asset_id: int, *, assigned: bool = True
     ) -> s.Mission:
         return self.send(
-            MISSIONS.action("PUT" if assigned else "DELETE", f"/{mission}/assets/{asset_id}")
+            MISSIONS.action("PUT" if assigned else "DELETE", mission, "assets", str(asset_id))
         )
 
     def heartbeat(self, asset: int | str, beat: s.Heartbeat | None = None) -> s.Asset:
         body = (beat or s.Heartbeat()).model_dump(mode="json", exclude_none=True)
-        return self.send(ASSETS.action("POST", f"/{asset}/heartbeat", body))
+        return self.send(ASSETS.action("POST", asset, "heartbeat", body=body))
 
     def ingest_wazuh(self, alerts: bytes | Sequence[dict[str, Any]]) -> s.IngestResult:
         return self.send(ingest_wazuh_call(alerts))
 
     def trigger_agent(self, agent: int | str) -> s.Agent:
-        return self.send(AGENTS.action("POST", f"/{agent}/trigger"))
+        return self.send(AGENTS.action("POST", agent, "trigger"))
 
     def agent_runs(
         self, agent: int | str, *, limit: int = 50, cursor: str | None = None
@@ -661,17 +667,17 @@ class AsyncVtocClient:
         self, mission: int | str, asset_id: int, *, assigned: bool = True
     ) -> s.Mission:
         method = "PUT" if assigned else "DELETE"
-        return await self.send(MISSIONS.action(method, f"/{mission}/assets/{asset_id}"))
+        return await self.send(MISSIONS.action(method, mission, "assets", str(asset_id)))
 
     async def heartbeat(self, asset: int | str, beat: s.Heartbeat | None = None) -> s.Asset:
         body = (beat or s.Heartbeat()).model_dump(mode="json", exclude_none=True)
-        return await self.send(ASSETS.action("POST", f"/{asset}/heartbeat", body))
+        return await self.send(ASSETS.action("POST", asset, "heartbeat", body=body))
 
     async def ingest_wazuh(self, alerts: bytes | Sequence[dict[str, Any]]) -> s.IngestResult:
         return await self.send(ingest_wazuh_call(alerts))
 
     async def trigger_agent(self, agent: int | str) -> s.Agent:
-        return await self.send(AGENTS.action("POST", f"/{agent}/trigger"))
+        return await self.send(AGENTS.action("POST", agent, "trigger"))
 
     async def agent_runs(
         self, agent: int | str, *, limit: int = 50, cursor: str | None = None

@@ -225,3 +225,21 @@ def test_intel_list_and_show_say_how_often_a_flood_fired(
     assert row["OBSERVED AT"] == "2026-11-22T06:00:00+00:00"
     shown = dict(line.split("\t", 1) for line in ok(vtoc("intel", "show", row["ID"])).splitlines())
     assert (shown["occurrences"], shown["last_seen_at"]) == ("3", "2026-11-22T06:02:00+00:00")
+
+
+def test_names_with_url_characters_reach_their_own_row(vtoc: Run) -> None:
+    """A name is percent-encoded on its way: "3#spare" sent raw reached the server as row 3,
+    and the CLI deleted that row instead."""
+    first = json.loads(ok(vtoc("assets", "create", "--name", "Ranger-03", "--json")))
+    spare = f"{first['id']}#spare"
+    names = [spare, "Alpha #1", "Q?x", "100%", "a b&c=d"]
+    for name in names:
+        ok(vtoc("assets", "create", "--name", name))
+    for name in names:
+        shown = json.loads(ok(vtoc("assets", "show", name, "--json")))
+        assert shown["name"] == name
+        beat = json.loads(ok(vtoc("assets", "heartbeat", name, "--json")))
+        assert beat["name"] == name and beat["last_seen_at"]
+    ok(vtoc("assets", "delete", spare, "--yes"))
+    left = {a["name"] for a in json.loads(ok(vtoc("assets", "list", "--all", "--json")))}
+    assert left == {"Ranger-03", *names} - {spare}

@@ -201,8 +201,10 @@ def signed_app(settings: ServerSettings) -> Iterator[TestClient]:
     app.state.engine.dispose()
 
 
-def signed(body: bytes, *, secret: str = SECRET, at: float | None = None) -> dict[str, str]:
-    stamp = str(int(at if at is not None else time.time()))
+def signed(
+    body: bytes, *, secret: str = SECRET, at: float | None = None, stamp: str | None = None
+) -> dict[str, str]:
+    stamp = stamp or str(int(at if at is not None else time.time()))
     digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     return {
         "X-Vtoc-Timestamp": stamp,
@@ -225,7 +227,16 @@ def test_hmac_signed_alerts_are_accepted(
 
 
 @pytest.mark.parametrize(
-    "case", ["wrong secret", "expired", "from the future", "missing signature", "tampered body"]
+    "case",
+    [
+        "wrong secret",
+        "expired",
+        "from the future",
+        "missing signature",
+        "tampered body",
+        "signed never to expire",  # float("nan") is never outside any window
+        "signed at infinity",
+    ],
 )
 def test_bad_hmac_is_refused(
     signed_app: TestClient, samples: list[dict[str, Any]], case: str
@@ -237,11 +248,23 @@ def test_bad_hmac_is_refused(
         "from the future": signed(body, at=time.time() + 310),
         "missing signature": {"X-Vtoc-Timestamp": str(int(time.time()))},
         "tampered body": signed(body),
+        "signed never to expire": signed(body, stamp="nan"),
+        "signed at infinity": signed(body, stamp="inf"),
     }[case]
     sent = body.replace(b"wazuh-manager-1", b"wazuh-manager-2") if case == "tampered body" else body
     answer = post(signed_app, sent, headers)
     assert answer.status_code == 401
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_a_signature_that_is_not_ascii_is_refused(
+    signed_app: TestClient, samples: list[dict[str, Any]]
+) -> None:
+    body = ndjson(samples[:1])
+    headers: dict[str, Any] = {**signed(body), "X-Vtoc-Signature": b"sha256=\xe9"}
+    answer = post(signed_app, body, headers)
+    assert answer.status_code == 401
+    assert "X-Vtoc-Signature" in answer.json()["detail"]
 
 
 def test_hmac_is_off_without_a_secret(app: Any, samples: list[dict[str, Any]]) -> None:

@@ -133,10 +133,12 @@ def verify_hmac(
         sent_at = float(timestamp)
     except ValueError:
         raise AuthenticationError("X-Vtoc-Timestamp: expected Unix seconds") from None
-    if abs(now - sent_at) > HMAC_WINDOW.total_seconds():
+    # Written so that NaN fails it too: "nan" signed once would otherwise never expire.
+    if not abs(now - sent_at) <= HMAC_WINDOW.total_seconds():
         raise AuthenticationError("X-Vtoc-Timestamp: outside the 5-minute window")
     expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    given = signature.removeprefix("sha256=")
-    if not hmac.compare_digest(expected.hexdigest(), given.strip().lower()):
+    given = signature.removeprefix("sha256=").strip().lower()
+    # Bytes: compare_digest refuses str with non-ASCII characters (a header may hold them).
+    if not hmac.compare_digest(expected.hexdigest().encode(), given.encode()):
         raise AuthenticationError("X-Vtoc-Signature: does not match the body")
     return Principal(name=HMAC_ACTOR, role=Role.operator)

@@ -71,3 +71,14 @@ def test_events_newest_first_pages_by_before(operator: VtocClient) -> None:
     below = operator.events.list(order="desc", before=ops[2], after=ops[0], kind="operation.")
     assert [e.id for e in below.items] == [ops[1]]
     assert [e.id for e in operator.events.list(before=ops[2], kind="operation.").items] == ops[:2]
+
+
+def test_search_takes_percent_and_underscore_as_typed(operator: VtocClient) -> None:
+    operator.operations.create(name="Northern Watch")
+    literal = operator.operations.create(name="N%Watch_2")
+    named = operator.operations.create(name="Quiet Meadow", commander="Maj. O/Kafor")
+    assert [o.id for o in operator.operations.list(q="N%Watch").items] == [literal.id]
+    assert [o.id for o in operator.operations.list(q="_").items] == [literal.id]
+    assert [o.id for o in operator.operations.list(q="Nort_ern").items] == []
+    assert [o.id for o in operator.operations.list(q="northern").items] != []  # any case
+    assert [o.id for o in operator.operations.list(q="o/k").items] == [named.id]

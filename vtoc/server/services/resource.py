@@ -84,10 +84,12 @@ class Resource(Generic[M, C, U, Q]):
     def query(self, session: Session, query: Q) -> Select[M]:
         stmt = select(self.model)
         if query.q and self.search_columns:
-            pattern = f"%{query.q}%"
-            stmt = stmt.where(
-                or_(*(getattr(self.model, c).ilike(pattern) for c in self.search_columns))
+            # autoescape: "%" and "_" are what the operator typed, not wildcards
+            found = (
+                getattr(self.model, c).icontains(query.q, autoescape=True)
+                for c in self.search_columns
             )
+            stmt = stmt.where(or_(*found))
         for name in self.filters:
             value = getattr(query, name)
             column = getattr(self.model, name)

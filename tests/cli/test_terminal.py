@@ -57,3 +57,10 @@ def test_brackets_print_as_written_on_a_terminal(vtoc: Run) -> None:
     assert json.loads(piped["indicators"]) == [
         {"kind": "url", "value": "http://evil.example/a[/b]/c"}
     ]
+
+
+def test_bidirectional_overrides_show_as_escapes(vtoc: Run) -> None:
+    """U+202E would make "invoice\u202egpj.exe" read as "invoiceexe.jpg" (Trojan Source)."""
+    ok(vtoc("intel", "create", "--title", "invoice\u202egpj.exe"))
+    assert "invoice\\u202egpj.exe" in ok(vtoc("intel", "list", env=TERMINAL))
+    assert "invoice\\u202egpj.exe" in ok(vtoc("intel", "list"))

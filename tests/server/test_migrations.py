@@ -40,18 +40,21 @@ def test_upgrade_is_repeatable(engine: Engine) -> None:
 
 
 def test_down_to_nothing_and_up_again(tmp_path: Path) -> None:
-    """On fresh databases of both kinds: base → head → base → head."""
+    """On fresh databases of both kinds: base → head → base → head. PostgreSQL's URL is the
+    plain ``postgresql://`` of the deploy files, which SQLAlchemy 2.1 maps to psycopg 3."""
     name = f"vtoc_migr_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql+psycopg2://", "postgresql://")
     urls = [
         f"sqlite:///{tmp_path / 'fresh.db'}",
-        PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
+        f"{server}/{name}",  # as deploy/compose.yaml and Terraform write it
     ]
     try:
         for url in urls:
             engine = make_engine(url)
+            assert engine.dialect.driver in {"pysqlite", "psycopg2"}  # the installed drivers
             upgrade(engine)
             with engine.begin() as conn:
                 cfg = alembic_config(url)

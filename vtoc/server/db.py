@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -47,6 +47,18 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def with_driver(url: str) -> URL:
+    """A plain ``postgresql://`` URL (compose's, Terraform's) means psycopg2: the driver the
+    ``postgres`` extra installs, whose COPY the bulk writes use. SQLAlchemy 2.1 would pick
+    psycopg 3 for it, which is not installed."""
+    parsed = make_url(url)
+    return (
+        parsed.set(drivername="postgresql+psycopg2")
+        if parsed.drivername == "postgresql"
+        else parsed
+    )
+
+
 def make_engine(url: str, *, statement_timeout_ms: int | None = None, **kwargs: Any) -> Engine:
     """An engine tuned per backend: WAL and foreign keys on SQLite, pre-ping on PostgreSQL.
 
@@ -71,7 +83,7 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, **kwargs: 
             "connect_args", {"options": f"-c statement_timeout={statement_timeout_ms}"}
         )
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    return create_engine(with_driver(url), **kwargs)
 
 
 def make_read_engine(url: str, engine: Engine, **kwargs: Any) -> Engine:

@@ -175,6 +175,18 @@ def test_malformed_alerts_are_named_and_the_good_ones_kept(
     assert ("ipv4", "198.51.100.7") in {(i.kind, i.value) for i in report.indicators}
 
 
+def test_a_byte_order_mark_before_the_first_alert_is_not_an_error(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    """Files saved by Windows tools start with one; the first alert is as good as the rest."""
+    alerts = unique_copies(samples, 3, vary_source=True)
+    result = operator.ingest_wazuh(b"\xef\xbb\xbf" + ndjson(alerts))
+    assert (result.created, result.rejected) == (3, [])
+    one = alerts[0] | {"id": "bom.1"}  # one object, not NDJSON: folds into its report
+    result = operator.ingest_wazuh(b"\xef\xbb\xbf" + json.dumps(one).encode())
+    assert (result.updated, result.rejected) == (1, [])
+
+
 def test_viewers_may_not_ingest(
     client_for: Callable[..., VtocClient], samples: list[dict[str, Any]]
 ) -> None:

@@ -6,6 +6,7 @@ Severity by ``rule.level`` (documented in docs/wazuh.md): 0-3 info, 4-7 low, 8-1
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
@@ -265,8 +266,9 @@ def decode(body: bytes, content_type: str) -> list[Any | AlertError]:
     """The alerts in a delivery: one object, an array, or one JSON document a line.
 
     A line that is not JSON becomes an ``AlertError`` in its place, so the good lines of
-    the same delivery still count.
+    the same delivery still count. A UTF-8 byte order mark (Windows tools write one) goes.
     """
+    body = body.removeprefix(codecs.BOM_UTF8)
     if "ndjson" not in content_type:
         try:
             whole = orjson.loads(body)

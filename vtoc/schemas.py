@@ -10,7 +10,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 T = TypeVar("T")
 
@@ -331,6 +338,13 @@ class Heartbeat(Input):
 
     lat: float | None = Latitude
     lon: float | None = Longitude
+
+    @model_validator(mode="after")
+    def both_or_neither(self) -> Heartbeat:
+        """Half a position was dropped without a word; say so instead."""
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon go together: give both or neither")
+        return self
 
 
 class Asset(Output):

@@ -148,6 +148,11 @@ def test_asset_heartbeat_with_position(vtoc: Run) -> None:
     assert beat["last_seen_at"] and beat["status"] != "unreachable"
     sensors = json.loads(ok(vtoc("assets", "list", "--kind", "sensor", "--json")))
     assert [a["name"] for a in sensors] == ["Seismic-03"]
+    half = vtoc("assets", "heartbeat", "Seismic-03", "--lat", "10")
+    assert half.exit_code == 1
+    assert half.output.strip() == (
+        "error: invalid input: Value error, lat and lon go together: give both or neither"
+    )
 
 
 def test_intel_filed_and_filtered_by_indicator(vtoc: Run) -> None:

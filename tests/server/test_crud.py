@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from vtoc import schemas as s
 from vtoc.client import NotFound, ValidationFailed, VtocClient
+from vtoc.schemas import Role
 
 
 def test_operation_lifecycle(operator: VtocClient, admin: VtocClient) -> None:
@@ -85,6 +89,19 @@ def test_asset_heartbeat_restores_reachability(operator: VtocClient) -> None:
     assert beat.status == s.AssetStatus.available
     assert beat.last_seen_at is not None
     assert (beat.lat, beat.lon) == (59.33, 18.06)
+
+
+def test_half_a_position_in_a_heartbeat_is_refused(
+    app: FastAPI, make_token: Callable[..., str], operator: VtocClient
+) -> None:
+    """It used to be dropped without a word, the asset staying where it was."""
+    operator.assets.create(name="Hawk-9", kind="aircraft")
+    headers = {"Authorization": f"Bearer {make_token(Role.operator)}"}
+    with TestClient(app) as http:
+        answer = http.post("/api/v1/assets/Hawk-9/heartbeat", json={"lat": 10}, headers=headers)
+    assert answer.status_code == 422
+    assert "lat and lon go together" in answer.json()["detail"]
+    assert operator.assets.get("Hawk-9").last_seen_at is None
 
 
 def test_intel_extracts_indicators_and_reindexes(operator: VtocClient) -> None:

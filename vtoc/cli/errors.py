@@ -42,7 +42,10 @@ def describe(exc: Exception) -> tuple[str, int]:
     if isinstance(exc, VtocError):
         return exc.message, EXIT_FAILURE
     if isinstance(exc, PydanticError):
-        named = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        named = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" if e["loc"] else e["msg"]
+            for e in exc.errors()
+        )
         return f"invalid input: {named}", EXIT_FAILURE
     first = str(exc).strip().split("\n", 1)[0]
     return f"unexpected {type(exc).__name__}: {first} (VTOC_DEBUG=1 shows the traceback)", 1

@@ -39,11 +39,13 @@ def test_demo_seed_fills_a_fresh_database(tmp_path: Path) -> None:
     done = run_vtoc("demo", "seed", "--reports", "120", env=env)
     assert done.returncode == 0, done.stderr
     assert "120 intel reports" in done.stdout
+    again = run_vtoc("demo", "seed", "--reports", "10", env=env)  # adds to what is there
+    assert again.returncode == 0, again.stderr
     token = mint_token(env, "demo-admin")
     with server_process(env, "--no-migrate") as url:
         client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"})
         ops = client.get("/api/v1/operations").json()["items"]
-        assert len(ops) == 4
+        assert len(ops) == 8
         shared = client.get("/api/v1/intel", params={"indicator": "203.0.113.7"}).json()
         assert len(shared["items"]) >= 2
 

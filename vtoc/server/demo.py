@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server.db import utcnow
-from vtoc.server.models import Operation
+from vtoc.server.models import Asset
 from vtoc.server.services.assets import assets
 from vtoc.server.services.intel import intel
 from vtoc.server.services.missions import missions
@@ -141,7 +141,8 @@ def seed_scenario(session: Session, *, reports: int, seed: int) -> dict[str, int
     """Add the scenario to whatever is there; numbering continues after existing rows."""
     rng = random.Random(seed)
     now = utcnow()
-    start = session.scalar(select(func.count()).select_from(Operation)) or 0
+    # Asset names number on from the assets there: a second seed must not reuse "Ranger-05".
+    start = session.scalar(select(func.count()).select_from(Asset)) or 0
     ops = [
         operations.create(
             session,

@@ -38,6 +38,20 @@ def test_operation_codes_skip_hand_chosen_ones(operator: VtocClient) -> None:
     assert len({first.code, second.code, "OP-0002"}) == 3
 
 
+def test_an_operation_may_not_end_before_it_starts(operator: VtocClient) -> None:
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    with pytest.raises(ValidationFailed) as refused:
+        operator.operations.create(
+            name="Backwards", start_at=start.isoformat(), end_at="2020-01-01T00:00:00Z"
+        )
+    assert [e.field for e in refused.value.errors] == ["end_at"]
+    assert operator.operations.list(q="Backwards").items == []
+    op = operator.operations.create(name="Forwards", start_at=start.isoformat())
+    with pytest.raises(ValidationFailed):  # the stored start counts on an edit
+        operator.operations.update(op.id, end_at="2026-05-01T00:00:00Z", version=op.version)
+    assert operator.operations.get(op.id).end_at is None
+
+
 def test_mission_with_assets(operator: VtocClient) -> None:
     op = operator.operations.create(name="Iron Harbor")
     hawk = operator.assets.create(name="Hawk-1", kind="aircraft")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vtoc import schemas as s
-from vtoc.server.errors import ConflictError
+from vtoc.server.errors import ConflictError, InvalidError
 from vtoc.server.models import Operation
 from vtoc.server.services.resource import Resource
 
@@ -32,6 +32,8 @@ class Operations(Resource[Operation, s.OperationCreate, s.OperationUpdate, s.Ope
         return Operation(**data.model_dump(exclude={"code"}), code=code)
 
     def after_write(self, session: Session, row: Operation) -> None:
+        if row.start_at and row.end_at and row.end_at < row.start_at:  # after create or edit
+            raise InvalidError("end_at", f"before start_at ({row.start_at.isoformat()})")
         if row.code.startswith("pending-"):
             # Written past the ORM so that a new operation starts at version 1.
             code = self.next_code(session, row.id)

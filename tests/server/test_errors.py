@@ -89,6 +89,32 @@ def test_not_found(viewer: VtocClient) -> None:
         viewer.assets.get(12345)
 
 
+def test_a_reference_with_nul_is_not_found(admin: VtocClient) -> None:
+    """No code or name can hold NUL, so no row answers to one (PostgreSQL cannot compare it)."""
+    http = raw(admin)
+    answers = {
+        f"{method} {path}": http.request(method, path, json=body).status_code
+        for method, path, body in [
+            ("GET", "/api/v1/operations/a%00b", None),
+            ("PATCH", "/api/v1/operations/a%00b", {"name": "X"}),
+            ("DELETE", "/api/v1/operations/a%00b", None),
+            ("GET", "/api/v1/assets/a%00b", None),
+            ("PATCH", "/api/v1/assets/a%00b", {"name": "X"}),
+            ("DELETE", "/api/v1/assets/a%00b", None),
+            ("POST", "/api/v1/assets/a%00b/heartbeat", {}),
+            ("GET", "/api/v1/agents/a%00b", None),
+            ("PATCH", "/api/v1/agents/a%00b", {"enabled": False}),
+            ("POST", "/api/v1/agents/a%00b/trigger", None),
+            ("GET", "/api/v1/agents/a%00b/runs", None),
+            ("DELETE", "/api/v1/tokens/a%00b", None),
+            ("GET", "/api/v1/missions/a%00b", None),
+            ("GET", "/api/v1/intel/a%00b", None),
+            ("GET", "/api/v1/tasks/a%00b", None),
+        ]
+    }
+    assert answers == dict.fromkeys(answers, 404)
+
+
 def test_duplicates_conflict(operator: VtocClient) -> None:
     operator.assets.create(name="Ranger-1")
     with pytest.raises(Conflict, match="name"):

@@ -74,6 +74,34 @@ def test_ids_beyond_64_bits_are_refused_by_field(viewer: VtocClient) -> None:
         assert [e.field for e in s.Problem.model_validate(response.json()).errors] == [field]
 
 
+def test_dates_beyond_the_calendar_in_utc_are_refused_by_field(operator: VtocClient) -> None:
+    """The database stores UTC: a date that leaves years 1-9999 there is a 422, not a 500."""
+    http = raw(operator)
+    early, late = "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"
+    op = operator.operations.create(name="Dated")
+    requests = [
+        ("POST", "/api/v1/operations", {"name": "x", "start_at": early}, "start_at"),
+        ("POST", "/api/v1/operations", {"name": "x", "end_at": late}, "end_at"),
+        ("PATCH", f"/api/v1/operations/{op.id}", {"start_at": late}, "start_at"),
+        (
+            "POST",
+            "/api/v1/missions",
+            {"operation_id": op.id, "name": "m", "due_at": late},
+            "due_at",
+        ),
+        ("POST", "/api/v1/intel", {"title": "t", "observed_at": early}, "observed_at"),
+        ("GET", f"/api/v1/intel?since={early.replace('+', '%2B')}", None, "since"),
+        ("GET", f"/api/v1/intel?until={late}", None, "until"),
+    ]
+    for method, path, body, field in requests:
+        response = http.request(method, path, json=body)
+        assert response.status_code == 422, (path, body)
+        problem = s.Problem.model_validate(response.json())
+        assert [e.field for e in problem.errors] == [field], (path, body)
+    assert [o.name for o in operator.operations.list().items] == ["Dated"]
+    assert operator.operations.get(op.id).start_at is None
+
+
 def test_patch_cannot_null_a_required_field(operator: VtocClient) -> None:
     op = operator.operations.create(name="Keep my status")
     with pytest.raises(ValidationFailed) as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 import httpx
@@ -45,6 +46,22 @@ def test_bad_query_parameter_is_named(viewer: VtocClient) -> None:
     with pytest.raises(ValidationFailed) as err:
         viewer.operations.list(cursor="garbage")
     assert err.value.errors[0].field == "cursor"
+
+
+def test_a_cursor_beyond_64_bits_is_refused_like_any_foreign_cursor(viewer: VtocClient) -> None:
+    """SQLite cannot even compare with such an id; no page of ours ends there."""
+    huge = base64.urlsafe_b64encode(f"id:{2**70}".encode()).decode().rstrip("=")
+    agent = viewer.agents.get("monitor")
+    for path in [
+        "/api/v1/operations",
+        "/api/v1/missions",
+        "/api/v1/intel",
+        "/api/v1/correlations",
+        f"/api/v1/agents/{agent.id}/runs",
+    ]:
+        response = raw(viewer).get(path, params={"cursor": huge})
+        assert response.status_code == 422, path
+        assert [e.field for e in s.Problem.model_validate(response.json()).errors] == ["cursor"]
 
 
 def test_nul_characters_are_refused_by_field(operator: VtocClient) -> None:

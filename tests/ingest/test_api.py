@@ -210,6 +210,20 @@ def test_nul_in_the_log_is_dropped_from_the_body_alike_on_both_databases(
     assert report.raw is not None and report.raw["full_log"] == "before\x00after"
 
 
+def test_an_alert_timed_beyond_the_calendar_is_named_and_the_good_ones_kept(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    alerts = unique_copies(samples, 5, vary_source=True)
+    alerts[2]["timestamp"] = "0001-01-01T00:00:00+01:00"
+    alerts[3]["timestamp"] = "9999-12-31T23:59:59-01:00"
+    alerts[4]["timestamp"] = "0001-01-01T00:10:00+00:00"  # its flood window starts before year 1
+    result = operator.ingest_wazuh(ndjson(alerts))
+    errors = {r.index: r.error for r in result.rejected}
+    assert sorted(errors) == [2, 3]
+    assert all(error.startswith("timestamp: ") for error in errors.values())
+    assert result.created == 3
+
+
 def test_viewers_may_not_ingest(
     client_for: Callable[..., VtocClient], samples: list[dict[str, Any]]
 ) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from vtoc.schemas import IndicatorKind, Severity
+from vtoc.schemas import IndicatorKind, Severity, in_utc_calendar
 from vtoc.server.db import utcnow
 from vtoc.server.services.indicators import Found, extract, is_ipv4
 
@@ -136,7 +136,10 @@ def parse_time(value: Any) -> datetime:
         raise AlertError(f"timestamp: not a date: {value[:40]!r}") from None
     if parsed.tzinfo is None:
         raise AlertError("timestamp: no UTC offset")
-    return parsed
+    try:
+        return in_utc_calendar(parsed)
+    except ValueError as exc:
+        raise AlertError(f"timestamp: {exc}") from None
 
 
 @lru_cache(maxsize=65536)

@@ -6,11 +6,12 @@ models, and the client, CLI, TUI and agents parse responses into them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -229,6 +230,21 @@ Name = Field(min_length=1, max_length=200)
 MAX_ROW_ID = 2**63 - 1
 MAX_INT32 = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+
+
+def in_utc_calendar(value: datetime) -> datetime:
+    """The database stores UTC: a time that leaves years 1-9999 there is a 422 naming the
+    field, not an overflow at the write."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the date is out of range once converted to UTC") from None
+    return value
+
+
+#: A time with its UTC offset, as every input takes one.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(in_utc_calendar)]
+
 Latitude = Field(default=None, ge=-90, le=90)
 Longitude = Field(default=None, ge=-180, le=180)
 
@@ -243,8 +259,8 @@ class OperationCreate(Input):
     status: OperationStatus = OperationStatus.planned
     priority: Priority = Priority.medium
     commander: str | None = None
-    start_at: AwareDatetime | None = None
-    end_at: AwareDatetime | None = None
+    start_at: UtcDatetime | None = None
+    end_at: UtcDatetime | None = None
 
 
 class OperationUpdate(Input):
@@ -253,8 +269,8 @@ class OperationUpdate(Input):
     status: OperationStatus | None = None
     priority: Priority | None = None
     commander: str | None = None
-    start_at: AwareDatetime | None = None
-    end_at: AwareDatetime | None = None
+    start_at: UtcDatetime | None = None
+    end_at: UtcDatetime | None = None
 
 
 class Operation(Output):
@@ -281,7 +297,7 @@ class MissionCreate(Input):
     objective: str = ""
     status: MissionStatus = MissionStatus.pending
     priority: Priority = Priority.medium
-    due_at: AwareDatetime | None = None
+    due_at: UtcDatetime | None = None
     asset_ids: list[RowId] = []
 
 
@@ -290,7 +306,7 @@ class MissionUpdate(Input):
     objective: str | None = None
     status: MissionStatus | None = None
     priority: Priority | None = None
-    due_at: AwareDatetime | None = None
+    due_at: UtcDatetime | None = None
     asset_ids: list[RowId] | None = None
 
 
@@ -379,7 +395,7 @@ class IntelCreate(Input):
     severity: Severity = Severity.info
     confidence: int = Field(default=50, ge=0, le=100)
     tlp: TLP = TLP.amber
-    observed_at: AwareDatetime | None = None
+    observed_at: UtcDatetime | None = None
     operation_id: RowId | None = None
     asset_id: RowId | None = None
     raw: dict[str, Any] | None = None
@@ -391,7 +407,7 @@ class IntelUpdate(Input):
     severity: Severity | None = None
     confidence: int | None = Field(default=None, ge=0, le=100)
     tlp: TLP | None = None
-    observed_at: AwareDatetime | None = None
+    observed_at: UtcDatetime | None = None
     operation_id: RowId | None = None
     asset_id: RowId | None = None
 
@@ -441,7 +457,7 @@ class IngestResult(BaseModel):
 class TaskCreate(Input):
     action: TaskAction
     params: dict[str, Any] = {}
-    run_after: AwareDatetime | None = None
+    run_after: UtcDatetime | None = None
     max_attempts: int = Field(default=5, ge=1, le=50)
 
 
@@ -449,7 +465,7 @@ class TaskUpdate(Input):
     """Operators may cancel, requeue or reschedule a task; results are the executor's."""
 
     status: TaskStatus | None = None
-    run_after: AwareDatetime | None = None
+    run_after: UtcDatetime | None = None
     max_attempts: int | None = Field(default=None, ge=1, le=50)
 
 
@@ -570,8 +586,8 @@ class RunReport(Input):
     status: RunStatus
     summary: str = Field(default="", max_length=10_000)
     stats: dict[str, Any] = {}
-    started_at: AwareDatetime | None = None
-    finished_at: AwareDatetime | None = None
+    started_at: UtcDatetime | None = None
+    finished_at: UtcDatetime | None = None
     duration_seconds: float | None = Field(default=None, ge=0)
     #: what the agent carries to its next run (a high-water mark, open outages)
     state: dict[str, Any] | None = None
@@ -668,7 +684,7 @@ class Correlated(Output):
 class TokenCreate(Input):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
     role: Role = Role.viewer
-    expires_at: AwareDatetime | None = None
+    expires_at: UtcDatetime | None = None
 
 
 class Token(Output):
@@ -750,8 +766,8 @@ class IntelQuery(ListQuery):
     operation_id: RowId | None = None
     asset_id: RowId | None = None
     indicator: str | None = Field(default=None, description="an indicator value, exact")
-    since: AwareDatetime | None = Field(default=None, description="observed at or after")
-    until: AwareDatetime | None = Field(default=None, description="observed before")
+    since: UtcDatetime | None = Field(default=None, description="observed at or after")
+    until: UtcDatetime | None = Field(default=None, description="observed before")
 
 
 class TaskQuery(ListQuery):

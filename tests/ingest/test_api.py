@@ -187,6 +187,55 @@ def test_a_byte_order_mark_before_the_first_alert_is_not_an_error(
     assert (result.updated, result.rejected) == (1, [])
 
 
+def test_an_alert_with_nul_in_a_key_or_name_is_named_and_the_good_ones_kept(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    """NUL cannot be a report's title, its dedup key, an asset's name or an indicator."""
+    alerts = unique_copies(samples, 9, vary_source=True)
+    alerts[3]["agent"]["name"] = "bad\u0000"
+    alerts[4]["id"] = "1800000000.\u00004"
+    alerts[5]["manager"] = {"name": "wazuh\u0000"}
+    alerts[6]["rule"]["description"] = "evil\u0000title"
+    alerts[7]["data"]["srcip"] = "198.51.100.7\u0000"
+    alerts[8]["rule"]["mitre"] = {"id": ["T1110\u0000"]}
+    result = operator.ingest_wazuh(ndjson(alerts))
+    errors = {r.index: r.error for r in result.rejected}
+    assert sorted(errors) == [3, 4, 5, 6, 7, 8]
+    fields = ["agent.name", "id", "manager.name", "rule.description", "data.srcip"]
+    for index, field in enumerate([*fields, "rule.mitre.id"], start=3):
+        assert errors[index].startswith(f"{field}: "), errors[index]
+        assert "NUL" in errors[index]
+    assert result.created == 3
+    assert sorted(by_ref(operator)) == sorted(f"wazuh-manager-1/{a['id']}" for a in alerts[:3])
+    assert all("\x00" not in asset.name for asset in operator.assets.list().items)
+
+
+def test_nul_in_the_log_is_dropped_from_the_body_alike_on_both_databases(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    """Only stored text: the alert counts, its body reads without NUL, its raw JSON is as sent."""
+    (alert,) = unique_copies([samples[1]], 1)
+    alert["full_log"] = "before\u0000after"
+    assert operator.ingest_wazuh(ndjson([alert])).created == 1
+    (report,) = by_ref(operator).values()
+    assert report.body == "beforeafter"
+    assert report.raw is not None and report.raw["full_log"] == "before\x00after"
+
+
+def test_an_alert_timed_beyond_the_calendar_is_named_and_the_good_ones_kept(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    alerts = unique_copies(samples, 5, vary_source=True)
+    alerts[2]["timestamp"] = "0001-01-01T00:00:00+01:00"
+    alerts[3]["timestamp"] = "9999-12-31T23:59:59-01:00"
+    alerts[4]["timestamp"] = "0001-01-01T00:10:00+00:00"  # its flood window starts before year 1
+    result = operator.ingest_wazuh(ndjson(alerts))
+    errors = {r.index: r.error for r in result.rejected}
+    assert sorted(errors) == [2, 3]
+    assert all(error.startswith("timestamp: ") for error in errors.values())
+    assert result.created == 3
+
+
 def test_viewers_may_not_ingest(
     client_for: Callable[..., VtocClient], samples: list[dict[str, Any]]
 ) -> None:

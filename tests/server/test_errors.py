@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 import httpx
@@ -47,6 +48,22 @@ def test_bad_query_parameter_is_named(viewer: VtocClient) -> None:
     assert err.value.errors[0].field == "cursor"
 
 
+def test_a_cursor_beyond_64_bits_is_refused_like_any_foreign_cursor(viewer: VtocClient) -> None:
+    """SQLite cannot even compare with such an id; no page of ours ends there."""
+    huge = base64.urlsafe_b64encode(f"id:{2**70}".encode()).decode().rstrip("=")
+    agent = viewer.agents.get("monitor")
+    for path in [
+        "/api/v1/operations",
+        "/api/v1/missions",
+        "/api/v1/intel",
+        "/api/v1/correlations",
+        f"/api/v1/agents/{agent.id}/runs",
+    ]:
+        response = raw(viewer).get(path, params={"cursor": huge})
+        assert response.status_code == 422, path
+        assert [e.field for e in s.Problem.model_validate(response.json()).errors] == ["cursor"]
+
+
 def test_nul_characters_are_refused_by_field(operator: VtocClient) -> None:
     """PostgreSQL cannot store NUL: it is a 422 naming the field on both databases."""
     http = raw(operator)
@@ -74,6 +91,34 @@ def test_ids_beyond_64_bits_are_refused_by_field(viewer: VtocClient) -> None:
         assert [e.field for e in s.Problem.model_validate(response.json()).errors] == [field]
 
 
+def test_dates_beyond_the_calendar_in_utc_are_refused_by_field(operator: VtocClient) -> None:
+    """The database stores UTC: a date that leaves years 1-9999 there is a 422, not a 500."""
+    http = raw(operator)
+    early, late = "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"
+    op = operator.operations.create(name="Dated")
+    requests = [
+        ("POST", "/api/v1/operations", {"name": "x", "start_at": early}, "start_at"),
+        ("POST", "/api/v1/operations", {"name": "x", "end_at": late}, "end_at"),
+        ("PATCH", f"/api/v1/operations/{op.id}", {"start_at": late}, "start_at"),
+        (
+            "POST",
+            "/api/v1/missions",
+            {"operation_id": op.id, "name": "m", "due_at": late},
+            "due_at",
+        ),
+        ("POST", "/api/v1/intel", {"title": "t", "observed_at": early}, "observed_at"),
+        ("GET", f"/api/v1/intel?since={early.replace('+', '%2B')}", None, "since"),
+        ("GET", f"/api/v1/intel?until={late}", None, "until"),
+    ]
+    for method, path, body, field in requests:
+        response = http.request(method, path, json=body)
+        assert response.status_code == 422, (path, body)
+        problem = s.Problem.model_validate(response.json())
+        assert [e.field for e in problem.errors] == [field], (path, body)
+    assert [o.name for o in operator.operations.list().items] == ["Dated"]
+    assert operator.operations.get(op.id).start_at is None
+
+
 def test_patch_cannot_null_a_required_field(operator: VtocClient) -> None:
     op = operator.operations.create(name="Keep my status")
     with pytest.raises(ValidationFailed) as err:
@@ -87,6 +132,32 @@ def test_not_found(viewer: VtocClient) -> None:
         viewer.operations.get("OP-9999")
     with pytest.raises(NotFound):
         viewer.assets.get(12345)
+
+
+def test_a_reference_with_nul_is_not_found(admin: VtocClient) -> None:
+    """No code or name can hold NUL, so no row answers to one (PostgreSQL cannot compare it)."""
+    http = raw(admin)
+    answers = {
+        f"{method} {path}": http.request(method, path, json=body).status_code
+        for method, path, body in [
+            ("GET", "/api/v1/operations/a%00b", None),
+            ("PATCH", "/api/v1/operations/a%00b", {"name": "X"}),
+            ("DELETE", "/api/v1/operations/a%00b", None),
+            ("GET", "/api/v1/assets/a%00b", None),
+            ("PATCH", "/api/v1/assets/a%00b", {"name": "X"}),
+            ("DELETE", "/api/v1/assets/a%00b", None),
+            ("POST", "/api/v1/assets/a%00b/heartbeat", {}),
+            ("GET", "/api/v1/agents/a%00b", None),
+            ("PATCH", "/api/v1/agents/a%00b", {"enabled": False}),
+            ("POST", "/api/v1/agents/a%00b/trigger", None),
+            ("GET", "/api/v1/agents/a%00b/runs", None),
+            ("DELETE", "/api/v1/tokens/a%00b", None),
+            ("GET", "/api/v1/missions/a%00b", None),
+            ("GET", "/api/v1/intel/a%00b", None),
+            ("GET", "/api/v1/tasks/a%00b", None),
+        ]
+    }
+    assert answers == dict.fromkeys(answers, 404)
 
 
 def test_duplicates_conflict(operator: VtocClient) -> None:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -38,6 +38,7 @@ ATTEMPTS = 3
 FINGERPRINT_LOCKS = 1000
 #: the advisory lock space of flood decisions: (FLOODS, 0) all of it, (FLOODS + 1, key) one key
 FLOODS = 0x666C6F6F  # "floo"
+FIRST_TIME = datetime.min.replace(tzinfo=UTC)
 T = TypeVar("T")
 REPORTS = cast(Table, IntelReport.__table__)
 INDICATORS = cast(Table, IndicatorRow.__table__)
@@ -297,7 +298,8 @@ def open_floods(session: Session, alerts: list[Alert], window: timedelta) -> dic
 
     Only Wazuh ingest sets fingerprints, so no ``source`` condition is needed.
     """
-    since = min(a.observed_at for a in alerts) - window
+    earliest = min(a.observed_at for a in alerts)
+    since = earliest - min(window, earliest - FIRST_TIME)  # no window reaches before year 1
     latest = {a.fingerprint: a for a in alerts}
     rows: Iterable[Any]
     if on_postgres(session):

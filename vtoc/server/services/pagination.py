@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from vtoc.schemas import MAX_ROW_ID
 from vtoc.server.errors import InvalidError
 
 R = TypeVar("R")
@@ -20,12 +21,15 @@ def encode_cursor(last_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    """The id a cursor ends at; a 422 for any other, including an id no row can have (SQLite
+    cannot even compare with one beyond 64 bits)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = raw.partition(":")
-        if prefix != "id":
+        last_id = int(value)
+        if prefix != "id" or not 0 < last_id <= MAX_ROW_ID:
             raise ValueError(raw)
-        return int(value)
+        return last_id
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidError("cursor", "not a cursor this server handed out") from None
 

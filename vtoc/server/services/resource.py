@@ -33,6 +33,12 @@ def numeric_id(ref: int | str) -> int | None:
     return ref if 0 < ref <= MAX_ROW_ID else None
 
 
+def may_be_stored(ref: int | str) -> bool:
+    """Whether a row could hold ``ref`` as its code or name: no text column holds NUL, and
+    PostgreSQL refuses even to compare text with one."""
+    return "\x00" not in str(ref)
+
+
 class Resource(Generic[M, C, U, Q]):
     """A table clients edit through the API. Subclasses add filters and domain rules."""
 
@@ -53,7 +59,7 @@ class Resource(Generic[M, C, U, Q]):
         row: M | None
         if (row_id := numeric_id(ref)) is not None:
             row = session.get(self.model, row_id)
-        elif self.ref_column:
+        elif self.ref_column and may_be_stored(ref):
             column = getattr(self.model, self.ref_column)
             row = session.scalar(select(self.model).where(column == ref))
         else:

@@ -13,7 +13,7 @@ from vtoc.server.auth import hash_token, new_secret
 from vtoc.server.db import utcnow
 from vtoc.server.errors import ConflictError, NotFoundError
 from vtoc.server.models import ApiToken
-from vtoc.server.services.resource import numeric_id
+from vtoc.server.services.resource import may_be_stored, numeric_id
 
 
 def create(session: Session, *, actor: str, data: s.TokenCreate) -> s.TokenCreated:
@@ -47,7 +47,7 @@ def list_all(session: Session) -> Sequence[ApiToken]:
 def get(session: Session, ref: int | str) -> ApiToken:
     row_id = numeric_id(ref)
     by = ApiToken.id == row_id if row_id is not None else ApiToken.name == str(ref)
-    token = session.scalar(select(ApiToken).where(by))
+    token = session.scalar(select(ApiToken).where(by)) if may_be_stored(ref) else None
     if token is None:
         raise NotFoundError(f"no token {ref!r}")
     return token

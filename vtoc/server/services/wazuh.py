@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from vtoc.schemas import IndicatorKind, Severity
+from vtoc.schemas import IndicatorKind, Severity, in_utc_calendar
 from vtoc.server.db import utcnow
 from vtoc.server.services.indicators import Found, extract, is_ipv4
 
@@ -68,6 +68,14 @@ MAIN_FIELDS = (
 
 class AlertError(ValueError):
     """An alert that cannot become a report; the message names the field."""
+
+
+def refuse_nul(path: str, text: str) -> str:
+    """``text``, unless it holds NUL: PostgreSQL text cannot, and this text becomes a key,
+    a title, an asset's name or an indicator (``full_log``, only stored, drops its NULs)."""
+    if "\x00" in text:
+        raise AlertError(f"{path}: NUL (0x00) characters are not allowed")
+    return text
 
 
 @dataclass
@@ -129,7 +137,10 @@ def parse_time(value: Any) -> datetime:
         raise AlertError(f"timestamp: not a date: {value[:40]!r}") from None
     if parsed.tzinfo is None:
         raise AlertError("timestamp: no UTC offset")
-    return parsed
+    try:
+        return in_utc_calendar(parsed)
+    except ValueError as exc:
+        raise AlertError(f"timestamp: {exc}") from None
 
 
 @lru_cache(maxsize=65536)
@@ -168,7 +179,7 @@ OBSERVED = _tree(
 
 
 def observed_texts(alert: dict[str, Any]) -> dict[str, str]:
-    """The non-empty texts at the ``OBSERVED`` paths, by path."""
+    """The non-empty texts at the ``OBSERVED`` paths, by path; ``AlertError`` for a NUL."""
     found: dict[str, str] = {}
     pending: list[tuple[dict[str, Any], dict[str, Any]]] = [(alert, OBSERVED)]
     while pending:
@@ -179,7 +190,7 @@ def observed_texts(alert: dict[str, Any]) -> dict[str, str]:
                 continue
             if isinstance(sub, str):
                 if not isinstance(value, dict | list) and (text := str(value).strip()):
-                    found[sub] = text
+                    found[sub] = refuse_nul(sub, text)
             elif isinstance(value, dict):
                 pending.append((value, sub))
     return found
@@ -200,7 +211,8 @@ def indicators_of(alert: dict[str, Any], texts: dict[str, str], full_log: str) -
     mitre = rule.get("mitre") if isinstance(rule, dict) else None
     techniques = mitre.get("id") if isinstance(mitre, dict) else None
     for technique in techniques if isinstance(techniques, list) else []:
-        found.setdefault((IndicatorKind.mitre, str(technique)[:VALUE_MAX]), None)
+        technique_id = refuse_nul("rule.mitre.id", str(technique))
+        found.setdefault((IndicatorKind.mitre, technique_id[:VALUE_MAX]), None)
     if full_log:
         for kind, value in extract(full_log):
             found.setdefault((kind, value[:VALUE_MAX]), None)

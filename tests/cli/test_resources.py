@@ -81,6 +81,22 @@ def test_delete_asks_unless_yes(vtoc: Run) -> None:
     assert json.loads(ok(vtoc("ops", "list", "--json"))) == []
 
 
+def test_deleting_an_operation_says_its_missions_go_with_it(vtoc: Run) -> None:
+    op = json.loads(ok(vtoc("ops", "create", "--name", "Crowded", "--json")))
+    first, _ = (
+        json.loads(ok(vtoc("missions", "create", "--operation", op["code"], "--name", n, "--json")))
+        for n in ("First", "Second")
+    )
+    refused = vtoc("ops", "delete", op["code"], input="n\n")
+    assert f"Delete operation {op['code']} and its 2 missions?" in refused.stdout
+    ok(vtoc("missions", "delete", str(first["id"]), "--yes"))
+    kept = vtoc("ops", "delete", op["code"], input="n\n")
+    assert f"Delete operation {op['code']} and its mission?" in kept.stdout
+    empty = json.loads(ok(vtoc("ops", "create", "--name", "Empty", "--json")))
+    alone = vtoc("ops", "delete", empty["code"], input="n\n")
+    assert f"Delete operation {empty['code']}? [y/N]" in alone.stdout
+
+
 def test_list_all_follows_cursors_and_filters(vtoc: Run) -> None:
     for n in range(7):
         status = "active" if n % 2 else "planned"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, Static
 
 from tests.ingest.conftest import ndjson, sample_alerts, unique_copies
 from tests.tui.conftest import LiveServer, screen_text, start_server, until
@@ -105,6 +105,25 @@ async def test_delete_asks_first(server: LiveServer) -> None:
         await pilot.press("y")
         await until(lambda: str(asset.id) not in table.rows, app)
     assert not admin.assets.list(q=asset.name).items
+
+
+async def test_deleting_an_operation_says_its_missions_go_with_it(server: LiveServer) -> None:
+    admin = server.sync()
+    op = admin.operations.create(name=f"Crowded-{uuid.uuid4().hex[:6]}")
+    for name in ("First", "Second"):
+        admin.missions.create(operation_id=op.id, name=name)
+    app = make_app(server.client(Role.admin), live=False)
+    async with app.run_test(size=(120, 24)) as pilot:
+        screen = await open_operations(app, pilot)
+        table = screen.table
+        await until(lambda: op.id in table.rows_by_id, app)
+        table.move_cursor(row=table.get_row_index(str(op.id)))
+        await pilot.press("d")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
+        await pilot.pause()
+        question = str(app.screen.query_one("#question", Label).render())
+        assert f"Delete operation '{op.name}' and its 2 missions?" in question
+        await pilot.press("n")
 
 
 async def test_readonly_hides_every_write(server: LiveServer) -> None:

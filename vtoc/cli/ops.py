@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +10,9 @@ from vtoc.cli.commands import Flag, add_create, add_list, add_update
 from vtoc.cli.output import columns
 from vtoc.cli.params import add_show_delete
 from vtoc.schemas import OperationStatus, Priority
+
+if TYPE_CHECKING:
+    from vtoc.client import VtocClient
 
 app = typer.Typer(help="Operations: list, show, create, update, delete.", no_args_is_help=True)
 COLUMNS = columns("code", "name", "status", "priority", "commander", "start_at", "updated_at")
@@ -58,4 +61,13 @@ add_update(
     Example: vtoc ops update OP-0001 --status completed --if-version 3
     """,
 )
-add_show_delete(app, "operations", "operation", "OP-0001", group="ops")
+
+
+def its_missions(api: VtocClient, ref: str) -> str:
+    """The missions the server deletes with the operation, for the delete question."""
+    operation = api.operations.get(ref)
+    count = sum(1 for _ in api.missions.iterate(operation_id=operation.id, limit=500))
+    return "" if not count else "its mission" if count == 1 else f"its {count} missions"
+
+
+add_show_delete(app, "operations", "operation", "OP-0001", group="ops", taking=its_missions)

@@ -13,7 +13,7 @@ import typer
 from vtoc.cli.output import Column, Format, is_terminal, render, render_one
 
 if TYPE_CHECKING:
-    from vtoc.client import SyncResource
+    from vtoc.client import SyncResource, VtocClient
     from vtoc.schemas import Page
 
 T = TypeVar("T")
@@ -111,8 +111,11 @@ def add_show_delete(
     *,
     delete: bool = True,
     group: str | None = None,
+    taking: Callable[[VtocClient, str], str] | None = None,
 ) -> None:
-    """``show REF`` and ``delete REF``: the same for every resource but for their names."""
+    """``show REF`` and ``delete REF``: the same for every resource but for their names.
+    ``taking`` names what else the delete removes ("its 3 missions"; "" for nothing), for
+    the question to say so."""
     from vtoc.cli.session import client
 
     group = group or attr
@@ -129,9 +132,10 @@ def add_show_delete(
         return
 
     def remove(ref: Ref, yes: YesOpt = False) -> None:
-        if not yes:
-            typer.confirm(f"Delete {noun} {ref}?", abort=True)
         with client() as api:
+            if not yes:
+                along = taking(api, ref) if taking else ""
+                typer.confirm(f"Delete {noun} {ref}{' and ' + along if along else ''}?", abort=True)
             getattr(api, attr).delete(ref)
         typer.echo(f"deleted {noun} {ref}", err=True)
 

@@ -7,7 +7,7 @@ palette, so adding a resource to the TUI is one entry here.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -162,6 +162,8 @@ class ResourceSpec:
     writable: bool = True
     deletable: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    #: what else deleting a row removes ("its 3 missions"; "" for nothing), for the question
+    taking: Callable[[AsyncVtocClient, Any], Awaitable[str]] | None = None
 
     def endpoint(self, client: AsyncVtocClient) -> AsyncResource[Any]:
         resource: AsyncResource[Any] = getattr(client, self.name)
@@ -170,6 +172,14 @@ class ResourceSpec:
 
 def choices(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(e.value for e in enum)
+
+
+async def its_missions(client: AsyncVtocClient, row: Any) -> str:
+    """The missions the server deletes with the operation."""
+    count = 0
+    async for _ in client.missions.iterate(operation_id=row.id, limit=500):
+        count += 1
+    return "" if not count else "its mission" if count == 1 else f"its {count} missions"
 
 
 OPERATIONS = ResourceSpec(
@@ -193,6 +203,7 @@ OPERATIONS = ResourceSpec(
         FormField("commander", "Commander"),
     ),
     filters=("status",),
+    taking=its_missions,
 )
 
 MISSIONS = ResourceSpec(

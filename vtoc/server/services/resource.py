@@ -163,20 +163,16 @@ class Resource(Generic[M, C, U, Q]):
         self.emit(session, actor, "updated", row, changed=changed)
         return row
 
+    def before_delete(self, session: Session, *, actor: str, row: M) -> None:
+        """Hook run before a row is deleted: the rows its foreign keys will delete or unlink
+        in the database are announced here (see ``cascades``), before its own event."""
+
     def delete(self, session: Session, *, actor: str, ref: int | str) -> None:
         row = self.get(session, ref)
-        snapshot = self.snapshot(row)
+        self.before_delete(session, actor=actor, row=row)
+        self.emit(session, actor, "deleted", row)
         session.delete(row)
         self.flush(session, ref)
-        events.record(
-            session,
-            actor=actor,
-            kind=f"{self.entity}.deleted",
-            entity=self.entity,
-            entity_id=snapshot["id"],
-            operation_id=self.operation_of(row),
-            data=snapshot,
-        )
 
     def emit(self, session: Session, actor: str, verb: str, row: M, **extra: Any) -> None:
         session.flush()

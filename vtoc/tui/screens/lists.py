@@ -113,15 +113,26 @@ class ListScreen(VtocScreen):
 
     def action_delete(self) -> None:
         row = self.table.selected
-        if row is None:
-            return
+        if row is not None:
+            self.confirm_delete(row)
+
+    @work(group="write")
+    async def confirm_delete(self, row: Any) -> None:
         label = getattr(row, "name", None) or getattr(row, "title", None) or row.id
+        along = ""
+        if self.spec.taking:
+            try:
+                along = await self.spec.taking(self.client, row)
+            except VtocError as exc:
+                self.notify(exc.message, title="Not deleted", severity="error")
+                return
+        question = f"Delete {self.spec.entity} {label!r}{' and ' + along if along else ''}?"
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.delete(row.id)
 
-        self.app.push_screen(ConfirmScreen(f"Delete {self.spec.entity} {label!r}?"), answered)
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     @work(group="write")
     async def delete(self, row_id: int) -> None:

@@ -1,0 +1,172 @@
+"""What a delete takes with it through foreign keys, as a follower of the event log sees it."""
+
+from __future__ import annotations
+
+import pytest
+
+from vtoc import schemas as s
+from vtoc.client import (
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+    VtocClient,
+    correlation_run_call,
+)
+from vtoc.server.models import Base
+
+
+def events_after(client: VtocClient, after: int) -> list[s.Event]:
+    return client.events.list(after=after, limit=1000).items
+
+
+def last_event_id(client: VtocClient) -> int:
+    newest = client.events.list(order="desc", limit=1).items
+    return newest[0].id if newest else 0
+
+
+def test_deleting_an_operation_announces_its_missions(
+    operator: VtocClient, admin: VtocClient
+) -> None:
+    op = operator.operations.create(name="Doomed")
+    other = operator.operations.create(name="Unrelated")
+    hawk = operator.assets.create(name="Hawk-9", kind="aircraft")
+    first = operator.missions.create(operation_id=op.id, name="One", asset_ids=[hawk.id])
+    second = operator.missions.create(operation_id=op.id, name="Two")
+    kept = operator.missions.create(operation_id=other.id, name="Kept", asset_ids=[hawk.id])
+    mark = last_event_id(operator)
+
+    admin.operations.delete(op.id)
+
+    seen = events_after(operator, mark)
+    assert [(e.kind, e.entity_id) for e in seen] == [
+        ("mission.deleted", first.id),
+        ("mission.deleted", second.id),
+        ("operation.deleted", op.id),
+    ]
+    gone = seen[0]
+    assert gone.operation_id == op.id
+    assert gone.actor == admin.whoami().name
+    assert gone.data["name"] == "One"
+    assert gone.data["asset_ids"] == [hawk.id]
+    for mission in (first, second):
+        with pytest.raises(NotFound):
+            operator.missions.get(mission.id)
+    assert operator.missions.get(kept.id).version == kept.version
+
+
+def test_deleting_an_operation_unlinks_its_intel(operator: VtocClient, admin: VtocClient) -> None:
+    op = operator.operations.create(name="Short lived")
+    report = operator.intel.create(title="Beacon to 203.0.113.7", operation_id=op.id)
+    loose = operator.intel.create(title="Nothing to do with it")
+    mark = last_event_id(operator)
+
+    admin.operations.delete(op.id)
+
+    seen = events_after(operator, mark)
+    assert [(e.kind, e.entity_id) for e in seen] == [
+        ("intel.updated", report.id),
+        ("operation.deleted", op.id),
+    ]
+    unlinked = seen[0]
+    assert unlinked.data["changed"] == ["operation_id"]
+    assert unlinked.data["operation_id"] is None
+    assert unlinked.data["indicators"] == [{"kind": "ipv4", "value": "203.0.113.7"}]
+    now = operator.intel.get(report.id)
+    assert now.operation_id is None
+    assert now.version == report.version + 1 == unlinked.data["version"]
+    assert operator.intel.get(loose.id).version == loose.version
+    with pytest.raises(PreconditionFailed):
+        operator.intel.update(report.id, severity="high", version=report.version)
+
+
+def test_deleting_an_operation_unlinks_its_correlations(
+    operator: VtocClient, admin: VtocClient
+) -> None:
+    op = operator.operations.create(name="Correlated")
+    operator.intel.create(title="Seen 198.51.100.4", operation_id=op.id)
+    operator.intel.create(title="Again 198.51.100.4", operation_id=op.id)
+    operator.send(correlation_run_call(s.CorrelationRun()))
+    [cluster] = operator.correlations().items
+    assert cluster.operation_id == op.id
+    mark = last_event_id(operator)
+
+    admin.operations.delete(op.id)
+
+    updated = operator.events.list(after=mark, kind="correlation.").items
+    assert [(e.kind, e.entity_id, e.data) for e in updated] == [
+        ("correlation.updated", cluster.id, {"operation_id": None}),
+    ]
+    assert operator.correlation(cluster.id).operation_id is None
+
+
+def test_deleting_an_asset_releases_it_from_missions(operator: VtocClient) -> None:
+    op = operator.operations.create(name="Air cover")
+    hawk = operator.assets.create(name="Hawk-7", kind="aircraft")
+    team = operator.assets.create(name="Team-7", kind="personnel")
+    both = operator.missions.create(operation_id=op.id, name="Both", asset_ids=[hawk.id, team.id])
+    only = operator.missions.create(operation_id=op.id, name="Only", asset_ids=[hawk.id])
+    other = operator.missions.create(operation_id=op.id, name="Other", asset_ids=[team.id])
+    report = operator.intel.create(title="Hawk-7 spotted", asset_id=hawk.id)
+    mark = last_event_id(operator)
+
+    operator.assets.delete(hawk.id)
+
+    seen = events_after(operator, mark)
+    assert [(e.kind, e.entity_id) for e in seen] == [
+        ("mission.updated", both.id),
+        ("mission.updated", only.id),
+        ("intel.updated", report.id),
+        ("asset.deleted", hawk.id),
+    ]
+    assert seen[0].data["asset_ids"] == [team.id]
+    assert seen[0].data["changed"] == ["asset_ids"]
+    assert seen[0].operation_id == op.id
+    assert seen[1].data["asset_ids"] == []
+    assert seen[2].data["changed"] == ["asset_id"]
+    assert seen[2].data["asset_id"] is None
+
+    now = operator.missions.get(both.id)
+    assert now.asset_ids == [team.id]
+    assert now.version == both.version + 1 == seen[0].data["version"]
+    assert operator.missions.get(other.id).version == other.version
+    assert operator.intel.get(report.id).asset_id is None
+
+
+def test_a_stale_edit_cannot_bring_a_deleted_asset_back(operator: VtocClient) -> None:
+    op = operator.operations.create(name="Resurrection")
+    hawk = operator.assets.create(name="Hawk-5", kind="aircraft")
+    mission = operator.missions.create(operation_id=op.id, name="Held", asset_ids=[hawk.id])
+
+    operator.assets.delete(hawk.id)
+
+    with pytest.raises(PreconditionFailed):
+        operator.missions.update(mission.id, name="Renamed", version=mission.version)
+    with pytest.raises(ValidationFailed):
+        operator.missions.update(mission.id, asset_ids=mission.asset_ids)
+
+
+def test_every_cascade_is_accounted_for() -> None:
+    """A new ``ondelete`` changes rows behind the API's back: decide what it announces
+    (``vtoc.server.services.cascades``) and add it here."""
+    cascades = {
+        f"{fk.parent.table.name}.{fk.parent.name}": fk.ondelete
+        for table in Base.metadata.tables.values()
+        for fk in table.foreign_keys
+        if fk.ondelete
+    }
+    assert cascades == {
+        # announced: mission.deleted, mission.updated, intel.updated, correlation.updated
+        "missions.operation_id": "CASCADE",
+        "mission_assets.asset_id": "CASCADE",
+        "intel_reports.operation_id": "SET NULL",
+        "intel_reports.asset_id": "SET NULL",
+        "correlations.operation_id": "SET NULL",
+        # nothing a client shows changes: the deleted row's own parts and bookkeeping
+        "mission_assets.mission_id": "CASCADE",
+        "indicators.report_id": "CASCADE",
+        "ingested_alerts.report_id": "CASCADE",
+        "correlation_members.report_id": "CASCADE",
+        "correlation_members.correlation_id": "CASCADE",
+        "agent_runs.agent_id": "CASCADE",
+        "event_tickets.token_id": "CASCADE",
+    }

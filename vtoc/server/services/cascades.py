@@ -1,0 +1,100 @@
+"""What a delete takes with it: the rows its foreign keys delete or unlink in the database
+(``ondelete`` in ``models``), each announced like a client's own delete or edit, so that
+whoever follows the event log stops showing them as they were.
+
+Each step finds its rows with one statement before the delete and records its events in the
+same transaction; an unlinked row gets a new version, so an edit based on the old one is
+refused (412) instead of quietly undoing the change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session
+
+from vtoc.server import events
+from vtoc.server.db import utcnow
+from vtoc.server.models import Correlation, IntelReport, Mission, mission_assets
+from vtoc.server.services import correlations
+from vtoc.server.services.intel import intel, with_indicators
+from vtoc.server.services.missions import missions
+
+CHUNK = 500  # reports whose indicators are read per query
+REPORTS = cast(Table, IntelReport.__table__)
+
+
+def operation_deleted(session: Session, *, actor: str, operation_id: int) -> None:
+    """Its missions go with it (CASCADE); its intel and correlations stay, unlinked."""
+    gone = session.scalars(
+        select(Mission).where(Mission.operation_id == operation_id).order_by(Mission.id)
+    ).all()
+    for row in gone:
+        missions.emit(session, actor, "deleted", row)
+        session.expunge(row)  # the database deletes it
+    unlink_intel(session, actor=actor, field="operation_id", row_id=operation_id)
+    unlink_correlations(session, actor=actor, operation_id=operation_id)
+
+
+def asset_deleted(session: Session, *, actor: str, asset_id: int) -> None:
+    """The missions it was assigned to lose it, and the reports about it their link."""
+    assigned = select(mission_assets.c.mission_id).where(mission_assets.c.asset_id == asset_id)
+    for row in session.scalars(
+        select(Mission).where(Mission.id.in_(assigned)).order_by(Mission.id)
+    ).all():
+        row.assets = [a for a in row.assets if a.id != asset_id]
+        row.updated_at = utcnow()  # also bumps the version
+        missions.flush(session, row.id)
+        missions.emit(session, actor, "updated", row, changed=["asset_ids"])
+    unlink_intel(session, actor=actor, field="asset_id", row_id=asset_id)
+
+
+def unlink_intel(session: Session, *, actor: str, field: str, row_id: int) -> None:
+    """Reports whose ``field`` is ``row_id`` get NULL there, in one statement: an operation
+    can have thousands of them."""
+    column = REPORTS.c[field]
+    changed = session.execute(
+        update(REPORTS)
+        .where(column == row_id)
+        .values({column: None, REPORTS.c.version: REPORTS.c.version + 1, "updated_at": utcnow()})
+        .returning(*REPORTS.c)
+    )
+    rows = sorted(changed, key=lambda r: r.id)
+    for start in range(0, len(rows), CHUNK):
+        for report in with_indicators(session, rows[start : start + CHUNK]):
+            snapshot = snapshot_of(report)
+            events.record(
+                session,
+                actor=actor,
+                kind=f"{intel.entity}.updated",
+                entity=intel.entity,
+                entity_id=snapshot["id"],
+                operation_id=snapshot["operation_id"],
+                data={**snapshot, "changed": [field]},
+            )
+
+
+def snapshot_of(report: dict[str, Any]) -> dict[str, Any]:
+    """What ``intel.emit`` would record for the report, from its values."""
+    return intel.public.model_validate(report).model_dump(mode="json", exclude={"raw"})
+
+
+def unlink_correlations(session: Session, *, actor: str, operation_id: int) -> None:
+    """Clusters of the operation's reports stay, without an operation."""
+    ids = session.scalars(
+        update(Correlation)
+        .where(Correlation.operation_id == operation_id)
+        .values(operation_id=None, updated_at=utcnow())
+        .returning(Correlation.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for correlation_id in sorted(ids):
+        events.record(
+            session,
+            actor=actor,
+            kind=f"{correlations.ENTITY}.updated",
+            entity=correlations.ENTITY,
+            entity_id=correlation_id,
+            data={"operation_id": None},
+        )

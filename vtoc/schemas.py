@@ -233,16 +233,16 @@ RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 def in_utc_calendar(value: datetime) -> datetime:
-    """The database stores UTC: a time that leaves years 1-9999 there is a 422 naming the
-    field, not an overflow at the write."""
+    """The time in UTC, as the database stores it: the answer to a create then reads like
+    every later GET (it echoed "+05:30" before). A time that leaves years 1-9999 in UTC is a
+    422 naming the field, not an overflow at the write."""
     try:
-        value.astimezone(UTC)
+        return value.astimezone(UTC)
     except OverflowError:
         raise ValueError("the date is out of range once converted to UTC") from None
-    return value
 
 
-#: A time with its UTC offset, as every input takes one.
+#: A time with its UTC offset, as every input takes one; kept in UTC.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(in_utc_calendar)]
 
 Latitude = Field(default=None, ge=-90, le=90)

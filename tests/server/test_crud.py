@@ -52,6 +52,20 @@ def test_an_operation_may_not_end_before_it_starts(operator: VtocClient) -> None
     assert operator.operations.get(op.id).end_at is None
 
 
+def test_a_created_row_answers_its_times_in_utc_as_every_read_does(
+    operator: VtocClient,
+) -> None:
+    op = operator.operations.create(name="Eastern Gate", start_at="2026-12-01T10:00:00+05:30")
+    mission = operator.missions.create(
+        operation_id=op.id, name="Relay", due_at="2026-12-02T00:30:00-02:00"
+    )
+    assert op.start_at == datetime(2026, 12, 1, 4, 30, tzinfo=UTC)
+    assert op.start_at.utcoffset() == timedelta(0)
+    assert mission.due_at is not None and mission.due_at.utcoffset() == timedelta(0)
+    assert operator.missions.get(mission.id).due_at == mission.due_at
+    assert operator.operations.get(op.id).start_at == op.start_at
+
+
 def test_mission_with_assets(operator: VtocClient) -> None:
     op = operator.operations.create(name="Iron Harbor")
     hawk = operator.assets.create(name="Hawk-1", kind="aircraft")

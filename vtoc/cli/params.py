@@ -119,6 +119,7 @@ def add_show_delete(
     from vtoc.cli.session import client
 
     group = group or attr
+    one = f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
     def show(ref: Ref, output: OutputOpt = Format.table, as_json: JsonOpt = False) -> None:
         with client() as api:
@@ -140,7 +141,7 @@ def add_show_delete(
         typer.echo(f"deleted {noun} {ref}", err=True)
 
     remove.__doc__ = (
-        f"Delete a {noun} (asks first unless --yes).\n\nExample: vtoc {group} delete {example} -y"
+        f"Delete {one} (asks first unless --yes).\n\nExample: vtoc {group} delete {example} -y"
     )
     app.command("delete")(remove)
 

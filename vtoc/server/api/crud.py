@@ -74,6 +74,7 @@ def crud_router(
 ) -> APIRouter:
     public: type[Output] = resource.public
     name = resource.entity
+    one = f"an {name}" if name[0] in "aeiou" else f"a {name}"
     router = APIRouter()
     deleter = Admin if delete_role is Role.admin else Operator
 
@@ -100,7 +101,7 @@ def crud_router(
         return await in_worker(session, work)
 
     @router.post(
-        "", response_model=public, status_code=status.HTTP_201_CREATED, summary=f"Create a {name}"
+        "", response_model=public, status_code=status.HTTP_201_CREATED, summary=f"Create {one}"
     )
     async def create_row(
         data: create,  # type: ignore[valid-type]
@@ -115,7 +116,7 @@ def crud_router(
             session, lambda: idempotent_post(session, who, idempotency_key, data, action)
         )
 
-    @router.patch("/{ref}", response_model=public, summary=f"Change a {name}")
+    @router.patch("/{ref}", response_model=public, summary=f"Change {one}")
     async def update_row(
         ref: str,
         data: update,  # type: ignore[valid-type]
@@ -130,7 +131,7 @@ def crud_router(
 
         return await in_worker(session, work)
 
-    @router.delete("/{ref}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {name}")
+    @router.delete("/{ref}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete {one}")
     async def delete_row(ref: str, session: SessionDep, who: deleter) -> Response:  # type: ignore[valid-type]
         actor: Principal = who
 

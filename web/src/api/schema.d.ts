@@ -113,7 +113,7 @@ export interface paths {
         /** List asset rows */
         get: operations["list_rows_api_v1_assets_get"];
         put?: never;
-        /** Create a asset */
+        /** Create an asset */
         post: operations["create_row_api_v1_assets_post"];
         delete?: never;
         options?: never;
@@ -132,11 +132,11 @@ export interface paths {
         get: operations["show_api_v1_assets__ref__get"];
         put?: never;
         post?: never;
-        /** Delete a asset */
+        /** Delete an asset */
         delete: operations["delete_row_api_v1_assets__ref__delete"];
         options?: never;
         head?: never;
-        /** Change a asset */
+        /** Change an asset */
         patch: operations["update_row_api_v1_assets__ref__patch"];
         trace?: never;
     };
@@ -357,7 +357,7 @@ export interface paths {
         /** List intel rows */
         get: operations["list_rows_api_v1_intel_get"];
         put?: never;
-        /** Create a intel */
+        /** Create an intel */
         post: operations["create_row_api_v1_intel_post"];
         delete?: never;
         options?: never;
@@ -376,11 +376,11 @@ export interface paths {
         get: operations["show_api_v1_intel__ref__get"];
         put?: never;
         post?: never;
-        /** Delete a intel */
+        /** Delete an intel */
         delete: operations["delete_row_api_v1_intel__ref__delete"];
         options?: never;
         head?: never;
-        /** Change a intel */
+        /** Change an intel */
         patch: operations["update_row_api_v1_intel__ref__patch"];
         trace?: never;
     };
@@ -475,7 +475,7 @@ export interface paths {
         /** List operation rows */
         get: operations["list_rows_api_v1_operations_get"];
         put?: never;
-        /** Create a operation */
+        /** Create an operation */
         post: operations["create_row_api_v1_operations_post"];
         delete?: never;
         options?: never;
@@ -494,11 +494,11 @@ export interface paths {
         get: operations["show_api_v1_operations__ref__get"];
         put?: never;
         post?: never;
-        /** Delete a operation */
+        /** Delete an operation */
         delete: operations["delete_row_api_v1_operations__ref__delete"];
         options?: never;
         head?: never;
-        /** Change a operation */
+        /** Change an operation */
         patch: operations["update_row_api_v1_operations__ref__patch"];
         trace?: never;
     };

@@ -11,9 +11,10 @@ import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -131,6 +132,26 @@ class Context(BaseModel):
 
     api_url: str
     token: str | None = None
+
+    @field_validator("api_url")
+    @classmethod
+    def server_root(cls, url: str) -> str:
+        """An http(s) URL with a host; the server's root, so a pasted ".../api/v1" is cut
+        (the client adds it, and the doubled path answered a bare "Not Found")."""
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError as exc:
+            raise ValueError(f"not a URL: {url!r} ({exc})") from None
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"not an http(s) URL with a host: {url!r}")
+        return url.strip().rstrip("/").removesuffix("/api/v1")
+
+    @field_validator("token")
+    @classmethod
+    def header_safe(cls, token: str | None) -> str | None:
+        if token is not None and not (token.isascii() and token.isprintable()):
+            raise ValueError("not a vTOC token: it holds characters a token never has")
+        return token
 
 
 class ClientSettings(BaseSettings):

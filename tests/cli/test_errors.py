@@ -67,3 +67,23 @@ def test_unknown_reference_exits_1(vtoc: Run) -> None:
 def test_viewer_cannot_write(vtoc: Run, make_token: Callable[..., str]) -> None:
     result = vtoc("ops", "create", "--name", "x", env={"VTOC_TOKEN": make_token(Role.viewer)})
     assert result.exit_code == 1 and "role" in one_line_error(result.stderr)
+
+
+def test_a_malformed_server_url_or_token_says_which(vtoc: Run) -> None:
+    for url, said in [
+        ("http://[::1", "api_url: not a URL: 'http://[::1'"),
+        ("ftp://vtoc.example.org", "api_url: not an http(s) URL with a host"),
+    ]:
+        result = vtoc("ops", "list", env={"VTOC_API_URL": url})
+        assert result.exit_code == 1 and said in one_line_error(result.stderr)
+    result = vtoc("ops", "list", env={"VTOC_TOKEN": "vtoc_tök"})
+    assert result.exit_code == 1
+    assert "token: not a vTOC token" in one_line_error(result.stderr)
+
+
+def test_a_server_url_pasted_with_the_api_path_still_works(
+    vtoc: Run, base_env: dict[str, str | None]
+) -> None:
+    """The client adds /api/v1 itself; doubled, every command answered a bare "Not Found"."""
+    url = f"{base_env['VTOC_API_URL']}/api/v1/"
+    assert vtoc("ops", "list", env={"VTOC_API_URL": url}).exit_code == 0

@@ -167,7 +167,7 @@ def test_asset_heartbeat_with_position(vtoc: Run) -> None:
     half = vtoc("assets", "heartbeat", "Seismic-03", "--lat", "10")
     assert half.exit_code == 1
     assert half.output.strip() == (
-        "error: invalid input: Value error, lat and lon go together: give both or neither"
+        "error: invalid input: lat and lon go together: give both or neither"
     )
 
 

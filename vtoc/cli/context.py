@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel
 
 from vtoc.cli.errors import EXIT_USAGE, fail
 from vtoc.cli.output import Column, Format, render, render_one
@@ -17,10 +18,12 @@ app = typer.Typer(help="Contexts: which server and token to use.", no_args_is_he
 Name = Annotated[str, typer.Argument(help="The context's name.", show_default=False)]
 
 
-class Row(Context):
+class Row(BaseModel):
     """A context as listed: its name, whether it is current, the token masked."""
 
     name: str
+    api_url: str
+    token: str | None = None
     current: bool = False
 
 
@@ -44,6 +47,8 @@ def add(
 
     Example: vtoc context add prod --url https://vtoc.example.org --token "$TOKEN"
     """
+    if not name.strip():
+        fail("a context needs a name", EXIT_USAGE)
     config, contexts = stored()
     contexts[name] = Context(api_url=url, token=token).model_dump(exclude_none=True)
     if use or "current" not in config:

@@ -42,13 +42,16 @@ def describe(exc: Exception) -> tuple[str, int]:
     if isinstance(exc, VtocError):
         return exc.message, EXIT_FAILURE
     if isinstance(exc, PydanticError):
-        named = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" if e["loc"] else e["msg"]
-            for e in exc.errors()
-        )
+        named = "; ".join(map(reason, exc.errors()))
         return f"invalid input: {named}", EXIT_FAILURE
     first = str(exc).strip().split("\n", 1)[0]
     return f"unexpected {type(exc).__name__}: {first} (VTOC_DEBUG=1 shows the traceback)", 1
+
+
+def reason(error: Any) -> str:
+    """One pydantic error as "field: message", without pydantic's "Value error, " prefix."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{'.'.join(map(str, error['loc']))}: {message}" if error["loc"] else message
 
 
 class ReportingGroup(TyperGroup):

@@ -6,6 +6,7 @@ models, and the client, CLI, TUI and agents parse responses into them.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
@@ -171,31 +172,36 @@ class RunStatus(StrEnum):
     timeout = "timeout"
 
 
-def refuse_nul(value: Any) -> Any:
-    """PostgreSQL text cannot hold NUL (0x00): refuse it by field, not with a 500 later."""
+def storable(value: Any) -> Any:
+    """Refuse by field, not with a 500 or a silent NULL later, what no column stores: NUL
+    (0x00) in text, which PostgreSQL refuses, and NaN or Infinity, which JSON has no words
+    for (PostgreSQL refused them, SQLite stored null)."""
     if isinstance(value, str):
         if "\x00" in value:
             raise ValueError("NUL (0x00) characters are not allowed")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("NaN and Infinity are not numbers JSON can hold")
     elif isinstance(value, list | tuple):
         for item in value:
-            refuse_nul(item)
+            storable(item)
     elif isinstance(value, dict):
         for key, item in value.items():
-            refuse_nul(key)
-            refuse_nul(item)
+            storable(key)
+            storable(item)
     return value
 
 
 class Input(BaseModel):
     """Request bodies and query strings: unknown fields are an error, not silently dropped,
-    and so is text no database column can store."""
+    and so is a value no database column can store."""
 
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
-    def no_nul(cls, value: Any) -> Any:
-        return refuse_nul(value)
+    def only_storable(cls, value: Any) -> Any:
+        return storable(value)
 
 
 class Output(BaseModel):

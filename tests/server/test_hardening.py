@@ -238,3 +238,17 @@ def test_fuzz_findings_are_client_errors_not_500s(operator: VtocClient) -> None:
     )
     assert paired.status_code == 201 and paired.json()["name"] == "\U0001f600 sensor"
     assert operator.assets.list().items[0].name == "\U0001f600 sensor"
+
+
+def test_nan_and_infinity_are_refused_alike_on_both_databases(operator: VtocClient) -> None:
+    """JSON has no NaN: PostgreSQL refused it, SQLite stored null in its place."""
+    http = operator.http
+    for number in (b"NaN", b"Infinity", b"-Infinity", b"1e400"):
+        answer = http.post(
+            "/api/v1/intel",
+            content=b'{"title": "odd", "raw": {"score": ' + number + b"}}",
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 422, (number, answer.text)
+        assert [e["field"] for e in answer.json()["errors"]] == ["raw"]
+    assert operator.intel.list(q="odd").items == []

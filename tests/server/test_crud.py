@@ -247,6 +247,20 @@ def test_tokens_admin(admin: VtocClient, client_for: object) -> None:
     assert revoked.revoked_at is not None
 
 
+def test_a_token_may_not_pass_for_the_server_or_be_born_expired(admin: VtocClient) -> None:
+    """Events written under "hmac" or "demo" are the server's own; an expired token is a
+    secret that opens nothing."""
+    for name in ("hmac", "demo", "vtoc-admin-cli"):
+        with pytest.raises(ValidationFailed) as refused:
+            admin.create_token(s.TokenCreate(name=name, role="operator"))
+        assert [e.field for e in refused.value.errors] == ["name"]
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    with pytest.raises(ValidationFailed) as expired:
+        admin.create_token(s.TokenCreate(name="late", role="viewer", expires_at=past))
+    assert [e.field for e in expired.value.errors] == ["expires_at"]
+    assert {t.name for t in admin.tokens.list().items}.isdisjoint({"hmac", "demo", "late"})
+
+
 def test_every_write_is_in_the_event_log(operator: VtocClient, admin: VtocClient) -> None:
     op = operator.operations.create(name="Logged")
     operator.operations.update(op.id, priority="critical")

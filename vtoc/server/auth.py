@@ -109,6 +109,10 @@ def authenticate(
 
 
 HMAC_ACTOR = "hmac"
+CLI_ACTOR = "vtoc-admin-cli"  # vtoc server token create, straight to the database
+DEMO_ACTOR = "demo"  # vtoc demo seed
+#: the names the server writes events under itself: no token may pass for them
+SERVER_ACTORS = frozenset({HMAC_ACTOR, CLI_ACTOR, DEMO_ACTOR})
 HMAC_WINDOW = timedelta(minutes=5)
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from vtoc import schemas as s
 from vtoc.config import ServerSettings
+from vtoc.server.auth import CLI_ACTOR
 from vtoc.server.db import make_engine, make_sessionmaker, transaction
 from vtoc.server.migrate import upgrade
 from vtoc.server.services import tokens
-
-ACTOR = "vtoc-admin-cli"
 
 
 def create_token(data: s.TokenCreate, settings: ServerSettings | None = None) -> s.TokenCreated:
@@ -17,7 +16,7 @@ def create_token(data: s.TokenCreate, settings: ServerSettings | None = None) ->
     try:
         upgrade(engine)
         with transaction(make_sessionmaker(engine)) as session:
-            return tokens.create(session, actor=ACTOR, data=data)
+            return tokens.create(session, actor=CLI_ACTOR, data=data)
     finally:
         engine.dispose()
 

@@ -12,14 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
+from vtoc.server.auth import DEMO_ACTOR
 from vtoc.server.db import utcnow
 from vtoc.server.models import Asset
 from vtoc.server.services.assets import assets
 from vtoc.server.services.intel import intel
 from vtoc.server.services.missions import missions
 from vtoc.server.services.operations import operations
-
-ACTOR = "demo"
 
 OPERATIONS = [
     ("Northern Watch", "Border sensor network surveillance and response.", s.Priority.high),
@@ -146,7 +145,7 @@ def seed_scenario(session: Session, *, reports: int, seed: int) -> dict[str, int
     ops = [
         operations.create(
             session,
-            actor=ACTOR,
+            actor=DEMO_ACTOR,
             data=s.OperationCreate(
                 name=name,
                 description=description,
@@ -164,7 +163,7 @@ def seed_scenario(session: Session, *, reports: int, seed: int) -> dict[str, int
             fleet.append(
                 assets.create(
                     session,
-                    actor=ACTOR,
+                    actor=DEMO_ACTOR,
                     data=s.AssetCreate(
                         name=f"{stem}-{start + n:02d}",
                         kind=kind,
@@ -189,7 +188,7 @@ def seed_scenario(session: Session, *, reports: int, seed: int) -> dict[str, int
             due = now + timedelta(hours=rng.randint(-48, 96))
             missions.create(
                 session,
-                actor=ACTOR,
+                actor=DEMO_ACTOR,
                 data=s.MissionCreate(
                     operation_id=op.id,
                     name=f"{rng.choice(MISSION_VERBS)} {rng.choice(MISSION_PLACES)}",
@@ -222,7 +221,7 @@ def seed_scenario(session: Session, *, reports: int, seed: int) -> dict[str, int
         }
         intel.create(
             session,
-            actor=ACTOR,
+            actor=DEMO_ACTOR,
             data=s.IntelCreate(
                 title=title.format(**values),
                 body=body.format(**values),

@@ -9,14 +9,18 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server import events
-from vtoc.server.auth import hash_token, new_secret
+from vtoc.server.auth import SERVER_ACTORS, hash_token, new_secret
 from vtoc.server.db import utcnow
-from vtoc.server.errors import ConflictError, NotFoundError
+from vtoc.server.errors import ConflictError, InvalidError, NotFoundError
 from vtoc.server.models import ApiToken
 from vtoc.server.services.resource import may_be_stored, numeric_id
 
 
 def create(session: Session, *, actor: str, data: s.TokenCreate) -> s.TokenCreated:
+    if data.name in SERVER_ACTORS:
+        raise InvalidError("name", f"{data.name!r} is a name the server writes events under")
+    if data.expires_at is not None and data.expires_at <= utcnow():
+        raise InvalidError("expires_at", "already past: the token could never be used")
     if session.scalar(select(ApiToken.id).where(ApiToken.name == data.name)) is not None:
         raise ConflictError(f"name: a token named {data.name!r} exists")
     secret = new_secret()

@@ -774,6 +774,11 @@ class IntelQuery(ListQuery):
     indicator: str | None = Field(default=None, description="an indicator value, exact")
     since: UtcDatetime | None = Field(default=None, description="observed at or after")
     until: UtcDatetime | None = Field(default=None, description="observed before")
+    raw: bool = Field(
+        default=False,
+        description="each report's raw alert too (half a Wazuh page's bytes); "
+        "without it raw is null in lists, and a report's own GET always has it",
+    )
 
 
 class TaskQuery(ListQuery):

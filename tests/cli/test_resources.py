@@ -246,6 +246,10 @@ def test_intel_list_and_show_say_how_often_a_flood_fired(
     assert row["OBSERVED AT"] == "2026-11-22T06:00:00+00:00"
     shown = dict(line.split("\t", 1) for line in ok(vtoc("intel", "show", row["ID"])).splitlines())
     assert (shown["occurrences"], shown["last_seen_at"]) == ("3", "2026-11-22T06:02:00+00:00")
+    (listed,) = json.loads(ok(vtoc("intel", "list", "--source", "wazuh", "-o", "json")))
+    assert listed["raw"] is None  # a list leaves the alerts out unless asked
+    (with_raw,) = json.loads(ok(vtoc("intel", "list", "--raw", "-o", "json")))
+    assert with_raw["raw"]["id"] == flood[0]["id"]
 
 
 def test_names_with_url_characters_reach_their_own_row(vtoc: Run) -> None:

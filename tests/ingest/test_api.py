@@ -28,7 +28,7 @@ SECRET = "test-hmac-secret"
 
 
 def by_ref(client: VtocClient) -> dict[str, Any]:
-    return {r.source_ref: r for r in client.intel.iterate(source=["wazuh"], limit=500)}
+    return {r.source_ref: r for r in client.intel.iterate(source=["wazuh"], limit=500, raw=True)}
 
 
 def test_samples_become_reports_with_severity_assets_and_indicators(

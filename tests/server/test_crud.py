@@ -174,10 +174,11 @@ def test_intel_pages_carry_each_reports_own_indicators(operator: VtocClient) -> 
     first = operator.intel.create(title=f"Beacon to {shared}", body="via evil-cdn.top")
     bare = operator.intel.create(title="Nothing to extract here")
     second = operator.intel.create(title=f"Scan from {shared}", body="CVE-2023-4966", raw={"a": 1})
-    page = operator.intel.list(limit=2)
+    assert operator.intel.list(limit=1).items[0].raw is None  # lists leave raw out
+    page = operator.intel.list(limit=2, raw=True)
     assert [r.id for r in page.items] == [second.id, bare.id]
     assert page.next_cursor is not None
-    rest = operator.intel.list(limit=2, cursor=page.next_cursor)
+    rest = operator.intel.list(limit=2, cursor=page.next_cursor, raw=True)
     assert [r.id for r in rest.items] == [first.id] and rest.next_cursor is None
     for listed in [*page.items, *rest.items]:
         assert listed == operator.intel.get(listed.id)

@@ -53,7 +53,13 @@ def test_database_rendering_says_what_python_says(
     )
     operator.ingest_wazuh(sample_alerts()[:8])
 
-    for query in ({"limit": 3}, {"limit": 2, "q": "203.0.113.7"}, {"severity": ["high"]}):
+    queries: list[dict[str, Any]] = [
+        {"limit": 3},
+        {"limit": 3, "raw": True},
+        {"limit": 2, "q": "203.0.113.7"},
+        {"severity": ["high"]},
+    ]
+    for query in queries:
         cursor = None
         while True:
             page = {**query, "cursor": cursor} if cursor else dict(query)
@@ -65,7 +71,7 @@ def test_database_rendering_says_what_python_says(
                 break
 
     with make_sessionmaker(postgresql_only)() as session:
-        for report in operator.intel.iterate(limit=100):
+        for report in operator.intel.iterate(limit=100, raw=True):
             got = operator.http.get(f"/api/v1/intel/{report.id}")
             assert got.json() == json.loads(ONE(intel.read(session, report.id)).body)
             assert s.Intel.model_validate_json(got.content) == report

@@ -62,6 +62,7 @@ add_list(
         Flag("indicator", Annotated[str | None, typer.Option(help="An indicator value, exact.")]),
         Flag("since", Annotated[str | None, typer.Option(help="Observed at or after (ISO 8601).")]),
         Flag("until", Annotated[str | None, typer.Option(help="Observed before (ISO 8601).")]),
+        Flag("raw", Annotated[bool, typer.Option(help="With each raw alert (-o json/yaml).")]),
     ],
     """List intelligence reports, most recently observed first.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, select, text
+from sqlalchemy import Row, Select, null, select, text
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -19,6 +19,8 @@ from vtoc.server.services.pagination import fetch_page
 from vtoc.server.services.resource import Resource, numeric_id
 
 COLUMNS = tuple(IntelReport.__table__.columns)
+#: a list's columns unless it asks for raw alerts: raw reads as null
+LIST_COLUMNS = tuple(null().label("raw") if column.key == "raw" else column for column in COLUMNS)
 
 
 def fts_match(dialect: str, q: str) -> Any:
@@ -66,7 +68,9 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
     # which cost more to build than the two queries take.
 
     def list(self, session: Session, query: s.IntelQuery) -> tuple[Sequence[Any], str | None]:
-        stmt = self.query(session, query).with_only_columns(*COLUMNS)
+        stmt = self.query(session, query).with_only_columns(
+            *(COLUMNS if query.raw else LIST_COLUMNS)
+        )
         rows, cursor = fetch_page(
             session, stmt, IntelReport.id, limit=query.limit, cursor=query.cursor, columns=True
         )
@@ -76,7 +80,11 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
         if session.get_bind().dialect.name != "postgresql":
             return None
         return intel_json.page(
-            session, self.query(session, query), limit=query.limit, cursor=query.cursor
+            session,
+            self.query(session, query),
+            limit=query.limit,
+            cursor=query.cursor,
+            raw=query.raw,
         )
 
     def read_json(self, session: Session, ref: int | str) -> bytes | None:

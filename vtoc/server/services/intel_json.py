@@ -38,12 +38,14 @@ def timestamp(column: str) -> str:
     )
 
 
-def report_object() -> str:
+def report_object(*, raw: bool = True) -> str:
     """One report (a row ``r`` of intel_reports) as a JSON object, keys in the ``Intel``
-    model's order."""
+    model's order; ``raw`` null unless asked for."""
     pairs = []
     for name, info in s.Intel.model_fields.items():
-        if name == "indicators":
+        if name == "raw" and not raw:
+            value = "NULL"
+        elif name == "indicators":
             value = INDICATORS
         elif info.annotation is datetime:
             value = timestamp(f"r.{name}")
@@ -55,10 +57,14 @@ def report_object() -> str:
 
 # Written once as SQL: SQLAlchemy would rebuild and hash an expression this large on every
 # request, which costs about what rendering the page in Python does.
-ITEMS: ColumnElement[str] = literal_column(
-    f"coalesce(json_agg({report_object()} ORDER BY r.id DESC) FILTER (WHERE r.on_page), "
-    "'[]'::json)::text"
-)
+def items(*, raw: bool) -> ColumnElement[str]:
+    return literal_column(
+        f"coalesce(json_agg({report_object(raw=raw)} ORDER BY r.id DESC) "
+        "FILTER (WHERE r.on_page), '[]'::json)::text"
+    )
+
+
+ITEMS = {raw: items(raw=raw) for raw in (False, True)}
 LAST_ID: ColumnElement[int] = literal_column("min(r.id) FILTER (WHERE r.on_page)")
 REPORT: ColumnElement[str] = literal_column(f"{report_object()}::text")
 
@@ -70,7 +76,7 @@ def show(session: Session, report_id: int) -> bytes | None:
     return None if found is None else found.encode()
 
 
-def page(session: Session, query: Any, *, limit: int, cursor: str | None) -> bytes:
+def page(session: Session, query: Any, *, limit: int, cursor: str | None, raw: bool) -> bytes:
     """A page as the list route answers it: the filtered rows newest first, the next cursor
     only when more rows exist (``pagination.fetch_page``, in one statement)."""
     order = IntelReport.id.desc()
@@ -81,7 +87,7 @@ def page(session: Session, query: Any, *, limit: int, cursor: str | None) -> byt
         rows = rows.where(IntelReport.id < decode_cursor(cursor))
     r = rows.order_by(order).limit(limit + 1).subquery("r")
     items, found, last_id = session.execute(
-        select(ITEMS, func.count(), LAST_ID).select_from(r)
+        select(ITEMS[raw], func.count(), LAST_ID).select_from(r)
     ).one()
     next_cursor = f'"{encode_cursor(last_id)}"' if found > limit else "null"
     return f'{{"items":{items},"next_cursor":{next_cursor}}}'.encode()

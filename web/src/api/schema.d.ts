@@ -2783,6 +2783,8 @@ export interface operations {
                 since?: string | null;
                 /** @description observed before */
                 until?: string | null;
+                /** @description each report's raw alert too (half a Wazuh page's bytes); without it raw is null in lists, and a report's own GET always has it */
+                raw?: boolean;
             };
             header?: never;
             path?: never;

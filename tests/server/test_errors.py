@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import Engine, update
 
 from vtoc import schemas as s
 from vtoc.client import (
@@ -19,6 +21,7 @@ from vtoc.client import (
     ValidationFailed,
     VtocClient,
 )
+from vtoc.server.models import ApiToken
 
 
 def raw(client: VtocClient) -> httpx.Client:
@@ -222,8 +225,13 @@ def test_auth_failures(client_for: Callable[..., VtocClient], admin: VtocClient)
         viewer.operations.create(name="Not allowed")
 
 
-def test_expired_token(client_for: Callable[..., VtocClient], admin: VtocClient) -> None:
-    past = "2020-01-01T00:00:00Z"
-    created = admin.create_token(s.TokenCreate(name="old", role="viewer", expires_at=past))
+def test_expired_token(
+    client_for: Callable[..., VtocClient], admin: VtocClient, engine: Engine
+) -> None:
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    created = admin.create_token(s.TokenCreate(name="old", role="viewer", expires_at=soon))
+    with engine.begin() as conn:  # an hour later (creating an expired token is refused)
+        past = datetime(2020, 1, 1, tzinfo=UTC)
+        conn.execute(update(ApiToken).where(ApiToken.name == "old").values(expires_at=past))
     with pytest.raises(AuthError, match="expired"):
         client_for(None, token=created.token).whoami()

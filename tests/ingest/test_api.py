@@ -6,6 +6,7 @@ import copy
 import hashlib
 import hmac
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from pydantic import SecretStr
 
 from tests.ingest.conftest import ndjson, unique_copies
 from tests.live import serve
-from vtoc.client import AuthError, Forbidden, VtocClient
+from vtoc.client import AuthError, Forbidden, RetryPolicy, VtocClient
 from vtoc.config import ServerSettings
 from vtoc.schemas import Role
 from vtoc.server.app import create_app
@@ -134,6 +135,68 @@ def test_concurrent_deliveries_fold_each_flood_once_and_store_each_alert_once(
     assert sum(r.duplicates for r in again) == len(alerts)
     assert len(reports) == floods
     assert sorted(r.occurrences for r in reports.values()) == [per_flood] * floods
+
+
+def test_concurrent_deliveries_from_the_same_new_agents_neither_fail_nor_stall(
+    settings: ServerSettings, make_token: Callable[..., str], samples: list[dict[str, Any]]
+) -> None:
+    # Two managers see the same 100 agents for the first time and deliver at once, each
+    # listing them in the other order; five times, with new agents each time. Every
+    # delivery must be answered on its first try, without the 503 or the second's stall
+    # of a deadlock that PostgreSQL breaks (deadlock_timeout), and each agent be one asset.
+    rounds, per_round = 5, 100
+    alerts = unique_copies([samples[1]], rounds * per_round * 2, vary_source=True)
+    pairs = []
+    for r in range(rounds):
+        pair = alerts[2 * r * per_round : 2 * (r + 1) * per_round]
+        for n, alert in enumerate(pair):
+            name = f"edge-{r}-{n % per_round:03}"
+            alert["agent"] = {"id": f"{n % per_round:03}", "name": name, "ip": "10.9.0.1"}
+        by_agent = sorted(pair, key=lambda a: a["agent"]["name"])
+        pairs.append((by_agent[0::2], by_agent[1::2][::-1]))
+    token = make_token(Role.operator)
+    together = threading.Barrier(2)
+
+    def send(batch: list[dict[str, Any]]) -> tuple[int, float]:
+        with VtocClient(url, token, retry=RetryPolicy(attempts=1)) as client:
+            client.whoami()  # connected
+            together.wait()
+            started = time.perf_counter()
+            created = client.ingest_wazuh(ndjson(batch)).created
+            return created, time.perf_counter() - started
+
+    with serve(create_app(settings)) as url, ThreadPoolExecutor(2) as pool:
+        answers = [answer for pair in pairs for answer in pool.map(send, pair)]
+        with VtocClient(url, token) as client:
+            servers = [a.name for a in client.assets.iterate(kind=["server"])]
+    assert sum(created for created, _ in answers) == rounds * per_round * 2
+    assert len(servers) == len(set(servers)) == rounds * per_round
+    assert max(took for _, took in answers) < 1.0
+
+
+def test_a_retry_racing_its_original_delivery_is_answered_and_stores_nothing_twice(
+    settings: ServerSettings, make_token: Callable[..., str], samples: list[dict[str, Any]]
+) -> None:
+    # A sender that gave up waiting sends the same batch again while the first is still
+    # being stored: each alert must be stored once, and both answered (no 500).
+    token = make_token(Role.operator)
+    together = threading.Barrier(2)
+
+    def send(body: bytes) -> Any:
+        with VtocClient(url, token, retry=RetryPolicy(attempts=1)) as client:
+            client.whoami()
+            together.wait()
+            return client.ingest_wazuh(body)
+
+    with serve(create_app(settings)) as url, ThreadPoolExecutor(2) as pool:
+        for round_ in range(3):
+            batch = unique_copies(samples, 300, vary_source=True)
+            for alert in batch:
+                alert["id"] += f".{round_}"
+            body = ndjson(batch)
+            answers = list(pool.map(send, [body, body]))
+            assert sum(a.created + a.updated for a in answers) == 300
+            assert sorted(a.duplicates for a in answers) == [0, 300]
 
 
 def test_a_flood_outside_the_window_opens_a_new_report(

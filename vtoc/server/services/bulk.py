@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Column, DateTime, Integer, Table, TypeDecorator, insert, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -119,11 +120,15 @@ def insert_rows(
             ).scalars()
         )
     names = ["id", *rows[0]] if ids else list(rows[0])
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    dbapi_error = connection.dialect.loaded_dbapi.Error
     cursor: Any = connection.connection.cursor()  # psycopg2's, which has copy_expert
     try:
-        cursor.copy_expert(
-            f"COPY {table.name} ({', '.join(names)}) FROM STDIN", copy_text(table, rows, ids)
-        )
+        cursor.copy_expert(statement, copy_text(table, rows, ids))
+    except dbapi_error as exc:
+        # What SQLAlchemy would raise for the same error from ``execute``: callers (and the
+        # API's handlers) know ``IntegrityError`` and the rest, not psycopg2's classes.
+        raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
     finally:
         cursor.close()
     return ids

@@ -127,7 +127,8 @@ def collector_paused() -> Iterator[None]:
 def ingest_wazuh(
     session: Session, *, actor: str, body: bytes, content_type: str, options: IngestOptions
 ) -> s.IngestResult:
-    """Store a delivery of Wazuh alerts; the caller commits.
+    """Store a delivery of Wazuh alerts; the caller commits (new agents are committed at
+    once, see ``agent_assets``).
 
     Concurrent deliveries run side by side (see ``lock_fingerprints``). When one of them
     stored an alert id or a new agent this one also carries, between this one's look-up and
@@ -276,20 +277,30 @@ def new_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
 
 
 def agent_assets(session: Session, actor: str, alerts: Iterable[Alert]) -> dict[str, int]:
-    """Asset ids by Wazuh agent name; an agent seen for the first time becomes a server."""
+    """Asset ids by Wazuh agent name; an agent seen for the first time becomes a server.
+
+    New agents are committed at once, in a transaction of their own: a concurrent delivery
+    from the same agents waits on an uncommitted asset name until its transaction ends,
+    which would otherwise be at the end of this whole batch. Names go in sorted order, so
+    two deliveries never wait on each other in a circle (PostgreSQL would break the circle
+    only after ``deadlock_timeout``, by failing one). The agent stays an asset whatever
+    becomes of the batch: it did report.
+    """
     agents = {a.agent_name: a for a in alerts if a.agent_name}
     ids: dict[str, int] = {}
     for part in chunks(list(agents)):
         rows = session.execute(select(Asset.name, Asset.id).where(Asset.name.in_(part)))
         ids.update({name: asset_id for name, asset_id in rows})
-    for name, alert in agents.items():
-        if name in ids:
-            continue
+    new = sorted(agents.keys() - ids.keys())
+    for name in new:
+        alert = agents[name]
         attributes = {"wazuh_agent_id": alert.agent_id} if alert.agent_id else {}
         if alert.agent_ip:
             attributes["ip"] = alert.agent_ip
         data = s.AssetCreate(name=name, kind=s.AssetKind.server, attributes=attributes)
         ids[name] = assets.create(session, actor=actor, data=data).id
+    if new:
+        session.commit()
     return ids
 
 

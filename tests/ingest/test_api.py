@@ -174,6 +174,35 @@ def test_concurrent_deliveries_from_the_same_new_agents_neither_fail_nor_stall(
     assert max(took for _, took in answers) < 1.0
 
 
+def test_an_agent_registered_by_a_concurrent_delivery_meanwhile_is_used_not_refused(
+    settings: ServerSettings, make_token: Callable[..., str], samples: list[dict[str, Any]]
+) -> None:
+    # One manager sees 250 new agents, another the last 100 of them, at once: the first
+    # is still registering its own when the second commits the shared ones. Each must
+    # find the other's agents, not refuse them as a taken name (409).
+    token = make_token(Role.operator)
+    together = threading.Barrier(2)
+
+    def send(batch: list[dict[str, Any]]) -> int:
+        with VtocClient(url, token, retry=RetryPolicy(attempts=1)) as client:
+            client.whoami()
+            together.wait()
+            return client.ingest_wazuh(ndjson(batch)).created
+
+    with serve(create_app(settings)) as url, ThreadPoolExecutor(2) as pool:
+        for round_ in range(3):
+            alerts = unique_copies([samples[1]], 350, vary_source=True)
+            for n, alert in enumerate(alerts):
+                name = f"edge-{round_}-{n if n < 250 else n - 100:03}"
+                alert["id"] += f".{round_}"
+                alert["agent"] = {"id": f"{n:03}", "name": name, "ip": "10.9.0.1"}
+            created = list(pool.map(send, [alerts[:250], alerts[250:]]))
+            assert sum(created) == 350
+        with VtocClient(url, token) as client:
+            servers = [a.name for a in client.assets.iterate(kind=["server"])]
+    assert len(servers) == len(set(servers)) == 3 * 250
+
+
 def test_a_retry_racing_its_original_delivery_is_answered_and_stores_nothing_twice(
     settings: ServerSettings, make_token: Callable[..., str], samples: list[dict[str, Any]]
 ) -> None:

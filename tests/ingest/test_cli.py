@@ -119,6 +119,33 @@ def test_reads_stdin_and_names_bad_lines(
     assert stored_alerts(live_server) == 5
 
 
+def test_batches_sent_side_by_side_are_reported_in_file_order(
+    live_server: LiveServer, cli_env: dict[str, str], samples: list[dict[str, Any]]
+) -> None:
+    alerts = unique_copies(samples, 40, vary_source=True)
+    lines = [json.dumps(a).encode() + b"\n" for a in alerts]
+    bad = {3: b"{not json\n", 17: b"[1, 2\n", 31: b"nope\n"}
+    for index, line in sorted(bad.items()):
+        lines.insert(index, line)
+    starts = [sum(map(len, lines[:i])) for i in range(len(lines))]
+    done = subprocess.run(
+        [*VTOC, "ingest", "wazuh", "-", "--batch", "4", "--parallel", "4"],
+        input=b"".join(lines),
+        env=cli_env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    warned = [
+        int(w.split(" at byte ")[1].split(":")[0])
+        for w in done.stderr.decode().splitlines()
+        if w.startswith("warning:")
+    ]
+    assert warned == [starts[i] for i in sorted(bad)]
+    assert "40 created" in done.stderr.decode() and "3 rejected" in done.stderr.decode()
+    assert stored_alerts(live_server) == 40
+
+
 def test_a_bad_token_exits_4_without_traceback(
     cli_env: dict[str, str], samples: list[dict[str, Any]], tmp_path: Path
 ) -> None:

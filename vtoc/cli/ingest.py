@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO
@@ -16,7 +18,6 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from vtoc.cli.alerts_file import Batch
-    from vtoc.client import VtocClient
     from vtoc.schemas import IngestResult
 
 app = typer.Typer(help="Feed external alerts (Wazuh) into vTOC.", no_args_is_help=True)
@@ -35,11 +36,18 @@ def wazuh(
     from_start: Annotated[
         bool, typer.Option("--from-start", help="Ignore the saved offset and read it all again.")
     ] = False,
+    parallel: Annotated[
+        int,
+        typer.Option(
+            min=1, max=8, help="Batches on their way at once (the server's workers share them)."
+        ),
+    ] = 2,
 ) -> None:
     """Send Wazuh alerts to the server in batches, with a progress bar.
 
-    The byte offset reached is saved after every batch the server took, so a restart goes on
-    where the last run stopped. Running twice is harmless: the server drops alerts it has.
+    The byte offset reached is saved once every batch before it was taken too, so a restart
+    goes on where the last run stopped. Running twice is harmless: the server drops alerts
+    it has.
 
     Example: vtoc ingest wazuh /var/ossec/logs/alerts/alerts.json --follow
     """
@@ -67,18 +75,42 @@ def wazuh(
     reopen = rotation_check(Path(source)) if follow and state else None
     totals = Totals()
     started = time.monotonic()
-    with VtocClient(context.api_url, context.token) as client, progress_bar(follow) as bar:
+    with (
+        VtocClient(context.api_url, context.token) as client,
+        progress_bar(follow) as bar,
+        ThreadPoolExecutor(parallel, thread_name_prefix="ingest") as pool,
+    ):
         task = bar.add_task(source, total=total, completed=offset, summary=totals.line(0.0))
+        sending: deque[tuple[Batch, Future[IngestResult]]] = deque()
+
+        def take_oldest() -> None:
+            """Count the oldest batch on its way, in file order, and save its end."""
+            part, future = sending.popleft()
+            result = future.result()
+            warn_rejected(result, part, source)
+            if state:
+                Position(part.inode, part.end).save(state)
+            totals.add(result, len(part.lines))
+            rate = totals.alerts / max(time.monotonic() - started, 1e-6)
+            bar.update(task, completed=part.end, summary=totals.line(rate))
+
+        def idle(seconds: float) -> None:
+            """While the file has nothing new: settle what was sent, then wait."""
+            while sending:
+                take_oldest()
+            time.sleep(seconds)
+
         try:
             # A pipe blocks until more comes or it closes: only files need polling.
             tail = follow and state is not None
-            for part in batches(fh, size=batch, offset=offset, follow=tail, reopen=reopen):
-                result = send(client, part, source)
-                if state:
-                    Position(part.inode, part.end).save(state)
-                totals.add(result, len(part.lines))
-                rate = totals.alerts / max(time.monotonic() - started, 1e-6)
-                bar.update(task, completed=part.end, summary=totals.line(rate))
+            for part in batches(
+                fh, size=batch, offset=offset, follow=tail, reopen=reopen, sleep=idle
+            ):
+                sending.append((part, pool.submit(client.ingest_wazuh, part.body)))
+                if len(sending) >= parallel:
+                    take_oldest()
+            while sending:
+                take_oldest()
         except AuthError as exc:
             fail(exc.message, EXIT_AUTH)
         except VtocError as exc:
@@ -115,12 +147,10 @@ class Totals:
         )
 
 
-def send(client: VtocClient, part: Batch, source: str) -> IngestResult:
-    result = client.ingest_wazuh(part.body)
+def warn_rejected(result: IngestResult, part: Batch, source: str) -> None:
     for rejected in result.rejected[:SHOWN_REJECTS]:
         at = part.starts[rejected.index]
         typer.echo(f"warning: {source} at byte {at}: {printable(rejected.error)}", err=True)
-    return result
 
 
 def progress_bar(follow: bool) -> Progress:

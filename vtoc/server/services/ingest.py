@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from vtoc import schemas as s
 from vtoc.server import events
 from vtoc.server.db import on_postgres, utcnow
-from vtoc.server.errors import TooLargeError
+from vtoc.server.errors import ConflictError, TooLargeError
 from vtoc.server.models import Asset, IndicatorRow, IngestedAlert, IntelReport
 from vtoc.server.services.assets import assets
 from vtoc.server.services.bulk import insert_rows
@@ -132,8 +132,9 @@ def ingest_wazuh(
 
     Concurrent deliveries run side by side (see ``lock_fingerprints``). When one of them
     stored an alert id or a new agent this one also carries, between this one's look-up and
-    its insert, the insert fails on a unique key; the batch then runs again from the start,
-    and its look-ups see what the other stored.
+    its insert, the insert fails on a unique key (or the asset service refuses the taken
+    name); the batch then runs again from the start, and its look-ups see what the other
+    stored.
     """
     run = partial(
         ingest_batch, session, actor=actor, body=body, content_type=content_type, options=options
@@ -142,7 +143,7 @@ def ingest_wazuh(
         for _ in range(ATTEMPTS - 1):
             try:
                 return run()
-            except IntegrityError:
+            except (IntegrityError, ConflictError):  # conflicts: only an agent's name here
                 session.rollback()
         return run()
 

@@ -11,10 +11,15 @@ the CPU seconds per alert of the ingest (this process, which runs the app, plus 
 PostgreSQL backends serving it, read from /proc) against those of the COPY: on 2 cores,
 10,000 alerts/s needs the whole ingest to cost at most 200 µs of CPU an alert.
 
-Two ways of sending: one sender in-process (the app's own cost, nothing else on the CPU),
-and ``SENDERS`` concurrent senders against a real ``vtoc server run`` with two workers, as
-Wazuh managers and n8n deliver at once (one sender leaves the database idle while Python
-maps a batch, and Python idle while the database writes one).
+Three ways of sending:
+- one request at a time, in-process: the app's own cost with nothing else on the CPU. A
+  single stream leaves the database idle while Python maps a batch, and Python idle while
+  the database writes one, so it shows latency, not what the machine can take: its goal
+  is the ratio to COPY alone;
+- ``SENDERS`` concurrent senders against a real ``vtoc server run`` with two workers, as
+  Wazuh managers and n8n deliver at once;
+- ``vtoc ingest wazuh`` reading the same alerts from an alerts.json file against a real
+  server: one process, which keeps two batches on their way (its default).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import copy
 import io
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -145,6 +152,21 @@ def concurrent_rate(url: str, batches: list[bytes], count: int) -> float:
     return count / elapsed
 
 
+def cli_rate(url: str, batches: list[bytes], count: int) -> float:
+    """``vtoc ingest wazuh alerts.json`` against a real server, start-up included."""
+    with tempfile.TemporaryDirectory() as home, vtoc_server(url, Path(home)) as (base, token):
+        alerts_file = Path(home) / "alerts.json"
+        alerts_file.write_bytes(b"".join(batches))
+        env = os.environ | {"VTOC_API_URL": base, "VTOC_TOKEN": token, "XDG_STATE_HOME": home}
+        argv = [sys.executable, "-m", "vtoc", "ingest", "wazuh", str(alerts_file)]
+        started = time.perf_counter()
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - started
+    if done.returncode != 0 or f"{count} created" not in done.stderr:
+        raise RuntimeError(f"vtoc ingest wazuh did not file {count} reports: {done.stderr}")
+    return count / elapsed
+
+
 def copy_rate(engine: Engine, count: int) -> Measured:
     """COPY what ingest wrote, out and back into empty look-alike tables, timing the COPY in."""
     raw = engine.raw_connection()
@@ -194,25 +216,29 @@ def run(quick: bool) -> list[Row]:
         many = concurrent_rate(many_url, batches, count)
     finally:
         drop_database("vtoc_bench_ingest_many")
+    cli_url = fresh_database("vtoc_bench_ingest_cli")
+    try:
+        cli = cli_rate(cli_url, batches, count)
+    finally:
+        drop_database("vtoc_bench_ingest_cli")
     goal = f">= {GOAL_RATE:,.0f} alerts/s and >= {GOAL_RATIO} x COPY"
     figure = f"Wazuh ingest, PostgreSQL, batches of {BATCH}, dedup on ({count} alerts)"
+
+    def throughput(how: str, rate: float) -> Row:
+        passed = rate >= GOAL_RATE and rate / baseline.rate >= GOAL_RATIO
+        return row(f"{figure}, {how}", rate, "alerts/s", goal, passed, baseline=baseline.rate)
+
     return [
         row(
-            f"{figure}, one sender",
+            f"{figure}, one request at a time, in-process (latency-bound)",
             one.rate,
             "alerts/s",
-            goal,
-            one.rate >= GOAL_RATE and one.rate / baseline.rate >= GOAL_RATIO,
+            f">= {GOAL_RATIO} x COPY",
+            one.rate / baseline.rate >= GOAL_RATIO,
             baseline=baseline.rate,
         ),
-        row(
-            f"{figure}, {SENDERS} senders, server with 2 workers",
-            many,
-            "alerts/s",
-            goal,
-            many >= GOAL_RATE and many / baseline.rate >= GOAL_RATIO,
-            baseline=baseline.rate,
-        ),
+        throughput(f"{SENDERS} senders, server with 2 workers", many),
+        throughput("vtoc ingest wazuh alerts.json, server with 2 workers", cli),
         row(
             "Wazuh ingest CPU per alert, app + PostgreSQL (baseline: COPY's)",
             one.cpu_us,

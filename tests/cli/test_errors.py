@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 
 from tests.cli.conftest import Run
-from tests.processes import free_port
+from tests.processes import VTOC, free_port
 from vtoc.schemas import Role
 
 
@@ -87,3 +88,18 @@ def test_a_server_url_pasted_with_the_api_path_still_works(
     """The client adds /api/v1 itself; doubled, every command answered a bare "Not Found"."""
     url = f"{base_env['VTOC_API_URL']}/api/v1/"
     assert vtoc("ops", "list", env={"VTOC_API_URL": url}).exit_code == 0
+
+
+def test_usage_errors_are_one_line_that_says_where_help_is() -> None:
+    # What a script's log gets from the real command (Typer's own runner would draw its
+    # five-line box): the mistake, and the help of the command it was about.
+    for args, said, help_of in (
+        (["intel", "list", "--limit", "abc"], "Invalid value for '--limit'", "intel list"),
+        (["intel", "lsit"], "No such command 'lsit'. Did you mean 'list'?", "intel"),
+        (["intel", "list", "--bogus"], "No such option: --bogus", "intel list"),
+    ):
+        done = subprocess.run([*VTOC, *args], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, done.stderr
+        line = one_line_error(done.stderr)
+        assert said in line and line.endswith(f"vtoc {help_of} --help')"), line
+        assert done.stdout == ""

@@ -32,6 +32,25 @@ def run() -> None:
     # installed, as they are here; we never run it, and it was half of httpx's import time.
     # A None entry makes that import fail, and httpx falls back to a stub.
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-    from vtoc.cli.main import app
+    import typer
 
-    app()
+    from vtoc.cli.main import app
+    from vtoc.terminal import printable
+
+    # Not standalone: Typer would draw a usage error as a five-line box. Ours is one line,
+    # like every other error of the CLI, so that a script's log stays greppable.
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("Aborted!\n")
+        sys.exit(1)
+    except typer.TyperException as exc:  # click's usage errors, as Typer vendors them
+        message = getattr(exc, "format_message", None)
+        if message is None:
+            raise
+        if type(exc).__name__ != "NoArgsIsHelpError":  # that one printed the help already
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            sys.stderr.write(f"error: {printable(message())}{hint}\n")
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)

@@ -200,12 +200,19 @@ def test_body_too_large(operator: VtocClient) -> None:
     assert operator.intel.list().items == []
 
 
-def test_malformed_json_body(operator: VtocClient) -> None:
-    response = raw(operator).post(
-        "/api/v1/operations", content=b"{not json", headers={"Content-Type": "application/json"}
-    )
-    assert response.status_code == 422
-    assert response.json()["title"] == "Validation failed"
+def test_malformed_json_body_says_where(operator: VtocClient) -> None:
+    # A trailing comma, as hand-written JSON has: the answer names the body and the place,
+    # not a "field" called after the offset.
+    for body, at in ((b"{not json", 1), (b'{"name": "X",}', 13)):
+        response = raw(operator).post(
+            "/api/v1/operations", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 422
+        problem = s.Problem.model_validate(response.json())
+        assert problem.title == "Validation failed"
+        assert [e.field for e in problem.errors] == ["body"]
+        assert problem.errors[0].message.startswith(f"not valid JSON at character {at}: ")
+    assert operator.operations.list().items == []
 
 
 def test_auth_failures(client_for: Callable[..., VtocClient], admin: VtocClient) -> None:

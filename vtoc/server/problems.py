@@ -50,9 +50,18 @@ async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status, exc.title, exc.detail, exc.errors, headers)
 
 
+def field_error(error: Mapping[str, Any]) -> FieldError:
+    loc = tuple(error["loc"])
+    if error.get("type") == "json_invalid":  # FastAPI puts the offset where a field goes
+        where = f" at character {loc[1]}" if len(loc) > 1 else ""
+        reason = (error.get("ctx") or {}).get("error") or error["msg"]
+        return FieldError(field="body", message=f"not valid JSON{where}: {reason}")
+    return FieldError(field=field_name(loc), message=error["msg"])
+
+
 async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [FieldError(field=field_name(tuple(e["loc"])), message=e["msg"]) for e in exc.errors()]
+    errors = [field_error(e) for e in exc.errors()]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
     return problem(422, "Validation failed", detail, errors)
 

@@ -99,6 +99,47 @@ def test_deleting_an_operation_unlinks_its_correlations(
     assert operator.correlation(cluster.id).operation_id is None
 
 
+def test_deleting_a_report_takes_it_out_of_its_cluster(
+    operator: VtocClient, admin: VtocClient
+) -> None:
+    low = operator.intel.create(title="Beacon to 203.0.113.77", severity="low")
+    high = operator.intel.create(title="Exfil to 203.0.113.77", severity="high")
+    third = operator.intel.create(title="DNS for 203.0.113.77", severity="medium")
+    operator.send(correlation_run_call(s.CorrelationRun()))
+    [cluster] = operator.correlations().items
+    assert (cluster.report_ids, cluster.severity) == ([low.id, high.id, third.id], "high")
+    mark = last_event_id(operator)
+
+    admin.intel.delete(high.id)
+
+    now = operator.correlation(cluster.id)
+    assert (now.report_ids, now.score, now.severity) == ([low.id, third.id], 2.0, "medium")
+    updated = operator.events.list(after=mark, kind="correlation.").items
+    assert [(e.kind, e.entity_id, e.data) for e in updated] == [
+        (
+            "correlation.updated",
+            cluster.id,
+            {
+                "report_ids": [low.id, third.id],
+                "score": 2.0,
+                "severity": "medium",
+                "changed": ["report_ids", "score", "severity"],
+            },
+        ),
+    ]
+
+    summary = operator.correlation_escalate(cluster.id)
+    assert operator.correlation(cluster.id).summary_report_id == summary.id
+    mark = last_event_id(operator)
+    admin.intel.delete(summary.id)
+    assert operator.correlation(cluster.id).summary_report_id is None
+    updated = operator.events.list(after=mark, kind="correlation.").items
+    assert [e.data for e in updated] == [
+        {"summary_report_id": None, "changed": ["summary_report_id"]}
+    ]
+    assert operator.correlation_escalate(cluster.id).id != summary.id  # it can have one again
+
+
 def test_deleting_an_asset_releases_it_from_missions(operator: VtocClient) -> None:
     op = operator.operations.create(name="Air cover")
     hawk = operator.assets.create(name="Hawk-7", kind="aircraft")
@@ -156,6 +197,7 @@ def test_every_cascade_is_accounted_for() -> None:
     }
     assert cascades == {
         # announced: mission.deleted, mission.updated, intel.updated, correlation.updated
+        "correlation_members.report_id": "CASCADE",
         "missions.operation_id": "CASCADE",
         "mission_assets.asset_id": "CASCADE",
         "intel_reports.operation_id": "SET NULL",
@@ -165,7 +207,6 @@ def test_every_cascade_is_accounted_for() -> None:
         "mission_assets.mission_id": "CASCADE",
         "indicators.report_id": "CASCADE",
         "ingested_alerts.report_id": "CASCADE",
-        "correlation_members.report_id": "CASCADE",
         "correlation_members.correlation_id": "CASCADE",
         "agent_runs.agent_id": "CASCADE",
         "event_tickets.token_id": "CASCADE",

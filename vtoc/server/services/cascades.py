@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.orm import Session
 
 from vtoc.server import events
 from vtoc.server.db import utcnow
-from vtoc.server.models import Correlation, IntelReport, Mission, mission_assets
+from vtoc.server.models import (
+    Correlation,
+    CorrelationMember,
+    IntelReport,
+    Mission,
+    mission_assets,
+)
 from vtoc.server.services import correlations
 from vtoc.server.services.intel import intel, with_indicators
 from vtoc.server.services.missions import missions
@@ -97,4 +103,44 @@ def unlink_correlations(session: Session, *, actor: str, operation_id: int) -> N
             entity=correlations.ENTITY,
             entity_id=correlation_id,
             data={"operation_id": None},
+        )
+
+
+def report_deleted(session: Session, *, actor: str, report_id: int) -> None:
+    """Its cluster loses it: the membership row goes by CASCADE, but the cluster's member
+    list, score and severity are its own columns. A cluster it summarized has no summary
+    any more (the analyzer may write a new one)."""
+    member_of = select(CorrelationMember.correlation_id).where(
+        CorrelationMember.report_id == report_id
+    )
+    clusters = session.scalars(
+        select(Correlation)
+        .where(or_(Correlation.id.in_(member_of), Correlation.summary_report_id == report_id))
+        .order_by(Correlation.id)
+    ).all()
+    for cluster in clusters:
+        changed: dict[str, Any] = {}
+        if report_id in cluster.report_ids:
+            remaining = [r for r in cluster.report_ids if r != report_id]
+            severities = session.scalars(
+                select(IntelReport.severity).where(IntelReport.id.in_(remaining))
+            ).all()
+            changed = {
+                "report_ids": remaining,
+                "score": float(len(remaining)),
+                "severity": max(severities, key=lambda v: v.rank, default=cluster.severity),
+            }
+        if cluster.summary_report_id == report_id:
+            changed["summary_report_id"] = None
+        for name, value in changed.items():
+            setattr(cluster, name, value)
+        cluster.updated_at = utcnow()
+        events.record(
+            session,
+            actor=actor,
+            kind=f"{correlations.ENTITY}.updated",
+            entity=correlations.ENTITY,
+            entity_id=cluster.id,
+            operation_id=cluster.operation_id,
+            data={**changed, "changed": sorted(changed)},
         )

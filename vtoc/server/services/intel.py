@@ -134,6 +134,11 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
         if "title" in changes or "body" in changes:
             self.reindex(row)
 
+    def before_delete(self, session: Session, *, actor: str, row: IntelReport) -> None:
+        from vtoc.server.services import cascades  # it builds on this
+
+        cascades.report_deleted(session, actor=actor, report_id=row.id)
+
     def reindex(self, row: IntelReport) -> None:
         """Keep the indicator rows that are still in the text, add the new ones."""
         wanted = dict.fromkeys(extract(row.title, row.body))

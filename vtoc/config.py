@@ -110,6 +110,11 @@ class ServerSettings(BaseSettings):
     db_threads: int = Field(default=4, ge=1, le=64)
     max_json_depth: int = 64
     shutdown_grace_seconds: int = 10
+    #: how long an idle kept-alive connection stays open. Longer than the idle time of the
+    #: clients that keep connections (Traefik: ``routes.BACKEND_IDLE_SECONDS``; httpx: 5 s),
+    #: so that the client, not the server, closes it: a server closing as a client reuses
+    #: the connection loses that request (a 502 behind a proxy, a ReadError in httpx).
+    keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
     otlp_endpoint: str | None = None  # e.g. http://127.0.0.1:4318/v1/traces; unset: no tracing
 
     def unsafe_for(self, *, workers: int) -> str | None:

@@ -19,6 +19,8 @@ from tests.deploy.conftest import (
     run,
     tool,
 )
+from vtoc.config import ServerSettings
+from vtoc.web.routes import BACKEND_IDLE_SECONDS, static_config
 
 Services = dict[str, dict[str, Any]]
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|ENCRYPTION_KEY|USERS)$", re.IGNORECASE)
@@ -86,6 +88,20 @@ def test_traefik_uses_docker_labels_only_for_enabled_services(services: Services
     for name, service in services.items():
         if routers(service.get("labels", {})):
             assert service["labels"]["traefik.enable"] == "true", name
+
+
+def test_traefik_closes_idle_server_connections_before_the_server_does(
+    services: Services,
+) -> None:
+    # The other way round, the server closes a connection Traefik is about to reuse: a 502.
+    keep_alive = ServerSettings.model_fields["keep_alive_seconds"].default
+    flag = f"--serverstransport.forwardingtimeouts.idleconntimeout={BACKEND_IDLE_SECONDS}s"
+    assert flag in services["traefik"]["command"]
+    static = static_config(port=80, dynamic_dir=DEPLOY)
+    assert static["serversTransport"]["forwardingTimeouts"]["idleConnTimeout"] == (
+        f"{BACKEND_IDLE_SECONDS}s"
+    )
+    assert keep_alive > BACKEND_IDLE_SECONDS
 
 
 def test_traefik_routes_api_to_server_and_everything_else_to_the_spa(services: Services) -> None:

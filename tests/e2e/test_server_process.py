@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -61,3 +62,24 @@ def test_version_and_token_errors(tmp_path: Path) -> None:
     assert "Traceback" not in again.stderr
     bad_role = run_vtoc("server", "token", "create", "--name", "x", "--role", "god", env=env)
     assert bad_role.returncode == 2
+
+
+def test_an_idle_kept_alive_connection_outlives_the_clients_idle_time(tmp_path: Path) -> None:
+    # httpx drops an idle connection after 5 s, Traefik (as deployed) after 60 s; the server
+    # must not close first, or it closes connections clients are reusing (a ReadError, a
+    # 502). This client keeps its own for two minutes and is idle for six seconds.
+    env = vtoc_env(f"sqlite:///{tmp_path / 'k.db'}", tmp_path)
+    with (
+        server_process(env, "--no-migrate") as url,
+        httpx.Client(base_url=url, limits=httpx.Limits(keepalive_expiry=120)) as client,
+    ):
+
+        def local_port() -> int:
+            response = client.get("/healthz")
+            assert response.status_code == 200
+            stream = response.extensions["network_stream"]
+            return int(stream.get_extra_info("client_addr")[1])
+
+        first = local_port()
+        time.sleep(6)
+        assert local_port() == first, "the server closed the idle connection"

@@ -83,6 +83,7 @@ def run_server(
         "access_log": False,
         "proxy_headers": True,
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        "timeout_keep_alive": settings.keep_alive_seconds,
     }
     if workers == 1:
         uvicorn.run(APP, **options)

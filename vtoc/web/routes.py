@@ -114,13 +114,21 @@ def compose_labels(service: str, port: int) -> dict[str, str]:
     return labels
 
 
+#: Traefik closes a backend connection idle this long (its default, 90 s, outlived the
+#: server's keep-alive, so the server closed connections Traefik was about to reuse: 502s).
+#: Keep it below the server's ``VTOC_KEEP_ALIVE_SECONDS`` (75).
+BACKEND_IDLE_SECONDS = 60
+
+
 def static_config(
     *, port: int, dynamic_dir: Path, access_log: Path | None = None
 ) -> dict[str, Any]:
-    """Traefik's static configuration: one entrypoint, the file provider, access logs."""
+    """Traefik's static configuration: one entrypoint, the file provider, access logs, and
+    backend connections that Traefik closes before the server would."""
     return {
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
         "entryPoints": {ENTRYPOINT: {"address": f":{port}"}},
+        "serversTransport": {"forwardingTimeouts": {"idleConnTimeout": f"{BACKEND_IDLE_SECONDS}s"}},
         "providers": {"file": {"directory": str(dynamic_dir), "watch": True}},
         "accessLog": {"filePath": str(access_log)} if access_log else {},
         "log": {"level": "WARN"},

@@ -140,6 +140,24 @@ def test_deleting_a_report_takes_it_out_of_its_cluster(
     assert operator.correlation_escalate(cluster.id).id != summary.id  # it can have one again
 
 
+def test_a_deleted_reports_indicators_stop_linking_its_cluster(
+    operator: VtocClient, admin: VtocClient
+) -> None:
+    only_ip = operator.intel.create(title="Beacon to 203.0.113.88")
+    both = operator.intel.create(title="203.0.113.88 resolved evil-c2.example.net")
+    operator.intel.create(title="Lookups of evil-c2.example.net")
+    operator.intel.create(title="More lookups of evil-c2.example.net")
+    operator.send(correlation_run_call(s.CorrelationRun()))
+    [cluster] = operator.correlations().items
+    assert {i.value for i in cluster.indicators} == {"203.0.113.88", "evil-c2.example.net"}
+
+    admin.intel.delete(only_ip.id)  # the IP is now in one report only: it links nothing
+
+    assert [i.value for i in operator.correlation(cluster.id).indicators] == ["evil-c2.example.net"]
+    admin.intel.delete(both.id)  # the domain is still in two
+    assert [i.value for i in operator.correlation(cluster.id).indicators] == ["evil-c2.example.net"]
+
+
 def test_deleting_an_asset_releases_it_from_missions(operator: VtocClient) -> None:
     op = operator.operations.create(name="Air cover")
     hawk = operator.assets.create(name="Hawk-7", kind="aircraft")

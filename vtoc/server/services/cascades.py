@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, distinct, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from vtoc.server import events
@@ -19,6 +19,7 @@ from vtoc.server.db import utcnow
 from vtoc.server.models import (
     Correlation,
     CorrelationMember,
+    IndicatorRow,
     IntelReport,
     Mission,
     mission_assets,
@@ -108,8 +109,9 @@ def unlink_correlations(session: Session, *, actor: str, operation_id: int) -> N
 
 def report_deleted(session: Session, *, actor: str, report_id: int) -> None:
     """Its cluster loses it: the membership row goes by CASCADE, but the cluster's member
-    list, score and severity are its own columns. A cluster it summarized has no summary
-    any more (the analyzer may write a new one)."""
+    list, score, severity and linking indicators are its own columns. A cluster it
+    summarized has no summary any more (the analyzer may write a new one). The rest stays
+    one cluster even where the report was the only link between its parts."""
     member_of = select(CorrelationMember.correlation_id).where(
         CorrelationMember.report_id == report_id
     )
@@ -130,6 +132,10 @@ def report_deleted(session: Session, *, actor: str, report_id: int) -> None:
                 "score": float(len(remaining)),
                 "severity": max(severities, key=lambda v: v.rank, default=cluster.severity),
             }
+            shared = still_shared(session, remaining)
+            indicators = [i for i in cluster.indicators if (i["kind"], i["value"]) in shared]
+            if indicators != cluster.indicators:
+                changed["indicators"] = indicators
         if cluster.summary_report_id == report_id:
             changed["summary_report_id"] = None
         for name, value in changed.items():
@@ -144,3 +150,14 @@ def report_deleted(session: Session, *, actor: str, report_id: int) -> None:
             operation_id=cluster.operation_id,
             data={**changed, "changed": sorted(changed)},
         )
+
+
+def still_shared(session: Session, report_ids: list[int]) -> set[tuple[str, str]]:
+    """The indicators at least two of the reports have: what can still link a cluster."""
+    rows = session.execute(
+        select(IndicatorRow.kind, IndicatorRow.value)
+        .where(IndicatorRow.report_id.in_(report_ids))
+        .group_by(IndicatorRow.kind, IndicatorRow.value)
+        .having(func.count(distinct(IndicatorRow.report_id)) >= 2)
+    )
+    return {(kind, value) for kind, value in rows}

@@ -119,6 +119,27 @@ def test_reads_stdin_and_names_bad_lines(
     assert stored_alerts(live_server) == 5
 
 
+def test_a_trickle_through_a_pipe_goes_out_without_waiting_for_a_full_batch(
+    live_server: LiveServer, cli_env: dict[str, str], samples: list[dict[str, Any]]
+) -> None:
+    # `ssh manager tail -F alerts.json | vtoc ingest wazuh -`: three alerts, then nothing
+    # for a while; they must not wait for 497 more.
+    alerts = unique_copies(samples, 5, vary_source=True)
+    reader = ingest(cli_env, "-", stdin=subprocess.PIPE)
+    assert reader.stdin is not None
+    try:
+        reader.stdin.write(ndjson(alerts[:3]).decode())
+        reader.stdin.flush()
+        wait_until(lambda: stored_alerts(live_server) == 3, 15, "the first three alerts")
+        reader.stdin.write(ndjson(alerts[3:]).decode())
+        reader.stdin.flush()
+        wait_until(lambda: stored_alerts(live_server) == 5, 15, "the next two")
+    finally:
+        _, err = reader.communicate(timeout=30)  # closes stdin: the end
+    assert reader.returncode == 0, err
+    assert "5 alerts: 5 created" in err
+
+
 def test_batches_sent_side_by_side_are_reported_in_file_order(
     live_server: LiveServer, cli_env: dict[str, str], samples: list[dict[str, Any]]
 ) -> None:

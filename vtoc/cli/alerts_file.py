@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -113,6 +115,51 @@ def batches(
             batch = Batch(end=0)
             continue
         sleep(poll)
+
+
+def stream_batches(fh: BinaryIO, *, size: int, quiet: float = 0.5) -> Iterator[Batch]:
+    """Batches of up to ``size`` alerts from a pipe (``tail -F … |``, ``ssh manager …``):
+    whatever has come goes out once the writer has been quiet for ``quiet`` seconds, so a
+    trickle is not held back until ``size`` alerts have piled up. A last line without its
+    newline counts.
+
+    A thread reads what the pipe has, as it comes: a read blocks until something does, and
+    only a thread can wait for that and for the clock at once.
+    """
+    chunks: queue.Queue[bytes] = queue.Queue(maxsize=64)
+
+    def read() -> None:
+        while chunk := os.read(fh.fileno(), 1 << 16):
+            chunks.put(chunk)
+        chunks.put(b"")  # the end
+
+    threading.Thread(target=read, name="alerts-reader", daemon=True).start()
+    position, pending = 0, b""
+    batch = Batch()
+    while True:
+        try:
+            chunk = chunks.get(timeout=quiet) if batch.lines else chunks.get()
+        except queue.Empty:
+            yield finished(batch, fh)
+            batch = Batch(end=position)
+            continue
+        *complete, pending = (pending + chunk).split(b"\n")
+        if not chunk and pending:
+            complete.append(pending)
+        for line in complete:
+            if line.strip():
+                batch.lines.append(line.rstrip(b"\r"))
+                batch.starts.append(position)
+                batch.size += len(line) + 1
+            position += len(line) + 1
+            batch.end = position
+            if len(batch.lines) >= size or batch.size >= MAX_BATCH_BYTES:
+                yield finished(batch, fh)
+                batch = Batch(end=position)
+        if not chunk:
+            if batch.lines:
+                yield finished(batch, fh)
+            return
 
 
 def finished(batch: Batch, fh: BinaryIO) -> Batch:

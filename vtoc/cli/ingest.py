@@ -51,7 +51,13 @@ def wazuh(
 
     Example: vtoc ingest wazuh /var/ossec/logs/alerts/alerts.json --follow
     """
-    from vtoc.cli.alerts_file import Position, batches, rotation_check, state_file_for
+    from vtoc.cli.alerts_file import (
+        Position,
+        batches,
+        rotation_check,
+        state_file_for,
+        stream_batches,
+    )
     from vtoc.cli.errors import EXIT_AUTH, fail
     from vtoc.client import AuthError, VtocClient, VtocError
     from vtoc.config import resolve_context
@@ -100,12 +106,14 @@ def wazuh(
                 take_oldest()
             time.sleep(seconds)
 
+        # A pipe says itself when more comes, or when it closes: only files need polling.
+        parts = (
+            batches(fh, size=batch, offset=offset, follow=follow, reopen=reopen, sleep=idle)
+            if state
+            else stream_batches(fh, size=batch)
+        )
         try:
-            # A pipe blocks until more comes or it closes: only files need polling.
-            tail = follow and state is not None
-            for part in batches(
-                fh, size=batch, offset=offset, follow=tail, reopen=reopen, sleep=idle
-            ):
+            for part in parts:
                 sending.append((part, pool.submit(client.ingest_wazuh, part.body)))
                 if len(sending) >= parallel:
                     take_oldest()

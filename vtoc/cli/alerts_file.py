@@ -67,6 +67,16 @@ class Batch:
     def body(self) -> bytes:
         return b"\n".join(self.lines) + b"\n"
 
+    def take(self, line: bytes, at: int, size: int) -> bool:
+        """Add ``line`` (with its newline, if it has one) read at offset ``at``; whether the
+        batch is now full (``size`` alerts, or ``MAX_BATCH_BYTES``)."""
+        if line.strip():
+            self.lines.append(line.rstrip(b"\r\n"))
+            self.starts.append(at)
+            self.size += len(line)
+        self.end = at + len(line)
+        return len(self.lines) >= size or self.size >= MAX_BATCH_BYTES
+
 
 def batches(
     fh: BinaryIO,
@@ -93,13 +103,9 @@ def batches(
         line = pending + chunk
         if chunk and (line.endswith(b"\n") or not follow):
             pending = b""
-            if line.strip():
-                batch.lines.append(line.rstrip(b"\r\n"))
-                batch.starts.append(position)
-                batch.size += len(line)
-            position += len(line)
-            batch.end = position
-            if len(batch.lines) >= size or batch.size >= MAX_BATCH_BYTES:
+            full = batch.take(line, position, size)
+            position = batch.end
+            if full:
                 yield finished(batch, fh)
                 batch = Batch(end=position)
             continue
@@ -144,16 +150,13 @@ def stream_batches(fh: BinaryIO, *, size: int, quiet: float = 0.5) -> Iterator[B
             batch = Batch(end=position)
             continue
         *complete, pending = (pending + chunk).split(b"\n")
+        lines = [line + b"\n" for line in complete]
         if not chunk and pending:
-            complete.append(pending)
-        for line in complete:
-            if line.strip():
-                batch.lines.append(line.rstrip(b"\r"))
-                batch.starts.append(position)
-                batch.size += len(line) + 1
-            position += len(line) + 1
-            batch.end = position
-            if len(batch.lines) >= size or batch.size >= MAX_BATCH_BYTES:
+            lines.append(pending)
+        for line in lines:
+            full = batch.take(line, position, size)
+            position = batch.end
+            if full:
                 yield finished(batch, fh)
                 batch = Batch(end=position)
         if not chunk:

@@ -16,7 +16,8 @@ from vtoc.server.services.assets import assets
 from vtoc.server.services.indicators import Found, extract
 from vtoc.server.services.operations import operations
 from vtoc.server.services.pagination import fetch_page
-from vtoc.server.services.resource import Resource, numeric_id
+from vtoc.server.services.refs import numeric_id
+from vtoc.server.services.resource import Resource
 
 COLUMNS = tuple(IntelReport.__table__.columns)
 #: a list's columns unless it asks for raw alerts: raw reads as null

@@ -42,6 +42,7 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
     public = s.Intel
     entity = "intel"
     filters = ("severity", "source", "operation_id", "asset_id")
+    order = "most recently observed first (by observed_at, then id)"
 
     def query(self, session: Session, query: s.IntelQuery) -> Select[IntelReport]:
         stmt = super().query(session, query)
@@ -73,7 +74,13 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
             *(COLUMNS if query.raw else LIST_COLUMNS)
         )
         rows, cursor = fetch_page(
-            session, stmt, IntelReport.id, limit=query.limit, cursor=query.cursor, columns=True
+            session,
+            stmt,
+            IntelReport.id,
+            limit=query.limit,
+            cursor=query.cursor,
+            columns=True,
+            time_column=IntelReport.observed_at,
         )
         return with_indicators(session, rows), cursor
 

@@ -37,6 +37,8 @@ class Resource(Generic[M, C, U, Q]):
     search_columns: ClassVar[tuple[str, ...]] = ()
     #: query fields that filter the column of the same name: a list means "any of"
     filters: ClassVar[tuple[str, ...]] = ()
+    #: the order of a list, as its documentation states it
+    order: ClassVar[str] = "newest first (by id)"
 
     # Reads ---------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -220,6 +221,13 @@ class FieldError(BaseModel):
     message: str
 
 
+class Candidate(BaseModel):
+    """One of the rows an ambiguous reference names."""
+
+    id: int
+    label: str
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details, the body of every error answer."""
 
@@ -228,9 +236,14 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[FieldError] = []
+    #: a 409 for a name several rows share: those rows, to pick one by id
+    candidates: list[Candidate] = []
 
 
-Name = Field(min_length=1, max_length=200)
+#: What names a thing (an operation, a mission, an asset, a report's title): the spaces
+#: around it are not part of it, and one of only spaces names nothing (a 422 naming the field).
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 # Bounds of the database's integer columns: a larger number is a 422 naming the field,
 # not an overflow inside the driver.
 MAX_ROW_ID = 2**63 - 1
@@ -260,7 +273,7 @@ Longitude = Field(default=None, ge=-180, le=180)
 
 class OperationCreate(Input):
     code: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9]*-\d{1,8}$")
-    name: str = Name
+    name: Name
     description: str = ""
     status: OperationStatus = OperationStatus.planned
     priority: Priority = Priority.medium
@@ -270,7 +283,7 @@ class OperationCreate(Input):
 
 
 class OperationUpdate(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     description: str | None = None
     status: OperationStatus | None = None
     priority: Priority | None = None
@@ -299,7 +312,7 @@ class Operation(Output):
 
 class MissionCreate(Input):
     operation_id: RowId
-    name: str = Name
+    name: Name
     objective: str = ""
     status: MissionStatus = MissionStatus.pending
     priority: Priority = Priority.medium
@@ -308,7 +321,7 @@ class MissionCreate(Input):
 
 
 class MissionUpdate(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     objective: str | None = None
     status: MissionStatus | None = None
     priority: Priority | None = None
@@ -334,7 +347,7 @@ class Mission(Output):
 
 
 class AssetCreate(Input):
-    name: str = Name
+    name: Name
     kind: AssetKind = AssetKind.other
     status: AssetStatus = AssetStatus.available
     callsign: str | None = None
@@ -345,7 +358,7 @@ class AssetCreate(Input):
 
 
 class AssetUpdate(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     kind: AssetKind | None = None
     status: AssetStatus | None = None
     callsign: str | None = None
@@ -394,7 +407,7 @@ class Indicator(Output):
 
 
 class IntelCreate(Input):
-    title: str = Field(min_length=1, max_length=500)
+    title: Title
     body: str = ""
     source: IntelSource = IntelSource.manual
     source_ref: str | None = Field(default=None, max_length=300)
@@ -408,7 +421,7 @@ class IntelCreate(Input):
 
 
 class IntelUpdate(Input):
-    title: str | None = Field(default=None, min_length=1, max_length=500)
+    title: Title | None = None
     body: str | None = None
     severity: Severity | None = None
     confidence: int | None = Field(default=None, ge=0, le=100)
@@ -513,7 +526,7 @@ class AgentConfig(BaseModel):
 class MonitorTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     url: str = Field(pattern=r"^https?://", max_length=2000)
     expect_status: int = Field(default=200, ge=100, le=599)
     timeout: float = Field(default=5.0, gt=0, le=300)
@@ -688,7 +701,12 @@ class Correlated(Output):
 
 
 class TokenCreate(Input):
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
+    name: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$"
+        ),
+    ]
     role: Role = Role.viewer
     expires_at: UtcDatetime | None = None
 

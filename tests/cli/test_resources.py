@@ -165,7 +165,7 @@ def test_asset_heartbeat_with_position(vtoc: Run) -> None:
     sensors = json.loads(ok(vtoc("assets", "list", "--kind", "sensor", "--json")))
     assert [a["name"] for a in sensors] == ["Seismic-03"]
     half = vtoc("assets", "heartbeat", "Seismic-03", "--lat", "10")
-    assert half.exit_code == 1
+    assert half.exit_code == 2
     assert half.output.strip() == (
         "error: invalid input: lat and lon go together: give both or neither"
     )

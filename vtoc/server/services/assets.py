@@ -16,7 +16,7 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
     model = Asset
     public = s.Asset
     entity = "asset"
-    ref_column = "name"
+    ref_columns = ("name",)
     search_columns = ("name", "callsign")
     filters = ("kind", "status")
 

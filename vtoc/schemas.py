@@ -77,6 +77,17 @@ class AssetStatus(StrEnum):
     unreachable = "unreachable"
 
 
+class FixSource(StrEnum):
+    """Where a position fix came from; part of its dedup key (asset, time, source)."""
+
+    heartbeat = "heartbeat"
+    nmea = "nmea"
+    adsb = "adsb"
+    ais = "ais"
+    cot = "cot"
+    api = "api"
+
+
 class IntelSource(StrEnum):
     manual = "manual"
     wazuh = "wazuh"
@@ -391,6 +402,8 @@ class Asset(Output):
     lat: float | None
     lon: float | None
     last_seen_at: datetime | None
+    #: when the fix that gave ``lat``/``lon`` was taken (None: set by hand, or never)
+    position_at: datetime | None = None
     heartbeat_seconds: int | None
     attributes: dict[str, Any]
     created_at: datetime
@@ -468,6 +481,63 @@ class IngestResult(BaseModel):
     duplicates: int = 0
     rejected: list[IngestRejected] = []
     report_ids: list[int] = []
+
+
+# Positions --------------------------------------------------------------------------------
+
+
+class FixIn(Input):
+    """One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
+    a name of digits only, such as an ICAO address, is still a name."""
+
+    asset: RowId | Annotated[str, Name]
+    at: UtcDatetime
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    alt: float | None = Field(default=None, ge=-12_000, le=1_000_000, description="metres")
+    course: float | None = Field(default=None, ge=0, le=360, description="degrees true")
+    speed: float | None = Field(default=None, ge=0, le=100_000, description="metres/second")
+    accuracy: float | None = Field(default=None, ge=0, le=10_000_000, description="metres")
+    source: FixSource = FixSource.api
+    kind: AssetKind | None = Field(default=None, description="for an asset create_assets adds")
+    callsign: str | None = Field(default=None, max_length=100)
+
+
+class Fix(Output):
+    at: datetime
+    lat: float
+    lon: float
+    alt: float | None = None
+    course: float | None = None
+    speed: float | None = None
+    accuracy: float | None = None
+    source: FixSource
+
+
+class PositionResult(BaseModel):
+    """What a batch of fixes became; ``rejected`` names each bad fix by its index."""
+
+    stored: int = 0
+    duplicates: int = 0
+    assets_created: int = 0
+    rejected: list[IngestRejected] = []
+
+
+class TrackQuery(Input):
+    since: UtcDatetime | None = Field(default=None, description="default: 24 h before until")
+    until: UtcDatetime | None = Field(default=None, description="default: now")
+    max_points: int = Field(default=1000, ge=2, le=10_000)
+
+
+class Track(BaseModel):
+    """An asset's fixes in time order; ``total`` counts them before thinning to max_points."""
+
+    asset_id: int
+    name: str
+    since: datetime
+    until: datetime
+    total: int
+    fixes: list[Fix]
 
 
 # Tasks ------------------------------------------------------------------------------------

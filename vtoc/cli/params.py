@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -35,6 +37,27 @@ IfVersionOpt = Annotated[
     typer.Option("--if-version", help="Refuse the change if the row is no longer at version N."),
 ]
 Ref = Annotated[str, typer.Argument(help="Numeric id, or the code / name.", show_default=False)]
+
+
+SPAN = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+SPAN_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def moment(text: str | None, param: str) -> datetime | None:
+    """``2h`` (that long ago), ``30m``, ``1d``, or an ISO 8601 time (UTC if no offset)."""
+    if text is None:
+        return None
+    if match := SPAN.fullmatch(text.strip()):
+        seconds = float(match[1]) * SPAN_UNITS[match[2]]
+        return datetime.now(UTC) - timedelta(seconds=seconds)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is neither a span such as 2h / 30m / 1d nor an ISO 8601 time",
+            param_hint=param,
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def output_format(output: Format, as_json: bool) -> Format:

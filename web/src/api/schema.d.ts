@@ -160,6 +160,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assets/{ref}/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Track
+         * @description The asset's fixes in time order, thinned on the server to ``max_points`` keeping
+         *     the first, the last and the turning points.
+         */
+        get: operations["track_api_v1_assets__ref__track_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/correlations": {
         parameters: {
             query?: never;
@@ -502,6 +523,31 @@ export interface paths {
         patch: operations["update_row_api_v1_operations__ref__patch"];
         trace?: never;
     };
+    "/api/v1/positions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Positions
+         * @description A batch of fixes: ``[{asset, at, lat, lon, alt?, course?, speed?, accuracy?,
+         *     source?}]``, the asset by id (a number) or name (a string).
+         *
+         *     Each bad fix is named in ``rejected`` by its index; the good ones are stored. A fix
+         *     already stored (same asset, time and source) counts as a duplicate: a retry is safe.
+         *     ``create_assets=true`` registers assets named for the first time.
+         */
+        post: operations["post_positions_api_v1_positions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks": {
         parameters: {
             query?: never;
@@ -819,6 +865,8 @@ export interface components {
             lon: number | null;
             /** Name */
             name: string;
+            /** Position At */
+            position_at?: string | null;
             status: components["schemas"]["AssetStatus"];
             /**
              * Updated At
@@ -1077,6 +1125,87 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** Fix */
+        Fix: {
+            /** Accuracy */
+            accuracy?: number | null;
+            /** Alt */
+            alt?: number | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Course */
+            course?: number | null;
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            source: components["schemas"]["FixSource"];
+            /** Speed */
+            speed?: number | null;
+        };
+        /**
+         * FixIn
+         * @description One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
+         *     a name of digits only, such as an ICAO address, is still a name.
+         */
+        FixIn: {
+            /**
+             * Accuracy
+             * @description metres
+             * @default null
+             */
+            accuracy?: number | null;
+            /**
+             * Alt
+             * @description metres
+             * @default null
+             */
+            alt?: number | null;
+            /** Asset */
+            asset: number | string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Callsign
+             * @default null
+             */
+            callsign?: string | null;
+            /**
+             * Course
+             * @description degrees true
+             * @default null
+             */
+            course?: number | null;
+            /**
+             * @description for an asset create_assets adds
+             * @default null
+             */
+            kind?: components["schemas"]["AssetKind"] | null;
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            /** @default api */
+            source?: components["schemas"]["FixSource"];
+            /**
+             * Speed
+             * @description metres/second
+             * @default null
+             */
+            speed?: number | null;
+        };
+        /**
+         * FixSource
+         * @description Where a position fix came from; part of its dedup key (asset, time, source).
+         * @enum {string}
+         */
+        FixSource: "heartbeat" | "nmea" | "adsb" | "ais" | "cot" | "api";
         /**
          * Heartbeat
          * @description An asset checking in, optionally with where it is now.
@@ -1497,6 +1626,32 @@ export interface components {
             next_cursor?: string | null;
         };
         /**
+         * PositionResult
+         * @description What a batch of fixes became; ``rejected`` names each bad fix by its index.
+         */
+        PositionResult: {
+            /**
+             * Assets Created
+             * @default 0
+             */
+            assets_created?: number;
+            /**
+             * Duplicates
+             * @default 0
+             */
+            duplicates?: number;
+            /**
+             * Rejected
+             * @default []
+             */
+            rejected?: components["schemas"]["IngestRejected"][];
+            /**
+             * Stored
+             * @default 0
+             */
+            stored?: number;
+        };
+        /**
          * Priority
          * @enum {string}
          */
@@ -1753,6 +1908,30 @@ export interface components {
             role: components["schemas"]["Role"];
             /** Token */
             token: string;
+        };
+        /**
+         * Track
+         * @description An asset's fixes in time order; ``total`` counts them before thinning to max_points.
+         */
+        Track: {
+            /** Asset Id */
+            asset_id: number;
+            /** Fixes */
+            fixes: components["schemas"]["Fix"][];
+            /** Name */
+            name: string;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Total */
+            total: number;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
         };
         /** WhoAmI */
         WhoAmI: {
@@ -2337,6 +2516,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Asset"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    track_api_v1_assets__ref__track_get: {
+        parameters: {
+            query?: {
+                /** @description default: 24 h before until */
+                since?: string | null;
+                /** @description default: now */
+                until?: string | null;
+                max_points?: number;
+            };
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Track"];
                 };
             };
             /** @description Validation failed */
@@ -3525,6 +3750,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_positions_api_v1_positions_post: {
+        parameters: {
+            query?: {
+                create_assets?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FixIn"][];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionResult"];
                 };
             };
             /** @description Validation failed */

@@ -46,7 +46,9 @@ class EventsScreen(VtocScreen):
         super().__init__()
         self.kind: str | None = None
         self.oldest: int | None = None
-        self.loading = False
+        #: a page is being fetched; not ``loading``, Textual's reactive that covers the
+        #: whole screen with a spinner (which stayed on the terminal after the page came)
+        self.paging = False
 
     def body(self) -> ComposeResult:
         yield DataTable[Any](id="events-table", cursor_type="row")
@@ -75,7 +77,7 @@ class EventsScreen(VtocScreen):
         """The page of events just below the oldest shown (the log pages upward by id)."""
         if self.oldest == 0 or self.table.row_count >= MAX_ROWS:
             return
-        self.loading = True
+        self.paging = True
         try:
             top = self.oldest if self.oldest is not None else await latest_event_id(self.client) + 1
             start = max(0, top - PAGE)
@@ -84,7 +86,7 @@ class EventsScreen(VtocScreen):
             self.notify(exc.message, severity="error")
             return
         finally:
-            self.loading = False
+            self.paging = False
         self.oldest = start
         for event in reversed([e for e in page.items if e.id < top]):
             if str(event.id) not in self.table.rows:
@@ -95,7 +97,7 @@ class EventsScreen(VtocScreen):
             self.load_older()
 
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
-        if self.table.cursor_row >= self.table.row_count - 20 and not self.loading:
+        if self.table.cursor_row >= self.table.row_count - 20 and not self.paging:
             self.load_older()
 
     def action_filter(self) -> None:

@@ -140,6 +140,26 @@ export interface paths {
         patch: operations["update_row_api_v1_assets__ref__patch"];
         trace?: never;
     };
+    "/api/v1/assets/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting an asset would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_assets__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assets/{ref}/heartbeat": {
         parameters: {
             query?: never;
@@ -384,6 +404,26 @@ export interface paths {
         patch: operations["update_row_api_v1_intel__ref__patch"];
         trace?: never;
     };
+    "/api/v1/intel/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting an intel would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_intel__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/intel/{report_id}/correlated": {
         parameters: {
             query?: never;
@@ -465,6 +505,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/missions/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting a mission would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_missions__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/operations": {
         parameters: {
             query?: never;
@@ -500,6 +560,26 @@ export interface paths {
         head?: never;
         /** Change an operation */
         patch: operations["update_row_api_v1_operations__ref__patch"];
+        trace?: never;
+    };
+    "/api/v1/operations/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting an operation would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_operations__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/tasks": {
@@ -557,6 +637,26 @@ export interface paths {
         head?: never;
         /** Change a task */
         patch: operations["update_row_api_v1_tasks__ref__patch"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting a task would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_tasks__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/tasks/{ref}/outcome": {
@@ -1027,6 +1127,27 @@ export interface components {
             overdue_missions: number;
             /** Recent Events */
             recent_events: components["schemas"]["Event"][];
+        };
+        /**
+         * DeleteImpact
+         * @description What deleting a row takes with it, counted by entity (``{"mission": 7}``), so that a
+         *     client's confirmation can say so before: "Delete OP-0004 and its 7 missions?".
+         */
+        DeleteImpact: {
+            /**
+             * Deletes
+             * @default {}
+             */
+            deletes?: {
+                [key: string]: number;
+            };
+            /**
+             * Unlinks
+             * @default {}
+             */
+            unlinks?: {
+                [key: string]: number;
+            };
         };
         /** Event */
         Event: {
@@ -2315,6 +2436,46 @@ export interface operations {
             };
         };
     };
+    delete_impact_api_v1_assets__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     heartbeat_api_v1_assets__ref__heartbeat_post: {
         parameters: {
             query?: never;
@@ -2779,6 +2940,8 @@ export interface operations {
                 asset_id?: number | null;
                 /** @description an indicator value, exact */
                 indicator?: string | null;
+                /** @description the cluster's members */
+                correlation_id?: number | null;
                 /** @description observed at or after */
                 since?: string | null;
                 /** @description observed before */
@@ -2969,6 +3132,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Intel"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_impact_api_v1_intel__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
                 };
             };
             /** @description Validation failed */
@@ -3332,6 +3535,46 @@ export interface operations {
             };
         };
     };
+    delete_impact_api_v1_missions__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_rows_api_v1_operations_get: {
         parameters: {
             query?: {
@@ -3525,6 +3768,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_impact_api_v1_operations__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
                 };
             };
             /** @description Validation failed */
@@ -3782,6 +4065,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_impact_api_v1_tasks__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
                 };
             };
             /** @description Validation failed */

@@ -227,6 +227,16 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
+class DeleteImpact(Output):
+    """What deleting a row takes with it, counted by entity (``{"mission": 7}``), so that a
+    client's confirmation can say so before: "Delete OP-0004 and its 7 missions?"."""
+
+    #: rows deleted with it
+    deletes: dict[str, int] = {}
+    #: rows that stay but lose their link to it (or, for a report, its cluster's membership)
+    unlinks: dict[str, int] = {}
+
+
 class FieldError(BaseModel):
     field: str
     message: str
@@ -860,6 +870,7 @@ class IntelQuery(ListQuery):
     operation_id: RowId | None = None
     asset_id: RowId | None = None
     indicator: str | None = Field(default=None, description="an indicator value, exact")
+    correlation_id: RowId | None = Field(default=None, description="the cluster's members")
     since: UtcDatetime | None = Field(default=None, description="observed at or after")
     until: UtcDatetime | None = Field(default=None, description="observed before")
     raw: bool = Field(

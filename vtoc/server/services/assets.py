@@ -29,6 +29,11 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
             self.refuse_taken_name(session, name)
         super().apply(session, row, changes)
 
+    def impact(self, session: Session, row: Asset) -> s.DeleteImpact:
+        from vtoc.server.services import cascades
+
+        return cascades.asset_impact(session, row.id)
+
     def before_delete(self, session: Session, *, actor: str, row: Asset) -> None:
         from vtoc.server.services import cascades  # it builds on missions, which build on this
 

@@ -43,6 +43,11 @@ class Operations(Resource[Operation, s.OperationCreate, s.OperationUpdate, s.Ope
     def operation_of(self, row: Operation) -> int | None:
         return row.id
 
+    def impact(self, session: Session, row: Operation) -> s.DeleteImpact:
+        from vtoc.server.services import cascades
+
+        return cascades.operation_impact(session, row.id)
+
     def before_delete(self, session: Session, *, actor: str, row: Operation) -> None:
         from vtoc.server.services import cascades  # it builds on missions, which build on this
 

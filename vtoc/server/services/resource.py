@@ -11,7 +11,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from vtoc.schemas import Input, ListQuery, Output
+from vtoc.schemas import DeleteImpact, Input, ListQuery, Output
 from vtoc.server import events
 from vtoc.server.db import utcnow
 from vtoc.server.errors import InvalidError, StaleVersionError
@@ -155,6 +155,10 @@ class Resource(Generic[M, C, U, Q]):
     def before_delete(self, session: Session, *, actor: str, row: M) -> None:
         """Hook run before a row is deleted: the rows its foreign keys will delete or unlink
         in the database are announced here (see ``cascades``), before its own event."""
+
+    def impact(self, session: Session, row: M) -> DeleteImpact:
+        """What deleting ``row`` would take with it (see ``before_delete``); nothing here."""
+        return DeleteImpact()
 
     def delete(self, session: Session, *, actor: str, ref: int | str) -> None:
         row = self.get(session, ref)

@@ -16,8 +16,10 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -500,7 +502,10 @@ class FixIn(Input):
     """One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
     a name of digits only, such as an ICAO address, is still a name."""
 
-    asset: RowId | Annotated[str, Name]
+    asset: Annotated[
+        Annotated[RowId, Tag("id")] | Annotated[Name, Tag("name")],
+        Discriminator(lambda v: "id" if isinstance(v, int) and not isinstance(v, bool) else "name"),
+    ]
     at: UtcDatetime
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+from pydantic import BaseModel
+
 from vtoc import schemas as s
 from vtoc.client.calls import Call, list_of, model, page_of, params_of, request
 from vtoc.client.rows import (
@@ -22,6 +25,7 @@ from vtoc.client.rows import (
 
 CORRELATIONS_PATH = "/api/v1/correlations"
 INGEST_WAZUH_PATH = "/api/v1/ingest/wazuh"
+POSITIONS_PATH = "/api/v1/positions"
 
 
 class Calls:
@@ -79,6 +83,29 @@ class Calls:
                 "POST", INGEST_WAZUH_PATH, model(s.IngestResult), content=alerts, headers=ndjson
             )
         return Call("POST", INGEST_WAZUH_PATH, model(s.IngestResult), json=list(alerts))
+
+    @request
+    def post_positions(
+        self, fixes: Sequence[s.FixIn | dict[str, Any]], *, create_assets: bool = False
+    ) -> Call[s.PositionResult]:
+        """Safe to resend: the server deduplicates on (asset, time, source)."""
+        body = [
+            f.model_dump(mode="json", exclude_none=True) if isinstance(f, BaseModel) else f
+            for f in fixes
+        ]
+        return Call(
+            "POST",
+            POSITIONS_PATH,
+            model(s.PositionResult),
+            params={"create_assets": "true"} if create_assets else None,
+            content=orjson.dumps(body),
+            headers={"Content-Type": "application/json"},
+        )
+
+    @request
+    def track(self, asset: int | str, query: s.TrackQuery | None = None) -> Call[s.Track]:
+        params = params_of((query or s.TrackQuery()).model_dump(exclude_unset=True))
+        return Call("GET", ASSETS.at(asset, "track"), model(s.Track), params=params)
 
     @request
     def dashboard(self) -> Call[s.Dashboard]:

@@ -85,6 +85,9 @@ class Endpoint(Generic[Out, Query]):
     def delete(self, ref: int | str) -> Call[None]:
         return Call("DELETE", self.at(ref), nothing)
 
+    def delete_impact(self, ref: int | str) -> Call[s.DeleteImpact]:
+        return Call("GET", self.at(ref, "delete-impact"), model(s.DeleteImpact))
+
 
 OPERATIONS = Endpoint("/api/v1/operations", s.Operation, s.OperationQuery)
 MISSIONS = Endpoint("/api/v1/missions", s.Mission, s.MissionQuery)
@@ -139,6 +142,11 @@ class Rows(Generic[Out, Query]):
     @request
     def delete(self, ref: int | str, /) -> Call[None]:
         return self.endpoint.delete(ref)
+
+    @request
+    def delete_impact(self, ref: int | str, /) -> Call[s.DeleteImpact]:
+        """What deleting the row would take with it: ask before, say so in the confirmation."""
+        return self.endpoint.delete_impact(ref)
 
 
 class SyncRows(Rows[Out, Query], SyncSender):

@@ -850,6 +850,10 @@ class ListQuery(Input):
     q: str | None = Field(default=None, max_length=200, description="text search")
 
 
+class WholeListQuery(Input):
+    """The query of lists answered whole in one page (agents, tokens): no parameters."""
+
+
 class OperationQuery(ListQuery):
     status: list[OperationStatus] = []
     priority: list[Priority] = []

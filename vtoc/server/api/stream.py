@@ -57,8 +57,11 @@ def start_position(after: int | None, last_event_id: str | None) -> int | None:
 async def counted(
     messages: AsyncIterator[ServerSentEvent | bytes],
 ) -> AsyncIterator[ServerSentEvent | bytes]:
-    """The stream, counted in the SSE subscribers gauge while it is open."""
+    """The stream, counted in the SSE subscribers gauge while it is open: from its resume
+    point on (the first message), when it follows the log and misses no later event."""
+    first = await anext(messages)
     with metrics.sse_subscriber():
+        yield first
         async for message in messages:
             yield message
 

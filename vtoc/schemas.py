@@ -238,6 +238,15 @@ MAX_INT32 = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
+def id_in_text(text: str) -> int | None:
+    """``text`` as a number an id column can hold (0 included): ASCII digits only, and few
+    enough that ``int()`` never meets Python's 4,300-digit limit (a 500 before)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ROW_ID))):
+        return None
+    number = int(text)
+    return number if number <= MAX_ROW_ID else None
+
+
 def in_utc_calendar(value: datetime) -> datetime:
     """The time in UTC, as the database stores it: the answer to a create then reads like
     every later GET (it echoed "+05:30" before). A time that leaves years 1-9999 in UTC is a

@@ -48,10 +48,10 @@ def start_position(after: int | None, last_event_id: str | None) -> int | None:
     """``Last-Event-ID`` (a reconnecting EventSource) wins over ``?after=``."""
     if last_event_id is None or not last_event_id.strip():
         return after
-    value = last_event_id.strip()
-    if not (value.isascii() and value.isdigit() and int(value) <= s.MAX_ROW_ID):
+    position = s.id_in_text(last_event_id.strip())
+    if position is None:
         raise InvalidError("Last-Event-ID", "expected an event id such as 42")
-    return int(value)
+    return position
 
 
 async def counted(

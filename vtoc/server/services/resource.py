@@ -11,7 +11,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from vtoc.schemas import MAX_ROW_ID, Input, ListQuery, Output
+from vtoc.schemas import MAX_ROW_ID, Input, ListQuery, Output, id_in_text
 from vtoc.server import events
 from vtoc.server.db import utcnow
 from vtoc.server.errors import InvalidError, NotFoundError, StaleVersionError
@@ -27,9 +27,10 @@ Q = TypeVar("Q", bound=ListQuery)
 def numeric_id(ref: int | str) -> int | None:
     """``ref`` as a row id when it is one: ASCII digits within the id column's range."""
     if isinstance(ref, str):
-        if not (ref.isascii() and ref.isdigit()):
+        number = id_in_text(ref)
+        if number is None:
             return None
-        ref = int(ref)
+        ref = number
     return ref if 0 < ref <= MAX_ROW_ID else None
 
 

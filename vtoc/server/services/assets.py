@@ -45,7 +45,7 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
         self, session: Session, *, actor: str, ref: int | str, beat: s.Heartbeat
     ) -> Asset:
         """Mark the asset seen now; one that was unreachable is reachable again."""
-        row = self.get(session, ref)
+        row = self.get(session, ref, lock=True)
         row.last_seen_at = utcnow()
         if beat.lat is not None and beat.lon is not None:
             row.lat, row.lon = beat.lat, beat.lon

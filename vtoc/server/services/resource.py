@@ -55,14 +55,22 @@ class Resource(Generic[M, C, U, Q]):
 
     # Reads ---------------------------------------------------------------------------------
 
-    def get(self, session: Session, ref: int | str) -> M:
-        """The row for a numeric id or, where the resource has one, its human reference."""
+    def get(self, session: Session, ref: int | str, *, lock: bool = False) -> M:
+        """The row for a numeric id or, where the resource has one, its human reference.
+
+        ``lock``: for a change made whatever the version (no If-Match). Locked, the row
+        read is the latest and concurrent changes queue; unlocked, on PostgreSQL all but
+        one of them met a version moved meanwhile and answered 412 for a precondition the
+        client never sent. (SQLite's writers queue at BEGIN IMMEDIATE already.)"""
         row: M | None
         if (row_id := numeric_id(ref)) is not None:
-            row = session.get(self.model, row_id)
+            row = session.get(self.model, row_id, with_for_update=lock, populate_existing=lock)
         elif self.ref_column and may_be_stored(ref):
             column = getattr(self.model, self.ref_column)
-            row = session.scalar(select(self.model).where(column == ref))
+            query = select(self.model).where(column == ref)
+            if lock:
+                query = query.with_for_update().execution_options(populate_existing=True)
+            row = session.scalar(query)
         else:
             row = None
         if row is None:
@@ -144,7 +152,7 @@ class Resource(Generic[M, C, U, Q]):
     def update(
         self, session: Session, *, actor: str, ref: int | str, data: U, if_match: int | None
     ) -> M:
-        row = self.get(session, ref)
+        row = self.get(session, ref, lock=True)
         if if_match is not None and if_match != row.version:  # type: ignore[attr-defined]
             raise StaleVersionError(
                 f"{self.entity} {ref} is at version {row.version}, "  # type: ignore[attr-defined]

@@ -177,6 +177,22 @@ def test_last_event_id_must_be_an_id(live: str, viewer_token: str) -> None:
     assert response.json()["errors"][0]["field"] == "Last-Event-ID"
 
 
+def test_a_filter_with_nul_is_refused_by_field_as_the_event_log_does(
+    live: str, viewer_token: str
+) -> None:
+    """On PostgreSQL the stream answered 200, then cut itself on the filter's first query
+    (the SPA would reconnect every second)."""
+    with httpx.Client(base_url=live, timeout=TIMEOUT) as http:
+        for params, field in (({"entity": "\x00"}, "entity"), ({"kind": "op\x00"}, "kind")):
+            response = http.get(
+                STREAM,
+                params={"after": 0, **params},
+                headers={"Authorization": f"Bearer {viewer_token}"},
+            )
+            assert response.status_code == 422, params
+            assert response.json()["errors"][0]["field"].startswith(field)
+
+
 def test_filters_apply_to_the_backlog_and_to_live_events(
     live: str, viewer_token: str, engine: Engine, operator: VtocClient
 ) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import AfterValidator
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from vtoc import schemas as s
@@ -74,6 +75,10 @@ def encode(message: Item | int) -> ServerSentEvent | bytes:
     return message.frame
 
 
+#: a filter PostgreSQL can compare with: NUL is a 422, as on ``/events`` (the stream was cut)
+FilterText = Annotated[str, AfterValidator(s.storable)]
+
+
 @router.get(
     "/stream",
     summary="Follow the event log live (Server-Sent Events)",
@@ -87,8 +92,10 @@ async def stream(
         int | None,
         Query(ge=0, le=s.MAX_ROW_ID, description="resume after this id (default: from now)"),
     ] = None,
-    kind: Annotated[list[str] | None, Query(description="kind prefixes, e.g. 'intel.'")] = None,
-    entity: str | None = None,
+    kind: Annotated[
+        list[FilterText] | None, Query(description="kind prefixes, e.g. 'intel.'")
+    ] = None,
+    entity: FilterText | None = None,
     operation_id: Annotated[int | None, Query(ge=1, le=s.MAX_ROW_ID)] = None,
     ticket: Annotated[str | None, Query(description="from POST /events/ticket")] = None,
     last_event_id: Annotated[str | None, Header()] = None,

@@ -508,6 +508,11 @@ class AgentUpdate(Input):
     config: dict[str, Any] | None = None
 
 
+#: how long a failed task waits before its next attempt: the executor's config and each
+#: outcome it reports share the bound (a config beyond it failed every run, see executor)
+BackoffSeconds = Annotated[float, Field(ge=0, le=86_400)]
+
+
 class AgentConfig(BaseModel):
     """What an agent's ``config`` may hold, checked when it is saved: a misspelled key or a
     wrong value is refused then, not found when the agent next runs. Unset keys take these
@@ -516,7 +521,7 @@ class AgentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     #: a run still going after this long is abandoned (its lease is given up)
-    timeout_seconds: float = Field(default=300.0, gt=0)
+    timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
 
 
 class MonitorTarget(BaseModel):
@@ -549,7 +554,7 @@ class ExecutorConfig(AgentConfig):
     #: tasks claimed at a time
     batch: int = Field(default=10, ge=1, le=100)
     claim_seconds: int = Field(default=300, ge=1, le=86_400)
-    backoff_seconds: float = Field(default=30.0, ge=0)
+    backoff_seconds: BackoffSeconds = 30.0
 
 
 AGENT_CONFIGS: dict[AgentKind, type[AgentConfig]] = {
@@ -621,7 +626,7 @@ class TaskOutcome(Input):
     ok: bool
     result: dict[str, Any] | None = None
     error: str | None = Field(default=None, max_length=10_000)
-    backoff_seconds: float = Field(default=30.0, ge=0, le=86_400)
+    backoff_seconds: BackoffSeconds = 30.0
 
 
 class CorrelationRun(Input):

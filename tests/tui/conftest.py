@@ -21,6 +21,8 @@ import pytest
 import uvicorn
 from rich.console import Console
 from sqlalchemy import Engine, update
+from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label, Static
 
 from vtoc.client import AsyncVtocClient, VtocClient
@@ -136,6 +138,12 @@ async def until(
             shown = f"\n{type(app.screen).__name__}:\n{screen_text(app)}" if app else ""
             raise AssertionError(f"timed out waiting for the screen{shown}")
         await asyncio.sleep(0.05)
+
+
+def painted(widget: Widget) -> str:
+    """The lines the widget paints, as the terminal would get them (line filters applied)."""
+    lines = widget.render_lines(Region(0, 0, *widget.outer_size))
+    return "\n".join(line.text for line in lines)
 
 
 def screen_text(app: VtocApp) -> str:

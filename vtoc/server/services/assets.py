@@ -17,7 +17,7 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
     public = s.Asset
     entity = "asset"
     ref_column = "name"
-    search_columns = ("name", "callsign")
+    search_columns = ("name", "callsign", "status")
     filters = ("kind", "status")
 
     def build(self, session: Session, data: s.AssetCreate) -> Asset:

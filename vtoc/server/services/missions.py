@@ -21,7 +21,7 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
     model = Mission
     public = s.Mission
     entity = "mission"
-    search_columns = ("name", "objective")
+    search_columns = ("name", "objective", "status")
     filters = ("operation_id", "status", "priority")
 
     def query(self, session: Session, query: s.MissionQuery) -> Select[Mission]:

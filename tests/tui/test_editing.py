@@ -113,7 +113,7 @@ async def test_deleting_an_operation_says_its_missions_go_with_it(server: LiveSe
     for name in ("First", "Second"):
         admin.missions.create(operation_id=op.id, name=name)
     app = make_app(server.client(Role.admin), live=False)
-    async with app.run_test(size=(120, 24)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_operations(app, pilot)
         table = screen.table
         await until(lambda: op.id in table.rows_by_id, app)
@@ -122,7 +122,7 @@ async def test_deleting_an_operation_says_its_missions_go_with_it(server: LiveSe
         await until(lambda: isinstance(app.screen, ConfirmScreen), app)
         await pilot.pause()
         question = str(app.screen.query_one("#question", Label).render())
-        assert f"Delete operation '{op.name}' and its 2 missions?" in question
+        assert f"Delete operation {op.code} and its 2 missions?" in question
         await pilot.press("n")
 
 

@@ -9,6 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 
+from vtoc.cascade import delete_question, label_of
 from vtoc.client import VtocError
 from vtoc.tui.keymap import LIST
 from vtoc.tui.resources import ResourceSpec
@@ -128,15 +129,14 @@ class ListScreen(VtocScreen):
 
     @work(group="write")
     async def confirm_delete(self, row: Any) -> None:
-        label = getattr(row, "name", None) or getattr(row, "title", None) or row.id
-        along = ""
+        missions = 0
         if self.spec.taking:
             try:
-                along = await self.spec.taking(self.client, row)
+                missions = await self.spec.taking(self.client, row)
             except VtocError as exc:
                 self.notify(exc.message, title="Not deleted", severity="error")
                 return
-        question = f"Delete {self.spec.entity} {label!r}{' and ' + along if along else ''}?"
+        question = delete_question(self.spec.entity, label_of(row), missions)
 
         def answered(yes: bool | None) -> None:
             if yes:

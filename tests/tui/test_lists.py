@@ -12,8 +12,8 @@ import pytest
 from textual.events import MouseScrollUp
 from textual.widgets import Static
 
-from tests.ingest.conftest import ndjson, sample_alerts, unique_copies
-from tests.tui.conftest import LiveServer, painted, start_server, until
+from tests.ingest.conftest import ndjson
+from tests.tui.conftest import LiveServer, live_alerts, painted, start_server, until
 from vtoc.schemas import MissionStatus, Role
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.dashboard import DashboardScreen
@@ -42,10 +42,10 @@ def flood(server: LiveServer, count: int) -> list[int]:
     """``count`` new Wazuh alerts, sent as a sender would; their report ids, newest first."""
     admin = server.sync()
     before = {r.id for r in admin.intel.iterate()}
-    alerts = unique_copies(sample_alerts(), count, vary_source=True)
+    alerts = live_alerts(count)
     for start in range(0, count, 250):
         admin.ingest_wazuh(ndjson(alerts[start : start + 250]))
-    return sorted((r.id for r in admin.intel.iterate() if r.id not in before), reverse=True)
+    return [r.id for r in admin.intel.iterate() if r.id not in before]  # the server's order
 
 
 def heading(app: VtocApp) -> str:

@@ -97,6 +97,18 @@ def test_mission_refuses_missing_references(operator: VtocClient) -> None:
     assert missing_asset.value.errors[0].field == "asset_ids"
 
 
+def test_a_search_matches_the_status_as_well_as_the_names(operator: VtocClient) -> None:
+    """``/blocked`` on the missions list finds the blocked missions, whatever their names."""
+    op = operator.operations.create(name="Status Search")
+    stuck = operator.missions.create(operation_id=op.id, name="Relay", status="blocked")
+    operator.missions.create(operation_id=op.id, name="Escort", status="pending")
+    found = operator.missions.list(q="BLOCK", operation_id=op.id).items
+    assert [m.id for m in found] == [stuck.id]
+    named = operator.missions.create(operation_id=op.id, name="Unblock the pass")
+    found = operator.missions.list(q="block", operation_id=op.id).items
+    assert {m.id for m in found} == {stuck.id, named.id}
+
+
 def test_overdue_missions_filter(operator: VtocClient) -> None:
     op = operator.operations.create(name="Silver Bridge")
     past = datetime.now(UTC) - timedelta(hours=2)

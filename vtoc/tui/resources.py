@@ -162,6 +162,8 @@ class ResourceSpec:
     writable: bool = True
     deletable: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the server's order of the list, as a key: the higher, the nearer the top
+    order: Callable[[Any], Any] = field(default=lambda row: row.id)
     #: how many missions deleting a row removes along with it, for the question
     taking: Callable[[AsyncVtocClient, Any], Awaitable[int]] | None = None
 
@@ -281,6 +283,7 @@ INTEL = ResourceSpec(
     ),
     filters=("operation_id", "asset_id", "severity"),
     deletable=True,
+    order=lambda row: (row.observed_at, row.id),  # most recently observed first
 )
 
 SPECS: dict[str, ResourceSpec] = {spec.name: spec for spec in (OPERATIONS, MISSIONS, ASSETS, INTEL)}

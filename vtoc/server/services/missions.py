@@ -22,7 +22,7 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
     public = s.Mission
     entity = "mission"
     ref_columns = ("name",)
-    search_columns = ("name", "objective")
+    search_columns = ("name", "objective", "status")
     filters = ("operation_id", "status", "priority")
 
     def query(self, session: Session, query: s.MissionQuery) -> Select[Mission]:

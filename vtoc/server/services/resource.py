@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, String, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -85,9 +85,10 @@ class Resource(Generic[M, C, U, Q]):
     def query(self, session: Session, query: Q) -> Select[M]:
         stmt = select(self.model)
         if query.q and self.search_columns:
-            # autoescape: "%" and "_" are what the operator typed, not wildcards
+            # autoescape: "%" and "_" are what the operator typed, not wildcards; an enum
+            # column (a status) is matched as the text it stores
             found = (
-                getattr(self.model, c).icontains(query.q, autoescape=True)
+                type_coerce(getattr(self.model, c), String).icontains(query.q, autoescape=True)
                 for c in self.search_columns
             )
             stmt = stmt.where(or_(*found))

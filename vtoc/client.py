@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -105,7 +106,31 @@ _BY_STATUS: dict[int, type[VtocError]] = {
 }
 
 
+def foreign(response: httpx.Response) -> VtocError | None:
+    """An answer that is not the API's (an HTML page from a proxy, a login portal, another
+    service on the port) as one line that says what answered; None for the API's own."""
+    kind = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if not response.content or kind.endswith("json") or kind == "text/event-stream":
+        return None
+    what = f"a {kind} answer" if kind else "an answer without a content type"
+    if kind == "text/html":
+        title = re.search(r"<title[^>]*>(.*?)</title>", response.text, re.IGNORECASE | re.DOTALL)
+        heading = " ".join(title.group(1).split())[:80] if title else ""
+        what = f"an HTML page ({heading!r})" if heading else "an HTML page"
+    url = response.request.url.copy_with(query=None)
+    # a proxy's 502-504: the server behind it may be back soon, so these are retried
+    cls = Unavailable if response.status_code in RETRYABLE_STATUS else VtocError
+    error = cls(
+        f"{url} answered HTTP {response.status_code} with {what}, not the vTOC API: "
+        "check the server URL (a proxy in the way, or another port?)"
+    )
+    error.status = response.status_code
+    return error
+
+
 def error_for(response: httpx.Response) -> VtocError:
+    if (other := foreign(response)) is not None:
+        return other
     problem: s.Problem | None = None
     with contextlib.suppress(ValueError):
         problem = s.Problem.model_validate(response.json())
@@ -389,6 +414,8 @@ def should_retry(call: Call[Any], exc: Exception) -> bool:
 def finish(call: Call[T], response: httpx.Response) -> T:
     if response.status_code >= 400:
         raise error_for(response)
+    if (other := foreign(response)) is not None:
+        raise other
     return call.parse(response)
 
 

@@ -179,10 +179,11 @@ class FormField:
     read: Reader | None = None
 
 
-async def reference(endpoint: AsyncResource[Any], typed: str) -> int:
+async def reference(endpoint: AsyncRows[Any, Any], typed: str) -> int:
     """An id, or a code or name the server resolves (``OP-0006``, ``Hawk-02``)."""
     typed = typed.strip()
-    return int(typed) if typed.isdigit() else int((await endpoint.get(typed)).id)
+    number = s.id_in_text(typed)
+    return number if number is not None else int((await endpoint.get(typed)).id)
 
 
 async def operation_ref(client: AsyncVtocClient, typed: str) -> int:

@@ -81,7 +81,13 @@ def crud_router(
     page_json = json_renderer(Page[public])  # type: ignore[valid-type]
     row_json = json_renderer(public)
 
-    @router.get("", response_model=Page[public], summary=f"List {name} rows")  # type: ignore[valid-type]
+    @router.get(
+        "",
+        response_model=Page[public],  # type: ignore[valid-type]
+        summary=f"List {name} rows",
+        description=f"Rows {resource.order}; pass `next_cursor` back as `cursor` for the next "
+        "page.",
+    )
     async def list_rows(session: SessionDep, _: Viewer, q: Annotated[query, Query()]) -> Response:  # type: ignore[valid-type]
         def work() -> Response:
             if (body := resource.list_json(session, q)) is not None:

@@ -16,7 +16,8 @@ from vtoc.server.services.assets import assets
 from vtoc.server.services.indicators import Found, extract
 from vtoc.server.services.operations import operations
 from vtoc.server.services.pagination import fetch_page
-from vtoc.server.services.resource import Resource, numeric_id
+from vtoc.server.services.refs import numeric_id
+from vtoc.server.services.resource import Resource
 
 COLUMNS = tuple(IntelReport.__table__.columns)
 #: a list's columns unless it asks for raw alerts: raw reads as null
@@ -41,6 +42,7 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
     public = s.Intel
     entity = "intel"
     filters = ("severity", "source", "operation_id", "asset_id")
+    order = "most recently observed first (by observed_at, then id)"
 
     def query(self, session: Session, query: s.IntelQuery) -> Select[IntelReport]:
         stmt = super().query(session, query)
@@ -80,7 +82,13 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
             *(COLUMNS if query.raw else LIST_COLUMNS)
         )
         rows, cursor = fetch_page(
-            session, stmt, IntelReport.id, limit=query.limit, cursor=query.cursor, columns=True
+            session,
+            stmt,
+            IntelReport.id,
+            limit=query.limit,
+            cursor=query.cursor,
+            columns=True,
+            time_column=IntelReport.observed_at,
         )
         return with_indicators(session, rows), cursor
 

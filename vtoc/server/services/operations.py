@@ -20,7 +20,7 @@ class Operations(Resource[Operation, s.OperationCreate, s.OperationUpdate, s.Ope
     model = Operation
     public = s.Operation
     entity = "operation"
-    ref_column = "code"
+    ref_columns = ("code", "name")
     search_columns = ("code", "name", "description", "commander")
     filters = ("status", "priority")
 

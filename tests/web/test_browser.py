@@ -107,7 +107,7 @@ def test_operator_works_through_every_page_live(
     filing = page.get_by_role("form", name="New report")
     filing.get_by_role("button", name="File report").click()
     expect(filing.get_by_label("Title")).to_have_accessible_description(
-        re.compile("at least 1 character")
+        re.compile("must not be empty or only spaces")
     )
     filing.get_by_label("Title").fill("Phishing from bad.example.org")
     filing.get_by_label(re.compile("^Details")).fill("Lure sent from bad.example.org")
@@ -284,7 +284,7 @@ def test_mission_form_field_errors_and_stale_edit(
     name.fill("")
     edit.get_by_role("button", name="Save changes").click()
     expect(name).to_have_attribute("aria-invalid", "true")
-    expect(name).to_have_accessible_description(re.compile("at least 1 character"))
+    expect(name).to_have_accessible_description(re.compile("must not be empty or only spaces"))
 
     name.fill("Bridge watch (night)")
     edit.get_by_label("Priority").select_option("high")
@@ -331,7 +331,7 @@ def test_operator_edits_an_asset_and_an_agent(
     form.get_by_label("Latitude").fill("95")
     form.get_by_role("button", name="Save changes").click()
     expect(form.get_by_label("Latitude")).to_have_accessible_description(
-        re.compile("less than or equal to 90")
+        re.compile(r"must be 90(\.0)? or less")
     )
     form.get_by_label("Attributes").fill("{radio: VHF}")
     form.get_by_role("button", name="Save changes").click()
@@ -358,14 +358,14 @@ def test_operator_edits_an_asset_and_an_agent(
     settings.get_by_label("Run every (seconds)").fill("0")
     settings.get_by_role("button", name="Save settings").click()
     expect(settings.get_by_label("Run every (seconds)")).to_have_accessible_description(
-        re.compile("greater than or equal to 1")
+        re.compile("must be 1 or more")
     )
     settings.get_by_label("Run every (seconds)").fill("300")
     settings.get_by_label("Enabled").uncheck()
     settings.get_by_label(re.compile("Configuration")).fill('{"target": []}')  # misspelled
     settings.get_by_role("button", name="Save settings").click()
     expect(settings.get_by_label(re.compile("Configuration"))).to_have_accessible_description(
-        re.compile("^target: Extra inputs are not permitted")
+        re.compile("^target: unknown field")
     )
     config = {**api.agents.get(ids["agent"]).config, "timeout_seconds": 120}
     settings.get_by_label(re.compile("Configuration")).fill(json.dumps(config))

@@ -37,8 +37,8 @@ def test_admin_deletes_an_operation_after_seeing_its_missions_counted(
     page.goto(f"{stack.url}/operations/OP-0001")  # a link may name it by its code
     expect(page.get_by_role("link", name="Gate check")).to_be_visible()
 
-    page.get_by_role("button", name="Delete OP-0001").click()
-    dialog = page.get_by_role("alertdialog", name="Delete OP-0001 and its 3 missions?")
+    page.get_by_role("button", name="Delete operation OP-0001").click()
+    dialog = page.get_by_role("alertdialog", name="Delete operation OP-0001 and its 3 missions?")
     expect(dialog).to_contain_text("1 report stays, without it.")
     expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
     shoot(page, "delete-operation")
@@ -46,7 +46,7 @@ def test_admin_deletes_an_operation_after_seeing_its_missions_counted(
     expect(dialog).to_have_count(0)
     assert api.operations.get(ids["operation"]).name == "Northern Watch"
 
-    page.get_by_role("button", name="Delete OP-0001").click()
+    page.get_by_role("button", name="Delete operation OP-0001").click()
     dialog.get_by_role("button", name="Delete", exact=True).click()
     expect(page.get_by_role("heading", name="Operations")).to_be_visible()
     assert urlsplit(page.url).path == "/operations"
@@ -68,8 +68,8 @@ def test_operator_deletes_an_asset_but_not_a_report(
     expect(page.get_by_role("button", name=re.compile("^Delete"))).to_have_count(0)
 
     page.goto(f"{stack.url}/assets/{ids['asset']}?status=unreachable")
-    page.get_by_role("article").get_by_role("button", name="Delete Relay Hill").click()
-    dialog = page.get_by_role("alertdialog", name="Delete Relay Hill?")
+    page.get_by_role("article").get_by_role("button", name="Delete asset 'Relay Hill'").click()
+    dialog = page.get_by_role("alertdialog", name="Delete asset 'Relay Hill'?")
     expect(dialog).to_contain_text("1 mission stays, without it.")
     dialog.get_by_role("button", name="Delete", exact=True).click()
     expect(page.get_by_text("No asset matches.")).to_be_visible()
@@ -231,3 +231,35 @@ def test_map_names_never_overlap_and_a_legend_says_the_colours(
     expect(hidden.locator("text")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shoot(page, f"assets-map-{size[0]}")
+
+
+def test_names_refs_and_order_follow_the_servers_rules(
+    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
+) -> None:
+    """A name of only spaces is refused at its field with the server's words; a link may
+    name an operation or an asset (any case); intel lists what happened last first."""
+    ids = seed(api)
+    api.assign_asset(ids["mission"], ids["asset"])
+    sign_in(page, stack.url, make_token(s.Role.operator))
+    nav(page, "Operations").click()
+    page.get_by_role("button", name="New operation").click()
+    form = page.get_by_role("form", name="New operation")
+    form.get_by_label("Name").fill("   ")
+    form.get_by_role("button", name="Create operation").click()
+    expect(form.get_by_label("Name")).to_have_accessible_description(
+        "must not be empty or only spaces"
+    )
+    assert [op.name for op in api.operations.list().items] == ["Northern Watch"]
+
+    page.goto(f"{stack.url}/operations/northern%20watch")
+    expect(page.get_by_role("heading", name="OP-0001 · Northern Watch")).to_be_visible()
+    expect(page.get_by_role("link", name="Ridge patrol")).to_be_visible()
+    page.goto(f"{stack.url}/assets/relay%20hill")
+    expect(page.get_by_role("article").get_by_role("link", name="Ridge patrol")).to_be_visible()
+
+    old = datetime.now(UTC) - timedelta(days=3)
+    api.intel.create(title="Old alert from the archive", observed_at=old.isoformat())
+    nav(page, "Intelligence").click()
+    titles = page.get_by_role("list", name="Reports").get_by_role("link")
+    expect(titles).to_have_count(3)
+    expect(titles.last).to_have_text("Old alert from the archive")

@@ -22,6 +22,7 @@ export const DELETE_ROLE: Record<Deletable, Role> = {
 const NOUNS: Record<string, [string, string]> = {
   intel: ["report", "reports"],
   correlation: ["correlation cluster", "correlation clusters"],
+  position_fix: ["position fix", "position fixes"],
 };
 
 /** "7 missions", "1 report"; with ``bare``, one is just "mission" ("and its mission"). */

@@ -116,6 +116,9 @@ describe("deleteQuestion", () => {
       "1 report stays, without it.",
     ]);
     expect(deleteQuestion("asset 'Hawk-3'", { deletes: {}, unlinks: {} })).toEqual(["Delete asset 'Hawk-3'?", null]);
+    expect(deleteQuestion("asset 'Hawk-3'", { deletes: { position_fix: 40 } })[0]).toBe(
+      "Delete asset 'Hawk-3' and its 40 position fixes?",
+    );
     expect(deleteQuestion("operation OP-0001", { deletes: { mission: 1 } })[0]).toBe(
       "Delete operation OP-0001 and its mission?",
     );

@@ -226,6 +226,15 @@ TASKS = Endpoint("/api/v1/tasks", s.Task)
 AGENTS = Endpoint("/api/v1/agents", s.Agent)
 TOKENS = Endpoint("/api/v1/tokens", s.Token)
 EVENTS = Endpoint("/api/v1/events", s.Event)
+JOURNAL = Endpoint("/api/v1/journal", s.JournalEntry)
+
+
+def correction_call(entry: int, data: s.JournalCorrection) -> Call[s.JournalEntry]:
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    body = data.model_dump(mode="json")
+    return Call(
+        "POST", JOURNAL.at(entry, "corrections"), model(s.JournalEntry), json=body, headers=headers
+    )
 
 
 def whoami_call() -> Call[s.WhoAmI]:
@@ -489,6 +498,7 @@ class VtocClient:
         self.agents = SyncResource(self, AGENTS)
         self.tokens = SyncResource(self, TOKENS)
         self.events = SyncResource(self, EVENTS)
+        self.journal = SyncResource(self, JOURNAL)
 
     def send(self, call: Call[T]) -> T:
         headers = with_request_id(call.headers)
@@ -546,6 +556,10 @@ class VtocClient:
 
     def dashboard(self) -> s.Dashboard:
         return self.send(dashboard_call())
+
+    def correct_entry(self, entry: int, data: s.JournalCorrection) -> s.JournalEntry:
+        """File a correction of journal entry ``entry`` (entries are never edited)."""
+        return self.send(correction_call(entry, data))
 
     def correlations(self, *, limit: int = 50, cursor: str | None = None) -> s.Page[s.Correlation]:
         return self.send(correlations_call(limit, cursor))
@@ -633,6 +647,7 @@ class AsyncVtocClient:
         self.agents = AsyncResource(self, AGENTS)
         self.tokens = AsyncResource(self, TOKENS)
         self.events = AsyncResource(self, EVENTS)
+        self.journal = AsyncResource(self, JOURNAL)
 
     async def send(self, call: Call[T]) -> T:
         headers = with_request_id(call.headers)
@@ -700,6 +715,9 @@ class AsyncVtocClient:
 
     async def task_outcome(self, task: int, data: s.TaskOutcome) -> s.Task:
         return await self.send(task_outcome_call(task, data))
+
+    async def correct_entry(self, entry: int, data: s.JournalCorrection) -> s.JournalEntry:
+        return await self.send(correction_call(entry, data))
 
     async def correlation_run(self, data: s.CorrelationRun) -> s.CorrelationRunResult:
         return await self.send(correlation_run_call(data))

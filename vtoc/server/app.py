@@ -15,7 +15,16 @@ import vtoc
 from vtoc.config import ServerSettings
 from vtoc.server import listen, metrics, problems, realtime
 from vtoc.server.access import RequestLog
-from vtoc.server.api import admin, dashboard, ingest, observability, resources, runtime, stream
+from vtoc.server.api import (
+    admin,
+    dashboard,
+    ingest,
+    journal,
+    observability,
+    resources,
+    runtime,
+    stream,
+)
 from vtoc.server.api.deps import DB_WORK
 from vtoc.server.auth import TokenCache
 from vtoc.server.db import make_engine, make_read_engine, make_sessionmaker
@@ -101,6 +110,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     dashboard.include(api)
     runtime.include(api)
     stream.include(api)
+    journal.include(api)
     api.include_router(ingest.router)
     app.include_router(api)
     app.include_router(observability.router)

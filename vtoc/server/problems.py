@@ -13,7 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
 from vtoc.schemas import FieldError, Problem
-from vtoc.server.errors import DomainError, RateLimitedError
+from vtoc.server.errors import DomainError, MethodNotAllowedError, RateLimitedError
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -47,6 +47,8 @@ async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     if isinstance(exc, RateLimitedError):
         headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, MethodNotAllowedError):
+        headers = {"Allow": exc.allow}
     return problem(exc.status, exc.title, exc.detail, exc.errors, headers)
 
 

@@ -58,6 +58,7 @@ COMMANDS: dict[str, Entry] = {
         "Operations",
         "Correlated intelligence: list, show, of a report, escalate.",
     ),
+    "log": Entry("journal", "app", "Operations", "The staff journal: add, list, correct."),
     "tasks": Entry("tasks", "app", "Operations", "Tasks: queue, cancel, requeue."),
     "agents": Entry("agents", "app", "Operations", "Agents: list, tune, trigger, run a worker."),
     "events": Entry("events", "app", "Operations", "The event log: list or tail it."),

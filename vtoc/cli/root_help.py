@@ -27,6 +27,7 @@ Operations:
   assets        Assets: list, create, heartbeat.
   intel         Intelligence reports: list, file, update.
   correlations  Correlated intelligence: list, show, of a report, escalate.
+  log           The staff journal: add, list, correct.
   tasks         Tasks: queue, cancel, requeue.
   agents        Agents: list, tune, trigger, run a worker.
   events        The event log: list or tail it.

@@ -63,8 +63,8 @@ def test_bad_input_is_one_line_and_a_failing_exit(vtoc: Run) -> None:
     for args, code, words in [
         (("log", "add", "x", "--at", "25:00Z"), 2, "--at"),
         (("log", "add", "x", "--ref", "intel"), 2, "--ref"),
-        (("log", "add", "x", "--ref", "intel:999"), 1, "refs.0.id"),
-        (("log", "add", "x", "--at", "2999-01-01T00:00:00Z"), 1, "occurred_at"),
+        (("log", "add", "x", "--ref", "intel:999"), 2, "refs.0.id"),
+        (("log", "add", "x", "--at", "2999-01-01T00:00:00Z"), 2, "occurred_at"),
         (("log", "correct", "999", "x", "--reason", "r"), 1, "999"),
     ]:
         result = vtoc(*args)

@@ -21,6 +21,7 @@ from vtoc.server.api import (
     ingest,
     journal,
     observability,
+    positions,
     resources,
     runtime,
     stream,
@@ -32,6 +33,7 @@ from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, Securi
 from vtoc.server.limits import BodySizeLimit
 from vtoc.server.openapi import document_problems
 from vtoc.server.realtime.hub import Hub
+from vtoc.server.track_keeper import TrackKeeper
 
 API_PREFIX = "/api/v1"
 
@@ -48,6 +50,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     sessions = make_sessionmaker(engine)
     read_sessions = make_sessionmaker(read_engine, reads=True)
     hub = Hub(sessions, poll_seconds=settings.sse_poll_seconds)
+    track_keeper = TrackKeeper(sessions, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,7 +58,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         # come from it, and the first delivery of a burst should not wait for it.
         app.openapi()
         listen.serving()
-        async with realtime.running(hub, engine):
+        async with realtime.running(hub, engine), track_keeper.running():
             yield
         engine.dispose()
         read_engine.dispose()
@@ -75,6 +78,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.read_engine = read_engine
     app.state.read_sessions = read_sessions
     app.state.hub = hub
+    app.state.track_keeper = track_keeper
     app.state.token_cache = TokenCache()
     hub.watch("token.", app.state.token_cache.clear)
     app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
@@ -112,6 +116,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     stream.include(api)
     journal.include(api)
     api.include_router(ingest.router)
+    api.include_router(positions.router)
     app.include_router(api)
     app.include_router(observability.router)
     document_problems(app)

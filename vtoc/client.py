@@ -241,6 +241,23 @@ def correction_call(entry: int, data: s.JournalCorrection) -> Call[s.JournalEntr
     )
 
 
+def timeline_call(operation: int | str, filters: dict[str, Any]) -> Call[s.Page[s.TimelineItem]]:
+    return Call(
+        "GET", OPERATIONS.at(operation, "timeline"), page_of(s.TimelineItem), params_of(filters)
+    )
+
+
+def timeline_export_call(operation: int | str, media: str, filters: dict[str, Any]) -> Call[str]:
+    """The whole timeline as ``text/markdown`` or ``text/csv``."""
+    return Call(
+        "GET",
+        OPERATIONS.at(operation, "timeline"),
+        lambda r: r.text,
+        params=params_of(filters),
+        headers={"Accept": media},
+    )
+
+
 def whoami_call() -> Call[s.WhoAmI]:
     return Call("GET", "/api/v1/whoami", model(s.WhoAmI))
 
@@ -603,6 +620,13 @@ class VtocClient:
         """File a correction of journal entry ``entry`` (entries are never edited)."""
         return self.send(correction_call(entry, data))
 
+    def timeline(self, operation: int | str, **filters: Any) -> s.Page[s.TimelineItem]:
+        """A page of the operation's timeline (filters: ``s.TimelineQuery``'s fields)."""
+        return self.send(timeline_call(operation, filters))
+
+    def timeline_export(self, operation: int | str, media: str, **filters: Any) -> str:
+        return self.send(timeline_export_call(operation, media, filters))
+
     def correlations(self, *, limit: int = 50, cursor: str | None = None) -> s.Page[s.Correlation]:
         return self.send(correlations_call(limit, cursor))
 
@@ -768,6 +792,9 @@ class AsyncVtocClient:
 
     async def correct_entry(self, entry: int, data: s.JournalCorrection) -> s.JournalEntry:
         return await self.send(correction_call(entry, data))
+
+    async def timeline(self, operation: int | str, **filters: Any) -> s.Page[s.TimelineItem]:
+        return await self.send(timeline_call(operation, filters))
 
     async def correlation_run(self, data: s.CorrelationRun) -> s.CorrelationRunResult:
         return await self.send(correlation_run_call(data))

@@ -72,3 +72,16 @@ def test_bad_input_is_one_line_and_a_failing_exit(vtoc: Run) -> None:
         assert words in result.output
         assert "Traceback" not in result.output
     assert json.loads(ok(vtoc("log", "list", "-o", "json"))) == []
+
+
+def test_ops_timeline_as_a_table_json_and_an_after_action_document(vtoc: Run) -> None:
+    op = json.loads(ok(vtoc("ops", "create", "--name", "Northern Watch", "--json")))
+    ok(vtoc("log", "add", "Relay established", "--op", op["code"], "--at", "-1m"))
+    items = json.loads(ok(vtoc("ops", "timeline", op["code"], "-o", "json")))
+    assert [i["kind"] for i in items] == ["note", "operation.created"]  # back-dated first
+    document = ok(vtoc("ops", "timeline", op["code"], "-o", "md"))
+    assert document.startswith(f"# {op['code']} Northern Watch: timeline")
+    assert "> Relay established" in document
+    rows = ok(vtoc("ops", "timeline", op["code"], "-o", "csv", "--type", "entry")).splitlines()
+    assert len(rows) == 2 and rows[1].endswith("Relay established")
+    assert vtoc("ops", "timeline", "OP-9999").exit_code == 1

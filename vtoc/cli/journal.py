@@ -14,8 +14,6 @@ from vtoc.cli.session import client
 from vtoc.schemas import JournalKind
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from vtoc import schemas as s
 
 app = typer.Typer(help="The staff journal: add, list, correct.", no_args_is_help=True)
@@ -27,17 +25,6 @@ OperationRef = Annotated[str | None, typer.Option("--op", help="Operation id or 
 
 def text_of(text: str) -> str:
     return sys.stdin.read().rstrip("\n") if text == "-" else text
-
-
-def when(text: str | None, flag: str) -> datetime | None:
-    from vtoc.when import parse_when
-
-    if text is None:
-        return None
-    try:
-        return parse_when(text)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=flag) from None
 
 
 def parse_ref(text: str) -> dict[str, object]:
@@ -66,9 +53,9 @@ def add(
 
     Example: vtoc log add "Hawk-02 reports contact at grid 31U" --kind contact --at -5m --op OP-0001
     """
-    from vtoc.cli.params import resolve_id
+    from vtoc.cli.params import parse_time, resolve_id
 
-    occurred = when(at, "--at")
+    occurred = parse_time(at, "--at")
     refs = [parse_ref(r) for r in ref or []]
     body = text_of(text)
     with client() as api:
@@ -103,7 +90,7 @@ def list_(
     Example: vtoc log list --op OP-0001 --since -8h --follow
     """
     from vtoc.cli.events import last_event_id
-    from vtoc.cli.params import list_rows, resolve_id
+    from vtoc.cli.params import list_rows, parse_time, resolve_id
 
     fmt = output_format(output, as_json)
     with client() as api:
@@ -112,8 +99,8 @@ def list_(
             "operation_id": operation_id,
             "kind": kind,
             "author": author,
-            "since": when(since, "--since"),
-            "until": when(until, "--until"),
+            "since": parse_time(since, "--since"),
+            "until": parse_time(until, "--until"),
             "q": query,
         }
         start = last_event_id(api) if follow else 0

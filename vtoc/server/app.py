@@ -25,6 +25,7 @@ from vtoc.server.api import (
     resources,
     runtime,
     stream,
+    timeline,
 )
 from vtoc.server.api.deps import DB_WORK
 from vtoc.server.auth import TokenCache
@@ -115,6 +116,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     runtime.include(api)
     stream.include(api)
     journal.include(api)
+    timeline.include(api)
     api.include_router(ingest.router)
     api.include_router(positions.router)
     app.include_router(api)

@@ -258,6 +258,14 @@ def timeline_export_call(operation: int | str, media: str, filters: dict[str, An
     )
 
 
+def ack_call(report: int) -> Call[s.Ack]:
+    return Call("POST", INTEL.at(report, "ack"), model(s.Ack))  # a second ack is a no-op
+
+
+def sweep_call() -> Call[s.OverdueSweep]:
+    return Call("POST", "/api/v1/watch/sweep", model(s.OverdueSweep))
+
+
 def whoami_call() -> Call[s.WhoAmI]:
     return Call("GET", "/api/v1/whoami", model(s.WhoAmI))
 
@@ -627,6 +635,14 @@ class VtocClient:
     def timeline_export(self, operation: int | str, media: str, **filters: Any) -> str:
         return self.send(timeline_export_call(operation, media, filters))
 
+    def acknowledge(self, report: int) -> s.Ack:
+        """Record that you saw the report; acknowledged already, the first ack answers."""
+        return self.send(ack_call(report))
+
+    def sweep_overdue(self) -> s.OverdueSweep:
+        """Flag reports past their acknowledgement deadline (the monitor's job)."""
+        return self.send(sweep_call())
+
     def correlations(self, *, limit: int = 50, cursor: str | None = None) -> s.Page[s.Correlation]:
         return self.send(correlations_call(limit, cursor))
 
@@ -795,6 +811,13 @@ class AsyncVtocClient:
 
     async def timeline(self, operation: int | str, **filters: Any) -> s.Page[s.TimelineItem]:
         return await self.send(timeline_call(operation, filters))
+
+    async def acknowledge(self, report: int) -> s.Ack:
+        return await self.send(ack_call(report))
+
+    async def sweep_overdue(self) -> s.OverdueSweep:
+        """Flag reports past their acknowledgement deadline (the monitor's job)."""
+        return await self.send(sweep_call())
 
     async def correlation_run(self, data: s.CorrelationRun) -> s.CorrelationRunResult:
         return await self.send(correlation_run_call(data))

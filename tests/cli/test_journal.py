@@ -85,3 +85,12 @@ def test_ops_timeline_as_a_table_json_and_an_after_action_document(vtoc: Run) ->
     rows = ok(vtoc("ops", "timeline", op["code"], "-o", "csv", "--type", "entry")).splitlines()
     assert len(rows) == 2 and rows[1].endswith("Relay established")
     assert vtoc("ops", "timeline", "OP-9999").exit_code == 1
+
+
+def test_ack_reports_once(vtoc: Run) -> None:
+    report = json.loads(ok(vtoc("intel", "create", "--title", "Beacon", "--json")))
+    acks = json.loads(ok(vtoc("ack", str(report["id"]), "-o", "json")))
+    again = json.loads(ok(vtoc("ack", str(report["id"]), "-o", "json")))
+    assert acks == again and acks[0]["report_id"] == report["id"]
+    missing = vtoc("ack", "999")
+    assert missing.exit_code == 1 and "999" in missing.output

@@ -59,6 +59,12 @@ COMMANDS: dict[str, Entry] = {
         "Correlated intelligence: list, show, of a report, escalate.",
     ),
     "log": Entry("journal", "app", "Operations", "The staff journal: add, list, correct."),
+    "ack": Entry(
+        "watch",
+        "ack",
+        "Operations",
+        "Acknowledge intelligence reports: you saw them.",
+    ),
     "tasks": Entry("tasks", "app", "Operations", "Tasks: queue, cancel, requeue."),
     "agents": Entry("agents", "app", "Operations", "Agents: list, tune, trigger, run a worker."),
     "events": Entry("events", "app", "Operations", "The event log: list or tail it."),

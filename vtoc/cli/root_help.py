@@ -28,6 +28,7 @@ Operations:
   intel         Intelligence reports: list, file, update.
   correlations  Correlated intelligence: list, show, of a report, escalate.
   log           The staff journal: add, list, correct.
+  ack           Acknowledge intelligence reports: you saw them.
   tasks         Tasks: queue, cancel, requeue.
   agents        Agents: list, tune, trigger, run a worker.
   events        The event log: list or tail it.

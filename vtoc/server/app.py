@@ -26,6 +26,7 @@ from vtoc.server.api import (
     runtime,
     stream,
     timeline,
+    watch,
 )
 from vtoc.server.api.deps import DB_WORK
 from vtoc.server.auth import TokenCache
@@ -117,6 +118,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     stream.include(api)
     journal.include(api)
     timeline.include(api)
+    watch.include(api)
     api.include_router(ingest.router)
     api.include_router(positions.router)
     app.include_router(api)

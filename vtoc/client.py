@@ -231,6 +231,7 @@ AGENTS = Endpoint("/api/v1/agents", s.Agent)
 TOKENS = Endpoint("/api/v1/tokens", s.Token)
 EVENTS = Endpoint("/api/v1/events", s.Event)
 JOURNAL = Endpoint("/api/v1/journal", s.JournalEntry)
+HANDOVERS = Endpoint("/api/v1/handovers", s.Handover)
 
 
 def correction_call(entry: int, data: s.JournalCorrection) -> Call[s.JournalEntry]:
@@ -264,6 +265,10 @@ def ack_call(report: int) -> Call[s.Ack]:
 
 def sweep_call() -> Call[s.OverdueSweep]:
     return Call("POST", "/api/v1/watch/sweep", model(s.OverdueSweep))
+
+
+def watch_call(filters: dict[str, Any]) -> Call[s.Watch]:
+    return Call("GET", "/api/v1/watch", model(s.Watch), params=params_of(filters))
 
 
 def whoami_call() -> Call[s.WhoAmI]:
@@ -558,6 +563,7 @@ class VtocClient:
         self.tokens = SyncResource(self, TOKENS)
         self.events = SyncResource(self, EVENTS)
         self.journal = SyncResource(self, JOURNAL)
+        self.handovers = SyncResource(self, HANDOVERS)
 
     def send(self, call: Call[T]) -> T:
         headers = with_request_id(call.headers)
@@ -638,6 +644,13 @@ class VtocClient:
     def acknowledge(self, report: int) -> s.Ack:
         """Record that you saw the report; acknowledged already, the first ack answers."""
         return self.send(ack_call(report))
+
+    def watch(self, **filters: Any) -> s.Watch:
+        """What needs a human now (filters: ``s.WatchQuery``'s fields)."""
+        return self.send(watch_call(filters))
+
+    def accept_handover(self, handover: int) -> s.Handover:
+        return self.send(HANDOVERS.action("POST", handover, "accept"))
 
     def sweep_overdue(self) -> s.OverdueSweep:
         """Flag reports past their acknowledgement deadline (the monitor's job)."""
@@ -730,6 +743,7 @@ class AsyncVtocClient:
         self.tokens = AsyncResource(self, TOKENS)
         self.events = AsyncResource(self, EVENTS)
         self.journal = AsyncResource(self, JOURNAL)
+        self.handovers = AsyncResource(self, HANDOVERS)
 
     async def send(self, call: Call[T]) -> T:
         headers = with_request_id(call.headers)
@@ -814,6 +828,12 @@ class AsyncVtocClient:
 
     async def acknowledge(self, report: int) -> s.Ack:
         return await self.send(ack_call(report))
+
+    async def watch(self, **filters: Any) -> s.Watch:
+        return await self.send(watch_call(filters))
+
+    async def accept_handover(self, handover: int) -> s.Handover:
+        return await self.send(HANDOVERS.action("POST", handover, "accept"))
 
     async def sweep_overdue(self) -> s.OverdueSweep:
         """Flag reports past their acknowledgement deadline (the monitor's job)."""

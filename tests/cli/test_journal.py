@@ -94,3 +94,21 @@ def test_ack_reports_once(vtoc: Run) -> None:
     assert acks == again and acks[0]["report_id"] == report["id"]
     missing = vtoc("ack", "999")
     assert missing.exit_code == 1 and "999" in missing.output
+
+
+def test_watch_and_handover_from_the_terminal(
+    vtoc: Run, make_token: Callable[..., str]
+) -> None:
+    report = json.loads(
+        ok(vtoc("intel", "create", "--title", "Beacon", "--severity", "critical", "--json"))
+    )
+    now = json.loads(ok(vtoc("watch", "-o", "json")))
+    assert [r["id"] for r in now["unacknowledged"]] == [report["id"]]
+    assert "\tcritical\tBeacon\t" in ok(vtoc("watch"))
+    handed = json.loads(ok(vtoc("handover", "-", "--json", input="Beacon still open\n")))
+    assert handed["open_items"]["intel"] == [report["id"]]
+    night = {"VTOC_TOKEN": make_token(Role.operator, "night")}
+    taken = json.loads(ok(vtoc("handover", "--accept", str(handed["id"]), "--json", env=night)))
+    assert taken["accepted_by"] == "night"
+    refused = vtoc("handover", "--accept", str(handed["id"]))  # the outgoing admin
+    assert refused.exit_code == 1 and "yours" in refused.output

@@ -65,6 +65,18 @@ COMMANDS: dict[str, Entry] = {
         "Operations",
         "Acknowledge intelligence reports: you saw them.",
     ),
+    "watch": Entry(
+        "watch",
+        "watch",
+        "Operations",
+        "What needs a human now: unacknowledged reports, overdue missions, failures.",
+    ),
+    "handover": Entry(
+        "watch",
+        "handover",
+        "Operations",
+        "Hand the watch over to the next operator, or --accept a handover as the incoming one.",
+    ),
     "tasks": Entry("tasks", "app", "Operations", "Tasks: queue, cancel, requeue."),
     "agents": Entry("agents", "app", "Operations", "Agents: list, tune, trigger, run a worker."),
     "events": Entry("events", "app", "Operations", "The event log: list or tail it."),

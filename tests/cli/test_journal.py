@@ -96,9 +96,7 @@ def test_ack_reports_once(vtoc: Run) -> None:
     assert missing.exit_code == 1 and "999" in missing.output
 
 
-def test_watch_and_handover_from_the_terminal(
-    vtoc: Run, make_token: Callable[..., str]
-) -> None:
+def test_watch_and_handover_from_the_terminal(vtoc: Run, make_token: Callable[..., str]) -> None:
     report = json.loads(
         ok(vtoc("intel", "create", "--title", "Beacon", "--severity", "critical", "--json"))
     )

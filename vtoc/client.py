@@ -215,6 +215,9 @@ class Endpoint(Generic[Out]):
     def delete(self, ref: int | str) -> Call[None]:
         return Call("DELETE", self.at(ref), nothing)
 
+    def delete_impact(self, ref: int | str) -> Call[s.DeleteImpact]:
+        return Call("GET", self.at(ref, "delete-impact"), model(s.DeleteImpact))
+
     def action(self, method: str, ref: int | str, *more: str, body: Any = None) -> Call[Out]:
         return Call(method, self.at(ref, *more), model(self.out), json=body)
 
@@ -852,6 +855,10 @@ class SyncResource(Generic[Out]):
     def delete(self, ref: int | str) -> None:
         self.client.send(self.endpoint.delete(ref))
 
+    def delete_impact(self, ref: int | str) -> s.DeleteImpact:
+        """What deleting the row would take with it: ask before, say so in the confirmation."""
+        return self.client.send(self.endpoint.delete_impact(ref))
+
 
 class AsyncResource(Generic[Out]):
     def __init__(self, client: AsyncVtocClient, endpoint: Endpoint[Out]) -> None:
@@ -887,3 +894,6 @@ class AsyncResource(Generic[Out]):
 
     async def delete(self, ref: int | str) -> None:
         await self.client.send(self.endpoint.delete(ref))
+
+    async def delete_impact(self, ref: int | str) -> s.DeleteImpact:
+        return await self.client.send(self.endpoint.delete_impact(ref))

@@ -16,7 +16,10 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    StringConstraints,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -226,9 +229,26 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
+class DeleteImpact(Output):
+    """What deleting a row takes with it, counted by entity (``{"mission": 7}``), so that a
+    client's confirmation can say so before: "Delete OP-0004 and its 7 missions?"."""
+
+    #: rows deleted with it
+    deletes: dict[str, int] = {}
+    #: rows that stay but lose their link to it (or, for a report, its cluster's membership)
+    unlinks: dict[str, int] = {}
+
+
 class FieldError(BaseModel):
     field: str
     message: str
+
+
+class Candidate(BaseModel):
+    """One of the rows an ambiguous reference names."""
+
+    id: int
+    label: str
 
 
 class Problem(BaseModel):
@@ -239,9 +259,14 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[FieldError] = []
+    #: a 409 for a name several rows share: those rows, to pick one by id
+    candidates: list[Candidate] = []
 
 
-Name = Field(min_length=1, max_length=200)
+#: What names a thing (an operation, a mission, an asset, a report's title): the spaces
+#: around it are not part of it, and one of only spaces names nothing (a 422 naming the field).
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 # Bounds of the database's integer columns: a larger number is a 422 naming the field,
 # not an overflow inside the driver.
 MAX_ROW_ID = 2**63 - 1
@@ -271,7 +296,7 @@ Longitude = Field(default=None, ge=-180, le=180)
 
 class OperationCreate(Input):
     code: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9]*-\d{1,8}$")
-    name: str = Name
+    name: Name
     description: str = ""
     status: OperationStatus = OperationStatus.planned
     priority: Priority = Priority.medium
@@ -281,7 +306,7 @@ class OperationCreate(Input):
 
 
 class OperationUpdate(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     description: str | None = None
     status: OperationStatus | None = None
     priority: Priority | None = None
@@ -310,7 +335,7 @@ class Operation(Output):
 
 class MissionCreate(Input):
     operation_id: RowId
-    name: str = Name
+    name: Name
     objective: str = ""
     status: MissionStatus = MissionStatus.pending
     priority: Priority = Priority.medium
@@ -319,7 +344,7 @@ class MissionCreate(Input):
 
 
 class MissionUpdate(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     objective: str | None = None
     status: MissionStatus | None = None
     priority: Priority | None = None
@@ -345,7 +370,7 @@ class Mission(Output):
 
 
 class AssetCreate(Input):
-    name: str = Name
+    name: Name
     kind: AssetKind = AssetKind.other
     status: AssetStatus = AssetStatus.available
     callsign: str | None = None
@@ -356,7 +381,7 @@ class AssetCreate(Input):
 
 
 class AssetUpdate(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     kind: AssetKind | None = None
     status: AssetStatus | None = None
     callsign: str | None = None
@@ -407,7 +432,7 @@ class Indicator(Output):
 
 
 class IntelCreate(Input):
-    title: str = Field(min_length=1, max_length=500)
+    title: Title
     body: str = ""
     source: IntelSource = IntelSource.manual
     source_ref: str | None = Field(default=None, max_length=300)
@@ -421,7 +446,7 @@ class IntelCreate(Input):
 
 
 class IntelUpdate(Input):
-    title: str | None = Field(default=None, min_length=1, max_length=500)
+    title: Title | None = None
     body: str | None = None
     severity: Severity | None = None
     confidence: int | None = Field(default=None, ge=0, le=100)
@@ -477,7 +502,10 @@ class FixIn(Input):
     """One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
     a name of digits only, such as an ICAO address, is still a name."""
 
-    asset: RowId | Annotated[str, Name]
+    asset: Annotated[
+        Annotated[RowId, Tag("id")] | Annotated[Name, Tag("name")],
+        Discriminator(lambda v: "id" if isinstance(v, int) and not isinstance(v, bool) else "name"),
+    ]
     at: UtcDatetime
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -583,7 +611,7 @@ class AgentConfig(BaseModel):
 class MonitorTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     url: str = Field(pattern=r"^https?://", max_length=2000)
     expect_status: int = Field(default=200, ge=100, le=599)
     timeout: float = Field(default=5.0, gt=0, le=300)
@@ -758,7 +786,12 @@ class Correlated(Output):
 
 
 class TokenCreate(Input):
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
+    name: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$"
+        ),
+    ]
     role: Role = Role.viewer
     expires_at: UtcDatetime | None = None
 
@@ -842,6 +875,7 @@ class IntelQuery(ListQuery):
     operation_id: RowId | None = None
     asset_id: RowId | None = None
     indicator: str | None = Field(default=None, description="an indicator value, exact")
+    correlation_id: RowId | None = Field(default=None, description="the cluster's members")
     since: UtcDatetime | None = Field(default=None, description="observed at or after")
     until: UtcDatetime | None = Field(default=None, description="observed before")
     raw: bool = Field(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from vtoc.cascade import delete_question
 from vtoc.cli.output import Column, Format, is_terminal, render, render_one
 
 if TYPE_CHECKING:
@@ -134,11 +135,10 @@ def add_show_delete(
     *,
     delete: bool = True,
     group: str | None = None,
-    taking: Callable[[VtocClient, str], str] | None = None,
+    asking: Callable[[VtocClient, str], str] | None = None,
 ) -> None:
     """``show REF`` and ``delete REF``: the same for every resource but for their names.
-    ``taking`` names what else the delete removes ("its 3 missions"; "" for nothing), for
-    the question to say so."""
+    ``asking`` words the question for a delete that takes more rows along (``vtoc.cascade``)."""
     from vtoc.cli.session import client
 
     group = group or attr
@@ -158,8 +158,8 @@ def add_show_delete(
     def remove(ref: Ref, yes: YesOpt = False) -> None:
         with client() as api:
             if not yes:
-                along = taking(api, ref) if taking else ""
-                typer.confirm(f"Delete {noun} {ref}{' and ' + along if along else ''}?", abort=True)
+                question = asking(api, ref) if asking else delete_question(noun, ref)
+                typer.confirm(question, abort=True)
             getattr(api, attr).delete(ref)
         typer.echo(f"deleted {noun} {ref}", err=True)
 

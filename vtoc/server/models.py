@@ -169,8 +169,9 @@ class IntelReport(Versioned, Base):
     __tablename__ = "intel_reports"
     __table_args__ = (
         UniqueConstraint("source", "source_ref", name="uq_intel_source_ref"),
-        # the dashboard's 24 h counts per hour and severity, index-only
-        Index("ix_intel_observed_at_severity", "observed_at", "severity"),
+        # the list's order and cursor (newest observation first), and the dashboard's 24 h
+        # counts per hour and severity, index-only
+        Index("ix_intel_observed_at_id", "observed_at", "id", "severity"),
         # when each report was observed, by id, without a heap visit (the analyzer's window)
         Index("ix_intel_id_observed_at", "id", "observed_at"),
         Index("ix_intel_fingerprint", "fingerprint", "last_seen_at"),

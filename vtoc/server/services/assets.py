@@ -15,7 +15,7 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
     model = Asset
     public = s.Asset
     entity = "asset"
-    ref_column = "name"
+    ref_columns = ("name",)
     search_columns = ("name", "callsign")
     filters = ("kind", "status")
 
@@ -28,6 +28,11 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
         if isinstance(name, str) and name != row.name:
             self.refuse_taken_name(session, name)
         super().apply(session, row, changes)
+
+    def impact(self, session: Session, row: Asset) -> s.DeleteImpact:
+        from vtoc.server.services import cascades
+
+        return cascades.asset_impact(session, row.id)
 
     def before_delete(self, session: Session, *, actor: str, row: Asset) -> None:
         from vtoc.server.services import cascades  # it builds on missions, which build on this

@@ -110,7 +110,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List asset rows */
+        /**
+         * List asset rows
+         * @description Rows newest first (by id); pass `next_cursor` back as `cursor` for the next page.
+         */
         get: operations["list_rows_api_v1_assets_get"];
         put?: never;
         /** Create an asset */
@@ -138,6 +141,26 @@ export interface paths {
         head?: never;
         /** Change an asset */
         patch: operations["update_row_api_v1_assets__ref__patch"];
+        trace?: never;
+    };
+    "/api/v1/assets/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting an asset would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_assets__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/assets/{ref}/heartbeat": {
@@ -375,7 +398,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List intel rows */
+        /**
+         * List intel rows
+         * @description Rows most recently observed first (by observed_at, then id); pass `next_cursor` back as `cursor` for the next page.
+         */
         get: operations["list_rows_api_v1_intel_get"];
         put?: never;
         /** Create an intel */
@@ -405,6 +431,26 @@ export interface paths {
         patch: operations["update_row_api_v1_intel__ref__patch"];
         trace?: never;
     };
+    "/api/v1/intel/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting an intel would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_intel__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/intel/{report_id}/correlated": {
         parameters: {
             query?: never;
@@ -432,7 +478,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List mission rows */
+        /**
+         * List mission rows
+         * @description Rows newest first (by id); pass `next_cursor` back as `cursor` for the next page.
+         */
         get: operations["list_rows_api_v1_missions_get"];
         put?: never;
         /** Create a mission */
@@ -486,6 +535,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/missions/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting a mission would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_missions__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/operations": {
         parameters: {
             query?: never;
@@ -493,7 +562,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List operation rows */
+        /**
+         * List operation rows
+         * @description Rows newest first (by id); pass `next_cursor` back as `cursor` for the next page.
+         */
         get: operations["list_rows_api_v1_operations_get"];
         put?: never;
         /** Create an operation */
@@ -521,6 +593,26 @@ export interface paths {
         head?: never;
         /** Change an operation */
         patch: operations["update_row_api_v1_operations__ref__patch"];
+        trace?: never;
+    };
+    "/api/v1/operations/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting an operation would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_operations__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/positions": {
@@ -555,7 +647,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List task rows */
+        /**
+         * List task rows
+         * @description Rows newest first (by id); pass `next_cursor` back as `cursor` for the next page.
+         */
         get: operations["list_rows_api_v1_tasks_get"];
         put?: never;
         /** Create a task */
@@ -603,6 +698,26 @@ export interface paths {
         head?: never;
         /** Change a task */
         patch: operations["update_row_api_v1_tasks__ref__patch"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting a task would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_tasks__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/tasks/{ref}/outcome": {
@@ -929,6 +1044,16 @@ export interface components {
             name?: string | null;
             status?: components["schemas"]["AssetStatus"] | null;
         };
+        /**
+         * Candidate
+         * @description One of the rows an ambiguous reference names.
+         */
+        Candidate: {
+            /** Id */
+            id: number;
+            /** Label */
+            label: string;
+        };
         /** Correlated */
         Correlated: {
             correlation: components["schemas"]["Correlation"] | null;
@@ -1075,6 +1200,27 @@ export interface components {
             overdue_missions: number;
             /** Recent Events */
             recent_events: components["schemas"]["Event"][];
+        };
+        /**
+         * DeleteImpact
+         * @description What deleting a row takes with it, counted by entity (``{"mission": 7}``), so that a
+         *     client's confirmation can say so before: "Delete OP-0004 and its 7 missions?".
+         */
+        DeleteImpact: {
+            /**
+             * Deletes
+             * @default {}
+             */
+            deletes?: {
+                [key: string]: number;
+            };
+            /**
+             * Unlinks
+             * @default {}
+             */
+            unlinks?: {
+                [key: string]: number;
+            };
         };
         /** Event */
         Event: {
@@ -1661,6 +1807,11 @@ export interface components {
          * @description RFC 9457 problem details, the body of every error answer.
          */
         Problem: {
+            /**
+             * Candidates
+             * @default []
+             */
+            candidates?: components["schemas"]["Candidate"][];
             /**
              * Detail
              * @default null
@@ -2494,6 +2645,46 @@ export interface operations {
             };
         };
     };
+    delete_impact_api_v1_assets__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     heartbeat_api_v1_assets__ref__heartbeat_post: {
         parameters: {
             query?: never;
@@ -3004,6 +3195,8 @@ export interface operations {
                 asset_id?: number | null;
                 /** @description an indicator value, exact */
                 indicator?: string | null;
+                /** @description the cluster's members */
+                correlation_id?: number | null;
                 /** @description observed at or after */
                 since?: string | null;
                 /** @description observed before */
@@ -3194,6 +3387,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Intel"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_impact_api_v1_intel__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
                 };
             };
             /** @description Validation failed */
@@ -3557,6 +3790,46 @@ export interface operations {
             };
         };
     };
+    delete_impact_api_v1_missions__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_rows_api_v1_operations_get: {
         parameters: {
             query?: {
@@ -3750,6 +4023,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_impact_api_v1_operations__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
                 };
             };
             /** @description Validation failed */
@@ -4051,6 +4364,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_impact_api_v1_tasks__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
                 };
             };
             /** @description Validation failed */

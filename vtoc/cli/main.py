@@ -91,6 +91,7 @@ COMMANDS: dict[str, Entry] = {
     "server": Entry("server", "app", "Administration", "Run and administer the API server."),
     "demo": Entry("demo", "app", "Administration", "Demo data."),
     "ingest": Entry("ingest", "app", "Integrations", "Feed external alerts (Wazuh) into vTOC."),
+    "feed": Entry("feed", "app", "Integrations", "Positions from GPS, AIS and ADS-B receivers."),
 }
 
 MARKUP: MarkupMode = "rich"

@@ -24,6 +24,7 @@ from vtoc.server.api import (
     positions,
     resources,
     runtime,
+    ssh,
     stream,
     timeline,
     watch,
@@ -119,6 +120,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     journal.include(api)
     timeline.include(api)
     watch.include(api)
+    ssh.include(api)
     api.include_router(ingest.router)
     api.include_router(positions.router)
     app.include_router(api)

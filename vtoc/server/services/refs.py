@@ -14,22 +14,13 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, func, inspect, select
 from sqlalchemy.orm import Session
 
-from vtoc.schemas import MAX_ROW_ID, Candidate
+from vtoc.schemas import Candidate, row_id
 from vtoc.server.errors import AmbiguousError, NotFoundError
 
 R = TypeVar("R")
 
 #: more rows than this matching one name are listed as "and N more"
 LISTED = 10
-
-
-def numeric_id(ref: int | str) -> int | None:
-    """``ref`` as a row id when it is one: ASCII digits within the id column's range."""
-    if isinstance(ref, str):
-        if not (ref.isascii() and ref.isdigit()):
-            return None
-        ref = int(ref)
-    return ref if 0 < ref <= MAX_ROW_ID else None
 
 
 def may_be_stored(ref: int | str) -> bool:
@@ -56,7 +47,7 @@ def resolve(
     label: Callable[[R], str],
 ) -> R:
     """The one row ``ref`` names; ``NotFoundError`` or ``AmbiguousError`` otherwise."""
-    if (row_id := numeric_id(ref)) is not None and (row := session.get(model, row_id)):
+    if (number := row_id(ref)) is not None and (row := session.get(model, number)):
         return row
     if may_be_stored(ref):
         for condition in steps(model, columns, str(ref).strip()):

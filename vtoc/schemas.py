@@ -272,6 +272,16 @@ MAX_INT32 = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
+def row_id(ref: int | str) -> int | None:
+    """``ref`` as a row id when it is one: ASCII digits within the id column's range. The
+    server and the CLI read a reference alike: "OP-7" or "٣" is a name, "3" is row 3."""
+    if isinstance(ref, str):
+        if not (ref.isascii() and ref.isdigit()):
+            return None
+        ref = int(ref)
+    return ref if 0 < ref <= MAX_ROW_ID else None
+
+
 def in_utc_calendar(value: datetime) -> datetime:
     """The time in UTC, as the database stores it: the answer to a create then reads like
     every later GET (it echoed "+05:30" before). A time that leaves years 1-9999 in UTC is a

@@ -91,9 +91,11 @@ def read_body(file: str | None, fields: dict[str, Any]) -> dict[str, Any]:
 
 def resolve_id(resource: SyncRows[Any, Any], ref: str | None) -> int | None:
     """A numeric id for a reference (``OP-0007``, an asset's name) where the API wants one."""
+    from vtoc.schemas import row_id
+
     if ref is None:
         return None
-    return int(ref) if ref.isdigit() else int(resource.get(ref).id)
+    return number if (number := row_id(ref)) is not None else int(resource.get(ref).id)
 
 
 def pages(fetch: Callable[[str | None], Page[T]], every: bool) -> list[T]:

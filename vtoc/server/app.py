@@ -23,12 +23,15 @@ from vtoc.server.api import (
     events,
     ingest,
     intel,
+    journal,
     missions,
     observability,
     operations,
     positions,
     tasks,
+    timeline,
     tokens,
+    watch,
 )
 from vtoc.server.api.deps import DB_WORK
 from vtoc.server.auth import TokenCache
@@ -116,7 +119,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     # One module per resource (vtoc/server/api/), each with every route under its path.
     for resource in (operations, missions, assets, intel, tasks, agents, tokens, events):
         api.include_router(resource.router)
-    for other in (correlations, dashboard, ingest, positions):
+    for other in (correlations, dashboard, ingest, positions, journal, timeline, watch):
         api.include_router(other.router)
     api.include_router(tokens.identity_router)
     app.include_router(api)

@@ -45,13 +45,20 @@ def resolve(
     entity: str,
     columns: Sequence[str],
     label: Callable[[R], str],
+    lock: bool = False,
 ) -> R:
-    """The one row ``ref`` names; ``NotFoundError`` or ``AmbiguousError`` otherwise."""
-    if (number := row_id(ref)) is not None and (row := session.get(model, number)):
+    """The one row ``ref`` names; ``NotFoundError`` or ``AmbiguousError`` otherwise.
+    ``lock`` reads it ``FOR UPDATE``, fresh (see ``Resource.get``)."""
+    number = row_id(ref)
+    if number is not None and (
+        row := session.get(model, number, with_for_update=lock, populate_existing=lock)
+    ):
         return row
     if may_be_stored(ref):
         for condition in steps(model, columns, str(ref).strip()):
             query = select(model).where(condition).order_by(*inspect(model).primary_key)
+            if lock:
+                query = query.with_for_update().execution_options(populate_existing=True)
             found = session.scalars(query.limit(LISTED + 1)).all()
             if len(found) == 1:
                 return found[0]

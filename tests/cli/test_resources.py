@@ -165,7 +165,7 @@ def test_asset_heartbeat_with_position(vtoc: Run) -> None:
     sensors = json.loads(ok(vtoc("assets", "list", "--kind", "sensor", "--json")))
     assert [a["name"] for a in sensors] == ["Seismic-03"]
     half = vtoc("assets", "heartbeat", "Seismic-03", "--lat", "10")
-    assert half.exit_code == 1
+    assert half.exit_code == 2
     assert half.output.strip() == (
         "error: invalid input: lat and lon go together: give both or neither"
     )
@@ -268,3 +268,26 @@ def test_names_with_url_characters_reach_their_own_row(vtoc: Run) -> None:
     ok(vtoc("assets", "delete", spare, "--yes"))
     left = {a["name"] for a in json.loads(ok(vtoc("assets", "list", "--all", "--json")))}
     assert left == {"Ranger-03", *names} - {spare}
+
+
+def test_due_dates_as_people_type_them(vtoc: Run) -> None:
+    """The TUI's reading (``vtoc.when``): no offset is UTC, days, "tomorrow 0600", "+2h"."""
+    code = json.loads(ok(vtoc("ops", "create", "--name", "Timed", "--json")))["code"]
+    made = vtoc(
+        "missions",
+        "create",
+        "--operation",
+        code,
+        "--name",
+        "Noon",
+        "--due-at",
+        "2026-12-08T12:00",
+        "--json",
+    )
+    mission = json.loads(ok(made))
+    assert mission["due_at"] == "2026-12-08T12:00:00Z"
+    moved = vtoc("missions", "update", str(mission["id"]), "--due-at", "tomorrow 0600", "--json")
+    assert json.loads(ok(moved))["due_at"].endswith("T06:00:00Z")
+    wrong = vtoc("missions", "update", str(mission["id"]), "--due-at", "soonish")
+    assert wrong.exit_code == 2
+    assert "'soonish' is not a time" in wrong.output

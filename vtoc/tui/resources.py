@@ -162,8 +162,8 @@ class ResourceSpec:
     writable: bool = True
     deletable: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
-    #: what else deleting a row removes ("its 3 missions"; "" for nothing), for the question
-    taking: Callable[[AsyncVtocClient, Any], Awaitable[str]] | None = None
+    #: how many missions deleting a row removes along with it, for the question
+    taking: Callable[[AsyncVtocClient, Any], Awaitable[int]] | None = None
 
     def endpoint(self, client: AsyncVtocClient) -> AsyncResource[Any]:
         resource: AsyncResource[Any] = getattr(client, self.name)
@@ -174,12 +174,12 @@ def choices(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(e.value for e in enum)
 
 
-async def its_missions(client: AsyncVtocClient, row: Any) -> str:
+async def its_missions(client: AsyncVtocClient, row: Any) -> int:
     """The missions the server deletes with the operation."""
     count = 0
     async for _ in client.missions.iterate(operation_id=row.id, limit=500):
         count += 1
-    return "" if not count else "its mission" if count == 1 else f"its {count} missions"
+    return count
 
 
 OPERATIONS = ResourceSpec(

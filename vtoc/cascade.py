@@ -1,0 +1,31 @@
+"""What a delete removes besides its row, asked the same way by the CLI and the TUI.
+
+The server deletes an operation's missions with it; nothing else cascades. The question
+names the row as the operator knows it (an operation by its code) and what goes along:
+"Delete operation OP-0004 and its 7 missions?".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def label_of(row: Any) -> str:
+    """An operation by its code, anything else by its name or title, quoted (names hold
+    spaces), else by its id."""
+    code = getattr(row, "code", None)
+    if code:
+        return str(code)
+    name = getattr(row, "name", None) or getattr(row, "title", None)
+    return repr(name) if name else str(row.id)
+
+
+def delete_question(noun: str, label: str, missions: int = 0) -> str:
+    along = (
+        ""
+        if not missions
+        else " and its mission"
+        if missions == 1
+        else f" and its {missions} missions"
+    )
+    return f"Delete {noun} {label}{along}?"

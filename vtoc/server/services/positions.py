@@ -375,7 +375,7 @@ def newest_fixes(session: Session, asset_ids: list[int]) -> dict[int, s.FixIn | 
 def check_in(session: Session, *, actor: str, ref: int | str, beat: s.Heartbeat) -> Asset:
     """The asset is there now; a position it gives is a fix of source ``heartbeat``, which
     moves it as any fix does. One that was unreachable is reachable again."""
-    row = assets.get(session, ref)
+    row = assets.get(session, ref, lock=True)
     now = utcnow()
     if beat.lat is not None and beat.lon is not None:
         fix = s.FixIn(

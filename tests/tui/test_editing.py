@@ -285,7 +285,7 @@ async def test_reload_after_a_stale_edit_keeps_the_typed_draft_beside_their_vers
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_operations(app, pilot)
         await until(lambda: op.id in screen.table.rows_by_id, app)
-        screen.table.move_cursor(row=screen.table.get_row_index(str(op.id)))
+        screen.table.move_cursor(row=screen.table.index_of(op.id))
         await pilot.press("e")
         await until(lambda: isinstance(app.screen, FormScreen), app)
         form = app.screen

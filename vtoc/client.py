@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import httpx
+import orjson
 from httpx_sse import ServerSentEvent, SSEError, aconnect_sse, connect_sse
 from pydantic import BaseModel, TypeAdapter
 
@@ -214,6 +215,9 @@ class Endpoint(Generic[Out]):
     def delete(self, ref: int | str) -> Call[None]:
         return Call("DELETE", self.at(ref), nothing)
 
+    def delete_impact(self, ref: int | str) -> Call[s.DeleteImpact]:
+        return Call("GET", self.at(ref, "delete-impact"), model(s.DeleteImpact))
+
     def action(self, method: str, ref: int | str, *more: str, body: Any = None) -> Call[Out]:
         return Call(method, self.at(ref, *more), model(self.out), json=body)
 
@@ -352,6 +356,36 @@ def ingest_wazuh_call(alerts: bytes | Sequence[dict[str, Any]]) -> Call[s.Ingest
             headers={"Content-Type": "application/x-ndjson"},
         )
     return Call("POST", "/api/v1/ingest/wazuh", model(s.IngestResult), json=list(alerts))
+
+
+POSITIONS_PATH = "/api/v1/positions"
+
+
+def positions_call(
+    fixes: Sequence[s.FixIn | dict[str, Any]], *, create_assets: bool = False
+) -> Call[s.PositionResult]:
+    """Safe to resend: the server deduplicates on (asset, time, source)."""
+    body = [
+        f.model_dump(mode="json", exclude_none=True) if isinstance(f, BaseModel) else f
+        for f in fixes
+    ]
+    return Call(
+        "POST",
+        POSITIONS_PATH,
+        model(s.PositionResult),
+        params={"create_assets": "true"} if create_assets else None,
+        content=orjson.dumps(body),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def track_call(asset: int | str, query: s.TrackQuery) -> Call[s.Track]:
+    return Call(
+        "GET",
+        ASSETS.at(asset, "track"),
+        model(s.Track),
+        params=params_of(query.model_dump(exclude_unset=True)),
+    )
 
 
 # Transport --------------------------------------------------------------------------------
@@ -536,6 +570,14 @@ class VtocClient:
     def ingest_wazuh(self, alerts: bytes | Sequence[dict[str, Any]]) -> s.IngestResult:
         return self.send(ingest_wazuh_call(alerts))
 
+    def post_positions(
+        self, fixes: Sequence[s.FixIn | dict[str, Any]], *, create_assets: bool = False
+    ) -> s.PositionResult:
+        return self.send(positions_call(fixes, create_assets=create_assets))
+
+    def track(self, asset: int | str, query: s.TrackQuery | None = None) -> s.Track:
+        return self.send(track_call(asset, query or s.TrackQuery()))
+
     def trigger_agent(self, agent: int | str) -> s.Agent:
         return self.send(AGENTS.action("POST", agent, "trigger"))
 
@@ -676,6 +718,14 @@ class AsyncVtocClient:
     async def ingest_wazuh(self, alerts: bytes | Sequence[dict[str, Any]]) -> s.IngestResult:
         return await self.send(ingest_wazuh_call(alerts))
 
+    async def post_positions(
+        self, fixes: Sequence[s.FixIn | dict[str, Any]], *, create_assets: bool = False
+    ) -> s.PositionResult:
+        return await self.send(positions_call(fixes, create_assets=create_assets))
+
+    async def track(self, asset: int | str, query: s.TrackQuery | None = None) -> s.Track:
+        return await self.send(track_call(asset, query or s.TrackQuery()))
+
     async def trigger_agent(self, agent: int | str) -> s.Agent:
         return await self.send(AGENTS.action("POST", agent, "trigger"))
 
@@ -805,6 +855,10 @@ class SyncResource(Generic[Out]):
     def delete(self, ref: int | str) -> None:
         self.client.send(self.endpoint.delete(ref))
 
+    def delete_impact(self, ref: int | str) -> s.DeleteImpact:
+        """What deleting the row would take with it: ask before, say so in the confirmation."""
+        return self.client.send(self.endpoint.delete_impact(ref))
+
 
 class AsyncResource(Generic[Out]):
     def __init__(self, client: AsyncVtocClient, endpoint: Endpoint[Out]) -> None:
@@ -840,3 +894,6 @@ class AsyncResource(Generic[Out]):
 
     async def delete(self, ref: int | str) -> None:
         await self.client.send(self.endpoint.delete(ref))
+
+    async def delete_impact(self, ref: int | str) -> s.DeleteImpact:
+        return await self.client.send(self.endpoint.delete_impact(ref))

@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -74,6 +75,17 @@ class AssetStatus(StrEnum):
     maintenance = "maintenance"
     offline = "offline"
     unreachable = "unreachable"
+
+
+class FixSource(StrEnum):
+    """Where a position fix came from; part of its dedup key (asset, time, source)."""
+
+    heartbeat = "heartbeat"
+    nmea = "nmea"
+    adsb = "adsb"
+    ais = "ais"
+    cot = "cot"
+    api = "api"
 
 
 class IntelSource(StrEnum):
@@ -215,9 +227,26 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
+class DeleteImpact(Output):
+    """What deleting a row takes with it, counted by entity (``{"mission": 7}``), so that a
+    client's confirmation can say so before: "Delete OP-0004 and its 7 missions?"."""
+
+    #: rows deleted with it
+    deletes: dict[str, int] = {}
+    #: rows that stay but lose their link to it (or, for a report, its cluster's membership)
+    unlinks: dict[str, int] = {}
+
+
 class FieldError(BaseModel):
     field: str
     message: str
+
+
+class Candidate(BaseModel):
+    """One of the rows an ambiguous reference names."""
+
+    id: int
+    label: str
 
 
 class Problem(BaseModel):
@@ -228,9 +257,14 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[FieldError] = []
+    #: a 409 for a name several rows share: those rows, to pick one by id
+    candidates: list[Candidate] = []
 
 
-Name = Field(min_length=1, max_length=200)
+#: What names a thing (an operation, a mission, an asset, a report's title): the spaces
+#: around it are not part of it, and one of only spaces names nothing (a 422 naming the field).
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 # Bounds of the database's integer columns: a larger number is a 422 naming the field,
 # not an overflow inside the driver.
 MAX_ROW_ID = 2**63 - 1
@@ -260,7 +294,7 @@ Longitude = Field(default=None, ge=-180, le=180)
 
 class OperationCreate(Input):
     code: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9]*-\d{1,8}$")
-    name: str = Name
+    name: Name
     description: str = ""
     status: OperationStatus = OperationStatus.planned
     priority: Priority = Priority.medium
@@ -270,7 +304,7 @@ class OperationCreate(Input):
 
 
 class OperationUpdate(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     description: str | None = None
     status: OperationStatus | None = None
     priority: Priority | None = None
@@ -299,7 +333,7 @@ class Operation(Output):
 
 class MissionCreate(Input):
     operation_id: RowId
-    name: str = Name
+    name: Name
     objective: str = ""
     status: MissionStatus = MissionStatus.pending
     priority: Priority = Priority.medium
@@ -308,7 +342,7 @@ class MissionCreate(Input):
 
 
 class MissionUpdate(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     objective: str | None = None
     status: MissionStatus | None = None
     priority: Priority | None = None
@@ -334,7 +368,7 @@ class Mission(Output):
 
 
 class AssetCreate(Input):
-    name: str = Name
+    name: Name
     kind: AssetKind = AssetKind.other
     status: AssetStatus = AssetStatus.available
     callsign: str | None = None
@@ -345,7 +379,7 @@ class AssetCreate(Input):
 
 
 class AssetUpdate(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     kind: AssetKind | None = None
     status: AssetStatus | None = None
     callsign: str | None = None
@@ -378,6 +412,8 @@ class Asset(Output):
     lat: float | None
     lon: float | None
     last_seen_at: datetime | None
+    #: when the fix that gave ``lat``/``lon`` was taken (None: set by hand, or never)
+    position_at: datetime | None = None
     heartbeat_seconds: int | None
     attributes: dict[str, Any]
     created_at: datetime
@@ -394,7 +430,7 @@ class Indicator(Output):
 
 
 class IntelCreate(Input):
-    title: str = Field(min_length=1, max_length=500)
+    title: Title
     body: str = ""
     source: IntelSource = IntelSource.manual
     source_ref: str | None = Field(default=None, max_length=300)
@@ -408,7 +444,7 @@ class IntelCreate(Input):
 
 
 class IntelUpdate(Input):
-    title: str | None = Field(default=None, min_length=1, max_length=500)
+    title: Title | None = None
     body: str | None = None
     severity: Severity | None = None
     confidence: int | None = Field(default=None, ge=0, le=100)
@@ -455,6 +491,63 @@ class IngestResult(BaseModel):
     duplicates: int = 0
     rejected: list[IngestRejected] = []
     report_ids: list[int] = []
+
+
+# Positions --------------------------------------------------------------------------------
+
+
+class FixIn(Input):
+    """One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
+    a name of digits only, such as an ICAO address, is still a name."""
+
+    asset: RowId | Annotated[str, Name]
+    at: UtcDatetime
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    alt: float | None = Field(default=None, ge=-12_000, le=1_000_000, description="metres")
+    course: float | None = Field(default=None, ge=0, le=360, description="degrees true")
+    speed: float | None = Field(default=None, ge=0, le=100_000, description="metres/second")
+    accuracy: float | None = Field(default=None, ge=0, le=10_000_000, description="metres")
+    source: FixSource = FixSource.api
+    kind: AssetKind | None = Field(default=None, description="for an asset create_assets adds")
+    callsign: str | None = Field(default=None, max_length=100)
+
+
+class Fix(Output):
+    at: datetime
+    lat: float
+    lon: float
+    alt: float | None = None
+    course: float | None = None
+    speed: float | None = None
+    accuracy: float | None = None
+    source: FixSource
+
+
+class PositionResult(BaseModel):
+    """What a batch of fixes became; ``rejected`` names each bad fix by its index."""
+
+    stored: int = 0
+    duplicates: int = 0
+    assets_created: int = 0
+    rejected: list[IngestRejected] = []
+
+
+class TrackQuery(Input):
+    since: UtcDatetime | None = Field(default=None, description="default: 24 h before until")
+    until: UtcDatetime | None = Field(default=None, description="default: now")
+    max_points: int = Field(default=1000, ge=2, le=10_000)
+
+
+class Track(BaseModel):
+    """An asset's fixes in time order; ``total`` counts them before thinning to max_points."""
+
+    asset_id: int
+    name: str
+    since: datetime
+    until: datetime
+    total: int
+    fixes: list[Fix]
 
 
 # Tasks ------------------------------------------------------------------------------------
@@ -513,7 +606,7 @@ class AgentConfig(BaseModel):
 class MonitorTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     url: str = Field(pattern=r"^https?://", max_length=2000)
     expect_status: int = Field(default=200, ge=100, le=599)
     timeout: float = Field(default=5.0, gt=0, le=300)
@@ -688,7 +781,12 @@ class Correlated(Output):
 
 
 class TokenCreate(Input):
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
+    name: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$"
+        ),
+    ]
     role: Role = Role.viewer
     expires_at: UtcDatetime | None = None
 
@@ -772,6 +870,7 @@ class IntelQuery(ListQuery):
     operation_id: RowId | None = None
     asset_id: RowId | None = None
     indicator: str | None = Field(default=None, description="an indicator value, exact")
+    correlation_id: RowId | None = Field(default=None, description="the cluster's members")
     since: UtcDatetime | None = Field(default=None, description="observed at or after")
     until: UtcDatetime | None = Field(default=None, description="observed before")
     raw: bool = Field(

@@ -55,5 +55,5 @@ def test_a_context_needs_a_name_and_a_server_url(vtoc: Run) -> None:
     nameless = vtoc("context", "add", " ", "--url", "http://127.0.0.1:8000")
     assert nameless.exit_code == 2 and "needs a name" in nameless.stderr
     bad = vtoc("context", "add", "prod", "--url", "not a url")
-    assert bad.exit_code == 1 and "api_url: not an http(s) URL" in bad.stderr
+    assert bad.exit_code == 2 and "api_url: not an http(s) URL" in bad.stderr
     assert "prod" not in vtoc("context", "list").stdout

@@ -18,7 +18,7 @@ def one_line_error(stderr: str) -> str:
 
 def test_bad_enum_in_a_body_names_the_field(vtoc: Run) -> None:
     result = vtoc("ops", "create", "-f", "-", input='{"name": "x", "status": "bogus"}')
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "status" in one_line_error(result.stderr)
 
 
@@ -29,7 +29,7 @@ def test_bad_enum_flag_is_a_usage_error(vtoc: Run) -> None:
 
 def test_out_of_range_value_names_the_field(vtoc: Run) -> None:
     result = vtoc("intel", "create", "--title", "t", "-f", "-", input="confidence: 101\n")
-    assert result.exit_code == 1 and "confidence" in one_line_error(result.stderr)
+    assert result.exit_code == 2 and "confidence" in one_line_error(result.stderr)
 
 
 def test_unreadable_body_file_is_a_usage_error(vtoc: Run) -> None:
@@ -76,9 +76,9 @@ def test_a_malformed_server_url_or_token_says_which(vtoc: Run) -> None:
         ("ftp://vtoc.example.org", "api_url: not an http(s) URL with a host"),
     ]:
         result = vtoc("ops", "list", env={"VTOC_API_URL": url})
-        assert result.exit_code == 1 and said in one_line_error(result.stderr)
+        assert result.exit_code == 2 and said in one_line_error(result.stderr)
     result = vtoc("ops", "list", env={"VTOC_TOKEN": "vtoc_tök"})
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "token: not a vTOC token" in one_line_error(result.stderr)
 
 

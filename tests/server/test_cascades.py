@@ -204,6 +204,36 @@ def test_a_stale_edit_cannot_bring_a_deleted_asset_back(operator: VtocClient) ->
         operator.missions.update(mission.id, asset_ids=mission.asset_ids)
 
 
+def test_a_delete_says_before_what_it_takes_with_it(
+    operator: VtocClient, viewer: VtocClient, admin: VtocClient
+) -> None:
+    op = operator.operations.create(name="Counted")
+    hawk = operator.assets.create(name="Hawk-3", kind="aircraft")
+    for name in ("One", "Two", "Three"):
+        operator.missions.create(operation_id=op.id, name=name, asset_ids=[hawk.id])
+    first = operator.intel.create(title="Seen 198.51.100.9", operation_id=op.id)
+    operator.intel.create(title="Again 198.51.100.9", operation_id=op.id, asset_id=hawk.id)
+    operator.send(correlation_run_call(s.CorrelationRun()))
+    lone = operator.missions.create(operation_id=op.id, name="Lone")
+
+    assert viewer.operations.delete_impact(op.code) == s.DeleteImpact(
+        deletes={"mission": 4}, unlinks={"intel": 2, "correlation": 1}
+    )
+    assert viewer.assets.delete_impact("Hawk-3") == s.DeleteImpact(
+        unlinks={"mission": 3, "intel": 1}
+    )
+    assert viewer.intel.delete_impact(first.id) == s.DeleteImpact(unlinks={"correlation": 1})
+    assert viewer.missions.delete_impact(lone.id) == s.DeleteImpact()
+    with pytest.raises(NotFound):
+        viewer.operations.delete_impact("OP-9999")
+
+    mark = last_event_id(operator)
+    admin.operations.delete(op.id)
+    kinds = [e.kind for e in events_after(operator, mark)]
+    assert (kinds.count("mission.deleted"), kinds.count("intel.updated")) == (4, 2)
+    assert kinds.count("correlation.updated") == 1
+
+
 def test_every_cascade_is_accounted_for() -> None:
     """A new ``ondelete`` changes rows behind the API's back: decide what it announces
     (``vtoc.server.services.cascades``) and add it here."""

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from vtoc import schemas as s
-from vtoc.client import NotFound, ValidationFailed, VtocClient
+from vtoc.client import NotFound, ValidationFailed, VtocClient, correlation_run_call
 from vtoc.schemas import Role
 
 
@@ -194,6 +194,20 @@ def test_intel_pages_carry_each_reports_own_indicators(operator: VtocClient) -> 
     assert page.items[0].raw == {"a": 1}
     with pytest.raises(NotFound):
         operator.intel.get("not-a-number")
+
+
+def test_intel_lists_a_clusters_members(operator: VtocClient) -> None:
+    """A correlation names its members by id; their list is a filter of the intel list."""
+    first = operator.intel.create(title="Beacon to 198.51.100.23")
+    operator.intel.create(title="Unrelated")
+    second = operator.intel.create(title="Scan from 198.51.100.23")
+    operator.intel.create(title="Login from 192.0.2.44")
+    operator.intel.create(title="Logout from 192.0.2.44")
+    operator.send(correlation_run_call(s.CorrelationRun()))
+    clusters = {c.indicators[0].value: c for c in operator.correlations().items}
+    members = operator.intel.list(correlation_id=clusters["198.51.100.23"].id).items
+    assert {r.id for r in members} == {first.id, second.id}
+    assert operator.intel.list(correlation_id=9999).items == []
 
 
 def test_tasks_manual_moves(operator: VtocClient) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from vtoc.client import VtocClient
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from vtoc.client import ValidationFailed, VtocClient
 
 
 def test_walk_visits_every_row_once_while_rows_are_inserted(operator: VtocClient) -> None:
@@ -82,3 +86,45 @@ def test_search_takes_percent_and_underscore_as_typed(operator: VtocClient) -> N
     assert [o.id for o in operator.operations.list(q="Nort_ern").items] == []
     assert [o.id for o in operator.operations.list(q="northern").items] != []  # any case
     assert [o.id for o in operator.operations.list(q="o/k").items] == [named.id]
+
+
+def test_intel_is_listed_most_recently_observed_first(operator: VtocClient) -> None:
+    """An ingested file of old alerts does not bury today's: the order is when each report
+    was observed (ties by id), and the cursor walks it without a gap or a repeat."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    today = [
+        operator.intel.create(
+            title=f"today {n}", observed_at=(now - timedelta(minutes=n)).isoformat()
+        )
+        for n in range(3)
+    ]
+    old = [
+        operator.intel.create(
+            title=f"last week {n}", observed_at=(now - timedelta(days=7, seconds=n)).isoformat()
+        )
+        for n in range(4)
+    ]
+    tie = operator.intel.create(
+        title="same second", observed_at=(now - timedelta(minutes=1)).isoformat()
+    )
+    expected = [today[0].id, tie.id, today[1].id, today[2].id, *(r.id for r in old)]
+    assert [r.id for r in operator.intel.list(limit=50).items] == expected
+    walked: list[int] = []
+    cursor = None
+    while True:
+        page = operator.intel.list(limit=3, cursor=cursor)
+        walked.extend(r.id for r in page.items)
+        if (cursor := page.next_cursor) is None:
+            break
+        operator.intel.create(title="arrives mid-walk")  # observed now: above the walk
+    assert walked == expected
+
+
+def test_an_id_cursor_is_not_an_intel_cursor(operator: VtocClient) -> None:
+    for n in range(3):
+        operator.operations.create(name=f"Op {n}")
+        operator.intel.create(title=f"Report {n}")
+    op_cursor = operator.operations.list(limit=1).next_cursor
+    with pytest.raises(ValidationFailed) as refused:
+        operator.intel.list(cursor=op_cursor)
+    assert [e.field for e in refused.value.errors] == ["cursor"]

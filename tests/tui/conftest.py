@@ -35,6 +35,7 @@ from vtoc.server.migrate import upgrade
 from vtoc.server.models import Base
 from vtoc.server.services import tokens
 from vtoc.tui.app import VtocApp
+from vtoc.tui.widgets.row_list import RowList
 
 #: every timestamp of the snapshot database, and the TUI's clock there
 FROZEN = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -161,7 +162,12 @@ def screen_text(app: VtocApp) -> str:
     for widget in app.screen.query("*"):
         if not widget.display:
             continue
-        if isinstance(widget, DataTable):
+        if isinstance(widget, RowList):
+            console.print(" ".join(column.label for column in widget.columns))
+            console.print(widget.notice or widget.empty_text * (not widget.rows))
+            for row in widget.rows:
+                console.print(" ".join(str(cell) for cell in widget.cells(row)))
+        elif isinstance(widget, DataTable):
             console.print(" ".join(str(column.label) for column in widget.columns.values()))
             for key in widget.rows:
                 console.print(" ".join(str(c) for c in widget.get_row(key)))

@@ -71,7 +71,7 @@ async def test_stale_edit_offers_reload(server: LiveServer) -> None:
     app = make_app(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_operations(app, pilot)
-        screen.table.move_cursor(row=screen.table.get_row_index(str(op.id)))
+        screen.table.move_cursor(row=screen.table.index_of(op.id))
         await pilot.press("e")
         await until(lambda: isinstance(app.screen, FormScreen), app)
         form = app.screen
@@ -97,15 +97,15 @@ async def test_delete_asks_first(server: LiveServer) -> None:
         await pilot.press("4")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
         table = app.screen.table
-        table.move_cursor(row=table.get_row_index(str(asset.id)))
+        table.move_cursor(row=table.index_of(asset.id))
         await pilot.press("d")
         await until(lambda: isinstance(app.screen, ConfirmScreen), app)
         await pilot.press("n")
-        assert str(asset.id) in table.rows
+        assert asset.id in table.rows_by_id
         await pilot.press("d")
         await until(lambda: isinstance(app.screen, ConfirmScreen), app)
         await pilot.press("y")
-        await until(lambda: str(asset.id) not in table.rows, app)
+        await until(lambda: asset.id not in table.rows_by_id, app)
     assert not admin.assets.list(q=asset.name).items
 
 
@@ -119,7 +119,7 @@ async def test_deleting_an_operation_says_its_missions_go_with_it(server: LiveSe
         screen = await open_operations(app, pilot)
         table = screen.table
         await until(lambda: op.id in table.rows_by_id, app)
-        table.move_cursor(row=table.get_row_index(str(op.id)))
+        table.move_cursor(row=table.index_of(op.id))
         await pilot.press("d")
         await until(lambda: isinstance(app.screen, ConfirmScreen), app)
         await pilot.pause()
@@ -158,7 +158,7 @@ async def test_live_write_appears_without_moving_the_selection(server: LiveServe
         name = f"Live {uuid.uuid4().hex[:6]}"
         created = admin.operations.create(name=name)
         await until(lambda: created.id in table.rows_by_id, app, timeout=5)
-        assert table.get_row_index(str(created.id)) == 0  # newest on top
+        assert table.index_of(created.id) == 0  # newest on top
         assert table.selected.id == chosen.id  # the operator's row stays selected
         admin.operations.update(chosen.id, commander="Live Update", version=chosen.version)
         await until(lambda: table.rows_by_id[chosen.id].commander == "Live Update", app, timeout=5)
@@ -210,18 +210,19 @@ async def test_a_wazuh_flood_lands_in_the_open_list_in_order_without_moving_the_
         new = sorted((r.id for r in admin.intel.iterate() if r.id not in before), reverse=True)
         assert len(new) == 1500
         await until(lambda: all(i in table.rows_by_id for i in new), app, timeout=30)
-        shown = [int(row.key.value or 0) for row in table.ordered_rows]
+        shown = table.ids
         assert shown[: len(new)] == new  # newest first, none missing, none twice
         assert table.selected.id == chosen.id
         dashboard = app.views["dashboard"]
         await until(lambda: dashboard.feed and dashboard.feed[0].entity_id == new[0], app)
 
 
-async def test_a_flood_past_the_lists_cap_keeps_the_newest_rows_and_stops_paging(
+async def test_a_flood_past_the_lists_cap_starts_again_at_the_newest_rows_and_pages_on(
     own_server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At the cap the oldest rows go as new ones come (in bulk: Textual's one-by-one removal
-    held the loop ~1 s a page at 10,000 rows), and the table pages no further down."""
+    """Following the newest rows, a flood past the cap starts the list again at the newest
+    page (dropping what it held at once, not row by row), and paging down from there walks
+    every row in order, none missing, none twice, up to the cap."""
     monkeypatch.setattr("vtoc.tui.widgets.resource_table.MAX_ROWS", 300)
     admin = own_server.sync()
     app = make_app(own_server.client(Role.viewer))
@@ -233,15 +234,15 @@ async def test_a_flood_past_the_lists_cap_keeps_the_newest_rows_and_stops_paging
         admin.ingest_wazuh(ndjson(alerts))
         newest = sorted((r.id for r in admin.intel.iterate()), reverse=True)[:300]
         await until(lambda: newest[0] in table.rows_by_id, app, timeout=30)
-        await pilot.pause()
-        shown = [int(row.key.value or 0) for row in table.ordered_rows]
-        assert shown == newest
-        assert set(table.rows_by_id) == set(newest)
-        assert not table.more
-        table.move_cursor(row=table.row_count - 1)  # at the end, where paging would start
-        await pilot.pause(0.5)
-        assert table.selected.id == newest[-1]
-        assert table.row_count == 300
+        await until(lambda: not table.catching_up, app)
+        assert table.ids == newest[: table.row_count]
+        assert table.selected.id == newest[0]  # the cursor followed the newest row
+        for _ in range(400):
+            if table.row_count == 300:
+                break
+            await pilot.press("end", "down")
+            await until(lambda: not table.loading_page, app)
+        assert table.ids == newest
 
 
 async def test_mission_form_takes_an_operation_code_a_typed_time_and_assets(
@@ -284,7 +285,7 @@ async def test_reload_after_a_stale_edit_keeps_the_typed_draft_beside_their_vers
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_operations(app, pilot)
         await until(lambda: op.id in screen.table.rows_by_id, app)
-        screen.table.move_cursor(row=screen.table.get_row_index(str(op.id)))
+        screen.table.move_cursor(row=screen.table.index_of(op.id))
         await pilot.press("e")
         await until(lambda: isinstance(app.screen, FormScreen), app)
         form = app.screen

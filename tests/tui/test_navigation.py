@@ -95,7 +95,7 @@ async def test_drill_into_an_operation_and_an_intel_report(server: LiveServer) -
         await pilot.press("2")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
         table = app.screen.table
-        table.move_cursor(row=table.get_row_index("1"))  # Northern Watch, with missions
+        table.move_cursor(row=table.index_of(1))  # Northern Watch, with missions
         chosen = table.selected
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, OperationScreen), app)

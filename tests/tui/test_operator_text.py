@@ -36,7 +36,7 @@ async def highlight(app: VtocApp, pilot: Pilot[None], view: str, row_id: int) ->
     await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
     table = app.screen.query_one(ResourceTable)
     await until(lambda: row_id in table.rows_by_id, app)
-    table.move_cursor(row=table.get_row_index(str(row_id)))
+    table.move_cursor(row=table.index_of(row_id))
     await pilot.pause()
     return table
 

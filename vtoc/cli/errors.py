@@ -1,4 +1,5 @@
-"""One-line errors and the exit codes scripts rely on: 0 ok, 1 failure, 2 usage, 4 auth.
+"""One-line errors and the exit codes scripts rely on: 0 ok, 1 failure, 2 usage or invalid
+input (whether the CLI or the server refused it), 3 some input rejected, 4 auth.
 
 Every command runs inside ``ReportingGroup``, the one place that turns a client error into
 a message on stderr and an exit code, so no command prints a traceback.
@@ -17,6 +18,7 @@ from vtoc.terminal import printable
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_REJECTED = 3
 EXIT_AUTH = 4
 
 
@@ -34,24 +36,20 @@ def describe(exc: Exception) -> tuple[str, int]:
     if isinstance(exc, AuthError):
         hint = "set VTOC_TOKEN or add a context with `vtoc context add NAME --url URL --token T`"
         return f"not authenticated: {exc.message} ({hint})", EXIT_AUTH
-    if isinstance(exc, ValidationFailed) and exc.errors:
-        named = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-        return f"invalid input: {named}", EXIT_FAILURE
+    if isinstance(exc, ValidationFailed):
+        named = "; ".join(f"{e.field}: {e.message}" for e in exc.errors) or exc.message
+        return f"invalid input: {named}", EXIT_USAGE
     if isinstance(exc, PreconditionFailed):
         return f"{exc.message} (show it again and retry with its current version)", EXIT_FAILURE
     if isinstance(exc, VtocError):
         return exc.message, EXIT_FAILURE
     if isinstance(exc, PydanticError):
+        from vtoc.validation import reason
+
         named = "; ".join(map(reason, exc.errors()))
-        return f"invalid input: {named}", EXIT_FAILURE
+        return f"invalid input: {named}", EXIT_USAGE
     first = str(exc).strip().split("\n", 1)[0]
     return f"unexpected {type(exc).__name__}: {first} (VTOC_DEBUG=1 shows the traceback)", 1
-
-
-def reason(error: Any) -> str:
-    """One pydantic error as "field: message", without pydantic's "Value error, " prefix."""
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{'.'.join(map(str, error['loc']))}: {message}" if error["loc"] else message
 
 
 class ReportingGroup(TyperGroup):

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from vtoc.cascade import delete_question
+from vtoc.cascade import delete_question, label_of
 from vtoc.cli.output import Column, Format, is_terminal, render, render_one
 
 if TYPE_CHECKING:
-    from vtoc.client import SyncResource, VtocClient
+    from vtoc.client import SyncResource
     from vtoc.schemas import Page
 
 T = TypeVar("T")
@@ -36,6 +38,27 @@ IfVersionOpt = Annotated[
     typer.Option("--if-version", help="Refuse the change if the row is no longer at version N."),
 ]
 Ref = Annotated[str, typer.Argument(help="Numeric id, or the code / name.", show_default=False)]
+
+
+SPAN = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+SPAN_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def moment(text: str | None, param: str) -> datetime | None:
+    """``2h`` (that long ago), ``30m``, ``1d``, or an ISO 8601 time (UTC if no offset)."""
+    if text is None:
+        return None
+    if match := SPAN.fullmatch(text.strip()):
+        seconds = float(match[1]) * SPAN_UNITS[match[2]]
+        return datetime.now(UTC) - timedelta(seconds=seconds)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is neither a span such as 2h / 30m / 1d nor an ISO 8601 time",
+            param_hint=param,
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def output_format(output: Format, as_json: bool) -> Format:
@@ -112,10 +135,9 @@ def add_show_delete(
     *,
     delete: bool = True,
     group: str | None = None,
-    asking: Callable[[VtocClient, str], str] | None = None,
 ) -> None:
     """``show REF`` and ``delete REF``: the same for every resource but for their names.
-    ``asking`` words the question for a delete that takes more rows along (``vtoc.cascade``)."""
+    The delete asks first, saying what goes with the row (``vtoc.cascade``)."""
     from vtoc.cli.session import client
 
     group = group or attr
@@ -134,10 +156,11 @@ def add_show_delete(
 
     def remove(ref: Ref, yes: YesOpt = False) -> None:
         with client() as api:
+            resource = getattr(api, attr)
             if not yes:
-                question = asking(api, ref) if asking else delete_question(noun, ref)
-                typer.confirm(question, abort=True)
-            getattr(api, attr).delete(ref)
+                label = label_of(noun, resource.get(ref))
+                typer.confirm(delete_question(label, resource.delete_impact(ref)), abort=True)
+            resource.delete(ref)
         typer.echo(f"deleted {noun} {ref}", err=True)
 
     remove.__doc__ = (

@@ -25,11 +25,12 @@ def load_settings() -> ServerSettings:
 
     from vtoc.cli.errors import fail
     from vtoc.config import ServerSettings
+    from vtoc.validation import message
 
     try:
         return ServerSettings()
     except ValidationError as exc:
-        fail("; ".join(str(err["msg"]).removeprefix("Value error, ") for err in exc.errors()))
+        fail("; ".join(map(message, exc.errors())))
 
 
 @app.command()

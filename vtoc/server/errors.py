@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vtoc.schemas import FieldError
+from vtoc.schemas import Candidate, FieldError
 
 
 class DomainError(Exception):
@@ -23,6 +23,14 @@ class NotFoundError(DomainError):
 class ConflictError(DomainError):
     status = 409
     title = "Conflict"
+
+
+class AmbiguousError(ConflictError):
+    """A reference that names several rows; ``candidates`` lists them to pick one by id."""
+
+    def __init__(self, detail: str, *, candidates: list[Candidate]) -> None:
+        super().__init__(detail)
+        self.candidates = candidates
 
 
 class StaleVersionError(DomainError):

@@ -12,8 +12,9 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
-from vtoc.schemas import FieldError, Problem
-from vtoc.server.errors import DomainError, RateLimitedError
+from vtoc.schemas import Candidate, FieldError, Problem
+from vtoc.server.errors import AmbiguousError, DomainError, RateLimitedError
+from vtoc.validation import field_name, message
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -24,22 +25,17 @@ def problem(
     detail: str | None = None,
     errors: list[FieldError] | None = None,
     headers: Mapping[str, str] | None = None,
+    candidates: list[Candidate] | None = None,
 ) -> JSONResponse:
-    body = Problem(title=title, status=status, detail=detail, errors=errors or [])
+    body = Problem(
+        title=title, status=status, detail=detail, errors=errors or [], candidates=candidates or []
+    )
     return JSONResponse(
-        body.model_dump(mode="json"),
+        body.model_dump(mode="json", exclude=None if candidates else {"candidates"}),
         status_code=status,
         media_type=MEDIA_TYPE,
         headers=dict(headers or {}),
     )
-
-
-def field_name(loc: tuple[Any, ...]) -> str:
-    """``("body", "status")`` → ``status``; the part of the request is implied."""
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in {"body", "query", "path", "header"}:
-        parts = parts[1:]
-    return ".".join(parts) or "body"
 
 
 async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
@@ -47,7 +43,8 @@ async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     if isinstance(exc, RateLimitedError):
         headers = {"Retry-After": str(exc.retry_after)}
-    return problem(exc.status, exc.title, exc.detail, exc.errors, headers)
+    candidates = exc.candidates if isinstance(exc, AmbiguousError) else None
+    return problem(exc.status, exc.title, exc.detail, exc.errors, headers, candidates)
 
 
 def field_error(error: Mapping[str, Any]) -> FieldError:
@@ -56,7 +53,7 @@ def field_error(error: Mapping[str, Any]) -> FieldError:
         where = f" at character {loc[1]}" if len(loc) > 1 else ""
         reason = (error.get("ctx") or {}).get("error") or error["msg"]
         return FieldError(field="body", message=f"not valid JSON{where}: {reason}")
-    return FieldError(field=field_name(loc), message=error["msg"])
+    return FieldError(field=field_name(loc) or "body", message=message(error))
 
 
 async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -210,8 +210,6 @@ class ResourceSpec:
     writable: bool = True
     deletable: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
-    #: how many missions deleting a row removes along with it, for the question
-    taking: Callable[[AsyncVtocClient, Any], Awaitable[int]] | None = None
 
     def endpoint(self, client: AsyncVtocClient) -> AsyncResource[Any]:
         resource: AsyncResource[Any] = getattr(client, self.name)
@@ -220,14 +218,6 @@ class ResourceSpec:
 
 def choices(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(e.value for e in enum)
-
-
-async def its_missions(client: AsyncVtocClient, row: Any) -> int:
-    """The missions the server deletes with the operation."""
-    count = 0
-    async for _ in client.missions.iterate(operation_id=row.id, limit=500):
-        count += 1
-    return count
 
 
 OPERATIONS = ResourceSpec(
@@ -251,7 +241,6 @@ OPERATIONS = ResourceSpec(
         FormField("commander", "Commander"),
     ),
     filters=("status",),
-    taking=its_missions,
 )
 
 MISSIONS = ResourceSpec(

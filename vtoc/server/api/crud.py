@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
 
-from vtoc.schemas import Input, ListQuery, Output, Page, Role
+from vtoc.schemas import DeleteImpact, Input, ListQuery, Output, Page, Role
 from vtoc.server import idempotency
 from vtoc.server.api.deps import (
     Admin,
@@ -81,7 +81,13 @@ def crud_router(
     page_json = json_renderer(Page[public])  # type: ignore[valid-type]
     row_json = json_renderer(public)
 
-    @router.get("", response_model=Page[public], summary=f"List {name} rows")  # type: ignore[valid-type]
+    @router.get(
+        "",
+        response_model=Page[public],  # type: ignore[valid-type]
+        summary=f"List {name} rows",
+        description=f"Rows {resource.order}; pass `next_cursor` back as `cursor` for the next "
+        "page.",
+    )
     async def list_rows(session: SessionDep, _: Viewer, q: Annotated[query, Query()]) -> Response:  # type: ignore[valid-type]
         def work() -> Response:
             if (body := resource.list_json(session, q)) is not None:
@@ -99,6 +105,17 @@ def crud_router(
             return row_json(resource.read(session, ref))
 
         return await in_worker(session, work)
+
+    @router.get(
+        "/{ref}/delete-impact",
+        response_model=DeleteImpact,
+        summary=f"What deleting {one} would take with it",
+    )
+    async def delete_impact(ref: str, session: SessionDep, _: Viewer) -> Any:
+        """Counted by entity, for a confirmation that says so before the delete."""
+        return await in_worker(
+            session, lambda: resource.impact(session, resource.get(session, ref))
+        )
 
     @router.post(
         "", response_model=public, status_code=status.HTTP_201_CREATED, summary=f"Create {one}"

@@ -34,7 +34,7 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
     model = Agent
     public = s.Agent
     entity = "agent"
-    ref_column = "name"
+    ref_columns = ("name",)
 
     def apply(self, session: Session, row: Agent, changes: dict[str, Any]) -> None:
         if changes.get("config") is not None:

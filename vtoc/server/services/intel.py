@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server.errors import ConflictError, NotFoundError
-from vtoc.server.models import IndicatorRow, IntelReport
+from vtoc.server.models import CorrelationMember, IndicatorRow, IntelReport
 from vtoc.server.services import intel_json
 from vtoc.server.services.assets import assets
 from vtoc.server.services.indicators import Found, extract
 from vtoc.server.services.operations import operations
 from vtoc.server.services.pagination import fetch_page
-from vtoc.server.services.resource import Resource, numeric_id
+from vtoc.server.services.refs import numeric_id
+from vtoc.server.services.resource import Resource
 
 COLUMNS = tuple(IntelReport.__table__.columns)
 #: a list's columns unless it asks for raw alerts: raw reads as null
@@ -41,6 +42,7 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
     public = s.Intel
     entity = "intel"
     filters = ("severity", "source", "operation_id", "asset_id")
+    order = "most recently observed first (by observed_at, then id)"
 
     def query(self, session: Session, query: s.IntelQuery) -> Select[IntelReport]:
         stmt = super().query(session, query)
@@ -62,6 +64,14 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
                     )
                 )
             )
+        if query.correlation_id is not None:
+            stmt = stmt.where(
+                IntelReport.id.in_(
+                    select(CorrelationMember.report_id).where(
+                        CorrelationMember.correlation_id == query.correlation_id
+                    )
+                )
+            )
         return stmt
 
     # Reads go past the ORM: a page of 50 reports and their indicators is ~200 instances,
@@ -72,7 +82,13 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
             *(COLUMNS if query.raw else LIST_COLUMNS)
         )
         rows, cursor = fetch_page(
-            session, stmt, IntelReport.id, limit=query.limit, cursor=query.cursor, columns=True
+            session,
+            stmt,
+            IntelReport.id,
+            limit=query.limit,
+            cursor=query.cursor,
+            columns=True,
+            time_column=IntelReport.observed_at,
         )
         return with_indicators(session, rows), cursor
 
@@ -133,6 +149,11 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
         super().apply(session, row, changes)
         if "title" in changes or "body" in changes:
             self.reindex(row)
+
+    def impact(self, session: Session, row: IntelReport) -> s.DeleteImpact:
+        from vtoc.server.services import cascades
+
+        return cascades.report_impact(session, row.id)
 
     def before_delete(self, session: Session, *, actor: str, row: IntelReport) -> None:
         from vtoc.server.services import cascades  # it builds on this

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server.models import IntelReport
-from vtoc.server.services.pagination import decode_cursor, encode_cursor
+from vtoc.server.services.pagination import below, encode_cursor
 
 SECONDS = 'YYYY-MM-DD"T"HH24:MI:SS'
 
@@ -59,13 +59,16 @@ def report_object(*, raw: bool = True) -> str:
 # request, which costs about what rendering the page in Python does.
 def items(*, raw: bool) -> ColumnElement[str]:
     return literal_column(
-        f"coalesce(json_agg({report_object(raw=raw)} ORDER BY r.id DESC) "
+        f"coalesce(json_agg({report_object(raw=raw)} ORDER BY r.observed_at DESC, r.id DESC) "
         "FILTER (WHERE r.on_page), '[]'::json)::text"
     )
 
 
 ITEMS = {raw: items(raw=raw) for raw in (False, True)}
-LAST_ID: ColumnElement[int] = literal_column("min(r.id) FILTER (WHERE r.on_page)")
+#: the key of the page's last (oldest) report, where the next page starts
+LAST = "(array_agg({} ORDER BY r.observed_at, r.id) FILTER (WHERE r.on_page))[1]"
+LAST_AT: ColumnElement[datetime] = literal_column(LAST.format("r.observed_at"))
+LAST_ID: ColumnElement[int] = literal_column(LAST.format("r.id"))
 REPORT: ColumnElement[str] = literal_column(f"{report_object()}::text")
 
 
@@ -77,17 +80,19 @@ def show(session: Session, report_id: int) -> bytes | None:
 
 
 def page(session: Session, query: Any, *, limit: int, cursor: str | None, raw: bool) -> bytes:
-    """A page as the list route answers it: the filtered rows newest first, the next cursor
-    only when more rows exist (``pagination.fetch_page``, in one statement)."""
-    order = IntelReport.id.desc()
+    """A page as the list route answers it: the filtered rows most recently observed first,
+    the next cursor only when more rows exist (``pagination.fetch_page``, in one statement)."""
+    order = (IntelReport.observed_at.desc(), IntelReport.id.desc())
     rows = query.with_only_columns(
-        *IntelReport.__table__.c, (func.row_number().over(order_by=order) <= limit).label("on_page")
+        *IntelReport.__table__.c,
+        (func.row_number().over(order_by=order) <= limit).label("on_page"),
     )
     if cursor:
-        rows = rows.where(IntelReport.id < decode_cursor(cursor))
-    r = rows.order_by(order).limit(limit + 1).subquery("r")
-    items, found, last_id = session.execute(
-        select(ITEMS[raw], func.count(), LAST_ID).select_from(r)
+        rows = rows.where(below(cursor, IntelReport.id, IntelReport.observed_at))
+    r = rows.order_by(*order).limit(limit + 1).subquery("r")
+    items, found, last_at, last_id = session.execute(
+        select(ITEMS[raw], func.count(), LAST_AT, LAST_ID).select_from(r)
     ).one()
-    next_cursor = f'"{encode_cursor(last_id)}"' if found > limit else "null"
+    key = IntelReport.observed_at.key
+    next_cursor = f'"{encode_cursor(last_id, last_at, key)}"' if found > limit else "null"
     return f'{{"items":{items},"next_cursor":{next_cursor}}}'.encode()

@@ -21,6 +21,7 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
     model = Mission
     public = s.Mission
     entity = "mission"
+    ref_columns = ("name",)
     search_columns = ("name", "objective")
     filters = ("operation_id", "status", "priority")
 
@@ -39,6 +40,9 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
             overdue = overdue & Mission.status.not_in(FINISHED)
             stmt = stmt.where(overdue if query.overdue else ~overdue)
         return stmt
+
+    def label(self, row: Mission) -> str:
+        return f"{row.name} in operation {row.operation_id}"
 
     def build(self, session: Session, data: s.MissionCreate) -> Mission:
         operations.exists(session, "operation_id", data.operation_id)

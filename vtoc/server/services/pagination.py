@@ -1,13 +1,19 @@
-"""Keyset pagination: newest first by id, an opaque cursor, never a whole table."""
+"""Keyset pagination: newest first, an opaque cursor, never a whole table.
+
+A list is ordered by id, or by a time and then the id (intel: when each report was
+observed, the order an operator reads "what happened last" in). The cursor holds the last
+row's key, and the next page starts below it.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, literal, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from vtoc.schemas import MAX_ROW_ID
@@ -16,22 +22,45 @@ from vtoc.server.errors import InvalidError
 R = TypeVar("R")
 
 
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+def encode_cursor(last_id: int, at: datetime | None = None, time_key: str = "") -> str:
+    """``id:N``, or with a time first ``observed_at:2026-12-06T10:00:00+00:00/N``."""
+    text = f"id:{last_id}" if at is None else f"{time_key}:{at.isoformat()}/{last_id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
-    """The id a cursor ends at; a 422 for any other, including an id no row can have (SQLite
-    cannot even compare with one beyond 64 bits)."""
+def decode_cursor(cursor: str, time_key: str = "") -> tuple[datetime | None, int]:
+    """The key a cursor ends at (the time, when the list has one, and the id); a 422 for any
+    other, including an id no row can have (SQLite cannot even compare with one beyond 64
+    bits) or a cursor of a list in another order."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = raw.partition(":")
+        at: datetime | None = None
+        if time_key:
+            when, _, value = value.rpartition("/")
+            at = datetime.fromisoformat(when)
+            if at.tzinfo is None:
+                raise ValueError(raw)
         last_id = int(value)
-        if prefix != "id" or not 0 < last_id <= MAX_ROW_ID:
+        if prefix != (time_key or "id") or not 0 < last_id <= MAX_ROW_ID:
             raise ValueError(raw)
-        return last_id
+        return at, last_id
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidError("cursor", "not a cursor this server handed out") from None
+
+
+def below(
+    cursor: str,
+    id_column: Any,
+    time_column: Any = None,
+) -> ColumnElement[bool]:
+    """The rows after ``cursor`` in the list's order (newest first)."""
+    at, last_id = decode_cursor(cursor, time_column.key if time_column is not None else "")
+    if time_column is None:
+        return id_column < last_id  # type: ignore[no-any-return]
+    return tuple_(time_column, id_column) < tuple_(
+        literal(at, time_column.type), literal(last_id, id_column.type)
+    )
 
 
 def fetch_page(
@@ -42,20 +71,27 @@ def fetch_page(
     limit: int,
     cursor: str | None,
     columns: bool = False,
+    time_column: InstrumentedAttribute[datetime] | None = None,
 ) -> tuple[Sequence[R], str | None]:
-    """Rows below the cursor, newest first; a next cursor only when more rows exist.
+    """Rows below the cursor, newest first (by ``time_column`` then id, or by id); a next
+    cursor only when more rows exist.
 
     Walking the cursors visits every row that existed when the walk began exactly once,
-    however many rows are inserted meanwhile (they get larger ids, above the walk).
-    With ``columns``, ``stmt`` selects columns (one of them ``id``) and the page holds rows
-    of them rather than ORM instances.
+    however many rows are inserted meanwhile (a new row lands above the walk, or, when it
+    was observed earlier, at its place below it).
+    With ``columns``, ``stmt`` selects columns (among them ``id`` and the time) and the page
+    holds rows of them rather than ORM instances.
     """
     if cursor:
-        stmt = stmt.where(id_column < decode_cursor(cursor))
-    stmt = stmt.order_by(id_column.desc()).limit(limit + 1)
+        stmt = stmt.where(below(cursor, id_column, time_column))
+    order = [id_column.desc()] if time_column is None else [time_column.desc(), id_column.desc()]
+    stmt = stmt.order_by(*order).limit(limit + 1)
     rows: Sequence[Any] = session.execute(stmt).all() if columns else session.scalars(stmt).all()
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     last: Any = rows[-1]
-    return rows, encode_cursor(last.id)
+    if time_column is None:
+        return rows, encode_cursor(last.id)
+    key = time_column.key
+    return rows, encode_cursor(last.id, getattr(last, key), key)

@@ -11,11 +11,12 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from vtoc.schemas import MAX_ROW_ID, Input, ListQuery, Output
+from vtoc.schemas import DeleteImpact, Input, ListQuery, Output
 from vtoc.server import events
 from vtoc.server.db import utcnow
-from vtoc.server.errors import InvalidError, NotFoundError, StaleVersionError
+from vtoc.server.errors import InvalidError, StaleVersionError
 from vtoc.server.models import Base
+from vtoc.server.services import refs
 from vtoc.server.services.pagination import fetch_page
 
 M = TypeVar("M", bound=Base)
@@ -24,49 +25,37 @@ U = TypeVar("U", bound=Input)
 Q = TypeVar("Q", bound=ListQuery)
 
 
-def numeric_id(ref: int | str) -> int | None:
-    """``ref`` as a row id when it is one: ASCII digits within the id column's range."""
-    if isinstance(ref, str):
-        if not (ref.isascii() and ref.isdigit()):
-            return None
-        ref = int(ref)
-    return ref if 0 < ref <= MAX_ROW_ID else None
-
-
-def may_be_stored(ref: int | str) -> bool:
-    """Whether a row could hold ``ref`` as its code or name: no text column holds NUL, and
-    PostgreSQL refuses even to compare text with one."""
-    return "\x00" not in str(ref)
-
-
 class Resource(Generic[M, C, U, Q]):
     """A table clients edit through the API. Subclasses add filters and domain rules."""
 
     model: type[M]
     public: type[Output]
     entity: ClassVar[str]
-    #: the column holding a human reference (an operation's code, an asset's name)
-    ref_column: ClassVar[str | None] = None
+    #: the columns that name a row, in the order a reference tries them (see ``refs``)
+    ref_columns: ClassVar[tuple[str, ...]] = ()
     #: columns matched case-insensitively by ``q`` on tables small enough not to need FTS
     search_columns: ClassVar[tuple[str, ...]] = ()
     #: query fields that filter the column of the same name: a list means "any of"
     filters: ClassVar[tuple[str, ...]] = ()
+    #: the order of a list, as its documentation states it
+    order: ClassVar[str] = "newest first (by id)"
 
     # Reads ---------------------------------------------------------------------------------
 
     def get(self, session: Session, ref: int | str) -> M:
-        """The row for a numeric id or, where the resource has one, its human reference."""
-        row: M | None
-        if (row_id := numeric_id(ref)) is not None:
-            row = session.get(self.model, row_id)
-        elif self.ref_column and may_be_stored(ref):
-            column = getattr(self.model, self.ref_column)
-            row = session.scalar(select(self.model).where(column == ref))
-        else:
-            row = None
-        if row is None:
-            raise NotFoundError(f"no {self.entity} {ref!r}")
-        return row
+        """The row for a numeric id or, where the resource has them, its code or name."""
+        return refs.resolve(
+            session,
+            self.model,
+            ref,
+            entity=self.entity,
+            columns=self.ref_columns,
+            label=self.label,
+        )
+
+    def label(self, row: M) -> str:
+        """How a row is told apart from others of the same name, in a 409's candidates."""
+        return " ".join(str(getattr(row, column)) for column in self.ref_columns)
 
     def read(self, session: Session, ref: int | str) -> Any:
         """What the show route renders: the row, or (see intel) its values read without the
@@ -166,6 +155,10 @@ class Resource(Generic[M, C, U, Q]):
     def before_delete(self, session: Session, *, actor: str, row: M) -> None:
         """Hook run before a row is deleted: the rows its foreign keys will delete or unlink
         in the database are announced here (see ``cascades``), before its own event."""
+
+    def impact(self, session: Session, row: M) -> DeleteImpact:
+        """What deleting ``row`` would take with it (see ``before_delete``); nothing here."""
+        return DeleteImpact()
 
     def delete(self, session: Session, *, actor: str, ref: int | str) -> None:
         row = self.get(session, ref)

@@ -11,9 +11,9 @@ from vtoc import schemas as s
 from vtoc.server import events
 from vtoc.server.auth import SERVER_ACTORS, hash_token, new_secret
 from vtoc.server.db import utcnow
-from vtoc.server.errors import ConflictError, InvalidError, NotFoundError
+from vtoc.server.errors import ConflictError, InvalidError
 from vtoc.server.models import ApiToken
-from vtoc.server.services.resource import may_be_stored, numeric_id
+from vtoc.server.services import refs
 
 
 def create(session: Session, *, actor: str, data: s.TokenCreate) -> s.TokenCreated:
@@ -49,12 +49,9 @@ def list_all(session: Session) -> Sequence[ApiToken]:
 
 
 def get(session: Session, ref: int | str) -> ApiToken:
-    row_id = numeric_id(ref)
-    by = ApiToken.id == row_id if row_id is not None else ApiToken.name == str(ref)
-    token = session.scalar(select(ApiToken).where(by)) if may_be_stored(ref) else None
-    if token is None:
-        raise NotFoundError(f"no token {ref!r}")
-    return token
+    return refs.resolve(
+        session, ApiToken, ref, entity="token", columns=("name",), label=lambda t: t.name
+    )
 
 
 def revoke(session: Session, *, actor: str, ref: int | str) -> ApiToken:

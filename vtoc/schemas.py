@@ -16,8 +16,10 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -272,6 +274,15 @@ MAX_INT32 = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
+def id_in_text(text: str) -> int | None:
+    """``text`` as a number an id column can hold (0 included): ASCII digits only, and few
+    enough that ``int()`` never meets Python's 4,300-digit limit (a 500 before)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ROW_ID))):
+        return None
+    number = int(text)
+    return number if number <= MAX_ROW_ID else None
+
+
 def in_utc_calendar(value: datetime) -> datetime:
     """The time in UTC, as the database stores it: the answer to a create then reads like
     every later GET (it echoed "+05:30" before). A time that leaves years 1-9999 in UTC is a
@@ -500,7 +511,10 @@ class FixIn(Input):
     """One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
     a name of digits only, such as an ICAO address, is still a name."""
 
-    asset: RowId | Annotated[str, Name]
+    asset: Annotated[
+        Annotated[RowId, Tag("id")] | Annotated[Name, Tag("name")],
+        Discriminator(lambda v: "id" if isinstance(v, int) and not isinstance(v, bool) else "name"),
+    ]
     at: UtcDatetime
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -592,6 +606,11 @@ class AgentUpdate(Input):
     config: dict[str, Any] | None = None
 
 
+#: how long a failed task waits before its next attempt: the executor's config and each
+#: outcome it reports share the bound (a config beyond it failed every run, see executor)
+BackoffSeconds = Annotated[float, Field(ge=0, le=86_400)]
+
+
 class AgentConfig(BaseModel):
     """What an agent's ``config`` may hold, checked when it is saved: a misspelled key or a
     wrong value is refused then, not found when the agent next runs. Unset keys take these
@@ -600,7 +619,7 @@ class AgentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     #: a run still going after this long is abandoned (its lease is given up)
-    timeout_seconds: float = Field(default=300.0, gt=0)
+    timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
 
 
 class MonitorTarget(BaseModel):
@@ -633,7 +652,7 @@ class ExecutorConfig(AgentConfig):
     #: tasks claimed at a time
     batch: int = Field(default=10, ge=1, le=100)
     claim_seconds: int = Field(default=300, ge=1, le=86_400)
-    backoff_seconds: float = Field(default=30.0, ge=0)
+    backoff_seconds: BackoffSeconds = 30.0
 
 
 AGENT_CONFIGS: dict[AgentKind, type[AgentConfig]] = {
@@ -705,7 +724,7 @@ class TaskOutcome(Input):
     ok: bool
     result: dict[str, Any] | None = None
     error: str | None = Field(default=None, max_length=10_000)
-    backoff_seconds: float = Field(default=30.0, ge=0, le=86_400)
+    backoff_seconds: BackoffSeconds = 30.0
 
 
 class CorrelationRun(Input):
@@ -843,6 +862,10 @@ class ListQuery(Input):
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = None
     q: str | None = Field(default=None, max_length=200, description="text search")
+
+
+class WholeListQuery(Input):
+    """The query of lists answered whole in one page (agents, tokens): no parameters."""
 
 
 class OperationQuery(ListQuery):

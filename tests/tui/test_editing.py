@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Label, Static
 
-from tests.ingest.conftest import ndjson, sample_alerts, unique_copies
-from tests.tui.conftest import LiveServer, screen_text, start_server, until
+from tests.ingest.conftest import ndjson
+from tests.tui.conftest import LiveServer, live_alerts, screen_text, start_server, until
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.dialogs import ConfirmScreen
@@ -204,10 +204,10 @@ async def test_a_wazuh_flood_lands_in_the_open_list_in_order_without_moving_the_
         table = screen.table
         await pilot.press("down", "down")
         chosen = table.selected
-        alerts = unique_copies(sample_alerts(), 1500, vary_source=True)
+        alerts = live_alerts(1500)
         for start in range(0, len(alerts), 500):
             admin.ingest_wazuh(ndjson(alerts[start : start + 500]))
-        new = sorted((r.id for r in admin.intel.iterate() if r.id not in before), reverse=True)
+        new = [r.id for r in admin.intel.iterate() if r.id not in before]  # the server's order
         assert len(new) == 1500
         await until(lambda: all(i in table.rows_by_id for i in new), app, timeout=30)
         shown = table.ids
@@ -230,9 +230,9 @@ async def test_a_flood_past_the_lists_cap_starts_again_at_the_newest_rows_and_pa
         await pilot.press("5")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
         table = app.screen.table
-        alerts = unique_copies(sample_alerts(), 500, vary_source=True)
+        alerts = live_alerts(500)
         admin.ingest_wazuh(ndjson(alerts))
-        newest = sorted((r.id for r in admin.intel.iterate()), reverse=True)[:300]
+        newest = [r.id for r in admin.intel.iterate()][:300]  # the server's order
         await until(lambda: newest[0] in table.rows_by_id, app, timeout=30)
         await until(lambda: not table.catching_up, app)
         assert table.ids == newest[: table.row_count]

@@ -18,7 +18,7 @@ from rich.style import Style
 from rich.text import Text
 
 from vtoc import schemas as s
-from vtoc.client import AsyncResource, AsyncVtocClient
+from vtoc.client import AsyncRows, AsyncVtocClient
 from vtoc.terminal import printable
 from vtoc.when import FORMS, parse_when
 
@@ -179,10 +179,11 @@ class FormField:
     read: Reader | None = None
 
 
-async def reference(endpoint: AsyncResource[Any], typed: str) -> int:
+async def reference(endpoint: AsyncRows[Any, Any], typed: str) -> int:
     """An id, or a code or name the server resolves (``OP-0006``, ``Hawk-02``)."""
     typed = typed.strip()
-    return int(typed) if typed.isdigit() else int((await endpoint.get(typed)).id)
+    number = s.id_in_text(typed)
+    return number if number is not None else int((await endpoint.get(typed)).id)
 
 
 async def operation_ref(client: AsyncVtocClient, typed: str) -> int:
@@ -210,9 +211,11 @@ class ResourceSpec:
     writable: bool = True
     deletable: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the server's order of the list, as a key: the higher, the nearer the top
+    order: Callable[[Any], Any] = field(default=lambda row: row.id)
 
-    def endpoint(self, client: AsyncVtocClient) -> AsyncResource[Any]:
-        resource: AsyncResource[Any] = getattr(client, self.name)
+    def endpoint(self, client: AsyncVtocClient) -> AsyncRows[Any, Any]:
+        resource: AsyncRows[Any, Any] = getattr(client, self.name)
         return resource
 
 
@@ -327,6 +330,7 @@ INTEL = ResourceSpec(
     ),
     filters=("operation_id", "asset_id", "severity"),
     deletable=True,
+    order=lambda row: (row.observed_at, row.id),  # most recently observed first
 )
 
 SPECS: dict[str, ResourceSpec] = {spec.name: spec for spec in (OPERATIONS, MISSIONS, ASSETS, INTEL)}

@@ -13,7 +13,7 @@ import pytest
 
 from tests.ingest.conftest import LiveServer, ndjson, unique_copies, wait_until
 from tests.processes import VTOC
-from vtoc.cli.alerts_file import Position, state_file_for
+from vtoc.feeds.lines import Position, state_file_for
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from vtoc.terminal import printable
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from vtoc.cli.alerts_file import Batch
+    from vtoc.feeds.lines import Batch
     from vtoc.schemas import IngestResult
 
 app = typer.Typer(help="Feed external alerts (Wazuh) into vTOC.", no_args_is_help=True)
@@ -51,16 +51,16 @@ def wazuh(
 
     Example: vtoc ingest wazuh /var/ossec/logs/alerts/alerts.json --follow
     """
-    from vtoc.cli.alerts_file import (
+    from vtoc.cli.errors import EXIT_AUTH, fail
+    from vtoc.client import AuthError, VtocClient, VtocError
+    from vtoc.config import resolve_context
+    from vtoc.feeds.lines import (
         Position,
         batches,
         rotation_check,
         state_file_for,
         stream_batches,
     )
-    from vtoc.cli.errors import EXIT_AUTH, fail
-    from vtoc.client import AuthError, VtocClient, VtocError
-    from vtoc.config import resolve_context
 
     context = resolve_context()
     state: Path | None = None

@@ -58,6 +58,25 @@ COMMANDS: dict[str, Entry] = {
         "Operations",
         "Correlated intelligence: list, show, of a report, escalate.",
     ),
+    "log": Entry("journal", "app", "Operations", "The staff journal: add, list, correct."),
+    "ack": Entry(
+        "watch",
+        "ack",
+        "Operations",
+        "Acknowledge intelligence reports: you saw them.",
+    ),
+    "watch": Entry(
+        "watch",
+        "watch",
+        "Operations",
+        "What needs a human now: unacknowledged reports, overdue missions, failures.",
+    ),
+    "handover": Entry(
+        "watch",
+        "handover",
+        "Operations",
+        "Hand the watch over to the next operator, or --accept a handover as the incoming one.",
+    ),
     "tasks": Entry("tasks", "app", "Operations", "Tasks: queue, cancel, requeue."),
     "agents": Entry("agents", "app", "Operations", "Agents: list, tune, trigger, run a worker."),
     "events": Entry("events", "app", "Operations", "The event log: list or tail it."),
@@ -72,6 +91,7 @@ COMMANDS: dict[str, Entry] = {
     "server": Entry("server", "app", "Administration", "Run and administer the API server."),
     "demo": Entry("demo", "app", "Administration", "Demo data."),
     "ingest": Entry("ingest", "app", "Integrations", "Feed external alerts (Wazuh) into vTOC."),
+    "feed": Entry("feed", "app", "Integrations", "Positions from GPS, AIS and ADS-B receivers."),
 }
 
 MARKUP: MarkupMode = "rich"

@@ -16,6 +16,8 @@ from vtoc.cascade import delete_question, label_of
 from vtoc.cli.output import Column, Format, is_terminal, render, render_one
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from vtoc.client import SyncRows
     from vtoc.schemas import Page
 
@@ -94,6 +96,18 @@ def resolve_id(resource: SyncRows[Any, Any], ref: str | None) -> int | None:
     if ref is None:
         return None
     return int(ref) if ref.isdigit() else int(resource.get(ref).id)
+
+
+def parse_time(typed: str | None, flag: str) -> datetime | None:
+    """A time option as people type it (``-10m``, ``14:32Z``, ISO 8601), or a usage error."""
+    from vtoc.when import parse_when
+
+    if typed is None:
+        return None
+    try:
+        return parse_when(typed)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=flag) from None
 
 
 def pages(fetch: Callable[[str | None], Page[T]], every: bool) -> list[T]:

@@ -3,6 +3,7 @@ inherit ``Calls``, so neither can lack one (tests/test_client.py enumerates them
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,17 +16,21 @@ from vtoc.client.rows import (
     AGENTS,
     ASSETS,
     EVENTS,
+    HANDOVERS,
     INTEL,
+    JOURNAL,
     MISSIONS,
     OPERATIONS,
     TASKS,
     TOKENS,
+    filters_of,
     rows,
 )
 
 CORRELATIONS_PATH = "/api/v1/correlations"
 INGEST_WAZUH_PATH = "/api/v1/ingest/wazuh"
 POSITIONS_PATH = "/api/v1/positions"
+WATCH_PATH = "/api/v1/watch"
 
 
 class Calls:
@@ -39,6 +44,8 @@ class Calls:
     agents = rows(AGENTS)
     tokens = rows(TOKENS)
     events = rows(EVENTS)
+    journal = rows(JOURNAL)
+    handovers = rows(HANDOVERS)
 
     # Identity and tokens ----------------------------------------------------------------
 
@@ -160,6 +167,59 @@ class Calls:
     def task_outcome(self, task: int, data: s.TaskOutcome) -> Call[s.Task]:
         body = data.model_dump(mode="json")
         return Call("POST", TASKS.at(task, "outcome"), model(s.Task), json=body, idempotent=False)
+
+    # The journal, the timeline, acknowledgements, the watch ----------------------------
+
+    @request
+    def correct_entry(self, entry: int, data: s.JournalCorrection) -> Call[s.JournalEntry]:
+        """File a correction of journal entry ``entry`` (entries are never edited)."""
+        key = {"Idempotency-Key": str(uuid.uuid4())}  # a resent correction is filed once
+        body = data.model_dump(mode="json")
+        path = JOURNAL.at(entry, "corrections")
+        return Call("POST", path, model(s.JournalEntry), json=body, headers=key)
+
+    @request
+    def timeline(
+        self, operation: int | str, query: s.TimelineQuery | None = None, /, **filters: Any
+    ) -> Call[s.Page[s.TimelineItem]]:
+        """A page of the operation's timeline."""
+        path = OPERATIONS.at(operation, "timeline")
+        params = params_of(filters_of(path, s.TimelineQuery, query, filters))
+        return Call("GET", path, page_of(s.TimelineItem), params=params)
+
+    @request
+    def timeline_export(
+        self,
+        operation: int | str,
+        media: str,
+        query: s.TimelineQuery | None = None,
+        /,
+        **filters: Any,
+    ) -> Call[str]:
+        """The whole timeline as ``text/markdown`` or ``text/csv``."""
+        path = OPERATIONS.at(operation, "timeline")
+        params = params_of(filters_of(path, s.TimelineQuery, query, filters))
+        return Call("GET", path, lambda r: r.text, params=params, headers={"Accept": media})
+
+    @request
+    def acknowledge(self, report: int) -> Call[s.Ack]:
+        """Record that you saw the report; acknowledged already, the first ack answers."""
+        return Call("POST", INTEL.at(report, "ack"), model(s.Ack))
+
+    @request
+    def watch(self, query: s.WatchQuery | None = None, /, **filters: Any) -> Call[s.Watch]:
+        """What needs a human now."""
+        params = params_of(filters_of(WATCH_PATH, s.WatchQuery, query, filters))
+        return Call("GET", WATCH_PATH, model(s.Watch), params=params)
+
+    @request
+    def accept_handover(self, handover: int) -> Call[s.Handover]:
+        return Call("POST", HANDOVERS.at(handover, "accept"), model(s.Handover))
+
+    @request
+    def sweep_overdue(self) -> Call[s.OverdueSweep]:
+        """Flag reports past their acknowledgement deadline (the monitor's job)."""
+        return Call("POST", f"{WATCH_PATH}/sweep", model(s.OverdueSweep))
 
     # Correlations -----------------------------------------------------------------------
 

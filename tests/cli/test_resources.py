@@ -91,7 +91,7 @@ def test_deleting_an_operation_says_its_missions_go_with_it(vtoc: Run) -> None:
     assert f"Delete operation {op['code']} 'Crowded' and its 2 missions?" in refused.stdout
     ok(vtoc("missions", "delete", str(first["id"]), "--yes"))
     kept = vtoc("ops", "delete", op["code"], input="n\n")
-    assert f"Delete operation {op['code']} 'Crowded' and its mission?" in kept.stdout
+    assert f"Delete operation {op['code']} 'Crowded' and its 1 mission?" in kept.stdout
     empty = json.loads(ok(vtoc("ops", "create", "--name", "Empty", "--json")))
     alone = vtoc("ops", "delete", empty["code"], input="n\n")
     assert f"Delete operation {empty['code']} 'Empty'? [y/N]" in alone.stdout

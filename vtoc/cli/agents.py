@@ -19,6 +19,11 @@ from vtoc.cli.params import (
     pages,
 )
 from vtoc.cli.session import client, current
+from vtoc.schemas import AgentUpdate
+from vtoc.validation import bounds
+
+#: the server's rule, stated where it is made (the schema), not a CLI rule of its own
+EVERY = bounds(AgentUpdate, "interval_seconds")
 
 app = typer.Typer(help="Agents: list, tune, trigger, run a worker.", no_args_is_help=True)
 COLUMNS = columns(
@@ -43,7 +48,9 @@ add_update(
     [
         Flag(
             "interval",
-            Annotated[int | None, typer.Option("--interval", min=10, help="Seconds between runs.")],
+            Annotated[
+                int | None, typer.Option("--interval", help=f"Seconds between runs, {EVERY}.")
+            ],
             "interval_seconds",
         ),
         Flag(

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from vtoc.cascade import delete_question
+from vtoc.cascade import delete_question, label_of
 from vtoc.cli.output import Column, Format, is_terminal, render, render_one
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from vtoc.client import SyncRows, VtocClient
+    from vtoc.client import SyncRows
     from vtoc.schemas import Page
 
 T = TypeVar("T")
@@ -151,10 +151,9 @@ def add_show_delete(
     *,
     delete: bool = True,
     group: str | None = None,
-    asking: Callable[[VtocClient, str], str] | None = None,
 ) -> None:
     """``show REF`` and ``delete REF``: the same for every resource but for their names.
-    ``asking`` words the question for a delete that takes more rows along (``vtoc.cascade``)."""
+    The delete asks first, saying what goes with the row (``vtoc.cascade``)."""
     from vtoc.cli.session import client
 
     group = group or attr
@@ -173,10 +172,11 @@ def add_show_delete(
 
     def remove(ref: Ref, yes: YesOpt = False) -> None:
         with client() as api:
+            resource = getattr(api, attr)
             if not yes:
-                question = asking(api, ref) if asking else delete_question(noun, ref)
-                typer.confirm(question, abort=True)
-            getattr(api, attr).delete(ref)
+                label = label_of(noun, resource.get(ref))
+                typer.confirm(delete_question(label, resource.delete_impact(ref)), abort=True)
+            resource.delete(ref)
         typer.echo(f"deleted {noun} {ref}", err=True)
 
     remove.__doc__ = (

@@ -211,8 +211,6 @@ class ResourceSpec:
     deletable: bool = True
     #: the server's order of the list, as a key: the higher, the nearer the top
     order: Callable[[Any], Any] = field(default=lambda row: row.id)
-    #: how many missions deleting a row removes along with it, for the question
-    taking: Callable[[AsyncVtocClient, Any], Awaitable[int]] | None = None
 
     def endpoint(self, client: AsyncVtocClient) -> AsyncRows[Any, Any]:
         resource: AsyncRows[Any, Any] = getattr(client, self.name)
@@ -221,14 +219,6 @@ class ResourceSpec:
 
 def choices(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(e.value for e in enum)
-
-
-async def its_missions(client: AsyncVtocClient, row: Any) -> int:
-    """The missions the server deletes with the operation."""
-    count = 0
-    async for _ in client.missions.iterate(operation_id=row.id, limit=500):
-        count += 1
-    return count
 
 
 OPERATIONS = ResourceSpec(
@@ -251,7 +241,6 @@ OPERATIONS = ResourceSpec(
         FormField("commander", "Commander"),
     ),
     filters=("status",),
-    taking=its_missions,
 )
 
 MISSIONS = ResourceSpec(

@@ -15,10 +15,12 @@ from vtoc.cli.params import (
     OutputOpt,
     Ref,
     add_show_delete,
+    bounds,
     output_format,
     pages,
 )
 from vtoc.cli.session import client, current
+from vtoc.schemas import AgentUpdate
 
 app = typer.Typer(help="Agents: list, tune, trigger, run a worker.", no_args_is_help=True)
 COLUMNS = columns(
@@ -43,7 +45,14 @@ add_update(
     [
         Flag(
             "interval",
-            Annotated[int | None, typer.Option("--interval", min=10, help="Seconds between runs.")],
+            Annotated[
+                int | None,
+                typer.Option(
+                    "--interval",
+                    **bounds(AgentUpdate, "interval_seconds"),
+                    help="Seconds between runs.",
+                ),
+            ],
             "interval_seconds",
         ),
         Flag(

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from vtoc.cli.commands import Flag, add_create, add_list, add_update
 from vtoc.cli.output import Format, columns, render_one
-from vtoc.cli.params import JsonOpt, OutputOpt, Ref, add_show_delete, output_format
+from vtoc.cli.params import JsonOpt, OutputOpt, Ref, add_show_delete, bounds, output_format
 from vtoc.cli.session import client
-from vtoc.schemas import AssetKind, AssetStatus, Heartbeat
+from vtoc.schemas import AssetKind, AssetStatus, AssetUpdate, Heartbeat
+
+if TYPE_CHECKING:
+    from vtoc.client import VtocClient
 
 app = typer.Typer(help="Assets: list, create, heartbeat.", no_args_is_help=True)
 COLUMNS = columns("id", "name", "kind", "status", "callsign", "lat", "lon", "last_seen_at")
 
 Text = Annotated[str | None, typer.Option()]
-Lat = Annotated[float | None, typer.Option(min=-90, max=90, help="Latitude, degrees.")]
-Lon = Annotated[float | None, typer.Option(min=-180, max=180, help="Longitude, degrees.")]
-Interval = Annotated[int | None, typer.Option(min=1, help="Expected seconds between check-ins.")]
+Lat = Annotated[float | None, typer.Option(**bounds(AssetUpdate, "lat"), help="Latitude, degrees.")]
+Lon = Annotated[
+    float | None, typer.Option(**bounds(AssetUpdate, "lon"), help="Longitude, degrees.")
+]
+Interval = Annotated[
+    int | None,
+    typer.Option(
+        **bounds(AssetUpdate, "heartbeat_seconds"), help="Expected seconds between check-ins."
+    ),
+]
 FIELDS = [
     Flag("name", Text),
     Flag("kind", Annotated[AssetKind | None, typer.Option(help="What it is.")]),
@@ -37,7 +47,7 @@ add_list(
         Flag("kind", Annotated[list[AssetKind] | None, typer.Option(help="Repeatable.")]),
         Flag("status", Annotated[list[AssetStatus] | None, typer.Option(help="Repeatable.")]),
     ],
-    """List assets.
+    """List assets, newest first.
 
     Example: vtoc assets list --status unreachable --kind sensor
     """,
@@ -78,4 +88,11 @@ def heartbeat(
         render_one(api.heartbeat(ref, Heartbeat(lat=lat, lon=lon)), output_format(output, as_json))
 
 
-add_show_delete(app, "assets", "asset", "Ranger-01")
+def its_missions(api: VtocClient, ref: str) -> str:
+    """The missions the delete takes the asset off, for the delete question."""
+    asset = api.assets.get(ref)
+    count = sum(1 for _ in api.missions.iterate(asset_id=asset.id, limit=500))
+    return "" if not count else f"take it off {count} mission{'s' if count > 1 else ''}"
+
+
+add_show_delete(app, "assets", "asset", "Ranger-01", taking=its_missions)

@@ -77,6 +77,12 @@ class ServerSettings(BaseSettings):
     wazuh_flood_window_seconds: int = 3600
     #: per Wazuh rule id, the alert fields (dotted paths) its fingerprint is made of
     wazuh_fingerprints: dict[str, list[str]] = {}
+    positions_max_batch: int = Field(default=5000, ge=1, le=100_000)
+    #: tracks older than this many days keep one fix per ``track_keep_seconds``; None: all
+    track_thin_after_days: float | None = Field(default=7.0, gt=0)
+    track_keep_seconds: int = Field(default=60, ge=1)
+    #: how often each server process thins old tracks
+    track_thin_every_seconds: float = Field(default=3600.0, gt=0)
     #: comment heartbeat on idle event streams, so proxies do not close them
     sse_heartbeat_seconds: float = 15.0
     #: the event stream re-reads the table at least this often, even without a wake-up

@@ -16,8 +16,10 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -75,6 +77,17 @@ class AssetStatus(StrEnum):
     maintenance = "maintenance"
     offline = "offline"
     unreachable = "unreachable"
+
+
+class FixSource(StrEnum):
+    """Where a position fix came from; part of its dedup key (asset, time, source)."""
+
+    heartbeat = "heartbeat"
+    nmea = "nmea"
+    adsb = "adsb"
+    ais = "ais"
+    cot = "cot"
+    api = "api"
 
 
 class IntelSource(StrEnum):
@@ -216,6 +229,16 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
+class DeleteImpact(Output):
+    """What deleting a row takes with it, counted by entity (``{"mission": 7}``), so that a
+    client's confirmation can say so before: "Delete OP-0004 and its 7 missions?"."""
+
+    #: rows deleted with it
+    deletes: dict[str, int] = {}
+    #: rows that stay but lose their link to it (or, for a report, its cluster's membership)
+    unlinks: dict[str, int] = {}
+
+
 class FieldError(BaseModel):
     field: str
     message: str
@@ -249,6 +272,15 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 MAX_ROW_ID = 2**63 - 1
 MAX_INT32 = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+
+
+def id_in_text(text: str) -> int | None:
+    """``text`` as a number an id column can hold (0 included): ASCII digits only, and few
+    enough that ``int()`` never meets Python's 4,300-digit limit (a 500 before)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ROW_ID))):
+        return None
+    number = int(text)
+    return number if number <= MAX_ROW_ID else None
 
 
 def in_utc_calendar(value: datetime) -> datetime:
@@ -391,6 +423,8 @@ class Asset(Output):
     lat: float | None
     lon: float | None
     last_seen_at: datetime | None
+    #: when the fix that gave ``lat``/``lon`` was taken (None: set by hand, or never)
+    position_at: datetime | None = None
     heartbeat_seconds: int | None
     attributes: dict[str, Any]
     created_at: datetime
@@ -470,6 +504,66 @@ class IngestResult(BaseModel):
     report_ids: list[int] = []
 
 
+# Positions --------------------------------------------------------------------------------
+
+
+class FixIn(Input):
+    """One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
+    a name of digits only, such as an ICAO address, is still a name."""
+
+    asset: Annotated[
+        Annotated[RowId, Tag("id")] | Annotated[Name, Tag("name")],
+        Discriminator(lambda v: "id" if isinstance(v, int) and not isinstance(v, bool) else "name"),
+    ]
+    at: UtcDatetime
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    alt: float | None = Field(default=None, ge=-12_000, le=1_000_000, description="metres")
+    course: float | None = Field(default=None, ge=0, le=360, description="degrees true")
+    speed: float | None = Field(default=None, ge=0, le=100_000, description="metres/second")
+    accuracy: float | None = Field(default=None, ge=0, le=10_000_000, description="metres")
+    source: FixSource = FixSource.api
+    kind: AssetKind | None = Field(default=None, description="for an asset create_assets adds")
+    callsign: str | None = Field(default=None, max_length=100)
+
+
+class Fix(Output):
+    at: datetime
+    lat: float
+    lon: float
+    alt: float | None = None
+    course: float | None = None
+    speed: float | None = None
+    accuracy: float | None = None
+    source: FixSource
+
+
+class PositionResult(BaseModel):
+    """What a batch of fixes became; ``rejected`` names each bad fix by its index."""
+
+    stored: int = 0
+    duplicates: int = 0
+    assets_created: int = 0
+    rejected: list[IngestRejected] = []
+
+
+class TrackQuery(Input):
+    since: UtcDatetime | None = Field(default=None, description="default: 24 h before until")
+    until: UtcDatetime | None = Field(default=None, description="default: now")
+    max_points: int = Field(default=1000, ge=2, le=10_000)
+
+
+class Track(BaseModel):
+    """An asset's fixes in time order; ``total`` counts them before thinning to max_points."""
+
+    asset_id: int
+    name: str
+    since: datetime
+    until: datetime
+    total: int
+    fixes: list[Fix]
+
+
 # Tasks ------------------------------------------------------------------------------------
 
 
@@ -512,6 +606,11 @@ class AgentUpdate(Input):
     config: dict[str, Any] | None = None
 
 
+#: how long a failed task waits before its next attempt: the executor's config and each
+#: outcome it reports share the bound (a config beyond it failed every run, see executor)
+BackoffSeconds = Annotated[float, Field(ge=0, le=86_400)]
+
+
 class AgentConfig(BaseModel):
     """What an agent's ``config`` may hold, checked when it is saved: a misspelled key or a
     wrong value is refused then, not found when the agent next runs. Unset keys take these
@@ -520,7 +619,7 @@ class AgentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     #: a run still going after this long is abandoned (its lease is given up)
-    timeout_seconds: float = Field(default=300.0, gt=0)
+    timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
 
 
 class MonitorTarget(BaseModel):
@@ -553,7 +652,7 @@ class ExecutorConfig(AgentConfig):
     #: tasks claimed at a time
     batch: int = Field(default=10, ge=1, le=100)
     claim_seconds: int = Field(default=300, ge=1, le=86_400)
-    backoff_seconds: float = Field(default=30.0, ge=0)
+    backoff_seconds: BackoffSeconds = 30.0
 
 
 AGENT_CONFIGS: dict[AgentKind, type[AgentConfig]] = {
@@ -625,7 +724,7 @@ class TaskOutcome(Input):
     ok: bool
     result: dict[str, Any] | None = None
     error: str | None = Field(default=None, max_length=10_000)
-    backoff_seconds: float = Field(default=30.0, ge=0, le=86_400)
+    backoff_seconds: BackoffSeconds = 30.0
 
 
 class CorrelationRun(Input):
@@ -765,6 +864,10 @@ class ListQuery(Input):
     q: str | None = Field(default=None, max_length=200, description="text search")
 
 
+class WholeListQuery(Input):
+    """The query of lists answered whole in one page (agents, tokens): no parameters."""
+
+
 class OperationQuery(ListQuery):
     status: list[OperationStatus] = []
     priority: list[Priority] = []
@@ -790,6 +893,7 @@ class IntelQuery(ListQuery):
     operation_id: RowId | None = None
     asset_id: RowId | None = None
     indicator: str | None = Field(default=None, description="an indicator value, exact")
+    correlation_id: RowId | None = Field(default=None, description="the cluster's members")
     since: UtcDatetime | None = Field(default=None, description="observed at or after")
     until: UtcDatetime | None = Field(default=None, description="observed before")
     raw: bool = Field(

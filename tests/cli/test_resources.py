@@ -88,13 +88,13 @@ def test_deleting_an_operation_says_its_missions_go_with_it(vtoc: Run) -> None:
         for n in ("First", "Second")
     )
     refused = vtoc("ops", "delete", op["code"], input="n\n")
-    assert f"Delete operation {op['code']} and its 2 missions?" in refused.stdout
+    assert f"Delete operation {op['code']} 'Crowded' and its 2 missions?" in refused.stdout
     ok(vtoc("missions", "delete", str(first["id"]), "--yes"))
     kept = vtoc("ops", "delete", op["code"], input="n\n")
-    assert f"Delete operation {op['code']} and its mission?" in kept.stdout
+    assert f"Delete operation {op['code']} 'Crowded' and its mission?" in kept.stdout
     empty = json.loads(ok(vtoc("ops", "create", "--name", "Empty", "--json")))
     alone = vtoc("ops", "delete", empty["code"], input="n\n")
-    assert f"Delete operation {empty['code']}? [y/N]" in alone.stdout
+    assert f"Delete operation {empty['code']} 'Empty'? [y/N]" in alone.stdout
 
 
 def test_list_all_follows_cursors_and_filters(vtoc: Run) -> None:
@@ -300,21 +300,24 @@ def test_a_piped_list_that_stops_at_its_limit_says_so(cli: Process, vtoc: Run) -
     assert whole.stderr == "" and len(json.loads(whole.stdout)) == 3
 
 
-def test_deleting_an_asset_says_which_missions_lose_it(vtoc: Run) -> None:
-    op = json.loads(ok(vtoc("ops", "create", "--name", "Busy", "--json")))
-    ok(vtoc("assets", "create", "--name", "Hawk-02"))
-    for name in ("First", "Second"):
-        ok(
-            vtoc(
-                "missions",
-                "create",
-                "--operation",
-                op["code"],
-                "--name",
-                name,
-                "--asset",
-                "Hawk-02",
-            )
-        )
-    refused = vtoc("assets", "delete", "Hawk-02", input="n\n")
-    assert "Delete asset Hawk-02 and take it off 2 missions?" in refused.stdout
+def test_due_dates_as_people_type_them(vtoc: Run) -> None:
+    """The TUI's reading (``vtoc.when``): no offset is UTC, days, "tomorrow 0600", "+2h"."""
+    code = json.loads(ok(vtoc("ops", "create", "--name", "Timed", "--json")))["code"]
+    made = vtoc(
+        "missions",
+        "create",
+        "--operation",
+        code,
+        "--name",
+        "Noon",
+        "--due-at",
+        "2026-12-08T12:00",
+        "--json",
+    )
+    mission = json.loads(ok(made))
+    assert mission["due_at"] == "2026-12-08T12:00:00Z"
+    moved = vtoc("missions", "update", str(mission["id"]), "--due-at", "tomorrow 0600", "--json")
+    assert json.loads(ok(moved))["due_at"].endswith("T06:00:00Z")
+    wrong = vtoc("missions", "update", str(mission["id"]), "--due-at", "soonish")
+    assert wrong.exit_code == 2
+    assert "'soonish' is not a time" in wrong.output

@@ -14,15 +14,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pyte
 import pytest
 import uvicorn
 from rich.console import Console
 from sqlalchemy import Engine, update
+from textual._compositor import CompositorUpdate
+from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label, Static
 
+from tests.ingest.conftest import sample_alerts, unique_copies
 from vtoc.client import AsyncVtocClient, VtocClient
 from vtoc.config import ServerSettings
 from vtoc.schemas import Role, TokenCreate
@@ -33,6 +39,7 @@ from vtoc.server.migrate import upgrade
 from vtoc.server.models import Base
 from vtoc.server.services import tokens
 from vtoc.tui.app import VtocApp
+from vtoc.tui.widgets.row_list import RowList
 
 #: every timestamp of the snapshot database, and the TUI's clock there
 FROZEN = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -43,6 +50,19 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+#: each view's key and what its screen shows once its data is in (not before)
+LOADED = {
+    "1": "overdue",
+    "2": "Operations  [",
+    "3": "Missions  [",
+    "4": "Assets  [",
+    "5": "Intelligence  [",
+    "6": "Runs of ",
+    "7": "Events  [",
+    "8": "seen ",
+}
 
 
 @dataclass
@@ -137,6 +157,23 @@ async def until(
         await asyncio.sleep(0.05)
 
 
+def live_alerts(count: int) -> list[dict[str, Any]]:
+    """``count`` distinct Wazuh alerts observed now, one millisecond apart, as a live flood
+    is: they go on top of lists ordered by observation time."""
+    now = datetime.now(UTC)
+    alerts = unique_copies(sample_alerts(), count, vary_source=True)
+    for index, alert in enumerate(alerts):
+        when = now + timedelta(milliseconds=index)
+        alert["timestamp"] = when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+    return alerts
+
+
+def painted(widget: Widget) -> str:
+    """The lines the widget paints, as the terminal would get them (line filters applied)."""
+    lines = widget.render_lines(Region(0, 0, *widget.outer_size))
+    return "\n".join(line.text for line in lines)
+
+
 def screen_text(app: VtocApp) -> str:
     """The text of the screen's widgets (tables' cells, statics, labels, footer keys).
 
@@ -146,7 +183,12 @@ def screen_text(app: VtocApp) -> str:
     for widget in app.screen.query("*"):
         if not widget.display:
             continue
-        if isinstance(widget, DataTable):
+        if isinstance(widget, RowList):
+            console.print(" ".join(column.label for column in widget.columns))
+            console.print(widget.notice or widget.empty_text * (not widget.rows))
+            for row in widget.rows:
+                console.print(" ".join(str(cell) for cell in widget.cells(row)))
+        elif isinstance(widget, DataTable):
             console.print(" ".join(str(column.label) for column in widget.columns.values()))
             for key in widget.rows:
                 console.print(" ".join(str(c) for c in widget.get_row(key)))
@@ -159,3 +201,32 @@ def screen_text(app: VtocApp) -> str:
     for note in app._notifications:
         console.print(note.message)
     return console.export_text()
+
+
+class Terminal:
+    """What the operator's terminal shows: every frame the app paints, fed to a VT100
+    emulator (pyte). Widgets can hold the right rows while the terminal still shows a
+    spinner; this reads what reached the screen, as tmux does, inside a Pilot test."""
+
+    def __init__(self, app: VtocApp, size: tuple[int, int] = (80, 24)) -> None:
+        self.app = app
+        self.screen = pyte.Screen(*size)
+        self.stream = pyte.Stream(self.screen)
+        app._display = self.paint  # type: ignore[method-assign]
+
+    def paint(self, screen: object, update: object) -> None:
+        if update is None or self.app._batch_count:
+            return
+        if isinstance(update, CompositorUpdate):
+            self.stream.feed(update.render_segments(self.app.console))
+
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+    async def sees(self, text: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.text():
+            if time.monotonic() > deadline:
+                shown = self.text()
+                raise AssertionError(f"{text!r} not on the terminal after {timeout}s:\n{shown}")
+            await asyncio.sleep(0.05)

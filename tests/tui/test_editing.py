@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Label, Static
 
-from tests.ingest.conftest import ndjson, sample_alerts, unique_copies
-from tests.tui.conftest import LiveServer, screen_text, start_server, until
+from tests.ingest.conftest import ndjson
+from tests.tui.conftest import LiveServer, live_alerts, screen_text, start_server, until
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.dialogs import ConfirmScreen
@@ -21,8 +22,9 @@ from vtoc.tui.screens.lists import ListScreen
 pytestmark = pytest.mark.asyncio
 
 
-async def open_operations(app: VtocApp, pilot: object) -> ListScreen:
-    await pilot.press("2")  # type: ignore[attr-defined]
+async def open_operations(app: VtocApp, pilot: object, key: str = "2") -> ListScreen:
+    """The list behind ``key`` (2 operations, 3 missions), once it has rows."""
+    await pilot.press(key)  # type: ignore[attr-defined]
     await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
     screen = app.screen
     assert isinstance(screen, ListScreen)
@@ -69,7 +71,7 @@ async def test_stale_edit_offers_reload(server: LiveServer) -> None:
     app = make_app(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_operations(app, pilot)
-        screen.table.move_cursor(row=screen.table.get_row_index(str(op.id)))
+        screen.table.move_cursor(row=screen.table.index_of(op.id))
         await pilot.press("e")
         await until(lambda: isinstance(app.screen, FormScreen), app)
         form = app.screen
@@ -95,15 +97,15 @@ async def test_delete_asks_first(server: LiveServer) -> None:
         await pilot.press("4")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
         table = app.screen.table
-        table.move_cursor(row=table.get_row_index(str(asset.id)))
+        table.move_cursor(row=table.index_of(asset.id))
         await pilot.press("d")
         await until(lambda: isinstance(app.screen, ConfirmScreen), app)
         await pilot.press("n")
-        assert str(asset.id) in table.rows
+        assert asset.id in table.rows_by_id
         await pilot.press("d")
         await until(lambda: isinstance(app.screen, ConfirmScreen), app)
         await pilot.press("y")
-        await until(lambda: str(asset.id) not in table.rows, app)
+        await until(lambda: asset.id not in table.rows_by_id, app)
     assert not admin.assets.list(q=asset.name).items
 
 
@@ -113,16 +115,16 @@ async def test_deleting_an_operation_says_its_missions_go_with_it(server: LiveSe
     for name in ("First", "Second"):
         admin.missions.create(operation_id=op.id, name=name)
     app = make_app(server.client(Role.admin), live=False)
-    async with app.run_test(size=(120, 24)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_operations(app, pilot)
         table = screen.table
         await until(lambda: op.id in table.rows_by_id, app)
-        table.move_cursor(row=table.get_row_index(str(op.id)))
+        table.move_cursor(row=table.index_of(op.id))
         await pilot.press("d")
         await until(lambda: isinstance(app.screen, ConfirmScreen), app)
         await pilot.pause()
         question = str(app.screen.query_one("#question", Label).render())
-        assert f"Delete operation '{op.name}' and its 2 missions?" in question
+        assert f"Delete operation {op.code} '{op.name}' and its 2 missions?" in question
         await pilot.press("n")
 
 
@@ -156,7 +158,7 @@ async def test_live_write_appears_without_moving_the_selection(server: LiveServe
         name = f"Live {uuid.uuid4().hex[:6]}"
         created = admin.operations.create(name=name)
         await until(lambda: created.id in table.rows_by_id, app, timeout=5)
-        assert table.get_row_index(str(created.id)) == 0  # newest on top
+        assert table.index_of(created.id) == 0  # newest on top
         assert table.selected.id == chosen.id  # the operator's row stays selected
         admin.operations.update(chosen.id, commander="Live Update", version=chosen.version)
         await until(lambda: table.rows_by_id[chosen.id].commander == "Live Update", app, timeout=5)
@@ -202,24 +204,25 @@ async def test_a_wazuh_flood_lands_in_the_open_list_in_order_without_moving_the_
         table = screen.table
         await pilot.press("down", "down")
         chosen = table.selected
-        alerts = unique_copies(sample_alerts(), 1500, vary_source=True)
+        alerts = live_alerts(1500)
         for start in range(0, len(alerts), 500):
             admin.ingest_wazuh(ndjson(alerts[start : start + 500]))
-        new = sorted((r.id for r in admin.intel.iterate() if r.id not in before), reverse=True)
+        new = [r.id for r in admin.intel.iterate() if r.id not in before]  # the server's order
         assert len(new) == 1500
         await until(lambda: all(i in table.rows_by_id for i in new), app, timeout=30)
-        shown = [int(row.key.value or 0) for row in table.ordered_rows]
+        shown = table.ids
         assert shown[: len(new)] == new  # newest first, none missing, none twice
         assert table.selected.id == chosen.id
         dashboard = app.views["dashboard"]
         await until(lambda: dashboard.feed and dashboard.feed[0].entity_id == new[0], app)
 
 
-async def test_a_flood_past_the_lists_cap_keeps_the_newest_rows_and_stops_paging(
+async def test_a_flood_past_the_lists_cap_starts_again_at_the_newest_rows_and_pages_on(
     own_server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At the cap the oldest rows go as new ones come (in bulk: Textual's one-by-one removal
-    held the loop ~1 s a page at 10,000 rows), and the table pages no further down."""
+    """Following the newest rows, a flood past the cap starts the list again at the newest
+    page (dropping what it held at once, not row by row), and paging down from there walks
+    every row in order, none missing, none twice, up to the cap."""
     monkeypatch.setattr("vtoc.tui.widgets.resource_table.MAX_ROWS", 300)
     admin = own_server.sync()
     app = make_app(own_server.client(Role.viewer))
@@ -227,16 +230,78 @@ async def test_a_flood_past_the_lists_cap_keeps_the_newest_rows_and_stops_paging
         await pilot.press("5")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
         table = app.screen.table
-        alerts = unique_copies(sample_alerts(), 500, vary_source=True)
+        alerts = live_alerts(500)
         admin.ingest_wazuh(ndjson(alerts))
-        newest = sorted((r.id for r in admin.intel.iterate()), reverse=True)[:300]
+        newest = [r.id for r in admin.intel.iterate()][:300]  # the server's order
         await until(lambda: newest[0] in table.rows_by_id, app, timeout=30)
-        await pilot.pause()
-        shown = [int(row.key.value or 0) for row in table.ordered_rows]
-        assert shown == newest
-        assert set(table.rows_by_id) == set(newest)
-        assert not table.more
-        table.move_cursor(row=table.row_count - 1)  # at the end, where paging would start
-        await pilot.pause(0.5)
-        assert table.selected.id == newest[-1]
-        assert table.row_count == 300
+        await until(lambda: not table.catching_up, app)
+        assert table.ids == newest[: table.row_count]
+        assert table.selected.id == newest[0]  # the cursor followed the newest row
+        for _ in range(400):
+            if table.row_count == 300:
+                break
+            await pilot.press("end", "down")
+            await until(lambda: not table.loading_page, app)
+        assert table.ids == newest
+
+
+async def test_mission_form_takes_an_operation_code_a_typed_time_and_assets(
+    server: LiveServer,
+) -> None:
+    admin = server.sync()
+    op = admin.operations.create(name=f"Typed-{uuid.uuid4().hex[:6]}")
+    hawk = admin.assets.create(name=f"Hawk-{uuid.uuid4().hex[:6]}")
+    ranger = admin.assets.create(name=f"Ranger-{uuid.uuid4().hex[:6]}")
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot, "3")
+        assert "OP-0001" in screen_text(app)  # the OP column shows codes, not ids
+        await pilot.press("n")
+        await until(lambda: isinstance(app.screen, FormScreen), app)
+        form = app.screen
+        name = f"Patrol {uuid.uuid4().hex[:6]}"
+        form.query_one("#field-operation_id", Input).value = op.code
+        form.query_one("#field-name", Input).value = name
+        form.query_one("#field-due_at", Input).value = "whenever"
+        form.query_one("#field-asset_ids", Input).value = f"{hawk.name}, {ranger.id}"
+        await pilot.press("ctrl+s")
+        error = form.query_one("#error-due_at", Static)
+        await until(lambda: "'whenever' is not a time" in str(error.content), app)
+        form.query_one("#field-due_at", Input).value = "2026-12-08T12:00"
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen is screen, app)
+    made = admin.missions.list(q=name).items[0]
+    assert made.operation_id == op.id
+    assert made.due_at == datetime(2026, 12, 8, 12, tzinfo=UTC)  # no offset: UTC
+    assert made.asset_ids == sorted([hawk.id, ranger.id])
+
+
+async def test_reload_after_a_stale_edit_keeps_the_typed_draft_beside_their_version(
+    server: LiveServer,
+) -> None:
+    admin = server.sync()
+    op = admin.operations.create(name=f"Draft {uuid.uuid4().hex[:6]}")
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot)
+        await until(lambda: op.id in screen.table.rows_by_id, app)
+        screen.table.move_cursor(row=screen.table.get_row_index(str(op.id)))
+        await pilot.press("e")
+        await until(lambda: isinstance(app.screen, FormScreen), app)
+        form = app.screen
+        admin.operations.update(
+            op.id, commander="Someone Else", description="theirs", version=op.version
+        )
+        form.query_one("#field-description", Input).value = "mine"
+        await pilot.press("ctrl+s")
+        await until(lambda: STALE in str(form.query_one("#form-error", Static).content), app)
+        await pilot.press("ctrl+l")
+        commander = form.query_one("#field-commander", Input)
+        await until(lambda: commander.value == "Someone Else", app)  # untouched: theirs
+        assert form.query_one("#field-description", Input).value == "mine"  # typed: kept
+        beside = str(form.query_one("#error-description", Static).content)
+        assert "theirs: theirs" in beside
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen is screen, app)
+    latest = admin.operations.get(op.id)
+    assert (latest.description, latest.commander) == ("mine", "Someone Else")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.events import MouseScrollDown
 
-from tests.tui.conftest import LiveServer, screen_text, until
+from tests.tui.conftest import LOADED, LiveServer, Terminal, screen_text, until
 from vtoc.schemas import Role
 from vtoc.tui.app import make_app
 from vtoc.tui.screens.agents import AgentsScreen
@@ -48,6 +48,23 @@ async def test_every_view_by_command_and_number(server: LiveServer) -> None:
         assert isinstance(app.screen, DashboardScreen)
 
 
+async def test_every_view_reaches_the_terminal_loaded_within_two_seconds(
+    server: LiveServer,
+) -> None:
+    """What the terminal shows, not what the widgets hold: the first visit to Events left
+    Textual's spinner over the whole screen for 15-40 s (the screen's own ``loading`` flag
+    was Textual's loading reactive, whose cover the screen never repainted away)."""
+    app = make_app(server.client(Role.viewer))
+    terminal = Terminal(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await terminal.sees(LOADED["1"])
+        for key, loaded in LOADED.items():
+            await pilot.press(key)
+            await terminal.sees(loaded, timeout=2)
+        await pilot.press("7", "ctrl+r")
+        await terminal.sees("Events  [", timeout=2)
+
+
 async def test_unknown_command_says_so(server: LiveServer) -> None:
     app = make_app(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -78,7 +95,7 @@ async def test_drill_into_an_operation_and_an_intel_report(server: LiveServer) -
         await pilot.press("2")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
         table = app.screen.table
-        table.move_cursor(row=table.get_row_index("1"))  # Northern Watch, with missions
+        table.move_cursor(row=table.index_of(1))  # Northern Watch, with missions
         chosen = table.selected
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, OperationScreen), app)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets import Label, Static
 from textual.widgets._toast import Toast
 
-from tests.tui.conftest import LiveServer, until
+from tests.tui.conftest import LiveServer, painted, until
 from vtoc import schemas as s
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
@@ -24,19 +22,13 @@ pytestmark = pytest.mark.asyncio
 TITLE = "[/etc/passwd] by [root]"
 
 
-def painted(widget: Widget) -> str:
-    """The lines the widget paints, as the terminal would get them (line filters applied)."""
-    lines = widget.render_lines(Region(0, 0, *widget.outer_size))
-    return "\n".join(line.text for line in lines)
-
-
 async def highlight(app: VtocApp, pilot: Pilot[None], view: str, row_id: int) -> ResourceTable:
     """Open a list by its number key and highlight one of its rows."""
     await pilot.press(view)
     await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
     table = app.screen.query_one(ResourceTable)
     await until(lambda: row_id in table.rows_by_id, app)
-    table.move_cursor(row=table.get_row_index(str(row_id)))
+    table.move_cursor(row=table.index_of(row_id))
     await pilot.pause()
     return table
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.tui.conftest import free_port
+from tests.tui.conftest import LOADED, free_port
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.demo import seed_scenario
 from vtoc.server.migrate import upgrade
@@ -128,6 +128,9 @@ def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
     try:
         tmux.sees("vTOC ▸ Dashboard")
         tmux.sees("overdue")
+        for key, loaded in LOADED.items():  # every view, loaded on the terminal within 2 s
+            tmux.keys(key)
+            tmux.sees(loaded, timeout=2)
         tmux.prompt(":", "ops")
         tmux.sees("Northern Watch")
         tmux.prompt("/", "harbor")

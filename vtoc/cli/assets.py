@@ -1,21 +1,27 @@
-"""``vtoc assets``: people, vehicles, sensors and servers, and their check-ins."""
+"""``vtoc assets``: people, vehicles, sensors and servers, their check-ins and tracks."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from vtoc.cli.commands import Flag, add_create, add_list, add_update
 from vtoc.cli.output import Format, columns, render_one
-from vtoc.cli.params import JsonOpt, OutputOpt, Ref, add_show_delete, bounds, output_format
+from vtoc.cli.params import (
+    JsonOpt,
+    OutputOpt,
+    Ref,
+    add_show_delete,
+    bounds,
+    moment,
+    output_format,
+)
 from vtoc.cli.session import client
+from vtoc.cli.tracks import TrackFormat, render_track
 from vtoc.schemas import AssetKind, AssetStatus, AssetUpdate, Heartbeat
 
-if TYPE_CHECKING:
-    from vtoc.client import VtocClient
-
-app = typer.Typer(help="Assets: list, create, heartbeat.", no_args_is_help=True)
+app = typer.Typer(help="Assets: list, create, heartbeat, track.", no_args_is_help=True)
 COLUMNS = columns("id", "name", "kind", "status", "callsign", "lat", "lon", "last_seen_at")
 
 Text = Annotated[str | None, typer.Option()]
@@ -88,11 +94,31 @@ def heartbeat(
         render_one(api.heartbeat(ref, Heartbeat(lat=lat, lon=lon)), output_format(output, as_json))
 
 
-def its_missions(api: VtocClient, ref: str) -> str:
-    """The missions the delete takes the asset off, for the delete question."""
-    asset = api.assets.get(ref)
-    count = sum(1 for _ in api.missions.iterate(asset_id=asset.id, limit=500))
-    return "" if not count else f"take it off {count} mission{'s' if count > 1 else ''}"
+@app.command()
+def track(
+    ref: Ref,
+    since: Annotated[
+        str | None, typer.Option(help="From: a span back (2h, 30m, 1d) or an ISO time. [24h]")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="To: as --since. [now]")] = None,
+    max_points: Annotated[
+        int, typer.Option(min=2, max=10_000, help="Thinned on the server to this many.")
+    ] = 1000,
+    output: Annotated[
+        TrackFormat, typer.Option("--output", "-o", help="table, json, csv or gpx.")
+    ] = TrackFormat.table,
+) -> None:
+    """An asset's track: its fixes in time order, thinned keeping the turns.
+
+    Example: vtoc assets track Hawk-02 --since 2h -o gpx > hawk.gpx
+    """
+    from vtoc.schemas import TrackQuery
+
+    query = TrackQuery(
+        since=moment(since, "--since"), until=moment(until, "--until"), max_points=max_points
+    )
+    with client() as api:
+        render_track(api.track(ref, query), output)
 
 
-add_show_delete(app, "assets", "asset", "Ranger-01", taking=its_missions)
+add_show_delete(app, "assets", "asset", "Ranger-01")

@@ -63,6 +63,16 @@ def reference(attr: str) -> Convert:
     return lambda api, ref: resolve_id(getattr(api, attr), ref)
 
 
+def moment(_: VtocClient, typed: str) -> str:
+    """A time as people type it (``tomorrow 0600``, ``+2h``), read as the TUI reads it."""
+    from vtoc.when import parse_when
+
+    try:
+        return parse_when(typed).isoformat()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 def references(attr: str) -> Convert:
     """:func:`reference` for a repeatable option."""
     return lambda api, refs: [resolve_id(getattr(api, attr), ref) for ref in refs]

@@ -52,7 +52,7 @@ COMMANDS: dict[str, Entry] = {
     ),
     "ops": Entry("ops", "app", "Operations", "Operations: list, show, create, update, delete."),
     "missions": Entry("missions", "app", "Operations", "Missions: list, create, assign assets."),
-    "assets": Entry("assets", "app", "Operations", "Assets: list, create, heartbeat."),
+    "assets": Entry("assets", "app", "Operations", "Assets: list, create, heartbeat, track."),
     "intel": Entry("intel", "app", "Operations", "Intelligence reports: list, file, update."),
     "correlations": Entry(
         "correlations",

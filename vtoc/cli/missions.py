@@ -6,11 +6,20 @@ from typing import Annotated
 
 import typer
 
-from vtoc.cli.commands import Flag, add_create, add_list, add_update, reference, references
+from vtoc.cli.commands import (
+    Flag,
+    add_create,
+    add_list,
+    add_update,
+    moment,
+    reference,
+    references,
+)
 from vtoc.cli.output import Column, Format, columns, render_one
 from vtoc.cli.params import JsonOpt, OutputOpt, add_show_delete, output_format, resolve_id
 from vtoc.cli.session import client
 from vtoc.schemas import MissionStatus, Priority
+from vtoc.when import FORMS
 
 app = typer.Typer(help="Missions: list, create, assign assets.", no_args_is_help=True)
 COLUMNS = [
@@ -30,7 +39,7 @@ FIELDS = [
     Flag("objective", Text),
     Flag("status", Annotated[MissionStatus | None, typer.Option(help="Mission status.")]),
     Flag("priority", Annotated[Priority | None, typer.Option(help="Priority.")]),
-    Flag("due_at", Annotated[str | None, typer.Option(help="ISO 8601 with a time zone.")]),
+    Flag("due_at", Annotated[str | None, typer.Option(help=f"{FORMS}.")], convert=moment),
 ]
 ASSETS = Flag(
     "asset",

@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vtoc.cli.commands import Flag, add_create, add_list, add_update
+from vtoc.cascade import delete_question, label_of
+from vtoc.cli.commands import Flag, add_create, add_list, add_update, moment
 from vtoc.cli.output import columns
 from vtoc.cli.params import add_show_delete
 from vtoc.schemas import OperationStatus, Priority
+from vtoc.when import FORMS
 
 if TYPE_CHECKING:
     from vtoc.client import VtocClient
@@ -18,7 +20,7 @@ app = typer.Typer(help="Operations: list, show, create, update, delete.", no_arg
 COLUMNS = columns("code", "name", "status", "priority", "commander", "start_at", "updated_at")
 
 Text = Annotated[str | None, typer.Option()]
-When = Annotated[str | None, typer.Option(help="ISO 8601 with a time zone.")]
+When = Annotated[str | None, typer.Option(help=f"{FORMS}.")]
 Code = Annotated[str | None, typer.Option(help="e.g. OP-0042; generated if omitted.")]
 FIELDS = [
     Flag("name", Text),
@@ -26,8 +28,8 @@ FIELDS = [
     Flag("status", Annotated[OperationStatus | None, typer.Option(help="Lifecycle status.")]),
     Flag("priority", Annotated[Priority | None, typer.Option(help="Priority.")]),
     Flag("commander", Text),
-    Flag("start_at", When),
-    Flag("end_at", When),
+    Flag("start_at", When, convert=moment),
+    Flag("end_at", When, convert=moment),
 ]
 
 add_list(
@@ -63,11 +65,11 @@ add_update(
 )
 
 
-def its_missions(api: VtocClient, ref: str) -> str:
-    """The missions the server deletes with the operation, for the delete question."""
+def ask_delete(api: VtocClient, ref: str) -> str:
+    """The question names the missions the server deletes with the operation."""
     operation = api.operations.get(ref)
     count = sum(1 for _ in api.missions.iterate(operation_id=operation.id, limit=500))
-    return "" if not count else "its mission" if count == 1 else f"its {count} missions"
+    return delete_question("operation", label_of(operation), count)
 
 
-add_show_delete(app, "operations", "operation", "OP-0001", group="ops", taking=its_missions)
+add_show_delete(app, "operations", "operation", "OP-0001", group="ops", asking=ask_delete)

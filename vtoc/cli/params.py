@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
 
+from vtoc.cascade import delete_question
 from vtoc.cli.completion import resource_names
 from vtoc.cli.output import Column, Format, render, render_one
 from vtoc.schemas import MAX_INT32, MAX_ROW_ID, ListQuery
 
 if TYPE_CHECKING:
-    from vtoc.client import SyncResource, VtocClient
+    from vtoc.client import SyncRows, VtocClient
     from vtoc.schemas import Page
 
 T = TypeVar("T")
@@ -69,6 +72,27 @@ Ref = Annotated[
 ]
 
 
+SPAN = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+SPAN_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def moment(text: str | None, param: str) -> datetime | None:
+    """``2h`` (that long ago), ``30m``, ``1d``, or an ISO 8601 time (UTC if no offset)."""
+    if text is None:
+        return None
+    if match := SPAN.fullmatch(text.strip()):
+        seconds = float(match[1]) * SPAN_UNITS[match[2]]
+        return datetime.now(UTC) - timedelta(seconds=seconds)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is neither a span such as 2h / 30m / 1d nor an ISO 8601 time",
+            param_hint=param,
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def output_format(output: Format, as_json: bool) -> Format:
     return Format.json if as_json else output
 
@@ -97,7 +121,7 @@ def read_body(file: str | None, fields: dict[str, Any]) -> dict[str, Any]:
     return {**data, **{k: v for k, v in fields.items() if v is not None}}
 
 
-def resolve_id(resource: SyncResource[Any], ref: str | None) -> int | None:
+def resolve_id(resource: SyncRows[Any, Any], ref: str | None) -> int | None:
     """The id the API wants for a reference (``OP-0007``, ``Silver Bridge``, ``hawk-02``), as
     the server resolves it: the same rule as every ``show``."""
     if ref is None:
@@ -116,7 +140,7 @@ def pages(fetch: Callable[[str | None], Page[T]], every: bool) -> list[T]:
 
 
 def list_rows(
-    resource: SyncResource[Any],
+    resource: SyncRows[Any, Any],
     cols: list[Column],
     fmt: Format,
     *,
@@ -145,11 +169,10 @@ def add_show_delete(
     *,
     delete: bool = True,
     group: str | None = None,
-    taking: Callable[[VtocClient, str], str] | None = None,
+    asking: Callable[[VtocClient, str], str] | None = None,
 ) -> None:
     """``show REF`` and ``delete REF``: the same for every resource but for their names.
-    ``taking`` names what else the delete removes ("its 3 missions"; "" for nothing), for
-    the question to say so."""
+    ``asking`` words the question for a delete that takes more rows along (``vtoc.cascade``)."""
     from vtoc.cli.session import client
 
     group = group or attr
@@ -169,8 +192,8 @@ def add_show_delete(
     def remove(ref: Ref, yes: YesOpt = False) -> None:
         with client() as api:
             if not yes:
-                along = taking(api, ref) if taking else ""
-                typer.confirm(f"Delete {noun} {ref}{' and ' + along if along else ''}?", abort=True)
+                question = asking(api, ref) if asking else delete_question(noun, ref)
+                typer.confirm(question, abort=True)
             getattr(api, attr).delete(ref)
         typer.echo(f"deleted {noun} {ref}", err=True)
 

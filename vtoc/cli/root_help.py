@@ -24,7 +24,7 @@ Operations:
                 readiness, intel, delays.
   ops           Operations: list, show, create, update, delete.
   missions      Missions: list, create, assign assets.
-  assets        Assets: list, create, heartbeat.
+  assets        Assets: list, create, heartbeat, track.
   intel         Intelligence reports: list, file, update.
   correlations  Correlated intelligence: list, show, of a report, escalate.
   tasks         Tasks: queue, cancel, requeue.

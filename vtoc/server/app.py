@@ -15,7 +15,16 @@ import vtoc
 from vtoc.config import ServerSettings
 from vtoc.server import listen, metrics, problems, realtime
 from vtoc.server.access import RequestLog
-from vtoc.server.api import admin, dashboard, ingest, observability, resources, runtime, stream
+from vtoc.server.api import (
+    admin,
+    dashboard,
+    ingest,
+    observability,
+    positions,
+    resources,
+    runtime,
+    stream,
+)
 from vtoc.server.api.deps import DB_WORK
 from vtoc.server.auth import TokenCache
 from vtoc.server.db import make_engine, make_read_engine, make_sessionmaker
@@ -23,6 +32,7 @@ from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, Securi
 from vtoc.server.limits import BodySizeLimit
 from vtoc.server.openapi import document_problems
 from vtoc.server.realtime.hub import Hub
+from vtoc.server.track_keeper import TrackKeeper
 
 API_PREFIX = "/api/v1"
 
@@ -39,6 +49,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     sessions = make_sessionmaker(engine)
     read_sessions = make_sessionmaker(read_engine, reads=True)
     hub = Hub(sessions, poll_seconds=settings.sse_poll_seconds)
+    track_keeper = TrackKeeper(sessions, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -46,7 +57,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         # come from it, and the first delivery of a burst should not wait for it.
         app.openapi()
         listen.serving()
-        async with realtime.running(hub, engine):
+        async with realtime.running(hub, engine), track_keeper.running():
             yield
         engine.dispose()
         read_engine.dispose()
@@ -66,6 +77,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.read_engine = read_engine
     app.state.read_sessions = read_sessions
     app.state.hub = hub
+    app.state.track_keeper = track_keeper
     app.state.token_cache = TokenCache()
     hub.watch("token.", app.state.token_cache.clear)
     app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
@@ -102,6 +114,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     runtime.include(api)
     stream.include(api)
     api.include_router(ingest.router)
+    api.include_router(positions.router)
     app.include_router(api)
     app.include_router(observability.router)
     document_problems(app)

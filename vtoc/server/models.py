@@ -118,6 +118,14 @@ def assigned_only(table: str) -> Index:
 
 class Asset(Versioned, Base):
     __tablename__ = "assets"
+    __table_args__ = (
+        Index(
+            "ix_assets_move_pending",
+            "id",
+            postgresql_where=text("move_pending"),
+            sqlite_where=text("move_pending"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -129,6 +137,32 @@ class Asset(Versioned, Base):
     last_seen_at: Mapped[datetime | None]
     heartbeat_seconds: Mapped[int | None] = mapped_column(Integer)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: the time of the newest fix: lat/lon follow only a newer one (services/positions.py)
+    position_at: Mapped[datetime | None]
+    #: when the last ``asset.moved`` was recorded; moves within a second of it wait
+    moved_event_at: Mapped[datetime | None]
+    #: a move that waited and is still to be announced (the flusher's partial index)
+    move_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class PositionFix(Base):
+    """One point of an asset's track. The unique key is the dedup key of a retried batch,
+    and its (asset_id, at) prefix serves "one asset over a time range" and "the newest"."""
+
+    __tablename__ = "position_fixes"
+    __table_args__ = (UniqueConstraint("asset_id", "at", "source", name="uq_fix_asset_at_source"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    alt: Mapped[float | None] = mapped_column(Float)
+    course: Mapped[float | None] = mapped_column(Float)
+    speed: Mapped[float | None] = mapped_column(Float)
+    accuracy: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[s.FixSource] = mapped_column(enum_column(s.FixSource))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class IntelReport(Versioned, Base):

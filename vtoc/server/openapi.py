@@ -12,10 +12,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from vtoc.schemas import Problem
+from vtoc.schemas import FixIn, Problem
 from vtoc.server.problems import MEDIA_TYPE
 
 REF = "#/components/schemas/{model}"
+#: models no route parameter names, so FastAPI would leave them out: Problem, and the
+#: items of bodies that routes validate one by one (a batch of fixes)
+PUBLISHED = (Problem, FixIn)
 
 
 def problem_response(description: str) -> dict[str, Any]:
@@ -32,9 +35,10 @@ def document_problems(app: FastAPI) -> None:
             return app.openapi_schema
         schema = build()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        problem_schema = Problem.model_json_schema(ref_template=REF)
-        components.update(problem_schema.pop("$defs", {}))
-        components["Problem"] = problem_schema
+        for model in PUBLISHED:
+            model_schema = model.model_json_schema(ref_template=REF)
+            components.update(model_schema.pop("$defs", {}))
+            components[model.__name__] = model_schema
         for item in schema["paths"].values():
             for operation in item.values():
                 responses = operation.setdefault("responses", {})

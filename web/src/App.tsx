@@ -11,6 +11,7 @@ const OperationDetail = lazy(() => import("./pages/OperationDetail"));
 const Missions = lazy(() => import("./pages/Missions"));
 const Assets = lazy(() => import("./pages/Assets"));
 const Intelligence = lazy(() => import("./pages/Intelligence"));
+const Correlations = lazy(() => import("./pages/Correlations"));
 const Agents = lazy(() => import("./pages/Agents"));
 
 export function App() {
@@ -29,6 +30,8 @@ export function App() {
           <Route path="assets/:id" element={<Assets />} />
           <Route path="intel" element={<Intelligence />} />
           <Route path="intel/:id" element={<Intelligence />} />
+          <Route path="correlations" element={<Correlations />} />
+          <Route path="correlations/:id" element={<Correlations />} />
           <Route path="agents" element={<Agents />} />
           <Route path="agents/:id" element={<Agents />} />
           <Route path="*" element={<p>There is no page here.</p>} />

@@ -3,7 +3,7 @@
 import { keepPreviousData, useInfiniteQuery, type QueryClient } from "@tanstack/react-query";
 import type { VtocEvent } from "./api/client";
 
-export type Resource = "operations" | "missions" | "assets" | "intel" | "agents" | "tasks";
+export type Resource = "operations" | "missions" | "assets" | "intel" | "correlations" | "agents" | "tasks";
 
 export const keys = {
   list: (resource: Resource, params: object = {}) => [resource, "list", params] as const,
@@ -17,6 +17,7 @@ const ENTITY_RESOURCE: Record<string, Resource> = {
   mission: "missions",
   asset: "assets",
   intel: "intel",
+  correlation: "correlations",
   agent: "agents",
   task: "tasks",
 };

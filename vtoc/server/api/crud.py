@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
 
-from vtoc.schemas import Input, ListQuery, Output, Page, Role
+from vtoc.schemas import DeleteImpact, Input, ListQuery, Output, Page, Role
 from vtoc.server import idempotency
 from vtoc.server.api.deps import (
     Admin,
@@ -105,6 +105,17 @@ def crud_router(
             return row_json(resource.read(session, ref))
 
         return await in_worker(session, work)
+
+    @router.get(
+        "/{ref}/delete-impact",
+        response_model=DeleteImpact,
+        summary=f"What deleting {one} would take with it",
+    )
+    async def delete_impact(ref: str, session: SessionDep, _: Viewer) -> Any:
+        """Counted by entity, for a confirmation that says so before the delete."""
+        return await in_worker(
+            session, lambda: resource.impact(session, resource.get(session, ref))
+        )
 
     @router.post(
         "", response_model=public, status_code=status.HTTP_201_CREATED, summary=f"Create {one}"

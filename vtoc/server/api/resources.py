@@ -11,6 +11,7 @@ from vtoc.server.services.assets import assets
 from vtoc.server.services.intel import intel
 from vtoc.server.services.missions import missions
 from vtoc.server.services.operations import operations
+from vtoc.server.services.positions import check_in
 from vtoc.server.services.tasks import tasks
 
 operations_router = crud_router(
@@ -60,7 +61,7 @@ def heartbeat(
     beat: s.Heartbeat | None = None,
 ) -> Any:
     """The asset checked in (optionally with its position); it is reachable again."""
-    row = assets.heartbeat(session, actor=who.name, ref=ref, beat=beat or s.Heartbeat())
+    row = check_in(session, actor=who.name, ref=ref, beat=beat or s.Heartbeat())
     session.commit()
     return row
 

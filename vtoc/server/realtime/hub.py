@@ -44,6 +44,8 @@ BATCH = 500
 WINDOW = 4096
 #: table catch-ups of many subscribers at once must not take every pooled connection
 CATCH_UP_READERS = 4
+#: how long stopping waits for the reader (a read in flight ends within the statement timeout)
+STOP_SECONDS = 5.0
 #: a streamed event's JSON keys: its columns' names, which are ``schemas.Event``'s fields
 FIELDS = tuple(column.key for column in events.STREAMED)
 
@@ -126,8 +128,11 @@ class Hub:
         """Start following; the server starts even while the database is still away.
 
         Everything bound to an event loop is made afresh: an app may be started again in
-        another loop (tests that enter the app's lifespan more than once).
+        another loop (tests that enter the app's lifespan more than once). Not while it
+        runs in one: its events and tasks belong to that loop.
         """
+        if self.running:
+            raise RuntimeError("the event hub already runs: one lifespan of the app at a time")
         self._loop = asyncio.get_running_loop()
         self._wakeup, self._ready, self._advanced = (
             asyncio.Event(),
@@ -139,10 +144,15 @@ class Hub:
         self._task = asyncio.create_task(self._follow(), name="vtoc-event-hub")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        self._loop = None
+        """Stop following, within ``STOP_SECONDS`` whatever the reader is doing: a server
+        whose shutdown can wait forever is one a supervisor has to kill."""
+        task, self._task, self._loop = self._task, None, None
+        if task is None:
+            return
+        task.cancel()
+        _, pending = await asyncio.wait({task}, timeout=STOP_SECONDS)
+        if pending:
+            log.error("event hub did not stop within %s s; leaving it", STOP_SECONDS)
 
     def wake(self) -> None:
         """Ask the hub to read new events; safe from any thread, cheap to call too often."""
@@ -164,8 +174,11 @@ class Hub:
                 await self._read_new()
             except Exception:  # the database is away: keep serving, try again later
                 log.exception("event hub could not read the event log")
+            # Not ``asyncio.wait_for``: on Python 3.11 it swallows a cancellation that lands
+            # as the wake-up arrives (a NOTIFY during shutdown), and the hub never stopped.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wakeup.wait()
             self._wakeup.clear()
 
     async def _read_new(self) -> None:

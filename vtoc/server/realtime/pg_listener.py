@@ -3,12 +3,13 @@
 Every transaction that appends events sends ``NOTIFY vtoc_events`` (see
 ``vtoc.server.events``); PostgreSQL delivers it on commit to every listener, so each replica
 wakes its own hub, which then reads the new rows from the table. A background thread waits on
-the connection's socket with ``select()``; when the connection drops it reconnects with
+the connection's socket with ``poll()``; when the connection drops it reconnects with
 backoff and wakes the hub once, since notifications sent meanwhile were lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 #: with no notification for this long, check that the connection is still alive
 IDLE_CHECK_SECONDS = 15.0
 MAX_BACKOFF_SECONDS = 5.0
+#: how long stopping waits for the thread
+STOP_SECONDS = 5.0
 
 
 class PgListener:
@@ -42,11 +45,14 @@ class PgListener:
         self._thread.start()
 
     def stop(self) -> None:
+        """Tell the thread to stop and wait for it a bounded time (a connection attempt to an
+        unreachable database may block longer; the thread is a daemon). The thread closes
+        its end of the pipe itself: closed under it, the number could name another file."""
         self._stopping.set()
-        os.write(self._stop_w, b"x")
-        self._thread.join(timeout=5)
-        os.close(self._stop_r)
+        with contextlib.suppress(OSError):  # the thread already left, closing its end
+            os.write(self._stop_w, b"x")
         os.close(self._stop_w)
+        self._thread.join(timeout=STOP_SECONDS)
 
     def _connect(self) -> Any:
         """A connection outside the pool: it is held for the life of the process."""
@@ -59,6 +65,12 @@ class PgListener:
         return conn
 
     def _run(self) -> None:
+        try:
+            self._follow()
+        finally:
+            os.close(self._stop_r)
+
+    def _follow(self) -> None:
         backoff = 0.1
         while not self._stopping.is_set():
             conn = None
@@ -79,11 +91,15 @@ class PgListener:
                     conn.close()
 
     def _listen(self, conn: Any) -> None:
+        # poll, not select: a busy server's descriptors go past select's 1024
+        poll = select.poll()
+        poll.register(conn.fileno(), select.POLLIN)
+        poll.register(self._stop_r, select.POLLIN)
         while True:
-            readable, _, _ = select.select([conn, self._stop_r], [], [], IDLE_CHECK_SECONDS)
-            if self._stop_r in readable:
+            ready = {fd for fd, _ in poll.poll(IDLE_CHECK_SECONDS * 1000)}
+            if self._stop_r in ready:
                 return
-            if not readable:
+            if not ready:
                 with conn.cursor() as cursor:  # raises if the server went away silently
                     cursor.execute("SELECT 1")
             conn.poll()
@@ -92,5 +108,6 @@ class PgListener:
                 self.wake()
 
     def _wait_stop(self, seconds: float) -> bool:
-        readable, _, _ = select.select([self._stop_r], [], [], seconds)
-        return bool(readable)
+        poll = select.poll()
+        poll.register(self._stop_r, select.POLLIN)
+        return bool(poll.poll(seconds * 1000))

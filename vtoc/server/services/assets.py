@@ -6,7 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
-from vtoc.server.db import utcnow
 from vtoc.server.errors import ConflictError
 from vtoc.server.models import Asset
 from vtoc.server.services.resource import Resource
@@ -17,7 +16,7 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
     public = s.Asset
     entity = "asset"
     ref_columns = ("name",)
-    search_columns = ("name", "callsign")
+    search_columns = ("name", "callsign", "status")
     filters = ("kind", "status")
 
     def build(self, session: Session, data: s.AssetCreate) -> Asset:
@@ -30,6 +29,11 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
             self.refuse_taken_name(session, name)
         super().apply(session, row, changes)
 
+    def impact(self, session: Session, row: Asset) -> s.DeleteImpact:
+        from vtoc.server.services import cascades
+
+        return cascades.asset_impact(session, row.id)
+
     def before_delete(self, session: Session, *, actor: str, row: Asset) -> None:
         from vtoc.server.services import cascades  # it builds on missions, which build on this
 
@@ -40,20 +44,6 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
         taken = session.scalar(select(Asset.id).where(Asset.name == name))
         if taken is not None:
             raise ConflictError(f"name: asset {taken} is already named {name!r}")
-
-    def heartbeat(
-        self, session: Session, *, actor: str, ref: int | str, beat: s.Heartbeat
-    ) -> Asset:
-        """Mark the asset seen now; one that was unreachable is reachable again."""
-        row = self.get(session, ref)
-        row.last_seen_at = utcnow()
-        if beat.lat is not None and beat.lon is not None:
-            row.lat, row.lon = beat.lat, beat.lon
-        if row.status == s.AssetStatus.unreachable:
-            row.status = s.AssetStatus.available
-        self.flush(session, ref)
-        self.emit(session, actor, "heartbeat", row)
-        return row
 
 
 assets = Assets()

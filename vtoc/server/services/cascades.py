@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, distinct, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, distinct, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from vtoc import schemas as s
 from vtoc.server import events
 from vtoc.server.db import utcnow
 from vtoc.server.models import (
@@ -22,6 +23,7 @@ from vtoc.server.models import (
     IndicatorRow,
     IntelReport,
     Mission,
+    PositionFix,
     mission_assets,
 )
 from vtoc.server.services import correlations
@@ -30,6 +32,46 @@ from vtoc.server.services.missions import missions
 
 CHUNK = 500  # reports whose indicators are read per query
 REPORTS = cast(Table, IntelReport.__table__)
+
+
+def counted(session: Session, **where: tuple[Any, ColumnElement[bool]]) -> dict[str, int]:
+    """For each entity, how many rows of its table match; the ones with none are left out."""
+    found = {
+        entity: session.scalar(select(func.count()).select_from(table).where(condition)) or 0
+        for entity, (table, condition) in where.items()
+    }
+    return {entity: n for entity, n in found.items() if n}
+
+
+def operation_impact(session: Session, operation_id: int) -> s.DeleteImpact:
+    """What ``operation_deleted`` will delete and unlink."""
+    return s.DeleteImpact(
+        deletes=counted(session, mission=(Mission, Mission.operation_id == operation_id)),
+        unlinks=counted(
+            session,
+            intel=(IntelReport, IntelReport.operation_id == operation_id),
+            correlation=(Correlation, Correlation.operation_id == operation_id),
+        ),
+    )
+
+
+def asset_impact(session: Session, asset_id: int) -> s.DeleteImpact:
+    """Its track goes with it (CASCADE); what ``asset_deleted`` will unlink."""
+    return s.DeleteImpact(
+        deletes=counted(session, position_fix=(PositionFix, PositionFix.asset_id == asset_id)),
+        unlinks=counted(
+            session,
+            mission=(mission_assets, mission_assets.c.asset_id == asset_id),
+            intel=(IntelReport, IntelReport.asset_id == asset_id),
+        ),
+    )
+
+
+def report_impact(session: Session, report_id: int) -> s.DeleteImpact:
+    """The clusters ``report_deleted`` will change."""
+    return s.DeleteImpact(
+        unlinks=counted(session, correlation=(Correlation, clusters_of(report_id))),
+    )
 
 
 def operation_deleted(session: Session, *, actor: str, operation_id: int) -> None:
@@ -112,13 +154,8 @@ def report_deleted(session: Session, *, actor: str, report_id: int) -> None:
     list, score, severity and linking indicators are its own columns. A cluster it
     summarized has no summary any more (the analyzer may write a new one). The rest stays
     one cluster even where the report was the only link between its parts."""
-    member_of = select(CorrelationMember.correlation_id).where(
-        CorrelationMember.report_id == report_id
-    )
     clusters = session.scalars(
-        select(Correlation)
-        .where(or_(Correlation.id.in_(member_of), Correlation.summary_report_id == report_id))
-        .order_by(Correlation.id)
+        select(Correlation).where(clusters_of(report_id)).order_by(Correlation.id)
     ).all()
     for cluster in clusters:
         changed: dict[str, Any] = {}
@@ -150,6 +187,14 @@ def report_deleted(session: Session, *, actor: str, report_id: int) -> None:
             operation_id=cluster.operation_id,
             data={**changed, "changed": sorted(changed)},
         )
+
+
+def clusters_of(report_id: int) -> ColumnElement[bool]:
+    """The clusters the report is a member of or summarizes."""
+    member_of = select(CorrelationMember.correlation_id).where(
+        CorrelationMember.report_id == report_id
+    )
+    return or_(Correlation.id.in_(member_of), Correlation.summary_report_id == report_id)
 
 
 def still_shared(session: Session, report_ids: list[int]) -> set[tuple[str, str]]:

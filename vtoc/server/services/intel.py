@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server.errors import ConflictError, NotFoundError
-from vtoc.server.models import IndicatorRow, IntelReport
+from vtoc.server.models import CorrelationMember, IndicatorRow, IntelReport
 from vtoc.server.services import intel_json
 from vtoc.server.services.assets import assets
 from vtoc.server.services.indicators import Found, extract
@@ -61,6 +61,14 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
                     select(IndicatorRow.report_id).where(
                         IndicatorRow.kind.in_(list(s.IndicatorKind)),
                         IndicatorRow.value == query.indicator,
+                    )
+                )
+            )
+        if query.correlation_id is not None:
+            stmt = stmt.where(
+                IntelReport.id.in_(
+                    select(CorrelationMember.report_id).where(
+                        CorrelationMember.correlation_id == query.correlation_id
                     )
                 )
             )
@@ -141,6 +149,11 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
         super().apply(session, row, changes)
         if "title" in changes or "body" in changes:
             self.reindex(row)
+
+    def impact(self, session: Session, row: IntelReport) -> s.DeleteImpact:
+        from vtoc.server.services import cascades
+
+        return cascades.report_impact(session, row.id)
 
     def before_delete(self, session: Session, *, actor: str, row: IntelReport) -> None:
         from vtoc.server.services import cascades  # it builds on this

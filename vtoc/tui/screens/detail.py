@@ -22,6 +22,7 @@ from vtoc.tui.resources import ASSETS, INTEL, MISSIONS, ResourceSpec, ago, plain
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.form import shown
 from vtoc.tui.widgets.resource_table import ResourceTable
+from vtoc.tui.widgets.row_list import RowList
 
 HIDDEN = {"raw", "body", "indicators", "description", "objective"}
 
@@ -205,11 +206,12 @@ class OperationScreen(RecordScreen):
             cells = [column.cell(asset) for column in ASSETS.columns]
             table.add_row(*cells, key=str(asset.id))
 
+    def on_row_list_chosen(self, message: RowList.Chosen) -> None:
+        if isinstance(message.rows, ResourceTable):
+            self.vtoc.open_detail(message.rows.spec, message.row)
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        table = event.data_table
-        if isinstance(table, ResourceTable) and table.selected is not None:
-            self.vtoc.open_detail(table.spec, table.selected)
-        elif event.row_key.value is not None:
+        if event.row_key.value is not None:
             self.open_asset(int(event.row_key.value))
 
     @work(group="open")

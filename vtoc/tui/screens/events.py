@@ -1,81 +1,71 @@
-"""The event log, newest on top: live events arrive above without moving the selection.
+"""The event log, newest on top: with the cursor on the newest event it follows new ones
+(``tail -f``); lower down the selection stays and "N new" counts what came above.
 
 ``/`` filters by kind prefix on the server (``intel.``, ``mission.updated``); older events
-page in as the cursor nears the bottom.
+page in as the cursor or the viewport nears the bottom.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import DataTable
 
 from vtoc import schemas as s
-from vtoc.client import VtocError
+from vtoc.client import AsyncVtocClient, VtocError
 from vtoc.tui.keymap import BACK, LIST
 from vtoc.tui.live import latest_event_id
-from vtoc.tui.resources import id_of, plain
+from vtoc.tui.resources import Column
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.dialogs import PromptScreen
+from vtoc.tui.widgets.row_list import RowList
 
 PAGE = 200
 MAX_ROWS = 5000
+PREFETCH = 20
 
 
-def cells(event: s.Event) -> list[Text]:
-    label = event.data.get("code") or event.data.get("name") or event.data.get("title") or ""
-    return [
-        Text(str(event.id)),
-        Text(event.ts.strftime("%m-%d %H:%M:%S")),
-        Text(event.kind),
-        Text(str(event.entity_id or "")),
-        Text(event.actor),
-        plain(str(label)),
-    ]
+def label(event: s.Event) -> str:
+    return str(event.data.get("code") or event.data.get("name") or event.data.get("title") or "")
 
 
-class EventsScreen(VtocScreen):
-    title_text = "Events"
-    BINDINGS: ClassVar[list[BindingType]] = [LIST[0], *BACK]
+COLUMNS = (
+    Column("ID", lambda e: str(e.id), 6),
+    Column("TIME", lambda e: e.ts.strftime("%m-%d %H:%M:%S"), 14),
+    Column("KIND", lambda e: e.kind, 18),
+    Column("ROW", lambda e: str(e.entity_id or ""), 5),
+    Column("ACTOR", lambda e: e.actor, 10),
+    Column("WHAT", label),
+)
 
-    def __init__(self) -> None:
-        super().__init__()
+
+class EventTable(RowList):
+    """Events by id, newest first; older ones page in from the server, new ones come live."""
+
+    def __init__(self, client: AsyncVtocClient) -> None:
+        super().__init__(COLUMNS, cap=MAX_ROWS, id="events-table")
+        self.client = client
         self.kind: str | None = None
         self.oldest: int | None = None
-        self.loading = False
-
-    def body(self) -> ComposeResult:
-        yield DataTable[Any](id="events-table", cursor_type="row")
-
-    @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one("#events-table", DataTable)
+        self.loading_page = False
 
     def on_mount(self) -> None:
-        for label, width in (("ID", 6), ("TIME", 14), ("KIND", 18), ("ROW", 5), ("ACTOR", 10)):
-            self.table.add_column(label, key=label, width=width)
-        self.table.add_column("WHAT", key="WHAT")
-        self.table.focus()
-        self.reload()
-
-    def action_refresh(self) -> None:
         self.reload()
 
     def reload(self) -> None:
-        self.table.clear()
+        self.clear()
+        self.empty_text = ""
         self.oldest = None
         self.load_older()
 
     @work(exclusive=True, group="events")
     async def load_older(self) -> None:
         """The page of events just below the oldest shown (the log pages upward by id)."""
-        if self.oldest == 0 or self.table.row_count >= MAX_ROWS:
+        if self.oldest == 0 or self.row_count >= MAX_ROWS:
             return
-        self.loading = True
+        self.loading_page = True
         try:
             top = self.oldest if self.oldest is not None else await latest_event_id(self.client) + 1
             start = max(0, top - PAGE)
@@ -84,46 +74,87 @@ class EventsScreen(VtocScreen):
             self.notify(exc.message, severity="error")
             return
         finally:
-            self.loading = False
+            self.loading_page = False
         self.oldest = start
-        for event in reversed([e for e in page.items if e.id < top]):
-            if str(event.id) not in self.table.rows:
-                self.table.add_row(*cells(event), key=str(event.id))
-        kind = f"  kind {self.kind}*" if self.kind else ""
-        self.set_heading(f"  [{self.table.row_count}]{kind}")
-        if self.table.row_count < 20 and start > 0:
+        self.extend_older(e for e in page.items if e.id < top)
+        self.empty_text = "no matches" if self.kind else "no events yet"
+        self.screen_heading()
+        if self.row_count < PREFETCH and start > 0:
             self.load_older()
 
-    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
-        if self.table.cursor_row >= self.table.row_count - 20 and not self.loading:
+    def moved(self) -> None:
+        bottom = max(self.cursor_row, self.scroll_offset.y + self.body_height)
+        if bottom >= self.row_count - PREFETCH and not self.loading_page:
             self.load_older()
+
+    def action_first(self) -> None:
+        """Home: the top row; past a flood the list read lower down, the newest events."""
+        if self.detached:
+            self.reload()
+        else:
+            super().action_first()
+
+    def apply_events(self, batch: list[s.Event]) -> None:
+        """The batch holds the events themselves: nothing to fetch."""
+        new = [
+            e
+            for e in batch
+            if (not self.kind or e.kind.startswith(self.kind)) and e.id not in self.rows_by_id
+        ]
+        if not new:
+            return
+        if self.detached:
+            self.detach(len(new))
+        elif self.following:
+            self.put(new)
+            if self.row_count > MAX_ROWS:
+                self.trim()
+                self.oldest = self.rows[-1].id
+        elif self.fits(new, complete=True):
+            self.put(new)
+        else:
+            self.detach(len(new))
+        self.screen_heading()
+
+    def screen_heading(self) -> None:
+        kind = f"  kind {self.kind}*" if self.kind else ""
+        screen = self.screen
+        if isinstance(screen, VtocScreen):
+            screen.set_heading(f"  [{self.row_count}]{kind}")
+
+
+class EventsScreen(VtocScreen):
+    title_text = "Events"
+    BINDINGS: ClassVar[list[BindingType]] = [LIST[0], *BACK]
+
+    def body(self) -> ComposeResult:
+        yield EventTable(self.client)
+
+    @property
+    def table(self) -> EventTable:
+        return self.query_one(EventTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    def action_refresh(self) -> None:
+        self.table.reload()
+
+    def action_back(self) -> None:
+        """``esc`` clears a filter first, then goes back."""
+        if self.table.kind:
+            self.table.kind = None
+            self.table.reload()
+        else:
+            super().action_back()
 
     def action_filter(self) -> None:
         def apply(text: str | None) -> None:
             if text is not None:
-                self.kind = text.strip() or None
-                self.reload()
+                self.table.kind = text.strip() or None
+                self.table.reload()
 
-        self.app.push_screen(PromptScreen("/", self.kind or "", "event kind prefix"), apply)
+        self.app.push_screen(PromptScreen("/", self.table.kind or "", "event kind prefix"), apply)
 
     def apply_events(self, batch: list[s.Event]) -> None:
-        table = self.table
-        new = [
-            e
-            for e in batch
-            if (not self.kind or e.kind.startswith(self.kind)) and str(e.id) not in table.rows
-        ]
-        if not new:
-            return
-        had_rows = table.row_count > 0
-        selected, scroll_y = table.cursor_row, table.scroll_y
-        for event in new:
-            table.add_row(*cells(event), key=str(event.id))
-        table.sort("ID", key=id_of, reverse=True)
-        if table.row_count > MAX_ROWS:  # a flood: the oldest go, as paging stops at the cap
-            for row in table.ordered_rows[MAX_ROWS:]:
-                table.remove_row(row.key)
-            self.oldest = int(table.ordered_rows[-1].key.value or 0)
-        if had_rows:
-            table.move_cursor(row=selected + len(new), animate=False, scroll=False)
-            table.scroll_to(y=scroll_y + len(new), animate=False, immediate=True)
+        self.table.apply_events(batch)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import DataTable
 
+from vtoc.cascade import delete_question, label_of
 from vtoc.client import VtocError
 from vtoc.tui.keymap import LIST
 from vtoc.tui.resources import ResourceSpec
@@ -16,6 +17,7 @@ from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.dialogs import ConfirmScreen, PromptScreen
 from vtoc.tui.screens.form import FormScreen
 from vtoc.tui.widgets.resource_table import ResourceTable
+from vtoc.tui.widgets.row_list import RowList
 
 
 class ListScreen(VtocScreen):
@@ -63,7 +65,14 @@ class ListScreen(VtocScreen):
             PromptScreen("/", self.table.query_text or "", "search (enter to apply)"), apply
         )
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def action_back(self) -> None:
+        """``esc`` clears a filter first, then goes back."""
+        if self.table.query_text:
+            self.table.reload(None, keep_query=False)
+        else:
+            super().action_back()
+
+    def on_row_list_chosen(self, _: RowList.Chosen) -> None:
         self.action_drill()
 
     def action_drill(self) -> None:
@@ -78,7 +87,8 @@ class ListScreen(VtocScreen):
             return await endpoint.create({**self.defaults(), **body})
 
         self.app.push_screen(
-            FormScreen(f"New {self.spec.entity}", self.spec.fields, create), self.saved
+            FormScreen(f"New {self.spec.entity}", self.spec.fields, create),
+            partial(self.saved, select=True),
         )
 
     def defaults(self) -> dict[str, Any]:
@@ -106,9 +116,10 @@ class ListScreen(VtocScreen):
             FormScreen(title, self.spec.fields, update, row=row, reload=latest), self.saved
         )
 
-    def saved(self, row: Any) -> None:
+    def saved(self, row: Any, *, select: bool = False) -> None:
+        """A saved row shows at once (its event comes later); a created one is selected."""
         if row is not None:
-            self.table.put(row)
+            self.table.show(row, select=select)
             self.notify(f"saved {self.spec.entity} {row.id}")
 
     def action_delete(self) -> None:
@@ -118,15 +129,14 @@ class ListScreen(VtocScreen):
 
     @work(group="write")
     async def confirm_delete(self, row: Any) -> None:
-        label = getattr(row, "name", None) or getattr(row, "title", None) or row.id
-        along = ""
+        missions = 0
         if self.spec.taking:
             try:
-                along = await self.spec.taking(self.client, row)
+                missions = await self.spec.taking(self.client, row)
             except VtocError as exc:
                 self.notify(exc.message, title="Not deleted", severity="error")
                 return
-        question = f"Delete {self.spec.entity} {label!r}{' and ' + along if along else ''}?"
+        question = delete_question(self.spec.entity, label_of(row), missions)
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -1,45 +1,39 @@
-"""A DataTable that pages rows in from the server as the operator scrolls.
+"""One resource's rows, paged in from the server as the operator scrolls, live as they change.
 
-Textual's DataTable holds every row in memory, so the table asks for one page at a time
-(cursor pagination, newest first) when the cursor or the viewport (mouse wheel, scrollbar)
-nears the end, and stops at ``MAX_ROWS``:
-past that a filter is the better tool. Live events update rows in place; a new row goes
-on top without moving the highlighted row or the viewport.
+The list asks for one page at a time (cursor pagination, newest first) when the cursor or
+the viewport (mouse wheel, scrollbar) nears the end of what is loaded, and stops at
+``MAX_ROWS``: past that a filter is the better tool. Live events update loaded rows in
+place and bring new rows in on top (``RowList.take_newest`` decides where the operator's
+eyes stay). Events are coalesced: however many arrive while the list fetches, the next
+fetch serves them all.
 """
 
 from __future__ import annotations
 
-import asyncio
-import heapq
 from typing import Any
 
-from rich.text import Text
 from textual import work
 from textual.message import Message
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellKey
 
 from vtoc import schemas as s
 from vtoc.client import AsyncVtocClient, NotFound, VtocError
-from vtoc.tui.resources import ResourceSpec, id_of
+from vtoc.tui.resources import ResourceSpec
+from vtoc.tui.widgets.row_list import RowList
 
 PAGE = 100
 MAX_ROWS = 10_000
-#: how many new rows live events may page in before the table starts again at the top
-#: (``PAGE`` at a time: a page of 500 reports takes the event loop ~0.1 s to validate, and
-#: keys would wait that long)
+#: how many new rows a list reading lower down takes above the viewport before it only
+#: counts them (each page of 100 reports takes the event loop ~20 ms to validate)
 NEWEST_ROWS = 2_000
 PREFETCH = 20
-#: DataTable's render caches, sized by Textual for 10,000 cells and 1,000 lines: 13 MB of
-#: rendered segments once thousands of rows are loaded, for a screen showing a few dozen
-CELL_CACHE = 1_500
-LINE_CACHE = 300
 
 
-class ResourceTable(DataTable[Any]):
+class ResourceTable(RowList):
     """One resource's rows, keyed by id, with the row objects kept for forms and details."""
 
     class Loaded(Message):
+        """The rows changed in number: headings that count them update."""
+
         def __init__(self, table: ResourceTable) -> None:
             super().__init__()
             self.table = table
@@ -52,25 +46,25 @@ class ResourceTable(DataTable[Any]):
         filters: dict[str, Any] | None = None,
         id: str | None = None,
     ) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
-        self._cell_render_cache.maxsize = CELL_CACHE
-        self._line_cache.maxsize = LINE_CACHE
-        self._row_render_cache.maxsize = LINE_CACHE
-        self._row_renderable_cache.maxsize = LINE_CACHE
+        super().__init__(spec.columns, cap=MAX_ROWS, order=spec.order, id=id)
         self.spec = spec
         self.client = client
         self.filters = dict(filters or {})
         self.query_text: str | None = None
-        self.rows_by_id: dict[int, Any] = {}
         self.next_cursor: str | None = None
         self.loading_page = False
         self.error: str | None = None
-        self.refreshing = asyncio.Lock()
+        #: rows that live events changed or created, not fetched yet
+        self.changed: set[int] = set()
+        self.created: set[int] = set()
+        self.catching_up = False
 
     def on_mount(self) -> None:
-        for column in self.spec.columns:
-            self.add_column(column.label, key=column.label, width=column.width)
         self.reload()
+
+    @property
+    def more(self) -> bool:
+        return self.next_cursor is not None
 
     # Loading -------------------------------------------------------------------------------
 
@@ -78,9 +72,14 @@ class ResourceTable(DataTable[Any]):
         if not keep_query or q is not None:
             self.query_text = q or None
         self.clear()
-        self.rows_by_id.clear()
         self.next_cursor = None
+        self.empty_text = ""
         self.load_page(first=True)
+
+    async def fetch(self, cursor: str | None = None) -> s.Page[Any]:
+        return await self.spec.endpoint(self.client).list(
+            limit=PAGE, cursor=cursor, q=self.query_text, **self.filters
+        )
 
     @work(exclusive=True, group="page")
     async def load_page(self, first: bool = False) -> None:
@@ -88,12 +87,7 @@ class ResourceTable(DataTable[Any]):
             return
         self.loading_page = True
         try:
-            page = await self.spec.endpoint(self.client).list(
-                limit=PAGE,
-                cursor=None if first else self.next_cursor,
-                q=self.query_text,
-                **self.filters,
-            )
+            page = await self.fetch(None if first else self.next_cursor)
         except VtocError as exc:
             self.error = exc.message
             self.notify(exc.message, title="Could not load", severity="error")
@@ -102,148 +96,124 @@ class ResourceTable(DataTable[Any]):
             self.loading_page = False
         self.error = None
         self.next_cursor = page.next_cursor
-        for row in page.items:
-            if row.id not in self.rows_by_id:
-                self.rows_by_id[row.id] = row
-                self.add_row(*self.cells(row), key=str(row.id))
+        self.extend_older(page.items)
+        if not self.rows:
+            self.empty_text = "no matches" if self.query_text else "none yet"
         self.post_message(self.Loaded(self))
         if self.near_end():
             self.call_after_refresh(self.load_page)  # the operator got there while loading
 
     def near_end(self) -> bool:
         """The cursor, or the bottom of the viewport, is within ``PREFETCH`` rows of the end."""
-        bottom = self.scroll_y + self.scrollable_content_region.height
+        bottom = self.scroll_offset.y + self.body_height
         return max(self.cursor_row, bottom) >= self.row_count - PREFETCH
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.near_end() and not self.loading_page:
+    def moved(self) -> None:
+        if self.more and not self.loading_page and self.near_end():
             self.load_page()
 
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """The wheel and the scrollbar move the viewport, not the cursor: page in for them too."""
-        super().watch_scroll_y(old_value, new_value)
-        if new_value > old_value and self.near_end() and not self.loading_page:
-            self.load_page()
+    def action_first(self) -> None:
+        """Home: the top row; past a flood the list read lower down, the newest rows."""
+        if self.detached:
+            self.reload()
+        else:
+            super().action_first()
 
-    @property
-    def more(self) -> bool:
-        return self.next_cursor is not None
+    # Live ----------------------------------------------------------------------------------
 
-    # Rows ----------------------------------------------------------------------------------
-
-    def cells(self, row: Any) -> list[Text]:
-        return [column.cell(row) for column in self.spec.columns]
-
-    @property
-    def selected(self) -> Any | None:
-        if self.row_count == 0:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return self.rows_by_id.get(int(key)) if key else None
-
-    def put(self, *rows: Any) -> None:
-        """Show the latest state of rows: in place if loaded, else on top (one sort for all),
-        with the highlighted row and the viewport staying where they are."""
-        selected = self.selected
-        scroll_y = self.scroll_y
-        oldest = min(self.rows_by_id, default=0)
-        added = 0
-        for row in rows:
-            if row.id in self.rows_by_id:
-                self.rows_by_id[row.id] = row
-                for column, value in zip(self.spec.columns, self.cells(row), strict=True):
-                    self.update_cell(str(row.id), column.label, value)
-            elif row.id > oldest or not self.more:  # older ones arrive when paged in
-                self.rows_by_id[row.id] = row
-                self.add_row(*self.cells(row), key=str(row.id))
-                added += 1
-        if not added:
-            return
-        if len(self.rows_by_id) > MAX_ROWS:  # a flood: the oldest go, and paging stops there
-            self.forget_oldest(len(self.rows_by_id) - MAX_ROWS)
-            self.next_cursor = None
-        self.sort("ID", key=id_of, reverse=True)
-        if selected is not None and selected.id in self.rows_by_id:
-            index = self.get_row_index(str(selected.id))
-            self.move_cursor(row=index, animate=False, scroll=False)
-            if index > 0:
-                self.scroll_to(y=scroll_y + added, animate=False, immediate=True)
-
-    def forget_oldest(self, count: int) -> None:
-        """Drop the ``count`` oldest rows, leaving their renumbering to the sort that follows.
-
-        Textual's ``remove_row`` renumbers every row on each call: dropping a page of 100
-        from a 10,000-row table that way held the event loop 0.9 s. So this takes the rows
-        out of the table's stores itself, its private ``_data`` among them."""
-        for row_id in heapq.nsmallest(count, self.rows_by_id):
-            del self.rows_by_id[row_id]
-            key = str(row_id)
-            del self.rows[key]  # type: ignore[arg-type]  # a RowKey equals its string
-            for column_key in self._data.pop(key):  # type: ignore[call-overload]
-                self._updated_cells.discard(CellKey(key, column_key))  # type: ignore[arg-type]
-        self._require_update_dimensions = True
+    def show(self, row: Any, *, select: bool = False) -> None:
+        """A row this screen saved: in place, or new on top, selected when asked."""
+        if self.put([row]):
+            self.post_message(self.Loaded(self))
+        if select:
+            self.move_cursor(self.index_of(row.id))
 
     def drop(self, row_id: int) -> None:
         if row_id in self.rows_by_id:
-            del self.rows_by_id[row_id]
-            self.remove_row(str(row_id))
+            self.remove_row(row_id)
+            self.post_message(self.Loaded(self))
 
     def apply_events(self, batch: list[s.Event]) -> None:
-        """Bring rows up to date after a batch of events: each changed row fetched once, new
-        rows paged in, one sort per page."""
-        latest = {
-            e.entity_id: e
-            for e in batch
-            if e.entity == self.spec.entity and e.entity_id is not None
-        }
-        changed = []
-        created = False
-        for row_id, event in latest.items():
+        """Note what a batch of events changed; one fetch at a time brings it in."""
+        for event in batch:
+            if event.entity != self.spec.entity or event.entity_id is None:
+                continue
             if event.kind.endswith(".deleted"):
-                self.drop(row_id)
-            elif row_id in self.rows_by_id:
-                changed.append(row_id)
+                self.changed.discard(event.entity_id)
+                self.drop(event.entity_id)
+            elif event.entity_id in self.rows_by_id:
+                self.changed.add(event.entity_id)
             elif event.kind.endswith(".created"):
-                created = True
-        if changed or created:
-            self.refresh_rows(changed, created)
+                self.created.add(event.entity_id)
+        if (self.changed or self.created) and not self.catching_up:
+            self.catching_up = True
+            self.catch_up()
 
     @work(group="live")
-    async def refresh_rows(self, changed: list[int], created: bool) -> None:
-        # One refresh at a time: the next one starts from the rows this one showed.
-        async with self.refreshing:
-            endpoint = self.spec.endpoint(self.client)
-            rows = []
-            for row_id in changed:
-                try:
-                    rows.append(await endpoint.get(row_id))
-                except NotFound:
-                    self.drop(row_id)
-                except VtocError:
-                    continue
-            self.put(*rows)
-            if created:
-                await self.page_in_newest()
+    async def catch_up(self) -> None:
+        """Fetch what the events since the last fetch changed, until nothing is left; events
+        arriving meanwhile wait for the next round instead of starting fetches of their own."""
+        try:
+            while self.changed or self.created:
+                changed, self.changed = self.changed, set()
+                created, self.created = self.created, set()
+                await self.refresh_rows(changed)
+                if created:
+                    await self.page_in_newest(created)
+                self.post_message(self.Loaded(self))
+        finally:
+            self.catching_up = False
 
-    async def page_in_newest(self) -> None:
-        """The rows above the newest loaded one, as this table's filters and search see them
-        (the server decides), shown a page at a time; past ``NEWEST_ROWS`` of them the table
-        starts again at the top instead."""
-        top = max(self.rows_by_id, default=0)
-        cursor = None
-        fetched = 0
+    async def refresh_rows(self, changed: set[int]) -> None:
+        endpoint = self.spec.endpoint(self.client)
+        rows = []
+        for row_id in sorted(changed):
+            try:
+                rows.append(await endpoint.get(row_id))
+            except NotFound:
+                self.drop(row_id)
+            except VtocError:
+                continue
+        self.put(rows)
+
+    async def page_in_newest(self, created: set[int]) -> None:
+        """The rows above the newest loaded one, as this list's filters and search see them
+        (the server decides). New rows that land below the top (reports observed earlier)
+        count as a gap. Following, the newest page is enough: a gap below it, or a
+        list past its cap, starts again there. Reading lower down, the list takes up to
+        ``NEWEST_ROWS`` of them above the viewport, and past that counts them."""
+        exact = not (self.filters or self.query_text)  # else the server alone knows how many
+        created = created - self.rows_by_id.keys()  # a fetch before the event brought some
+        if not created:
+            return
+        if self.detached:
+            self.detach(len(created) if exact else 0)
+            return
+        top = self.order(self.rows[0]) if self.rows else None
+        wanted = PAGE if self.following else NEWEST_ROWS
+        newer: list[Any] = []
+        pages: list[s.Page[Any]] = []
         while True:
             try:
-                page = await self.spec.endpoint(self.client).list(
-                    limit=PAGE, cursor=cursor, q=self.query_text, **self.filters
-                )
+                pages.append(await self.fetch(pages[-1].next_cursor if pages else None))
             except VtocError:
                 return
-            self.put(*(row for row in page.items if row.id > top))
-            fetched += len(page.items)
-            cursor = page.next_cursor
-            if not top or cursor is None or not page.items or page.items[-1].id <= top:
-                return
-            if fetched >= NEWEST_ROWS:
-                self.reload()
-                return
+            page = pages[-1]
+            newer += [row for row in page.items if top is None or self.order(row) > top]
+            complete = (
+                top is None
+                or not page.next_cursor
+                or not page.items
+                or self.order(page.items[-1]) <= top
+            )
+            if complete or len(newer) >= wanted:
+                break
+        if exact and not created <= {row.id for row in newer}:
+            complete = False  # some landed below the top (reports observed earlier)
+        if self.fits(newer, complete=complete):
+            self.put(newer)
+        elif self.following:
+            self.replace(pages[0].items)
+            self.next_cursor = pages[0].next_cursor
+        else:
+            self.detach(len(created) if exact else 0)

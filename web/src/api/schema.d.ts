@@ -110,7 +110,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List asset rows */
+        /**
+         * List asset rows
+         * @description Rows newest first (by id); pass `next_cursor` back as `cursor` for the next page.
+         */
         get: operations["list_rows_api_v1_assets_get"];
         put?: never;
         /** Create an asset */
@@ -140,6 +143,26 @@ export interface paths {
         patch: operations["update_row_api_v1_assets__ref__patch"];
         trace?: never;
     };
+    "/api/v1/assets/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting an asset would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_assets__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assets/{ref}/heartbeat": {
         parameters: {
             query?: never;
@@ -154,6 +177,27 @@ export interface paths {
          * @description The asset checked in (optionally with its position); it is reachable again.
          */
         post: operations["heartbeat_api_v1_assets__ref__heartbeat_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assets/{ref}/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Track
+         * @description The asset's fixes in time order, thinned on the server to ``max_points`` keeping
+         *     the first, the last and the turning points.
+         */
+        get: operations["track_api_v1_assets__ref__track_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -354,7 +398,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List intel rows */
+        /**
+         * List intel rows
+         * @description Rows most recently observed first (by observed_at, then id); pass `next_cursor` back as `cursor` for the next page.
+         */
         get: operations["list_rows_api_v1_intel_get"];
         put?: never;
         /** Create an intel */
@@ -384,6 +431,26 @@ export interface paths {
         patch: operations["update_row_api_v1_intel__ref__patch"];
         trace?: never;
     };
+    "/api/v1/intel/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting an intel would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_intel__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/intel/{report_id}/correlated": {
         parameters: {
             query?: never;
@@ -411,7 +478,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List mission rows */
+        /**
+         * List mission rows
+         * @description Rows newest first (by id); pass `next_cursor` back as `cursor` for the next page.
+         */
         get: operations["list_rows_api_v1_missions_get"];
         put?: never;
         /** Create a mission */
@@ -465,6 +535,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/missions/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting a mission would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_missions__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/operations": {
         parameters: {
             query?: never;
@@ -472,7 +562,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List operation rows */
+        /**
+         * List operation rows
+         * @description Rows newest first (by id); pass `next_cursor` back as `cursor` for the next page.
+         */
         get: operations["list_rows_api_v1_operations_get"];
         put?: never;
         /** Create an operation */
@@ -502,6 +595,51 @@ export interface paths {
         patch: operations["update_row_api_v1_operations__ref__patch"];
         trace?: never;
     };
+    "/api/v1/operations/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting an operation would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_operations__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/positions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Positions
+         * @description A batch of fixes: ``[{asset, at, lat, lon, alt?, course?, speed?, accuracy?,
+         *     source?}]``, the asset by id (a number) or name (a string).
+         *
+         *     Each bad fix is named in ``rejected`` by its index; the good ones are stored. A fix
+         *     already stored (same asset, time and source) counts as a duplicate: a retry is safe.
+         *     ``create_assets=true`` registers assets named for the first time.
+         */
+        post: operations["post_positions_api_v1_positions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks": {
         parameters: {
             query?: never;
@@ -509,7 +647,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List task rows */
+        /**
+         * List task rows
+         * @description Rows newest first (by id); pass `next_cursor` back as `cursor` for the next page.
+         */
         get: operations["list_rows_api_v1_tasks_get"];
         put?: never;
         /** Create a task */
@@ -557,6 +698,26 @@ export interface paths {
         head?: never;
         /** Change a task */
         patch: operations["update_row_api_v1_tasks__ref__patch"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{ref}/delete-impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What deleting a task would take with it
+         * @description Counted by entity, for a confirmation that says so before the delete.
+         */
+        get: operations["delete_impact_api_v1_tasks__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/tasks/{ref}/outcome": {
@@ -819,6 +980,8 @@ export interface components {
             lon: number | null;
             /** Name */
             name: string;
+            /** Position At */
+            position_at?: string | null;
             status: components["schemas"]["AssetStatus"];
             /**
              * Updated At
@@ -880,6 +1043,16 @@ export interface components {
             /** Name */
             name?: string | null;
             status?: components["schemas"]["AssetStatus"] | null;
+        };
+        /**
+         * Candidate
+         * @description One of the rows an ambiguous reference names.
+         */
+        Candidate: {
+            /** Id */
+            id: number;
+            /** Label */
+            label: string;
         };
         /** Correlated */
         Correlated: {
@@ -1028,6 +1201,27 @@ export interface components {
             /** Recent Events */
             recent_events: components["schemas"]["Event"][];
         };
+        /**
+         * DeleteImpact
+         * @description What deleting a row takes with it, counted by entity (``{"mission": 7}``), so that a
+         *     client's confirmation can say so before: "Delete OP-0004 and its 7 missions?".
+         */
+        DeleteImpact: {
+            /**
+             * Deletes
+             * @default {}
+             */
+            deletes?: {
+                [key: string]: number;
+            };
+            /**
+             * Unlinks
+             * @default {}
+             */
+            unlinks?: {
+                [key: string]: number;
+            };
+        };
         /** Event */
         Event: {
             /** Actor */
@@ -1077,6 +1271,87 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** Fix */
+        Fix: {
+            /** Accuracy */
+            accuracy?: number | null;
+            /** Alt */
+            alt?: number | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Course */
+            course?: number | null;
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            source: components["schemas"]["FixSource"];
+            /** Speed */
+            speed?: number | null;
+        };
+        /**
+         * FixIn
+         * @description One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
+         *     a name of digits only, such as an ICAO address, is still a name.
+         */
+        FixIn: {
+            /**
+             * Accuracy
+             * @description metres
+             * @default null
+             */
+            accuracy?: number | null;
+            /**
+             * Alt
+             * @description metres
+             * @default null
+             */
+            alt?: number | null;
+            /** Asset */
+            asset: number | string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Callsign
+             * @default null
+             */
+            callsign?: string | null;
+            /**
+             * Course
+             * @description degrees true
+             * @default null
+             */
+            course?: number | null;
+            /**
+             * @description for an asset create_assets adds
+             * @default null
+             */
+            kind?: components["schemas"]["AssetKind"] | null;
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            /** @default api */
+            source?: components["schemas"]["FixSource"];
+            /**
+             * Speed
+             * @description metres/second
+             * @default null
+             */
+            speed?: number | null;
+        };
+        /**
+         * FixSource
+         * @description Where a position fix came from; part of its dedup key (asset, time, source).
+         * @enum {string}
+         */
+        FixSource: "heartbeat" | "nmea" | "adsb" | "ais" | "cot" | "api";
         /**
          * Heartbeat
          * @description An asset checking in, optionally with where it is now.
@@ -1497,6 +1772,32 @@ export interface components {
             next_cursor?: string | null;
         };
         /**
+         * PositionResult
+         * @description What a batch of fixes became; ``rejected`` names each bad fix by its index.
+         */
+        PositionResult: {
+            /**
+             * Assets Created
+             * @default 0
+             */
+            assets_created?: number;
+            /**
+             * Duplicates
+             * @default 0
+             */
+            duplicates?: number;
+            /**
+             * Rejected
+             * @default []
+             */
+            rejected?: components["schemas"]["IngestRejected"][];
+            /**
+             * Stored
+             * @default 0
+             */
+            stored?: number;
+        };
+        /**
          * Priority
          * @enum {string}
          */
@@ -1506,6 +1807,11 @@ export interface components {
          * @description RFC 9457 problem details, the body of every error answer.
          */
         Problem: {
+            /**
+             * Candidates
+             * @default []
+             */
+            candidates?: components["schemas"]["Candidate"][];
             /**
              * Detail
              * @default null
@@ -1753,6 +2059,30 @@ export interface components {
             role: components["schemas"]["Role"];
             /** Token */
             token: string;
+        };
+        /**
+         * Track
+         * @description An asset's fixes in time order; ``total`` counts them before thinning to max_points.
+         */
+        Track: {
+            /** Asset Id */
+            asset_id: number;
+            /** Fixes */
+            fixes: components["schemas"]["Fix"][];
+            /** Name */
+            name: string;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Total */
+            total: number;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
         };
         /** WhoAmI */
         WhoAmI: {
@@ -2315,6 +2645,46 @@ export interface operations {
             };
         };
     };
+    delete_impact_api_v1_assets__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     heartbeat_api_v1_assets__ref__heartbeat_post: {
         parameters: {
             query?: never;
@@ -2337,6 +2707,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Asset"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    track_api_v1_assets__ref__track_get: {
+        parameters: {
+            query?: {
+                /** @description default: 24 h before until */
+                since?: string | null;
+                /** @description default: now */
+                until?: string | null;
+                max_points?: number;
+            };
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Track"];
                 };
             };
             /** @description Validation failed */
@@ -2779,6 +3195,8 @@ export interface operations {
                 asset_id?: number | null;
                 /** @description an indicator value, exact */
                 indicator?: string | null;
+                /** @description the cluster's members */
+                correlation_id?: number | null;
                 /** @description observed at or after */
                 since?: string | null;
                 /** @description observed before */
@@ -2969,6 +3387,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Intel"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_impact_api_v1_intel__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
                 };
             };
             /** @description Validation failed */
@@ -3332,6 +3790,46 @@ export interface operations {
             };
         };
     };
+    delete_impact_api_v1_missions__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_rows_api_v1_operations_get: {
         parameters: {
             query?: {
@@ -3525,6 +4023,90 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_impact_api_v1_operations__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_positions_api_v1_positions_post: {
+        parameters: {
+            query?: {
+                create_assets?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FixIn"][];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionResult"];
                 };
             };
             /** @description Validation failed */
@@ -3782,6 +4364,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_impact_api_v1_tasks__ref__delete_impact_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImpact"];
                 };
             };
             /** @description Validation failed */

@@ -9,6 +9,7 @@ const NAV = [
   ["/missions", "Missions"],
   ["/assets", "Assets"],
   ["/intel", "Intelligence"],
+  ["/correlations", "Correlations"],
   ["/agents", "Agents"],
 ] as const;
 

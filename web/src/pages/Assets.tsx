@@ -6,22 +6,26 @@ import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { Can } from "../auth";
 import { AssetMap } from "../components/AssetMap";
+import { DeleteButton } from "../components/DeleteButton";
 import { Ago, ASSET_KINDS, ASSET_STATUSES, Badge, LoadMore, QueryState, Select, ToggleButton } from "../components/ui";
 import { listQuery, toSearch, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
 import { AssetForm } from "./AssetForm";
 
-function AssetDetail({ id }: { id: string }) {
+function AssetDetail({ id, onDeleted }: { id: string; onDeleted: () => void }) {
   const [editing, setEditing] = useState(false);
   const asset = useQuery({
     queryKey: keys.detail("assets", id),
     queryFn: () => unwrap(api.GET("/api/v1/assets/{ref}", { params: { path: { ref: id } } })),
   });
-  const missions = useQuery({
-    queryKey: keys.list("missions", { asset_id: Number(id) }),
-    queryFn: () => unwrap(api.GET("/api/v1/missions", { params: { query: { asset_id: Number(id) } } })),
-  });
   const a = asset.data;
+  // The URL may name the asset; its missions are listed by its id.
+  const missionQuery = { asset_id: a?.id ?? 0 };
+  const missions = useQuery({
+    queryKey: keys.list("missions", missionQuery),
+    queryFn: () => unwrap(api.GET("/api/v1/missions", { params: { query: missionQuery } })),
+    enabled: a !== undefined,
+  });
   return (
     <QueryState isPending={asset.isPending} error={asset.error}>
       {a && (
@@ -31,9 +35,12 @@ function AssetDetail({ id }: { id: string }) {
               {a.name}
               {a.callsign && <span className="muted"> ({a.callsign})</span>}
             </h2>
-            <Can role="operator">
-              <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
-            </Can>
+            <div className="actions">
+              <Can role="operator">
+                <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
+              </Can>
+              <DeleteButton resource="assets" id={a.id} label={`asset '${a.name}'`} onDeleted={onDeleted} />
+            </div>
           </div>
           {editing ? (
             <AssetForm asset={a} onDone={() => setEditing(false)} />
@@ -144,7 +151,11 @@ export default function Assets() {
             {list.items.length === 0 && <p className="muted">No asset matches.</p>}
             <LoadMore {...list} />
           </div>
-          {id ? <AssetDetail key={id} id={id} /> : <p className="muted">Choose an asset to see its details.</p>}
+          {id ? (
+            <AssetDetail key={id} id={id} onDeleted={() => navigate(`/assets?${search}`)} />
+          ) : (
+            <p className="muted">Choose an asset to see its details.</p>
+          )}
         </div>
       </QueryState>
     </>

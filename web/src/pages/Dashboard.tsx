@@ -1,12 +1,23 @@
 // Counts by status, intel per hour, the latest events and agent health, from one call.
 import { useQuery } from "@tanstack/react-query";
+import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { HourBars } from "../components/HourBars";
 import { Ago, Badge, QueryState } from "../components/ui";
 import { keys } from "../queries";
 
-function Counts({ title, to, counts }: { title: string; to: string; counts: Record<string, number> }) {
+function Counts({
+  title,
+  to,
+  counts,
+  children,
+}: {
+  title: string;
+  to: string;
+  counts: Record<string, number>;
+  children?: ReactNode;
+}) {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   return (
     <section className="card" aria-labelledby={`count-${title}`}>
@@ -23,6 +34,7 @@ function Counts({ title, to, counts }: { title: string; to: string; counts: Reco
           </div>
         ))}
       </dl>
+      {children}
     </section>
   );
 }
@@ -40,7 +52,11 @@ export default function Dashboard() {
         {d && (
           <div className="grid">
             <Counts title="Operations" to="/operations" counts={d.operations} />
-            <Counts title="Missions" to="/missions" counts={d.missions} />
+            <Counts title="Missions" to="/missions" counts={d.missions}>
+              <p className={d.overdue_missions ? "overdue" : "muted"}>
+                <Link to="/missions?overdue=true">{d.overdue_missions} overdue</Link>
+              </p>
+            </Counts>
             <Counts title="Assets" to="/assets" counts={d.assets} />
             <section className="card" aria-labelledby="intel-hours">
               <h2 id="intel-hours">
@@ -49,7 +65,6 @@ export default function Dashboard() {
               </h2>
               <HourBars counts={d.intel_per_hour} label="Reports per hour" />
               <p className="muted">
-                {d.overdue_missions} overdue missions ·{" "}
                 {Object.entries(d.intel_by_severity)
                   .map(([s, n]) => `${n} ${s}`)
                   .join(", ")}

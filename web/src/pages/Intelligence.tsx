@@ -1,65 +1,108 @@
-// Intelligence: reports by severity and text search; a report's indicators, and the other
-// reports that share each indicator (how the analyzer correlates them).
-import { useQuery } from "@tanstack/react-query";
+// Intelligence: reports in the API's order (newest observed first) by severity and text
+// search, each saying where it comes from; a report's indicators, and the other reports that
+// share any of them, each once (how the analyzer correlates them); admins delete reports.
+import { useQueries, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useParams } from "react-router-dom";
-import { api, unwrap, type Schemas } from "../api/client";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { api, unwrap, type Intel, type Schemas } from "../api/client";
 import { Can } from "../auth";
+import { DeleteButton } from "../components/DeleteButton";
 import { SaveProblems, useEditor } from "../components/editor";
 import { SearchBox } from "../components/SearchBox";
 import { Ago, Badge, Field, LoadMore, QueryState, Select, SEVERITIES, ToggleButton } from "../components/ui";
 import { listQuery, toSearch, useFilters } from "../components/useFilters";
+import { byId, useAllAssets } from "../lookups";
 import { keys, useCursorList } from "../queries";
 
 type Severity = Schemas["Severity"];
 
-function Related({ reportId, value }: { reportId: number; value: string }) {
-  const related = useQuery({
-    queryKey: keys.list("intel", { indicator: value }),
-    queryFn: () => unwrap(api.GET("/api/v1/intel", { params: { query: { indicator: value, limit: 20 } } })),
+/** The reports sharing any of this one's indicators, each once, with what it shares. */
+function Related({ report }: { report: Intel }) {
+  const values = [...new Set(report.indicators.map((i) => i.value))];
+  const answers = useQueries({
+    queries: values.map((value) => ({
+      queryKey: keys.list("intel", { indicator: value }),
+      queryFn: () => unwrap(api.GET("/api/v1/intel", { params: { query: { indicator: value, limit: 20 } } })),
+    })),
   });
-  const others = related.data?.items.filter((r) => r.id !== reportId) ?? [];
-  if (others.length === 0) return null;
+  const related = new Map<number, { other: Intel; shared: string[] }>();
+  answers.forEach((answer, n) => {
+    for (const other of answer.data?.items ?? []) {
+      if (other.id === report.id) continue;
+      const entry = related.get(other.id) ?? { other, shared: [] };
+      entry.shared.push(values[n]);
+      related.set(other.id, entry);
+    }
+  });
+  if (related.size === 0) return null;
   return (
-    <ul className="plain related">
-      {others.map((r) => (
-        <li key={r.id}>
-          <Link to={`/intel/${r.id}`}>{r.title}</Link> <Badge value={r.severity} />
-        </li>
-      ))}
-    </ul>
+    <section aria-labelledby="related-title">
+      <h3 id="related-title">Related reports</h3>
+      <ul className="plain related" aria-label="Related reports">
+        {[...related.values()].map(({ other, shared }) => (
+          <li key={other.id}>
+            <Badge value={other.severity} /> <Link to={`/intel/${other.id}`}>{other.title}</Link>{" "}
+            <span className="muted">shares {shared.join(", ")}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
-function Report({ id }: { id: string }) {
+/** The indicators by kind, each value once. */
+function Indicators({ report }: { report: Intel }) {
+  const byKind = new Map<string, Set<string>>();
+  for (const { kind, value } of report.indicators) byKind.set(kind, (byKind.get(kind) ?? new Set()).add(value));
+  if (byKind.size === 0) return <p className="muted">None extracted.</p>;
+  return (
+    <dl className="indicators">
+      {[...byKind].map(([kind, found]) => (
+        <div key={kind}>
+          <dt>{kind}</dt>
+          <dd>
+            {[...found].map((value) => (
+              <code key={value}>{value}</code>
+            ))}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** Where a report comes from: the asset it is about (a Wazuh agent is one) or its host. */
+function hostOf(report: Intel, assets: Map<number, string>): string | undefined {
+  if (report.asset_id != null && assets.has(report.asset_id)) return assets.get(report.asset_id);
+  return report.indicators.find((i) => i.kind === "host")?.value;
+}
+
+function Report({ id, onDeleted }: { id: string; onDeleted: () => void }) {
   const report = useQuery({
     queryKey: keys.detail("intel", id),
     queryFn: () => unwrap(api.GET("/api/v1/intel/{ref}", { params: { path: { ref: id } } })),
   });
+  const assets = byId(useAllAssets().items, (a) => a.name);
   const r = report.data;
+  const host = r && hostOf(r, assets);
   return (
     <QueryState isPending={report.isPending} error={report.error}>
       {r && (
         <article className="panel" aria-labelledby="report-title">
-          <h2 id="report-title">{r.title}</h2>
+          <div className="heading">
+            <h2 id="report-title">{r.title}</h2>
+            <DeleteButton resource="intel" id={r.id} label={`intel '${r.title}'`} onDeleted={onDeleted} />
+          </div>
           <p>
-            <Badge value={r.severity} /> {r.source} · confidence {r.confidence} · TLP {r.tlp} · observed{" "}
-            <Ago at={r.observed_at} /> · seen {r.occurrences}×
+            <Badge value={r.severity} /> #{r.id} · {r.source}
+            {r.source_ref && <code> {r.source_ref}</code>}
+            {host && <> · {host}</>} · confidence {r.confidence} · TLP {r.tlp} · observed <Ago at={r.observed_at} /> ·
+            seen {r.occurrences}×
           </p>
           <p className="prose">{r.body || "No details."}</p>
           <h3>Indicators</h3>
-          {r.indicators.length === 0 && <p className="muted">None extracted.</p>}
-          <dl className="indicators">
-            {r.indicators.map((ind) => (
-              <div key={`${ind.kind}:${ind.value}`}>
-                <dt>{ind.kind}</dt>
-                <dd>
-                  <code>{ind.value}</code>
-                  <Related reportId={r.id} value={ind.value} />
-                </dd>
-              </div>
-            ))}
-          </dl>
+          <Indicators report={r} />
+          <Related report={r} />
         </article>
       )}
     </QueryState>
@@ -98,6 +141,7 @@ function NewReport() {
 
 export default function Intelligence() {
   const { id } = useParams();
+  const navigate = useNavigate();
   const [filing, setFiling] = useState(false);
   const { values, set } = useFilters(["min_severity", "q"] as const);
   const query = listQuery(values);
@@ -105,6 +149,7 @@ export default function Intelligence() {
     unwrap(api.GET("/api/v1/intel", { params: { query: { ...query, cursor } } })),
   );
   const search = toSearch(values);
+  const assets = byId(useAllAssets().items, (a) => a.name);
   return (
     <>
       <div className="heading">
@@ -124,8 +169,11 @@ export default function Intelligence() {
             <ul className="list" aria-label="Reports">
               {list.items.map((r) => (
                 <li key={r.id} aria-current={String(r.id) === id ? "true" : undefined}>
-                  <Badge value={r.severity} /> <Link to={`/intel/${r.id}?${search}`}>{r.title}</Link>{" "}
-                  <Ago at={r.observed_at} />
+                  <Badge value={r.severity} /> <Link to={`/intel/${r.id}?${search}`}>{r.title}</Link>
+                  <div className="muted small">
+                    #{r.id} · {r.source}
+                    {hostOf(r, assets) && <> · {hostOf(r, assets)}</>} · <Ago at={r.observed_at} />
+                  </div>
                 </li>
               ))}
             </ul>
@@ -133,7 +181,7 @@ export default function Intelligence() {
             <LoadMore {...list} />
           </div>
         </QueryState>
-        {id ? <Report id={id} /> : <p className="muted">Choose a report to see its indicators.</p>}
+        {id ? <Report key={id} id={id} onDeleted={() => navigate(`/intel?${search}`)} /> : <p className="muted">Choose a report to see its indicators.</p>}
       </div>
     </>
   );

@@ -3,25 +3,7 @@
 import { api, unwrap, type Mission, type Schemas } from "../api/client";
 import { fromLocalInput, SaveProblems, toLocalInput, useEditor } from "../components/editor";
 import { Field, MISSION_STATUSES, PRIORITIES, Select } from "../components/ui";
-import { keys, useCursorList } from "../queries";
-
-const CHOICES = { limit: 500 };
-
-/** Every asset (the API's largest page), for pickers. */
-export function useAllAssets() {
-  return useCursorList(keys.list("assets", CHOICES), (cursor) =>
-    unwrap(api.GET("/api/v1/assets", { params: { query: { ...CHOICES, cursor } } })),
-  );
-}
-
-function useAllOperations(enabled: boolean) {
-  const list = useCursorList(
-    keys.list("operations", CHOICES),
-    (cursor) => unwrap(api.GET("/api/v1/operations", { params: { query: { ...CHOICES, cursor } } })),
-    { enabled },
-  );
-  return list.items;
-}
+import { useAllAssets, useAllOperations } from "../lookups";
 
 type Draft = Pick<Mission, "name" | "objective" | "status" | "priority"> & {
   operation_id: string;
@@ -40,7 +22,7 @@ export function MissionForm({
   onDone: (saved: Mission) => void;
 }) {
   const creating = !mission;
-  const operations = useAllOperations(creating && operationId === undefined);
+  const operations = useAllOperations(creating && operationId === undefined).items;
   const assets = useAllAssets();
   const editor = useEditor({
     resource: "missions",

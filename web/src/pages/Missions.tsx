@@ -5,10 +5,13 @@ import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, unwrap, type Asset, type Mission } from "../api/client";
 import { Can } from "../auth";
+import { DeleteButton } from "../components/DeleteButton";
+import { OperationLink } from "../components/OperationLink";
 import { Ago, Badge, ErrorNote, Field, LoadMore, MISSION_STATUSES, QueryState, Select, ToggleButton } from "../components/ui";
 import { listQuery, toSearch, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
-import { MissionForm, useAllAssets } from "./MissionForm";
+import { byId, useAllAssets, useAllOperations } from "../lookups";
+import { MissionForm } from "./MissionForm";
 
 function AssignAssets({ mission }: { mission: Mission }) {
   const client = useQueryClient();
@@ -76,17 +79,26 @@ function AssignAssets({ mission }: { mission: Mission }) {
   );
 }
 
-/** The mission's operation as its own page titles it (code · name); its id until that loads. */
-function OperationLink({ id }: { id: number }) {
-  const operation = useQuery({
-    queryKey: keys.detail("operations", id),
-    queryFn: () => unwrap(api.GET("/api/v1/operations/{ref}", { params: { path: { ref: String(id) } } })),
-  });
-  const op = operation.data;
-  return <Link to={`/operations/${id}`}>{op ? `${op.code} · ${op.name}` : `operation #${id}`}</Link>;
+const FINISHED: readonly Mission["status"][] = ["completed", "failed", "cancelled"];
+
+/** "due in 2 d", flagged when it has passed and the mission is not finished. */
+function Due({ mission, now = Date.now() }: { mission: Mission; now?: number }) {
+  if (!mission.due_at) return <span className="muted">no due date</span>;
+  const overdue = Date.parse(mission.due_at) < now && !FINISHED.includes(mission.status);
+  return (
+    <>
+      due <Ago at={mission.due_at} now={now} />
+      {overdue && (
+        <>
+          {" "}
+          <Badge value="overdue" />
+        </>
+      )}
+    </>
+  );
 }
 
-function MissionDetail({ id }: { id: string }) {
+function MissionDetail({ id, onDeleted }: { id: string; onDeleted: () => void }) {
   const [editing, setEditing] = useState(false);
   const mission = useQuery({
     queryKey: keys.detail("missions", id),
@@ -99,9 +111,12 @@ function MissionDetail({ id }: { id: string }) {
         <article className="panel" aria-labelledby="mission-title">
           <div className="heading">
             <h2 id="mission-title">{m.name}</h2>
-            <Can role="operator">
-              <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
-            </Can>
+            <div className="actions">
+              <Can role="operator">
+                <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
+              </Can>
+              <DeleteButton resource="missions" id={m.id} label={`mission '${m.name}'`} onDeleted={onDeleted} />
+            </div>
           </div>
           {editing ? (
             <MissionForm key={m.id} mission={m} onDone={() => setEditing(false)} />
@@ -133,12 +148,13 @@ export default function Missions() {
   const { id } = useParams();
   const navigate = useNavigate();
   const [creating, setCreating] = useState(false);
-  const { values, set } = useFilters(["status"] as const);
+  const { values, set } = useFilters(["status", "overdue"] as const);
   const query = listQuery(values, ["status"]);
   const list = useCursorList(keys.list("missions", query), (cursor) =>
     unwrap(api.GET("/api/v1/missions", { params: { query: { ...query, cursor } } })),
   );
   const search = toSearch(values);
+  const codes = byId(useAllOperations().items, (op) => op.code);
   return (
     <>
       <div className="heading">
@@ -157,6 +173,10 @@ export default function Missions() {
       )}
       <div className="filters" role="search">
         <Select label="Status" value={values.status} options={MISSION_STATUSES} onChange={(v) => set("status", v)} allowEmpty="any" />
+        <label className="check">
+          <input type="checkbox" checked={values.overdue === "true"} onChange={(e) => set("overdue", e.target.checked ? "true" : "")} />
+          Overdue only
+        </label>
       </div>
       <div className="split">
         <QueryState isPending={list.isPending} error={list.error}>
@@ -165,7 +185,11 @@ export default function Missions() {
               {list.items.map((m) => (
                 <li key={m.id} aria-current={String(m.id) === id ? "true" : undefined}>
                   <Link to={`/missions/${m.id}?${search}`}>{m.name}</Link> <Badge value={m.status} />{" "}
-                  {m.asset_ids.length} assets
+                  <Badge value={m.priority} />
+                  <div className="muted small">
+                    {codes.get(m.operation_id) ?? `operation #${m.operation_id}`} · <Due mission={m} /> ·{" "}
+                    {m.asset_ids.length} assets
+                  </div>
                 </li>
               ))}
             </ul>
@@ -173,7 +197,11 @@ export default function Missions() {
             <LoadMore {...list} />
           </div>
         </QueryState>
-        {id ? <MissionDetail key={id} id={id} /> : <p className="muted">Choose a mission to see and assign its assets.</p>}
+        {id ? (
+          <MissionDetail key={id} id={id} onDeleted={() => navigate(`/missions?${search}`)} />
+        ) : (
+          <p className="muted">Choose a mission to see and assign its assets.</p>
+        )}
       </div>
     </>
   );

@@ -1,9 +1,10 @@
 // One operation: its fields, an edit form for operators, and its missions.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { Can } from "../auth";
+import { DeleteButton } from "../components/DeleteButton";
 import { Ago, Badge, LoadMore, QueryState, ToggleButton } from "../components/ui";
 import { keys, useCursorList } from "../queries";
 import { MissionForm } from "./MissionForm";
@@ -13,17 +14,21 @@ const when = (at: string | null | undefined) => (at ? new Date(at).toLocaleStrin
 
 export default function OperationDetail() {
   const { id = "" } = useParams();
+  const navigate = useNavigate();
   const [editing, setEditing] = useState(false);
   const [adding, setAdding] = useState(false);
   const operation = useQuery({
     queryKey: keys.detail("operations", id),
     queryFn: () => unwrap(api.GET("/api/v1/operations/{ref}", { params: { path: { ref: id } } })),
   });
-  const missionQuery = { operation_id: Number(id) };
-  const missions = useCursorList(keys.list("missions", missionQuery), (cursor) =>
-    unwrap(api.GET("/api/v1/missions", { params: { query: { ...missionQuery, cursor } } })),
-  );
   const op = operation.data;
+  // The URL may name the operation by its code or name; its missions are listed by its id.
+  const missionQuery = { operation_id: op?.id ?? 0 };
+  const missions = useCursorList(
+    keys.list("missions", missionQuery),
+    (cursor) => unwrap(api.GET("/api/v1/missions", { params: { query: { ...missionQuery, cursor } } })),
+    { enabled: op !== undefined },
+  );
   return (
     <QueryState isPending={operation.isPending} error={operation.error}>
       {op && (
@@ -35,9 +40,12 @@ export default function OperationDetail() {
             <h1>
               {op.code} · {op.name}
             </h1>
-            <Can role="operator">
-              <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
-            </Can>
+            <div className="actions">
+              <Can role="operator">
+                <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
+              </Can>
+              <DeleteButton resource="operations" id={op.id} label={`operation ${op.code}`} onDeleted={() => navigate("/operations")} />
+            </div>
           </div>
           {editing ? (
             <OperationForm operation={op} onDone={() => setEditing(false)} />

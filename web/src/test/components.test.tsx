@@ -6,13 +6,17 @@ import { describe, expect, it, vi } from "vitest";
 import type { Asset } from "../api/client";
 import { AuthProvider, Can } from "../auth";
 import { AssetMap } from "../components/AssetMap";
+import { deleteQuestion } from "../components/DeleteButton";
+import { placeLabels, type Box } from "../components/mapLabels";
 import { HourBars } from "../components/HourBars";
 import { Ago, LoadMore } from "../components/ui";
 import { liveRefresher, staleKeys, useCursorList, type PageOf } from "../queries";
 
-function asset(id: number, name: string, lat: number | null, lon: number | null): Asset {
+function asset(
+  id: number, name: string, lat: number | null, lon: number | null, status: Asset["status"] = "deployed",
+): Asset {
   return {
-    id, name, kind: "vehicle", status: "deployed", callsign: null, lat, lon,
+    id, name, kind: "vehicle", status, callsign: null, lat, lon,
     last_seen_at: null, heartbeat_seconds: null, attributes: {},
     created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", version: 1,
   };
@@ -67,9 +71,57 @@ describe("AssetMap", () => {
     expect(onSelect).toHaveBeenCalledWith(8);
   });
 
+  it("has a colour legend for the statuses and says when names are hidden to avoid overlap", () => {
+    const convoy = Array.from({ length: 6 }, (_, n) => asset(n + 1, `Convoy ${n}`, 59.9, 10.7 + n * 1e-5));
+    render(<AssetMap assets={[...convoy, asset(9, "Relay", 60.5, 11.5, "unreachable")]} />);
+    const legend = screen.getByRole("list", { name: "Status colours" });
+    expect(legend).toHaveTextContent(/available.*deployed.*maintenance.*offline.*unreachable/);
+    expect(screen.getByText(/names? hidden where they would overlap: hover or focus a point/)).toBeInTheDocument();
+    // Every point keeps its name for screen readers and on hover.
+    expect(screen.getByRole("group", { name: "Map of 7 positioned assets" }).querySelectorAll("text.map-label")).toHaveLength(7);
+  });
+
   it("says so when nothing has a position", () => {
     render(<AssetMap assets={[asset(1, "Depot", null, null)]} />);
     expect(screen.getByText("No asset has reported a position.")).toBeInTheDocument();
+  });
+});
+
+describe("placeLabels", () => {
+  const overlap = (a: Box, b: Box) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+
+  it("gives a crowd of points labels that never overlap, and hides the rest", () => {
+    // Twelve assets within a few pixels of each other, as a convoy at one spot.
+    const crowd = Array.from({ length: 12 }, (_, n) => ({
+      id: n, x: 300 + (n % 4) * 3, y: 180 + Math.floor(n / 4) * 3, text: `Convoy vehicle ${n}`,
+    }));
+    const placed = placeLabels(crowd, 640, 360);
+    const shown = [...placed.values()].filter((p) => p !== null).map((p) => p!.box);
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.length).toBeLessThan(12);
+    shown.forEach((a, i) => shown.slice(i + 1).forEach((b) => expect(overlap(a, b)).toBe(false)));
+    expect(placed.get(0)).not.toBeNull(); // the first (most important) always has room
+  });
+
+  it("moves a label to the other side rather than off the map", () => {
+    const placed = placeLabels([{ id: 1, x: 630, y: 100, text: "Edge relay" }], 640, 360);
+    expect(placed.get(1)?.anchor).toBe("end");
+  });
+});
+
+describe("deleteQuestion", () => {
+  it("says what a delete takes with it and what it leaves unlinked", () => {
+    expect(deleteQuestion("operation OP-0004", { deletes: { mission: 7 }, unlinks: { intel: 1 } })).toEqual([
+      "Delete operation OP-0004 and its 7 missions?",
+      "1 report stays, without it.",
+    ]);
+    expect(deleteQuestion("asset 'Hawk-3'", { deletes: {}, unlinks: {} })).toEqual(["Delete asset 'Hawk-3'?", null]);
+    expect(deleteQuestion("asset 'Hawk-3'", { deletes: { position_fix: 40 } })[0]).toBe(
+      "Delete asset 'Hawk-3' and its 40 position fixes?",
+    );
+    expect(deleteQuestion("operation OP-0001", { deletes: { mission: 1 } })[0]).toBe(
+      "Delete operation OP-0001 and its mission?",
+    );
   });
 });
 

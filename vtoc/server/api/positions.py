@@ -1,0 +1,68 @@
+"""Position fixes in (batches from feeds and gateways), tracks out."""
+
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from vtoc import schemas as s
+from vtoc.config import ServerSettings
+from vtoc.server.api.crud import json_renderer
+from vtoc.server.api.deps import Operator, SessionDep, Viewer, in_worker
+from vtoc.server.services.positions import store_positions
+from vtoc.server.services.tracks import read_track
+
+router = APIRouter()
+track_json = json_renderer(s.Track)
+
+FIXES_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/FixIn"}}
+            }
+        },
+    }
+}
+
+
+def store(
+    session: Session, actor: str, body: bytes, create_assets: bool, max_batch: int
+) -> s.PositionResult:
+    result = store_positions(
+        session, actor=actor, body=body, create_assets=create_assets, max_batch=max_batch
+    )
+    session.commit()
+    return result
+
+
+@router.post(
+    "/positions", response_model=s.PositionResult, tags=["positions"], openapi_extra=FIXES_BODY
+)
+async def post_positions(
+    request: Request, session: SessionDep, who: Operator, create_assets: bool = False
+) -> s.PositionResult:
+    """A batch of fixes: ``[{asset, at, lat, lon, alt?, course?, speed?, accuracy?,
+    source?}]``, the asset by id (a number) or name (a string).
+
+    Each bad fix is named in ``rejected`` by its index; the good ones are stored. A fix
+    already stored (same asset, time and source) counts as a duplicate: a retry is safe.
+    ``create_assets=true`` registers assets named for the first time.
+    """
+    body = await request.body()
+    settings: ServerSettings = request.app.state.settings
+    work = partial(store, session, who.name, body, create_assets, settings.positions_max_batch)
+    result = await in_worker(session, work)
+    request.app.state.track_keeper.moves_waiting()
+    return result
+
+
+@router.get("/assets/{ref}/track", response_model=s.Track, tags=["assets"])
+async def track(
+    ref: str, session: SessionDep, _: Viewer, query: Annotated[s.TrackQuery, Query()]
+) -> Response:
+    """The asset's fixes in time order, thinned on the server to ``max_points`` keeping
+    the first, the last and the turning points."""
+    return await in_worker(session, lambda: track_json(read_track(session, ref=ref, query=query)))

@@ -1,0 +1,48 @@
+"""Times as an operator types them, read the same by the CLI and the TUI.
+
+The server takes ISO 8601 with an offset only; people type ``2026-12-08``, ``tomorrow 0600``
+or ``+2h``. This turns those into an aware UTC time before anything is sent. A time without
+an offset is UTC (said in every help text that takes one). Hand-written rather than
+``dateparser``: five forms, exact answers, and no locale guessing or heavy import at start.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+
+#: what every prompt and flag that takes a time says about it
+FORMS = "ISO 8601 (no offset = UTC), 2026-12-08, today/tomorrow 0600, +2h, +30m, +1d"
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+RELATIVE = re.compile(r"^\+\s*(\d+)\s*([smhdw])$")
+DAY_AND_CLOCK = re.compile(r"^(today|tomorrow)(?:\s+(\d{1,2}):?(\d{2}))?$")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_when(text: str, now: datetime | None = None) -> datetime:
+    """An aware UTC time from what was typed; ``ValueError`` names the accepted forms."""
+    typed = " ".join(text.strip().lower().split())
+    now = now or now_utc()
+    if match := RELATIVE.match(typed):
+        return now + timedelta(seconds=int(match[1]) * UNITS[match[2]])
+    if match := DAY_AND_CLOCK.match(typed):
+        day = now.astimezone(UTC).date() + timedelta(days=match[1] == "tomorrow")
+        return at_clock(day, match[2] or "0", match[3] or "0", text)
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a time; use {FORMS}") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def at_clock(day: date, hours: str, minutes: str, text: str) -> datetime:
+    try:
+        return datetime.combine(day, time(int(hours), int(minutes)), UTC)
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a time of day (00:00 to 23:59)") from None

@@ -16,8 +16,10 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -502,7 +504,10 @@ class FixIn(Input):
     """One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
     a name of digits only, such as an ICAO address, is still a name."""
 
-    asset: RowId | Annotated[str, Name]
+    asset: Annotated[
+        Annotated[RowId, Tag("id")] | Annotated[Name, Tag("name")],
+        Discriminator(lambda v: "id" if isinstance(v, int) and not isinstance(v, bool) else "name"),
+    ]
     at: UtcDatetime
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -845,6 +850,10 @@ class ListQuery(Input):
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = None
     q: str | None = Field(default=None, max_length=200, description="text search")
+
+
+class WholeListQuery(Input):
+    """The query of lists answered whole in one page (agents, tokens): no parameters."""
 
 
 class OperationQuery(ListQuery):

@@ -11,7 +11,6 @@ import time
 import pytest
 
 from tests.agents.conftest import AgentRunner, Target
-from vtoc import client as c
 from vtoc import schemas as s
 from vtoc.agents import executor
 from vtoc.client import VtocClient
@@ -112,9 +111,7 @@ def test_a_task_retried_after_a_crash_does_not_act_twice(
     status_task = operator.tasks.create(
         action="set_status", params={"entity": "operation", "id": op.id, "status": "active"}
     )
-    claimed = operator.send(
-        c.claim_tasks_call(s.TaskClaim(worker="doomed", lease_seconds=1, limit=10))
-    )
+    claimed = operator.claim_tasks(s.TaskClaim(worker="doomed", lease_seconds=1, limit=10))
     assert {t.id for t in claimed} == {report_task.id, status_task.id}
 
     async def act_then_crash() -> None:  # a worker that did the work but died before reporting

@@ -10,7 +10,6 @@ from vtoc.client import (
     PreconditionFailed,
     ValidationFailed,
     VtocClient,
-    correlation_run_call,
 )
 from vtoc.server.models import Base
 
@@ -85,7 +84,7 @@ def test_deleting_an_operation_unlinks_its_correlations(
     op = operator.operations.create(name="Correlated")
     operator.intel.create(title="Seen 198.51.100.4", operation_id=op.id)
     operator.intel.create(title="Again 198.51.100.4", operation_id=op.id)
-    operator.send(correlation_run_call(s.CorrelationRun()))
+    operator.correlation_run(s.CorrelationRun())
     [cluster] = operator.correlations().items
     assert cluster.operation_id == op.id
     mark = last_event_id(operator)
@@ -105,7 +104,7 @@ def test_deleting_a_report_takes_it_out_of_its_cluster(
     low = operator.intel.create(title="Beacon to 203.0.113.77", severity="low")
     high = operator.intel.create(title="Exfil to 203.0.113.77", severity="high")
     third = operator.intel.create(title="DNS for 203.0.113.77", severity="medium")
-    operator.send(correlation_run_call(s.CorrelationRun()))
+    operator.correlation_run(s.CorrelationRun())
     [cluster] = operator.correlations().items
     assert (cluster.report_ids, cluster.severity) == ([low.id, high.id, third.id], "high")
     mark = last_event_id(operator)
@@ -147,7 +146,7 @@ def test_a_deleted_reports_indicators_stop_linking_its_cluster(
     both = operator.intel.create(title="203.0.113.88 resolved evil-c2.example.net")
     operator.intel.create(title="Lookups of evil-c2.example.net")
     operator.intel.create(title="More lookups of evil-c2.example.net")
-    operator.send(correlation_run_call(s.CorrelationRun()))
+    operator.correlation_run(s.CorrelationRun())
     [cluster] = operator.correlations().items
     assert {i.value for i in cluster.indicators} == {"203.0.113.88", "evil-c2.example.net"}
 
@@ -213,7 +212,7 @@ def test_a_delete_says_before_what_it_takes_with_it(
         operator.missions.create(operation_id=op.id, name=name, asset_ids=[hawk.id])
     first = operator.intel.create(title="Seen 198.51.100.9", operation_id=op.id)
     operator.intel.create(title="Again 198.51.100.9", operation_id=op.id, asset_id=hawk.id)
-    operator.send(correlation_run_call(s.CorrelationRun()))
+    operator.correlation_run(s.CorrelationRun())
     lone = operator.missions.create(operation_id=op.id, name="Lone")
 
     assert viewer.operations.delete_impact(op.code) == s.DeleteImpact(

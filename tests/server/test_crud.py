@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from vtoc import schemas as s
-from vtoc.client import NotFound, ValidationFailed, VtocClient, correlation_run_call
+from vtoc.client import NotFound, ValidationFailed, VtocClient
 from vtoc.schemas import Role
 
 
@@ -203,7 +203,7 @@ def test_intel_lists_a_clusters_members(operator: VtocClient) -> None:
     second = operator.intel.create(title="Scan from 198.51.100.23")
     operator.intel.create(title="Login from 192.0.2.44")
     operator.intel.create(title="Logout from 192.0.2.44")
-    operator.send(correlation_run_call(s.CorrelationRun()))
+    operator.correlation_run(s.CorrelationRun())
     clusters = {c.indicators[0].value: c for c in operator.correlations().items}
     members = operator.intel.list(correlation_id=clusters["198.51.100.23"].id).items
     assert {r.id for r in members} == {first.id, second.id}

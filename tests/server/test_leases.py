@@ -13,14 +13,12 @@ from vtoc.client import Conflict, VtocClient
 
 
 def lease(api: VtocClient, worker: str, seconds: int = 60, *, renew: bool = False) -> s.Agent:
-    return api.send(
-        c.lease_call("monitor", s.LeaseRequest(worker=worker, lease_seconds=seconds), renew=renew)
-    )
+    return api.lease("monitor", s.LeaseRequest(worker=worker, lease_seconds=seconds), renew=renew)
 
 
 def report(api: VtocClient, worker: str, status: s.RunStatus = s.RunStatus.ok) -> s.AgentRun:
     body = s.RunReport(worker=worker, status=status, summary="done", duration_seconds=1.5)
-    return api.send(c.report_run_call("monitor", body))
+    return api.report_run("monitor", body)
 
 
 def test_one_lease_per_due_time(operator: VtocClient) -> None:
@@ -76,12 +74,12 @@ def test_viewers_cannot_lease(viewer: VtocClient) -> None:
 
 
 def claim(api: VtocClient, worker: str, seconds: int = 60) -> list[s.Task]:
-    return api.send(c.claim_tasks_call(s.TaskClaim(worker=worker, lease_seconds=seconds)))
+    return api.claim_tasks(s.TaskClaim(worker=worker, lease_seconds=seconds))
 
 
 def outcome(api: VtocClient, task: int, worker: str, *, ok: bool) -> s.Task:
     body = s.TaskOutcome(worker=worker, ok=ok, error=None if ok else "boom", backoff_seconds=60)
-    return api.send(c.task_outcome_call(task, body))
+    return api.task_outcome(task, body)
 
 
 def test_tasks_are_claimed_once_and_retried_with_backoff(operator: VtocClient) -> None:

@@ -128,6 +128,18 @@ def test_create_assets_registers_new_names_with_their_kind(operator: VtocClient)
     assert (digits.name, digits.lat) == ("406123", 51.4)
 
 
+def test_a_blank_or_boolean_asset_is_refused_by_its_fix_even_with_create_assets(
+    operator: VtocClient,
+) -> None:
+    batch = [fix("  ", T0, 1, 1), fix(True, T0, 1, 1), fix("Kite-7", T0, 1, 1)]
+    result = operator.post_positions(batch, create_assets=True)
+    assert (result.stored, result.assets_created) == (1, 1)
+    assert [(r.index, r.error.split(":")[0]) for r in result.rejected] == [
+        (0, "asset.name"),
+        (1, "asset.name"),
+    ]
+
+
 def test_a_fresh_fix_makes_an_unreachable_asset_reachable_an_old_one_does_not(
     operator: VtocClient,
 ) -> None:

@@ -18,7 +18,7 @@ import httpx
 
 from vtoc import schemas as s
 from vtoc.agents.base import SOURCE, Outcome, Run
-from vtoc.client import INTEL, AsyncResource, AsyncVtocClient
+from vtoc.client import AsyncRows, AsyncVtocClient
 
 SIGNATURE_HEADER = "X-Vtoc-Signature"
 SECRET_ENV = "VTOC_WEBHOOK_SECRET"
@@ -43,7 +43,7 @@ def param(task: s.Task, name: str) -> Any:
 
 async def set_status(client: AsyncVtocClient, task: s.Task) -> dict[str, Any]:
     entity, ref, target = param(task, "entity"), param(task, "id"), param(task, "status")
-    resources: dict[str, AsyncResource[Any]] = {
+    resources: dict[str, AsyncRows[Any, Any]] = {
         "operation": client.operations,
         "mission": client.missions,
         "asset": client.assets,
@@ -71,7 +71,7 @@ async def file_report(client: AsyncVtocClient, task: s.Task) -> dict[str, Any]:
     data = s.IntelCreate.model_validate({"source": SOURCE, **task.params})
     # The server answers a repeated key with the first answer: one report per task, ever.
     body = data.model_dump(mode="json", exclude_unset=True) | {"source": data.source.value}
-    report = await client.send(INTEL.create(body, key=task_key(task)))
+    report = await client.intel.create(body, idempotency_key=task_key(task))
     return {"report_id": report.id}
 
 

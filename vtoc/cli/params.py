@@ -18,7 +18,7 @@ from vtoc.cli.output import Column, Format, is_terminal, render, render_one
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from vtoc.client import SyncResource, VtocClient
+    from vtoc.client import SyncRows, VtocClient
     from vtoc.schemas import Page
 
 T = TypeVar("T")
@@ -91,7 +91,7 @@ def read_body(file: str | None, fields: dict[str, Any]) -> dict[str, Any]:
     return {**data, **{k: v for k, v in fields.items() if v is not None}}
 
 
-def resolve_id(resource: SyncResource[Any], ref: str | None) -> int | None:
+def resolve_id(resource: SyncRows[Any, Any], ref: str | None) -> int | None:
     """A numeric id for a reference (``OP-0007``, an asset's name) where the API wants one."""
     if ref is None:
         return None
@@ -121,7 +121,7 @@ def pages(fetch: Callable[[str | None], Page[T]], every: bool) -> list[T]:
 
 
 def list_rows(
-    resource: SyncResource[Any],
+    resource: SyncRows[Any, Any],
     cols: list[Column],
     fmt: Format,
     *,

@@ -18,7 +18,7 @@ from rich.style import Style
 from rich.text import Text
 
 from vtoc import schemas as s
-from vtoc.client import AsyncResource, AsyncVtocClient
+from vtoc.client import AsyncRows, AsyncVtocClient
 from vtoc.terminal import printable
 
 STATUS_STYLES: dict[str, str] = {
@@ -165,8 +165,8 @@ class ResourceSpec:
     #: how many missions deleting a row removes along with it, for the question
     taking: Callable[[AsyncVtocClient, Any], Awaitable[int]] | None = None
 
-    def endpoint(self, client: AsyncVtocClient) -> AsyncResource[Any]:
-        resource: AsyncResource[Any] = getattr(client, self.name)
+    def endpoint(self, client: AsyncVtocClient) -> AsyncRows[Any, Any]:
+        resource: AsyncRows[Any, Any] = getattr(client, self.name)
         return resource
 
 

@@ -11,7 +11,7 @@ import pytest
 import uvicorn
 
 from tests.processes import free_port
-from vtoc.client import AsyncVtocClient, RetryPolicy, Unavailable, VtocClient
+from vtoc.client import AsyncVtocClient, Calls, RetryPolicy, Unavailable, VtocClient
 from vtoc.config import ServerSettings
 from vtoc.schemas import TokenCreate
 from vtoc.server.app import create_app
@@ -70,3 +70,24 @@ async def test_async_client_reads_typed_models(admin: VtocClient) -> None:
         names = [o.name async for o in client.operations.iterate(limit=1)]
         assert names == ["Async op"]
         assert (await client.whoami()).role == "admin"
+
+
+def public_calls(cls: type) -> set[str]:
+    return {name for name in dir(cls) if not name.startswith("_")}
+
+
+def test_both_clients_have_every_call_and_filters_are_checked() -> None:
+    """Each call is declared once (``Calls``): the sync client answers it, the async one
+    hands back an awaitable; a filter the resource's query model lacks fails before sending."""
+    declared = {name for name in vars(Calls) if not name.startswith("_")}
+    assert {"lease", "claim_tasks", "revoke_token", "correlations", "intel"} <= declared
+    assert declared <= public_calls(VtocClient) & public_calls(AsyncVtocClient)
+    transport_only = {"send", "close", "aclose", "http", "retry", "base_url"}
+    assert public_calls(VtocClient) - transport_only == public_calls(AsyncVtocClient) - (
+        transport_only
+    )
+    client = VtocClient("http://127.0.0.1:9", "t")
+    with pytest.raises(TypeError, match="no filter severty"):
+        client.intel.list(severty=["high"])
+    with pytest.raises(TypeError, match="no filter limit"):
+        list(client.agents.iterate(limit=5))

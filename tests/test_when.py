@@ -41,3 +41,24 @@ def test_tomorrow_is_the_utc_day_after() -> None:
 def test_what_is_not_a_time_says_which_forms_are(typed: str) -> None:
     with pytest.raises(ValueError, match="is not a time"):
         parse_when(typed, NOW)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("14:32Z", datetime(2026, 12, 6, 14, 32, tzinfo=UTC)),
+        ("14:32:05z", datetime(2026, 12, 6, 14, 32, 5, tzinfo=UTC)),
+        ("23:50Z", datetime(2026, 12, 5, 23, 50, tzinfo=UTC)),  # later today: yesterday's
+        ("-10m", NOW - timedelta(minutes=10)),
+        ("-2h", NOW - timedelta(hours=2)),
+        ("now", NOW),
+    ],
+)
+def test_a_log_entry_is_timed_in_the_past(typed: str, meant: datetime) -> None:
+    assert parse_when(typed, NOW) == meant
+
+
+@pytest.mark.parametrize("typed", ["25:00Z", "14:32", "ten minutes ago"])
+def test_clock_times_need_their_zone_and_a_real_hour(typed: str) -> None:
+    with pytest.raises(ValueError, match="is not a time"):
+        parse_when(typed, NOW)

@@ -2,7 +2,7 @@
 
 The server deletes an operation's missions with it; nothing else cascades. The question
 names the row as the operator knows it (an operation by its code) and what goes along:
-"Delete operation OP-0004 and its 7 missions?".
+"Delete operation OP-0004 'Silver Bridge' and its 7 missions?".
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ from typing import Any
 
 
 def label_of(row: Any) -> str:
-    """An operation by its code, anything else by its name or title, quoted (names hold
-    spaces), else by its id."""
+    """A row by its code (an operation's) and its name or title, quoted (names hold
+    spaces); by its id when it has neither."""
     code = getattr(row, "code", None)
-    if code:
-        return str(code)
     name = getattr(row, "name", None) or getattr(row, "title", None)
-    return repr(name) if name else str(row.id)
+    return " ".join(part for part in (code, repr(name) if name else None) if part) or str(row.id)
 
 
 def delete_question(noun: str, label: str, missions: int = 0) -> str:

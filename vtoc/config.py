@@ -89,6 +89,20 @@ class ServerSettings(BaseSettings):
     sse_poll_seconds: float = 5.0
     #: how long a ticket for ``/events/stream?ticket=`` stays valid (it also works once only)
     event_ticket_seconds: int = 60
+    #: seconds a report of each severity may wait for an acknowledgement before the monitor
+    #: flags it (``intel.ack_overdue``); severities not listed have no deadline
+    ack_deadline_seconds: dict[str, int] = {"critical": 300, "high": 900}
+
+    @field_validator("ack_deadline_seconds")
+    @classmethod
+    def severities_only(cls, value: dict[str, int]) -> dict[str, int]:
+        from vtoc.schemas import Severity
+
+        if unknown := sorted(set(value) - set(Severity)):
+            raise ValueError(f"not severities: {', '.join(unknown)}")
+        if any(seconds < 0 for seconds in value.values()):
+            raise ValueError("deadlines are seconds, 0 or more")
+        return value
 
     @model_validator(mode="after")
     def refuse_placeholder_secrets(self) -> ServerSettings:

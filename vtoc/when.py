@@ -12,10 +12,15 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 #: what every prompt and flag that takes a time says about it
-FORMS = "ISO 8601 (no offset = UTC), 2026-12-08, today/tomorrow 0600, +2h, +30m, +1d"
+FORMS = (
+    "ISO 8601 (no offset = UTC), 2026-12-08, today/tomorrow 0600, +2h, +30m, +1d, "
+    "-10m (ago), 14:32Z (the last one), now"
+)
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-RELATIVE = re.compile(r"^\+\s*(\d+)\s*([smhdw])$")
+RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*([smhdw])$")
+#: a clock time in UTC, as a log entry is timed: the last such time, never a future one
+LAST_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?z$")
 DAY_AND_CLOCK = re.compile(r"^(today|tomorrow)(?:\s+(\d{1,2}):?(\d{2}))?$")
 
 
@@ -27,8 +32,14 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     """An aware UTC time from what was typed; ``ValueError`` names the accepted forms."""
     typed = " ".join(text.strip().lower().split())
     now = now or now_utc()
+    if typed == "now":
+        return now
     if match := RELATIVE.match(typed):
-        return now + timedelta(seconds=int(match[1]) * UNITS[match[2]])
+        sign = -1 if match[1] == "-" else 1
+        return now + timedelta(seconds=sign * int(match[2]) * UNITS[match[3]])
+    if match := LAST_CLOCK.match(typed):
+        at = at_clock(now.astimezone(UTC).date(), match[1], match[2], text, match[3] or "0")
+        return at - timedelta(days=1) if at > now else at
     if match := DAY_AND_CLOCK.match(typed):
         day = now.astimezone(UTC).date() + timedelta(days=match[1] == "tomorrow")
         return at_clock(day, match[2] or "0", match[3] or "0", text)
@@ -41,8 +52,8 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def at_clock(day: date, hours: str, minutes: str, text: str) -> datetime:
+def at_clock(day: date, hours: str, minutes: str, text: str, seconds: str = "0") -> datetime:
     try:
-        return datetime.combine(day, time(int(hours), int(minutes)), UTC)
+        return datetime.combine(day, time(int(hours), int(minutes), int(seconds)), UTC)
     except ValueError:
         raise ValueError(f"{text.strip()!r} is not a time of day (00:00 to 23:59)") from None

@@ -7,7 +7,7 @@ import json
 from tests.cli.conftest import Run, ok
 from tests.cli.test_errors import one_line_error
 from vtoc import schemas as s
-from vtoc.client import VtocClient, correlation_run_call
+from vtoc.client import VtocClient
 
 
 def test_escalate_files_one_summary_and_unknown_ids_fail_cleanly(
@@ -16,7 +16,7 @@ def test_escalate_files_one_summary_and_unknown_ids_fail_cleanly(
     with VtocClient(server_url, admin_token) as api:
         first = api.intel.create(title="Beacon", body="Beacon from 203.0.113.7", severity="low")
         second = api.intel.create(title="Again", body="Again 203.0.113.7", severity="medium")
-        api.send(correlation_run_call(s.CorrelationRun()))
+        api.correlation_run(s.CorrelationRun())
         [cluster] = api.correlations().items
     assert sorted(cluster.report_ids) == [first.id, second.id]
 
@@ -45,7 +45,7 @@ def test_list_show_and_of_explain_each_cluster(
         scan = api.intel.create(title="Scan", body="Scan by 198.51.100.9", severity="low")
         rescan = api.intel.create(title="Rescan", body="Rescan by 198.51.100.9", severity="low")
         alone = api.intel.create(title="Alone", body="Nothing shared here", severity="info")
-        api.send(correlation_run_call(s.CorrelationRun()))
+        api.correlation_run(s.CorrelationRun())
 
     clusters = json.loads(ok(vtoc("correlations", "list", "--limit", "1", "--all", "--json")))
     assert sorted(sorted(c["report_ids"]) for c in clusters) == [

@@ -88,13 +88,13 @@ def test_deleting_an_operation_says_its_missions_go_with_it(vtoc: Run) -> None:
         for n in ("First", "Second")
     )
     refused = vtoc("ops", "delete", op["code"], input="n\n")
-    assert f"Delete operation {op['code']} and its 2 missions?" in refused.stdout
+    assert f"Delete operation {op['code']} 'Crowded' and its 2 missions?" in refused.stdout
     ok(vtoc("missions", "delete", str(first["id"]), "--yes"))
     kept = vtoc("ops", "delete", op["code"], input="n\n")
-    assert f"Delete operation {op['code']} and its mission?" in kept.stdout
+    assert f"Delete operation {op['code']} 'Crowded' and its mission?" in kept.stdout
     empty = json.loads(ok(vtoc("ops", "create", "--name", "Empty", "--json")))
     alone = vtoc("ops", "delete", empty["code"], input="n\n")
-    assert f"Delete operation {empty['code']}? [y/N]" in alone.stdout
+    assert f"Delete operation {empty['code']} 'Empty'? [y/N]" in alone.stdout
 
 
 def test_list_all_follows_cursors_and_filters(vtoc: Run) -> None:

@@ -113,3 +113,19 @@ def test_sitrep_for_one_operation(vtoc: Run) -> None:
     assert report["intel_total"] == len(in_op)
     assert {m["operation"] for m in report["overdue"]} <= {"OP-0002"}
     assert vtoc("sitrep", "--operation", "OP-0999").exit_code == 1
+
+
+def test_sitrep_has_the_journal_and_the_open_watch_items_of_its_window(vtoc: Run) -> None:
+    op = json.loads(ok(vtoc("ops", "create", "--name", "Harbor", "--json")))
+    ok(vtoc("log", "add", "Relay established", "--op", op["code"], "--at", "-1h"))
+    ok(vtoc("log", "add", "Old news", "--op", op["code"], "--at", "-30h"))
+    critical = json.loads(
+        ok(vtoc("intel", "create", "--title", "Beacon", "--severity", "critical", "--json"))
+    )
+    report = json.loads(ok(vtoc("sitrep", "--operation", op["code"], "-o", "json")))
+    assert [e["text"] for e in report["journal"]] == ["Relay established"]
+    assert report["unacknowledged"] == []  # the report belongs to no operation
+    text = ok(vtoc("sitrep"))
+    assert f"#{critical['id']} Beacon" in text.split("## Open watch items")[1]
+    assert "note by cli-admin: Relay established" in text
+    assert "Old news" not in text

@@ -10,7 +10,6 @@ from vtoc.client import (
     PreconditionFailed,
     ValidationFailed,
     VtocClient,
-    correlation_run_call,
 )
 from vtoc.server.models import Base
 
@@ -85,7 +84,7 @@ def test_deleting_an_operation_unlinks_its_correlations(
     op = operator.operations.create(name="Correlated")
     operator.intel.create(title="Seen 198.51.100.4", operation_id=op.id)
     operator.intel.create(title="Again 198.51.100.4", operation_id=op.id)
-    operator.send(correlation_run_call(s.CorrelationRun()))
+    operator.correlation_run(s.CorrelationRun())
     [cluster] = operator.correlations().items
     assert cluster.operation_id == op.id
     mark = last_event_id(operator)
@@ -105,7 +104,7 @@ def test_deleting_a_report_takes_it_out_of_its_cluster(
     low = operator.intel.create(title="Beacon to 203.0.113.77", severity="low")
     high = operator.intel.create(title="Exfil to 203.0.113.77", severity="high")
     third = operator.intel.create(title="DNS for 203.0.113.77", severity="medium")
-    operator.send(correlation_run_call(s.CorrelationRun()))
+    operator.correlation_run(s.CorrelationRun())
     [cluster] = operator.correlations().items
     assert (cluster.report_ids, cluster.severity) == ([low.id, high.id, third.id], "high")
     mark = last_event_id(operator)
@@ -147,7 +146,7 @@ def test_a_deleted_reports_indicators_stop_linking_its_cluster(
     both = operator.intel.create(title="203.0.113.88 resolved evil-c2.example.net")
     operator.intel.create(title="Lookups of evil-c2.example.net")
     operator.intel.create(title="More lookups of evil-c2.example.net")
-    operator.send(correlation_run_call(s.CorrelationRun()))
+    operator.correlation_run(s.CorrelationRun())
     [cluster] = operator.correlations().items
     assert {i.value for i in cluster.indicators} == {"203.0.113.88", "evil-c2.example.net"}
 
@@ -213,14 +212,20 @@ def test_a_delete_says_before_what_it_takes_with_it(
         operator.missions.create(operation_id=op.id, name=name, asset_ids=[hawk.id])
     first = operator.intel.create(title="Seen 198.51.100.9", operation_id=op.id)
     operator.intel.create(title="Again 198.51.100.9", operation_id=op.id, asset_id=hawk.id)
-    operator.send(correlation_run_call(s.CorrelationRun()))
+    operator.correlation_run(s.CorrelationRun())
     lone = operator.missions.create(operation_id=op.id, name="Lone")
+    operator.post_positions(
+        [
+            {"asset": "Hawk-3", "at": f"2026-12-01T10:0{n}:00Z", "lat": 59.9, "lon": 10.7}
+            for n in (1, 2)
+        ]
+    )
 
     assert viewer.operations.delete_impact(op.code) == s.DeleteImpact(
         deletes={"mission": 4}, unlinks={"intel": 2, "correlation": 1}
     )
     assert viewer.assets.delete_impact("Hawk-3") == s.DeleteImpact(
-        unlinks={"mission": 3, "intel": 1}
+        deletes={"position_fix": 2}, unlinks={"mission": 3, "intel": 1}
     )
     assert viewer.intel.delete_impact(first.id) == s.DeleteImpact(unlinks={"correlation": 1})
     assert viewer.missions.delete_impact(lone.id) == s.DeleteImpact()
@@ -257,5 +262,6 @@ def test_every_cascade_is_accounted_for() -> None:
         "ingested_alerts.report_id": "CASCADE",
         "correlation_members.correlation_id": "CASCADE",
         "agent_runs.agent_id": "CASCADE",
+        "position_fixes.asset_id": "CASCADE",  # its track: counted in its delete-impact
         "event_tickets.token_id": "CASCADE",
     }

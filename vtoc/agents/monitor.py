@@ -94,6 +94,7 @@ async def run(ctx: Run) -> Outcome:
     stats = await health(ctx.client)
     stats.update(await check_targets(ctx, outages))
     stats["unreachable_assets"] = await mark_stale_assets(ctx.client)
+    stats["ack_overdue"] = (await ctx.client.sweep_overdue()).flagged
     overdue = [m.id async for m in ctx.client.missions.iterate(overdue=True, limit=500)]
     known = set(state.get("overdue", []))
     stats["overdue_missions"] = overdue
@@ -102,6 +103,7 @@ async def run(ctx: Run) -> Outcome:
         f"server {'ready' if stats['server_ready'] else 'NOT READY'}; "
         f"{len(stats['down'])}/{stats['targets']} targets down; "
         f"{len(stats['unreachable_assets'])} assets unreachable; "
-        f"{len(overdue)} missions overdue ({len(stats['newly_overdue'])} new)"
+        f"{len(overdue)} missions overdue ({len(stats['newly_overdue'])} new); "
+        f"{len(stats['ack_overdue'])} reports newly past their ack deadline"
     )
     return Outcome(summary, stats, {"outages": outages, "overdue": overdue})

@@ -115,7 +115,17 @@ def markdown(r: Sitrep) -> str:
         )
     else:
         out += ["None.", ""]
-    out += ["## Agent health", ""]
+    out += ["## Open watch items", ""]
+    out += [
+        f"- **{i.severity.upper()}** #{i.id} {cell(i.title)}"
+        + (" — past its acknowledgement deadline" if i.overdue else "")
+        for i in r.unacknowledged
+    ] or ["No unacknowledged reports."]
+    out += ["", f"## Journal, last {r.hours} h", ""]
+    out += [
+        f"- {when(e.occurred_at)} {e.kind} by {cell(e.author)}: {cell(e.text)}" for e in r.journal
+    ] or ["No entries."]
+    out += ["", "## Agent health", ""]
     out += table(
         ["Agent", "Kind", "Health", "Last run", "Result", "Summary"],
         (

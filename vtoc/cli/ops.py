@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -9,8 +10,9 @@ import typer
 from vtoc.cascade import delete_question, label_of
 from vtoc.cli.commands import Flag, add_create, add_list, add_update, moment
 from vtoc.cli.output import columns
-from vtoc.cli.params import add_show_delete
-from vtoc.schemas import OperationStatus, Priority
+from vtoc.cli.params import AllOpt, LimitOpt, add_show_delete
+from vtoc.cli.session import client
+from vtoc.schemas import OperationStatus, Priority, TimelineType
 from vtoc.when import FORMS
 
 if TYPE_CHECKING:
@@ -73,3 +75,55 @@ def ask_delete(api: VtocClient, ref: str) -> str:
 
 
 add_show_delete(app, "operations", "operation", "OP-0001", group="ops", asking=ask_delete)
+
+
+TIMELINE = columns("at", "type", "kind", "actor", "summary")
+
+
+class TimelineFormat(StrEnum):
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+    csv = "csv"
+    md = "md"
+
+
+#: the formats the server renders itself, as a whole after-action document
+EXPORTS = {TimelineFormat.md: "text/markdown", TimelineFormat.csv: "text/csv"}
+
+
+@app.command()
+def timeline(
+    ref: Annotated[str, typer.Argument(help="Operation id or code.", show_default=False)],
+    types: Annotated[
+        list[TimelineType] | None, typer.Option("--type", help="entry or event; repeatable.")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="At or after: -8h, 06:00Z, ISO 8601.")] = None,
+    until: Annotated[str | None, typer.Option(help="Before.")] = None,
+    author: Annotated[str | None, typer.Option(help="Only this actor's items.")] = None,
+    limit: LimitOpt = 50,
+    every: AllOpt = False,
+    output: Annotated[
+        TimelineFormat, typer.Option("--output", "-o", help="table, json, yaml, csv or md.")
+    ] = TimelineFormat.table,
+) -> None:
+    """The operation's journal entries and events in the order they happened; -o md or csv
+    gives the whole of it as an after-action document.
+
+    Example: vtoc ops timeline OP-0001 --since -12h -o md > after-action.md
+    """
+    from vtoc.cli.output import Format, render, write
+    from vtoc.cli.params import pages, parse_time
+
+    filters = {
+        "types": types,
+        "since": parse_time(since, "--since"),
+        "until": parse_time(until, "--until"),
+        "author": author,
+    }
+    with client() as api:
+        if output in EXPORTS:
+            write(api.timeline_export(ref, EXPORTS[output], **filters))
+            return
+        items = pages(lambda at: api.timeline(ref, limit=limit, cursor=at, **filters), every)
+        render(items, TIMELINE, Format(output))

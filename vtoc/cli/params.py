@@ -16,7 +16,9 @@ from vtoc.cascade import delete_question
 from vtoc.cli.output import Column, Format, is_terminal, render, render_one
 
 if TYPE_CHECKING:
-    from vtoc.client import SyncResource, VtocClient
+    from datetime import datetime
+
+    from vtoc.client import SyncRows, VtocClient
     from vtoc.schemas import Page
 
 T = TypeVar("T")
@@ -89,11 +91,23 @@ def read_body(file: str | None, fields: dict[str, Any]) -> dict[str, Any]:
     return {**data, **{k: v for k, v in fields.items() if v is not None}}
 
 
-def resolve_id(resource: SyncResource[Any], ref: str | None) -> int | None:
+def resolve_id(resource: SyncRows[Any, Any], ref: str | None) -> int | None:
     """A numeric id for a reference (``OP-0007``, an asset's name) where the API wants one."""
     if ref is None:
         return None
     return int(ref) if ref.isdigit() else int(resource.get(ref).id)
+
+
+def parse_time(typed: str | None, flag: str) -> datetime | None:
+    """A time option as people type it (``-10m``, ``14:32Z``, ISO 8601), or a usage error."""
+    from vtoc.when import parse_when
+
+    if typed is None:
+        return None
+    try:
+        return parse_when(typed)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=flag) from None
 
 
 def pages(fetch: Callable[[str | None], Page[T]], every: bool) -> list[T]:
@@ -107,7 +121,7 @@ def pages(fetch: Callable[[str | None], Page[T]], every: bool) -> list[T]:
 
 
 def list_rows(
-    resource: SyncResource[Any],
+    resource: SyncRows[Any, Any],
     cols: list[Column],
     fmt: Format,
     *,

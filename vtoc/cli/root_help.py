@@ -27,6 +27,12 @@ Operations:
   assets        Assets: list, create, heartbeat, track.
   intel         Intelligence reports: list, file, update.
   correlations  Correlated intelligence: list, show, of a report, escalate.
+  log           The staff journal: add, list, correct.
+  ack           Acknowledge intelligence reports: you saw them.
+  watch         What needs a human now: unacknowledged reports, overdue
+                missions, failures.
+  handover      Hand the watch over to the next operator, or --accept a
+                handover as the incoming one.
   tasks         Tasks: queue, cancel, requeue.
   agents        Agents: list, tune, trigger, run a worker.
   events        The event log: list or tail it.

@@ -66,6 +66,21 @@ class AgentLine(BaseModel):
     health: str
 
 
+class JournalLine(BaseModel):
+    id: int
+    occurred_at: datetime
+    author: str
+    kind: str
+    text: str
+
+
+class WatchLine(BaseModel):
+    id: int
+    severity: str
+    title: str
+    overdue: bool
+
+
 class Sitrep(BaseModel):
     generated_at: datetime
     server: str
@@ -80,6 +95,8 @@ class Sitrep(BaseModel):
     notable_intel: list[IntelLine]
     overdue: list[OverdueLine]
     agents: list[AgentLine]
+    journal: list[JournalLine]
+    unacknowledged: list[WatchLine]
 
 
 def agent_health(agent: s.Agent, run: s.AgentRun | None, now: datetime) -> str:
@@ -122,6 +139,9 @@ def gather(api: VtocClient, *, operation: str | None, hours: int, top: int = 10)
         key=lambda r: (-r.severity.rank, -r.observed_at.timestamp()),
     )
     overdue = [m for m in api.missions.iterate(limit=500, overdue=True, **scope) if m.due_at]
+    entries = list(api.journal.iterate(limit=500, since=since.isoformat(), **scope))
+    watch = api.watch()
+    unacked = [r for r in watch.unacknowledged if not operation or r.operation_id == ops[0].id]
     agents = []
     for agent in api.agents.iterate():
         runs = api.agent_runs(agent.name, limit=1).items
@@ -186,6 +206,20 @@ def gather(api: VtocClient, *, operation: str | None, hours: int, top: int = 10)
             if m.due_at
         ],
         agents=agents,
+        journal=[
+            JournalLine(
+                id=e.id,
+                occurred_at=e.occurred_at,
+                author=e.author,
+                kind=e.kind.value,
+                text=" ".join(e.text.split()),
+            )
+            for e in sorted(entries, key=lambda e: (e.occurred_at, e.id))
+        ],
+        unacknowledged=[
+            WatchLine(id=r.id, severity=r.severity.value, title=r.title, overdue=r.overdue)
+            for r in unacked
+        ],
     )
 
 

@@ -19,11 +19,14 @@ from vtoc.server.api import (
     admin,
     dashboard,
     ingest,
+    journal,
     observability,
     positions,
     resources,
     runtime,
     stream,
+    timeline,
+    watch,
 )
 from vtoc.server.api.deps import DB_WORK
 from vtoc.server.auth import TokenCache
@@ -113,6 +116,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     dashboard.include(api)
     runtime.include(api)
     stream.include(api)
+    journal.include(api)
+    timeline.include(api)
+    watch.include(api)
     api.include_router(ingest.router)
     api.include_router(positions.router)
     app.include_router(api)

@@ -48,6 +48,17 @@ class InvalidError(DomainError):
         super().__init__(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
 
 
+class MethodNotAllowedError(DomainError):
+    """405: the resource exists but never takes this method (a journal entry is not edited)."""
+
+    status = 405
+    title = "Method not allowed"
+
+    def __init__(self, detail: str, *, allow: str) -> None:
+        super().__init__(detail)
+        self.allow = allow
+
+
 class TooLargeError(DomainError):
     """A request over a configured size limit (a batch with too many items)."""
 

@@ -320,6 +320,15 @@ class EventRow(Base):
     __table_args__ = (
         Index("ix_events_entity", "entity", "entity_id"),
         assigned_only("events"),
+        # an operation's timeline in time order, from any point (keyset on (ts, id))
+        Index(
+            "ix_events_operation_ts",
+            "operation_id",
+            "ts",
+            "id",
+            postgresql_where=text("operation_id IS NOT NULL"),
+            sqlite_where=text("operation_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -330,6 +339,77 @@ class EventRow(Base):
     entity_id: Mapped[int | None] = mapped_column(BigInteger)
     operation_id: Mapped[int | None] = mapped_column(BigInteger)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class JournalEntryRow(Base):
+    """The staff journal: written once, never edited. A correction is another entry.
+
+    Its links (operation, refs) are kept as written, like an event's, not as foreign keys:
+    evidence outlives the rows it mentions."""
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (
+        # an operation's timeline in time order, from any point (keyset on (occurred_at, id))
+        Index("ix_journal_operation_occurred", "operation_id", "occurred_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[s.JournalKind] = mapped_column(enum_column(s.JournalKind))
+    text: Mapped[str] = mapped_column(Text)
+    operation_id: Mapped[int | None] = mapped_column(BigInteger)
+    refs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: the entry this one corrects; unique: an entry has one correction (correct that one)
+    corrects: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    correction: Mapped[JournalEntryRow | None] = relationship(
+        foreign_keys=[corrects], uselist=False, viewonly=True, lazy="selectin"
+    )
+
+    @property
+    def corrected_by(self) -> int | None:
+        return self.correction.id if self.correction else None
+
+
+class IntelAck(Base):
+    """Who acknowledged a report, and when: once (the primary key keeps it so)."""
+
+    __tablename__ = "intel_acks"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("intel_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    acked_by: Mapped[str] = mapped_column(String(100))
+    acked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AckOverdue(Base):
+    """A report that passed its acknowledgement deadline unacknowledged. Its primary key
+    makes the ``intel.ack_overdue`` event once per report, however many sweeps race."""
+
+    __tablename__ = "intel_ack_overdue"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("intel_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    flagged_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HandoverRow(Base):
+    """A watch handed over: the ``handover`` journal entry and who took the watch."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    handed_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_by: Mapped[str | None] = mapped_column(String(100))
+    accepted_at: Mapped[datetime | None]
+    open_items: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    entry_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
 class ApiToken(Base):

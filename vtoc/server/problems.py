@@ -13,7 +13,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
 from vtoc.schemas import Candidate, FieldError, Problem
-from vtoc.server.errors import AmbiguousError, DomainError, RateLimitedError
+from vtoc.server.errors import (
+    AmbiguousError,
+    DomainError,
+    MethodNotAllowedError,
+    RateLimitedError,
+)
 from vtoc.validation import field_name, message
 
 MEDIA_TYPE = "application/problem+json"
@@ -43,6 +48,8 @@ async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     if isinstance(exc, RateLimitedError):
         headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, MethodNotAllowedError):
+        headers = {"Allow": exc.allow}
     candidates = exc.candidates if isinstance(exc, AmbiguousError) else None
     return problem(exc.status, exc.title, exc.detail, exc.errors, headers, candidates)
 

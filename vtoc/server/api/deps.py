@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from vtoc.schemas import MAX_ROW_ID, Role
+from vtoc.schemas import MAX_ROW_ID, Role, id_in_text
 from vtoc.server.auth import Principal, TokenCache, authenticate, hash_token
 from vtoc.server.errors import InvalidError
 from vtoc.server.hardening import SAFE_METHODS
@@ -146,10 +146,11 @@ async def parse_if_match(
 ) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
-    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
-    if match is None:
+    match = re.fullmatch(r'\s*(?:W/)?"?([0-9]+)"?\s*', if_match)
+    version = id_in_text(match.group(1)) if match else None
+    if version is None:
         raise InvalidError("If-Match", 'expected a version such as "3"')
-    return int(match.group(1))
+    return version
 
 
 IfMatch = Annotated[int | None, Depends(parse_if_match)]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import AfterValidator
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from vtoc import schemas as s
@@ -48,17 +49,20 @@ def start_position(after: int | None, last_event_id: str | None) -> int | None:
     """``Last-Event-ID`` (a reconnecting EventSource) wins over ``?after=``."""
     if last_event_id is None or not last_event_id.strip():
         return after
-    value = last_event_id.strip()
-    if not (value.isascii() and value.isdigit() and int(value) <= s.MAX_ROW_ID):
+    position = s.id_in_text(last_event_id.strip())
+    if position is None:
         raise InvalidError("Last-Event-ID", "expected an event id such as 42")
-    return int(value)
+    return position
 
 
 async def counted(
     messages: AsyncIterator[ServerSentEvent | bytes],
 ) -> AsyncIterator[ServerSentEvent | bytes]:
-    """The stream, counted in the SSE subscribers gauge while it is open."""
+    """The stream, counted in the SSE subscribers gauge while it is open: from its resume
+    point on (the first message), when it follows the log and misses no later event."""
+    first = await anext(messages)
     with metrics.sse_subscriber():
+        yield first
         async for message in messages:
             yield message
 
@@ -69,6 +73,10 @@ def encode(message: Item | int) -> ServerSentEvent | bytes:
         # but dispatch nothing. Sent first, so "from now" survives a reconnect too.
         return ServerSentEvent(id=str(message), retry=RECONNECT_MS)
     return message.frame
+
+
+#: a filter PostgreSQL can compare with: NUL is a 422, as on ``/events`` (the stream was cut)
+FilterText = Annotated[str, AfterValidator(s.storable)]
 
 
 @router.get(
@@ -84,8 +92,10 @@ async def stream(
         int | None,
         Query(ge=0, le=s.MAX_ROW_ID, description="resume after this id (default: from now)"),
     ] = None,
-    kind: Annotated[list[str] | None, Query(description="kind prefixes, e.g. 'intel.'")] = None,
-    entity: str | None = None,
+    kind: Annotated[
+        list[FilterText] | None, Query(description="kind prefixes, e.g. 'intel.'")
+    ] = None,
+    entity: FilterText | None = None,
     operation_id: Annotated[int | None, Query(ge=1, le=s.MAX_ROW_ID)] = None,
     ticket: Annotated[str | None, Query(description="from POST /events/ticket")] = None,
     last_event_id: Annotated[str | None, Header()] = None,

@@ -46,7 +46,7 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
 
     def trigger(self, session: Session, *, actor: str, ref: int | str) -> Agent:
         """Make the agent due now; the next worker tick runs it."""
-        row = self.get(session, ref)
+        row = self.get(session, ref, lock=True)
         row.next_run_at = utcnow()
         self.flush(session, ref)
         self.emit(session, actor, "triggered", row)

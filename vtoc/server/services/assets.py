@@ -16,7 +16,7 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
     public = s.Asset
     entity = "asset"
     ref_columns = ("name",)
-    search_columns = ("name", "callsign")
+    search_columns = ("name", "callsign", "status")
     filters = ("kind", "status")
 
     def build(self, session: Session, data: s.AssetCreate) -> Asset:

@@ -23,6 +23,7 @@ from vtoc.server.models import (
     IndicatorRow,
     IntelReport,
     Mission,
+    PositionFix,
     mission_assets,
 )
 from vtoc.server.services import correlations
@@ -55,13 +56,14 @@ def operation_impact(session: Session, operation_id: int) -> s.DeleteImpact:
 
 
 def asset_impact(session: Session, asset_id: int) -> s.DeleteImpact:
-    """What ``asset_deleted`` will unlink."""
+    """Its track goes with it (CASCADE); what ``asset_deleted`` will unlink."""
     return s.DeleteImpact(
+        deletes=counted(session, position_fix=(PositionFix, PositionFix.asset_id == asset_id)),
         unlinks=counted(
             session,
             mission=(mission_assets, mission_assets.c.asset_id == asset_id),
             intel=(IntelReport, IntelReport.asset_id == asset_id),
-        )
+        ),
     )
 
 

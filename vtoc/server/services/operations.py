@@ -21,7 +21,7 @@ class Operations(Resource[Operation, s.OperationCreate, s.OperationUpdate, s.Ope
     public = s.Operation
     entity = "operation"
     ref_columns = ("code", "name")
-    search_columns = ("code", "name", "description", "commander")
+    search_columns = ("code", "name", "description", "commander", "status")
     filters = ("status", "priority")
 
     def build(self, session: Session, data: s.OperationCreate) -> Operation:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, func, inspect, select
 from sqlalchemy.orm import Session
 
-from vtoc.schemas import MAX_ROW_ID, Candidate
+from vtoc.schemas import MAX_ROW_ID, Candidate, id_in_text
 from vtoc.server.errors import AmbiguousError, NotFoundError
 
 R = TypeVar("R")
@@ -26,9 +26,10 @@ LISTED = 10
 def numeric_id(ref: int | str) -> int | None:
     """``ref`` as a row id when it is one: ASCII digits within the id column's range."""
     if isinstance(ref, str):
-        if not (ref.isascii() and ref.isdigit()):
+        number = id_in_text(ref)
+        if number is None:
             return None
-        ref = int(ref)
+        ref = number
     return ref if 0 < ref <= MAX_ROW_ID else None
 
 
@@ -54,13 +55,20 @@ def resolve(
     entity: str,
     columns: Sequence[str],
     label: Callable[[R], str],
+    lock: bool = False,
 ) -> R:
-    """The one row ``ref`` names; ``NotFoundError`` or ``AmbiguousError`` otherwise."""
-    if (row_id := numeric_id(ref)) is not None and (row := session.get(model, row_id)):
+    """The one row ``ref`` names; ``NotFoundError`` or ``AmbiguousError`` otherwise.
+    ``lock`` reads it ``FOR UPDATE``, fresh (see ``Resource.get``)."""
+    row_id = numeric_id(ref)
+    if row_id is not None and (
+        row := session.get(model, row_id, with_for_update=lock, populate_existing=lock)
+    ):
         return row
     if may_be_stored(ref):
         for condition in steps(model, columns, str(ref).strip()):
             query = select(model).where(condition).order_by(*inspect(model).primary_key)
+            if lock:
+                query = query.with_for_update().execution_options(populate_existing=True)
             found = session.scalars(query.limit(LISTED + 1)).all()
             if len(found) == 1:
                 return found[0]

@@ -367,6 +367,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/handovers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Handovers
+         * @description Handovers, newest first.
+         */
+        get: operations["list_handovers_api_v1_handovers_get"];
+        put?: never;
+        /**
+         * Hand Over
+         * @description Hand the watch over: a ``handover`` journal entry with the open items and the
+         *     entries since the last handover.
+         */
+        post: operations["hand_over_api_v1_handovers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handovers/{handover_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show Handover */
+        get: operations["show_handover_api_v1_handovers__handover_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handovers/{handover_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Handover
+         * @description Take the watch: records you as the incoming operator (once).
+         */
+        post: operations["accept_handover_api_v1_handovers__handover_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ingest/wazuh": {
         parameters: {
             query?: never;
@@ -451,6 +513,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/intel/{report_id}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge
+         * @description Record that you saw the report: 201 the first time, then 200 with that first ack.
+         */
+        post: operations["acknowledge_api_v1_intel__report_id__ack_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/intel/{report_id}/correlated": {
         parameters: {
             query?: never;
@@ -465,6 +547,78 @@ export interface paths {
         get: operations["correlated_api_v1_intel__report_id__correlated_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/journal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Entries
+         * @description Entries, newest recorded first; filters by operation, kind, author, time, text.
+         */
+        get: operations["list_entries_api_v1_journal_get"];
+        put?: never;
+        /**
+         * File Entry
+         * @description File an entry as the token's principal; ``occurred_at`` defaults to now.
+         */
+        post: operations["file_entry_api_v1_journal_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/journal/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show Entry
+         * @description One entry; ``corrected_by`` names its correction, if any.
+         */
+        get: operations["show_entry_api_v1_journal__entry_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Refuse Change
+         * @description Refused: entries are never edited or deleted (file a correction).
+         */
+        delete: operations["refuse_change_api_v1_journal__entry_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Refuse Change
+         * @description Refused: entries are never edited or deleted (file a correction).
+         */
+        patch: operations["refuse_change_api_v1_journal__entry_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/journal/{entry_id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct Entry
+         * @description File a correction of an entry: a new entry with ``corrects``; 409 if it already has one.
+         */
+        post: operations["correct_entry_api_v1_journal__entry_id__corrections_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -607,6 +761,28 @@ export interface paths {
          * @description Counted by entity, for a confirmation that says so before the delete.
          */
         get: operations["delete_impact_api_v1_operations__ref__delete_impact_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operations/{ref}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show Timeline
+         * @description Journal entries and the events of the operation, its missions, their assets and its
+         *     reports, by when they happened. ``Accept: text/markdown`` or ``text/csv``: every item
+         *     from the cursor on, as an after-action document.
+         */
+        get: operations["show_timeline_api_v1_operations__ref__timeline_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -784,6 +960,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/watch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show Watch
+         * @description What needs a human now: unacknowledged reports (deadline, overdue), overdue missions,
+         *     failed tasks, unreachable assets.
+         */
+        get: operations["show_watch_api_v1_watch_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sweep
+         * @description Flag reports past their acknowledgement deadline (the monitor agent calls this);
+         *     each report is flagged once, by whichever caller gets there first.
+         */
+        post: operations["sweep_api_v1_watch_sweep_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/whoami": {
         parameters: {
             query?: never;
@@ -865,6 +1083,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Ack */
+        Ack: {
+            /**
+             * Acked At
+             * Format: date-time
+             */
+            acked_at: string;
+            /** Acked By */
+            acked_by: string;
+            /** Report Id */
+            report_id: number;
+        };
         /** Agent */
         Agent: {
             /** Config */
@@ -1352,6 +1582,40 @@ export interface components {
          * @enum {string}
          */
         FixSource: "heartbeat" | "nmea" | "adsb" | "ais" | "cot" | "api";
+        /** Handover */
+        Handover: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Accepted By */
+            accepted_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Entry Id */
+            entry_id: number;
+            /** Entry Ids */
+            entry_ids: number[];
+            /** Handed By */
+            handed_by: string;
+            /** Id */
+            id: number;
+            /** Open Items */
+            open_items: {
+                [key: string]: number[];
+            };
+        };
+        /** HandoverCreate */
+        HandoverCreate: {
+            /** Operation Id */
+            operation_id?: number | null;
+            /**
+             * Text
+             * @description the outgoing watch's notes
+             */
+            text?: string | null;
+        };
         /**
          * Heartbeat
          * @description An asset checking in, optionally with where it is now.
@@ -1515,6 +1779,79 @@ export interface components {
             /** Title */
             title?: string | null;
             tlp?: components["schemas"]["TLP"] | null;
+        };
+        /**
+         * JournalCorrection
+         * @description A correction is a new entry: the original stays as it was written.
+         */
+        JournalCorrection: {
+            /** Reason */
+            reason: string;
+            /** Text */
+            text: string;
+        };
+        /** JournalCreate */
+        JournalCreate: {
+            /** @default note */
+            kind?: components["schemas"]["JournalKind"];
+            /**
+             * Occurred At
+             * @description when it happened; default now; never in the future
+             */
+            occurred_at?: string | null;
+            /** Operation Id */
+            operation_id?: number | null;
+            /**
+             * Refs
+             * @default []
+             */
+            refs?: components["schemas"]["JournalRef"][];
+            /** Text */
+            text: string;
+        };
+        /** JournalEntry */
+        JournalEntry: {
+            /** Author */
+            author: string;
+            /** Corrected By */
+            corrected_by: number | null;
+            /** Corrects */
+            corrects: number | null;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["JournalKind"];
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Operation Id */
+            operation_id: number | null;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Refs */
+            refs: components["schemas"]["JournalRef"][];
+            /** Text */
+            text: string;
+        };
+        /**
+         * JournalKind
+         * @enum {string}
+         */
+        JournalKind: "note" | "contact" | "order" | "decision" | "report" | "handover" | "sitrep";
+        /**
+         * JournalRef
+         * @description A link from an entry to a row, e.g. ``{"entity": "intel", "id": 42}``.
+         */
+        JournalRef: {
+            entity: components["schemas"]["RefEntity"];
+            /** Id */
+            id: number;
         };
         /** LeaseRequest */
         LeaseRequest: {
@@ -1701,6 +2038,14 @@ export interface components {
             start_at?: string | null;
             status?: components["schemas"]["OperationStatus"] | null;
         };
+        /**
+         * OverdueSweep
+         * @description What one sweep for unacknowledged reports past their deadline flagged.
+         */
+        OverdueSweep: {
+            /** Flagged */
+            flagged: number[];
+        };
         /** Page[AgentRun] */
         Page_AgentRun_: {
             /** Items */
@@ -1736,10 +2081,24 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[Handover] */
+        Page_Handover_: {
+            /** Items */
+            items: components["schemas"]["Handover"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[Intel] */
         Page_Intel_: {
             /** Items */
             items: components["schemas"]["Intel"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[JournalEntry] */
+        Page_JournalEntry_: {
+            /** Items */
+            items: components["schemas"]["JournalEntry"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -1761,6 +2120,13 @@ export interface components {
         Page_Task_: {
             /** Items */
             items: components["schemas"]["Task"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[TimelineItem] */
+        Page_TimelineItem_: {
+            /** Items */
+            items: components["schemas"]["TimelineItem"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -1832,6 +2198,12 @@ export interface components {
              */
             type?: string;
         };
+        /**
+         * RefEntity
+         * @description What a journal entry may point at.
+         * @enum {string}
+         */
+        RefEntity: "mission" | "asset" | "intel" | "correlation";
         /**
          * Role
          * @enum {string}
@@ -2004,6 +2376,49 @@ export interface components {
             run_after?: string | null;
             status?: components["schemas"]["TaskStatus"] | null;
         };
+        /**
+         * TimelineItem
+         * @description One line of an operation's timeline: a journal entry or a system event.
+         */
+        TimelineItem: {
+            /** Actor */
+            actor: string;
+            /**
+             * At
+             * Format: date-time
+             * @description when it happened: occurred_at, or the event's time
+             */
+            at: string;
+            /** Entity */
+            entity: string;
+            /** Entity Id */
+            entity_id: number | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /**
+             * Link
+             * @description the API path of the row it is about
+             */
+            link: string | null;
+            /**
+             * Summary
+             * @description one line
+             */
+            summary: string;
+            /**
+             * Text
+             * @description an entry's full text
+             */
+            text: string | null;
+            type: components["schemas"]["TimelineType"];
+        };
+        /**
+         * TimelineType
+         * @enum {string}
+         */
+        TimelineType: "entry" | "event";
         /** Token */
         Token: {
             /**
@@ -2083,6 +2498,46 @@ export interface components {
              * Format: date-time
              */
             until: string;
+        };
+        /**
+         * Watch
+         * @description What needs a human now.
+         */
+        Watch: {
+            /** Failed Tasks */
+            failed_tasks: components["schemas"]["Task"][];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Overdue Missions */
+            overdue_missions: components["schemas"]["Mission"][];
+            /** Unacknowledged */
+            unacknowledged: components["schemas"]["WatchIntel"][];
+            /** Unacknowledged Total */
+            unacknowledged_total: number;
+            /** Unreachable Assets */
+            unreachable_assets: components["schemas"]["Asset"][];
+        };
+        /** WatchIntel */
+        WatchIntel: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Deadline */
+            deadline: string | null;
+            /** Id */
+            id: number;
+            /** Operation Id */
+            operation_id: number | null;
+            /** Overdue */
+            overdue: boolean;
+            severity: components["schemas"]["Severity"];
+            /** Title */
+            title: string;
         };
         /** WhoAmI */
         WhoAmI: {
@@ -3140,6 +3595,171 @@ export interface operations {
             };
         };
     };
+    list_handovers_api_v1_handovers_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description text search */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Handover_"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hand_over_api_v1_handovers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoverCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handover"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    show_handover_api_v1_handovers__handover_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handover_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handover"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_handover_api_v1_handovers__handover_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handover_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handover"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     wazuh_api_v1_ingest_wazuh_post: {
         parameters: {
             query?: never;
@@ -3449,6 +4069,46 @@ export interface operations {
             };
         };
     };
+    acknowledge_api_v1_intel__report_id__ack_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ack"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     correlated_api_v1_intel__report_id__correlated_get: {
         parameters: {
             query?: never;
@@ -3467,6 +4127,268 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Correlated"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_entries_api_v1_journal_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description text search */
+                q?: string | null;
+                operation_id?: number | null;
+                kind?: components["schemas"]["JournalKind"][];
+                author?: string | null;
+                /** @description occurred at or after */
+                since?: string | null;
+                /** @description occurred before */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JournalEntry_"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_entry_api_v1_journal_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe POST: the same key and body, the same answer */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JournalCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalEntry"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    show_entry_api_v1_journal__entry_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalEntry"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refuse_change_api_v1_journal__entry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refuse_change_api_v1_journal__entry_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    correct_entry_api_v1_journal__entry_id__corrections_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retry-safe POST: the same key and body, the same answer */
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JournalCorrection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalEntry"];
                 };
             };
             /** @description Validation failed */
@@ -4085,6 +5007,61 @@ export interface operations {
             };
         };
     };
+    show_timeline_api_v1_operations__ref__timeline_get: {
+        parameters: {
+            query?: {
+                types?: components["schemas"]["TimelineType"][];
+                /** @description at or after */
+                since?: string | null;
+                /** @description before */
+                until?: string | null;
+                author?: string | null;
+                /** @description asc: oldest first */
+                order?: components["schemas"]["EventOrder"];
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: {
+                accept?: string | null;
+            };
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TimelineItem_"];
+                    "text/csv": string;
+                    "text/markdown": string;
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     post_positions_api_v1_positions_post: {
         parameters: {
             query?: {
@@ -4568,6 +5545,77 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    show_watch_api_v1_watch_get: {
+        parameters: {
+            query?: {
+                min_severity?: components["schemas"]["Severity"];
+                /** @description rows per section */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sweep_api_v1_watch_sweep_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverdueSweep"];
                 };
             };
             /** @description An error, as RFC 9457 problem details */

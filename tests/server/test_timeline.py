@@ -1,0 +1,135 @@
+"""An operation's timeline: entries and events in the order things happened, paged exactly
+once, exported as an after-action document."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, insert, update
+from sqlalchemy.orm import Session
+
+from vtoc import schemas as s
+from vtoc.client import NotFound, ValidationFailed, VtocClient
+from vtoc.schemas import Role
+from vtoc.server.models import EventRow, JournalEntryRow
+
+GOLDEN = Path(__file__).with_name("golden") / "timeline.md"
+
+
+def test_back_dated_entries_fall_between_the_events_they_happened_between(
+    operator: VtocClient,
+) -> None:
+    op = operator.operations.create(name="Northern Watch")
+    mission = operator.missions.create(operation_id=op.id, name="Relay")
+    hawk = operator.assets.create(name="Hawk-02", kind="aircraft")
+    operator.assets.create(name="Elsewhere", kind="vehicle")
+    operator.assign_asset(mission.id, hawk.id)
+    operator.heartbeat(hawk.id)
+    operator.heartbeat("Elsewhere")
+    events = {e.kind: e for e in operator.events.list(operation_id=op.id).items}
+    created, planned = events["operation.created"].ts, events["mission.created"].ts
+    between = operator.journal.create(
+        text="Tasked Relay by phone", operation_id=op.id,
+        occurred_at=(created + (planned - created) / 2).isoformat(),
+    )  # fmt: skip
+    first = operator.journal.create(
+        text="Warning order received", kind="order", operation_id=op.id,
+        occurred_at=(created - timedelta(minutes=30)).isoformat(),
+    )  # fmt: skip
+    operator.journal.create(text="Not this operation")
+    items = operator.timeline(op.code, limit=500).items
+    assert [(i.type, i.kind) for i in items[:4]] == [
+        ("entry", "order"),
+        ("event", "operation.created"),
+        ("entry", "note"),
+        ("event", "mission.created"),
+    ]
+    assert [i.id for i in items if i.type == "entry"] == [first.id, between.id]
+    assert {i.entity_id for i in items if i.entity == "asset"} == {hawk.id}  # not Elsewhere
+    assert not [i for i in items if i.kind.startswith("journal.")]
+    assert items[2].link == f"/api/v1/journal/{between.id}"
+    assert items[3].summary == f"mission.created: mission {mission.id} Relay"
+    times = [i.at for i in items]
+    assert times == sorted(times)
+    newest_first = operator.timeline(op.id, order="desc", limit=500).items
+    assert newest_first == items[::-1]
+    assert [i.id for i in operator.timeline(op.id, types=["entry"]).items] == [
+        first.id,
+        between.id,
+    ]
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_paging_through_a_thousand_mixed_items_returns_each_exactly_once(
+    operator: VtocClient, engine: Engine, order: str
+) -> None:
+    op = operator.operations.create(name="Busy")
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    rng = random.Random(20)
+    moments = [base + timedelta(seconds=rng.randrange(60)) for _ in range(999)]  # many ties
+    with Session(engine) as session:
+        session.execute(
+            insert(JournalEntryRow),
+            [
+                {"occurred_at": at, "recorded_at": base, "author": "ops", "kind": "note",
+                 "text": f"entry {n}", "operation_id": op.id, "refs": []}
+                for n, at in enumerate(moments[:500])
+            ],
+        )  # fmt: skip
+        session.execute(
+            insert(EventRow),
+            [
+                {"ts": at, "actor": "ops", "kind": "operation.updated", "entity": "operation",
+                 "entity_id": op.id, "operation_id": op.id, "data": {}}
+                for at in moments[500:]
+            ],
+        )  # fmt: skip
+        session.commit()
+    seen: list[s.TimelineItem] = []
+    cursor = None
+    while True:
+        page = operator.timeline(op.id, limit=37, order=order, cursor=cursor)
+        seen.extend(page.items)
+        if not (cursor := page.next_cursor):
+            break
+    keys = [(i.at, i.type == "event", i.id) for i in seen]
+    assert len(keys) == len(set(keys)) == 1000  # 999 + operation.created
+    assert keys == sorted(keys, reverse=order == "desc")
+
+
+def test_markdown_export_matches_the_golden_file(
+    client_for: Callable[..., VtocClient], make_token: Callable[..., str], engine: Engine
+) -> None:
+    okafor = client_for(token=make_token(Role.operator, "okafor"))
+    op = okafor.operations.create(name="Northern Watch", code="OP-0042")
+    at = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    with Session(engine) as session:  # the event's time, fixed for the golden file
+        session.execute(update(EventRow).values(ts=at))
+        session.commit()
+    order = okafor.journal.create(
+        text="Warning order received.\n\nMove at 1500Z.", kind="order",
+        operation_id=op.id, occurred_at=(at + timedelta(minutes=32)).isoformat(),
+    )  # fmt: skip
+    okafor.correct_entry(order.id, s.JournalCorrection(text="Move at 1530Z.", reason="typo"))
+    document = okafor.timeline_export("OP-0042", "text/markdown")
+    assert document == GOLDEN.read_text()
+    rows = okafor.timeline_export("OP-0042", "text/csv").splitlines()
+    assert rows[0] == "time_utc,type,kind,actor,summary,link,text"
+    assert rows[1].startswith("2026-12-01 14:00:00Z,event,operation.created,okafor,")
+    assert len(okafor.timeline_export("OP-0042", "text/csv", types=["entry"]).splitlines()) > 2
+
+
+def test_readers_bad_cursors_and_unknown_operations(
+    operator: VtocClient, viewer: VtocClient
+) -> None:
+    op = operator.operations.create(name="Read me")
+    assert [i.kind for i in viewer.timeline(op.code).items] == ["operation.created"]
+    with pytest.raises(NotFound):
+        viewer.timeline("OP-9999")
+    with pytest.raises(ValidationFailed) as refused:
+        viewer.timeline(op.id, cursor="bm90LWEtY3Vyc29y")
+    assert [e.field for e in refused.value.errors] == ["cursor"]

@@ -1,0 +1,90 @@
+"""The staff journal's routes: file, list, read and correct entries; never edit or delete."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel
+
+from vtoc import schemas as s
+from vtoc.server.api.crud import idempotent_post, json_renderer
+from vtoc.server.api.deps import IdempotencyKey, Operator, PathId, SessionDep, Viewer, in_worker
+from vtoc.server.errors import MethodNotAllowedError
+from vtoc.server.services.journal import journal
+
+router = APIRouter(prefix="/journal", tags=["journal"])
+page_json = json_renderer(s.Page[s.JournalEntry])
+entry_json = json_renderer(s.JournalEntry)
+EVIDENCE = (
+    "a journal entry is evidence and is never changed or deleted: "
+    "POST /api/v1/journal/{id}/corrections files a correction"
+)
+
+
+@router.get("", response_model=s.Page[s.JournalEntry])
+async def list_entries(
+    session: SessionDep, _: Viewer, q: Annotated[s.JournalQuery, Query()]
+) -> Response:
+    """Entries, newest recorded first; filters by operation, kind, author, time, text."""
+
+    def work() -> Response:
+        rows, cursor = journal.list(session, q)
+        return page_json({"items": rows, "next_cursor": cursor})
+
+    return await in_worker(session, work)
+
+
+@router.get("/{entry_id}", response_model=s.JournalEntry)
+async def show_entry(entry_id: PathId, session: SessionDep, _: Viewer) -> Response:
+    """One entry; ``corrected_by`` names its correction, if any."""
+    return await in_worker(session, lambda: entry_json(journal.get(session, entry_id)))
+
+
+@router.post("", response_model=s.JournalEntry, status_code=status.HTTP_201_CREATED)
+async def file_entry(
+    data: s.JournalCreate,
+    session: SessionDep,
+    who: Operator,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """File an entry as the token's principal; ``occurred_at`` defaults to now."""
+
+    def action() -> BaseModel:
+        return s.JournalEntry.model_validate(journal.file(session, actor=who.name, data=data))
+
+    return await in_worker(
+        session, lambda: idempotent_post(session, who, idempotency_key, data, action)
+    )
+
+
+@router.post(
+    "/{entry_id}/corrections",
+    response_model=s.JournalEntry,
+    status_code=status.HTTP_201_CREATED,
+)
+async def correct_entry(
+    entry_id: PathId,
+    data: s.JournalCorrection,
+    session: SessionDep,
+    who: Operator,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """File a correction of an entry: a new entry with ``corrects``; 409 if it already has one."""
+
+    def action() -> BaseModel:
+        row = journal.correct(session, actor=who.name, ref=entry_id, data=data)
+        return s.JournalEntry.model_validate(row)
+
+    return await in_worker(
+        session, lambda: idempotent_post(session, who, idempotency_key, data, action)
+    )
+
+
+@router.patch("/{entry_id}", status_code=status.HTTP_405_METHOD_NOT_ALLOWED)
+@router.delete("/{entry_id}", status_code=status.HTTP_405_METHOD_NOT_ALLOWED)
+async def refuse_change(entry_id: PathId, _: Operator) -> None:
+    """Refused: entries are never edited or deleted (file a correction)."""
+    raise MethodNotAllowedError(EVIDENCE, allow="GET")
+
+
+def include(api: APIRouter) -> None:
+    api.include_router(router)

@@ -1,0 +1,52 @@
+"""An operation's timeline: JSON pages, or the whole of it as an after-action document."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from vtoc import schemas as s
+from vtoc.server.api.crud import json_renderer
+from vtoc.server.api.deps import SessionDep, Viewer, in_worker
+from vtoc.server.services import after_action, timeline
+from vtoc.server.services.operations import operations
+
+router = APIRouter(prefix="/operations", tags=["operations"])
+page_json = json_renderer(s.Page[s.TimelineItem])
+EXPORTS = {
+    "text/markdown": after_action.markdown,
+    "text/csv": after_action.csv_document,
+}
+
+
+@router.get(
+    "/{ref}/timeline",
+    response_model=s.Page[s.TimelineItem],
+    responses={
+        200: {"content": {media: {"schema": {"type": "string"}} for media in EXPORTS}},
+    },
+)
+async def show_timeline(
+    ref: str,
+    session: SessionDep,
+    _: Viewer,
+    q: Annotated[s.TimelineQuery, Query()],
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Journal entries and the events of the operation, its missions, their assets and its
+    reports, by when they happened. ``Accept: text/markdown`` or ``text/csv``: every item
+    from the cursor on, as an after-action document."""
+    export = next((media for media in EXPORTS if media in (accept or "")), None)
+
+    def work() -> Response:
+        operation = operations.get(session, ref)
+        if export is not None:
+            body = EXPORTS[export](operation, timeline.every(session, operation, q))
+            return Response(body, media_type=f"{export}; charset=utf-8")
+        items, cursor = timeline.page(session, operation, q)
+        return page_json({"items": items, "next_cursor": cursor})
+
+    return await in_worker(session, work)
+
+
+def include(api: APIRouter) -> None:
+    api.include_router(router)

@@ -1,0 +1,199 @@
+"""An operation's timeline: its journal entries and the events that concern it, as one list
+in the order things happened.
+
+Each source is read through its own (operation, time, id) index from the cursor on, a page
+and one row of each; the pages are merged here. Items are ordered by (time, type, id), so
+an entry and an event of the same instant keep one order on every page."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from vtoc import schemas as s
+from vtoc.server.errors import InvalidError
+from vtoc.server.models import EventRow, JournalEntryRow, Mission, Operation, mission_assets
+
+#: entities' API collections, for each item's link
+COLLECTIONS = {
+    "operation": "operations",
+    "mission": "missions",
+    "asset": "assets",
+    "intel": "intel",
+    "task": "tasks",
+    "correlation": "correlations",
+    "agent": "agents",
+    "journal": "journal",
+}
+RANK = {s.TimelineType.entry: 0, s.TimelineType.event: 1}
+SUMMARY_CHARS = 120
+
+
+class Key(NamedTuple):
+    at: datetime
+    rank: int
+    id: int
+
+
+def encode_cursor(key: Key) -> str:
+    raw = f"{key.at.isoformat()}|{key.rank}|{key.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Key:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, rank, row_id = raw.split("|")
+        key = Key(datetime.fromisoformat(at), int(rank), int(row_id))
+        if key.at.tzinfo is None or key.rank not in RANK.values() or not 0 < key.id < 2**63:
+            raise ValueError(raw)
+        return key
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidError("cursor", "not a cursor this server handed out") from None
+
+
+def beyond(
+    at: InstrumentedAttribute[datetime],
+    row_id: InstrumentedAttribute[int],
+    rank: int,
+    key: Key,
+    ascending: bool,
+) -> ColumnElement[bool]:
+    """Rows of a source of ``rank`` whose (time, rank, id) comes after ``key``."""
+    later = at > key.at if ascending else at < key.at
+    if rank == key.rank:
+        tie: ColumnElement[bool] = row_id > key.id if ascending else row_id < key.id
+    else:
+        tie = true() if (rank > key.rank) == ascending else false()
+    return or_(later, and_(at == key.at, tie))
+
+
+def one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= SUMMARY_CHARS else line[: SUMMARY_CHARS - 1] + "…"
+
+
+def link(entity: str, entity_id: int | None) -> str | None:
+    collection = COLLECTIONS.get(entity)
+    return f"/api/v1/{collection}/{entity_id}" if collection and entity_id else None
+
+
+def entry_item(row: Any) -> s.TimelineItem:
+    lead = "correction: " if row.corrects else ""
+    return s.TimelineItem(
+        type=s.TimelineType.entry,
+        id=row.id,
+        at=row.occurred_at,
+        actor=row.author,
+        kind=row.kind,
+        summary=lead + one_line(row.text),
+        entity="journal",
+        entity_id=row.id,
+        link=link("journal", row.id),
+        text=row.text,
+    )
+
+
+def event_item(row: Any) -> s.TimelineItem:
+    data: dict[str, Any] = row.data or {}
+    name = data.get("title") or data.get("name") or data.get("code") or ""
+    changed = data.get("changed")
+    said = f" {one_line(str(name))}" if name else ""
+    summary = f"{row.kind}: {row.entity} {row.entity_id or ''}{said}".replace("  ", " ")
+    if changed:
+        summary += f" ({', '.join(map(str, changed))})"
+    return s.TimelineItem(
+        type=s.TimelineType.event,
+        id=row.id,
+        at=row.ts,
+        actor=row.actor,
+        kind=row.kind,
+        summary=one_line(summary),
+        entity=row.entity,
+        entity_id=row.entity_id,
+        link=link(row.entity, row.entity_id),
+        text=None,
+    )
+
+
+class Source(NamedTuple):
+    type: s.TimelineType
+    stmt: Select[Any]
+    #: the source's time, id and actor columns (typed Any: mypy reads them as values here)
+    at: Any
+    id: Any
+    actor: Any
+    item: Callable[[Any], s.TimelineItem]
+
+
+def sources(operation: Operation) -> list[Source]:
+    entries = select(JournalEntryRow).where(JournalEntryRow.operation_id == operation.id)
+    not_journal = ~EventRow.kind.startswith("journal.", autoescape=True)
+    own = select(EventRow).where(EventRow.operation_id == operation.id, not_journal)
+    assets = (
+        select(mission_assets.c.asset_id)
+        .join(Mission, Mission.id == mission_assets.c.mission_id)
+        .where(Mission.operation_id == operation.id)
+    )
+    of_assets = select(EventRow).where(
+        EventRow.entity == "asset",
+        EventRow.entity_id.in_(assets),
+        EventRow.operation_id.is_(None),
+    )
+    entry, event = s.TimelineType.entry, s.TimelineType.event
+    j, e = JournalEntryRow, EventRow
+    return [
+        Source(entry, entries, j.occurred_at, j.id, j.author, entry_item),
+        Source(event, own, e.ts, e.id, e.actor, event_item),
+        Source(event, of_assets, e.ts, e.id, e.actor, event_item),
+    ]
+
+
+def page(
+    session: Session, operation: Operation, query: s.TimelineQuery
+) -> tuple[list[s.TimelineItem], str | None]:
+    """One page of the timeline from the cursor on; a next cursor when more items exist."""
+    ascending = query.order is s.EventOrder.asc
+    after = decode_cursor(query.cursor) if query.cursor else None
+    found: list[tuple[Key, s.TimelineItem]] = []
+    for source in sources(operation):
+        if query.types and source.type not in query.types:
+            continue
+        stmt = source.stmt
+        rank = RANK[source.type]
+        if after is not None:
+            stmt = stmt.where(beyond(source.at, source.id, rank, after, ascending))
+        if query.since is not None:
+            stmt = stmt.where(source.at >= query.since)
+        if query.until is not None:
+            stmt = stmt.where(source.at < query.until)
+        if query.author is not None:
+            stmt = stmt.where(source.actor == query.author)
+        order = (source.at, source.id) if ascending else (source.at.desc(), source.id.desc())
+        for row in session.scalars(stmt.order_by(*order).limit(query.limit + 1)):
+            item = source.item(row)
+            found.append((Key(item.at, rank, item.id), item))
+    found.sort(key=lambda pair: pair[0], reverse=not ascending)
+    if len(found) <= query.limit:
+        return [item for _, item in found], None
+    kept = found[: query.limit]
+    return [item for _, item in kept], encode_cursor(kept[-1][0])
+
+
+def every(
+    session: Session, operation: Operation, query: s.TimelineQuery
+) -> Iterator[s.TimelineItem]:
+    """Every item from the cursor on, page by page (the exports)."""
+    query = query.model_copy(update={"limit": 500})
+    while True:
+        items, cursor = page(session, operation, query)
+        yield from items
+        if cursor is None:
+            return
+        query = query.model_copy(update={"cursor": cursor})

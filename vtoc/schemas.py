@@ -516,12 +516,11 @@ class IngestResult(BaseModel):
 # Positions --------------------------------------------------------------------------------
 
 
+# Not an ``Input``: its check of every field in Python was a third of a batch's cost, and
+# the numbers' bounds refuse NaN and Infinity already; only the texts are checked.
 class FixIn(BaseModel):
     """One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
-    a name of digits only, such as an ICAO address, is still a name.
-
-    Not an ``Input``: its check of every field in Python was a third of a batch's cost, and
-    the numbers' bounds refuse NaN and Infinity already; only the texts are checked."""
+    a name of digits only, such as an ICAO address, is still a name."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -285,7 +285,7 @@ async def test_reload_after_a_stale_edit_keeps_the_typed_draft_beside_their_vers
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_operations(app, pilot)
         await until(lambda: op.id in screen.table.rows_by_id, app)
-        screen.table.move_cursor(row=screen.table.get_row_index(str(op.id)))
+        screen.table.move_cursor(row=screen.table.index_of(op.id))
         await pilot.press("e")
         await until(lambda: isinstance(app.screen, FormScreen), app)
         form = app.screen
@@ -305,3 +305,21 @@ async def test_reload_after_a_stale_edit_keeps_the_typed_draft_beside_their_vers
         await until(lambda: app.screen is screen, app)
     latest = admin.operations.get(op.id)
     assert (latest.description, latest.commander) == ("mine", "Someone Else")
+
+
+async def test_agent_form_states_and_applies_the_schemas_interval_rule(
+    server: LiveServer,
+) -> None:
+    app = make_app(server.client(Role.admin), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("6")
+        await until(lambda: "Runs of " in screen_text(app), app)
+        await pilot.press("e")
+        await until(lambda: isinstance(app.screen, FormScreen), app)
+        form = app.screen
+        assert "Interval (seconds, 1 to 2147483647)" in screen_text(app)
+        form.query_one("#field-interval_seconds", Input).value = "0"
+        await pilot.press("ctrl+s")
+        error = form.query_one("#error-interval_seconds", Static)
+        await until(lambda: "1" in str(error.content), app)
+        await pilot.press("escape")

@@ -203,18 +203,14 @@ class ResourceSpec:
     name: str
     title: str
     entity: str
-    aliases: tuple[str, ...]
     columns: tuple[Column, ...]
     fields: tuple[FormField, ...] = ()
     #: keyword filters the list understands (events only update rows that could match)
     filters: tuple[str, ...] = ()
     writable: bool = True
     deletable: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
     #: the server's order of the list, as a key: the higher, the nearer the top
     order: Callable[[Any], Any] = field(default=lambda row: row.id)
-    #: how many missions deleting a row removes along with it, for the question
-    taking: Callable[[AsyncVtocClient, Any], Awaitable[int]] | None = None
 
     def endpoint(self, client: AsyncVtocClient) -> AsyncRows[Any, Any]:
         resource: AsyncRows[Any, Any] = getattr(client, self.name)
@@ -225,19 +221,10 @@ def choices(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(e.value for e in enum)
 
 
-async def its_missions(client: AsyncVtocClient, row: Any) -> int:
-    """The missions the server deletes with the operation."""
-    count = 0
-    async for _ in client.missions.iterate(operation_id=row.id, limit=500):
-        count += 1
-    return count
-
-
 OPERATIONS = ResourceSpec(
     name="operations",
     title="Operations",
     entity="operation",
-    aliases=("ops", "op", "operations"),
     columns=(
         Column("ID", lambda r: str(r.id), 4),
         Column("CODE", lambda r: r.code, 8),
@@ -254,14 +241,12 @@ OPERATIONS = ResourceSpec(
         FormField("commander", "Commander"),
     ),
     filters=("status",),
-    taking=its_missions,
 )
 
 MISSIONS = ResourceSpec(
     name="missions",
     title="Missions",
     entity="mission",
-    aliases=("missions", "ms", "mission"),
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("NAME", lambda r: r.name, 22),
@@ -296,7 +281,6 @@ ASSETS = ResourceSpec(
     name="assets",
     title="Assets",
     entity="asset",
-    aliases=("assets", "as", "asset"),
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("NAME", lambda r: r.name, 18),
@@ -321,7 +305,6 @@ INTEL = ResourceSpec(
     name="intel",
     title="Intelligence",
     entity="intel",
-    aliases=("intel", "in", "reports"),
     columns=(
         Column("ID", lambda r: str(r.id), 6),
         Column("SEV", lambda r: styled(r.severity), 8),

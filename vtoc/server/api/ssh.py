@@ -40,7 +40,3 @@ def open_session(data: s.SshSessionCreate, session: SessionDep, who: Admin) -> A
     token = ssh_keys.open_session(session, actor=who.name, fingerprint=data.fingerprint)
     session.commit()
     return token
-
-
-def include(api: APIRouter) -> None:
-    api.include_router(router)

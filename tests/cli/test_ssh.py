@@ -191,3 +191,40 @@ def test_the_session_token_dies_with_the_session(
     while httpx.get(whoami, headers=bearer).status_code == 200 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert httpx.get(whoami, headers=bearer).status_code == 401
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
+def test_the_tui_over_ssh_follows_resizes_and_its_token_dies_with_it(
+    vtoc: Run, ssh_port: int, tmp_path: Path
+) -> None:
+    from tests.tui.test_terminal import Tmux, wait_for
+
+    key = keygen(tmp_path / "alice")
+    enroll(vtoc, key, "alice", "operator")
+    options = ["BatchMode=yes", "StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"]
+    command = " ".join(
+        ["ssh", "-tt", "-F", "/dev/null", "-p", str(ssh_port), "-i", str(key)]
+        + [arg for option in options for arg in ("-o", option)]
+        + ["alice@127.0.0.1"]
+    )
+    tmux = Tmux()
+    tmux.run("new-session", "-d", "-s", "tui", "-x", "80", "-y", "24", command)
+    try:
+        tmux.sees("vTOC ▸ Dashboard")
+        narrow = max(len(line) for line in tmux.screen().splitlines())
+        tmux.run("resize-window", "-t", "tui", "-x", "140", "-y", "30")
+        wait_for(
+            lambda: max(len(line) for line in tmux.screen().splitlines()) > 80,
+            what=f"the dashboard to reflow past {narrow} columns:\n{tmux.screen()}",
+        )
+        tmux.keys("C-q")
+        wait_for(tmux.closed, 10, "the session to end")
+    finally:
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
+
+    def session_tokens() -> list[dict[str, str]]:
+        listed = json.loads(ok(vtoc("tokens", "list", "--json")))
+        return [t for t in listed if t["name"].startswith("ssh.alice.")]
+
+    wait_for(lambda: all(t["revoked_at"] for t in session_tokens()), 10, "the token revoked")
+    assert len(session_tokens()) == 1

@@ -285,6 +285,13 @@ def id_in_text(text: str) -> int | None:
     return number if number <= MAX_ROW_ID else None
 
 
+def row_id(ref: int | str) -> int | None:
+    """``ref`` as a row id when it is one: ASCII digits within the id column's range. The
+    server and the CLI read a reference alike: "OP-7" or "٣" is a name, "3" is row 3."""
+    number = id_in_text(ref) if isinstance(ref, str) else ref
+    return number if number is not None and 0 < number <= MAX_ROW_ID else None
+
+
 def in_utc_calendar(value: datetime) -> datetime:
     """The time in UTC, as the database stores it: the answer to a create then reads like
     every later GET (it echoed "+05:30" before). A time that leaves years 1-9999 in UTC is a
@@ -509,12 +516,11 @@ class IngestResult(BaseModel):
 # Positions --------------------------------------------------------------------------------
 
 
+# Not an ``Input``: its check of every field in Python was a third of a batch's cost, and
+# the numbers' bounds refuse NaN and Infinity already; only the texts are checked.
 class FixIn(BaseModel):
     """One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
-    a name of digits only, such as an ICAO address, is still a name.
-
-    Not an ``Input``: its check of every field in Python was a third of a batch's cost, and
-    the numbers' bounds refuse NaN and Infinity already; only the texts are checked."""
+    a name of digits only, such as an ICAO address, is still a name."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
+import subprocess
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from tests.cli.conftest import Run, ok
+from tests.cli.conftest import VTOC, Run, ok
 from vtoc import schemas as s
 from vtoc.client import VtocClient
 from vtoc.schemas import Role
@@ -110,3 +113,32 @@ def test_watch_and_handover_from_the_terminal(vtoc: Run, make_token: Callable[..
     assert taken["accepted_by"] == "night"
     refused = vtoc("handover", "--accept", str(handed["id"]))  # the outgoing admin
     assert refused.exit_code == 1 and "yours" in refused.output
+
+
+def test_log_list_follow_prints_the_entries_filed_after_it(
+    vtoc: Run, server_url: str, admin_token: str, config_home: Path
+) -> None:
+    op = json.loads(ok(vtoc("ops", "create", "--name", "Harbor", "--json")))
+    ok(vtoc("log", "add", "Listed first", "--op", op["code"]))
+    env = {
+        **os.environ,
+        "VTOC_API_URL": server_url,
+        "VTOC_TOKEN": admin_token,
+        "XDG_CONFIG_HOME": str(config_home),
+    }
+    args = ["log", "list", "--op", op["code"], "--kind", "contact", "--follow", "-o", "json"]
+    proc = subprocess.Popen([VTOC, *args], env=env, stdout=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True
+    ).start()
+    try:
+        assert json.loads(lines.get(timeout=30)) == []  # the listing: no contacts yet
+        ok(vtoc("log", "add", "Another operation's", "--kind", "contact"))
+        ok(vtoc("log", "add", "Not a contact", "--op", op["code"]))
+        ok(vtoc("log", "add", "Hawk-02 checks in", "--op", op["code"], "--kind", "contact"))
+        entry = json.loads(lines.get(timeout=30))
+        assert (entry["text"], entry["kind"]) == ("Hawk-02 checks in", "contact")
+    finally:
+        proc.terminate()
+        proc.wait(10)

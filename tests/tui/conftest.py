@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +28,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label, Static
 
 from tests.ingest.conftest import sample_alerts, unique_copies
+from vtoc.children import free_port
 from vtoc.client import AsyncVtocClient, VtocClient
 from vtoc.config import ServerSettings
 from vtoc.schemas import Role, TokenCreate
@@ -43,13 +43,6 @@ from vtoc.tui.widgets.row_list import RowList
 
 #: every timestamp of the snapshot database, and the TUI's clock there
 FROZEN = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 #: each view's key and what its screen shows once its data is in (not before)

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from tests.web.conftest import nav, seed, sign_in
 from vtoc import schemas as s
-from vtoc.client import NotFound, VtocClient, correlation_run_call
+from vtoc.client import NotFound, VtocClient
 from vtoc.web.stack import WebStack
 
 pytestmark = pytest.mark.e2e
@@ -87,7 +87,7 @@ def test_correlations_show_clusters_open_members_and_escalate(
     seed(api)  # two reports share 203.0.113.7
     api.intel.create(title="Lookups of evil-c2.example.net", severity="low")
     api.intel.create(title="Beacon to evil-c2.example.net", severity="medium")
-    api.send(correlation_run_call(s.CorrelationRun()))
+    api.correlation_run(s.CorrelationRun())
     sign_in(page, stack.url, make_token(s.Role.operator))
 
     nav(page, "Correlations").click()

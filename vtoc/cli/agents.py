@@ -15,15 +15,16 @@ from vtoc.cli.params import (
     OutputOpt,
     Ref,
     add_show_delete,
+    bounds,
     output_format,
     pages,
 )
 from vtoc.cli.session import client, current
 from vtoc.schemas import AgentUpdate
-from vtoc.validation import bounds
+from vtoc.validation import bounds as stated
 
 #: the server's rule, stated where it is made (the schema), not a CLI rule of its own
-EVERY = bounds(AgentUpdate, "interval_seconds")
+EVERY = stated(AgentUpdate, "interval_seconds")
 
 app = typer.Typer(help="Agents: list, tune, trigger, run a worker.", no_args_is_help=True)
 COLUMNS = columns(
@@ -49,7 +50,12 @@ add_update(
         Flag(
             "interval",
             Annotated[
-                int | None, typer.Option("--interval", help=f"Seconds between runs, {EVERY}.")
+                int | None,
+                typer.Option(
+                    "--interval",
+                    **bounds(AgentUpdate, "interval_seconds"),
+                    help=f"Seconds between runs, {EVERY}.",
+                ),
             ],
             "interval_seconds",
         ),

@@ -203,14 +203,12 @@ class ResourceSpec:
     name: str
     title: str
     entity: str
-    aliases: tuple[str, ...]
     columns: tuple[Column, ...]
     fields: tuple[FormField, ...] = ()
     #: keyword filters the list understands (events only update rows that could match)
     filters: tuple[str, ...] = ()
     writable: bool = True
     deletable: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
     #: the server's order of the list, as a key: the higher, the nearer the top
     order: Callable[[Any], Any] = field(default=lambda row: row.id)
 
@@ -227,7 +225,6 @@ OPERATIONS = ResourceSpec(
     name="operations",
     title="Operations",
     entity="operation",
-    aliases=("ops", "op", "operations"),
     columns=(
         Column("ID", lambda r: str(r.id), 4),
         Column("CODE", lambda r: r.code, 8),
@@ -250,7 +247,6 @@ MISSIONS = ResourceSpec(
     name="missions",
     title="Missions",
     entity="mission",
-    aliases=("missions", "ms", "mission"),
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("NAME", lambda r: r.name, 22),
@@ -285,7 +281,6 @@ ASSETS = ResourceSpec(
     name="assets",
     title="Assets",
     entity="asset",
-    aliases=("assets", "as", "asset"),
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("NAME", lambda r: r.name, 18),
@@ -310,7 +305,6 @@ INTEL = ResourceSpec(
     name="intel",
     title="Intelligence",
     entity="intel",
-    aliases=("intel", "in", "reports"),
     columns=(
         Column("ID", lambda r: str(r.id), 6),
         Column("SEV", lambda r: styled(r.severity), 8),

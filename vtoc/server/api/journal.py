@@ -9,6 +9,7 @@ from vtoc import schemas as s
 from vtoc.server.api.crud import idempotent_post, json_renderer
 from vtoc.server.api.deps import IdempotencyKey, Operator, PathId, SessionDep, Viewer, in_worker
 from vtoc.server.errors import MethodNotAllowedError
+from vtoc.server.openapi import problem_response
 from vtoc.server.services.journal import journal
 
 router = APIRouter(prefix="/journal", tags=["journal"])
@@ -79,12 +80,11 @@ async def correct_entry(
     )
 
 
-@router.patch("/{entry_id}", status_code=status.HTTP_405_METHOD_NOT_ALLOWED)
-@router.delete("/{entry_id}", status_code=status.HTTP_405_METHOD_NOT_ALLOWED)
+REFUSED: dict[int | str, dict[str, Any]] = {405: problem_response("Always: file a correction")}
+
+
+@router.patch("/{entry_id}", responses=REFUSED)
+@router.delete("/{entry_id}", responses=REFUSED)
 async def refuse_change(entry_id: PathId, _: Operator) -> None:
     """Refused: entries are never edited or deleted (file a correction)."""
     raise MethodNotAllowedError(EVIDENCE, allow="GET")
-
-
-def include(api: APIRouter) -> None:
-    api.include_router(router)

@@ -29,16 +29,6 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
             self.refuse_taken_name(session, name)
         super().apply(session, row, changes)
 
-    def impact(self, session: Session, row: Asset) -> s.DeleteImpact:
-        from vtoc.server.services import cascades
-
-        return cascades.asset_impact(session, row.id)
-
-    def before_delete(self, session: Session, *, actor: str, row: Asset) -> None:
-        from vtoc.server.services import cascades  # it builds on missions, which build on this
-
-        cascades.asset_deleted(session, actor=actor, asset_id=row.id)
-
     @staticmethod
     def refuse_taken_name(session: Session, name: str) -> None:
         taken = session.scalar(select(Asset.id).where(Asset.name == name))

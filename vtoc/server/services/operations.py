@@ -43,16 +43,6 @@ class Operations(Resource[Operation, s.OperationCreate, s.OperationUpdate, s.Ope
     def operation_of(self, row: Operation) -> int | None:
         return row.id
 
-    def impact(self, session: Session, row: Operation) -> s.DeleteImpact:
-        from vtoc.server.services import cascades
-
-        return cascades.operation_impact(session, row.id)
-
-    def before_delete(self, session: Session, *, actor: str, row: Operation) -> None:
-        from vtoc.server.services import cascades  # it builds on missions, which build on this
-
-        cascades.operation_deleted(session, actor=actor, operation_id=row.id)
-
     @staticmethod
     def refuse_taken_code(session: Session, code: str) -> None:
         taken = session.scalar(select(Operation.id).where(Operation.code == code))

@@ -14,23 +14,13 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, func, inspect, select
 from sqlalchemy.orm import Session
 
-from vtoc.schemas import MAX_ROW_ID, Candidate, id_in_text
+from vtoc.schemas import Candidate, row_id
 from vtoc.server.errors import AmbiguousError, NotFoundError
 
 R = TypeVar("R")
 
 #: more rows than this matching one name are listed as "and N more"
 LISTED = 10
-
-
-def numeric_id(ref: int | str) -> int | None:
-    """``ref`` as a row id when it is one: ASCII digits within the id column's range."""
-    if isinstance(ref, str):
-        number = id_in_text(ref)
-        if number is None:
-            return None
-        ref = number
-    return ref if 0 < ref <= MAX_ROW_ID else None
 
 
 def may_be_stored(ref: int | str) -> bool:
@@ -59,9 +49,9 @@ def resolve(
 ) -> R:
     """The one row ``ref`` names; ``NotFoundError`` or ``AmbiguousError`` otherwise.
     ``lock`` reads it ``FOR UPDATE``, fresh (see ``Resource.get``)."""
-    row_id = numeric_id(ref)
-    if row_id is not None and (
-        row := session.get(model, row_id, with_for_update=lock, populate_existing=lock)
+    number = row_id(ref)
+    if number is not None and (
+        row := session.get(model, number, with_for_update=lock, populate_existing=lock)
     ):
         return row
     if may_be_stored(ref):

@@ -11,7 +11,7 @@ from sqlalchemy import Select, String, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from vtoc.schemas import DeleteImpact, Input, ListQuery, Output
+from vtoc.schemas import Input, ListQuery, Output
 from vtoc.server import events
 from vtoc.server.db import utcnow
 from vtoc.server.errors import InvalidError, StaleVersionError
@@ -159,20 +159,15 @@ class Resource(Generic[M, C, U, Q]):
         self.emit(session, actor, "updated", row, changed=changed)
         return row
 
-    def before_delete(self, session: Session, *, actor: str, row: M) -> None:
-        """Hook run before a row is deleted: the rows its foreign keys will delete or unlink
-        in the database are announced here (see ``cascades``), before its own event."""
-
-    def impact(self, session: Session, row: M) -> DeleteImpact:
-        """What deleting ``row`` would take with it (see ``before_delete``); nothing here."""
-        return DeleteImpact()
-
     def delete(self, session: Session, *, actor: str, ref: int | str) -> None:
-        row = self.get(session, ref)
-        self.before_delete(session, actor=actor, row=row)
+        """Delete a row that takes nothing with it; the others have a flow in ``deletes``."""
+        self.remove(session, actor=actor, row=self.get(session, ref))
+
+    def remove(self, session: Session, *, actor: str, row: M) -> None:
+        """Record the row's ``*.deleted`` event and delete it: the last step of a delete."""
         self.emit(session, actor, "deleted", row)
         session.delete(row)
-        self.flush(session, ref)
+        self.flush(session, row.id)  # type: ignore[attr-defined]
 
     def emit(self, session: Session, actor: str, verb: str, row: M, **extra: Any) -> None:
         session.flush()

@@ -1526,9 +1526,6 @@ export interface components {
          * FixIn
          * @description One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
          *     a name of digits only, such as an ICAO address, is still a name.
-         *
-         *     Not an ``Input``: its check of every field in Python was a third of a batch's cost, and
-         *     the numbers' bounds refuse NaN and Infinity already; only the texts are checked.
          */
         FixIn: {
             /**
@@ -4299,12 +4296,21 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            405: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Always: file a correction */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Validation failed */
@@ -4339,12 +4345,21 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            405: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Always: file a correction */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Validation failed */

@@ -1,4 +1,5 @@
-"""The live event stream (Server-Sent Events) and the tickets browsers open it with."""
+"""``/events``: the event log, page by page or live (Server-Sent Events), and the tickets
+browsers open the stream with."""
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -11,7 +12,7 @@ from pydantic import AfterValidator
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from vtoc import schemas as s
-from vtoc.server import metrics
+from vtoc.server import events, metrics
 from vtoc.server.api.deps import SessionDep, Viewer, bearer
 from vtoc.server.auth import Principal, authenticate
 from vtoc.server.errors import InvalidError, UnavailableError
@@ -22,6 +23,18 @@ router = APIRouter(prefix="/events", tags=["events"])
 
 #: how long a browser's EventSource waits before reconnecting, in milliseconds
 RECONNECT_MS = 1000
+
+
+@router.get("", response_model=s.Page[s.Event])
+def list_events(session: SessionDep, _: Viewer, q: Annotated[s.EventQuery, Query()]) -> Any:
+    """Events with ids above ``after`` (and below ``before``), oldest first; ``next_cursor``
+    is the next ``after``. With ``order=desc`` newest first, ``next_cursor`` the next ``before``.
+    """
+    newest_first = q.order is s.EventOrder.desc
+    page = events.list_before if newest_first else events.list_after
+    rows = page(session, **q.model_dump(exclude={"order"}))
+    more = str(rows[-1].id) if len(rows) == q.limit else None
+    return {"items": rows, "next_cursor": more}
 
 
 @router.post("/ticket", response_model=s.EventTicket)
@@ -114,7 +127,3 @@ async def stream(
     wanted = Filter(kinds=tuple(kind or ()), entity=entity, operation_id=operation_id)
     messages = counted(encode(m) async for m in hub.subscribe(position, wanted))
     return EventSourceResponse(messages, ping=request.app.state.settings.sse_heartbeat_seconds)
-
-
-def include(api: APIRouter) -> None:
-    api.include_router(router)

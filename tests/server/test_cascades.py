@@ -257,4 +257,6 @@ def test_every_cascade_is_accounted_for() -> None:
         "correlation_members.correlation_id": "CASCADE",
         "agent_runs.agent_id": "CASCADE",
         "event_tickets.token_id": "CASCADE",
+        "intel_acks.report_id": "CASCADE",  # a deleted report's acknowledgement
+        "intel_ack_overdue.report_id": "CASCADE",  # and its overdue flag
     }

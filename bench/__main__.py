@@ -18,7 +18,7 @@ from rich.table import Table
 
 from bench.common import Row
 
-BENCHMARKS = ["api", "cli_startup", "sse_latency", "ingest", "analyzer", "tui", "load"]
+BENCHMARKS = ["api", "cli_startup", "sse_latency", "ingest", "analyzer", "tui", "load", "tracks"]
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,14 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from vtoc.children import free_port
+
 VTOC = [sys.executable, "-m", "vtoc"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def vtoc_env(database_url: str, home: Path, **extra: str) -> dict[str, str]:

@@ -1,31 +1,46 @@
-"""What a delete removes besides its row, asked the same way by the CLI and the TUI.
-
-The server deletes an operation's missions with it; nothing else cascades. The question
-names the row as the operator knows it (an operation by its code) and what goes along:
-"Delete operation OP-0004 and its 7 missions?".
+"""The question before a delete, asked the same way by the CLI and the TUI (the SPA words it
+alike): what goes with the row and what stays without it, as the server counts them
+(``GET …/delete-impact``): "Delete operation OP-0004 'Silver Bridge' and its 7 missions?".
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from vtoc.schemas import DeleteImpact
 
-def label_of(row: Any) -> str:
-    """An operation by its code, anything else by its name or title, quoted (names hold
-    spaces), else by its id."""
+#: the server's entity names, as an operator calls them (singular, plural)
+NOUNS = {
+    "intel": ("report", "reports"),
+    "correlation": ("correlation cluster", "correlation clusters"),
+}
+
+
+def label_of(noun: str, row: Any) -> str:
+    """A row by its code (an operation's) and its name or title, quoted (names hold
+    spaces); by its id when it has neither."""
     code = getattr(row, "code", None)
-    if code:
-        return str(code)
     name = getattr(row, "name", None) or getattr(row, "title", None)
-    return repr(name) if name else str(row.id)
+    named = " ".join(part for part in (code, repr(name) if name else None) if part)
+    return f"{noun} {named or row.id}"
 
 
-def delete_question(noun: str, label: str, missions: int = 0) -> str:
-    along = (
-        ""
-        if not missions
-        else " and its mission"
-        if missions == 1
-        else f" and its {missions} missions"
-    )
-    return f"Delete {noun} {label}{along}?"
+def counted(entity: str, n: int) -> str:
+    one, many = NOUNS.get(entity, (entity, f"{entity}s"))
+    return f"{n} {one if n == 1 else many}"
+
+
+def joined(counts: dict[str, int]) -> str:
+    parts = [counted(entity, n) for entity, n in counts.items() if n]
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
+
+
+def delete_question(label: str, impact: DeleteImpact) -> str:
+    along = joined(impact.deletes)
+    question = f"Delete {label} and its {along}?" if along else f"Delete {label}?"
+    staying = sum(impact.unlinks.values())
+    if staying:
+        question += (
+            f" ({joined(impact.unlinks)} {'stays' if staying == 1 else 'stay'}, without it.)"
+        )
+    return question

@@ -276,6 +276,22 @@ MAX_INT32 = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
+def id_in_text(text: str) -> int | None:
+    """``text`` as a number an id column can hold (0 included): ASCII digits only, and few
+    enough that ``int()`` never meets Python's 4,300-digit limit (a 500 before)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ROW_ID))):
+        return None
+    number = int(text)
+    return number if number <= MAX_ROW_ID else None
+
+
+def row_id(ref: int | str) -> int | None:
+    """``ref`` as a row id when it is one: ASCII digits within the id column's range. The
+    server and the CLI read a reference alike: "OP-7" or "٣" is a name, "3" is row 3."""
+    number = id_in_text(ref) if isinstance(ref, str) else ref
+    return number if number is not None and 0 < number <= MAX_ROW_ID else None
+
+
 def in_utc_calendar(value: datetime) -> datetime:
     """The time in UTC, as the database stores it: the answer to a create then reads like
     every later GET (it echoed "+05:30" before). A time that leaves years 1-9999 in UTC is a
@@ -500,9 +516,13 @@ class IngestResult(BaseModel):
 # Positions --------------------------------------------------------------------------------
 
 
-class FixIn(Input):
+# Not an ``Input``: its check of every field in Python was a third of a batch's cost, and
+# the numbers' bounds refuse NaN and Infinity already; only the texts are checked.
+class FixIn(BaseModel):
     """One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
     a name of digits only, such as an ICAO address, is still a name."""
+
+    model_config = ConfigDict(extra="forbid")
 
     asset: Annotated[
         Annotated[RowId, Tag("id")] | Annotated[Name, Tag("name")],
@@ -518,6 +538,11 @@ class FixIn(Input):
     source: FixSource = FixSource.api
     kind: AssetKind | None = Field(default=None, description="for an asset create_assets adds")
     callsign: str | None = Field(default=None, max_length=100)
+
+    @field_validator("asset", "callsign", mode="before")
+    @classmethod
+    def only_storable(cls, value: Any) -> Any:
+        return storable(value)
 
 
 class Fix(Output):
@@ -599,6 +624,11 @@ class AgentUpdate(Input):
     config: dict[str, Any] | None = None
 
 
+#: how long a failed task waits before its next attempt: the executor's config and each
+#: outcome it reports share the bound (a config beyond it failed every run, see executor)
+BackoffSeconds = Annotated[float, Field(ge=0, le=86_400)]
+
+
 class AgentConfig(BaseModel):
     """What an agent's ``config`` may hold, checked when it is saved: a misspelled key or a
     wrong value is refused then, not found when the agent next runs. Unset keys take these
@@ -607,7 +637,7 @@ class AgentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     #: a run still going after this long is abandoned (its lease is given up)
-    timeout_seconds: float = Field(default=300.0, gt=0)
+    timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
 
 
 class MonitorTarget(BaseModel):
@@ -640,7 +670,7 @@ class ExecutorConfig(AgentConfig):
     #: tasks claimed at a time
     batch: int = Field(default=10, ge=1, le=100)
     claim_seconds: int = Field(default=300, ge=1, le=86_400)
-    backoff_seconds: float = Field(default=30.0, ge=0)
+    backoff_seconds: BackoffSeconds = 30.0
 
 
 AGENT_CONFIGS: dict[AgentKind, type[AgentConfig]] = {
@@ -712,7 +742,7 @@ class TaskOutcome(Input):
     ok: bool
     result: dict[str, Any] | None = None
     error: str | None = Field(default=None, max_length=10_000)
-    backoff_seconds: float = Field(default=30.0, ge=0, le=86_400)
+    backoff_seconds: BackoffSeconds = 30.0
 
 
 class CorrelationRun(Input):

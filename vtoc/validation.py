@@ -92,3 +92,15 @@ def reason(error: Mapping[str, Any]) -> str:
     """One error as "field: message", or the message alone for the whole input."""
     field = field_name(tuple(error.get("loc") or ()))
     return f"{field}: {message(error)}" if field else message(error)
+
+
+def bounds(model: Any, name: str) -> str:
+    """A numeric field's limits as the schema sets them ("1 to 2147483647", "at least 0"),
+    for the help texts and form labels that state the server's rule rather than their own."""
+    low = high = None
+    for rule in model.model_fields[name].metadata:
+        low = getattr(rule, "ge", None) if getattr(rule, "ge", None) is not None else low
+        high = getattr(rule, "le", None) if getattr(rule, "le", None) is not None else high
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    return f"at least {low}" if low is not None else f"at most {high}" if high is not None else ""

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import socket
 import time
 
 import pytest
@@ -13,7 +14,8 @@ import pytest
 from tests.agents.conftest import AgentRunner, Target
 from vtoc import schemas as s
 from vtoc.agents import executor
-from vtoc.client import VtocClient
+from vtoc.agents.scheduler import Scheduler
+from vtoc.client import ValidationFailed, VtocClient
 
 SECRET = "test-webhook-secret"
 
@@ -129,3 +131,42 @@ def test_a_task_retried_after_a_crash_does_not_act_twice(
     assert len(operator.intel.list(source=["agent"]).items) == 1
     assert finished[1].result == {"changed": False, "status": "active"}
     assert operator.operations.get(op.id).version == version
+
+
+def test_a_config_the_executor_cannot_use_is_refused_when_saved(operator: VtocClient) -> None:
+    """86,401 s of backoff was saved; every later run then failed on its first outcome."""
+    for config, field in (
+        ({"backoff_seconds": 86_401}, "config.backoff_seconds"),
+        ({"timeout_seconds": 1e300}, "config.timeout_seconds"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            operator.agents.update("executor", config=config)
+        assert [e.field for e in refused.value.errors] == [field]
+
+
+def test_a_run_that_stops_midway_gives_its_claimed_tasks_back(
+    runner: AgentRunner, operator: VtocClient
+) -> None:
+    """A run cut short (here its timeout, during a webhook that never answers) used to leave
+    every task it had claimed ``running`` until the claim expired."""
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never answers
+    try:
+        runner.configure("executor", timeout_seconds=0.5, claim_seconds=3600)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+        stuck, queued = (
+            operator.tasks.create(action="webhook", params={"url": url, "timeout": 30})
+            for _ in range(2)
+        )
+        operator.trigger_agent("executor")
+
+        async def tick() -> list[s.AgentRun]:
+            async with runner.connect() as client:
+                return await Scheduler(client, "w1", only=["executor"]).tick()
+
+        [run] = asyncio.run(tick())
+    finally:
+        silent.close()
+    assert run.status == s.RunStatus.timeout
+    for task in (operator.tasks.get(stuck.id), operator.tasks.get(queued.id)):
+        assert (task.status, task.attempts) == ("queued", 1)
+        assert task.last_error and "the executor's run stopped" in task.last_error

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,3 +78,28 @@ def vtoc(base_env: dict[str, str | None], admin_token: str) -> Run:
 def ok(result: Result) -> str:
     assert result.exit_code == 0, result.output
     return result.stdout
+
+
+Process = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli(base_env: dict[str, str | None], admin_token: str) -> Process:
+    """Run the real ``vtoc`` console script as an admin; ``env`` overrides (None unsets),
+    ``input`` is stdin. What a user's shell runs: the entry point, its exit codes."""
+
+    def run(
+        *args: str, input: str | None = None, env: dict[str, str | None] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        chosen = {**base_env, "VTOC_TOKEN": admin_token, **(env or {})}
+        full = {k: v for k, v in os.environ.items() if not k.startswith("VTOC_")}
+        full.update({k: v for k, v in chosen.items() if v is not None})
+        for key in (k for k, v in chosen.items() if v is None):
+            full.pop(key, None)
+        done = subprocess.run(
+            [VTOC, *args], input=input, env=full, capture_output=True, text=True, timeout=60
+        )
+        assert "Traceback" not in done.stderr, done.stderr
+        return done
+
+    return run

@@ -7,7 +7,7 @@ import stat
 import tomllib
 from pathlib import Path
 
-from tests.cli.conftest import Run, ok
+from tests.cli.conftest import Process, Run, ok
 from tests.processes import free_port
 
 
@@ -57,3 +57,65 @@ def test_a_context_needs_a_name_and_a_server_url(vtoc: Run) -> None:
     bad = vtoc("context", "add", "prod", "--url", "not a url")
     assert bad.exit_code == 2 and "api_url: not an http(s) URL" in bad.stderr
     assert "prod" not in vtoc("context", "list").stdout
+
+
+def test_adding_a_context_keeps_the_current_one_unless_told(
+    cli: Process, server_url: str, config_home: Path
+) -> None:
+    stored_env = {"VTOC_API_URL": None, "VTOC_TOKEN": None}
+    first = cli("context", "add", "lab", "--url", server_url, env=stored_env)
+    assert first.returncode == 0 and "now current" in first.stderr  # the first one is
+    second = cli("context", "add", "prod", "--url", "https://vtoc.example.org", env=stored_env)
+    assert second.returncode == 0 and "current is still 'lab'" in second.stderr
+    path = config_home / "vtoc" / "config.toml"
+    assert tomllib.loads(path.read_text())["current"] == "lab"
+    cli("context", "add", "prod", "--url", "https://vtoc.example.org", "--use", env=stored_env)
+    assert tomllib.loads(path.read_text())["current"] == "prod"
+
+
+def test_a_context_can_be_removed(cli: Process, server_url: str, config_home: Path) -> None:
+    stored_env = {"VTOC_API_URL": None, "VTOC_TOKEN": None}
+    cli("context", "add", "lab", "--url", server_url, "--token", "vtoc_secret", env=stored_env)
+    cli("context", "add", "old", "--url", "https://old.example.org", env=stored_env)
+    removed = cli("context", "remove", "old", env=stored_env)
+    assert removed.returncode == 0, removed.stderr
+    saved = tomllib.loads((config_home / "vtoc" / "config.toml").read_text())
+    assert list(saved["contexts"]) == ["lab"] and saved["current"] == "lab"
+    current = cli("context", "remove", "lab", env=stored_env)
+    assert current.returncode == 0
+    saved = tomllib.loads((config_home / "vtoc" / "config.toml").read_text())
+    assert saved.get("contexts") == {} and "current" not in saved
+    missing = cli("context", "remove", "lab", env=stored_env)
+    assert missing.returncode == 2 and "no context named 'lab'" in missing.stderr
+
+
+def complete(cli: Process, words: str, env: dict[str, str | None] | None = None) -> list[str]:
+    """What bash's tab completion offers after ``words`` (the last word is being typed)."""
+    cword = str(len(words.split()) - (0 if words.endswith(" ") else 1))
+    done = cli(
+        env={
+            "_VTOC_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": cword,
+            **(env or {}),
+        }
+    )
+    assert done.returncode == 0, done.stderr
+    return [line for line in done.stdout.splitlines() if line]
+
+
+def test_tab_completes_contexts_and_the_names_of_rows(cli: Process, vtoc: Run) -> None:
+    stored_env = {"VTOC_API_URL": None, "VTOC_TOKEN": None}
+    for name in ("lab", "lima", "prod"):
+        cli("context", "add", name, "--url", "https://vtoc.example.org", env=stored_env)
+    assert complete(cli, "vtoc context use l") == ["lab", "lima"]
+    assert complete(cli, "vtoc --context p") == ["prod"]
+    op = json.loads(ok(vtoc("ops", "create", "--name", "Silver Bridge", "--json")))
+    ok(vtoc("assets", "create", "--name", "Hawk-02"))
+    ok(vtoc("assets", "create", "--name", "Heron-01"))
+    assert complete(cli, "vtoc assets show H") == ["Hawk-02", "Heron-01"]
+    assert complete(cli, "vtoc assets heartbeat Ha") == ["Hawk-02"]
+    assert complete(cli, "vtoc ops show OP") == [op["code"]]
+    assert complete(cli, "vtoc ops delete Silver") == ["Silver Bridge"]
+    down = {"VTOC_API_URL": "http://127.0.0.1:9"}
+    assert complete(cli, "vtoc assets show H", env=down) == []  # quiet, not an error

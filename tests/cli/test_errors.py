@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
 import subprocess
+import threading
 from collections.abc import Callable
 
-from tests.cli.conftest import Run
+import pytest
+
+from tests.cli.conftest import Process, Run
 from tests.processes import VTOC, free_port
 from vtoc.schemas import Role
 
@@ -103,3 +107,55 @@ def test_usage_errors_are_one_line_that_says_where_help_is() -> None:
         line = one_line_error(done.stderr)
         assert said in line and line.endswith(f"vtoc {help_of} --help')"), line
         assert done.stdout == ""
+
+
+class PageHandler(http.server.BaseHTTPRequestHandler):
+    """Not vTOC: a web server answering every path with an HTML page (a proxy's error page,
+    a router's login, another service on the port)."""
+
+    status = 200
+
+    def do_GET(self) -> None:
+        page = b"<!doctype html><html><head><title>Welcome to nginx!</title></head>" + b"x" * 900
+        self.send_response(self.status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("status", [200, 404])
+def test_an_html_page_where_the_api_should_be_is_one_line_saying_so(
+    cli: Process, status: int
+) -> None:
+    handler = type("Page", (PageHandler,), {"status": status})
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as web:
+        threading.Thread(target=web.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{web.server_address[1]}"
+        done = cli("ops", "list", env={"VTOC_API_URL": url})
+        web.shutdown()
+    assert done.returncode == 1
+    line = one_line_error(done.stderr)
+    assert f"answered HTTP {status} with an HTML page ('Welcome to nginx!')" in line
+    assert "not the vTOC API" in line and "<html" not in line
+
+
+def test_input_the_server_refuses_is_a_usage_error_like_input_the_cli_refuses(
+    cli: Process,
+) -> None:
+    by_server = cli("ops", "create", "-f", "-", input='{"name": "   "}')
+    assert by_server.returncode == 2
+    assert one_line_error(by_server.stderr) == (
+        "error: invalid input: name: must not be empty or only spaces"
+    )
+    by_cli = cli("ops", "create", "--name", "x", "--status", "bogus")
+    assert by_cli.returncode == 2
+    done = cli("missions", "update", "1", "-f", "-", input="status: done\n")
+    assert done.returncode == 2
+    assert one_line_error(done.stderr) == (
+        "error: invalid input: status: must be one of pending, in_progress, blocked, "
+        "completed, failed or cancelled (not 'done')"
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.cli.conftest import Run, ok
+from tests.cli.conftest import Process, Run, ok
 from tests.ingest.conftest import ndjson, sample_alerts, unique_copies
 from vtoc.client import VtocClient
 
@@ -88,13 +88,13 @@ def test_deleting_an_operation_says_its_missions_go_with_it(vtoc: Run) -> None:
         for n in ("First", "Second")
     )
     refused = vtoc("ops", "delete", op["code"], input="n\n")
-    assert f"Delete operation {op['code']} and its 2 missions?" in refused.stdout
+    assert f"Delete operation {op['code']} 'Crowded' and its 2 missions?" in refused.stdout
     ok(vtoc("missions", "delete", str(first["id"]), "--yes"))
     kept = vtoc("ops", "delete", op["code"], input="n\n")
-    assert f"Delete operation {op['code']} and its mission?" in kept.stdout
+    assert f"Delete operation {op['code']} 'Crowded' and its 1 mission?" in kept.stdout
     empty = json.loads(ok(vtoc("ops", "create", "--name", "Empty", "--json")))
     alone = vtoc("ops", "delete", empty["code"], input="n\n")
-    assert f"Delete operation {empty['code']}? [y/N]" in alone.stdout
+    assert f"Delete operation {empty['code']} 'Empty'? [y/N]" in alone.stdout
 
 
 def test_list_all_follows_cursors_and_filters(vtoc: Run) -> None:
@@ -268,6 +268,36 @@ def test_names_with_url_characters_reach_their_own_row(vtoc: Run) -> None:
     ok(vtoc("assets", "delete", spare, "--yes"))
     left = {a["name"] for a in json.loads(ok(vtoc("assets", "list", "--all", "--json")))}
     assert left == {"Ranger-03", *names} - {spare}
+
+
+def test_rows_are_named_as_an_operator_names_them(cli: Process, vtoc: Run) -> None:
+    op = json.loads(ok(vtoc("ops", "create", "--name", "Silver Bridge", "--json")))
+    ok(vtoc("assets", "create", "--name", "Hawk-02"))
+    ok(vtoc("missions", "create", "--operation", "Silver Bridge", "--name", "Overwatch"))
+    shown = cli("ops", "show", "Silver Bridge", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["code"] == op["code"]
+    assert json.loads(cli("assets", "show", "hawk-02", "--json").stdout)["name"] == "Hawk-02"
+    assigned = cli("missions", "assign", "overwatch", "hawk-02", "--json")
+    assert assigned.returncode == 0, assigned.stderr
+    ok(vtoc("missions", "create", "--operation", op["code"], "--name", "Overwatch"))
+    two = cli("missions", "show", "Overwatch")
+    assert two.returncode == 1
+    assert "'Overwatch' names 2 missions" in two.stderr and "give the id" in two.stderr
+    blank = cli("ops", "create", "--name", "   ")
+    assert blank.returncode == 2
+    assert blank.stderr.strip() == "error: invalid input: name: must not be empty or only spaces"
+
+
+def test_a_piped_list_that_stops_at_its_limit_says_so(cli: Process, vtoc: Run) -> None:
+    for n in range(3):
+        ok(vtoc("assets", "create", "--name", f"Sensor-{n}"))
+    for fmt in ("table", "json", "csv"):
+        piped = cli("assets", "list", "--limit", "2", "-o", fmt)
+        assert piped.returncode == 0, piped.stderr
+        assert "first 2 only, more exist: --all lists every one" in piped.stderr, fmt
+    whole = cli("assets", "list", "--limit", "3", "-o", "json")
+    assert whole.stderr == "" and len(json.loads(whole.stdout)) == 3
 
 
 def test_due_dates_as_people_type_them(vtoc: Run) -> None:

@@ -152,6 +152,26 @@ def test_reads_right_after_postgresql_cut_the_connections_still_answer(
     killer.dispose()
 
 
+def test_a_new_token_right_after_postgresql_cut_the_connections_still_answers(
+    postgresql_database_url: str, tmp_path: Path
+) -> None:
+    """The token lookup retries a dropped connection as route reads do (it answered 503)."""
+    env = vtoc_env(postgresql_database_url, tmp_path)
+    port = free_port()
+    killer = create_engine(postgresql_database_url, isolation_level="AUTOCOMMIT")
+    database = make_url(postgresql_database_url).database
+    with server_on(env, port, tmp_path / "server.log"):
+        warm = {"Authorization": f"Bearer {mint_token(env, 'warm', 'viewer')}"}
+        fresh = [mint_token(env, f"fresh-{n}", "viewer") for n in range(3)]
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+            for token in fresh:
+                assert http.get("/api/v1/operations", headers=warm).status_code == 200
+                assert cut_connections(killer, database) >= 1
+                first = http.get("/api/v1/operations", headers={"Authorization": f"Bearer {token}"})
+                assert first.status_code == 200, first.text
+    killer.dispose()
+
+
 def test_kill_9_mid_writes_loses_nothing_and_doubles_nothing(
     database_url: str, engine: Engine, tmp_path: Path
 ) -> None:

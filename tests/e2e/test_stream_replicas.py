@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from tests.factories import reset_database
+from tests.live import first_event_after_opening
 from tests.processes import VTOC, free_port, vtoc_env, wait_ready
 from vtoc import schemas as s
 from vtoc.client import AuthError, VtocClient
@@ -29,14 +30,14 @@ pytestmark = pytest.mark.e2e
 class Replica:
     """One `vtoc server run` process on a fixed port; ``restart`` brings it back there.
 
-    The periodic safety poll is set to a minute, so only NOTIFY can carry an event from one
+    The periodic safety poll is set to an hour, so only NOTIFY can carry an event from one
     replica to another within these tests.
     """
 
     def __init__(self, database_url: str, home: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = vtoc_env(database_url, home, VTOC_SSE_POLL_SECONDS="60")
+        self.env = vtoc_env(database_url, home, VTOC_SSE_POLL_SECONDS="3600")
         self.process = self.start()
 
     def start(self) -> subprocess.Popen[bytes]:
@@ -131,21 +132,17 @@ def follow(
     return got, thread
 
 
-def test_a_write_on_one_replica_streams_from_the_other_within_a_second(
-    replicas: tuple[Replica, Replica], token: str, pg: Engine
+def test_a_write_on_one_replica_streams_from_the_other(
+    replicas: tuple[Replica, Replica], token: str
 ) -> None:
     a, b = replicas
-    # From the last event on: a stream that opens after the write still gets it, so a slow
-    # start under load cannot lose it; the clock below starts once the write is answered.
-    got, reader = follow(b.url, token, 1, kind="operation.", after=last_id(pg))
-    time.sleep(0.5)
-    with VtocClient(a.url, token) as client:
-        operation = client.operations.create(name="Across Replicas")
-    written = time.monotonic()
-    reader.join(timeout=5)
-    arrived = time.monotonic()
+
+    def write() -> s.Operation:
+        with VtocClient(a.url, token) as client:
+            return client.operations.create(name="Across Replicas")
+
+    got, operation = first_event_after_opening(b.url, token, write, "operation.")
     assert [(e.kind, e.entity_id) for e in got] == [("operation.created", operation.id)]
-    assert arrived - written < 1.0
 
 
 def test_a_client_resumes_across_a_killed_replica_without_loss_or_repeat(
@@ -175,8 +172,9 @@ def test_writers_on_both_replicas_never_make_a_reader_skip(
 ) -> None:
     start = last_id(pg)
     writers, per_writer = 8, 10
-    got, reader = follow(replicas[1].url, token, writers * per_writer, kind="operation.")
-    time.sleep(0.5)
+    got, reader = follow(
+        replicas[1].url, token, writers * per_writer, kind="operation.", after=start
+    )
 
     def write(n: int) -> None:
         with VtocClient(replicas[n % 2].url, token) as client:
@@ -215,5 +213,6 @@ def test_a_token_revoked_on_one_replica_stops_working_on_the_other(
             except AuthError as exc:
                 assert "revoked" in str(exc)
                 break
-            assert time.monotonic() - revoked < 1.0, "A still accepts the revoked token"
+            # well inside the cache's 10 s TTL: the revocation event, not the TTL, ended it
+            assert time.monotonic() - revoked < 5.0, "A still accepts the revoked token"
             time.sleep(0.02)

@@ -267,6 +267,39 @@ def test_malformed_alerts_are_named_and_the_good_ones_kept(
     assert ("ipv4", "198.51.100.7") in {(i.kind, i.value) for i in report.indicators}
 
 
+def test_a_level_that_only_looks_like_a_number_is_named_and_the_good_ones_kept(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    """ "¹" and 5,000 digits pass ``isdigit()`` and failed ``int()``: the whole batch was a
+    500, and `vtoc ingest wazuh` failed on it at every re-run."""
+    good = unique_copies(samples, 2, vary_source=True)
+    odd = []
+    for n, level in enumerate(["¹", "7" * 5000, "٣"]):
+        alert = copy.deepcopy(samples[0]) | {"id": f"odd.{n}"}
+        alert["rule"]["level"] = level
+        odd.append(alert)
+    result = operator.ingest_wazuh(ndjson([good[0], *odd, good[1]]))
+    assert result.created == 2
+    assert {r.index: r.error for r in result.rejected} == dict.fromkeys(
+        [1, 2, 3], "rule.level: expected a whole number"
+    )
+
+
+def test_long_alert_ids_sharing_their_start_are_two_alerts(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    """``source_ref`` was cut to 300 characters: the second alert was dropped as a
+    duplicate of the first. A retry of either still stores nothing twice."""
+    stem = "1700000000." + "9" * 400
+    alerts = [copy.deepcopy(samples[0]) | {"id": stem + tail} for tail in ("1", "2")]
+    alerts[1]["agent"]["name"] = "another-host"  # not folded into the first as a flood
+    assert operator.ingest_wazuh(ndjson(alerts)).created == 2
+    again = operator.ingest_wazuh(ndjson(alerts))
+    assert (again.created, again.duplicates) == (0, 2)
+    refs = [ref for ref in by_ref(operator) if ref.startswith("wazuh")]
+    assert len(set(refs)) == 2 and all(len(ref) <= 300 for ref in refs)
+
+
 def test_a_byte_order_mark_before_the_first_alert_is_not_an_error(
     operator: VtocClient, samples: list[dict[str, Any]]
 ) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.ingest.conftest import LiveServer, ndjson, unique_copies, wait_until
 from tests.processes import VTOC
-from vtoc.cli.alerts_file import Position, state_file_for
+from vtoc.feeds.lines import Position, state_file_for
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_reads_stdin_and_names_bad_lines(
     done = subprocess.run(
         [*VTOC, "ingest", "wazuh", "-"], input=body, env=cli_env, capture_output=True, timeout=60
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 3, done.stderr  # some lines were rejected
     err = done.stderr.decode()
     assert f"at byte {len(ndjson(samples[:3]))}: line 4: not JSON" in err
     assert "1 rejected" in err
@@ -156,7 +156,7 @@ def test_batches_sent_side_by_side_are_reported_in_file_order(
         capture_output=True,
         timeout=60,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 3, done.stderr
     warned = [
         int(w.split(" at byte ")[1].split(":")[0])
         for w in done.stderr.decode().splitlines()
@@ -177,3 +177,20 @@ def test_a_bad_token_exits_4_without_traceback(
     assert done.returncode == 4
     assert err.startswith("error: unknown token")
     assert "Traceback" not in err
+
+
+def test_folded_alerts_are_explained_and_a_clean_run_exits_0(
+    live_server: LiveServer, cli_env: dict[str, str], samples: list[dict[str, Any]]
+) -> None:
+    repeats = unique_copies(samples[:1], 6)  # one alert six times: one report, five folded
+    done = subprocess.run(
+        [*VTOC, "ingest", "wazuh", "-"],
+        input=ndjson(repeats),
+        env=cli_env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    err = done.stderr.decode()
+    assert "6 alerts: 1 created  5 folded" in err
+    assert "(5 folded: repeats of an alert already filed" in err

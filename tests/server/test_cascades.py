@@ -214,12 +214,18 @@ def test_a_delete_says_before_what_it_takes_with_it(
     operator.intel.create(title="Again 198.51.100.9", operation_id=op.id, asset_id=hawk.id)
     operator.correlation_run(s.CorrelationRun())
     lone = operator.missions.create(operation_id=op.id, name="Lone")
+    operator.post_positions(
+        [
+            {"asset": "Hawk-3", "at": f"2026-12-01T10:0{n}:00Z", "lat": 59.9, "lon": 10.7}
+            for n in (1, 2)
+        ]
+    )
 
     assert viewer.operations.delete_impact(op.code) == s.DeleteImpact(
         deletes={"mission": 4}, unlinks={"intel": 2, "correlation": 1}
     )
     assert viewer.assets.delete_impact("Hawk-3") == s.DeleteImpact(
-        unlinks={"mission": 3, "intel": 1}
+        deletes={"position_fix": 2}, unlinks={"mission": 3, "intel": 1}
     )
     assert viewer.intel.delete_impact(first.id) == s.DeleteImpact(unlinks={"correlation": 1})
     assert viewer.missions.delete_impact(lone.id) == s.DeleteImpact()
@@ -256,6 +262,9 @@ def test_every_cascade_is_accounted_for() -> None:
         "ingested_alerts.report_id": "CASCADE",
         "correlation_members.correlation_id": "CASCADE",
         "agent_runs.agent_id": "CASCADE",
+        "position_fixes.asset_id": "CASCADE",  # its track: counted in its delete-impact
+        "intel_acks.report_id": "CASCADE",  # who saw the report, gone with it
+        "intel_ack_overdue.report_id": "CASCADE",  # its once-only overdue mark
         "event_tickets.token_id": "CASCADE",
         "intel_acks.report_id": "CASCADE",  # a deleted report's acknowledgement
         "intel_ack_overdue.report_id": "CASCADE",  # and its overdue flag

@@ -163,6 +163,28 @@ def test_a_reference_with_nul_is_not_found(admin: VtocClient) -> None:
     assert answers == dict.fromkeys(answers, 404)
 
 
+def test_numbers_past_pythons_digit_limit_are_refused_not_crashed_on(admin: VtocClient) -> None:
+    """4,301+ digits used to reach ``int()`` and answer 500 (and cut the connection)."""
+    http, digits = raw(admin), "7" * 5000
+    op = admin.operations.create(name="Long Numbers")
+    for method, path in [
+        ("GET", f"/api/v1/operations/{digits}"),
+        ("DELETE", f"/api/v1/assets/{digits}"),
+        ("GET", f"/api/v1/agents/{digits}"),
+        ("DELETE", f"/api/v1/tokens/{digits}"),
+        ("GET", f"/api/v1/intel/{digits}"),
+    ]:
+        assert http.request(method, path).status_code == 404, path
+    for header, method, path, body in [
+        ("If-Match", "PATCH", f"/api/v1/operations/{op.id}", {"name": "X"}),
+        ("Last-Event-ID", "GET", "/api/v1/events/stream", None),
+    ]:
+        answer = http.request(method, path, json=body, headers={header: digits})
+        assert answer.status_code == 422, header
+        assert [e.field for e in s.Problem.model_validate(answer.json()).errors] == [header]
+    assert admin.operations.get(op.id).name == "Long Numbers"
+
+
 def test_duplicates_conflict(operator: VtocClient) -> None:
     operator.assets.create(name="Ranger-1")
     with pytest.raises(Conflict, match="name"):

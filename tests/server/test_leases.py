@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from vtoc import client as c
 from vtoc import schemas as s
 from vtoc.client import Conflict, VtocClient
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    """The server's clock (it runs in this process), moved on by the test, not by waiting."""
+    with time_machine.travel(datetime.now(UTC), tick=True) as traveller:
+        yield traveller
 
 
 def lease(api: VtocClient, worker: str, seconds: int = 60, *, renew: bool = False) -> s.Agent:
@@ -50,9 +58,11 @@ def test_one_lease_per_due_time(operator: VtocClient) -> None:
     assert [r.worker for r in operator.agent_runs("monitor").items] == ["w1"]
 
 
-def test_an_expired_lease_goes_to_the_next_worker(operator: VtocClient) -> None:
+def test_an_expired_lease_goes_to_the_next_worker(
+    operator: VtocClient, clock: time_machine.Traveller
+) -> None:
     lease(operator, "dead", seconds=1)
-    time.sleep(1.2)
+    clock.shift(timedelta(seconds=2))
     with pytest.raises(Conflict):
         lease(operator, "dead", renew=True)
     assert lease(operator, "alive").lease_owner == "alive"
@@ -105,11 +115,11 @@ def test_tasks_are_claimed_once_and_retried_with_backoff(operator: VtocClient) -
     assert kinds[-1] == "task.failed" and "task.retry" in kinds
 
 
-def test_a_crashed_claim_is_taken_over(operator: VtocClient) -> None:
+def test_a_crashed_claim_is_taken_over(operator: VtocClient, clock: time_machine.Traveller) -> None:
     task = operator.tasks.create(action="run_agent", params={"name": "monitor"})
     claim(operator, "dead", seconds=1)
     assert claim(operator, "alive") == []
-    time.sleep(1.2)
+    clock.shift(timedelta(seconds=2))
     [taken] = claim(operator, "alive")
     assert (taken.id, taken.attempts, taken.status) == (task.id, 2, "running")
     assert outcome(operator, task.id, "alive", ok=True).status == "done"

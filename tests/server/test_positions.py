@@ -44,7 +44,7 @@ def test_a_batch_stores_the_good_fixes_and_names_each_bad_one(operator: VtocClie
     assert errors[2].startswith("at: ") and "future" in errors[2]
     assert "no asset named 'Ghost'" in errors[3] and "create_assets" in errors[3]
     assert errors[4] == "asset: no asset with id 999999"
-    assert errors[5].startswith("at: Field required")
+    assert errors[5].startswith("at: is required")
 
     track = operator.track(
         "Hawk-01", s.TrackQuery(since=T0 - timedelta(hours=1), until=T0 + timedelta(hours=1))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import StatementError
@@ -63,3 +66,31 @@ def test_concurrent_edit_is_refused_not_overwritten(engine: Engine) -> None:
         assert operations.get(check, op_id).name == "Fast"
         kinds = check.scalars(select(EventRow.kind).order_by(EventRow.id)).all()
     assert kinds == ["operation.created", "operation.updated"]
+
+
+def test_concurrent_unconditional_changes_all_apply(engine: Engine) -> None:
+    """Without If-Match a change applies whatever the version: 412 answers only a
+    precondition the client sent. On PostgreSQL 13-38 of 20 such PATCHes answered 412."""
+    factory = make_sessionmaker(engine)
+    with transaction(factory) as session:
+        op_id = operations.create(session, actor="t", data=s.OperationCreate(name="Base")).id
+    writers = 12
+    ready = threading.Barrier(writers)
+
+    def change(n: int) -> None:
+        with transaction(factory) as session:
+            ready.wait()  # every writer starts its transaction at once
+            operations.update(
+                session,
+                actor=f"w{n}",
+                ref=op_id,
+                data=s.OperationUpdate(description=f"writer {n}"),
+                if_match=None,
+            )
+
+    with ThreadPoolExecutor(writers) as pool:
+        list(pool.map(change, range(writers)))  # re-raises a writer's StaleVersionError
+    with factory() as check:
+        assert operations.get(check, op_id).version == 1 + writers
+        changed = check.scalar(select(func.count()).where(EventRow.kind == "operation.updated"))
+    assert changed == writers

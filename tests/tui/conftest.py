@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyte
 import pytest
@@ -23,8 +23,12 @@ import uvicorn
 from rich.console import Console
 from sqlalchemy import Engine, update
 from textual._compositor import CompositorUpdate
+from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label, Static
 
+from tests.ingest.conftest import sample_alerts, unique_copies
+from vtoc.children import free_port
 from vtoc.client import AsyncVtocClient, VtocClient
 from vtoc.config import ServerSettings
 from vtoc.schemas import Role, TokenCreate
@@ -39,13 +43,6 @@ from vtoc.tui.widgets.row_list import RowList
 
 #: every timestamp of the snapshot database, and the TUI's clock there
 FROZEN = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 #: each view's key and what its screen shows once its data is in (not before)
@@ -151,6 +148,23 @@ async def until(
             shown = f"\n{type(app.screen).__name__}:\n{screen_text(app)}" if app else ""
             raise AssertionError(f"timed out waiting for the screen{shown}")
         await asyncio.sleep(0.05)
+
+
+def live_alerts(count: int) -> list[dict[str, Any]]:
+    """``count`` distinct Wazuh alerts observed now, one millisecond apart, as a live flood
+    is: they go on top of lists ordered by observation time."""
+    now = datetime.now(UTC)
+    alerts = unique_copies(sample_alerts(), count, vary_source=True)
+    for index, alert in enumerate(alerts):
+        when = now + timedelta(milliseconds=index)
+        alert["timestamp"] = when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+    return alerts
+
+
+def painted(widget: Widget) -> str:
+    """The lines the widget paints, as the terminal would get them (line filters applied)."""
+    lines = widget.render_lines(Region(0, 0, *widget.outer_size))
+    return "\n".join(line.text for line in lines)
 
 
 def screen_text(app: VtocApp) -> str:

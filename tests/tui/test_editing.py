@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Label, Static
 
-from tests.ingest.conftest import ndjson, sample_alerts, unique_copies
-from tests.tui.conftest import LiveServer, screen_text, start_server, until
+from tests.ingest.conftest import ndjson
+from tests.tui.conftest import LiveServer, live_alerts, screen_text, start_server, until
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.dialogs import ConfirmScreen
@@ -21,8 +22,9 @@ from vtoc.tui.screens.lists import ListScreen
 pytestmark = pytest.mark.asyncio
 
 
-async def open_operations(app: VtocApp, pilot: object) -> ListScreen:
-    await pilot.press("2")  # type: ignore[attr-defined]
+async def open_operations(app: VtocApp, pilot: object, key: str = "2") -> ListScreen:
+    """The list behind ``key`` (2 operations, 3 missions), once it has rows."""
+    await pilot.press(key)  # type: ignore[attr-defined]
     await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
     screen = app.screen
     assert isinstance(screen, ListScreen)
@@ -122,7 +124,7 @@ async def test_deleting_an_operation_says_its_missions_go_with_it(server: LiveSe
         await until(lambda: isinstance(app.screen, ConfirmScreen), app)
         await pilot.pause()
         question = str(app.screen.query_one("#question", Label).render())
-        assert f"Delete operation {op.code} and its 2 missions?" in question
+        assert f"Delete operation {op.code} '{op.name}' and its 2 missions?" in question
         await pilot.press("n")
 
 
@@ -202,10 +204,10 @@ async def test_a_wazuh_flood_lands_in_the_open_list_in_order_without_moving_the_
         table = screen.table
         await pilot.press("down", "down")
         chosen = table.selected
-        alerts = unique_copies(sample_alerts(), 1500, vary_source=True)
+        alerts = live_alerts(1500)
         for start in range(0, len(alerts), 500):
             admin.ingest_wazuh(ndjson(alerts[start : start + 500]))
-        new = sorted((r.id for r in admin.intel.iterate() if r.id not in before), reverse=True)
+        new = [r.id for r in admin.intel.iterate() if r.id not in before]  # the server's order
         assert len(new) == 1500
         await until(lambda: all(i in table.rows_by_id for i in new), app, timeout=30)
         shown = table.ids
@@ -228,9 +230,9 @@ async def test_a_flood_past_the_lists_cap_starts_again_at_the_newest_rows_and_pa
         await pilot.press("5")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
         table = app.screen.table
-        alerts = unique_copies(sample_alerts(), 500, vary_source=True)
+        alerts = live_alerts(500)
         admin.ingest_wazuh(ndjson(alerts))
-        newest = sorted((r.id for r in admin.intel.iterate()), reverse=True)[:300]
+        newest = [r.id for r in admin.intel.iterate()][:300]  # the server's order
         await until(lambda: newest[0] in table.rows_by_id, app, timeout=30)
         await until(lambda: not table.catching_up, app)
         assert table.ids == newest[: table.row_count]
@@ -241,3 +243,83 @@ async def test_a_flood_past_the_lists_cap_starts_again_at_the_newest_rows_and_pa
             await pilot.press("end", "down")
             await until(lambda: not table.loading_page, app)
         assert table.ids == newest
+
+
+async def test_mission_form_takes_an_operation_code_a_typed_time_and_assets(
+    server: LiveServer,
+) -> None:
+    admin = server.sync()
+    op = admin.operations.create(name=f"Typed-{uuid.uuid4().hex[:6]}")
+    hawk = admin.assets.create(name=f"Hawk-{uuid.uuid4().hex[:6]}")
+    ranger = admin.assets.create(name=f"Ranger-{uuid.uuid4().hex[:6]}")
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot, "3")
+        assert "OP-0001" in screen_text(app)  # the OP column shows codes, not ids
+        await pilot.press("n")
+        await until(lambda: isinstance(app.screen, FormScreen), app)
+        form = app.screen
+        name = f"Patrol {uuid.uuid4().hex[:6]}"
+        form.query_one("#field-operation_id", Input).value = op.code
+        form.query_one("#field-name", Input).value = name
+        form.query_one("#field-due_at", Input).value = "whenever"
+        form.query_one("#field-asset_ids", Input).value = f"{hawk.name}, {ranger.id}"
+        await pilot.press("ctrl+s")
+        error = form.query_one("#error-due_at", Static)
+        await until(lambda: "'whenever' is not a time" in str(error.content), app)
+        form.query_one("#field-due_at", Input).value = "2026-12-08T12:00"
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen is screen, app)
+    made = admin.missions.list(q=name).items[0]
+    assert made.operation_id == op.id
+    assert made.due_at == datetime(2026, 12, 8, 12, tzinfo=UTC)  # no offset: UTC
+    assert made.asset_ids == sorted([hawk.id, ranger.id])
+
+
+async def test_reload_after_a_stale_edit_keeps_the_typed_draft_beside_their_version(
+    server: LiveServer,
+) -> None:
+    admin = server.sync()
+    op = admin.operations.create(name=f"Draft {uuid.uuid4().hex[:6]}")
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot)
+        await until(lambda: op.id in screen.table.rows_by_id, app)
+        screen.table.move_cursor(row=screen.table.index_of(op.id))
+        await pilot.press("e")
+        await until(lambda: isinstance(app.screen, FormScreen), app)
+        form = app.screen
+        admin.operations.update(
+            op.id, commander="Someone Else", description="theirs", version=op.version
+        )
+        form.query_one("#field-description", Input).value = "mine"
+        await pilot.press("ctrl+s")
+        await until(lambda: STALE in str(form.query_one("#form-error", Static).content), app)
+        await pilot.press("ctrl+l")
+        commander = form.query_one("#field-commander", Input)
+        await until(lambda: commander.value == "Someone Else", app)  # untouched: theirs
+        assert form.query_one("#field-description", Input).value == "mine"  # typed: kept
+        beside = str(form.query_one("#error-description", Static).content)
+        assert "theirs: theirs" in beside
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen is screen, app)
+    latest = admin.operations.get(op.id)
+    assert (latest.description, latest.commander) == ("mine", "Someone Else")
+
+
+async def test_agent_form_states_and_applies_the_schemas_interval_rule(
+    server: LiveServer,
+) -> None:
+    app = make_app(server.client(Role.admin), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("6")
+        await until(lambda: "Runs of " in screen_text(app), app)
+        await pilot.press("e")
+        await until(lambda: isinstance(app.screen, FormScreen), app)
+        form = app.screen
+        assert "Interval (seconds, 1 to 2147483647)" in screen_text(app)
+        form.query_one("#field-interval_seconds", Input).value = "0"
+        await pilot.press("ctrl+s")
+        error = form.query_one("#error-interval_seconds", Static)
+        await until(lambda: "1" in str(error.content), app)
+        await pilot.press("escape")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets import Label, Static
 from textual.widgets._toast import Toast
 
-from tests.tui.conftest import LiveServer, until
+from tests.tui.conftest import LiveServer, painted, until
 from vtoc import schemas as s
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
@@ -22,12 +20,6 @@ pytestmark = pytest.mark.asyncio
 
 #: Rich markup would drop "[root]" as a style and fail on "[/etc/passwd]" as a closing tag
 TITLE = "[/etc/passwd] by [root]"
-
-
-def painted(widget: Widget) -> str:
-    """The lines the widget paints, as the terminal would get them (line filters applied)."""
-    lines = widget.render_lines(Region(0, 0, *widget.outer_size))
-    return "\n".join(line.text for line in lines)
 
 
 async def highlight(app: VtocApp, pilot: Pilot[None], view: str, row_id: int) -> ResourceTable:

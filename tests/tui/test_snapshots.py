@@ -88,3 +88,25 @@ def test_intel_detail(snap_compare: SnapCompare, frozen_server: LiveServer) -> N
 def test_help(snap_compare: SnapCompare, frozen_server: LiveServer) -> None:
     ready = settle("question_mark", ready=lambda app: isinstance(app.screen, HelpScreen))
     assert snap_compare(app_on(frozen_server), terminal_size=(80, 24), run_before=ready)
+
+
+def test_intel_list_reading_lower_down_counts_new_rows(
+    snap_compare: SnapCompare, frozen_server: LiveServer
+) -> None:
+    """Three reports land above while the operator reads lower down: the rows on screen and
+    the selection stay, "▲ 3 new" says what came."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle("5", ready=lambda app: isinstance(app.screen, ListScreen))(pilot)
+        app = pilot.app
+        assert isinstance(app.screen, ListScreen)
+        table = app.screen.table
+        await until(lambda: table.row_count >= 40, app)
+        for key in ["down"] * 25 + ["up"] * 5:
+            await pilot.press(key)
+        newest = table.rows[0]
+        for n in (1, 2, 3):  # as saves do: the heading counts them too
+            table.show(newest.model_copy(update={"id": newest.id + n}))
+        await pilot.pause()
+
+    assert snap_compare(app_on(frozen_server), terminal_size=(80, 24), run_before=run_before)

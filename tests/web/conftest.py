@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import Engine
 
 from vtoc.client import VtocClient
@@ -122,3 +123,40 @@ def shoot(request: pytest.FixtureRequest, database_url: str) -> Callable[[Any, s
         return path
 
     return save
+
+
+def seed(api: VtocClient) -> dict[str, int]:
+    """A small believable picture: an operation with a mission, positioned assets, intel."""
+    op = api.operations.create(name="Northern Watch", priority="high", status="active")
+    mission = api.missions.create(operation_id=op.id, name="Ridge patrol", priority="high")
+    for name, lat, lon, status in [
+        ("Falcon 1", 59.91, 10.75, "deployed"),
+        ("Falcon 2", 59.95, 10.60, "available"),
+        ("Relay Hill", 60.02, 10.95, "unreachable"),
+    ]:
+        asset = api.assets.create(name=name, kind="vehicle", status=status, lat=lat, lon=lon)
+    report = api.intel.create(
+        title="SSH brute force from 203.0.113.7",
+        body="Failed logins from 203.0.113.7 against host gw-1, see CVE-2024-3094",
+        severity="high",
+    )
+    api.intel.create(title="Scan from 203.0.113.7", body="probe by 203.0.113.7", severity="low")
+    agent = next(a for a in api.agents.list().items if a.name == "monitor")
+    return {
+        "operation": op.id,
+        "mission": mission.id,
+        "report": report.id,
+        "asset": asset.id,
+        "agent": agent.id,
+    }
+
+
+def nav(page: Any, name: str) -> Any:
+    return page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True)
+
+
+def sign_in(page: Any, url: str, token: str) -> None:
+    page.goto(url)
+    page.get_by_label("API token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()

@@ -7,6 +7,7 @@ per task that the receiver uses to drop a repeat.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -18,7 +19,7 @@ import httpx
 
 from vtoc import schemas as s
 from vtoc.agents.base import SOURCE, Outcome, Run
-from vtoc.client import AsyncRows, AsyncVtocClient
+from vtoc.client import AsyncRows, AsyncVtocClient, VtocError
 
 SIGNATURE_HEADER = "X-Vtoc-Signature"
 SECRET_ENV = "VTOC_WEBHOOK_SECRET"
@@ -130,6 +131,18 @@ async def attempt(ctx: Run, task: s.Task, backoff: float) -> s.Task:
     return await ctx.client.task_outcome(task.id, outcome)
 
 
+async def give_back(ctx: Run, tasks: list[s.Task], why: BaseException) -> None:
+    """A run that fails with claimed tasks left reports them as failed attempts, due again
+    at once: kept, they stayed ``running`` until their claim expired, and a run that failed
+    the same way each time held them there for good. Best effort: the server may be what
+    failed. An action already done is safe to repeat (see the module's docstring)."""
+    error = f"the executor's run stopped before this task: {type(why).__name__}: {why}"[:2000]
+    for task in tasks:
+        outcome = s.TaskOutcome(worker=ctx.worker, ok=False, error=error, backoff_seconds=0)
+        with contextlib.suppress(VtocError):
+            await ctx.client.task_outcome(task.id, outcome)
+
+
 async def run(ctx: Run) -> Outcome:
     settings = s.ExecutorConfig.model_validate(ctx.config)
     claim = s.TaskClaim(
@@ -138,9 +151,15 @@ async def run(ctx: Run) -> Outcome:
     backoff = settings.backoff_seconds
     counts = {status.value: 0 for status in s.TaskStatus}
     while claimed := await ctx.client.claim_tasks(claim):
-        for task in claimed:
-            finished = await attempt(ctx, task, backoff)
-            counts[finished.status.value] += 1
+        unfinished = list(claimed)
+        try:
+            while unfinished:
+                finished = await attempt(ctx, unfinished[0], backoff)
+                unfinished.pop(0)
+                counts[finished.status.value] += 1
+        except BaseException as exc:  # a timeout (cancellation) included
+            await give_back(ctx, unfinished, exc)
+            raise
     stats = {k: v for k, v in counts.items() if v}
     summary = ", ".join(f"{v} {k}" for k, v in stats.items()) or "no due tasks"
     return Outcome(summary, stats)

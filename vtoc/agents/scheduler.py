@@ -179,8 +179,11 @@ class Scheduler:
                     log.warning("tick failed: %s", exc)
                 if once:
                     return
+                # not ``asyncio.wait_for``: on Python 3.11 it swallows a stop (cancellation)
+                # that lands as a task's wake-up does, and the worker never stopped
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), self.poll_seconds)
+                    async with asyncio.timeout(self.poll_seconds):
+                        await wake.wait()
                 wake.clear()
         finally:
             if watcher is not None:

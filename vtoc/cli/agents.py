@@ -15,10 +15,16 @@ from vtoc.cli.params import (
     OutputOpt,
     Ref,
     add_show_delete,
+    bounds,
     output_format,
     pages,
 )
 from vtoc.cli.session import client, current
+from vtoc.schemas import AgentUpdate
+from vtoc.validation import bounds as stated
+
+#: the server's rule, stated where it is made (the schema), not a CLI rule of its own
+EVERY = stated(AgentUpdate, "interval_seconds")
 
 app = typer.Typer(help="Agents: list, tune, trigger, run a worker.", no_args_is_help=True)
 COLUMNS = columns(
@@ -43,7 +49,14 @@ add_update(
     [
         Flag(
             "interval",
-            Annotated[int | None, typer.Option("--interval", min=10, help="Seconds between runs.")],
+            Annotated[
+                int | None,
+                typer.Option(
+                    "--interval",
+                    **bounds(AgentUpdate, "interval_seconds"),
+                    help=f"Seconds between runs, {EVERY}.",
+                ),
+            ],
             "interval_seconds",
         ),
         Flag(

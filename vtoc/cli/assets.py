@@ -8,18 +8,33 @@ import typer
 
 from vtoc.cli.commands import Flag, add_create, add_list, add_update
 from vtoc.cli.output import Format, columns, render_one
-from vtoc.cli.params import JsonOpt, OutputOpt, Ref, add_show_delete, moment, output_format
+from vtoc.cli.params import (
+    JsonOpt,
+    OutputOpt,
+    Ref,
+    add_show_delete,
+    bounds,
+    moment,
+    output_format,
+)
 from vtoc.cli.session import client
 from vtoc.cli.tracks import TrackFormat, render_track
-from vtoc.schemas import AssetKind, AssetStatus, Heartbeat
+from vtoc.schemas import AssetKind, AssetStatus, AssetUpdate, Heartbeat
 
 app = typer.Typer(help="Assets: list, create, heartbeat, track.", no_args_is_help=True)
 COLUMNS = columns("id", "name", "kind", "status", "callsign", "lat", "lon", "last_seen_at")
 
 Text = Annotated[str | None, typer.Option()]
-Lat = Annotated[float | None, typer.Option(min=-90, max=90, help="Latitude, degrees.")]
-Lon = Annotated[float | None, typer.Option(min=-180, max=180, help="Longitude, degrees.")]
-Interval = Annotated[int | None, typer.Option(min=1, help="Expected seconds between check-ins.")]
+Lat = Annotated[float | None, typer.Option(**bounds(AssetUpdate, "lat"), help="Latitude, degrees.")]
+Lon = Annotated[
+    float | None, typer.Option(**bounds(AssetUpdate, "lon"), help="Longitude, degrees.")
+]
+Interval = Annotated[
+    int | None,
+    typer.Option(
+        **bounds(AssetUpdate, "heartbeat_seconds"), help="Expected seconds between check-ins."
+    ),
+]
 FIELDS = [
     Flag("name", Text),
     Flag("kind", Annotated[AssetKind | None, typer.Option(help="What it is.")]),
@@ -38,7 +53,7 @@ add_list(
         Flag("kind", Annotated[list[AssetKind] | None, typer.Option(help="Repeatable.")]),
         Flag("status", Annotated[list[AssetStatus] | None, typer.Option(help="Repeatable.")]),
     ],
-    """List assets.
+    """List assets, newest first.
 
     Example: vtoc assets list --status unreachable --kind sensor
     """,

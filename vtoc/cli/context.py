@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 
+from vtoc.cli.completion import context_names
 from vtoc.cli.errors import EXIT_USAGE, fail
 from vtoc.cli.output import Column, Format, render, render_one
 from vtoc.cli.params import JsonOpt, OutputOpt, output_format
@@ -15,7 +16,12 @@ from vtoc.schemas import WhoAmI
 
 app = typer.Typer(help="Contexts: which server and token to use.", no_args_is_help=True)
 
+
 Name = Annotated[str, typer.Argument(help="The context's name.", show_default=False)]
+Existing = Annotated[
+    str,
+    typer.Argument(help="The context's name.", show_default=False, autocompletion=context_names),
+]
 
 
 class Row(BaseModel):
@@ -41,24 +47,44 @@ def add(
     name: Name,
     url: Annotated[str, typer.Option(help="The server's base URL.", show_default=False)],
     token: Annotated[str | None, typer.Option(help="An API token for it.")] = None,
-    use: Annotated[bool, typer.Option("--use/--no-use", help="Make it current.")] = True,
+    use: Annotated[
+        bool, typer.Option("--use/--no-use", help="Make it current (the first one always is).")
+    ] = False,
 ) -> None:
-    """Add (or replace) a context; the file is readable by you only.
+    """Add (or replace) a context; the file is readable by you only. The current context
+    stays what it was unless --use says otherwise.
 
-    Example: vtoc context add prod --url https://vtoc.example.org --token "$TOKEN"
+    Example: vtoc context add prod --url https://vtoc.example.org --token "$TOKEN" --use
     """
     if not name.strip():
         fail("a context needs a name", EXIT_USAGE)
     config, contexts = stored()
     contexts[name] = Context(api_url=url, token=token).model_dump(exclude_none=True)
-    if use or "current" not in config:
+    if use or config.get("current") not in contexts:
         config["current"] = name
     path = write_config_file(config)
-    typer.echo(f"context {name!r} saved in {path}", err=True)
+    now = "now current" if config["current"] == name else f"current is still {config['current']!r}"
+    typer.echo(f"context {name!r} saved in {path} ({now})", err=True)
 
 
 @app.command()
-def use(name: Name) -> None:
+def remove(name: Existing) -> None:
+    """Forget a context and its token. Removing the current one leaves none current.
+
+    Example: vtoc context remove old-lab
+    """
+    config, contexts = stored()
+    if name not in contexts:
+        fail(f"no context named {name!r} (see `vtoc context list`)", EXIT_USAGE)
+    del contexts[name]
+    if config.get("current") == name:
+        config.pop("current")
+    write_config_file(config)
+    typer.echo(f"context {name!r} removed", err=True)
+
+
+@app.command()
+def use(name: Existing) -> None:
     """Make a context the current one.
 
     Example: vtoc context use local

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vtoc.cli.output import Format, columns, is_terminal, pretty, write
-from vtoc.cli.params import AllOpt, JsonOpt, OutputOpt, output_format
+from vtoc.cli.output import Format, columns, dump, is_terminal, pretty, write
+from vtoc.cli.params import AllOpt, JsonOpt, OutputOpt, bounds, output_format
 from vtoc.cli.session import client
-from vtoc.schemas import EventOrder
+from vtoc.schemas import EventOrder, EventQuery
 
 if TYPE_CHECKING:
     from vtoc import schemas as s
@@ -22,7 +23,7 @@ COLUMNS = columns("id", "ts", "actor", "kind", "entity", "entity_id", "operation
 
 Kind = Annotated[str | None, typer.Option(help="Kind prefix, e.g. 'intel.' or 'mission.updated'.")]
 Entity = Annotated[str | None, typer.Option(help="Entity type, e.g. mission.")]
-OperationId = Annotated[str | None, typer.Option("--operation", help="Operation id or code.")]
+OperationId = Annotated[str | None, typer.Option("--operation", help="Operation id, code or name.")]
 
 
 def filters_for(
@@ -33,12 +34,14 @@ def filters_for(
 
 @app.command("list")
 def list_(
-    after: Annotated[int, typer.Option(min=0, help="Only events with a larger id.")] = 0,
+    after: Annotated[
+        int, typer.Option(**bounds(EventQuery, "after"), help="Only events with a larger id.")
+    ] = 0,
     kind: Kind = None,
     entity: Entity = None,
     entity_id: Annotated[int | None, typer.Option(help="With --entity: one row's events.")] = None,
     operation: OperationId = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="Rows per page.")] = 100,
+    limit: Annotated[int, typer.Option(**bounds(EventQuery, "limit"), help="Rows per page.")] = 100,
     every: AllOpt = False,
     output: OutputOpt = Format.table,
     as_json: JsonOpt = False,
@@ -59,12 +62,23 @@ def list_(
         list_rows(api.events, COLUMNS, fmt, limit=limit, every=every, filters=filters)
 
 
-def emit(events: Iterable[s.Event], fmt: Format) -> None:
-    """One line per event, flushed at once, so ``| jq`` or a log shipper sees it live."""
-    terminal = fmt is Format.table and is_terminal()
+class StreamFormat(StrEnum):
+    """What ``tail`` prints each event as: formats that can go on without an end."""
+
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+
+
+def emit(events: Iterable[s.Event], fmt: StreamFormat) -> None:
+    """One line (or YAML document) per event, flushed at once, so ``| jq``, ``| yq`` or a
+    log shipper sees it live."""
+    terminal = fmt is StreamFormat.table and is_terminal()
     for event in events:
-        if fmt is Format.json:
+        if fmt is StreamFormat.json:
             write(json.dumps(event.model_dump(mode="json"), ensure_ascii=False))
+        elif fmt is StreamFormat.yaml:
+            write("---\n" + dump(event.model_dump(mode="json"), Format.yaml))
         elif terminal:
             from rich.console import Console
 
@@ -100,8 +114,11 @@ def tail(
     entity: Entity = None,
     operation: OperationId = None,
     output: Annotated[
-        Format, typer.Option("--output", "-o", help="table (lines) or json (NDJSON).")
-    ] = Format.table,
+        StreamFormat,
+        typer.Option(
+            "--output", "-o", help="table (lines), json (NDJSON) or yaml (a document each)."
+        ),
+    ] = StreamFormat.table,
     as_json: JsonOpt = False,
 ) -> None:
     """The last events, then (with --follow) new ones as they happen, one line each.
@@ -110,9 +127,7 @@ def tail(
     """
     from vtoc.cli.params import resolve_id
 
-    fmt = output_format(output, as_json)
-    if fmt not in (Format.table, Format.json):
-        raise typer.BadParameter("tail prints lines: use -o table or -o json", param_hint="-o")
+    fmt = StreamFormat.json if as_json else output
     with client() as api:
         operation_id = resolve_id(api.operations, operation)
         query = filters_for(kind, entity, operation_id)

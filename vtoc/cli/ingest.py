@@ -17,7 +17,7 @@ from vtoc.terminal import printable
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from vtoc.cli.alerts_file import Batch
+    from vtoc.feeds.lines import Batch
     from vtoc.schemas import IngestResult
 
 app = typer.Typer(help="Feed external alerts (Wazuh) into vTOC.", no_args_is_help=True)
@@ -30,7 +30,7 @@ def wazuh(
         str, typer.Argument(help="Wazuh's alerts.json (one alert a line), or - for stdin.")
     ],
     follow: Annotated[
-        bool, typer.Option("--follow", "-f", help="Keep reading new alerts, across rotation.")
+        bool, typer.Option("--follow", "-F", help="Keep reading new alerts, across rotation.")
     ] = False,
     batch: Annotated[int, typer.Option(min=1, max=5000, help="Alerts per request.")] = 500,
     from_start: Annotated[
@@ -47,20 +47,22 @@ def wazuh(
 
     The byte offset reached is saved once every batch before it was taken too, so a restart
     goes on where the last run stopped. Running twice is harmless: the server drops alerts
-    it has.
+    it has. A folded alert repeats one already filed (the same rule, agent and main
+    indicator, within the flood window): it adds to that report's count instead of filing
+    another. Exits 3 when any line was rejected (each is named on stderr).
 
     Example: vtoc ingest wazuh /var/ossec/logs/alerts/alerts.json --follow
     """
-    from vtoc.cli.alerts_file import (
+    from vtoc.cli.errors import EXIT_AUTH, EXIT_REJECTED, fail
+    from vtoc.client import AuthError, VtocClient, VtocError
+    from vtoc.config import resolve_context
+    from vtoc.feeds.lines import (
         Position,
         batches,
         rotation_check,
         state_file_for,
         stream_batches,
     )
-    from vtoc.cli.errors import EXIT_AUTH, fail
-    from vtoc.client import AuthError, VtocClient, VtocError
-    from vtoc.config import resolve_context
 
     context = resolve_context()
     state: Path | None = None
@@ -128,6 +130,14 @@ def wazuh(
         finally:
             fh.close()
     typer.echo(f"{totals.alerts} alerts: {totals.line(None)}", err=True)
+    if totals.updated:
+        typer.echo(
+            f"({totals.updated} folded: repeats of an alert already filed, same rule, agent "
+            "and main indicator, counted on its report instead of filing another)",
+            err=True,
+        )
+    if totals.rejected:
+        raise typer.Exit(EXIT_REJECTED)
 
 
 @dataclass

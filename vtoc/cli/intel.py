@@ -8,8 +8,8 @@ import typer
 
 from vtoc.cli.commands import Flag, add_create, add_list, add_update, reference
 from vtoc.cli.output import Column, columns
-from vtoc.cli.params import add_show_delete
-from vtoc.schemas import TLP, IntelSource, Severity
+from vtoc.cli.params import add_show_delete, bounds
+from vtoc.schemas import TLP, IntelSource, IntelUpdate, Severity
 
 app = typer.Typer(help="Intelligence reports: list, file, update.", no_args_is_help=True)
 COLUMNS = [
@@ -24,7 +24,7 @@ When = Annotated[str | None, typer.Option(help="ISO 8601 with a time zone.")]
 LINKS = [
     Flag(
         "operation",
-        Annotated[str | None, typer.Option("--operation", help="Operation id or code.")],
+        Annotated[str | None, typer.Option("--operation", help="Operation id, code or name.")],
         "operation_id",
         reference("operations"),
     ),
@@ -45,7 +45,10 @@ SOURCE = [
 ]
 ASSESSMENT = [
     Flag("severity", Annotated[Severity | None, typer.Option(help="How bad.")]),
-    Flag("confidence", Annotated[int | None, typer.Option(min=0, max=100, help="0-100.")]),
+    Flag(
+        "confidence",
+        Annotated[int | None, typer.Option(**bounds(IntelUpdate, "confidence"), help="0-100.")],
+    ),
     Flag("tlp", Annotated[TLP | None, typer.Option(help="Traffic Light Protocol marking.")]),
     Flag("observed_at", When),
 ]

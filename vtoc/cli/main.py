@@ -14,7 +14,9 @@ from typer.main import get_command_from_info, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
 
 import vtoc
+from vtoc.cli.completion import context_names
 from vtoc.cli.errors import EXIT_USAGE, ReportingGroup
+from vtoc.cli.help import tidy
 
 
 class Entry(NamedTuple):
@@ -91,6 +93,7 @@ COMMANDS: dict[str, Entry] = {
     "server": Entry("server", "app", "Administration", "Run and administer the API server."),
     "demo": Entry("demo", "app", "Administration", "Demo data."),
     "ingest": Entry("ingest", "app", "Integrations", "Feed external alerts (Wazuh) into vTOC."),
+    "feed": Entry("feed", "app", "Integrations", "Positions from GPS, AIS and ADS-B receivers."),
 }
 
 MARKUP: MarkupMode = "rich"
@@ -102,11 +105,15 @@ def load(name: str) -> Any:  # click.Command, vendored by typer
     target = getattr(importlib.import_module(f"vtoc.cli.{entry.module}"), entry.attr)
     if isinstance(target, typer.Typer):
         group = TyperInfo(target, name=name, rich_help_panel=entry.panel)
-        return get_group_from_info(
-            group, pretty_exceptions_short=True, suggest_commands=True, rich_markup_mode=MARKUP
+        return tidy(
+            get_group_from_info(
+                group, pretty_exceptions_short=True, suggest_commands=True, rich_markup_mode=MARKUP
+            )
         )
     command = CommandInfo(name=name, callback=target, rich_help_panel=entry.panel)
-    return get_command_from_info(command, pretty_exceptions_short=True, rich_markup_mode=MARKUP)
+    return tidy(
+        get_command_from_info(command, pretty_exceptions_short=True, rich_markup_mode=MARKUP)
+    )
 
 
 class LazyCommands(MutableMapping[str, Any]):
@@ -192,7 +199,11 @@ def main(
     ] = False,
     context_name: Annotated[
         str | None,
-        typer.Option("--context", help="Use this context instead of the current one."),
+        typer.Option(
+            "--context",
+            help="Use this context instead of the current one.",
+            autocompletion=context_names,
+        ),
     ] = None,
 ) -> None:
     """vTOC: operations, missions, assets and intelligence from the terminal.

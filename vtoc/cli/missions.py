@@ -30,7 +30,7 @@ COLUMNS = [
 Text = Annotated[str | None, typer.Option()]
 OPERATION = Flag(
     "operation",
-    Annotated[str | None, typer.Option("--operation", help="Operation id or code.")],
+    Annotated[str | None, typer.Option("--operation", help="Operation id, code or name.")],
     "operation_id",
     reference("operations"),
 )
@@ -67,7 +67,7 @@ add_list(
         Flag("priority", Annotated[list[Priority] | None, typer.Option(help="Repeatable.")]),
         Flag("overdue", Overdue),
     ],
-    """List missions.
+    """List missions, newest first.
 
     Example: vtoc missions list --operation OP-0001 --overdue --all -o csv
     """,
@@ -91,7 +91,7 @@ add_update(
     """,
 )
 
-MissionArg = Annotated[str, typer.Argument(help="Mission id.", show_default=False)]
+MissionArg = Annotated[str, typer.Argument(help="Mission id or name.", show_default=False)]
 AssetArg = Annotated[str, typer.Argument(help="Asset id or name.", show_default=False)]
 
 

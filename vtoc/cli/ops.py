@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vtoc.cascade import delete_question, label_of
 from vtoc.cli.commands import Flag, add_create, add_list, add_update, moment
 from vtoc.cli.output import columns
 from vtoc.cli.params import AllOpt, LimitOpt, add_show_delete
@@ -16,7 +15,7 @@ from vtoc.schemas import OperationStatus, Priority, TimelineType
 from vtoc.when import FORMS
 
 if TYPE_CHECKING:
-    from vtoc.client import VtocClient
+    pass
 
 app = typer.Typer(help="Operations: list, show, create, update, delete.", no_args_is_help=True)
 COLUMNS = columns("code", "name", "status", "priority", "commander", "start_at", "updated_at")
@@ -67,14 +66,7 @@ add_update(
 )
 
 
-def ask_delete(api: VtocClient, ref: str) -> str:
-    """The question names the missions the server deletes with the operation."""
-    operation = api.operations.get(ref)
-    count = sum(1 for _ in api.missions.iterate(operation_id=operation.id, limit=500))
-    return delete_question("operation", label_of(operation), count)
-
-
-add_show_delete(app, "operations", "operation", "OP-0001", group="ops", asking=ask_delete)
+add_show_delete(app, "operations", "operation", "OP-0001", group="ops")
 
 
 TIMELINE = columns("at", "type", "kind", "actor", "summary")

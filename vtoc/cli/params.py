@@ -11,23 +11,48 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from pydantic import BaseModel
 
-from vtoc.cascade import delete_question
-from vtoc.cli.output import Column, Format, is_terminal, render, render_one
+from vtoc.cascade import delete_question, label_of
+from vtoc.cli.completion import resource_names
+from vtoc.cli.output import Column, Format, render, render_one
+from vtoc.schemas import MAX_INT32, MAX_ROW_ID, ListQuery
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from vtoc.client import SyncRows, VtocClient
+    from vtoc.client import SyncRows
     from vtoc.schemas import Page
 
 T = TypeVar("T")
+
+
+COLUMN_SIZES = (MAX_INT32, MAX_ROW_ID)
+
+
+def bounds(model: type[BaseModel], field: str) -> dict[str, Any]:
+    """A number flag's ``min``/``max``, read from the schema's bounds on the field it fills:
+    the CLI refuses what the server would (and the TUI and SPA, which show its answer), no
+    more and no less (an exclusive bound only on whole numbers, which Typer can state). An
+    integer column's own size is left to the server, not read out in every help."""
+    limits: dict[str, Any] = {}
+    for rule in model.model_fields[field].metadata:
+        if (least := getattr(rule, "ge", None)) is not None:
+            limits["min"] = least
+        if isinstance(above := getattr(rule, "gt", None), int):
+            limits["min"] = above + 1
+        if (most := getattr(rule, "le", None)) is not None and most not in COLUMN_SIZES:
+            limits["max"] = most
+        if isinstance(below := getattr(rule, "lt", None), int):
+            limits["max"] = below - 1
+    return limits
+
 
 OutputOpt = Annotated[
     Format, typer.Option("--output", "-o", help="table, json, yaml or csv.", show_default=False)
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Short for -o json.")]
-LimitOpt = Annotated[int, typer.Option(min=1, max=500, help="Rows per page.")]
+LimitOpt = Annotated[int, typer.Option(**bounds(ListQuery, "limit"), help="Rows per page.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Follow cursors and list every match.")]
 SearchOpt = Annotated[str | None, typer.Option("--query", "-q", help="Text search.")]
 FileOpt = Annotated[
@@ -39,7 +64,14 @@ IfVersionOpt = Annotated[
     int | None,
     typer.Option("--if-version", help="Refuse the change if the row is no longer at version N."),
 ]
-Ref = Annotated[str, typer.Argument(help="Numeric id, or the code / name.", show_default=False)]
+Ref = Annotated[
+    str,
+    typer.Argument(
+        help="Numeric id, code or name (any case).",
+        show_default=False,
+        autocompletion=resource_names,
+    ),
+]
 
 
 SPAN = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
@@ -92,10 +124,11 @@ def read_body(file: str | None, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def resolve_id(resource: SyncRows[Any, Any], ref: str | None) -> int | None:
-    """A numeric id for a reference (``OP-0007``, an asset's name) where the API wants one."""
+    """The id the API wants for a reference (``OP-0007``, ``Silver Bridge``, ``hawk-02``), as
+    the server resolves it: the same rule as every ``show``."""
     if ref is None:
         return None
-    return int(ref) if ref.isdigit() else int(resource.get(ref).id)
+    return int(resource.get(ref).id)
 
 
 def parse_time(typed: str | None, flag: str) -> datetime | None:
@@ -129,7 +162,8 @@ def list_rows(
     every: bool,
     filters: dict[str, Any],
 ) -> None:
-    """One page (or every page with ``--all``), rendered; a hint on stderr if more exist."""
+    """One page (or every page with ``--all``), rendered; a line on stderr if more exist, on
+    a terminal or not: a script piping the first page on must not take it for all of them."""
     if every:
         rows = list(resource.iterate(limit=limit, **filters))
         more = False
@@ -137,8 +171,8 @@ def list_rows(
         page = resource.list(limit=limit, **filters)
         rows, more = page.items, bool(page.next_cursor)
     render(rows, cols, fmt)
-    if more and fmt is Format.table and is_terminal():
-        typer.echo(f"(first {len(rows)}; --all lists every one)", err=True)
+    if more:
+        typer.echo(f"(first {len(rows)} only, more exist: --all lists every one)", err=True)
 
 
 def add_show_delete(
@@ -149,10 +183,9 @@ def add_show_delete(
     *,
     delete: bool = True,
     group: str | None = None,
-    asking: Callable[[VtocClient, str], str] | None = None,
 ) -> None:
     """``show REF`` and ``delete REF``: the same for every resource but for their names.
-    ``asking`` words the question for a delete that takes more rows along (``vtoc.cascade``)."""
+    The delete asks first, saying what goes with the row (``vtoc.cascade``)."""
     from vtoc.cli.session import client
 
     group = group or attr
@@ -171,10 +204,11 @@ def add_show_delete(
 
     def remove(ref: Ref, yes: YesOpt = False) -> None:
         with client() as api:
+            resource = getattr(api, attr)
             if not yes:
-                question = asking(api, ref) if asking else delete_question(noun, ref)
-                typer.confirm(question, abort=True)
-            getattr(api, attr).delete(ref)
+                label = label_of(noun, resource.get(ref))
+                typer.confirm(delete_question(label, resource.delete_impact(ref)), abort=True)
+            resource.delete(ref)
         typer.echo(f"deleted {noun} {ref}", err=True)
 
     remove.__doc__ = (

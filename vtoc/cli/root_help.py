@@ -49,4 +49,5 @@ Administration:
 
 Integrations:
   ingest        Feed external alerts (Wazuh) into vTOC.
+  feed          Positions from GPS, AIS and ADS-B receivers.
 """

@@ -8,10 +8,8 @@ and the kernel ends them if ``vtoc up`` itself is killed (:mod:`vtoc.children`).
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,25 +17,10 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO
 
-from vtoc.children import die_with_parent
+from vtoc.children import die_with_parent, stop
 
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def agents_available() -> bool:
-    """The agents worker ships separately; start it only once ``vtoc agents run`` exists."""
-    if importlib.util.find_spec("vtoc.agents.worker") is None:
-        return False
-    module = importlib.import_module("vtoc.agents.worker")
-    return callable(getattr(module, "main", None))
 
 
 class Terminated(Exception):
@@ -104,16 +87,7 @@ class Services:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        for child in self.children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        for child in self.children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        stop(self.children, STOP_TIMEOUT)
         self.log.close()
 
     def __enter__(self) -> Services:

@@ -9,8 +9,8 @@ import typer
 
 from vtoc.cli.commands import Flag, add_create, add_list, add_update
 from vtoc.cli.output import columns
-from vtoc.cli.params import add_show_delete
-from vtoc.schemas import TaskAction, TaskStatus
+from vtoc.cli.params import add_show_delete, bounds
+from vtoc.schemas import TaskAction, TaskStatus, TaskUpdate
 
 app = typer.Typer(help="Tasks: queue, cancel, requeue.", no_args_is_help=True)
 COLUMNS = columns(
@@ -23,7 +23,10 @@ SCHEDULE = [
     ),
     Flag(
         "max_attempts",
-        Annotated[int | None, typer.Option(min=1, max=50, help="Give up after N tries.")],
+        Annotated[
+            int | None,
+            typer.Option(**bounds(TaskUpdate, "max_attempts"), help="Give up after N tries."),
+        ],
     ),
 ]
 
@@ -52,7 +55,7 @@ add_list(
         Flag("status", Annotated[list[TaskStatus] | None, typer.Option(help="Repeatable.")]),
         Flag("action", Annotated[list[TaskAction] | None, typer.Option(help="Repeatable.")]),
     ],
-    """List tasks.
+    """List tasks, newest first.
 
     Example: vtoc tasks list --status failed --status queued
     """,

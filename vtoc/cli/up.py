@@ -36,9 +36,10 @@ def up(
 
     Example: vtoc up --no-tui --port 8000
     """
+    from vtoc.children import free_port
     from vtoc.cli.errors import fail
     from vtoc.cli.local import ensure_local_stack
-    from vtoc.cli.services import Services, agents_available, free_port
+    from vtoc.cli.services import Services
     from vtoc.config import data_dir
 
     port = port or free_port()
@@ -54,8 +55,7 @@ def up(
             services.start_server()
         except RuntimeError as exc:
             fail(f"{exc} (see {log})")
-        if agents_available():
-            services.start_agents(stack.token)
+        services.start_agents(stack.token)
         if web:
             from vtoc.web.stack import WebStackError, start_web_stack
 

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
 import orjson
 from pydantic import BaseModel
 
@@ -24,12 +23,14 @@ from vtoc.client.rows import (
     OPERATIONS,
     TASKS,
     TOKENS,
+    filters_of,
     rows,
 )
 
 CORRELATIONS_PATH = "/api/v1/correlations"
 INGEST_WAZUH_PATH = "/api/v1/ingest/wazuh"
 POSITIONS_PATH = "/api/v1/positions"
+WATCH_PATH = "/api/v1/watch"
 
 
 class Calls:
@@ -167,6 +168,59 @@ class Calls:
         body = data.model_dump(mode="json")
         return Call("POST", TASKS.at(task, "outcome"), model(s.Task), json=body, idempotent=False)
 
+    # The journal, the timeline, acknowledgements, the watch ----------------------------
+
+    @request
+    def correct_entry(self, entry: int, data: s.JournalCorrection) -> Call[s.JournalEntry]:
+        """File a correction of journal entry ``entry`` (entries are never edited)."""
+        key = {"Idempotency-Key": str(uuid.uuid4())}  # a resent correction is filed once
+        body = data.model_dump(mode="json")
+        path = JOURNAL.at(entry, "corrections")
+        return Call("POST", path, model(s.JournalEntry), json=body, headers=key)
+
+    @request
+    def timeline(
+        self, operation: int | str, query: s.TimelineQuery | None = None, /, **filters: Any
+    ) -> Call[s.Page[s.TimelineItem]]:
+        """A page of the operation's timeline."""
+        path = OPERATIONS.at(operation, "timeline")
+        params = params_of(filters_of(path, s.TimelineQuery, query, filters))
+        return Call("GET", path, page_of(s.TimelineItem), params=params)
+
+    @request
+    def timeline_export(
+        self,
+        operation: int | str,
+        media: str,
+        query: s.TimelineQuery | None = None,
+        /,
+        **filters: Any,
+    ) -> Call[str]:
+        """The whole timeline as ``text/markdown`` or ``text/csv``."""
+        path = OPERATIONS.at(operation, "timeline")
+        params = params_of(filters_of(path, s.TimelineQuery, query, filters))
+        return Call("GET", path, lambda r: r.text, params=params, headers={"Accept": media})
+
+    @request
+    def acknowledge(self, report: int) -> Call[s.Ack]:
+        """Record that you saw the report; acknowledged already, the first ack answers."""
+        return Call("POST", INTEL.at(report, "ack"), model(s.Ack))
+
+    @request
+    def watch(self, query: s.WatchQuery | None = None, /, **filters: Any) -> Call[s.Watch]:
+        """What needs a human now."""
+        params = params_of(filters_of(WATCH_PATH, s.WatchQuery, query, filters))
+        return Call("GET", WATCH_PATH, model(s.Watch), params=params)
+
+    @request
+    def accept_handover(self, handover: int) -> Call[s.Handover]:
+        return Call("POST", HANDOVERS.at(handover, "accept"), model(s.Handover))
+
+    @request
+    def sweep_overdue(self) -> Call[s.OverdueSweep]:
+        """Flag reports past their acknowledgement deadline (the monitor's job)."""
+        return Call("POST", f"{WATCH_PATH}/sweep", model(s.OverdueSweep))
+
     # Correlations -----------------------------------------------------------------------
 
     @request
@@ -193,54 +247,3 @@ class Calls:
     @request
     def correlated(self, report: int) -> Call[s.Correlated]:
         return Call("GET", INTEL.at(report, "correlated"), model(s.Correlated))
-
-    # The journal, the timeline, the watch -----------------------------------------------
-
-    @request
-    def correct_entry(self, entry: int, data: s.JournalCorrection) -> Call[s.JournalEntry]:
-        """File a correction of journal entry ``entry`` (entries are never edited)."""
-        headers = {"Idempotency-Key": str(uuid.uuid4())}
-        body = data.model_dump(mode="json")
-        path = JOURNAL.at(entry, "corrections")
-        return Call("POST", path, model(s.JournalEntry), json=body, headers=headers)
-
-    @request
-    def timeline(self, operation: int | str, /, **filters: Any) -> Call[s.Page[s.TimelineItem]]:
-        """A page of the operation's timeline (filters: ``s.TimelineQuery``'s fields)."""
-        path = OPERATIONS.at(operation, "timeline")
-        return Call("GET", path, page_of(s.TimelineItem), params=params_of(filters))
-
-    @request
-    def timeline_export(self, operation: int | str, media: str, /, **filters: Any) -> Call[str]:
-        """The whole timeline as ``text/markdown`` or ``text/csv``."""
-        return Call(
-            "GET",
-            OPERATIONS.at(operation, "timeline"),
-            text_of,
-            params=params_of(filters),
-            headers={"Accept": media},
-        )
-
-    @request
-    def acknowledge(self, report: int) -> Call[s.Ack]:
-        """Record that you saw the report; acknowledged already, the first ack answers."""
-        return Call("POST", INTEL.at(report, "ack"), model(s.Ack))
-
-    @request
-    def sweep_overdue(self) -> Call[s.OverdueSweep]:
-        """Flag reports past their acknowledgement deadline (the monitor's job)."""
-        return Call("POST", "/api/v1/watch/sweep", model(s.OverdueSweep))
-
-    @request
-    def watch(self, /, **filters: Any) -> Call[s.Watch]:
-        """What needs a human now (filters: ``s.WatchQuery``'s fields)."""
-        return Call("GET", "/api/v1/watch", model(s.Watch), params=params_of(filters))
-
-    @request
-    def accept_handover(self, handover: int) -> Call[s.Handover]:
-        """Take the watch; accepting again as the same operator answers the same."""
-        return Call("POST", HANDOVERS.at(handover, "accept"), model(s.Handover))
-
-
-def text_of(response: httpx.Response) -> str:
-    return response.text

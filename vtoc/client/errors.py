@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 import httpx
 
@@ -83,7 +84,35 @@ _BY_STATUS: dict[int, type[VtocError]] = {
 }
 
 
+#: answers after which trying again may help (a proxy's 502-504: the server behind it may
+#: be back soon); any other error status is final
+RETRYABLE_STATUS = frozenset({502, 503, 504})
+
+
+def foreign(response: httpx.Response) -> VtocError | None:
+    """An answer that is not the API's (an HTML page from a proxy, a login portal, another
+    service on the port) as one line that says what answered; None for the API's own."""
+    kind = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if not response.content or kind.endswith("json") or kind == "text/event-stream":
+        return None
+    what = f"a {kind} answer" if kind else "an answer without a content type"
+    if kind == "text/html":
+        title = re.search(r"<title[^>]*>(.*?)</title>", response.text, re.IGNORECASE | re.DOTALL)
+        heading = " ".join(title.group(1).split())[:80] if title else ""
+        what = f"an HTML page ({heading!r})" if heading else "an HTML page"
+    url = response.request.url.copy_with(query=None)
+    cls = Unavailable if response.status_code in RETRYABLE_STATUS else VtocError
+    error = cls(
+        f"{url} answered HTTP {response.status_code} with {what}, not the vTOC API: "
+        "check the server URL (a proxy in the way, or another port?)"
+    )
+    error.status = response.status_code
+    return error
+
+
 def error_for(response: httpx.Response) -> VtocError:
+    if (other := foreign(response)) is not None:
+        return other
     problem: s.Problem | None = None
     with contextlib.suppress(ValueError):
         problem = s.Problem.model_validate(response.json())

@@ -33,6 +33,17 @@ Out = TypeVar("Out", bound=BaseModel)
 Query = TypeVar("Query", bound=BaseModel)
 
 
+def filters_of(
+    path: str, model: type[BaseModel], query: BaseModel | None, filters: dict[str, Any]
+) -> dict[str, Any]:
+    """``query``'s set fields and ``filters`` as one dict; a name ``model`` lacks raises."""
+    known = model.model_fields
+    if unknown := sorted(set(filters) - set(known)):
+        raise TypeError(f"{path} has no filter {', '.join(unknown)} (it has {', '.join(known)})")
+    given = query.model_dump(exclude_unset=True) if query is not None else {}
+    return {**given, **filters}
+
+
 @dataclass(frozen=True)
 class Endpoint(Generic[Out, Query]):
     """Where a resource lives, the model its rows are read into and the one its lists take;
@@ -46,14 +57,7 @@ class Endpoint(Generic[Out, Query]):
         return at(self.path, ref, *more)
 
     def filters(self, query: Query | None, filters: dict[str, Any]) -> dict[str, Any]:
-        """``query``'s set fields and ``filters`` as one dict; a misspelt name raises."""
-        known = self.query.model_fields
-        if unknown := sorted(set(filters) - set(known)):
-            raise TypeError(
-                f"{self.path} has no filter {', '.join(unknown)} (it has {', '.join(known)})"
-            )
-        given = query.model_dump(exclude_unset=True) if query is not None else {}
-        return {**given, **filters}
+        return filters_of(self.path, self.query, query, filters)
 
     def next_key(self, filters: dict[str, Any]) -> str:
         """Events page by ``after`` (or ``before``, newest first); other lists by ``cursor``."""

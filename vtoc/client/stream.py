@@ -12,7 +12,7 @@ from httpx_sse import ServerSentEvent
 
 from vtoc import schemas as s
 from vtoc.client.calls import params_of
-from vtoc.client.errors import VtocError, error_for, unreachable
+from vtoc.client.errors import RETRYABLE_STATUS, VtocError, error_for, unreachable
 from vtoc.client.rows import EVENTS
 from vtoc.client.transport import RetryPolicy
 
@@ -21,8 +21,6 @@ STREAM_PATH = f"{EVENTS.path}/stream"
 STREAM_RETRY = RetryPolicy(attempts=12, base_delay=0.2, max_delay=5.0)
 #: the server sends a heartbeat every 15 s; this many seconds of silence mean a dead link
 STREAM_READ_TIMEOUT = 60.0
-#: answers after which reconnecting may help; any other error status is final
-RETRYABLE_STATUS = frozenset({502, 503, 504})
 
 
 class StreamCursor:

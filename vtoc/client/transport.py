@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from vtoc.client.calls import Call
-from vtoc.client.errors import Unavailable, VtocError, error_for, unreachable
+from vtoc.client.errors import Unavailable, VtocError, error_for, foreign, unreachable
 
 T = TypeVar("T")
 Http = TypeVar("Http", httpx.Client, httpx.AsyncClient)
@@ -76,6 +76,8 @@ RETRYABLE = (httpx.TransportError, Unavailable)
 def finish(call: Call[T], response: httpx.Response) -> T:
     if response.status_code >= 400:
         raise error_for(response)
+    if "Accept" not in call.headers and (other := foreign(response)) is not None:
+        raise other  # a call that asks for another media type (an export) takes it as is
     return call.parse(response)
 
 

@@ -16,16 +16,21 @@ from vtoc.config import ServerSettings
 from vtoc.server import listen, metrics, problems, realtime
 from vtoc.server.access import RequestLog
 from vtoc.server.api import (
-    admin,
+    agents,
+    assets,
+    correlations,
     dashboard,
+    events,
     ingest,
+    intel,
     journal,
+    missions,
     observability,
+    operations,
     positions,
-    resources,
-    runtime,
-    stream,
+    tasks,
     timeline,
+    tokens,
     watch,
 )
 from vtoc.server.api.deps import DB_WORK
@@ -111,16 +116,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.add_middleware(RequestLog)
 
     api = APIRouter(prefix=API_PREFIX)
-    resources.include(api)
-    admin.include(api)
-    dashboard.include(api)
-    runtime.include(api)
-    stream.include(api)
-    journal.include(api)
-    timeline.include(api)
-    watch.include(api)
-    api.include_router(ingest.router)
-    api.include_router(positions.router)
+    # One module per resource (vtoc/server/api/), each with every route under its path.
+    for resource in (operations, missions, assets, intel, tasks, agents, tokens, events):
+        api.include_router(resource.router)
+    for other in (correlations, dashboard, ingest, positions, journal, timeline, watch):
+        api.include_router(other.router)
+    api.include_router(tokens.identity_router)
     app.include_router(api)
     app.include_router(observability.router)
     document_problems(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from functools import partial
 from typing import Any, ClassVar
 
@@ -17,11 +18,18 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from vtoc import schemas as s
-from vtoc.client import AsyncVtocClient
+from vtoc.client import AsyncVtocClient, VtocError
 from vtoc.terminal import CONTROL
 from vtoc.tui import keymap
 from vtoc.tui.live import Feed
-from vtoc.tui.resources import INTEL, OPERATIONS, SPECS, ResourceSpec
+from vtoc.tui.resources import (
+    INTEL,
+    OPERATIONS,
+    SPECS,
+    ResourceSpec,
+    load_operation_codes,
+    note_operation_codes,
+)
 from vtoc.tui.screens.agents import AgentsScreen
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.dashboard import DashboardScreen
@@ -107,6 +115,7 @@ class VtocApp(App[None]):
         self.views: dict[str, VtocScreen] = {}
 
     def on_mount(self) -> None:
+        self.learn_operation_codes()
         self.show_view("dashboard")
         if self.live:
             self.follow()
@@ -192,6 +201,12 @@ class VtocApp(App[None]):
         if isinstance(screen, VtocScreen):
             screen.action_refresh()
 
+    @work(group="codes")
+    async def learn_operation_codes(self) -> None:
+        """Before the operator reaches a list with an OP column (the dashboard has none)."""
+        with suppress(VtocError):  # unreachable: such rows show ids, the banner says why
+            await load_operation_codes(self.client)
+
     # Live ----------------------------------------------------------------------------------
 
     @work(group="live", exclusive=True)
@@ -204,6 +219,7 @@ class VtocApp(App[None]):
         return list(unique.values())  # type: ignore[arg-type]
 
     def apply_events(self, batch: list[s.Event]) -> None:
+        note_operation_codes(batch)
         for screen in self.live_screens():
             screen.apply_events(batch)
 

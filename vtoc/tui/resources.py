@@ -20,6 +20,7 @@ from rich.text import Text
 from vtoc import schemas as s
 from vtoc.client import AsyncRows, AsyncVtocClient
 from vtoc.terminal import printable
+from vtoc.when import FORMS, parse_when
 
 STATUS_STYLES: dict[str, str] = {
     # operations and missions
@@ -108,6 +109,29 @@ def overdue(mission: s.Mission) -> Text:
     return Text(ago(mission.due_at) + (" LATE" if late else ""), style="bold red" if late else "")
 
 
+#: operation id → code, for the rows that carry only the id (missions, intel). The app
+#: fills it before its first screen and keeps it by the operation events (one TUI a process).
+operation_codes: dict[int, str] = {}
+
+
+def operation_code(operation_id: int | None) -> str:
+    if operation_id is None:
+        return "-"
+    return operation_codes.get(operation_id, str(operation_id))
+
+
+async def load_operation_codes(client: AsyncVtocClient) -> None:
+    async for operation in client.operations.iterate(limit=500):
+        operation_codes[operation.id] = operation.code
+
+
+def note_operation_codes(batch: list[s.Event]) -> None:
+    for event in batch:
+        code = event.data.get("code")
+        if event.entity == "operation" and event.entity_id is not None and code:
+            operation_codes[event.entity_id] = str(code)
+
+
 def hits(report: s.Intel) -> Text | str:
     """How often a flood-suppressed alert fired; blank for a report seen once."""
     if report.occurrences <= 1:
@@ -137,6 +161,11 @@ class Column:
         return plain(self.render(row))
 
 
+#: turns what was typed into what the API takes (a code into an id, "+2h" into a time);
+#: ``ValueError`` and ``VtocError`` are shown under the field
+Reader = Callable[[AsyncVtocClient, str], Awaitable[Any]]
+
+
 @dataclass(frozen=True)
 class FormField:
     """One input of a create/edit form; ``choices`` makes it a select."""
@@ -147,6 +176,26 @@ class FormField:
     kind: type = str
     create_only: bool = False
     required: bool = False
+    read: Reader | None = None
+
+
+async def reference(endpoint: AsyncRows[Any, Any], typed: str) -> int:
+    """An id, or a code or name the server resolves (``OP-0006``, ``Hawk-02``)."""
+    typed = typed.strip()
+    number = s.id_in_text(typed)
+    return number if number is not None else int((await endpoint.get(typed)).id)
+
+
+async def operation_ref(client: AsyncVtocClient, typed: str) -> int:
+    return await reference(client.operations, typed)
+
+
+async def asset_refs(client: AsyncVtocClient, typed: str) -> list[int]:
+    return [await reference(client.assets, part) for part in typed.split(",") if part.strip()]
+
+
+async def moment(_: AsyncVtocClient, typed: str) -> str:
+    return parse_when(typed).isoformat()
 
 
 @dataclass(frozen=True)
@@ -154,16 +203,14 @@ class ResourceSpec:
     name: str
     title: str
     entity: str
-    aliases: tuple[str, ...]
     columns: tuple[Column, ...]
     fields: tuple[FormField, ...] = ()
     #: keyword filters the list understands (events only update rows that could match)
     filters: tuple[str, ...] = ()
     writable: bool = True
     deletable: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
-    #: how many missions deleting a row removes along with it, for the question
-    taking: Callable[[AsyncVtocClient, Any], Awaitable[int]] | None = None
+    #: the server's order of the list, as a key: the higher, the nearer the top
+    order: Callable[[Any], Any] = field(default=lambda row: row.id)
 
     def endpoint(self, client: AsyncVtocClient) -> AsyncRows[Any, Any]:
         resource: AsyncRows[Any, Any] = getattr(client, self.name)
@@ -174,19 +221,10 @@ def choices(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(e.value for e in enum)
 
 
-async def its_missions(client: AsyncVtocClient, row: Any) -> int:
-    """The missions the server deletes with the operation."""
-    count = 0
-    async for _ in client.missions.iterate(operation_id=row.id, limit=500):
-        count += 1
-    return count
-
-
 OPERATIONS = ResourceSpec(
     name="operations",
     title="Operations",
     entity="operation",
-    aliases=("ops", "op", "operations"),
     columns=(
         Column("ID", lambda r: str(r.id), 4),
         Column("CODE", lambda r: r.code, 8),
@@ -203,30 +241,37 @@ OPERATIONS = ResourceSpec(
         FormField("commander", "Commander"),
     ),
     filters=("status",),
-    taking=its_missions,
 )
 
 MISSIONS = ResourceSpec(
     name="missions",
     title="Missions",
     entity="mission",
-    aliases=("missions", "ms", "mission"),
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("NAME", lambda r: r.name, 22),
         Column("STATUS", lambda r: styled(r.status), 11),
         Column("PRIO", lambda r: styled(r.priority), 8),
-        Column("OP", lambda r: str(r.operation_id), 4),
+        Column("OP", lambda r: operation_code(r.operation_id), 8),
         Column("DUE", overdue, 9),
         Column("ASSETS", lambda r: str(len(r.asset_ids)), 6),
     ),
     fields=(
-        FormField("operation_id", "Operation id", kind=int, create_only=True, required=True),
+        FormField(
+            "operation_id",
+            "Operation (code or id)",
+            create_only=True,
+            required=True,
+            read=operation_ref,
+        ),
         FormField("name", "Name", required=True),
         FormField("objective", "Objective"),
         FormField("status", "Status", choices(s.MissionStatus)),
         FormField("priority", "Priority", choices(s.Priority)),
-        FormField("due_at", "Due (ISO 8601, UTC)", kind=datetime),
+        FormField("due_at", f"Due: {FORMS}", kind=datetime, read=moment),
+        FormField(
+            "asset_ids", "Assets (names or ids, comma-separated)", kind=list, read=asset_refs
+        ),
     ),
     filters=("operation_id", "asset_id", "status"),
     deletable=True,
@@ -236,7 +281,6 @@ ASSETS = ResourceSpec(
     name="assets",
     title="Assets",
     entity="asset",
-    aliases=("assets", "as", "asset"),
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("NAME", lambda r: r.name, 18),
@@ -261,7 +305,6 @@ INTEL = ResourceSpec(
     name="intel",
     title="Intelligence",
     entity="intel",
-    aliases=("intel", "in", "reports"),
     columns=(
         Column("ID", lambda r: str(r.id), 6),
         Column("SEV", lambda r: styled(r.severity), 8),
@@ -269,7 +312,7 @@ INTEL = ResourceSpec(
         Column("SOURCE", lambda r: str(r.source), 6),
         Column("SEEN", lambda r: ago(r.last_seen_at), 5),
         Column("HITS", hits, 5),
-        Column("OP", lambda r: str(r.operation_id or "-"), 4),
+        Column("OP", lambda r: operation_code(r.operation_id), 8),
     ),
     fields=(
         FormField("title", "Title", required=True),
@@ -277,10 +320,11 @@ INTEL = ResourceSpec(
         FormField("severity", "Severity", choices(s.Severity)),
         FormField("confidence", "Confidence (0-100)", kind=int),
         FormField("tlp", "TLP", choices(s.TLP)),
-        FormField("operation_id", "Operation id", kind=int),
+        FormField("operation_id", "Operation (code or id)", kind=int, read=operation_ref),
     ),
     filters=("operation_id", "asset_id", "severity"),
     deletable=True,
+    order=lambda row: (row.observed_at, row.id),  # most recently observed first
 )
 
 SPECS: dict[str, ResourceSpec] = {spec.name: spec for spec in (OPERATIONS, MISSIONS, ASSETS, INTEL)}

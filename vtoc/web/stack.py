@@ -7,7 +7,6 @@ Used by ``vtoc up --web`` and the end-to-end tests; the route rules are those of
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from vtoc.children import die_with_parent
+from vtoc.children import die_with_parent, free_port, stop
 from vtoc.web import routes
 from vtoc.web.static import default_dist
 
@@ -32,13 +31,6 @@ class WebStackError(RuntimeError):
 class WebStack:
     url: str
     access_log: Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def traefik_binary() -> str:
@@ -62,12 +54,7 @@ def _process(args: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop([proc])
 
 
 def wait_until(check_url: str, expect: int, procs: dict[str, subprocess.Popen[bytes]]) -> None:

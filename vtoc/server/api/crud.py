@@ -5,7 +5,7 @@ which name the resource's own models, when each route is defined.
 """
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -64,18 +64,36 @@ def json_renderer(model: Any) -> Callable[[Any], Response]:
     return render
 
 
+class DeleteFlow(Protocol):
+    def __call__(self, session: Session, *, actor: str, ref: int | str) -> None: ...
+
+
+ImpactOf = Callable[[Session, int | str], DeleteImpact]
+
+
+def nothing_else(resource: Resource[Any, Any, Any, Any], session: Session, ref: str) -> Any:
+    """The impact of deleting a row that takes nothing with it (404 for a missing one)."""
+    resource.get(session, ref)
+    return DeleteImpact()
+
+
 def crud_router(
     resource: Resource[Any, Any, Any, Any],
     *,
+    prefix: str,
     create: type[Input],
     update: type[Input],
     query: type[ListQuery],
     delete_role: Role = Role.admin,
+    delete: DeleteFlow | None = None,
+    impact: ImpactOf | None = None,
 ) -> APIRouter:
+    """The routes; ``delete`` and ``impact`` are the resource's flow in ``services.deletes``
+    when deleting its rows takes others with it."""
     public: type[Output] = resource.public
     name = resource.entity
     one = f"an {name}" if name[0] in "aeiou" else f"a {name}"
-    router = APIRouter()
+    router = APIRouter(prefix=prefix, tags=[prefix.strip("/")])
     deleter = Admin if delete_role is Role.admin else Operator
 
     page_json = json_renderer(Page[public])  # type: ignore[valid-type]
@@ -114,7 +132,8 @@ def crud_router(
     async def delete_impact(ref: str, session: SessionDep, _: Viewer) -> Any:
         """Counted by entity, for a confirmation that says so before the delete."""
         return await in_worker(
-            session, lambda: resource.impact(session, resource.get(session, ref))
+            session,
+            lambda: impact(session, ref) if impact else nothing_else(resource, session, ref),
         )
 
     @router.post(
@@ -153,7 +172,7 @@ def crud_router(
         actor: Principal = who
 
         def work() -> Response:
-            resource.delete(session, actor=actor.name, ref=ref)
+            (delete or resource.delete)(session, actor=actor.name, ref=ref)
             session.commit()
             return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -15,7 +15,3 @@ router = APIRouter(tags=["dashboard"])
 def show_dashboard(session: SessionDep, _: Viewer) -> Any:
     """Counts by status, overdue missions, intel of the last 24 h, recent events, agents."""
     return dashboard(session)
-
-
-def include(api: APIRouter) -> None:
-    api.include_router(router)

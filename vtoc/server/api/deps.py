@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from vtoc.schemas import MAX_ROW_ID, Role
+from vtoc.schemas import MAX_ROW_ID, Role, id_in_text
 from vtoc.server.auth import Principal, TokenCache, authenticate, hash_token
 from vtoc.server.errors import InvalidError
 from vtoc.server.hardening import SAFE_METHODS
@@ -66,6 +66,18 @@ SessionDep = Annotated[Session, Depends(get_session)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
+def again_if_dropped(session: Session, work: Callable[[], T], *, safe: bool) -> T:
+    """``work``, run once more on a fresh connection when the database dropped the one it
+    had (a restart, ``pg_terminate_backend``) and ``work`` is safe to repeat."""
+    try:
+        return work()
+    except DBAPIError as exc:
+        if not (safe and exc.connection_invalidated):
+            raise
+        session.close()
+        return work()
+
+
 async def in_worker(session: Session, work: Callable[[], T]) -> T:
     """Run a route's whole work (service, commit, serialization) in one hop to the thread
     pool, giving the connection back in the same hop: hops, not queries, dominate the hot
@@ -73,15 +85,8 @@ async def in_worker(session: Session, work: Callable[[], T]) -> T:
 
     def run() -> T:
         try:
-            try:
-                return work()
-            except DBAPIError as exc:
-                # A read session's connection is not pinged before use (make_read_engine):
-                # if the database dropped it, run the read again on a fresh one.
-                if not (exc.connection_invalidated and session.info.get("reads")):
-                    raise
-                session.close()
-                return work()
+            # A read session's connection is not pinged before use (make_read_engine)
+            return again_if_dropped(session, work, safe=bool(session.info.get("reads")))
         finally:
             close_session(session)
 
@@ -120,7 +125,10 @@ def authenticate_then_release(session: Session, secret: str | None, **options: A
     hop to the thread pool: a request must not hold a connection while it waits for a
     thread, or a burst of new tokens could take every connection and every thread at once."""
     try:
-        return authenticate(session, secret, **options)
+        # safe to repeat; before, the first request per worker with an uncached token after
+        # a dropped connection answered 503 while route work retried
+        work = partial(authenticate, session, secret, **options)
+        return again_if_dropped(session, work, safe=True)
     finally:
         close_session(session)
 
@@ -146,10 +154,11 @@ async def parse_if_match(
 ) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
-    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
-    if match is None:
+    match = re.fullmatch(r'\s*(?:W/)?"?([0-9]+)"?\s*', if_match)
+    version = id_in_text(match.group(1)) if match else None
+    if version is None:
         raise InvalidError("If-Match", 'expected a version such as "3"')
-    return int(match.group(1))
+    return version
 
 
 IfMatch = Annotated[int | None, Depends(parse_if_match)]

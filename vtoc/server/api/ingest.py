@@ -50,13 +50,37 @@ def store(
     return result
 
 
-@router.post("/wazuh", response_model=s.IngestResult)
-async def wazuh(
+async def ingest_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     x_vtoc_timestamp: Annotated[str | None, Header()] = None,
     x_vtoc_signature: Annotated[str | None, Header()] = None,
+) -> Principal:
+    """Who delivers the alerts: an operator token, or (without one) an HMAC signature over
+    the body with ``X-Vtoc-Timestamp`` and ``X-Vtoc-Signature``."""
+    if credentials is None and (x_vtoc_signature or x_vtoc_timestamp):
+        secret = request.app.state.settings.ingest_hmac_secret
+        who = verify_hmac(
+            secret.get_secret_value() if secret else None,
+            timestamp=x_vtoc_timestamp,
+            signature=x_vtoc_signature,
+            body=await request.body(),
+            now=time.time(),
+        )
+        request.state.principal = who
+        request.app.state.limiter.take(f"hmac:{who.name}", kind="ingest")
+        return who
+    who = await get_principal(request, session, credentials)
+    who.require(s.Role.operator)
+    return who
+
+
+@router.post("/wazuh", response_model=s.IngestResult)
+async def wazuh(
+    request: Request,
+    session: SessionDep,
+    who: Annotated[Principal, Depends(ingest_principal)],
 ) -> s.IngestResult:
     """Wazuh alerts: one object, a JSON array, or NDJSON (one alert a line).
 
@@ -66,21 +90,6 @@ async def wazuh(
     """
     body = await request.body()
     settings: ServerSettings = request.app.state.settings
-    who: Principal
-    if credentials is None and (x_vtoc_signature or x_vtoc_timestamp):
-        secret = settings.ingest_hmac_secret
-        who = verify_hmac(
-            secret.get_secret_value() if secret else None,
-            timestamp=x_vtoc_timestamp,
-            signature=x_vtoc_signature,
-            body=body,
-            now=time.time(),
-        )
-        request.state.principal = who
-        request.app.state.limiter.take(f"hmac:{who.name}", kind="ingest")
-    else:
-        who = await get_principal(request, session, credentials)
-        who.require(s.Role.operator)
     content_type = request.headers.get("content-type", "")
     work = partial(store, session, who, body, content_type, options_from(settings))
     return await anyio.to_thread.run_sync(work, limiter=BATCHES)

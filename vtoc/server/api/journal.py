@@ -88,7 +88,3 @@ REFUSED: dict[int | str, dict[str, Any]] = {405: problem_response("Always: file 
 async def refuse_change(entry_id: PathId, _: Operator) -> None:
     """Refused: entries are never edited or deleted (file a correction)."""
     raise MethodNotAllowedError(EVIDENCE, allow="GET")
-
-
-def include(api: APIRouter) -> None:
-    api.include_router(router)

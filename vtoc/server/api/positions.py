@@ -1,20 +1,16 @@
-"""Position fixes in (batches from feeds and gateways), tracks out."""
+"""``/positions``: fixes in, in batches from feeds and gateways (tracks out: ``/assets``)."""
 
 from functools import partial
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.config import ServerSettings
-from vtoc.server.api.crud import json_renderer
-from vtoc.server.api.deps import Operator, SessionDep, Viewer, in_worker
+from vtoc.server.api.deps import Operator, SessionDep, in_worker
 from vtoc.server.services.positions import store_positions
-from vtoc.server.services.tracks import read_track
 
 router = APIRouter()
-track_json = json_renderer(s.Track)
 
 FIXES_BODY = {
     "requestBody": {
@@ -57,12 +53,3 @@ async def post_positions(
     result = await in_worker(session, work)
     request.app.state.track_keeper.moves_waiting()
     return result
-
-
-@router.get("/assets/{ref}/track", response_model=s.Track, tags=["assets"])
-async def track(
-    ref: str, session: SessionDep, _: Viewer, query: Annotated[s.TrackQuery, Query()]
-) -> Response:
-    """The asset's fixes in time order, thinned on the server to ``max_points`` keeping
-    the first, the last and the turning points."""
-    return await in_worker(session, lambda: track_json(read_track(session, ref=ref, query=query)))

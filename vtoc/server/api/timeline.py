@@ -46,7 +46,3 @@ async def show_timeline(
         return page_json({"items": items, "next_cursor": cursor})
 
     return await in_worker(session, work)
-
-
-def include(api: APIRouter) -> None:
-    api.include_router(router)

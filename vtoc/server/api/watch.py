@@ -72,7 +72,3 @@ def accept_handover(handover_id: PathId, session: SessionDep, who: Operator) -> 
 
 def deadlines(request: Request) -> dict[str, int]:
     return request.app.state.settings.ack_deadline_seconds  # type: ignore[no-any-return]
-
-
-def include(api: APIRouter) -> None:
-    api.include_router(router)

@@ -18,6 +18,7 @@ from vtoc.server.errors import ConflictError, InvalidError
 from vtoc.server.models import Agent, AgentRun
 from vtoc.server.services.pagination import fetch_page
 from vtoc.server.services.resource import Resource
+from vtoc.validation import message
 
 
 def checked_config(kind: s.AgentKind, config: dict[str, Any]) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def checked_config(kind: s.AgentKind, config: dict[str, Any]) -> dict[str, Any]:
         parsed = s.AGENT_CONFIGS[kind].model_validate(config)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise InvalidError(".".join(map(str, ("config", *error["loc"]))), error["msg"]) from None
+        raise InvalidError(".".join(map(str, ("config", *error["loc"]))), message(error)) from None
     return parsed.model_dump(mode="json", exclude_unset=True)
 
 
@@ -46,7 +47,7 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
 
     def trigger(self, session: Session, *, actor: str, ref: int | str) -> Agent:
         """Make the agent due now; the next worker tick runs it."""
-        row = self.get(session, ref)
+        row = self.get(session, ref, lock=True)
         row.next_run_at = utcnow()
         self.flush(session, ref)
         self.emit(session, actor, "triggered", row)

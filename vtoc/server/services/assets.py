@@ -16,7 +16,7 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
     public = s.Asset
     entity = "asset"
     ref_columns = ("name",)
-    search_columns = ("name", "callsign")
+    search_columns = ("name", "callsign", "status")
     filters = ("kind", "status")
 
     def build(self, session: Session, data: s.AssetCreate) -> Asset:
@@ -28,16 +28,6 @@ class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
         if isinstance(name, str) and name != row.name:
             self.refuse_taken_name(session, name)
         super().apply(session, row, changes)
-
-    def impact(self, session: Session, row: Asset) -> s.DeleteImpact:
-        from vtoc.server.services import cascades
-
-        return cascades.asset_impact(session, row.id)
-
-    def before_delete(self, session: Session, *, actor: str, row: Asset) -> None:
-        from vtoc.server.services import cascades  # it builds on missions, which build on this
-
-        cascades.asset_deleted(session, actor=actor, asset_id=row.id)
 
     @staticmethod
     def refuse_taken_name(session: Session, name: str) -> None:

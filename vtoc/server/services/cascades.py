@@ -1,6 +1,7 @@
 """What a delete takes with it: the rows its foreign keys delete or unlink in the database
 (``ondelete`` in ``models``), each announced like a client's own delete or edit, so that
-whoever follows the event log stops showing them as they were.
+whoever follows the event log stops showing them as they were. The flows in ``deletes``
+call these steps in order; the ``*_impact`` counts answer "what would it take?" first.
 
 Each step finds its rows with one statement before the delete and records its events in the
 same transaction; an unlinked row gets a new version, so an edit based on the old one is
@@ -23,6 +24,7 @@ from vtoc.server.models import (
     IndicatorRow,
     IntelReport,
     Mission,
+    PositionFix,
     mission_assets,
 )
 from vtoc.server.services import correlations
@@ -43,7 +45,7 @@ def counted(session: Session, **where: tuple[Any, ColumnElement[bool]]) -> dict[
 
 
 def operation_impact(session: Session, operation_id: int) -> s.DeleteImpact:
-    """What ``operation_deleted`` will delete and unlink."""
+    """What ``deletes.delete_operation`` will delete and unlink."""
     return s.DeleteImpact(
         deletes=counted(session, mission=(Mission, Mission.operation_id == operation_id)),
         unlinks=counted(
@@ -55,37 +57,36 @@ def operation_impact(session: Session, operation_id: int) -> s.DeleteImpact:
 
 
 def asset_impact(session: Session, asset_id: int) -> s.DeleteImpact:
-    """What ``asset_deleted`` will unlink."""
+    """Its track goes with it (CASCADE); what ``deletes.delete_asset`` will unlink."""
     return s.DeleteImpact(
+        deletes=counted(session, position_fix=(PositionFix, PositionFix.asset_id == asset_id)),
         unlinks=counted(
             session,
             mission=(mission_assets, mission_assets.c.asset_id == asset_id),
             intel=(IntelReport, IntelReport.asset_id == asset_id),
-        )
+        ),
     )
 
 
 def report_impact(session: Session, report_id: int) -> s.DeleteImpact:
-    """The clusters ``report_deleted`` will change."""
+    """The clusters ``deletes.delete_report`` will change."""
     return s.DeleteImpact(
         unlinks=counted(session, correlation=(Correlation, clusters_of(report_id))),
     )
 
 
-def operation_deleted(session: Session, *, actor: str, operation_id: int) -> None:
-    """Its missions go with it (CASCADE); its intel and correlations stay, unlinked."""
+def missions_deleted(session: Session, *, actor: str, operation_id: int) -> None:
+    """The operation's missions go with it (CASCADE)."""
     gone = session.scalars(
         select(Mission).where(Mission.operation_id == operation_id).order_by(Mission.id)
     ).all()
     for row in gone:
         missions.emit(session, actor, "deleted", row)
         session.expunge(row)  # the database deletes it
-    unlink_intel(session, actor=actor, field="operation_id", row_id=operation_id)
-    unlink_correlations(session, actor=actor, operation_id=operation_id)
 
 
-def asset_deleted(session: Session, *, actor: str, asset_id: int) -> None:
-    """The missions it was assigned to lose it, and the reports about it their link."""
+def unassign_asset(session: Session, *, actor: str, asset_id: int) -> None:
+    """The missions the asset was assigned to lose it (a new version each)."""
     assigned = select(mission_assets.c.mission_id).where(mission_assets.c.asset_id == asset_id)
     for row in session.scalars(
         select(Mission).where(Mission.id.in_(assigned)).order_by(Mission.id)
@@ -94,7 +95,6 @@ def asset_deleted(session: Session, *, actor: str, asset_id: int) -> None:
         row.updated_at = utcnow()  # also bumps the version
         missions.flush(session, row.id)
         missions.emit(session, actor, "updated", row, changed=["asset_ids"])
-    unlink_intel(session, actor=actor, field="asset_id", row_id=asset_id)
 
 
 def unlink_intel(session: Session, *, actor: str, field: str, row_id: int) -> None:
@@ -147,8 +147,8 @@ def unlink_correlations(session: Session, *, actor: str, operation_id: int) -> N
         )
 
 
-def report_deleted(session: Session, *, actor: str, report_id: int) -> None:
-    """Its cluster loses it: the membership row goes by CASCADE, but the cluster's member
+def report_left_clusters(session: Session, *, actor: str, report_id: int) -> None:
+    """The report's cluster loses it: the membership row goes by CASCADE, but the cluster's member
     list, score, severity and linking indicators are its own columns. A cluster it
     summarized has no summary any more (the analyzer may write a new one). The rest stays
     one cluster even where the report was the only link between its parts."""

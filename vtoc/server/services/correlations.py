@@ -468,53 +468,6 @@ def set_summary(
     return row
 
 
-def escalate(session: Session, *, actor: str, correlation_id: int) -> IntelReport:
-    """Raise each member's severity a step and file the cluster's one summary report, all in
-    one transaction. Once a cluster has its summary this changes nothing and returns it, so
-    a retry (or a second analyzer) never raises the members twice."""
-    from vtoc.server.services.intel import intel  # intel's services build on this module's
-
-    row = session.get(Correlation, correlation_id, with_for_update=True)
-    if row is None:
-        raise NotFoundError(f"no correlation {correlation_id}")
-    if row.summary_report_id is not None and (
-        done := session.get(IntelReport, row.summary_report_id)
-    ):
-        return done
-    members = session.scalars(
-        select(IntelReport).where(IntelReport.id.in_(row.report_ids)).order_by(IntelReport.id)
-    )
-    for report in members:
-        raised = s.IntelUpdate(severity=report.severity.raised())
-        intel.update(session, actor=actor, ref=report.id, data=raised, if_match=None)
-    kinds = sorted({i["kind"] for i in row.indicators})
-    size = len(row.report_ids)
-    summary = intel.create(
-        session,
-        actor=actor,
-        data=s.IntelCreate(
-            title=f"Correlated cluster {row.id}: {size} linked reports",
-            # Values stay out of the text (in raw): the summary must not link into clusters.
-            body=(
-                f"{size} reports share {len(row.indicators)} indicators ({', '.join(kinds)}). "
-                f"Reports: {', '.join(map(str, row.report_ids))}."
-            ),
-            source=s.IntelSource.agent,
-            source_ref=f"correlation:{row.id}",
-            severity=s.Severity(row.severity).raised(),
-            operation_id=row.operation_id,
-            raw={"correlation_id": row.id, "indicators": row.indicators},
-        ),
-    )
-    set_summary(
-        session,
-        actor=actor,
-        correlation_id=row.id,
-        data=s.CorrelationUpdate(summary_report_id=summary.id),
-    )
-    return summary
-
-
 def listing(
     session: Session, *, limit: int, cursor: str | None
 ) -> tuple[Sequence[Correlation], str | None]:

@@ -16,7 +16,6 @@ from vtoc.server.services.assets import assets
 from vtoc.server.services.indicators import Found, extract
 from vtoc.server.services.operations import operations
 from vtoc.server.services.pagination import fetch_page
-from vtoc.server.services.refs import numeric_id
 from vtoc.server.services.resource import Resource
 
 COLUMNS = tuple(IntelReport.__table__.columns)
@@ -106,14 +105,14 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
     def read_json(self, session: Session, ref: int | str) -> bytes | None:
         if session.get_bind().dialect.name != "postgresql":
             return None
-        row_id = numeric_id(ref)
+        row_id = s.row_id(ref)
         found = None if row_id is None else intel_json.show(session, row_id)
         if found is None:
             raise NotFoundError(f"no {self.entity} {ref!r}")
         return found
 
     def read(self, session: Session, ref: int | str) -> dict[str, Any]:
-        row_id = numeric_id(ref)
+        row_id = s.row_id(ref)
         found = None
         if row_id is not None:
             found = session.execute(select(*COLUMNS).where(IntelReport.id == row_id)).first()
@@ -149,16 +148,6 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
         super().apply(session, row, changes)
         if "title" in changes or "body" in changes:
             self.reindex(row)
-
-    def impact(self, session: Session, row: IntelReport) -> s.DeleteImpact:
-        from vtoc.server.services import cascades
-
-        return cascades.report_impact(session, row.id)
-
-    def before_delete(self, session: Session, *, actor: str, row: IntelReport) -> None:
-        from vtoc.server.services import cascades  # it builds on this
-
-        cascades.report_deleted(session, actor=actor, report_id=row.id)
 
     def reindex(self, row: IntelReport) -> None:
         """Keep the indicator rows that are still in the text, add the new ones."""

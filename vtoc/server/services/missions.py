@@ -22,7 +22,7 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
     public = s.Mission
     entity = "mission"
     ref_columns = ("name",)
-    search_columns = ("name", "objective")
+    search_columns = ("name", "objective", "status")
     filters = ("operation_id", "status", "priority")
 
     def query(self, session: Session, query: s.MissionQuery) -> Select[Mission]:
@@ -68,7 +68,7 @@ class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuer
         self, session: Session, *, actor: str, ref: int | str, asset_id: int, assigned: bool
     ) -> Mission:
         """Assign an asset to a mission, or release it (a versioned change like any other)."""
-        row = self.get(session, ref)
+        row = self.get(session, ref, lock=True)
         ids = set(row.asset_ids)
         ids = ids | {asset_id} if assigned else ids - {asset_id}
         return self.update(

@@ -21,7 +21,7 @@ class Operations(Resource[Operation, s.OperationCreate, s.OperationUpdate, s.Ope
     public = s.Operation
     entity = "operation"
     ref_columns = ("code", "name")
-    search_columns = ("code", "name", "description", "commander")
+    search_columns = ("code", "name", "description", "commander", "status")
     filters = ("status", "priority")
 
     def build(self, session: Session, data: s.OperationCreate) -> Operation:
@@ -42,16 +42,6 @@ class Operations(Resource[Operation, s.OperationCreate, s.OperationUpdate, s.Ope
 
     def operation_of(self, row: Operation) -> int | None:
         return row.id
-
-    def impact(self, session: Session, row: Operation) -> s.DeleteImpact:
-        from vtoc.server.services import cascades
-
-        return cascades.operation_impact(session, row.id)
-
-    def before_delete(self, session: Session, *, actor: str, row: Operation) -> None:
-        from vtoc.server.services import cascades  # it builds on missions, which build on this
-
-        cascades.operation_deleted(session, actor=actor, operation_id=row.id)
 
     @staticmethod
     def refuse_taken_code(session: Session, code: str) -> None:

@@ -29,6 +29,7 @@ from vtoc.server.db import on_postgres, utcnow
 from vtoc.server.errors import ConflictError, InvalidError, TooLargeError
 from vtoc.server.models import Asset, PositionFix
 from vtoc.server.services.assets import assets
+from vtoc.validation import field_name, message
 
 FIXES = cast(Table, PositionFix.__table__)
 ASSETS = cast(Table, Asset.__table__)
@@ -140,10 +141,8 @@ def validate(items: list[Any], result: s.PositionResult) -> list[Placed]:
 
 
 def describe(exc: ValidationError) -> str:
-    """``lat: Input should be less than or equal to 90``: the field, then the reason."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'fix'}: {e['msg']}" for e in exc.errors()
-    )
+    """``lat: must be 90 or less``: the field, then the reason (``vtoc.validation``)."""
+    return "; ".join(f"{field_name(e['loc']) or 'fix'}: {message(e)}" for e in exc.errors())
 
 
 def reject(result: s.PositionResult, index: int, error: str) -> None:
@@ -375,7 +374,7 @@ def newest_fixes(session: Session, asset_ids: list[int]) -> dict[int, s.FixIn | 
 def check_in(session: Session, *, actor: str, ref: int | str, beat: s.Heartbeat) -> Asset:
     """The asset is there now; a position it gives is a fix of source ``heartbeat``, which
     moves it as any fix does. One that was unreachable is reachable again."""
-    row = assets.get(session, ref)
+    row = assets.get(session, ref, lock=True)
     now = utcnow()
     if beat.lat is not None and beat.lon is not None:
         fix = s.FixIn(

@@ -14,22 +14,13 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, func, inspect, select
 from sqlalchemy.orm import Session
 
-from vtoc.schemas import MAX_ROW_ID, Candidate
+from vtoc.schemas import Candidate, row_id
 from vtoc.server.errors import AmbiguousError, NotFoundError
 
 R = TypeVar("R")
 
 #: more rows than this matching one name are listed as "and N more"
 LISTED = 10
-
-
-def numeric_id(ref: int | str) -> int | None:
-    """``ref`` as a row id when it is one: ASCII digits within the id column's range."""
-    if isinstance(ref, str):
-        if not (ref.isascii() and ref.isdigit()):
-            return None
-        ref = int(ref)
-    return ref if 0 < ref <= MAX_ROW_ID else None
 
 
 def may_be_stored(ref: int | str) -> bool:
@@ -54,13 +45,20 @@ def resolve(
     entity: str,
     columns: Sequence[str],
     label: Callable[[R], str],
+    lock: bool = False,
 ) -> R:
-    """The one row ``ref`` names; ``NotFoundError`` or ``AmbiguousError`` otherwise."""
-    if (row_id := numeric_id(ref)) is not None and (row := session.get(model, row_id)):
+    """The one row ``ref`` names; ``NotFoundError`` or ``AmbiguousError`` otherwise.
+    ``lock`` reads it ``FOR UPDATE``, fresh (see ``Resource.get``)."""
+    number = row_id(ref)
+    if number is not None and (
+        row := session.get(model, number, with_for_update=lock, populate_existing=lock)
+    ):
         return row
     if may_be_stored(ref):
         for condition in steps(model, columns, str(ref).strip()):
             query = select(model).where(condition).order_by(*inspect(model).primary_key)
+            if lock:
+                query = query.with_for_update().execution_options(populate_existing=True)
             found = session.scalars(query.limit(LISTED + 1)).all()
             if len(found) == 1:
                 return found[0]

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, String, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from vtoc.schemas import DeleteImpact, Input, ListQuery, Output
+from vtoc.schemas import Input, ListQuery, Output
 from vtoc.server import events
 from vtoc.server.db import utcnow
 from vtoc.server.errors import InvalidError, StaleVersionError
@@ -42,8 +42,13 @@ class Resource(Generic[M, C, U, Q]):
 
     # Reads ---------------------------------------------------------------------------------
 
-    def get(self, session: Session, ref: int | str) -> M:
-        """The row for a numeric id or, where the resource has them, its code or name."""
+    def get(self, session: Session, ref: int | str, *, lock: bool = False) -> M:
+        """The row for a numeric id or, where the resource has them, its code or name.
+
+        ``lock``: for a change made whatever the version (no If-Match). Locked, the row
+        read is the latest and concurrent changes queue; unlocked, on PostgreSQL all but
+        one of them met a version moved meanwhile and answered 412 for a precondition the
+        client never sent. (SQLite's writers queue at BEGIN IMMEDIATE already.)"""
         return refs.resolve(
             session,
             self.model,
@@ -51,6 +56,7 @@ class Resource(Generic[M, C, U, Q]):
             entity=self.entity,
             columns=self.ref_columns,
             label=self.label,
+            lock=lock,
         )
 
     def label(self, row: M) -> str:
@@ -79,9 +85,10 @@ class Resource(Generic[M, C, U, Q]):
     def query(self, session: Session, query: Q) -> Select[M]:
         stmt = select(self.model)
         if query.q and self.search_columns:
-            # autoescape: "%" and "_" are what the operator typed, not wildcards
+            # autoescape: "%" and "_" are what the operator typed, not wildcards; an enum
+            # column (a status) is matched as the text it stores
             found = (
-                getattr(self.model, c).icontains(query.q, autoescape=True)
+                type_coerce(getattr(self.model, c), String).icontains(query.q, autoescape=True)
                 for c in self.search_columns
             )
             stmt = stmt.where(or_(*found))
@@ -132,7 +139,7 @@ class Resource(Generic[M, C, U, Q]):
     def update(
         self, session: Session, *, actor: str, ref: int | str, data: U, if_match: int | None
     ) -> M:
-        row = self.get(session, ref)
+        row = self.get(session, ref, lock=True)
         if if_match is not None and if_match != row.version:  # type: ignore[attr-defined]
             raise StaleVersionError(
                 f"{self.entity} {ref} is at version {row.version}, "  # type: ignore[attr-defined]
@@ -152,20 +159,15 @@ class Resource(Generic[M, C, U, Q]):
         self.emit(session, actor, "updated", row, changed=changed)
         return row
 
-    def before_delete(self, session: Session, *, actor: str, row: M) -> None:
-        """Hook run before a row is deleted: the rows its foreign keys will delete or unlink
-        in the database are announced here (see ``cascades``), before its own event."""
-
-    def impact(self, session: Session, row: M) -> DeleteImpact:
-        """What deleting ``row`` would take with it (see ``before_delete``); nothing here."""
-        return DeleteImpact()
-
     def delete(self, session: Session, *, actor: str, ref: int | str) -> None:
-        row = self.get(session, ref)
-        self.before_delete(session, actor=actor, row=row)
+        """Delete a row that takes nothing with it; the others have a flow in ``deletes``."""
+        self.remove(session, actor=actor, row=self.get(session, ref))
+
+    def remove(self, session: Session, *, actor: str, row: M) -> None:
+        """Record the row's ``*.deleted`` event and delete it: the last step of a delete."""
         self.emit(session, actor, "deleted", row)
         session.delete(row)
-        self.flush(session, ref)
+        self.flush(session, row.id)  # type: ignore[attr-defined]
 
     def emit(self, session: Session, actor: str, verb: str, row: M, **extra: Any) -> None:
         session.flush()

@@ -93,7 +93,7 @@ class Tasks(Resource[Task, s.TaskCreate, s.TaskUpdate, s.TaskQuery]):
 
     def finish(self, session: Session, *, ref: int | str, data: s.TaskOutcome) -> Task:
         """Record one attempt: done, retried after an exponential backoff, or failed for good."""
-        row = self.get(session, ref)
+        row = self.get(session, ref, lock=True)
         if row.status != s.TaskStatus.running or row.claimed_by != data.worker:
             raise ConflictError(f"task {ref} is not claimed by {data.worker!r}")
         row.claimed_by = None

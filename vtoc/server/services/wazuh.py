@@ -23,6 +23,8 @@ from vtoc.server.services.indicators import Found, extract, is_ipv4
 LEVELS = ((15, Severity.critical), (12, Severity.high), (8, Severity.medium), (4, Severity.low))
 TITLE_MAX = 500
 VALUE_MAX = 1000
+#: the width of the ``source_ref`` columns (intel reports, ingested alerts)
+SOURCE_REF_MAX = 300
 DEFAULT_FINGERPRINT = ("rule.id", "agent.name", "@main")
 
 # What every alert's report reads: its id, title and agent.
@@ -237,6 +239,19 @@ def fingerprint_of(
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
+def source_ref_of(manager: str, alert_id: str) -> str:
+    """``manager/id``, which retries dedup on. One longer than the column keeps its start
+    and ends in a digest of the whole: cut short, two ids sharing their first 300
+    characters collided and the second alert was dropped as a duplicate. Kept rather than
+    refused: Wazuh's sender cannot change its ids, and an alert refused is evidence lost;
+    the full id stays in the report's raw alert."""
+    ref = f"{manager}/{alert_id}"
+    if len(ref) <= SOURCE_REF_MAX:
+        return ref
+    digest = hashlib.blake2b(ref.encode(), digest_size=16).hexdigest()
+    return f"{ref[: SOURCE_REF_MAX - len(digest) - 1]}#{digest}"
+
+
 def map_alert(alert: Any, fingerprints: dict[str, list[str]] | None = None) -> Alert:
     """Map one decoded alert, or raise ``AlertError`` naming the field that is wrong."""
     if not isinstance(alert, dict):
@@ -252,7 +267,9 @@ def map_alert(alert: Any, fingerprints: dict[str, list[str]] | None = None) -> A
     level = pick(alert, "rule.level")
     if level is None:
         level = 0
-    if isinstance(level, bool) or not isinstance(level, int | str) or not str(level).isdigit():
+    if isinstance(level, str) and level.isascii() and level.isdigit() and len(level) <= 9:
+        level = int(level)  # ASCII only: "¹" passes isdigit() and then fails int()
+    if isinstance(level, bool) or not isinstance(level, int) or level < 0:
         raise AlertError("rule.level: expected a whole number")
     rule_id = texts.get("rule.id")
     title = texts.get("rule.description") or f"Wazuh rule {rule_id or 'alert'}"
@@ -260,10 +277,10 @@ def map_alert(alert: Any, fingerprints: dict[str, list[str]] | None = None) -> A
     body = full_log.replace("\x00", "") if isinstance(full_log, str) else ""  # no NUL in text
     fields = (fingerprints or {}).get(rule_id or "") or DEFAULT_FINGERPRINT
     return Alert(
-        source_ref=f"{manager}/{alert_id}"[:300],
+        source_ref=source_ref_of(manager, alert_id),
         title=title[:TITLE_MAX],
         body=body,
-        severity=severity_for(int(level)),
+        severity=severity_for(level),
         observed_at=parse_time(alert.get("timestamp")),
         agent_name=(texts.get("agent.name") or "")[:200] or None,
         agent_ip=texts.get("agent.ip"),

@@ -15,9 +15,14 @@ from vtoc.tui.keymap import AGENTS
 from vtoc.tui.resources import FormField, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.form import FormScreen
+from vtoc.validation import bounds
 
 FIELDS = (
-    FormField("interval_seconds", "Interval (s)", kind=int),
+    FormField(
+        "interval_seconds",
+        f"Interval (seconds, {bounds(s.AgentUpdate, 'interval_seconds')})",
+        kind=int,
+    ),
     FormField("enabled", "Enabled", ("true", "false")),
 )
 

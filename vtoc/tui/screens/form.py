@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,6 +19,9 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from vtoc.client import PreconditionFailed, VtocError
 from vtoc.tui.resources import FormField
+
+if TYPE_CHECKING:
+    from vtoc.tui.app import VtocApp
 
 Submit = Callable[[dict[str, Any], int | None], Awaitable[Any]]
 Reload = Callable[[], Awaitable[Any]]
@@ -34,6 +37,8 @@ def shown(value: Any) -> str:
         return str(value.value)
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
+    if isinstance(value, list):
+        return ", ".join(map(shown, value))
     return str(value)
 
 
@@ -94,20 +99,36 @@ class FormScreen(ModalScreen[Any]):
         assert isinstance(widget, Input)
         return widget.value
 
-    def body(self) -> dict[str, Any]:
-        """What to send: every filled field on create, only the changed ones on edit.
-
-        Values go as typed; the server parses numbers and dates and names what is wrong.
-        """
-        out: dict[str, Any] = {}
+    def draft(self) -> dict[str, str]:
+        """What the form holds: every filled field on create, only the changed ones on edit."""
+        out: dict[str, str] = {}
         for f in self.fields:
             value = self.value_of(f)
-            if self.row is None:
-                if value != "":
-                    out[f.name] = value
-            elif value != shown(getattr(self.row, f.name, None)):
-                out[f.name] = value if value != "" or f.kind is str else None
+            if value != (shown(getattr(self.row, f.name, None)) if self.row else ""):
+                out[f.name] = value
         return out
+
+    async def body(self, draft: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """What to send, and the fields that could not be read. A field with a reader
+        becomes what the API takes (a code an id, "+2h" a time); the others go as typed,
+        and the server parses them and names what is wrong."""
+        out: dict[str, Any] = {}
+        wrong: dict[str, str] = {}
+        client = cast("VtocApp", self.app).client
+        for f in self.fields:
+            if f.name not in draft:
+                continue
+            value = draft[f.name]
+            if value == "":  # cleared on edit (a create's draft has no empty field)
+                out[f.name] = value if f.kind is str else None
+            elif f.read is None:
+                out[f.name] = value
+            else:
+                try:
+                    out[f.name] = await f.read(client, value)
+                except (ValueError, VtocError) as exc:
+                    wrong[f.name] = exc.message if isinstance(exc, VtocError) else str(exc)
+        return out, wrong
 
     def show_errors(self, errors: dict[str, str], general: str = "") -> None:
         names = {f.name for f in self.fields}
@@ -129,8 +150,12 @@ class FormScreen(ModalScreen[Any]):
     @work(exclusive=True, group="save")
     async def save(self) -> None:
         version = getattr(self.row, "version", None)
+        body, wrong = await self.body(self.draft())
+        if wrong:
+            self.show_errors(wrong)
+            return
         try:
-            saved = await self.submit(self.body(), version)
+            saved = await self.submit(body, version)
         except PreconditionFailed:
             self.show_errors({}, STALE)
             return
@@ -143,18 +168,30 @@ class FormScreen(ModalScreen[Any]):
 
     @work(exclusive=True, group="save")
     async def action_reload(self) -> None:
-        """Load the row as it is now; the operator re-applies their change on top."""
+        """Load the row as it is now and keep the operator's draft: the fields they left
+        alone take the new values, the ones they typed in keep their text, with the other
+        side's value shown under them. Saving then applies the draft to the new version."""
         if self.fetch_latest is None:
             return
-        self.row = await self.fetch_latest()
+        draft = self.draft()
+        try:
+            self.row = await self.fetch_latest()
+        except VtocError as exc:
+            self.show_errors({}, exc.message)
+            return
+        theirs: dict[str, str] = {}
         for f in self.fields:
-            widget = self.query_one(f"#field-{f.name}")
             value = shown(getattr(self.row, f.name, None))
+            if f.name in draft:
+                if value != draft[f.name]:
+                    theirs[f.name] = f"theirs: {value or '(empty)'}; yours is kept"
+                continue
+            widget = self.query_one(f"#field-{f.name}")
             if isinstance(widget, Select):
                 widget.value = value or Select.NULL
             elif isinstance(widget, Input):
                 widget.value = value
-        self.show_errors({}, f"reloaded version {self.row.version}")
+        self.show_errors(theirs, f"reloaded version {self.row.version}; ctrl+s saves yours on it")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

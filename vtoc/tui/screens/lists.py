@@ -129,14 +129,12 @@ class ListScreen(VtocScreen):
 
     @work(group="write")
     async def confirm_delete(self, row: Any) -> None:
-        missions = 0
-        if self.spec.taking:
-            try:
-                missions = await self.spec.taking(self.client, row)
-            except VtocError as exc:
-                self.notify(exc.message, title="Not deleted", severity="error")
-                return
-        question = delete_question(self.spec.entity, label_of(row), missions)
+        try:
+            impact = await self.spec.endpoint(self.client).delete_impact(row.id)
+        except VtocError as exc:
+            self.notify(exc.message, title="Not deleted", severity="error")
+            return
+        question = delete_question(label_of(self.spec.entity, row), impact)
 
         def answered(yes: bool | None) -> None:
             if yes:

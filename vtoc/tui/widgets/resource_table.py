@@ -46,7 +46,7 @@ class ResourceTable(RowList):
         filters: dict[str, Any] | None = None,
         id: str | None = None,
     ) -> None:
-        super().__init__(spec.columns, cap=MAX_ROWS, id=id)
+        super().__init__(spec.columns, cap=MAX_ROWS, order=spec.order, id=id)
         self.spec = spec
         self.client = client
         self.filters = dict(filters or {})
@@ -54,9 +54,9 @@ class ResourceTable(RowList):
         self.next_cursor: str | None = None
         self.loading_page = False
         self.error: str | None = None
-        #: rows that live events changed, and whether some were created, not fetched yet
+        #: rows that live events changed or created, not fetched yet
         self.changed: set[int] = set()
-        self.created = 0
+        self.created: set[int] = set()
         self.catching_up = False
 
     def on_mount(self) -> None:
@@ -144,7 +144,7 @@ class ResourceTable(RowList):
             elif event.entity_id in self.rows_by_id:
                 self.changed.add(event.entity_id)
             elif event.kind.endswith(".created"):
-                self.created += 1
+                self.created.add(event.entity_id)
         if (self.changed or self.created) and not self.catching_up:
             self.catching_up = True
             self.catch_up()
@@ -156,7 +156,7 @@ class ResourceTable(RowList):
         try:
             while self.changed or self.created:
                 changed, self.changed = self.changed, set()
-                created, self.created = self.created, 0
+                created, self.created = self.created, set()
                 await self.refresh_rows(changed)
                 if created:
                     await self.page_in_newest(created)
@@ -176,16 +176,20 @@ class ResourceTable(RowList):
                 continue
         self.put(rows)
 
-    async def page_in_newest(self, created: int) -> None:
+    async def page_in_newest(self, created: set[int]) -> None:
         """The rows above the newest loaded one, as this list's filters and search see them
-        (the server decides). Following, the newest page is enough: a gap below it, or a
+        (the server decides). New rows that land below the top (reports observed earlier)
+        count as a gap. Following, the newest page is enough: a gap below it, or a
         list past its cap, starts again there. Reading lower down, the list takes up to
         ``NEWEST_ROWS`` of them above the viewport, and past that counts them."""
         exact = not (self.filters or self.query_text)  # else the server alone knows how many
-        if self.detached:
-            self.detach(created if exact else 0)
+        created = created - self.rows_by_id.keys()  # a fetch before the event brought some
+        if not created:
             return
-        top = self.rows[0].id if self.rows else 0
+        if self.detached:
+            self.detach(len(created) if exact else 0)
+            return
+        top = self.order(self.rows[0]) if self.rows else None
         wanted = PAGE if self.following else NEWEST_ROWS
         newer: list[Any] = []
         pages: list[s.Page[Any]] = []
@@ -195,14 +199,21 @@ class ResourceTable(RowList):
             except VtocError:
                 return
             page = pages[-1]
-            newer += [row for row in page.items if row.id > top]
-            complete = not top or not page.next_cursor or not page.items or page.items[-1].id <= top
+            newer += [row for row in page.items if top is None or self.order(row) > top]
+            complete = (
+                top is None
+                or not page.next_cursor
+                or not page.items
+                or self.order(page.items[-1]) <= top
+            )
             if complete or len(newer) >= wanted:
                 break
+        if exact and not created <= {row.id for row in newer}:
+            complete = False  # some landed below the top (reports observed earlier)
         if self.fits(newer, complete=complete):
             self.put(newer)
         elif self.following:
             self.replace(pages[0].items)
             self.next_cursor = pages[0].next_cursor
         else:
-            self.detach(created if exact else 0)
+            self.detach(len(created) if exact else 0)

@@ -15,7 +15,7 @@ keeps (a flood) are only counted until the operator goes to the top (``detach``)
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -35,12 +35,26 @@ from vtoc.tui.resources import Column
 STRIP_CACHE = 256
 
 
-def newest_first(row: Any) -> int:
-    return -int(row.id)
+def by_id(row: Any) -> Any:
+    return row.id
+
+
+class Newer:
+    """A sort key compared the other way round: the list is newest first, and ``bisect``
+    wants its keys ascending."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __lt__(self, other: Newer) -> bool:
+        return bool(self.key > other.key)
 
 
 class RowList(ScrollView, can_focus=True):
-    """Rows with an ``id``, newest first, a header line and a row cursor."""
+    """Rows with an ``id``, newest first by ``order`` (the server's order: the id, or for
+    intel the observation time), a header line and a row cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "choose", "Open", show=False),
@@ -107,9 +121,18 @@ class RowList(ScrollView, can_focus=True):
         def control(self) -> RowList:
             return self.rows
 
-    def __init__(self, columns: Sequence[Column], *, cap: int, id: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        cap: int,
+        order: Callable[[Any], Any] = by_id,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.columns = tuple(columns)
+        #: a row's place: the higher, the nearer the top; unique (the id breaks ties)
+        self.order = order
         #: the most rows kept; live rows past it start the list again at the top
         self.cap = cap
         self.rows: list[Any] = []
@@ -139,7 +162,8 @@ class RowList(ScrollView, can_focus=True):
 
     def index_of(self, row_id: int) -> int:
         """Where a loaded row is (``KeyError`` if it is not)."""
-        index = bisect_left(self.rows, -row_id, key=newest_first)
+        key = Newer(self.order(self.rows_by_id[row_id]))
+        index = bisect_left(self.rows, key, key=lambda row: Newer(self.order(row)))
         if index == len(self.rows) or self.rows[index].id != row_id:
             raise KeyError(row_id)
         return index
@@ -193,18 +217,23 @@ class RowList(ScrollView, can_focus=True):
         scroll_y = self.scroll_offset.y
         top = self.rows[min(scroll_y, len(self.rows) - 1)] if self.rows else None
         new = []
+        moved = False
         for row in rows:
             if row.id in self.rows_by_id:
-                self.rows[self.index_of(row.id)] = row
+                index = self.index_of(row.id)
+                moved = moved or self.order(row) != self.order(self.rows[index])
+                self.rows[index] = row
                 self.strips.discard(row.id)
             else:
                 new.append(row)
             self.rows_by_id[row.id] = row
+        if moved:  # an update that changes a row's place (a report seen again)
+            self.rows.sort(key=self.order, reverse=True)
         if not new:
             self.refresh()
             return 0
         self.rows.extend(new)
-        self.rows.sort(key=newest_first)  # timsort: runs already in order cost little
+        self.rows.sort(key=self.order, reverse=True)  # timsort: ordered runs cost little
         if follow:
             self.cursor_row = scroll_y = 0
         elif selected is not None:

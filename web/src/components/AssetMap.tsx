@@ -2,18 +2,37 @@
 // internet (no map tiles) and it works offline and in tests. Each point is a button: Tab
 // reaches it, Enter or Space selects it. Names never overlap (see mapLabels): one that has
 // no room shows while its point is hovered or focused. A legend says what the colours mean.
-import type { KeyboardEvent } from "react";
+// The plot is drawn at the size it is shown (one unit a pixel), so names keep their size
+// on a phone, where fewer of them fit.
+import { useEffect, useState, type KeyboardEvent } from "react";
 import type { Asset } from "../api/client";
 import { fallbackPlacement, placeLabels, type LabelPoint } from "./mapLabels";
 import { ASSET_STATUSES } from "./ui";
 
-const W = 640;
-const H = 360;
+const WIDTH = 640; // until the page is laid out (and in tests, which have no layout)
 const PAD = 36;
+
+/** The plot's height for a width: 16:9, within what fits beside the list. */
+const heightFor = (width: number) => Math.round(Math.min(360, Math.max(220, (width * 9) / 16)));
+
+/** The element's width in pixels, followed as the window changes. */
+function useWidth(element: Element | null): number {
+  const [width, setWidth] = useState(WIDTH);
+  useEffect(() => {
+    if (!element || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(([entry]) => {
+      if (entry.contentRect.width > 0) setWidth(Math.round(entry.contentRect.width));
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [element]);
+  return width;
+}
 
 type Positioned = Asset & { lat: number; lon: number };
 
-/** Whose name gets room first: the selection, then the assets in trouble. */
+/** Whose name gets room first (the selection, then the assets in trouble) and whose point
+ * is drawn on top. */
 const URGENCY: Record<Asset["status"], number> = {
   unreachable: 0,
   offline: 1,
@@ -56,15 +75,19 @@ export function AssetMap({
   selected?: number | null;
   onSelect?: (id: number) => void;
 }) {
-  const points = assets.filter(
-    (a): a is Positioned => typeof a.lat === "number" && typeof a.lon === "number",
-  );
+  const [figure, setFigure] = useState<HTMLElement | null>(null);
+  const W = useWidth(figure);
+  const H = heightFor(W);
+  const points = assets
+    .filter((a): a is Positioned => typeof a.lat === "number" && typeof a.lon === "number")
+    // Drawn in the list's order (the order Tab visits them) but the assets in trouble last,
+    // so that no other point covers them.
+    .sort((p, q) => URGENCY[q.status] - URGENCY[p.status]);
   if (points.length === 0) return <p className="muted">No asset has reported a position.</p>;
   const b = bounds(points);
   const x = (lon: number) => PAD + ((lon - b.minLon) / b.dLon) * (W - 2 * PAD);
   const y = (lat: number) => H - PAD - ((lat - b.minLat) / b.dLat) * (H - 2 * PAD);
-  // The most important get their labels placed first; points stay in the list's order, which
-  // is the order Tab visits them.
+  // The most important get their labels placed first.
   const ordered = [...points].sort(
     (p, q) =>
       Number(q.id === selected) - Number(p.id === selected) ||
@@ -75,9 +98,11 @@ export function AssetMap({
   const placements = placeLabels(labelled, W, H);
   const hidden = [...placements.values()].filter((p) => p === null).length;
   return (
-    <figure className="map">
+    <figure className="map" ref={setFigure}>
       <svg
         viewBox={`0 0 ${W} ${H}`}
+        width={W}
+        height={H}
         role="group"
         aria-label={`Map of ${points.length} positioned assets`}
         data-testid="asset-map"

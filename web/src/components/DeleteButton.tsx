@@ -22,24 +22,27 @@ export const DELETE_ROLE: Record<Deletable, Role> = {
 const NOUNS: Record<string, [string, string]> = {
   intel: ["report", "reports"],
   correlation: ["correlation cluster", "correlation clusters"],
+  position_fix: ["position fix", "position fixes"],
 };
 
-function counted(entity: string, n: number): string {
+/** "7 missions", "1 report"; with ``bare``, one is just "mission" ("and its mission"). */
+function counted(entity: string, n: number, bare: boolean): string {
   const [one, many] = NOUNS[entity] ?? [entity, `${entity}s`];
-  return `${n} ${n === 1 ? one : many}`;
+  return n === 1 ? (bare ? one : `1 ${one}`) : `${n} ${many}`;
 }
 
-function joined(counts: Record<string, number>): string {
-  const parts = Object.entries(counts).map(([entity, n]) => counted(entity, n));
+function joined(counts: Record<string, number>, bare = false): string {
+  const parts = Object.entries(counts).map(([entity, n]) => counted(entity, n, bare));
   return parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}` : (parts[0] ?? "");
 }
 
-/** The confirmation's question, and what stays but loses its link (or null). */
+/** The confirmation's question, worded as the CLI's and the TUI's ("Delete operation OP-0004
+ * and its 7 missions?"), and what stays but loses its link (or null). */
 export function deleteQuestion(label: string, impact: Schemas["DeleteImpact"]): [string, string | null] {
   const deletes = impact.deletes ?? {};
   const unlinks = impact.unlinks ?? {};
   const question = Object.keys(deletes).length
-    ? `Delete ${label} and its ${joined(deletes)}?`
+    ? `Delete ${label} and its ${joined(deletes, true)}?`
     : `Delete ${label}?`;
   const total = Object.values(unlinks).reduce((a, b) => a + b, 0);
   const note = total ? `${joined(unlinks)} ${total === 1 ? "stays" : "stay"}, without it.` : null;
@@ -111,7 +114,9 @@ function Confirm({
   );
 }
 
-/** A Delete button that asks first; ``onDeleted`` leaves the page of the deleted record. */
+/** A Delete button that asks first; ``onDeleted`` leaves the page of the deleted record.
+ * ``label`` names it as the CLI and the TUI do (vtoc/cascade.py): "operation OP-0004",
+ * "asset 'Hawk-3'". */
 export function DeleteButton(props: { resource: Deletable; id: number; label: string; onDeleted: () => void }) {
   const [asking, setAsking] = useState(false);
   return (

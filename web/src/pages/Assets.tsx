@@ -39,7 +39,7 @@ function AssetDetail({ id, onDeleted }: { id: string; onDeleted: () => void }) {
               <Can role="operator">
                 <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
               </Can>
-              <DeleteButton resource="assets" id={a.id} label={a.name} onDeleted={onDeleted} />
+              <DeleteButton resource="assets" id={a.id} label={`asset '${a.name}'`} onDeleted={onDeleted} />
             </div>
           </div>
           {editing ? (

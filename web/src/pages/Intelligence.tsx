@@ -91,7 +91,7 @@ function Report({ id, onDeleted }: { id: string; onDeleted: () => void }) {
         <article className="panel" aria-labelledby="report-title">
           <div className="heading">
             <h2 id="report-title">{r.title}</h2>
-            <DeleteButton resource="intel" id={r.id} label={`report #${r.id}`} onDeleted={onDeleted} />
+            <DeleteButton resource="intel" id={r.id} label={`intel '${r.title}'`} onDeleted={onDeleted} />
           </div>
           <p>
             <Badge value={r.severity} /> #{r.id} · {r.source}

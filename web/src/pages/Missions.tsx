@@ -115,7 +115,7 @@ function MissionDetail({ id, onDeleted }: { id: string; onDeleted: () => void })
               <Can role="operator">
                 <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
               </Can>
-              <DeleteButton resource="missions" id={m.id} label={`mission "${m.name}"`} onDeleted={onDeleted} />
+              <DeleteButton resource="missions" id={m.id} label={`mission '${m.name}'`} onDeleted={onDeleted} />
             </div>
           </div>
           {editing ? (

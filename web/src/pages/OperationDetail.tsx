@@ -44,7 +44,7 @@ export default function OperationDetail() {
               <Can role="operator">
                 <ToggleButton open={editing} onToggle={() => setEditing((e) => !e)} label="Edit" />
               </Can>
-              <DeleteButton resource="operations" id={op.id} label={op.code} onDeleted={() => navigate("/operations")} />
+              <DeleteButton resource="operations" id={op.id} label={`operation ${op.code}`} onDeleted={() => navigate("/operations")} />
             </div>
           </div>
           {editing ? (

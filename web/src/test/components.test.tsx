@@ -111,12 +111,17 @@ describe("placeLabels", () => {
 
 describe("deleteQuestion", () => {
   it("says what a delete takes with it and what it leaves unlinked", () => {
-    expect(deleteQuestion("OP-0004", { deletes: { mission: 7 }, unlinks: { intel: 1 } })).toEqual([
-      "Delete OP-0004 and its 7 missions?",
+    expect(deleteQuestion("operation OP-0004", { deletes: { mission: 7 }, unlinks: { intel: 1 } })).toEqual([
+      "Delete operation OP-0004 and its 7 missions?",
       "1 report stays, without it.",
     ]);
-    expect(deleteQuestion("Hawk-3", { deletes: {}, unlinks: {} })).toEqual(["Delete Hawk-3?", null]);
-    expect(deleteQuestion("OP-0001", { deletes: { mission: 1 } })[0]).toBe("Delete OP-0001 and its 1 mission?");
+    expect(deleteQuestion("asset 'Hawk-3'", { deletes: {}, unlinks: {} })).toEqual(["Delete asset 'Hawk-3'?", null]);
+    expect(deleteQuestion("asset 'Hawk-3'", { deletes: { position_fix: 40 } })[0]).toBe(
+      "Delete asset 'Hawk-3' and its 40 position fixes?",
+    );
+    expect(deleteQuestion("operation OP-0001", { deletes: { mission: 1 } })[0]).toBe(
+      "Delete operation OP-0001 and its mission?",
+    );
   });
 });
 

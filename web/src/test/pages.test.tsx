@@ -126,8 +126,8 @@ describe("Missions", () => {
       "DELETE /api/v1/missions/3": null,
     });
     renderAt("/missions/3", "/missions/:id", <Missions />, "operator");
-    await userEvent.click(await screen.findByRole("button", { name: 'Delete mission "Patrol sector 4"' }));
-    const dialog = await screen.findByRole("alertdialog", { name: 'Delete mission "Patrol sector 4"?' });
+    await userEvent.click(await screen.findByRole("button", { name: "Delete mission 'Patrol sector 4'" }));
+    const dialog = await screen.findByRole("alertdialog", { name: "Delete mission 'Patrol sector 4'?" });
     await userEvent.click(within(dialog).getByRole("button", { name: "Delete" }));
     expect(await screen.findByText("elsewhere")).toBeInTheDocument();
     expect(screen.getByRole("status", { name: "location" })).toHaveTextContent(/^\/missions$/);
@@ -143,16 +143,16 @@ describe("OperationDetail", () => {
       "DELETE /api/v1/operations/7": null,
     });
     renderAt("/operations/OP-0007", "/operations/:id", <OperationDetail />, "admin");
-    await userEvent.click(await screen.findByRole("button", { name: "Delete OP-0007" }));
-    const dialog = await screen.findByRole("alertdialog", { name: "Delete OP-0007 and its 7 missions?" });
+    await userEvent.click(await screen.findByRole("button", { name: "Delete operation OP-0007" }));
+    const dialog = await screen.findByRole("alertdialog", { name: "Delete operation OP-0007 and its 7 missions?" });
     expect(dialog).toHaveTextContent("3 reports and 1 correlation cluster stay, without it.");
     expect(within(dialog).getByRole("button", { name: "Cancel" })).toHaveFocus();
     await userEvent.keyboard("{Escape}");
     expect(screen.queryByRole("alertdialog")).toBeNull();
     expect(sent.some((r) => r.method === "DELETE")).toBe(false);
 
-    await userEvent.click(screen.getByRole("button", { name: "Delete OP-0007" }));
-    const again = await screen.findByRole("alertdialog", { name: "Delete OP-0007 and its 7 missions?" });
+    await userEvent.click(screen.getByRole("button", { name: "Delete operation OP-0007" }));
+    const again = await screen.findByRole("alertdialog", { name: "Delete operation OP-0007 and its 7 missions?" });
     await userEvent.click(within(again).getByRole("button", { name: "Delete" }));
     expect(await screen.findByText("elsewhere")).toBeInTheDocument();
     expect(screen.getByRole("status", { name: "location" })).toHaveTextContent("/operations");

@@ -1,7 +1,8 @@
-"""Reading Wazuh's alerts.json in batches: where we stopped survives a restart, and with
-``follow`` the reader waits for new lines and moves on when the file is rotated.
+"""Reading a line-by-line feed (Wazuh's alerts.json, NMEA or AIS logs) in batches: where
+we stopped survives a restart, and with ``follow`` the reader waits for new lines and moves
+on when the file is rotated.
 
-Only whole lines are taken while following, so a half-written alert is read once complete.
+Only whole lines are taken while following, so a half-written line is read once complete.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ import platformdirs
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 
 
-def state_file_for(source: Path) -> Path:
-    """Where the offset into ``source`` is kept (one file per alerts file)."""
+def state_file_for(source: Path, feed: str = "wazuh") -> Path:
+    """Where the offset into ``source`` is kept (one file per feed and file read)."""
     key = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:16]
     state = Path(platformdirs.user_state_dir("vtoc", appauthor=False))
-    return state / "ingest" / f"wazuh-{key}.json"
+    return state / "ingest" / f"{feed}-{key}.json"
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Position:
 
 @dataclass
 class Batch:
-    """Whole alert lines as NDJSON, with where each starts (to name a rejected one)."""
+    """Whole lines (alerts as NDJSON, sentences), with where each starts (to name a bad one)."""
 
     lines: list[bytes] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
@@ -69,7 +70,7 @@ class Batch:
 
     def take(self, line: bytes, at: int, size: int) -> bool:
         """Add ``line`` (with its newline, if it has one) read at offset ``at``; whether the
-        batch is now full (``size`` alerts, or ``MAX_BATCH_BYTES``)."""
+        batch is now full (``size`` lines, or ``MAX_BATCH_BYTES``)."""
         if line.strip():
             self.lines.append(line.rstrip(b"\r\n"))
             self.starts.append(at)
@@ -88,7 +89,7 @@ def batches(
     poll: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Batch]:
-    """Batches of up to ``size`` alerts from ``offset`` on (``fh`` may be a pipe).
+    """Batches of up to ``size`` lines from ``offset`` on (``fh`` may be a pipe).
 
     Without ``follow`` the last line counts even without its newline and the iteration ends
     at the end of the file. With ``follow`` a short batch goes out whenever the writer
@@ -124,30 +125,39 @@ def batches(
 
 
 def stream_batches(fh: BinaryIO, *, size: int, quiet: float = 0.5) -> Iterator[Batch]:
-    """Batches of up to ``size`` alerts from a pipe (``tail -F … |``, ``ssh manager …``):
-    whatever has come goes out once the writer has been quiet for ``quiet`` seconds, so a
-    trickle is not held back until ``size`` alerts have piled up. A last line without its
-    newline counts.
+    """Batches of up to ``size`` lines from a pipe (``tail -F … |``, ``ssh manager …``);
+    see ``chunk_batches``."""
+    inode = os.fstat(fh.fileno()).st_ino
+    return chunk_batches(lambda: os.read(fh.fileno(), 1 << 16), size=size, quiet=quiet, inode=inode)
 
-    A thread reads what the pipe has, as it comes: a read blocks until something does, and
-    only a thread can wait for that and for the clock at once.
+
+def chunk_batches(
+    read: Callable[[], bytes], *, size: int, quiet: float = 0.5, inode: int = 0
+) -> Iterator[Batch]:
+    """Batches of up to ``size`` lines from whatever ``read`` returns (a pipe, a serial
+    device, datagrams; ``b""`` is the end): what has come goes out once the source has been
+    quiet for ``quiet`` seconds, so a trickle is not held back until ``size`` lines have
+    piled up. A last line without its newline counts.
+
+    A thread reads, as things come: a read blocks until something does, and only a thread
+    can wait for that and for the clock at once.
     """
     chunks: queue.Queue[bytes] = queue.Queue(maxsize=64)
 
-    def read() -> None:
-        while chunk := os.read(fh.fileno(), 1 << 16):
+    def reader() -> None:
+        while chunk := read():
             chunks.put(chunk)
         chunks.put(b"")  # the end
 
-    threading.Thread(target=read, name="alerts-reader", daemon=True).start()
+    threading.Thread(target=reader, name="line-reader", daemon=True).start()
     position, pending = 0, b""
-    batch = Batch()
+    batch = Batch(inode=inode)
     while True:
         try:
             chunk = chunks.get(timeout=quiet) if batch.lines else chunks.get()
         except queue.Empty:
-            yield finished(batch, fh)
-            batch = Batch(end=position)
+            yield batch
+            batch = Batch(end=position, inode=inode)
             continue
         *complete, pending = (pending + chunk).split(b"\n")
         lines = [line + b"\n" for line in complete]
@@ -157,11 +167,11 @@ def stream_batches(fh: BinaryIO, *, size: int, quiet: float = 0.5) -> Iterator[B
             full = batch.take(line, position, size)
             position = batch.end
             if full:
-                yield finished(batch, fh)
-                batch = Batch(end=position)
+                yield batch
+                batch = Batch(end=position, inode=inode)
         if not chunk:
             if batch.lines:
-                yield finished(batch, fh)
+                yield batch
             return
 
 

@@ -1,4 +1,5 @@
-"""The live event stream (Server-Sent Events) and the tickets browsers open it with."""
+"""``/events``: the event log, page by page or live (Server-Sent Events), and the tickets
+browsers open the stream with."""
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -7,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import AfterValidator
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from vtoc import schemas as s
-from vtoc.server import metrics
+from vtoc.server import events, metrics
 from vtoc.server.api.deps import SessionDep, Viewer, bearer
 from vtoc.server.auth import Principal, authenticate
 from vtoc.server.errors import InvalidError, UnavailableError
@@ -21,6 +23,18 @@ router = APIRouter(prefix="/events", tags=["events"])
 
 #: how long a browser's EventSource waits before reconnecting, in milliseconds
 RECONNECT_MS = 1000
+
+
+@router.get("", response_model=s.Page[s.Event])
+def list_events(session: SessionDep, _: Viewer, q: Annotated[s.EventQuery, Query()]) -> Any:
+    """Events with ids above ``after`` (and below ``before``), oldest first; ``next_cursor``
+    is the next ``after``. With ``order=desc`` newest first, ``next_cursor`` the next ``before``.
+    """
+    newest_first = q.order is s.EventOrder.desc
+    page = events.list_before if newest_first else events.list_after
+    rows = page(session, **q.model_dump(exclude={"order"}))
+    more = str(rows[-1].id) if len(rows) == q.limit else None
+    return {"items": rows, "next_cursor": more}
 
 
 @router.post("/ticket", response_model=s.EventTicket)
@@ -48,17 +62,20 @@ def start_position(after: int | None, last_event_id: str | None) -> int | None:
     """``Last-Event-ID`` (a reconnecting EventSource) wins over ``?after=``."""
     if last_event_id is None or not last_event_id.strip():
         return after
-    value = last_event_id.strip()
-    if not (value.isascii() and value.isdigit() and int(value) <= s.MAX_ROW_ID):
+    position = s.id_in_text(last_event_id.strip())
+    if position is None:
         raise InvalidError("Last-Event-ID", "expected an event id such as 42")
-    return int(value)
+    return position
 
 
 async def counted(
     messages: AsyncIterator[ServerSentEvent | bytes],
 ) -> AsyncIterator[ServerSentEvent | bytes]:
-    """The stream, counted in the SSE subscribers gauge while it is open."""
+    """The stream, counted in the SSE subscribers gauge while it is open: from its resume
+    point on (the first message), when it follows the log and misses no later event."""
+    first = await anext(messages)
     with metrics.sse_subscriber():
+        yield first
         async for message in messages:
             yield message
 
@@ -69,6 +86,10 @@ def encode(message: Item | int) -> ServerSentEvent | bytes:
         # but dispatch nothing. Sent first, so "from now" survives a reconnect too.
         return ServerSentEvent(id=str(message), retry=RECONNECT_MS)
     return message.frame
+
+
+#: a filter PostgreSQL can compare with: NUL is a 422, as on ``/events`` (the stream was cut)
+FilterText = Annotated[str, AfterValidator(s.storable)]
 
 
 @router.get(
@@ -84,8 +105,10 @@ async def stream(
         int | None,
         Query(ge=0, le=s.MAX_ROW_ID, description="resume after this id (default: from now)"),
     ] = None,
-    kind: Annotated[list[str] | None, Query(description="kind prefixes, e.g. 'intel.'")] = None,
-    entity: str | None = None,
+    kind: Annotated[
+        list[FilterText] | None, Query(description="kind prefixes, e.g. 'intel.'")
+    ] = None,
+    entity: FilterText | None = None,
     operation_id: Annotated[int | None, Query(ge=1, le=s.MAX_ROW_ID)] = None,
     ticket: Annotated[str | None, Query(description="from POST /events/ticket")] = None,
     last_event_id: Annotated[str | None, Header()] = None,
@@ -104,7 +127,3 @@ async def stream(
     wanted = Filter(kinds=tuple(kind or ()), entity=entity, operation_id=operation_id)
     messages = counted(encode(m) async for m in hub.subscribe(position, wanted))
     return EventSourceResponse(messages, ping=request.app.state.settings.sse_heartbeat_seconds)
-
-
-def include(api: APIRouter) -> None:
-    api.include_router(router)

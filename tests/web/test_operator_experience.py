@@ -1,0 +1,265 @@
+"""What a new browser user tripped on (issue 26), in Chromium behind Traefik: deletes that
+say what goes with them, the correlations view, intel rows that say where they come from,
+mission rows with their operation and due date, and a map whose names stay readable."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import nav, seed, sign_in
+from vtoc import schemas as s
+from vtoc.client import NotFound, VtocClient
+from vtoc.web.stack import WebStack
+
+pytestmark = pytest.mark.e2e
+
+
+def test_admin_deletes_an_operation_after_seeing_its_missions_counted(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    ids = seed(api)
+    for name in ("Pier sweep", "Gate check"):
+        api.missions.create(operation_id=ids["operation"], name=name)
+    api.intel.create(title="Seen near the ridge", operation_id=ids["operation"])
+    sign_in(page, stack.url, make_token(s.Role.admin))
+    page.goto(f"{stack.url}/operations/OP-0001")  # a link may name it by its code
+    expect(page.get_by_role("link", name="Gate check")).to_be_visible()
+
+    page.get_by_role("button", name="Delete operation OP-0001").click()
+    dialog = page.get_by_role("alertdialog", name="Delete operation OP-0001 and its 3 missions?")
+    expect(dialog).to_contain_text("1 report stays, without it.")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    shoot(page, "delete-operation")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    assert api.operations.get(ids["operation"]).name == "Northern Watch"
+
+    page.get_by_role("button", name="Delete operation OP-0001").click()
+    dialog.get_by_role("button", name="Delete", exact=True).click()
+    expect(page.get_by_role("heading", name="Operations")).to_be_visible()
+    assert urlsplit(page.url).path == "/operations"
+    expect(page.get_by_role("link", name="OP-0001")).to_have_count(0)
+    with pytest.raises(NotFound):
+        api.operations.get(ids["operation"])
+    assert api.missions.list(operation_id=ids["operation"]).items == []
+
+
+def test_operator_deletes_an_asset_but_not_a_report(
+    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
+) -> None:
+    """The server lets operators delete missions and assets, and only admins the rest."""
+    ids = seed(api)
+    api.assign_asset(ids["mission"], ids["asset"])
+    sign_in(page, stack.url, make_token(s.Role.operator))
+    page.goto(f"{stack.url}/intel/{ids['report']}")
+    expect(page.get_by_role("article")).to_contain_text("CVE-2024-3094")
+    expect(page.get_by_role("button", name=re.compile("^Delete"))).to_have_count(0)
+
+    page.goto(f"{stack.url}/assets/{ids['asset']}?status=unreachable")
+    page.get_by_role("article").get_by_role("button", name="Delete asset 'Relay Hill'").click()
+    dialog = page.get_by_role("alertdialog", name="Delete asset 'Relay Hill'?")
+    expect(dialog).to_contain_text("1 mission stays, without it.")
+    dialog.get_by_role("button", name="Delete", exact=True).click()
+    expect(page.get_by_text("No asset matches.")).to_be_visible()
+    assert page.url.endswith("/assets?status=unreachable")  # back to the list it came from
+    assert api.missions.get(ids["mission"]).asset_ids == []
+
+
+def test_correlations_show_clusters_open_members_and_escalate(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    seed(api)  # two reports share 203.0.113.7
+    api.intel.create(title="Lookups of evil-c2.example.net", severity="low")
+    api.intel.create(title="Beacon to evil-c2.example.net", severity="medium")
+    api.correlation_run(s.CorrelationRun())
+    sign_in(page, stack.url, make_token(s.Role.operator))
+
+    nav(page, "Correlations").click()
+    clusters = page.get_by_role("list", name="Clusters")
+    expect(clusters.get_by_role("listitem")).to_have_count(2)
+    row = clusters.get_by_role("listitem").filter(has_text="203.0.113.7")
+    expect(row).to_contain_text("2 reports")
+    row.get_by_role("link").click()
+    detail = page.get_by_role("article")
+    expect(detail.get_by_text("203.0.113.7", exact=True)).to_be_visible()
+    members = page.get_by_role("list", name="Member reports")
+    expect(members.get_by_role("listitem")).to_have_count(2)
+    shoot(page, "correlations")
+
+    members.get_by_role("link", name="Scan from 203.0.113.7").click()
+    expect(page.get_by_role("heading", name="Scan from 203.0.113.7")).to_be_visible()
+    page.go_back()
+
+    cluster_id = int(urlsplit(page.url).path.rsplit("/", 1)[1])
+    page.get_by_role("button", name="Escalate").click()
+    summary = page.get_by_role("link", name=re.compile(r"^summary report #\d+$"))
+    expect(summary).to_be_visible()
+    escalated = api.correlation(cluster_id)
+    assert escalated.summary_report_id is not None
+    assert {api.intel.get(r).severity for r in escalated.report_ids} == {"medium", "critical"}
+    expect(members.get_by_text("critical")).to_have_count(1)  # live: the members' new severity
+    summary.click()
+    expect(page.get_by_role("heading", name=re.compile("^Correlated cluster"))).to_be_visible()
+
+
+def test_intel_rows_say_where_they_come_from_and_related_reports_show_once(
+    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
+) -> None:
+    api.ingest_wazuh(
+        [
+            {
+                "id": "1795327242.1",
+                "timestamp": "2026-11-22T06:00:42.970+0000",
+                "rule": {"level": 10, "description": "SSH brute force", "id": "5712"},
+                "agent": {"id": "002", "name": "db-01", "ip": "10.0.1.21"},
+                "manager": {"name": "wazuh-manager-1"},
+                "full_log": "sshd: failed password for root from 203.0.113.9 port 4242",
+            }
+        ]
+    )
+    hosts = " ".join(f"c2-{n}.example.net" for n in range(12))
+    first = api.intel.create(title="Beacons, first wave", body=hosts)
+    api.intel.create(title="Beacons, second wave", body=hosts)
+    sign_in(page, stack.url, make_token(s.Role.viewer))
+    nav(page, "Intelligence").click()
+    reports = page.get_by_role("list", name="Reports")
+    wazuh = reports.get_by_role("listitem").filter(has_text="SSH brute force")
+    expect(wazuh).to_contain_text(re.compile(r"#\d+ · wazuh · db-01"))
+
+    reports.get_by_role("link", name="Beacons, first wave").click()
+    related = page.get_by_role("list", name="Related reports")
+    expect(related.get_by_role("link", name="Beacons, second wave")).to_have_count(1)
+    expect(related).to_contain_text("c2-11.example.net")
+    expect(page.get_by_role("article").get_by_text("c2-0.example.net", exact=True)).to_have_count(1)
+    assert urlsplit(page.url).path == f"/intel/{first.id}"
+
+
+def test_mission_rows_show_operation_priority_and_due_and_the_dashboard_counts_overdue(
+    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
+) -> None:
+    ids = seed(api)
+    late = datetime.now(UTC) - timedelta(days=2)
+    api.missions.update(ids["mission"], due_at=late.isoformat())
+    other = api.operations.create(name="Harbour Shield")
+    api.missions.create(operation_id=other.id, name="Pier sweep", priority="low")
+    sign_in(page, stack.url, make_token(s.Role.viewer))
+
+    missions = page.get_by_role("region", name=re.compile("Missions"))
+    overdue = missions.get_by_role("link", name="1 overdue")
+    expect(overdue).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile("Intelligence"))).not_to_contain_text(
+        "overdue"
+    )
+    overdue.click()
+    rows = page.get_by_role("list", name="Missions").get_by_role("listitem")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(re.compile(r"Ridge patrol.*high.*OP-0001.*due 2 d ago"))
+    expect(rows.first.get_by_text("overdue")).to_be_visible()
+    page.get_by_label("Overdue only").uncheck()
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="Pier sweep")).to_contain_text(re.compile("low.*OP-0002"))
+
+
+def crowd(api: VtocClient) -> None:
+    """A convoy parked at one spot among assets spread over the area."""
+    for n in range(8):
+        api.assets.create(name=f"Convoy {n}", kind="vehicle", lat=59.9, lon=10.7 + n * 0.0005)
+    for n, (lat, lon) in enumerate([(59.5, 10.2), (60.3, 11.1), (59.7, 11.0), (60.1, 10.3)]):
+        api.assets.create(name=f"Post {n}", kind="sensor", status="deployed", lat=lat, lon=lon)
+    api.assets.create(name="Lost relay", kind="network", status="unreachable", lat=59.9, lon=10.7)
+
+
+def visible_label_boxes(page: Any) -> list[dict[str, float]]:
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=asset-map] text.map-label')]
+            .filter(t => getComputedStyle(t).display !== 'none')
+            .map(t => { const r = t.getBoundingClientRect();
+                        return {x1: r.left, y1: r.top, x2: r.right, y2: r.bottom}; })"""
+    )
+
+
+@pytest.mark.parametrize("size", [(1280, 860), (480, 860)], ids=["normal", "small"])
+def test_map_names_never_overlap_and_a_legend_says_the_colours(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+    size: tuple[int, int],
+) -> None:
+    crowd(api)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    sign_in(page, stack.url, make_token(s.Role.viewer))
+    nav(page, "Assets").click()
+    the_map = page.get_by_test_id("asset-map")
+    expect(the_map.locator("g.map-point")).to_have_count(13)
+    legend = page.get_by_role("list", name="Status colours")
+    expect(legend).to_contain_text("unreachable")
+    expect(page.locator("figure.map figcaption")).to_contain_text("hover or focus a point")
+
+    boxes = visible_label_boxes(page)
+    assert 5 <= len(boxes) < 13
+    for n, a in enumerate(boxes):
+        for b in boxes[n + 1 :]:
+            apart = (
+                a["x2"] <= b["x1"] or b["x2"] <= a["x1"] or a["y2"] <= b["y1"] or b["y2"] <= a["y1"]
+            )
+            assert apart, f"labels overlap: {a} {b}"
+    # The asset in trouble keeps its name; a hidden one shows while its point has focus
+    # (in a convoy the points lie on each other: Tab reaches each, a pointer only the top).
+    lost = the_map.get_by_role("button", name="Lost relay (unreachable)")
+    expect(lost.locator("text")).to_be_visible()
+    hidden = the_map.locator("g.map-point:has(text.map-label.hidden)").first
+    expect(hidden.locator("text")).to_be_hidden()
+    hidden.focus()
+    expect(hidden.locator("text")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot(page, f"assets-map-{size[0]}")
+
+
+def test_names_refs_and_order_follow_the_servers_rules(
+    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
+) -> None:
+    """A name of only spaces is refused at its field with the server's words; a link may
+    name an operation or an asset (any case); intel lists what happened last first."""
+    ids = seed(api)
+    api.assign_asset(ids["mission"], ids["asset"])
+    sign_in(page, stack.url, make_token(s.Role.operator))
+    nav(page, "Operations").click()
+    page.get_by_role("button", name="New operation").click()
+    form = page.get_by_role("form", name="New operation")
+    form.get_by_label("Name").fill("   ")
+    form.get_by_role("button", name="Create operation").click()
+    expect(form.get_by_label("Name")).to_have_accessible_description(
+        "must not be empty or only spaces"
+    )
+    assert [op.name for op in api.operations.list().items] == ["Northern Watch"]
+
+    page.goto(f"{stack.url}/operations/northern%20watch")
+    expect(page.get_by_role("heading", name="OP-0001 · Northern Watch")).to_be_visible()
+    expect(page.get_by_role("link", name="Ridge patrol")).to_be_visible()
+    page.goto(f"{stack.url}/assets/relay%20hill")
+    expect(page.get_by_role("article").get_by_role("link", name="Ridge patrol")).to_be_visible()
+
+    old = datetime.now(UTC) - timedelta(days=3)
+    api.intel.create(title="Old alert from the archive", observed_at=old.isoformat())
+    nav(page, "Intelligence").click()
+    titles = page.get_by_role("list", name="Reports").get_by_role("link")
+    expect(titles).to_have_count(3)
+    expect(titles.last).to_have_text("Old alert from the archive")

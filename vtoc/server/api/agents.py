@@ -1,0 +1,79 @@
+"""``/agents``: the registry (list, show, change, trigger), runs, and the leases workers
+take to run an agent."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from vtoc import schemas as s
+from vtoc.server import metrics
+from vtoc.server.api.deps import IfMatch, Operator, SessionDep, Viewer
+from vtoc.server.services.agents import agents
+
+router = APIRouter(prefix="/agents", tags=["agents"])
+
+
+@router.get("", response_model=s.Page[s.Agent])
+def list_agents(session: SessionDep, _: Viewer) -> Any:
+    return {"items": agents.all(session), "next_cursor": None}
+
+
+@router.get("/{ref}", response_model=s.Agent)
+def show_agent(ref: str, session: SessionDep, _: Viewer) -> Any:
+    return agents.get(session, ref)
+
+
+@router.patch("/{ref}", response_model=s.Agent)
+def update_agent(
+    ref: str, data: s.AgentUpdate, session: SessionDep, who: Operator, if_match: IfMatch
+) -> Any:
+    """Change an agent's interval, enabled flag or config."""
+    row = agents.update(session, actor=who.name, ref=ref, data=data, if_match=if_match)
+    session.commit()
+    return row
+
+
+@router.post("/{ref}/trigger", response_model=s.Agent)
+def trigger_agent(ref: str, session: SessionDep, who: Operator) -> Any:
+    """Make the agent due now."""
+    row = agents.trigger(session, actor=who.name, ref=ref)
+    session.commit()
+    return row
+
+
+@router.get("/{ref}/runs", response_model=s.Page[s.AgentRun])
+def list_runs(
+    ref: str,
+    session: SessionDep,
+    _: Viewer,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Any:
+    rows, next_cursor = agents.runs(session, ref=ref, limit=limit, cursor=cursor)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@router.post("/{ref}/lease", response_model=s.Agent)
+def take_lease(ref: str, data: s.LeaseRequest, session: SessionDep, _: Operator) -> Any:
+    """Lease a due agent to one worker; 409 when it is disabled, not due or leased."""
+    row = agents.lease(session, ref=ref, data=data)
+    session.commit()
+    return row
+
+
+@router.put("/{ref}/lease", response_model=s.Agent)
+def renew_lease(ref: str, data: s.LeaseRequest, session: SessionDep, _: Operator) -> Any:
+    """Extend the lease while the run goes on; 409 when the worker lost it."""
+    row = agents.renew(session, ref=ref, data=data)
+    session.commit()
+    return row
+
+
+@router.post("/{ref}/runs", response_model=s.AgentRun, status_code=201)
+def report_run(ref: str, data: s.RunReport, session: SessionDep, _: Operator) -> Any:
+    """Record a finished run, release the lease and schedule the next due time."""
+    run = agents.report(session, ref=ref, data=data)
+    session.commit()
+    finished = run.finished_at or run.started_at
+    metrics.agent_run_finished(ref, run.status, (finished - run.started_at).total_seconds())
+    return run

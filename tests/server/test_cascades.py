@@ -266,6 +266,4 @@ def test_every_cascade_is_accounted_for() -> None:
         "intel_acks.report_id": "CASCADE",  # who saw the report, gone with it
         "intel_ack_overdue.report_id": "CASCADE",  # its once-only overdue mark
         "event_tickets.token_id": "CASCADE",
-        "intel_acks.report_id": "CASCADE",  # a deleted report's acknowledgement
-        "intel_ack_overdue.report_id": "CASCADE",  # and its overdue flag
     }

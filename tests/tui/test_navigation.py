@@ -168,6 +168,24 @@ async def test_help_lists_every_binding(server: LiveServer) -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_help_wraps_to_the_terminal_and_lists_the_form_keys(
+    server: LiveServer, size: tuple[int, int]
+) -> None:
+    """On the terminal, not in the widgets: the keys table was cut at 80 and 120 columns."""
+    app = make_app(server.client(Role.operator), live=False)
+    terminal = Terminal(app, size)
+    async with app.run_test(size=size) as pilot:
+        await terminal.sees("overdue")
+        await pilot.press("question_mark")
+        await terminal.sees("Keys")
+        await pilot.press("end")
+        await terminal.sees(":map")  # the end of the longest line, wrapped, not cut
+        await terminal.sees("ctrl+s")
+        await terminal.sees("Reload after a stale edit")
+        await terminal.sees("Next / previous field")
+
+
 async def test_command_palette_goes_to_a_view(server: LiveServer) -> None:
     app = make_app(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:

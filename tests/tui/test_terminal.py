@@ -138,7 +138,7 @@ def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
         assert "Northern Watch" not in tmux.screen()
         assert "Iron Harbor" in tmux.screen()
         tmux.keys("?")
-        tmux.sees("(esc closes)")
+        tmux.sees("esc closes")
         assert "Refresh" in tmux.screen()
         tmux.keys("Escape")
         time.sleep(0.5)

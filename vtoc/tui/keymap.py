@@ -44,6 +44,12 @@ AGENTS: list[BindingType] = [
 
 BACK: list[BindingType] = [Binding("escape", "back", "Back")]
 
+FORM: list[BindingType] = [
+    Binding("ctrl+s", "save", "Save"),
+    Binding("ctrl+l", "reload", "Reload after a stale edit; keeps what you typed", show=False),
+    Binding("escape", "cancel", "Cancel"),
+]
+
 #: view names and their ``:`` aliases
 VIEWS: dict[str, tuple[str, ...]] = {
     "dashboard": ("dash", "dashboard", "home", "d"),
@@ -72,6 +78,7 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
         ("global", GLOBAL),
         ("lists", LIST),
         ("agents", AGENTS),
+        ("forms", FORM),
     ):
         for binding in bindings:
             assert isinstance(binding, Binding)
@@ -84,4 +91,5 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
     rows.append(("up/down pgup/pgdn", "Move; more rows load as you scroll", "lists"))
     rows.append(("ctrl+home/ctrl+end", "First / last loaded row", "lists"))
     rows.append(("up/down", "Select an asset; it is marked on the map", "map"))
+    rows.append(("tab/shift+tab", "Next / previous field", "forms"))
     return rows

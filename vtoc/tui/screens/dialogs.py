@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label
+from textual.widgets import Button, Input, Label, Static
 
 from vtoc.tui.keymap import help_rows
 
@@ -78,17 +80,22 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
-            yield Label("Keys  (esc closes)", id="help-title")
-            yield DataTable[str](id="help-table", cursor_type="row")
+            yield Label("Keys  (esc closes; up/down scroll)", id="help-title")
+            with VerticalScroll(id="help-body"):
+                yield Static(self.keys(), id="help-table")
+
+    def keys(self) -> Table:
+        """A table that wraps its descriptions to the terminal (80 columns or 120)."""
+        table = Table("KEY", "ACTION", "WHERE", box=None, padding=(0, 1), expand=True)
+        table.columns[0].no_wrap = True
+        table.columns[2].no_wrap = True
+        table.columns[1].ratio = 1
+        for key, what, where in help_rows(self.readonly):
+            table.add_row(Text(key), Text(what), Text(where))
+        return table
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("KEY", width=18)
-        table.add_column("ACTION", width=38)
-        table.add_column("WHERE")
-        for row in help_rows(self.readonly):
-            table.add_row(*row)
-        table.focus()
+        self.query_one("#help-body").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from vtoc.client import PreconditionFailed, VtocError
+from vtoc.tui.keymap import FORM
 from vtoc.tui.resources import FormField
 
 if TYPE_CHECKING:
@@ -45,11 +46,7 @@ def shown(value: Any) -> str:
 class FormScreen(ModalScreen[Any]):
     """A modal form over a resource's fields; dismisses with the saved row, or None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("ctrl+l", "reload", "Reload", show=False),
-        Binding("escape", "cancel", "Cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = FORM
 
     def __init__(
         self,

@@ -97,6 +97,7 @@ COMMANDS: dict[str, Entry] = {
     "demo": Entry("demo", "app", "Administration", "Demo data."),
     "ingest": Entry("ingest", "app", "Integrations", "Feed external alerts (Wazuh) into vTOC."),
     "feed": Entry("feed", "app", "Integrations", "Positions from GPS, AIS and ADS-B receivers."),
+    "tak": Entry("tak", "app", "Integrations", "TAK clients: Cursor-on-Target in and out."),
 }
 
 MARKUP: MarkupMode = "rich"

@@ -51,4 +51,5 @@ Administration:
 Integrations:
   ingest        Feed external alerts (Wazuh) into vTOC.
   feed          Positions from GPS, AIS and ADS-B receivers.
+  tak           TAK clients: Cursor-on-Target in and out.
 """

@@ -55,9 +55,10 @@ bench-quick: setup pg bench-deps
 bench-deps:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
-## The TUI's end-to-end test drives a real terminal: tmux.
+## The TUI's end-to-end test drives a real terminal: tmux; `vtoc ssh serve`'s, OpenSSH's client.
 tui-deps:
 	@command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux)
+	@command -v ssh >/dev/null || (apt-get update -qq && apt-get install -y -qq openssh-client)
 
 ## Make sure the PostgreSQL the tests use answers on 127.0.0.1:5432.
 pg:

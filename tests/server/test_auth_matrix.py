@@ -24,6 +24,10 @@ NEEDS = {
     ("GET", "/api/v1/tokens"): Role.admin,
     ("POST", "/api/v1/tokens"): Role.admin,
     ("DELETE", "/api/v1/tokens/{ref}"): Role.admin,
+    ("GET", "/api/v1/ssh/keys"): Role.admin,
+    ("POST", "/api/v1/ssh/keys"): Role.admin,
+    ("DELETE", "/api/v1/ssh/keys/{ref}"): Role.admin,
+    ("POST", "/api/v1/ssh/sessions"): Role.admin,
     ("POST", "/api/v1/events/ticket"): Role.viewer,
     # With VTOC_METRICS_TOKEN unset (here), a scrape needs an admin token.
     ("GET", "/metrics"): Role.admin,

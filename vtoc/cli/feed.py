@@ -29,7 +29,7 @@ SHOWN_PER_BATCH = 20
 RETRY_SECONDS = 2.0
 
 Follow = Annotated[
-    bool, typer.Option("--follow", "-f", help="A file: keep reading what is appended.")
+    bool, typer.Option("--follow", "-F", help="A file: keep reading what is appended.")
 ]
 FromStart = Annotated[
     bool, typer.Option("--from-start", help="Ignore the saved offset and read it all again.")

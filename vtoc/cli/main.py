@@ -89,6 +89,9 @@ COMMANDS: dict[str, Entry] = {
         "Who the server thinks you are: the server, the token's name and its role.",
     ),
     "tokens": Entry("tokens", "app", "Access", "API tokens: create, list, revoke."),
+    "ssh": Entry(
+        "ssh", "app", "Access", "SSH access: the TUI and CLI over SSH, one identity per key."
+    ),
     "context": Entry("context", "app", "Access", "Contexts: which server and token to use."),
     "server": Entry("server", "app", "Administration", "Run and administer the API server."),
     "demo": Entry("demo", "app", "Administration", "Demo data."),

@@ -41,6 +41,7 @@ Access:
   whoami        Who the server thinks you are: the server, the token's name
                 and its role.
   tokens        API tokens: create, list, revoke.
+  ssh           SSH access: the TUI and CLI over SSH, one identity per key.
   context       Contexts: which server and token to use.
 
 Administration:

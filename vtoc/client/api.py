@@ -21,6 +21,7 @@ from vtoc.client.rows import (
     JOURNAL,
     MISSIONS,
     OPERATIONS,
+    SSH_KEYS,
     TASKS,
     TOKENS,
     filters_of,
@@ -30,6 +31,7 @@ from vtoc.client.rows import (
 CORRELATIONS_PATH = "/api/v1/correlations"
 INGEST_WAZUH_PATH = "/api/v1/ingest/wazuh"
 POSITIONS_PATH = "/api/v1/positions"
+SSH_SESSIONS_PATH = "/api/v1/ssh/sessions"
 WATCH_PATH = "/api/v1/watch"
 
 
@@ -46,6 +48,7 @@ class Calls:
     events = rows(EVENTS)
     journal = rows(JOURNAL)
     handovers = rows(HANDOVERS)
+    ssh_keys = rows(SSH_KEYS)
 
     # Identity and tokens ----------------------------------------------------------------
 
@@ -63,6 +66,23 @@ class Calls:
     @request
     def revoke_token(self, ref: int | str) -> Call[s.Token]:
         return Call("DELETE", TOKENS.at(ref), model(s.Token))
+
+    # SSH keys and sessions -------------------------------------------------------------
+
+    @request
+    def enroll_ssh_key(self, data: s.SshKeyCreate) -> Call[s.SshKey]:
+        body = data.model_dump(mode="json")
+        return Call("POST", SSH_KEYS.path, model(s.SshKey), json=body)
+
+    @request
+    def revoke_ssh_key(self, ref: int | str) -> Call[s.SshKey]:
+        return Call("DELETE", SSH_KEYS.at(ref), model(s.SshKey))
+
+    @request
+    def open_ssh_session(self, fingerprint: str) -> Call[s.TokenCreated]:
+        """A session token as the key's identity; never resent, like ``create_token``."""
+        body = {"fingerprint": fingerprint}
+        return Call("POST", SSH_SESSIONS_PATH, model(s.TokenCreated), json=body, idempotent=False)
 
     # Missions, assets, intel ------------------------------------------------------------
 

@@ -426,6 +426,21 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class SshKey(Base):
+    """A public key enrolled for ``vtoc ssh serve``: the key, not the user name, is the
+    identity; revoked rows stay for the audit trail."""
+
+    __tablename__ = "ssh_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[s.Role] = mapped_column(enum_column(s.Role))
+    public_key: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
 class EventTicket(Base):
     """A short-lived, single-use pass to open the event stream, stored hashed."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from vtoc.server import events
 from vtoc.server.auth import SERVER_ACTORS, hash_token, new_secret
 from vtoc.server.db import utcnow
 from vtoc.server.errors import ConflictError, InvalidError
-from vtoc.server.models import ApiToken
+from vtoc.server.models import ApiToken, SshKey
 from vtoc.server.services import refs
 
 
@@ -56,14 +57,26 @@ def get(session: Session, ref: int | str) -> ApiToken:
 
 def revoke(session: Session, *, actor: str, ref: int | str) -> ApiToken:
     token = get(session, ref)
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
+    mark_revoked(session, token, actor=actor, entity="token", data={"name": token.name})
+    return token
+
+
+def mark_revoked(
+    session: Session,
+    row: ApiToken | SshKey,
+    *,
+    actor: str,
+    entity: str,
+    data: dict[str, Any],
+) -> None:
+    """Revoke once: the row stays, for the audit trail; a second revoke changes nothing."""
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
         events.record(
             session,
             actor=actor,
-            kind="token.revoked",
-            entity="token",
-            entity_id=token.id,
-            data={"name": token.name},
+            kind=f"{entity}.revoked",
+            entity=entity,
+            entity_id=row.id,
+            data=data,
         )
-    return token

@@ -1,0 +1,42 @@
+"""SSH keys enrolled for ``vtoc ssh serve`` and the tokens its sessions act with (admin)."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from vtoc import schemas as s
+from vtoc.server.api.deps import Admin, SessionDep
+from vtoc.server.services import ssh_keys
+
+router = APIRouter(prefix="/ssh", tags=["ssh"])
+
+
+@router.get("/keys", response_model=s.Page[s.SshKey])
+def list_keys(session: SessionDep, _: Admin) -> Any:
+    return {"items": ssh_keys.list_all(session), "next_cursor": None}
+
+
+@router.post("/keys", response_model=s.SshKey, status_code=201)
+def enroll_key(data: s.SshKeyCreate, session: SessionDep, who: Admin) -> Any:
+    """Enrol a public key: whoever holds its private half logs in as ``name`` with ``role``.
+    Names and keys are unique, so a retried enrolment answers 409."""
+    key = ssh_keys.enroll(session, actor=who.name, data=data)
+    session.commit()
+    return key
+
+
+@router.delete("/keys/{ref}", response_model=s.SshKey)
+def revoke_key(ref: str, session: SessionDep, who: Admin) -> Any:
+    """Revoke a key: new SSH sessions with it are refused. The row stays for the audit."""
+    key = ssh_keys.revoke(session, actor=who.name, ref=ref)
+    session.commit()
+    return key
+
+
+@router.post("/sessions", response_model=s.TokenCreated, status_code=201)
+def open_session(data: s.SshSessionCreate, session: SessionDep, who: Admin) -> Any:
+    """A short-lived token as the enrolled key's identity, for one SSH session; the SSH
+    server revokes it (``DELETE /tokens/{id}``) when the session ends."""
+    token = ssh_keys.open_session(session, actor=who.name, fingerprint=data.fingerprint)
+    session.commit()
+    return token

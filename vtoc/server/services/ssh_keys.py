@@ -1,0 +1,94 @@
+"""Public keys enrolled for ``vtoc ssh serve``, and the short-lived tokens its sessions act
+with: the SSH server holds no identity of its own beyond the admin token that mints them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vtoc import schemas as s
+from vtoc.server import events
+from vtoc.server.db import utcnow
+from vtoc.server.errors import ConflictError, InvalidError, NotFoundError
+from vtoc.server.models import SshKey
+from vtoc.server.services import refs, tokens
+
+MAX_NAME = 80
+SESSION_TOKEN_TTL = timedelta(hours=12)
+"""A session token outlives no working day even if the SSH server dies before revoking it."""
+
+
+def fingerprint_of(public_key: str) -> str:
+    """``SHA256:…`` of an OpenSSH public key line, as ``ssh-keygen -lf`` prints it."""
+    fields = public_key.split()
+    try:
+        blob = base64.b64decode(fields[1], validate=True)
+    except (IndexError, binascii.Error):
+        raise InvalidError("public_key", "not an OpenSSH public key line") from None
+    declared = int.from_bytes(blob[:4], "big")
+    if len(blob) < 4 + declared or blob[4 : 4 + declared].decode(errors="replace") != fields[0]:
+        raise InvalidError("public_key", f"the key data is not a {fields[0]} key")
+    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    return f"SHA256:{digest}"
+
+
+def enroll(session: Session, *, actor: str, data: s.SshKeyCreate) -> SshKey:
+    if len(data.name) > MAX_NAME:
+        raise InvalidError("name", f"at most {MAX_NAME} characters: session tokens add to it")
+    fingerprint = fingerprint_of(data.public_key)
+    if session.scalar(select(SshKey.id).where(SshKey.name == data.name)) is not None:
+        raise ConflictError(f"name: an SSH key named {data.name!r} exists")
+    if session.scalar(select(SshKey.id).where(SshKey.fingerprint == fingerprint)) is not None:
+        raise ConflictError(f"public_key: this key ({fingerprint}) is enrolled already")
+    key = SshKey(
+        name=data.name,
+        role=data.role,
+        public_key=" ".join(data.public_key.split()[:2]),
+        fingerprint=fingerprint,
+    )
+    session.add(key)
+    session.flush()
+    events.record(
+        session,
+        actor=actor,
+        kind="ssh_key.enrolled",
+        entity="ssh_key",
+        entity_id=key.id,
+        data={"name": key.name, "role": key.role.value, "fingerprint": fingerprint},
+    )
+    return key
+
+
+def list_all(session: Session) -> Sequence[SshKey]:
+    return session.scalars(select(SshKey).order_by(SshKey.id)).all()
+
+
+def revoke(session: Session, *, actor: str, ref: int | str) -> SshKey:
+    key = refs.resolve(
+        session, SshKey, ref, entity="ssh_key", columns=("name",), label=lambda k: k.name
+    )
+    data = {"name": key.name, "fingerprint": key.fingerprint}
+    tokens.mark_revoked(session, key, actor=actor, entity="ssh_key", data=data)
+    return key
+
+
+def open_session(session: Session, *, actor: str, fingerprint: str) -> s.TokenCreated:
+    """A token acting as the key's identity for one SSH session; revoked keys get none."""
+    key = session.scalar(
+        select(SshKey).where(SshKey.fingerprint == fingerprint, SshKey.revoked_at.is_(None))
+    )
+    if key is None:
+        raise NotFoundError(f"no enrolled SSH key {fingerprint}")
+    data = s.TokenCreate(
+        name=f"ssh.{key.name}.{secrets.token_hex(4)}",
+        role=key.role,
+        expires_at=utcnow() + SESSION_TOKEN_TTL,
+    )
+    return tokens.create(session, actor=actor, data=data)

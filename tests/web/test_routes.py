@@ -61,6 +61,10 @@ def test_api_and_spa_through_traefik(stack: WebStack, make_token: Callable[..., 
             assert answer.headers["x-content-type-options"] == "nosniff"
             assert answer.headers["referrer-policy"] == "no-referrer"
             assert "default-src 'self'" in answer.headers["content-security-policy"]
+        # Traefik and the static server send the same policy: the browser gets it once.
+        assert deep.headers.get_list("content-security-policy") == [routes.CONTENT_SECURITY_POLICY]
+        # A dotfile is never the SPA's fallback, and never a file.
+        assert http.get("/.env").status_code == 404
 
         # The Assets page's deep link is the SPA too, not a missing bundle.
         assets_page = http.get("/assets/3")

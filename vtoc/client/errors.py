@@ -89,11 +89,12 @@ _BY_STATUS: dict[int, type[VtocError]] = {
 RETRYABLE_STATUS = frozenset({502, 503, 504})
 
 
-def foreign(response: httpx.Response) -> VtocError | None:
+def foreign(response: httpx.Response, asked: str | None = None) -> VtocError | None:
     """An answer that is not the API's (an HTML page from a proxy, a login portal, another
-    service on the port) as one line that says what answered; None for the API's own."""
+    service on the port) as one line that says what answered; None for the API's own: JSON,
+    an event stream, or the media type the call ``asked`` for (an export's Markdown)."""
     kind = response.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if not response.content or kind.endswith("json") or kind == "text/event-stream":
+    if not response.content or kind.endswith("json") or kind in ("text/event-stream", asked):
         return None
     what = f"a {kind} answer" if kind else "an answer without a content type"
     if kind == "text/html":

@@ -76,8 +76,8 @@ RETRYABLE = (httpx.TransportError, Unavailable)
 def finish(call: Call[T], response: httpx.Response) -> T:
     if response.status_code >= 400:
         raise error_for(response)
-    if "Accept" not in call.headers and (other := foreign(response)) is not None:
-        raise other  # a call that asks for another media type (an export) takes it as is
+    if (other := foreign(response, call.headers.get("Accept"))) is not None:
+        raise other
     return call.parse(response)
 
 

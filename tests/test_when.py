@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from vtoc.when import parse_when
+from vtoc.when import parse_past, parse_when
 
 NOW = datetime(2026, 12, 6, 18, 30, tzinfo=UTC)
 
@@ -62,3 +62,16 @@ def test_a_log_entry_is_timed_in_the_past(typed: str, meant: datetime) -> None:
 def test_clock_times_need_their_zone_and_a_real_hour(typed: str) -> None:
     with pytest.raises(ValueError, match="is not a time"):
         parse_when(typed, NOW)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("2h", NOW - timedelta(hours=2)),  # a flag that looks back: that long ago
+        ("30m", NOW - timedelta(minutes=30)),
+        ("-10m", NOW - timedelta(minutes=10)),
+        ("2026-12-01", datetime(2026, 12, 1, tzinfo=UTC)),
+    ],
+)
+def test_a_bare_span_looks_back_where_a_flag_does(typed: str, meant: datetime) -> None:
+    assert parse_past(typed, now=NOW) == meant

@@ -21,6 +21,8 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*([smhdw])$")
 #: a clock time in UTC, as a log entry is timed: the last such time, never a future one
 LAST_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?z$")
+#: a bare span, where a flag looks back (``--since 2h``): that long ago
+AGO = re.compile(r"^(\d+)\s*([smhdw])$")
 DAY_AND_CLOCK = re.compile(r"^(today|tomorrow)(?:\s+(\d{1,2}):?(\d{2}))?$")
 
 
@@ -50,6 +52,14 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def parse_past(text: str, now: datetime | None = None) -> datetime:
+    """A time a flag looks back to (``--since``, ``--until``, ``--at``): a bare span such as
+    ``2h`` is that long ago; anything else reads as ``parse_when`` reads it."""
+    if match := AGO.match(" ".join(text.strip().lower().split())):
+        return parse_when(f"-{match[1]}{match[2]}", now)
+    return parse_when(text, now)
 
 
 def at_clock(day: date, hours: str, minutes: str, text: str, seconds: str = "0") -> datetime:

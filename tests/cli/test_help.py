@@ -80,3 +80,19 @@ def test_agent_settings_take_what_the_schema_takes_from_flags_and_files(cli: Pro
     too_small_in_a_file = cli("agents", "update", "monitor", "-f", "-", input="interval_seconds: 0")
     assert too_small_in_a_file.returncode == 2
     assert "interval_seconds: must be 1 or more" in too_small_in_a_file.stderr
+
+
+def test_every_port_is_a_port_before_anything_binds(cli: Process) -> None:
+    """A port past 65535 was an OverflowError from bind(), not a usage error."""
+    ports = [
+        (path, param)
+        for path, command in every_command()
+        for param in command.params
+        if param.name in ("port", "udp_port", "web_port")
+    ]
+    assert ports
+    for path, param in ports:
+        assert (param.min, param.max) == (1, 65535), f"vtoc {path} --{param.name}"
+    refused = cli("tak", "serve", "--port", "99999")
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1 and "--port" in refused.stderr

@@ -14,8 +14,8 @@ from vtoc.cli.params import (
     Ref,
     add_show_delete,
     bounds,
-    moment,
     output_format,
+    parse_time,
 )
 from vtoc.cli.session import client
 from vtoc.cli.tracks import TrackFormat, render_track
@@ -115,7 +115,9 @@ def track(
     from vtoc.schemas import TrackQuery
 
     query = TrackQuery(
-        since=moment(since, "--since"), until=moment(until, "--until"), max_points=max_points
+        since=parse_time(since, "--since"),
+        until=parse_time(until, "--until"),
+        max_points=max_points,
     )
     with client() as api:
         render_track(api.track(ref, query), output)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -74,27 +73,6 @@ Ref = Annotated[
 ]
 
 
-SPAN = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
-SPAN_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def moment(text: str | None, param: str) -> datetime | None:
-    """``2h`` (that long ago), ``30m``, ``1d``, or an ISO 8601 time (UTC if no offset)."""
-    if text is None:
-        return None
-    if match := SPAN.fullmatch(text.strip()):
-        seconds = float(match[1]) * SPAN_UNITS[match[2]]
-        return datetime.now(UTC) - timedelta(seconds=seconds)
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is neither a span such as 2h / 30m / 1d nor an ISO 8601 time",
-            param_hint=param,
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def output_format(output: Format, as_json: bool) -> Format:
     return Format.json if as_json else output
 
@@ -132,13 +110,14 @@ def resolve_id(resource: SyncRows[Any, Any], ref: str | None) -> int | None:
 
 
 def parse_time(typed: str | None, flag: str) -> datetime | None:
-    """A time option as people type it (``-10m``, ``14:32Z``, ISO 8601), or a usage error."""
-    from vtoc.when import parse_when
+    """A time option looking back, as people type it (``2h`` or ``-10m`` ago, ``14:32Z``,
+    ISO 8601), or a usage error."""
+    from vtoc.when import parse_past
 
     if typed is None:
         return None
     try:
-        return parse_when(typed)
+        return parse_past(typed)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint=flag) from None
 

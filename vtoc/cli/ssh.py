@@ -66,7 +66,7 @@ def revoke(ref: Ref, yes: YesOpt = False) -> None:
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 2222,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")] = 2222,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",
 ) -> None:
     """Serve the TUI (interactive sessions) and the CLI (exec requests) over SSH to

@@ -19,8 +19,12 @@ def say(message: str) -> None:
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="TCP port for CoT streams (in and out).")] = 8087,
-    udp_port: Annotated[int, typer.Option(help="UDP port for CoT datagrams (in).")] = 6969,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="TCP port for CoT streams (in and out).")
+    ] = 8087,
+    udp_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="UDP port for CoT datagrams (in).")
+    ] = 6969,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",
     create_assets: Annotated[
         bool, typer.Option("--create-assets", help="Register assets CoT names that vTOC lacks.")

@@ -14,7 +14,8 @@ from vtoc.cli.local import LOCAL_CONTEXT
 
 def up(
     port: Annotated[
-        int | None, typer.Option(help="Port for the local server (default: a free one).")
+        int | None,
+        typer.Option(min=1, max=65535, help="Port for the local server (default: a free one)."),
     ] = None,
     seed_demo: Annotated[
         bool, typer.Option("--demo/--no-demo", help="Seed the demo scenario on first run.")
@@ -26,7 +27,9 @@ def up(
     web: Annotated[
         bool, typer.Option("--web", help="Also serve the web UI behind Traefik at one URL.")
     ] = False,
-    web_port: Annotated[int, typer.Option(help="Port of the web UI (with --web).")] = 8080,
+    web_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port of the web UI (with --web).")
+    ] = 8080,
 ) -> None:
     """Start vTOC locally: migrate, seed demo data once, mint an admin token, serve, open the TUI.
 

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
 
 from tests.processes import server_process, vtoc_env
@@ -52,15 +51,6 @@ def base_env(server_url: str, config_home: Path) -> dict[str, str | None]:
         "VTOC_CONTEXT": None,
         "VTOC_DEBUG": None,
     }
-
-
-@pytest.fixture
-def fresh_server_url(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[str]:
-    """A server of the test's own, started after its database was emptied. The session's
-    server keeps the newest event id it has seen, and the emptied log numbers from 1 again,
-    so a stream there waits for ids past the old ones (no production log numbers again)."""
-    with running_server(database_url, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

@@ -10,17 +10,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from tests.cli.conftest import VTOC, Run, ok
 from vtoc import schemas as s
 from vtoc.client import VtocClient
 from vtoc.schemas import Role
-
-
-@pytest.fixture(name="server_url")
-def own_server(fresh_server_url: str) -> str:
-    return fresh_server_url
 
 
 def test_an_entry_filed_by_the_cli_reaches_another_clients_stream(

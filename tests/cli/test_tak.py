@@ -107,11 +107,6 @@ class Gateway:
     log: list[str]
 
 
-@pytest.fixture(name="server_url")
-def own_server(fresh_server_url: str) -> str:
-    return fresh_server_url
-
-
 @pytest.fixture
 def gateway(server_url: str, admin_token: str) -> Iterator[Gateway]:
     port = free_port()

@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
 from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from vtoc.server.errors import ConflictError
+
+T = TypeVar("T")
+#: tries of a batch whose unique keys a concurrent batch took meanwhile
+ATTEMPTS = 3
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def again_after_lost_race(session: Session, run: Callable[[], T]) -> T:
+    """``run`` from the start once more when a concurrent writer stored a row it meant to
+    store (an alert id, a new asset's name) between its look-up and its insert: the unique
+    key refuses the insert (or a service refuses the taken name), and the next run's
+    look-ups see the other's row. The caller commits."""
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return run()
+        except (IntegrityError, ConflictError):
+            session.rollback()
+    return run()
 
 
 def on_postgres(session: Session) -> bool:

@@ -19,21 +19,18 @@ from functools import partial
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server import events
-from vtoc.server.db import on_postgres, utcnow
-from vtoc.server.errors import ConflictError, TooLargeError
+from vtoc.server.db import again_after_lost_race, on_postgres, utcnow
+from vtoc.server.errors import TooLargeError
 from vtoc.server.models import Asset, IndicatorRow, IngestedAlert, IntelReport
 from vtoc.server.services.assets import assets
 from vtoc.server.services.bulk import insert_rows
 from vtoc.server.services.wazuh import Alert, AlertError, decode, map_alert
 
 CHUNK = 1000
-#: tries of a batch that met a concurrent delivery's insert of the same alert or agent
-ATTEMPTS = 3
 #: above this many fingerprints in one batch, the batch locks them all at once
 FINGERPRINT_LOCKS = 1000
 #: the advisory lock space of flood decisions: (FLOODS, 0) all of it, (FLOODS + 1, key) one key
@@ -140,12 +137,7 @@ def ingest_wazuh(
         ingest_batch, session, actor=actor, body=body, content_type=content_type, options=options
     )
     with collector_paused():
-        for _ in range(ATTEMPTS - 1):
-            try:
-                return run()
-            except (IntegrityError, ConflictError):  # conflicts: only an agent's name here
-                session.rollback()
-        return run()
+        return again_after_lost_race(session, run)
 
 
 def lock_fingerprints(session: Session, fingerprints: set[str]) -> None:

@@ -14,19 +14,19 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server import events
-from vtoc.server.db import on_postgres, utcnow
-from vtoc.server.errors import ConflictError, InvalidError, TooLargeError
+from vtoc.server.db import again_after_lost_race, on_postgres, utcnow
+from vtoc.server.errors import InvalidError, TooLargeError
 from vtoc.server.models import Asset, PositionFix
 from vtoc.server.services.assets import assets
 from vtoc.validation import field_name, message
@@ -39,8 +39,6 @@ ALL_FIXES: TypeAdapter[list[s.FixIn]] = TypeAdapter(list[s.FixIn])
 MAX_AHEAD = timedelta(minutes=5)
 #: at most one ``asset.moved`` per asset in this long
 MOVED_EVERY = timedelta(seconds=1)
-#: tries of a batch that met a concurrent batch registering the same new asset
-ATTEMPTS = 3
 FIX_COLUMNS = ("asset_id", "at", "lat", "lon", "alt", "course", "speed", "accuracy", "source")
 
 # One statement for the whole batch on PostgreSQL: each column as an array literal (cheap
@@ -81,12 +79,8 @@ def store_positions(
     items = decode(body)
     if len(items) > max_batch:
         raise TooLargeError(f"the batch has {len(items)} fixes; at most {max_batch} at once")
-    for _ in range(ATTEMPTS - 1):
-        try:
-            return store_batch(session, actor=actor, items=items, create_assets=create_assets)
-        except (IntegrityError, ConflictError):
-            session.rollback()
-    return store_batch(session, actor=actor, items=items, create_assets=create_assets)
+    run = partial(store_batch, session, actor=actor, items=items, create_assets=create_assets)
+    return again_after_lost_race(session, run)
 
 
 def decode(body: bytes) -> list[Any]:

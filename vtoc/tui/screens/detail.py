@@ -3,6 +3,7 @@ missions, assets and intel on tabs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -152,6 +153,11 @@ def render_correlated(found: Any) -> RenderableType:
     return table
 
 
+#: an operation's own missions: the OP column would repeat its code on every row, and at 80
+#: columns it took the room the ASSETS column needs
+ITS_MISSIONS = replace(MISSIONS, columns=tuple(c for c in MISSIONS.columns if c.label != "OP"))
+
+
 class OperationScreen(RecordScreen):
     """An operation and, on tabs, its missions, the assets they use, and its intel."""
 
@@ -159,7 +165,7 @@ class OperationScreen(RecordScreen):
         yield Static(self.render_row(), id="fields", classes="summary")
         with TabbedContent(id="tabs"):
             with TabPane("Missions", id="tab-missions"):
-                yield ResourceTable(MISSIONS, self.client, filters=self.scope, id="op-missions")
+                yield ResourceTable(ITS_MISSIONS, self.client, filters=self.scope, id="op-missions")
             with TabPane("Assets", id="tab-assets"):
                 yield DataTable[Any](id="op-assets", cursor_type="row")
             with TabPane("Intel", id="tab-intel"):

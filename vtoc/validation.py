@@ -94,13 +94,26 @@ def reason(error: Mapping[str, Any]) -> str:
     return f"{field}: {message(error)}" if field else message(error)
 
 
+def limits(model: Any, name: str) -> tuple[Any, Any]:
+    """A numeric field's least and greatest value as the schema sets them (None: no limit);
+    an exclusive bound on whole numbers reads as the inclusive one next to it."""
+    low = high = None
+    for rule in model.model_fields[name].metadata:
+        if (least := getattr(rule, "ge", None)) is not None:
+            low = least
+        if isinstance(above := getattr(rule, "gt", None), int):
+            low = above + 1
+        if (most := getattr(rule, "le", None)) is not None:
+            high = most
+        if isinstance(below := getattr(rule, "lt", None), int):
+            high = below - 1
+    return low, high
+
+
 def bounds(model: Any, name: str) -> str:
     """A numeric field's limits as the schema sets them ("1 to 2147483647", "at least 0"),
     for the help texts and form labels that state the server's rule rather than their own."""
-    low = high = None
-    for rule in model.model_fields[name].metadata:
-        low = getattr(rule, "ge", None) if getattr(rule, "ge", None) is not None else low
-        high = getattr(rule, "le", None) if getattr(rule, "le", None) is not None else high
+    low, high = limits(model, name)
     if low is not None and high is not None:
         return f"{low} to {high}"
     return f"at least {low}" if low is not None else f"at most {high}" if high is not None else ""

@@ -16,6 +16,7 @@ from vtoc.cascade import delete_question, label_of
 from vtoc.cli.completion import resource_names
 from vtoc.cli.output import Column, Format, render, render_one
 from vtoc.schemas import MAX_INT32, MAX_ROW_ID, ListQuery
+from vtoc.validation import limits
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -34,17 +35,9 @@ def bounds(model: type[BaseModel], field: str) -> dict[str, Any]:
     the CLI refuses what the server would (and the TUI and SPA, which show its answer), no
     more and no less (an exclusive bound only on whole numbers, which Typer can state). An
     integer column's own size is left to the server, not read out in every help."""
-    limits: dict[str, Any] = {}
-    for rule in model.model_fields[field].metadata:
-        if (least := getattr(rule, "ge", None)) is not None:
-            limits["min"] = least
-        if isinstance(above := getattr(rule, "gt", None), int):
-            limits["min"] = above + 1
-        if (most := getattr(rule, "le", None)) is not None and most not in COLUMN_SIZES:
-            limits["max"] = most
-        if isinstance(below := getattr(rule, "lt", None), int):
-            limits["max"] = below - 1
-    return limits
+    least, most = limits(model, field)
+    flag = {"min": least, "max": None if most in COLUMN_SIZES else most}
+    return {key: value for key, value in flag.items() if value is not None}
 
 
 OutputOpt = Annotated[

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,14 +38,35 @@ def server_on(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.
                 process.wait(timeout=15)
 
 
+@pytest.fixture
+def cut_connections(postgresql_database_url: str) -> Iterator[Callable[[], int]]:
+    """Ends every other session on the test's database, as a failover or a DBA would; the
+    call answers how many it ended."""
+    killer = create_engine(postgresql_database_url, isolation_level="AUTOCOMMIT")
+    database = make_url(postgresql_database_url).database
+
+    def cut() -> int:
+        with killer.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = :db AND pid <> pg_backend_pid()"
+                    ),
+                    {"db": database},
+                ).scalar_one()
+            )
+
+    yield cut
+    killer.dispose()
+
+
 def test_server_recovers_within_seconds_when_postgresql_cuts_its_connections(
-    postgresql_database_url: str, tmp_path: Path
+    postgresql_database_url: str, tmp_path: Path, cut_connections: Callable[[], int]
 ) -> None:
     env = vtoc_env(postgresql_database_url, tmp_path)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    database = make_url(postgresql_database_url).database
-    killer = create_engine(postgresql_database_url, isolation_level="AUTOCOMMIT")
     durations: list[float] = []
     statuses: list[int] = []
     cut_off: list[str] = []
@@ -79,15 +100,7 @@ def test_server_recovers_within_seconds_when_postgresql_cuts_its_connections(
             worker.start()
         time.sleep(1.5)
         for _ in range(3):
-            with killer.connect() as conn:
-                cut = conn.execute(
-                    text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE datname = :db AND pid <> pg_backend_pid()"
-                    ),
-                    {"db": database},
-                ).scalar_one()
-            assert cut >= 1
+            assert cut_connections() >= 1
             time.sleep(0.5)
         cut_at = time.monotonic()
         recovered_after = None
@@ -102,7 +115,6 @@ def test_server_recovers_within_seconds_when_postgresql_cuts_its_connections(
         for worker in workers:
             worker.join(timeout=30)
             assert not worker.is_alive(), "a request hung"
-    killer.dispose()
     assert cut_off == [], "the server dropped connections instead of answering"
     assert recovered_after is not None and recovered_after < 5
     assert max(durations) < 15, "no request waits anywhere near forever"
@@ -110,27 +122,12 @@ def test_server_recovers_within_seconds_when_postgresql_cuts_its_connections(
     assert set(statuses) <= {200, 201, 503}, set(statuses)
 
 
-def cut_connections(engine: Engine, database: str | None) -> int:
-    with engine.connect() as conn:
-        return int(
-            conn.execute(
-                text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = :db AND pid <> pg_backend_pid()"
-                ),
-                {"db": database},
-            ).scalar_one()
-        )
-
-
 def test_reads_right_after_postgresql_cut_the_connections_still_answer(
-    postgresql_database_url: str, tmp_path: Path
+    postgresql_database_url: str, tmp_path: Path, cut_connections: Callable[[], int]
 ) -> None:
     """Read connections are not pinged before use; a dropped one is retried, not a 503."""
     env = vtoc_env(postgresql_database_url, tmp_path)
     port = free_port()
-    killer = create_engine(postgresql_database_url, isolation_level="AUTOCOMMIT")
-    database = make_url(postgresql_database_url).database
     with server_on(env, port, tmp_path / "server.log"):
         writer = {"Authorization": f"Bearer {mint_token(env, 'writer', 'operator')}"}
         created = httpx.post(
@@ -146,30 +143,26 @@ def test_reads_right_after_postgresql_cut_the_connections_still_answer(
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as http:
             for _ in range(3):
                 assert http.get("/api/v1/operations").status_code == 200  # pooled now
-                assert cut_connections(killer, database) >= 1
+                assert cut_connections() >= 1
                 after = [http.get(path).status_code for path in reads]
                 assert after == [200] * len(reads)
-    killer.dispose()
 
 
 def test_a_new_token_right_after_postgresql_cut_the_connections_still_answers(
-    postgresql_database_url: str, tmp_path: Path
+    postgresql_database_url: str, tmp_path: Path, cut_connections: Callable[[], int]
 ) -> None:
     """The token lookup retries a dropped connection as route reads do (it answered 503)."""
     env = vtoc_env(postgresql_database_url, tmp_path)
     port = free_port()
-    killer = create_engine(postgresql_database_url, isolation_level="AUTOCOMMIT")
-    database = make_url(postgresql_database_url).database
     with server_on(env, port, tmp_path / "server.log"):
         warm = {"Authorization": f"Bearer {mint_token(env, 'warm', 'viewer')}"}
         fresh = [mint_token(env, f"fresh-{n}", "viewer") for n in range(3)]
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
             for token in fresh:
                 assert http.get("/api/v1/operations", headers=warm).status_code == 200
-                assert cut_connections(killer, database) >= 1
+                assert cut_connections() >= 1
                 first = http.get("/api/v1/operations", headers={"Authorization": f"Bearer {token}"})
                 assert first.status_code == 200, first.text
-    killer.dispose()
 
 
 def test_kill_9_mid_writes_loses_nothing_and_doubles_nothing(

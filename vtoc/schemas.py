@@ -944,6 +944,9 @@ class IntelQuery(ListQuery):
     asset_id: RowId | None = None
     indicator: str | None = Field(default=None, description="an indicator value, exact")
     correlation_id: RowId | None = Field(default=None, description="the cluster's members")
+    acknowledged: bool | None = Field(
+        default=None, description="false: only reports nobody has acknowledged; true: only those"
+    )
     since: UtcDatetime | None = Field(default=None, description="observed at or after")
     until: UtcDatetime | None = Field(default=None, description="observed before")
     raw: bool = Field(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from functools import partial
 from typing import Any, ClassVar
@@ -29,6 +29,7 @@ from vtoc.tui.resources import (
     ResourceSpec,
     load_operation_codes,
     note_operation_codes,
+    operation_code,
 )
 from vtoc.tui.screens.agents import AgentsScreen
 from vtoc.tui.screens.base import VtocScreen
@@ -36,6 +37,7 @@ from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen, OperationScreen, RecordScreen
 from vtoc.tui.screens.dialogs import HelpScreen, PromptScreen
 from vtoc.tui.screens.events import EventsScreen
+from vtoc.tui.screens.journal import QuickEntryScreen, accept_handover, hand_over
 from vtoc.tui.screens.lists import ListScreen
 from vtoc.tui.screens.map import MapScreen
 
@@ -78,6 +80,10 @@ class ViewCommands(Provider):
         ]
         found.append(("Refresh", app.action_refresh, "ctrl+r"))
         found.append(("Help: every key", app.action_help, "?"))
+        if not app.readonly:
+            found.append(("Log an entry", app.action_log, "L"))
+            found.append(("Hand over the watch", app.action_hand_over, "files a handover entry"))
+            found.append(("Accept a handover", app.action_accept_handover, "take the watch"))
         return found
 
     async def discover(self) -> Hits:
@@ -141,6 +147,10 @@ class VtocApp(App[None]):
         "[/etc/passwd]" would otherwise fail to show."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Write actions bound here (``L``) vanish in read-only mode, as the screens' do."""
+        return not (action in keymap.WRITE_ACTIONS and self.readonly)
+
     # Navigation ----------------------------------------------------------------------------
 
     def view(self, name: str) -> VtocScreen:
@@ -200,6 +210,46 @@ class VtocApp(App[None]):
         screen = self.screen
         if isinstance(screen, VtocScreen):
             screen.action_refresh()
+
+    # The journal ---------------------------------------------------------------------------
+
+    def action_log(self) -> None:
+        """A journal entry for the operation in view (none on screens without one)."""
+        screen = self.screen
+        operation_id = screen.operation_in_view() if isinstance(screen, VtocScreen) else None
+        label = "(no operation)" if operation_id is None else operation_code(operation_id)
+
+        def filed(entry: s.JournalEntry | None) -> None:
+            if entry is not None:
+                self.notify(f"entry {entry.id} logged {label}", title="Journal")
+
+        self.push_screen(QuickEntryScreen(self.client, operation_id, label), filed)
+
+    def action_hand_over(self) -> None:
+        prompt = PromptScreen("»", placeholder="handover notes for the next watch (enter files)")
+        self.push_screen(prompt, partial(self.take_watch_step, hand_over))
+
+    def action_accept_handover(self) -> None:
+        prompt = PromptScreen("#", placeholder="the handover's id (vtoc handover shows it)")
+        self.push_screen(prompt, partial(self.take_watch_step, accept_handover))
+
+    def take_watch_step(
+        self, step: Callable[[AsyncVtocClient, str], Awaitable[str]], typed: str | None
+    ) -> None:
+        if typed is not None:
+            self.run_watch_step(step, typed)
+
+    @work(group="journal")
+    async def run_watch_step(
+        self, step: Callable[[AsyncVtocClient, str], Awaitable[str]], typed: str
+    ) -> None:
+        """A handover step, its outcome or the reason it was refused as a notification."""
+        try:
+            self.notify(await step(self.client, typed), title="Watch")
+        except VtocError as exc:
+            self.notify(exc.message, title="Watch", severity="error")
+        except ValueError as exc:
+            self.notify(str(exc), title="Watch", severity="error")
 
     @work(group="codes")
     async def learn_operation_codes(self) -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 #: actions that change data; ``--readonly`` hides them everywhere
-WRITE_ACTIONS = frozenset({"new", "edit", "delete", "trigger"})
+WRITE_ACTIONS = frozenset(
+    {"new", "edit", "delete", "trigger", "log", "acknowledge", "hand_over", "accept_handover"}
+)
 
 GLOBAL: list[BindingType] = [
     Binding("colon", "command", "Command", key_display=":"),
     Binding("question_mark", "help", "Help", key_display="?"),
     Binding("ctrl+r", "refresh", "Refresh"),
+    Binding("L", "log", "Log entry", key_display="L", show=False),
     Binding("ctrl+p", "command_palette", "Palette", show=False),
     Binding("ctrl+q", "quit", "Quit", show=False),
     Binding("1", "go('dashboard')", "Dashboard", show=False),
@@ -43,6 +46,8 @@ AGENTS: list[BindingType] = [
 ]
 
 BACK: list[BindingType] = [Binding("escape", "back", "Back")]
+
+WATCH: list[BindingType] = [Binding("a", "acknowledge", "Ack report")]
 
 FORM: list[BindingType] = [
     Binding("ctrl+s", "save", "Save"),
@@ -78,6 +83,7 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
         ("global", GLOBAL),
         ("lists", LIST),
         ("agents", AGENTS),
+        ("dashboard watch", WATCH),
         ("forms", FORM),
     ):
         for binding in bindings:
@@ -92,4 +98,6 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
     rows.append(("ctrl+home/ctrl+end", "First / last loaded row", "lists"))
     rows.append(("up/down", "Select an asset; it is marked on the map", "map"))
     rows.append(("tab/shift+tab", "Next / previous field", "forms"))
+    if not readonly:
+        rows.append(("ctrl+p handover", "Hand the watch over, or accept it", "global"))
     return rows

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, null, select, text
+from sqlalchemy import Row, Select, exists, null, select, text
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server.errors import ConflictError, NotFoundError
-from vtoc.server.models import CorrelationMember, IndicatorRow, IntelReport
+from vtoc.server.models import CorrelationMember, IndicatorRow, IntelAck, IntelReport
 from vtoc.server.services import intel_json
 from vtoc.server.services.assets import assets
 from vtoc.server.services.indicators import Found, extract
@@ -71,6 +71,9 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
                     )
                 )
             )
+        if query.acknowledged is not None:
+            acked = exists().where(IntelAck.report_id == IntelReport.id)
+            stmt = stmt.where(acked if query.acknowledged else ~acked)
         return stmt
 
     # Reads go past the ORM: a page of 50 reports and their indicators is ~200 instances,

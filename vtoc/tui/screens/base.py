@@ -55,6 +55,10 @@ class VtocScreen(Screen[Any]):
         """Write actions vanish (from keys, footer and help) in read-only mode."""
         return not (action in WRITE_ACTIONS and self.vtoc.readonly)
 
+    def operation_in_view(self) -> int | None:
+        """The operation a journal entry filed from here (``L``) is for."""
+        return None
+
     def apply_events(self, batch: list[s.Event]) -> None:
         """Bring the screen up to date after changes anywhere; tables update in place."""
         for table in self.query(ResourceTable):

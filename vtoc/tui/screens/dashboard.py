@@ -1,14 +1,16 @@
-"""The first screen: what is running, what is late, what came in, and who is healthy."""
+"""The first screen: what is running, what is late, what came in, who is healthy, and the
+watch: the reports nobody has acknowledged (``a`` acknowledges the highlighted one)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Grid
 from textual.timer import Timer
 from textual.widgets import Sparkline, Static
@@ -16,8 +18,11 @@ from textual.widgets import Sparkline, Static
 from vtoc import schemas as s
 from vtoc.client import VtocError
 from vtoc.terminal import printable
-from vtoc.tui.resources import ago, plain, styled
+from vtoc.tui.keymap import WATCH
+from vtoc.tui.resources import INTEL, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
+from vtoc.tui.widgets.row_list import RowList
+from vtoc.tui.widgets.watch import WatchList, summary
 
 FEED_LINES = 20
 #: live events refresh the counts at most this often (seconds)
@@ -51,6 +56,7 @@ def event_line(event: s.Event) -> Text:
 
 class DashboardScreen(VtocScreen):
     title_text = "Dashboard"
+    BINDINGS: ClassVar[list[BindingType]] = WATCH
 
     def __init__(self) -> None:
         super().__init__()
@@ -66,10 +72,13 @@ class DashboardScreen(VtocScreen):
         yield Static("", id="intel-title", classes="panel")
         yield Sparkline([], id="intel-spark")
         yield Static("", id="agents", classes="panel")
+        yield Static("Watch: loading…", id="watch-title", classes="panel")
+        yield WatchList(id="watch")
         yield Static("", id="feed")
 
     def on_mount(self) -> None:
         self.load()
+        self.query_one("#watch", WatchList).focus()
 
     def action_refresh(self) -> None:
         self.load()
@@ -90,6 +99,48 @@ class DashboardScreen(VtocScreen):
             reverse=True,
         )[:FEED_LINES]
         self.render_board(board)
+        self.load_watch()
+
+    @work(exclusive=True, group="watch")
+    async def load_watch(self) -> None:
+        try:
+            watch = await self.client.watch()
+        except VtocError as exc:
+            self.query_one("#watch-title", Static).update(Text(exc.message, style="red"))
+            return
+        self.query_one("#watch-title", Static).update(summary(watch))
+        self.query_one("#watch", WatchList).show(watch)
+
+    def on_row_list_chosen(self, message: RowList.Chosen) -> None:
+        self.open_report(message.row.id)
+
+    @work(group="open")
+    async def open_report(self, report_id: int) -> None:
+        try:
+            report = await self.client.intel.get(report_id)
+        except VtocError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.vtoc.open_detail(INTEL, report)
+
+    def action_acknowledge(self) -> None:
+        report = self.query_one("#watch", WatchList).selected
+        if report is None:
+            self.notify("nothing to acknowledge", severity="warning")
+        else:
+            self.acknowledge(report)
+
+    @work(group="ack")
+    async def acknowledge(self, report: s.WatchIntel) -> None:
+        try:
+            ack = await self.client.acknowledge(report.id)
+        except VtocError as exc:
+            self.notify(exc.message, title="Not acknowledged", severity="error")
+            return
+        said = f"report {report.id} acknowledged by {ack.acked_by} at {ack.acked_at:%H:%M:%S}Z"
+        self.notify(said, title="Watch")
+        self.query_one("#watch", WatchList).remove_row(report.id)
+        self.load_watch()
 
     def render_board(self, board: s.Dashboard) -> None:
         late = f"{board.overdue_missions} overdue" if board.overdue_missions else ""

@@ -1,5 +1,5 @@
 """Detail views: any row's fields, an intel report with its correlations, an operation's
-missions, assets and intel on tabs."""
+missions, assets, intel and timeline on tabs."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.form import shown
 from vtoc.tui.widgets.resource_table import ResourceTable
 from vtoc.tui.widgets.row_list import RowList
+from vtoc.tui.widgets.timeline import TimelineList
 
 HIDDEN = {"raw", "body", "indicators", "description", "objective"}
 
@@ -70,6 +71,9 @@ class RecordScreen(VtocScreen):
     def render_row(self) -> RenderableType:
         text = getattr(self.row, "objective", None) or getattr(self.row, "description", None)
         return Group(fields_table(self.row), Text(""), Text(text or ""))
+
+    def operation_in_view(self) -> int | None:
+        return getattr(self.row, "operation_id", None)
 
     def apply_events(self, batch: list[s.Event]) -> None:
         if any(e.entity == self.spec.entity and e.entity_id == self.row.id for e in batch):
@@ -159,7 +163,8 @@ ITS_MISSIONS = replace(MISSIONS, columns=tuple(c for c in MISSIONS.columns if c.
 
 
 class OperationScreen(RecordScreen):
-    """An operation and, on tabs, its missions, the assets they use, and its intel."""
+    """An operation and, on tabs, its missions, the assets they use, its intel, and its
+    timeline (the journal and the events, live)."""
 
     def body(self) -> ComposeResult:
         yield Static(self.render_row(), id="fields", classes="summary")
@@ -170,6 +175,11 @@ class OperationScreen(RecordScreen):
                 yield DataTable[Any](id="op-assets", cursor_type="row")
             with TabPane("Intel", id="tab-intel"):
                 yield ResourceTable(INTEL, self.client, filters=self.scope, id="op-intel")
+            with TabPane("Timeline", id="tab-timeline"):
+                yield TimelineList(self.client, self.row.id, id="op-timeline")
+
+    def operation_in_view(self) -> int | None:
+        return int(self.row.id)
 
     @property
     def scope(self) -> dict[str, Any]:
@@ -211,6 +221,7 @@ class OperationScreen(RecordScreen):
                 continue
             cells = [column.cell(asset) for column in ASSETS.columns]
             table.add_row(*cells, key=str(asset.id))
+            self.query_one("#op-timeline", TimelineList).asset_ids.add(asset.id)
 
     def on_row_list_chosen(self, message: RowList.Chosen) -> None:
         if isinstance(message.rows, ResourceTable):
@@ -228,3 +239,4 @@ class OperationScreen(RecordScreen):
         super().apply_events(batch)
         for table in self.query(ResourceTable):
             table.apply_events(batch)
+        self.query_one("#op-timeline", TimelineList).apply_events(batch)

@@ -47,6 +47,15 @@ class ListScreen(VtocScreen):
         query = f"  /{table.query_text}" if table.query_text else ""
         self.set_heading(count + query)
 
+    def operation_in_view(self) -> int | None:
+        """The highlighted operation, or the highlighted row's."""
+        row = self.table.selected
+        if row is None:
+            return None
+        return (
+            int(row.id) if self.spec.entity == "operation" else getattr(row, "operation_id", None)
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"new", "edit"} and not self.spec.writable:
             return False

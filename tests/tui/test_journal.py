@@ -1,0 +1,189 @@
+"""The journal and the watch in the TUI, against a real server: an entry filed elsewhere
+lands in a running timeline where its time puts it, the operator's row staying selected;
+``L`` files an entry for the operation in view, bad times and refusals as notifications;
+``a`` on the dashboard's watch acknowledges the highlighted report; handover by palette."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from textual.command import CommandList
+from textual.pilot import Pilot
+from textual.widgets import Input, TabbedContent
+
+from tests.tui.conftest import LiveServer, screen_text, until
+from vtoc import schemas as s
+from vtoc.schemas import Role
+from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.resources import OPERATIONS
+from vtoc.tui.screens.dashboard import DashboardScreen
+from vtoc.tui.screens.detail import OperationScreen
+from vtoc.tui.screens.dialogs import PromptScreen
+from vtoc.tui.screens.journal import QuickEntryScreen
+from vtoc.tui.widgets.timeline import TimelineList
+from vtoc.tui.widgets.watch import WatchList
+
+pytestmark = pytest.mark.asyncio
+
+
+def new_operation(server: LiveServer) -> s.Operation:
+    return server.sync(Role.operator).operations.create(name=f"Journal {uuid.uuid4().hex[:8]}")
+
+
+def notified(app: VtocApp, text: str) -> bool:
+    return any(text in note.message for note in app._notifications)
+
+
+async def open_timeline(app: VtocApp, pilot: Pilot[None], operation: s.Operation) -> TimelineList:
+    """The operation's detail, then its last tab by keys, as the operator goes there."""
+    app.open_detail(OPERATIONS, operation)
+    await until(lambda: isinstance(app.screen, OperationScreen), app)
+    await until(lambda: app.screen.query("ContentTab"), app)
+    tabs = app.screen.query_one("#tabs", TabbedContent)
+    await pilot.press("right", "right", "right")
+    await until(lambda: tabs.active == "tab-timeline", app)
+    timeline = app.screen.query_one("#op-timeline", TimelineList)
+    await pilot.press("tab")
+    assert timeline.has_focus
+    return timeline
+
+
+def texts(timeline: TimelineList) -> list[str | None]:
+    return [row.item.text for row in timeline.rows]
+
+
+async def test_an_entry_filed_elsewhere_lands_in_its_place_and_the_selection_stays(
+    server: LiveServer,
+) -> None:
+    operation = new_operation(server)
+    other = server.sync(Role.operator)
+    now = datetime.now(UTC)
+    for minute in range(30, 0, -1):  # one entry a minute, the last a minute ago
+        other.journal.create(
+            text=f"log {minute} min ago",
+            operation_id=operation.id,
+            occurred_at=(now - timedelta(minutes=minute)).isoformat(),
+        )
+    app = make_app(server.client(Role.operator))
+    async with app.run_test(size=(80, 24)) as pilot:
+        timeline = await open_timeline(app, pilot, operation)
+        await until(lambda: "log 30 min ago" in texts(timeline), app)
+        for _ in range(6):
+            await pilot.press("down")
+        chosen = timeline.selected
+        assert chosen.item.text == "log 6 min ago"
+
+        other.journal.create(
+            text="late entry: contact 10.5 min ago",
+            operation_id=operation.id,
+            occurred_at=(now - timedelta(minutes=10, seconds=30)).isoformat(),
+        )
+        other.journal.create(text="just now", operation_id=operation.id, kind="contact")
+        await until(lambda: "late entry: contact 10.5 min ago" in texts(timeline), app)
+        await until(lambda: "just now" in texts(timeline), app)
+
+        assert timeline.selected.id == chosen.id
+        shown = texts(timeline)
+        late = shown.index("late entry: contact 10.5 min ago")
+        assert shown[late - 1 : late + 2] == [
+            "log 10 min ago",
+            "late entry: contact 10.5 min ago",
+            "log 11 min ago",
+        ]
+        assert shown[0] == "just now"
+
+
+async def test_quick_entry_files_for_the_operation_in_view_at_the_typed_time(
+    server: LiveServer,
+) -> None:
+    operation = new_operation(server)
+    reader = server.sync(Role.operator)
+    app = make_app(server.client(Role.operator))
+    async with app.run_test(size=(80, 24)) as pilot:
+        timeline = await open_timeline(app, pilot, operation)
+        await pilot.press("L")
+        await until(lambda: isinstance(app.screen, QuickEntryScreen), app)
+        assert operation.code in screen_text(app)
+        await pilot.press(*"Hawk-02 reports contact at grid 31U")
+        at = app.screen.query_one("#entry-at", Input)
+
+        at.focus()
+        await pilot.press(*"25:99Z", "enter")  # not a time: the line stays, nothing filed
+        await until(lambda: notified(app, "not a time of day"), app)
+        await pilot.press(*["backspace"] * 6, *"+1h", "enter")  # the server refuses the future
+        await until(lambda: notified(app, "occurred_at"), app)
+        assert isinstance(app.screen, QuickEntryScreen)
+        assert reader.journal.list(operation_id=operation.id).items == []
+
+        await pilot.press(*["backspace"] * 3, *"-10m", "enter")
+        await until(lambda: not isinstance(app.screen, QuickEntryScreen), app)
+        [entry] = reader.journal.list(operation_id=operation.id).items
+        assert entry.text == "Hawk-02 reports contact at grid 31U"
+        assert entry.author == reader.whoami().name
+        ago = datetime.now(UTC) - entry.occurred_at
+        assert timedelta(minutes=9) < ago < timedelta(minutes=11)
+        await until(lambda: notified(app, f"entry {entry.id} logged {operation.code}"), app)
+        await until(lambda: entry.text in texts(timeline), app)
+
+
+async def test_a_viewer_is_told_why_nothing_was_logged(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("L")
+        await until(lambda: isinstance(app.screen, QuickEntryScreen), app)
+        await pilot.press(*"quiet night", "enter")
+        await until(lambda: notified(app, "Not logged") or notified(app, "role"), app)
+        assert isinstance(app.screen, QuickEntryScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_a_acknowledges_the_highlighted_report_on_the_dashboards_watch(
+    server: LiveServer,
+) -> None:
+    api = server.sync(Role.operator)
+    app = make_app(server.client(Role.operator))
+    async with app.run_test(size=(80, 24)) as pilot:
+        watch = app.screen.query_one("#watch", WatchList)
+        await until(lambda: watch.row_count > 0, app)
+        report = api.intel.create(title=f"Beacon {uuid.uuid4().hex[:6]}", severity="critical")
+        await until(lambda: report.id in watch.rows_by_id, app)
+        watch.move_cursor(watch.index_of(report.id))
+        await pilot.press("a")
+        await until(lambda: report.id not in watch.rows_by_id, app)
+        assert api.acknowledge(report.id).acked_by == api.whoami().name
+        await until(lambda: notified(app, f"report {report.id} acknowledged by"), app)
+        open_ids = {r.id for r in api.intel.list(acknowledged=False, limit=500).items}
+        assert report.id not in open_ids
+
+
+async def test_handover_from_the_palette_and_its_bad_input(server: LiveServer) -> None:
+    api = server.sync(Role.admin)
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p", *"hand over the watch")
+        hits = app.screen.query_one(CommandList)
+        await until(
+            lambda: hits.option_count and "Hand over" in str(hits.get_option_at_index(0).prompt),
+            app,
+        )
+        await pilot.press("down", "enter")
+        await until(lambda: isinstance(app.screen, PromptScreen), app)
+        await pilot.press(*"quiet night", "enter")
+        await until(lambda: notified(app, "filed (entry"), app)
+        handover = api.handovers.list().items[0]
+        assert handover.handed_by == server.sync(Role.operator).whoami().name
+        app.action_accept_handover()
+        await until(lambda: isinstance(app.screen, PromptScreen), app)
+        await pilot.press(*"twelve", "enter")
+        await until(lambda: notified(app, "'twelve' is not a handover id"), app)
+        app.action_accept_handover()  # the operator who handed it over may not take it back
+        await until(lambda: isinstance(app.screen, PromptScreen), app)
+        await pilot.press(*str(handover.id), "enter")
+        await until(
+            lambda: any(n.severity == "error" for n in app._notifications if n.title == "Watch"),
+            app,
+        )
+        assert api.handovers.get(handover.id).accepted_by is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual import work
@@ -51,11 +51,16 @@ def what(row: TimelineRow) -> Text:
     return Text(item.kind, style=style)
 
 
+def summary(row: TimelineRow) -> Text:
+    """The server's line, without the kind the KIND column already shows."""
+    return plain(row.item.summary.removeprefix(f"{row.item.kind}: "))
+
+
 COLUMNS = (
-    Column("TIME (UTC)", lambda r: f"{r.item.at:%m-%d %H:%M:%S}", 14),
-    Column("KIND", what, 18),
-    Column("BY", lambda r: plain(r.item.actor[:12]), 12),
-    Column("SUMMARY", lambda r: plain(r.item.summary)),
+    Column("TIME (UTC)", lambda r: f"{r.item.at.astimezone(UTC):%m-%d %H:%M:%S}", 14),
+    Column("KIND", what, 16),
+    Column("BY", lambda r: plain(r.item.actor), 10),
+    Column("SUMMARY", summary),
 )
 
 

@@ -47,16 +47,15 @@ def summary(watch: s.Watch) -> Text:
     others = (
         (len(watch.overdue_missions), "late missions"),
         (len(watch.failed_tasks), "failed tasks"),
-        (len(watch.unreachable_assets), "unreachable assets"),
+        (len(watch.unreachable_assets), "assets unreachable"),
     )
     line = Text.assemble(
         ("Watch ", "bold"),
-        f"{watch.unacknowledged_total} unacknowledged",
-        (f" ({late} past their deadline)", "bold red") if late else "",
+        f"{watch.unacknowledged_total} unacked",
+        (f" ({late} late)", "bold red") if late else "",
     )
     for count, what in others:
         line.append(f" · {count} {what}", style="bold red" if count else "dim")
-    line.append("  a acknowledges", style="dim")
     return line
 
 

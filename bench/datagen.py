@@ -1,4 +1,5 @@
-"""Bulk data for benchmarks: a million intel reports in seconds, through PostgreSQL COPY.
+"""Bulk data for benchmarks: a million intel reports (or events) in seconds, through
+PostgreSQL COPY.
 
 Rows get explicit ids (and the sequences are moved past them), so indicators can point
 at their reports without a round trip. Indicator values come from pools with a long tail:
@@ -241,6 +242,54 @@ def load_fleet(engine: Engine, *, assets: int, operations: int, seed: int = 2) -
         ),
     )
     _reset_sequences(engine, ["operations", "missions", "assets"])
+
+
+EVENT_KINDS = [
+    ("mission", "mission.updated"),
+    ("asset", "asset.updated"),
+    ("intel", "intel.created"),
+    ("operation", "operation.updated"),
+]
+JOURNAL_KINDS = ["note", "contact", "order", "decision", "report"]
+
+
+def load_timeline(
+    engine: Engine, operation_id: int, *, events: int, entries: int, seed: int = 3, days: int = 30
+) -> None:
+    """An operation's history: ``events`` events and ``entries`` journal entries over the
+    last ``days`` days, entries at their own times (back-dated ones among the events)."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    first_event = next_id(engine, "events")
+
+    def moment() -> str:
+        return (now - timedelta(seconds=rng.uniform(60, days * 86400))).isoformat()
+
+    def event_rows() -> Iterator[tuple[object, ...]]:
+        for n in range(events):
+            entity, kind = rng.choice(EVENT_KINDS)
+            data = {"title": f"{entity} {n}", "changed": ["status"]}
+            yield (first_event + n, moment(), "bench", kind, entity, n % 5000, operation_id, data)
+
+    def entry_rows() -> Iterator[tuple[object, ...]]:
+        for n in range(entries):
+            at = moment()
+            text_ = f"Entry {n}: Hawk-{n % 40:02d} reports contact at grid {rng.randint(10, 99)}U"
+            yield (at, at, f"op-{n % 7}", rng.choice(JOURNAL_KINDS), text_, operation_id, [])
+
+    _copy(
+        engine,
+        "events",
+        ["id", "ts", "actor", "kind", "entity", "entity_id", "operation_id", "data"],
+        event_rows(),
+    )
+    _copy(
+        engine,
+        "journal_entries",
+        ["occurred_at", "recorded_at", "author", "kind", "text", "operation_id", "refs"],
+        entry_rows(),
+    )
+    _reset_sequences(engine, ["events", "journal_entries"])
 
 
 def _reset_sequences(engine: Engine, tables: list[str]) -> None:

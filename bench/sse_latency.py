@@ -16,8 +16,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -25,6 +26,18 @@ from bench.common import Row, fresh_database, row, vtoc_server
 
 STREAM = "/api/v1/events/stream"
 GOAL_MS = 100.0
+
+
+class Write(NamedTuple):
+    """What the poster creates, and the kind prefix its events carry: a row whose id is its
+    event's ``entity_id``."""
+
+    path: str
+    body: Callable[[int], dict[str, Any]]
+    kind: str
+
+
+OPERATIONS = Write("/api/v1/operations", lambda i: {"name": f"bench {i}"}, "operation.")
 
 
 async def frames(response: httpx.Response) -> AsyncIterator[bytes]:
@@ -38,11 +51,11 @@ async def frames(response: httpx.Response) -> AsyncIterator[bytes]:
 
 
 async def subscribe(
-    http: httpx.AsyncClient, count: int, ready: asyncio.Semaphore
+    http: httpx.AsyncClient, count: int, ready: asyncio.Semaphore, kind: str
 ) -> list[tuple[int, float]]:
-    """(operation id, arrival time) of the next ``count`` operation events."""
+    """(row id, arrival time) of the next ``count`` events of ``kind``."""
     arrivals: list[tuple[int, float]] = []
-    async with http.stream("GET", STREAM, params={"kind": "operation."}) as response:
+    async with http.stream("GET", STREAM, params={"kind": kind}) as response:
         response.raise_for_status()
         async for frame in frames(response):
             if b"\r\ndata: " not in frame:  # the resume point (or a heartbeat)
@@ -55,16 +68,18 @@ async def subscribe(
     return arrivals
 
 
-def post_all(url: str, token: str, posts: int, gap: float) -> tuple[dict[int, float], list[float]]:
-    """Create operations one at a time from another thread: when each POST started, and
-    each POST's round trip in ms (the write alone: the floor under the delivery latency)."""
+def post_all(
+    url: str, token: str, posts: int, gap: float, write: Write
+) -> tuple[dict[int, float], list[float]]:
+    """Create rows one at a time from another thread: when each POST started, and each
+    POST's round trip in ms (the write alone: the floor under the delivery latency)."""
     sent: dict[int, float] = {}
     trips: list[float] = []
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=url, headers=headers, timeout=30) as poster:
         for i in range(posts):
             started = time.perf_counter()
-            response = poster.post("/api/v1/operations", json={"name": f"bench {i}"})
+            response = poster.post(write.path, json=write.body(i))
             response.raise_for_status()
             sent[response.json()["id"]] = started
             trips.append((time.perf_counter() - started) * 1000)
@@ -73,17 +88,20 @@ def post_all(url: str, token: str, posts: int, gap: float) -> tuple[dict[int, fl
 
 
 async def measure(
-    url: str, token: str, subscribers: int, posts: int, gap: float
+    url: str, token: str, subscribers: int, posts: int, gap: float, write: Write = OPERATIONS
 ) -> tuple[list[float], list[float]]:
     """Latencies in ms of every (subscriber, event) pair, and the POSTs' round trips."""
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=subscribers + 5)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30, limits=limits) as http:
         ready = asyncio.Semaphore(0)
-        tasks = [asyncio.create_task(subscribe(http, posts, ready)) for _ in range(subscribers)]
+        tasks = [
+            asyncio.create_task(subscribe(http, posts, ready, write.kind))
+            for _ in range(subscribers)
+        ]
         for _ in range(subscribers):
             await asyncio.wait_for(ready.acquire(), 60)
-        sent, trips = await asyncio.to_thread(post_all, url, token, posts, gap)
+        sent, trips = await asyncio.to_thread(post_all, url, token, posts, gap, write)
         results = await asyncio.wait_for(asyncio.gather(*tasks), 120)
     return [(at - sent[op]) * 1000 for arrivals in results for op, at in arrivals], trips
 

@@ -9,8 +9,13 @@ export const keys = {
   list: (resource: Resource, params: object = {}) => [resource, "list", params] as const,
   detail: (resource: Resource, id: number | string) => [resource, "detail", String(id)] as const,
   runs: (agent: number | string) => ["agents", "runs", String(agent)] as const,
+  timeline: (operation: number | string) => ["operations", "timeline", String(operation)] as const,
   dashboard: ["dashboard"] as const,
+  watch: ["watch"] as const,
 };
+
+/** Resources whose changes can change the watch (what needs a human now). */
+const WATCHED: readonly Resource[] = ["intel", "missions", "tasks", "assets"];
 
 const ENTITY_RESOURCE: Record<string, Resource> = {
   operation: "operations",
@@ -22,11 +27,16 @@ const ENTITY_RESOURCE: Record<string, Resource> = {
   task: "tasks",
 };
 
-/** The query keys an event makes stale: its resource's lists, its row, the dashboard. */
-export function staleKeys(event: Pick<VtocEvent, "entity" | "entity_id">): readonly unknown[][] {
+/** The query keys an event makes stale: its resource's lists, its row, the dashboard, its
+ * operation's timeline (journal entries included), and the watch. */
+export function staleKeys(
+  event: Pick<VtocEvent, "entity" | "entity_id"> & { operation_id?: number | null },
+): readonly unknown[][] {
   const resource = ENTITY_RESOURCE[event.entity];
   const stale: unknown[][] = [[...keys.dashboard]];
+  if (event.operation_id != null) stale.push([...keys.timeline(event.operation_id)]);
   if (!resource) return stale;
+  if (WATCHED.includes(resource)) stale.push([...keys.watch]);
   stale.push([resource, "list"]);
   if (event.entity_id != null) {
     stale.push([...keys.detail(resource, event.entity_id)]);

@@ -3927,6 +3927,8 @@ export interface operations {
                 indicator?: string | null;
                 /** @description the cluster's members */
                 correlation_id?: number | null;
+                /** @description false: only reports nobody has acknowledged; true: only those */
+                acknowledged?: boolean | null;
                 /** @description observed at or after */
                 since?: string | null;
                 /** @description observed before */

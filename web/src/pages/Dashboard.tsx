@@ -1,9 +1,11 @@
-// Counts by status, intel per hour, the latest events and agent health, from one call.
+// Counts by status, intel per hour, the latest events and agent health, from one call; and
+// the watch: what needs a human now (reports to acknowledge first).
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { HourBars } from "../components/HourBars";
+import { WatchPanel } from "../components/WatchPanel";
 import { Ago, Badge, QueryState } from "../components/ui";
 import { keys } from "../queries";
 
@@ -51,6 +53,7 @@ export default function Dashboard() {
       <QueryState isPending={dashboard.isPending} error={dashboard.error}>
         {d && (
           <div className="grid">
+            <WatchPanel />
             <Counts title="Operations" to="/operations" counts={d.operations} />
             <Counts title="Missions" to="/missions" counts={d.missions}>
               <p className={d.overdue_missions ? "overdue" : "muted"}>

@@ -1,11 +1,13 @@
 // Intelligence: reports in the API's order (newest observed first) by severity and text
 // search, each saying where it comes from; a report's indicators, and the other reports that
-// share any of them, each once (how the analyzer correlates them); admins delete reports.
+// share any of them, each once (how the analyzer correlates them); operators acknowledge a
+// report ("I saw it"), and the list can show only the unacknowledged; admins delete reports.
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, unwrap, type Intel, type Schemas } from "../api/client";
 import { Can } from "../auth";
+import { AckButton } from "../components/AckButton";
 import { DeleteButton } from "../components/DeleteButton";
 import { SaveProblems, useEditor } from "../components/editor";
 import { SearchBox } from "../components/SearchBox";
@@ -91,7 +93,10 @@ function Report({ id, onDeleted }: { id: string; onDeleted: () => void }) {
         <article className="panel" aria-labelledby="report-title">
           <div className="heading">
             <h2 id="report-title">{r.title}</h2>
-            <DeleteButton resource="intel" id={r.id} label={`intel '${r.title}'`} onDeleted={onDeleted} />
+            <div className="actions">
+              <AckButton reportId={r.id} title={r.title} />
+              <DeleteButton resource="intel" id={r.id} label={`intel '${r.title}'`} onDeleted={onDeleted} />
+            </div>
           </div>
           <p>
             <Badge value={r.severity} /> #{r.id} · {r.source}
@@ -143,7 +148,7 @@ export default function Intelligence() {
   const { id } = useParams();
   const navigate = useNavigate();
   const [filing, setFiling] = useState(false);
-  const { values, set } = useFilters(["min_severity", "q"] as const);
+  const { values, set } = useFilters(["min_severity", "acknowledged", "q"] as const);
   const query = listQuery(values);
   const list = useCursorList(keys.list("intel", query), (cursor) =>
     unwrap(api.GET("/api/v1/intel", { params: { query: { ...query, cursor } } })),
@@ -161,6 +166,14 @@ export default function Intelligence() {
       {filing && <NewReport />}
       <div className="filters" role="search">
         <Select label="Minimum severity" value={values.min_severity as Severity | ""} options={SEVERITIES} onChange={(v) => set("min_severity", v)} allowEmpty="any" />
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={values.acknowledged === "false"}
+            onChange={(e) => set("acknowledged", e.target.checked ? "false" : "")}
+          />
+          Unacknowledged only
+        </label>
         <SearchBox value={values.q} onChange={(v) => set("q", v)} />
       </div>
       <div className="split">

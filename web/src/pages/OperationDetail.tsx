@@ -1,7 +1,8 @@
-// One operation: its fields, an edit form for operators, and its missions.
+// One operation: its fields, an edit form for operators, and on tabs its missions and its
+// timeline (the journal and the events, with a box to log an entry).
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useNavigate, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import { Can } from "../auth";
 import { DeleteButton } from "../components/DeleteButton";
@@ -9,6 +10,32 @@ import { Ago, Badge, LoadMore, QueryState, ToggleButton } from "../components/ui
 import { keys, useCursorList } from "../queries";
 import { MissionForm } from "./MissionForm";
 import { OperationForm } from "./OperationForm";
+import { OperationTimeline } from "./OperationTimeline";
+
+const TABS = { missions: "Missions", timeline: "Timeline" } as const;
+type Tab = keyof typeof TABS;
+
+/** The tabs; the chosen one is in the URL (`?tab=timeline`), so a link can open it. */
+function Tabs({ tab, onChoose }: { tab: Tab; onChoose: (tab: Tab) => void }) {
+  return (
+    <div role="tablist" aria-label="Operation" className="tabs">
+      {(Object.keys(TABS) as Tab[]).map((name) => (
+        <button
+          key={name}
+          type="button"
+          role="tab"
+          id={`tab-${name}`}
+          aria-selected={tab === name}
+          aria-controls={`panel-${name}`}
+          className={tab === name ? "tab active" : "tab"}
+          onClick={() => onChoose(name)}
+        >
+          {TABS[name]}
+        </button>
+      ))}
+    </div>
+  );
+}
 
 const when = (at: string | null | undefined) => (at ? new Date(at).toLocaleString() : "open");
 
@@ -17,6 +44,9 @@ export default function OperationDetail() {
   const navigate = useNavigate();
   const [editing, setEditing] = useState(false);
   const [adding, setAdding] = useState(false);
+  const [params, setParams] = useSearchParams();
+  const tab: Tab = params.get("tab") === "timeline" ? "timeline" : "missions";
+  const choose = (next: Tab) => setParams(next === "missions" ? {} : { tab: next }, { replace: true });
   const operation = useQuery({
     queryKey: keys.detail("operations", id),
     queryFn: () => unwrap(api.GET("/api/v1/operations/{ref}", { params: { path: { ref: id } } })),
@@ -73,25 +103,34 @@ export default function OperationDetail() {
               <dd className="prose">{op.description || "—"}</dd>
             </dl>
           )}
-          <div className="heading">
-            <h2>Missions</h2>
-            <Can role="operator">
-              <ToggleButton open={adding} onToggle={() => setAdding((a) => !a)} label="New mission" />
-            </Can>
-          </div>
-          {adding && <MissionForm operationId={op.id} onDone={() => setAdding(false)} />}
-          <QueryState isPending={missions.isPending} error={missions.error}>
-            <ul className="plain">
-              {missions.items.map((m) => (
-                <li key={m.id}>
-                  <Link to={`/missions/${m.id}`}>{m.name}</Link> <Badge value={m.status} />{" "}
-                  <Badge value={m.priority} /> {m.asset_ids.length} assets
-                </li>
-              ))}
-            </ul>
-            {missions.items.length === 0 && <p className="muted">No missions yet.</p>}
-            <LoadMore {...missions} />
-          </QueryState>
+          <Tabs tab={tab} onChoose={choose} />
+          {tab === "timeline" ? (
+            <section role="tabpanel" id="panel-timeline" aria-labelledby="tab-timeline">
+              <OperationTimeline operationId={op.id} />
+            </section>
+          ) : (
+            <section role="tabpanel" id="panel-missions" aria-labelledby="tab-missions">
+              <div className="heading">
+                <h2>Missions</h2>
+                <Can role="operator">
+                  <ToggleButton open={adding} onToggle={() => setAdding((a) => !a)} label="New mission" />
+                </Can>
+              </div>
+              {adding && <MissionForm operationId={op.id} onDone={() => setAdding(false)} />}
+              <QueryState isPending={missions.isPending} error={missions.error}>
+                <ul className="plain">
+                  {missions.items.map((m) => (
+                    <li key={m.id}>
+                      <Link to={`/missions/${m.id}`}>{m.name}</Link> <Badge value={m.status} />{" "}
+                      <Badge value={m.priority} /> {m.asset_ids.length} assets
+                    </li>
+                  ))}
+                </ul>
+                {missions.items.length === 0 && <p className="muted">No missions yet.</p>}
+                <LoadMore {...missions} />
+              </QueryState>
+            </section>
+          )}
         </>
       )}
     </QueryState>

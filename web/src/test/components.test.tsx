@@ -160,6 +160,15 @@ describe("staleKeys", () => {
     expect(staleKeys({ entity: "agent", entity_id: 2 })).toContainEqual(["agents", "runs", "2"]);
   });
 
+  it("refreshes the operation's timeline for any event of it, and the watch for reports", () => {
+    expect(staleKeys({ entity: "journal", entity_id: 9, operation_id: 7 })).toEqual([
+      ["dashboard"],
+      ["operations", "timeline", "7"],
+    ]);
+    expect(staleKeys({ entity: "intel", entity_id: 3 })).toContainEqual(["watch"]);
+    expect(staleKeys({ entity: "operation", entity_id: 4 })).not.toContainEqual(["watch"]);
+  });
+
   it("only refreshes the dashboard for entities no page lists", () => {
     expect(staleKeys({ entity: "token", entity_id: 1 })).toEqual([["dashboard"]]);
   });

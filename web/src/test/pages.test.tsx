@@ -39,19 +39,22 @@ function report(id: number, title: string, values: string[], extra: Partial<Inte
   };
 }
 
-type Sent = { method: string; path: string; query: URLSearchParams };
+type Sent = { method: string; path: string; query: URLSearchParams; body: string };
 
 /** The API as the page asks it: answers by "METHOD /path?query", "METHOD /path" or "/path"
- * (GET), an empty page otherwise; every request is kept in ``sent``. */
+ * (GET), an empty page otherwise (a ``Response`` answers as it is); every request is kept in
+ * ``sent``, with its body. */
 function stubApi(answers: Record<string, unknown>): Sent[] {
   const sent: Sent[] = [];
   vi.stubGlobal("fetch", async (request: Request) => {
     const url = new URL(request.url);
-    sent.push({ method: request.method, path: url.pathname, query: url.searchParams });
+    const sentBody = request.method === "GET" ? "" : await request.text();
+    sent.push({ method: request.method, path: url.pathname, query: url.searchParams, body: sentBody });
     const keys = [`${request.method} ${url.pathname}${url.search}`, `${request.method} ${url.pathname}`];
     if (request.method === "GET") keys.push(url.pathname);
     const key = keys.find((k) => k in answers);
     const body = key ? answers[key] : { items: [], next_cursor: null };
+    if (body instanceof Response) return body.clone();
     if (body === null) return new Response(null, { status: 204 });
     return new Response(JSON.stringify(body), { headers: { "Content-Type": "application/json" } });
   });
@@ -253,5 +256,122 @@ describe("Dashboard", () => {
     const missions = await screen.findByRole("region", { name: /Missions/ });
     expect(within(missions).getByRole("link", { name: "2 overdue" })).toHaveAttribute("href", "/missions?overdue=true");
     expect(screen.getByRole("region", { name: /Intelligence/ })).not.toHaveTextContent("overdue");
+  });
+});
+
+describe("OperationDetail's timeline", () => {
+  const entry: Schemas["TimelineItem"] = {
+    type: "entry", id: 41, at: "2026-01-01T14:32:00Z", actor: "alice", kind: "contact",
+    summary: "Hawk-02 reports contact", entity: "journal", entity_id: 41, link: "/api/v1/journal/41",
+    text: "Hawk-02 reports contact at grid 31U",
+  };
+  const event: Schemas["TimelineItem"] = {
+    type: "event", id: 900, at: "2026-01-01T14:00:00Z", actor: "bob", kind: "mission.updated",
+    summary: "mission.updated: mission 3 Patrol sector 4 (status)", entity: "mission", entity_id: 3,
+    link: "/api/v1/missions/3", text: null,
+  };
+
+  it("reads entries and events newest first, in UTC, events linking to their row", async () => {
+    const sent = stubApi({
+      "/api/v1/operations/OP-0007": operation,
+      "/api/v1/operations/7/timeline": { items: [entry, event], next_cursor: null },
+    });
+    renderAt("/operations/OP-0007", "/operations/:id", <OperationDetail />);
+    await userEvent.click(await screen.findByRole("tab", { name: "Timeline" }));
+    const timeline = await screen.findByRole("list", { name: "Timeline" });
+    const [first, second] = within(timeline).getAllByRole("listitem");
+    expect(first).toHaveTextContent("2026-01-01 14:32:00Z contact alice Hawk-02 reports contact at grid 31U");
+    expect(within(second).getByRole("link", { name: /mission 3 Patrol sector 4/ })).toHaveAttribute("href", "/missions/3");
+    expect(screen.getByRole("status", { name: "location" })).toHaveTextContent("?tab=timeline");
+    expect(sent.find((r) => r.path.endsWith("/timeline"))?.query.get("order")).toBe("desc");
+    expect(screen.queryByRole("form", { name: "Log an entry" })).toBeNull(); // a viewer reads
+  });
+
+  it("logs an entry at a typed time for this operation; a bad time stays in the form", async () => {
+    const sent = stubApi({
+      "/api/v1/operations/7": operation,
+      "POST /api/v1/journal": { ...entry, id: 42 },
+    });
+    renderAt("/operations/7?tab=timeline", "/operations/:id", <OperationDetail />, "operator");
+    const form = await screen.findByRole("form", { name: "Log an entry" });
+    await userEvent.type(within(form).getByLabelText("What happened (Markdown)"), "Relief in place");
+    await userEvent.type(within(form).getByLabelText("When (blank: now)"), "25:99Z");
+    await userEvent.click(within(form).getByRole("button", { name: "Log entry" }));
+    expect(await within(form).findByText(/not a time of day/)).toBeVisible();
+    expect(sent.some((r) => r.method === "POST")).toBe(false);
+
+    await userEvent.clear(within(form).getByLabelText("When (blank: now)"));
+    await userEvent.type(within(form).getByLabelText("When (blank: now)"), "-10m");
+    await userEvent.selectOptions(within(form).getByLabelText("Kind"), "decision");
+    await userEvent.click(within(form).getByRole("button", { name: "Log entry" }));
+    await vi.waitFor(() => expect(sent.some((r) => r.method === "POST")).toBe(true));
+    const body = JSON.parse(sent.find((r) => r.method === "POST")!.body);
+    expect(body).toMatchObject({ text: "Relief in place", kind: "decision", operation_id: 7 });
+    const ago = Date.now() - Date.parse(body.occurred_at);
+    expect(ago).toBeGreaterThan(9 * 60_000);
+    expect(ago).toBeLessThan(11 * 60_000);
+    await vi.waitFor(() => expect(within(form).getByLabelText("What happened (Markdown)")).toHaveValue(""));
+  });
+
+  it("shows the server's refusal under the field it names", async () => {
+    const refusal = new Response(
+      JSON.stringify({
+        title: "Invalid input", status: 422, detail: "occurred_at: in the future",
+        errors: [{ field: "occurred_at", message: "more than 2 minutes in the future" }],
+      }),
+      { status: 422, headers: { "Content-Type": "application/problem+json" } },
+    );
+    stubApi({ "/api/v1/operations/7": operation, "POST /api/v1/journal": refusal });
+    renderAt("/operations/7?tab=timeline", "/operations/:id", <OperationDetail />, "operator");
+    const form = await screen.findByRole("form", { name: "Log an entry" });
+    await userEvent.type(within(form).getByLabelText("What happened (Markdown)"), "Too early");
+    await userEvent.click(within(form).getByRole("button", { name: "Log entry" }));
+    expect(await within(form).findByText("more than 2 minutes in the future")).toBeVisible();
+    expect(within(form).getByLabelText("What happened (Markdown)")).toHaveValue("Too early");
+  });
+});
+
+describe("Acknowledging", () => {
+  const ack = { report_id: 1, acked_by: "me", acked_at: "2026-01-01T12:05:00Z" };
+
+  it("filters the intel list to unacknowledged reports and acks the open one", async () => {
+    const sent = stubApi({
+      "/api/v1/intel/1": report(1, "Beacon", []),
+      "/api/v1/intel": { items: [report(1, "Beacon", [])], next_cursor: null },
+      "POST /api/v1/intel/1/ack": ack,
+    });
+    renderAt("/intel/1", "/intel/:id", <Intelligence />, "operator");
+    await userEvent.click(await screen.findByRole("checkbox", { name: "Unacknowledged only" }));
+    await vi.waitFor(() =>
+      expect(sent.filter((r) => r.path === "/api/v1/intel").at(-1)?.query.get("acknowledged")).toBe("false"),
+    );
+    await userEvent.click(await screen.findByRole("button", { name: "Acknowledge 'Beacon'" }));
+    expect(await screen.findByText("Acknowledged by me at 2026-01-01 12:05:00Z")).toBeVisible();
+    expect(sent.filter((r) => r.method === "POST").map((r) => r.path)).toEqual(["/api/v1/intel/1/ack"]);
+  });
+
+  it("lists the watch on the Dashboard, late acks flagged, with an Ack for operators", async () => {
+    const watch: Schemas["Watch"] = {
+      generated_at: AT, unacknowledged_total: 2, overdue_missions: [mission], failed_tasks: [],
+      unreachable_assets: [],
+      unacknowledged: [
+        { id: 1, title: "Beacon", severity: "critical", operation_id: 7, created_at: AT, deadline: AT, overdue: true },
+        { id: 2, title: "Scan", severity: "high", operation_id: null, created_at: AT, deadline: null, overdue: false },
+      ],
+    };
+    const data: DashboardData = {
+      generated_at: AT, operations: {}, missions: {}, assets: {}, overdue_missions: 1,
+      intel_per_hour: [], intel_by_severity: {}, recent_events: [], agents: [],
+    };
+    const sent = stubApi({ "/api/v1/dashboard": data, "/api/v1/watch": watch, "POST /api/v1/intel/1/ack": ack });
+    renderAt("/", "/", <Dashboard />, "operator");
+    const panel = await screen.findByRole("region", { name: /Watch/ });
+    const rows = within(await within(panel).findByRole("list", { name: "Unacknowledged reports" })).getAllByRole("listitem");
+    expect(rows[0]).toHaveTextContent(/ack overdue since/);
+    expect(rows[1]).not.toHaveTextContent(/ack (due|overdue)/); // no deadline for high here
+    expect(within(panel).getByRole("link", { name: "1 late missions" })).toHaveAttribute("href", "/missions?overdue=true");
+    await userEvent.click(within(rows[0]).getByRole("button", { name: "Acknowledge 'Beacon'" }));
+    expect(await within(rows[0]).findByRole("status")).toHaveTextContent("Acknowledged by me");
+    expect(sent.filter((r) => r.method === "POST").map((r) => r.path)).toEqual(["/api/v1/intel/1/ack"]);
   });
 });

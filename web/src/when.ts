@@ -2,21 +2,25 @@
 // quick entry read them (vtoc/when.py): the server itself takes only ISO 8601 with a zone.
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-const AGO = /^-?\s*(\d+)\s*([smhdw])$/;
+const SPAN = /^([+-])?\s*(\d+)\s*([smhdw])$/;
 const CLOCK = /^(\d{1,2}):(\d{2})(?::(\d{2}))?z$/;
 
 export const TIME_FORMS = "now, -10m (ago), 14:32Z (the last one), or ISO 8601 (no zone = UTC)";
 
 /**
  * When something happened, as ISO 8601 in UTC; `undefined` for blank or "now" (the server's
- * clock then). "-10m" and "10m" are that long ago; "14:32Z" is the last 14:32 UTC, never a
+ * clock then). "-10m" and "10m" are that long ago ("+10m" ahead, which the server refuses
+ * past its clock skew, as for the CLI); "14:32Z" is the last 14:32 UTC, never a
  * future one. Anything else must be ISO 8601. Throws an Error that names the accepted forms.
  */
 export function parsePast(typed: string, now: Date = new Date()): string | undefined {
   const text = typed.trim().toLowerCase().replace(/\s+/g, " ");
   if (text === "" || text === "now") return undefined;
-  const ago = AGO.exec(text);
-  if (ago) return new Date(now.getTime() - Number(ago[1]) * UNITS[ago[2]] * 1000).toISOString();
+  const span = SPAN.exec(text);
+  if (span) {
+    const sign = span[1] === "+" ? 1 : -1; // "+2h" is ahead: the server refuses it, as it says
+    return new Date(now.getTime() + sign * Number(span[2]) * UNITS[span[3]] * 1000).toISOString();
+  }
   const clock = CLOCK.exec(text);
   if (clock) {
     const [hours, minutes, seconds] = [clock[1], clock[2], clock[3] ?? "0"].map(Number);

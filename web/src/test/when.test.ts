@@ -13,6 +13,7 @@ describe("parsePast", () => {
   it("reads spans as that long ago, with or without the minus", () => {
     expect(parsePast("-10m", NOW)).toBe("2026-12-06T09:50:00.000Z");
     expect(parsePast("2h", NOW)).toBe("2026-12-06T08:00:00.000Z");
+    expect(parsePast("+1m", NOW)).toBe("2026-12-06T10:01:00.000Z"); // the server judges it
   });
 
   it("reads a UTC clock time as the last one, never a future one", () => {

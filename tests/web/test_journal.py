@@ -1,0 +1,66 @@
+"""An operator's shift in the browser (Debian's Chromium, through Traefik, against `vtoc
+server run`): log on an operation's timeline, see another client's entry arrive live, ack a
+critical report from the Dashboard's watch, and find it gone from the unacknowledged reports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import nav, seed, sign_in
+from vtoc.client import VtocClient
+from vtoc.schemas import Role
+from vtoc.web.stack import WebStack
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_operators_shift(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    ids = seed(api)
+    sign_in(page, stack.url, make_token(Role.operator, name="web-watch"))
+
+    page.goto(f"{stack.url}/operations/{ids['operation']}")
+    page.get_by_role("tab", name="Timeline").click()
+    form = page.get_by_role("form", name="Log an entry")
+    form.get_by_label("What happened (Markdown)").fill("Falcon 1 reports contact at grid 31U")
+    form.get_by_label("When (blank: now)").fill("+2h")
+    form.get_by_role("button", name="Log entry").click()
+    expect(form.get_by_text(re.compile("future"))).to_be_visible()  # the server's refusal
+    form.get_by_label("When (blank: now)").fill("-10m")
+    form.get_by_label("Kind").select_option("contact")
+    form.get_by_role("button", name="Log entry").click()
+    timeline = page.get_by_role("list", name="Timeline")
+    expect(timeline).to_contain_text("Falcon 1 reports contact at grid 31U")
+    [entry] = api.journal.list(operation_id=ids["operation"]).items
+    assert (entry.author, entry.kind) == ("web-watch", "contact")
+
+    api.journal.create(text="Relief in place at 0600", operation_id=ids["operation"])
+    expect(timeline.get_by_role("listitem").first).to_contain_text("Relief in place at 0600")
+    shoot(page, "operation-timeline")
+
+    beacon = api.intel.create(title="Beacon to cdn-static.top", severity="critical")
+    nav(page, "Dashboard").click()
+    watch = page.get_by_role("region", name=re.compile("Watch"))
+    row = watch.get_by_role("listitem").filter(has_text="Beacon to cdn-static.top")
+    expect(row).to_contain_text("ack due")
+    shoot(page, "dashboard-watch")
+    row.get_by_role("button", name="Acknowledge 'Beacon to cdn-static.top'").click()
+    expect(watch.get_by_text("Beacon to cdn-static.top")).to_have_count(0)
+    assert api.acknowledge(beacon.id).acked_by == "web-watch"
+
+    nav(page, "Intelligence").click()
+    page.get_by_role("checkbox", name="Unacknowledged only").check()
+    reports = page.get_by_role("list", name="Reports")
+    expect(reports).to_contain_text("SSH brute force")
+    expect(reports.get_by_text("Beacon to cdn-static.top")).to_have_count(0)

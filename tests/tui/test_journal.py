@@ -187,3 +187,20 @@ async def test_handover_from_the_palette_and_its_bad_input(server: LiveServer) -
             app,
         )
         assert api.handovers.get(handover.id).accepted_by is None
+
+
+async def test_read_only_mode_offers_no_log_ack_or_handover(server: LiveServer) -> None:
+    app = make_app(server.client(Role.operator), readonly=True, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        watch = app.screen.query_one("#watch", WatchList)
+        await until(lambda: watch.row_count > 0, app)
+        chosen = watch.selected
+        await pilot.press("L", "a")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        unacked = server.sync().intel.list(acknowledged=False, limit=500).items
+        assert chosen.id in {r.id for r in unacked}
+        assert "Ack report" not in screen_text(app)
+        await pilot.press("question_mark")
+        await until(lambda: "Help" in type(app.screen).__name__, app)
+        assert "Log entry" not in screen_text(app) and "handover" not in screen_text(app)

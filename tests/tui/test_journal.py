@@ -1,10 +1,14 @@
 """The journal and the watch in the TUI, against a real server: an entry filed elsewhere
-lands in a running timeline where its time puts it, the operator's row staying selected;
-``L`` files an entry for the operation in view, bad times and refusals as notifications;
-``a`` on the dashboard's watch acknowledges the highlighted report; handover by palette."""
+(the CLI, another client) lands in a running timeline where its time puts it, the
+operator's row staying selected; ``L`` files an entry for the operation in view, bad times
+and refusals as notifications; ``a`` on the dashboard's watch acknowledges the highlighted
+report; handover by palette; none of it in read-only mode."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +17,7 @@ from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Input, TabbedContent
 
+from tests.processes import VTOC
 from tests.tui.conftest import LiveServer, screen_text, until
 from vtoc import schemas as s
 from vtoc.schemas import Role
@@ -30,6 +35,15 @@ pytestmark = pytest.mark.asyncio
 
 def new_operation(server: LiveServer) -> s.Operation:
     return server.sync(Role.operator).operations.create(name=f"Journal {uuid.uuid4().hex[:8]}")
+
+
+def log_by_cli(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:
+    """``vtoc log add`` as an operator runs it in another terminal."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VTOC_")}
+    env |= {"VTOC_API_URL": server.url, "VTOC_TOKEN": server.tokens[Role.operator]}
+    return subprocess.run(
+        [*VTOC, "log", "add", *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def notified(app: VtocApp, text: str) -> bool:
@@ -75,11 +89,17 @@ async def test_an_entry_filed_elsewhere_lands_in_its_place_and_the_selection_sta
         chosen = timeline.selected
         assert chosen.item.text == "log 6 min ago"
 
-        other.journal.create(
-            text="late entry: contact 10.5 min ago",
-            operation_id=operation.id,
-            occurred_at=(now - timedelta(minutes=10, seconds=30)).isoformat(),
+        at = (now - timedelta(minutes=10, seconds=30)).isoformat()
+        filed = await asyncio.to_thread(
+            log_by_cli,
+            server,
+            "late entry: contact 10.5 min ago",
+            "--at",
+            at,
+            "--op",
+            operation.code,
         )
+        assert filed.returncode == 0, filed.stderr
         other.journal.create(text="just now", operation_id=operation.id, kind="contact")
         await until(lambda: "late entry: contact 10.5 min ago" in texts(timeline), app)
         await until(lambda: "just now" in texts(timeline), app)

@@ -244,29 +244,60 @@ def load_fleet(engine: Engine, *, assets: int, operations: int, seed: int = 2) -
     _reset_sequences(engine, ["operations", "missions", "assets"])
 
 
+#: an operation's own events; its assets' events (moves, status) belong to no operation
 EVENT_KINDS = [
     ("mission", "mission.updated"),
-    ("asset", "asset.updated"),
     ("intel", "intel.created"),
     ("operation", "operation.updated"),
 ]
+ASSET_EVENT_KINDS = ["asset.moved", "asset.updated"]
 JOURNAL_KINDS = ["note", "contact", "order", "decision", "report"]
 
 
 def load_timeline(
-    engine: Engine, operation_id: int, *, events: int, entries: int, seed: int = 3, days: int = 30
+    engine: Engine,
+    operation_id: int,
+    *,
+    events: int,
+    entries: int,
+    assets: int = 10,
+    asset_share: float = 0.1,
+    seed: int = 3,
+    days: int = 30,
 ) -> None:
-    """An operation's history: ``events`` events and ``entries`` journal entries over the
-    last ``days`` days, entries at their own times (back-dated ones among the events)."""
+    """An operation's history over the last ``days`` days: ``events`` events, of which
+    ``asset_share`` are the events of ``assets`` new assets its first mission uses (moves
+    and status, with no operation, as positions and edits record them), and ``entries``
+    journal entries at their own times (back-dated ones among the events)."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
     first_event = next_id(engine, "events")
+    first_asset = next_id(engine, "assets")
+    stamp = now.isoformat()
+    with engine.connect() as conn:
+        mission = conn.execute(
+            text("SELECT min(id) FROM missions WHERE operation_id = :op"), {"op": operation_id}
+        ).scalar_one()
+    asset_ids = range(first_asset, first_asset + assets)
+    _copy(
+        engine,
+        "assets",
+        ["id", "name", "kind", "status", "attributes", "version", "created_at", "updated_at"],
+        ((a, f"timeline-asset-{a}", "vehicle", "deployed", {}, 1, stamp, stamp) for a in asset_ids),
+    )
+    _copy(engine, "mission_assets", ["mission_id", "asset_id"], ((mission, a) for a in asset_ids))
 
     def moment() -> str:
         return (now - timedelta(seconds=rng.uniform(60, days * 86400))).isoformat()
 
     def event_rows() -> Iterator[tuple[object, ...]]:
         for n in range(events):
+            if rng.random() < asset_share:
+                asset = rng.choice(asset_ids)
+                data = {"id": asset, "name": f"timeline-asset-{asset}", "lat": 59.9, "lon": 10.7}
+                kind = rng.choice(ASSET_EVENT_KINDS)
+                yield (first_event + n, moment(), "bench", kind, "asset", asset, None, data)
+                continue
             entity, kind = rng.choice(EVENT_KINDS)
             data = {"title": f"{entity} {n}", "changed": ["status"]}
             yield (first_event + n, moment(), "bench", kind, entity, n % 5000, operation_id, data)
@@ -289,7 +320,7 @@ def load_timeline(
         ["occurred_at", "recorded_at", "author", "kind", "text", "operation_id", "refs"],
         entry_rows(),
     )
-    _reset_sequences(engine, ["events", "journal_entries"])
+    _reset_sequences(engine, ["assets", "events", "journal_entries"])
 
 
 def _reset_sequences(engine: Engine, tables: list[str]) -> None:

@@ -1,8 +1,9 @@
 """An operation's timeline under a long history, and a journal entry's way to other clients.
 
 A fresh PostgreSQL database gets one operation with 1,000,000 events and 100,000 journal
-entries over 30 days (COPY, ``bench.datagen.load_timeline``); a real ``vtoc server run``
-(two workers) serves it. Measured:
+entries over 30 days (COPY, ``bench.datagen.load_timeline``): a tenth of the events are the
+moves and edits of the ten assets its mission uses, which belong to no operation, as the
+positions feed records them. A real ``vtoc server run`` (two workers) serves it. Measured:
 
 - a timeline page of 50 for one client, in order from random points of its history (the
   newest page, the oldest, and pages ``since`` a random time, as an operator scrolls or

@@ -26,7 +26,7 @@ from vtoc.tui.resources import OPERATIONS
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import OperationScreen
 from vtoc.tui.screens.dialogs import PromptScreen
-from vtoc.tui.screens.journal import QuickEntryScreen
+from vtoc.tui.screens.journal import EntryScreen, QuickEntryScreen
 from vtoc.tui.widgets.timeline import TimelineList
 from vtoc.tui.widgets.watch import WatchList
 
@@ -146,6 +146,18 @@ async def test_quick_entry_files_for_the_operation_in_view_at_the_typed_time(
         assert timedelta(minutes=9) < ago < timedelta(minutes=11)
         await until(lambda: notified(app, f"entry {entry.id} logged {operation.code}"), app)
         await until(lambda: entry.text in texts(timeline), app)
+
+        timeline.move_cursor(texts(timeline).index(entry.text))  # enter reads it whole
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, EntryScreen), app)
+        assert f"contact by {entry.author}" not in screen_text(app)  # it was filed as a note
+        assert f"note by {entry.author}" in screen_text(app)
+        assert f"happened {entry.occurred_at:%Y-%m-%d %H:%M:%S}Z" in screen_text(app)
+        await pilot.press("escape")
+        timeline.move_cursor(texts(timeline).index(None))  # an event: its row's own detail
+        await pilot.press("enter")
+        await until(lambda: len(app.screen_stack) > 3, app)
+        assert isinstance(app.screen, OperationScreen) and app.screen.row.id == operation.id
 
 
 async def test_a_viewer_is_told_why_nothing_was_logged(server: LiveServer) -> None:

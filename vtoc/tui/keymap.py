@@ -97,6 +97,7 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
     rows.append(("up/down pgup/pgdn", "Move; more rows load as you scroll", "lists"))
     rows.append(("ctrl+home/ctrl+end", "First / last loaded row", "lists"))
     rows.append(("up/down", "Select an asset; it is marked on the map", "map"))
+    rows.append(("enter", "An entry read whole; an event's row opened", "timeline"))
     rows.append(("tab/shift+tab", "Next / previous field", "forms"))
     if not readonly:
         rows.append(("ctrl+p handover", "Hand the watch over, or accept it", "global"))

@@ -19,14 +19,26 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from vtoc import schemas as s
 from vtoc.client import Call, NotFound, VtocError
 from vtoc.tui.keymap import BACK
-from vtoc.tui.resources import ASSETS, INTEL, MISSIONS, ResourceSpec, ago, plain, styled
+from vtoc.tui.resources import (
+    ASSETS,
+    INTEL,
+    MISSIONS,
+    SPECS,
+    ResourceSpec,
+    ago,
+    plain,
+    styled,
+)
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.form import shown
+from vtoc.tui.screens.journal import EntryScreen
 from vtoc.tui.widgets.resource_table import ResourceTable
 from vtoc.tui.widgets.row_list import RowList
 from vtoc.tui.widgets.timeline import TimelineList
 
 HIDDEN = {"raw", "body", "indicators", "description", "objective"}
+#: the specs of the rows a timeline event can be about, by its entity
+SPEC_OF = {spec.entity: spec for spec in SPECS.values()}
 
 
 def stamp(when: datetime) -> str:
@@ -226,6 +238,19 @@ class OperationScreen(RecordScreen):
     def on_row_list_chosen(self, message: RowList.Chosen) -> None:
         if isinstance(message.rows, ResourceTable):
             self.vtoc.open_detail(message.rows.spec, message.row)
+        elif isinstance(message.rows, TimelineList):
+            self.open_item(message.row.item)
+
+    @work(group="open")
+    async def open_item(self, item: s.TimelineItem) -> None:
+        """An entry read whole; an event's row (a mission, a report, an asset) in its detail."""
+        try:
+            if item.type is s.TimelineType.entry:
+                self.app.push_screen(EntryScreen(await self.client.journal.get(item.id)))
+            elif (spec := SPEC_OF.get(item.entity)) is not None and item.entity_id is not None:
+                self.vtoc.open_detail(spec, await spec.endpoint(self.client).get(item.entity_id))
+        except VtocError as exc:
+            self.notify(exc.message, severity="error")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:

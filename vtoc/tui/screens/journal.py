@@ -1,4 +1,5 @@
-"""The staff journal from any screen: a quick-entry line (``L``) and the watch's handover.
+"""The staff journal from any screen: a quick-entry line (``L``), one entry read whole, and
+the watch's handover.
 
 The entry is filed for the operation in view; its time is now unless the operator types one
 (``14:32Z``, ``-10m``, as the CLI's ``--at`` reads it). A refused entry keeps the line open
@@ -9,15 +10,18 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import Group
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select
+from textual.widgets import Input, Label, Select, Static
 
 from vtoc import schemas as s
 from vtoc.client import AsyncVtocClient, VtocError
+from vtoc.tui.resources import plain
 from vtoc.when import parse_past
 
 
@@ -83,6 +87,47 @@ class QuickEntryScreen(ModalScreen[s.JournalEntry | None]):
         self.dismiss(entry)
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EntryScreen(ModalScreen[None]):
+    """One journal entry whole (the timeline shows its first line): its text, who wrote it,
+    when it happened and when it was recorded, what it corrects or is corrected by."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("enter", "close", "Close", show=False),
+    ]
+
+    def __init__(self, entry: s.JournalEntry) -> None:
+        super().__init__(classes="dialog")
+        self.entry = entry
+
+    def compose(self) -> ComposeResult:
+        entry = self.entry
+        with Vertical(id="help"):
+            yield Label(f"Journal entry {entry.id}  (esc closes)", id="help-title", markup=False)
+            with VerticalScroll(id="help-body"):
+                yield Static(self.render_entry(), id="entry-body")
+
+    def render_entry(self) -> Group:
+        entry = self.entry
+        lines = [
+            Text.assemble((entry.kind.value, "bold"), f" by {entry.author}"),
+            Text(
+                f"happened {entry.occurred_at:%Y-%m-%d %H:%M:%S}Z, "
+                f"recorded {entry.recorded_at:%Y-%m-%d %H:%M:%S}Z"
+            ),
+        ]
+        if entry.corrects is not None:
+            lines.append(plain(f"corrects entry {entry.corrects}: {entry.reason or ''}", "yellow"))
+        if entry.corrected_by is not None:
+            lines.append(Text(f"corrected by entry {entry.corrected_by}", style="bold yellow"))
+        if entry.refs:
+            lines.append(Text("refs " + ", ".join(f"{r.entity}:{r.id}" for r in entry.refs)))
+        return Group(*lines, Text(""), plain(entry.text))
+
+    def action_close(self) -> None:
         self.dismiss(None)
 
 

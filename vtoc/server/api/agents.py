@@ -7,7 +7,16 @@ from fastapi import APIRouter, Query, Response
 
 from vtoc import schemas as s
 from vtoc.server import metrics
-from vtoc.server.api.deps import IfMatch, IfNoneMatch, Operator, SessionDep, Viewer, tagged
+from vtoc.server.api.deps import (
+    NOT_MODIFIED,
+    TAGGED_DOC,
+    IfMatch,
+    IfNoneMatch,
+    Operator,
+    SessionDep,
+    Viewer,
+    tagged,
+)
 from vtoc.server.services.agents import agents
 
 router = APIRouter(prefix="/agents", tags=["agents"])
@@ -21,8 +30,8 @@ def list_agents(session: SessionDep, _: Viewer) -> Any:
 @router.get(
     "/{ref}",
     response_model=s.Agent,
-    description="Its `ETag` is its version, as `If-Match` takes it (`If-None-Match`: a 304).",
-    responses={304: {"description": "Not modified: the version you hold is current"}},
+    description=TAGGED_DOC,
+    responses=NOT_MODIFIED,
 )
 def show_agent(ref: str, session: SessionDep, _: Viewer, none_match: IfNoneMatch) -> Response:
     agent = s.Agent.model_validate(agents.get(session, ref))

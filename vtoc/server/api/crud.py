@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from vtoc.schemas import DeleteImpact, Input, ListQuery, Output, Page, Role
 from vtoc.server import idempotency
 from vtoc.server.api.deps import (
+    NOT_MODIFIED,
+    TAGGED_DOC,
     Admin,
     IdempotencyKey,
     IfMatch,
@@ -121,9 +123,8 @@ def crud_router(
         "/{ref}",
         response_model=public,
         summary=f"Show one {name}",
-        description="Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` "
-        "naming that version the answer is a 304 without a body.",
-        responses={304: {"description": "Not modified: the version you hold is current"}},
+        description=TAGGED_DOC,
+        responses=NOT_MODIFIED,
     )
     async def show(ref: str, session: SessionDep, _: Viewer, none_match: IfNoneMatch) -> Response:
         def work() -> Response:

@@ -199,6 +199,16 @@ async def parse_if_none_match(
 IfNoneMatch = Annotated[NoneMatch | None, Depends(parse_if_none_match)]
 
 
+#: a versioned row's show route, in the OpenAPI
+TAGGED_DOC = (
+    "Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that "
+    "version the answer is a 304 without a body."
+)
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the version you hold is current"}
+}
+
+
 def tagged(response: Response, version: int, none_match: NoneMatch | None) -> Response:
     """``response`` with the row's version as its ``ETag``; a bodiless 304 instead when that
     version is the one the client holds (``If-None-Match``)."""

@@ -12,9 +12,9 @@ answered as ``GET`` without the body.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from fastapi.routing import iter_route_contexts
 from starlette.datastructures import MutableHeaders
@@ -31,6 +31,7 @@ REFUSES = 405
 class Template:
     """One path template and the methods its routes take."""
 
+    path: str
     regex: re.Pattern[str]
     #: 1 for each literal segment, 0 for each parameter: the larger wins a path both match
     specificity: tuple[int, ...]
@@ -42,8 +43,10 @@ class Template:
 
 @dataclass(frozen=True)
 class Methods:
-    """What a path takes: ``routed`` reach a route, ``allowed`` are the ``Allow`` header."""
+    """What a path takes: ``routed`` reach a route, ``allowed`` are the ``Allow`` header;
+    ``template`` names the path in logs and metrics (``/api/v1/operations/{ref}``)."""
 
+    template: str
     routed: frozenset[str]
     allowed: frozenset[str]
 
@@ -57,6 +60,8 @@ class PathMethods:
 
     def __init__(self, routes: Sequence[BaseRoute]) -> None:
         self.routes = routes
+        #: every request asks; matching each template costs more than a route's own work
+        self.of: Callable[[str], Methods | None] = lru_cache(maxsize=4096)(self.methods_of)
 
     @cached_property
     def templates(self) -> list[Template]:
@@ -68,14 +73,15 @@ class PathMethods:
             segments = path_format.strip("/").split("/")
             specificity = tuple(0 if "{" in segment else 1 for segment in segments)
             template = templates.setdefault(
-                path_format, Template(regex=route.path_regex, specificity=specificity)
+                path_format,
+                Template(path=path_format, regex=route.path_regex, specificity=specificity),
             )
             template.routed |= methods
             if REFUSES in (getattr(route, "responses", None) or {}):
                 template.refused |= methods
         return list(templates.values())
 
-    def of(self, path: str) -> Methods | None:
+    def methods_of(self, path: str) -> Methods | None:
         """The methods ``path`` takes; None for a path no route has (a 404)."""
         matching = [t for t in self.templates if t.regex.match(path)]
         if not matching:
@@ -88,7 +94,14 @@ class PathMethods:
             routed.add("HEAD")
         if "GET" in allowed:
             allowed.add("HEAD")
-        return Methods(routed=frozenset(routed), allowed=frozenset(allowed))
+        return Methods(
+            template=owners[0].path, routed=frozenset(routed), allowed=frozenset(allowed)
+        )
+
+
+def route_path(scope: Scope) -> str:
+    """The path as the router matches it: without the root path a proxy may mount us at."""
+    return str(scope["path"]).removeprefix(scope.get("root_path", ""))
 
 
 class RouteByPath:
@@ -102,8 +115,7 @@ class RouteByPath:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # the path as the router matches it: without the root path a proxy may mount us at
-        methods = self.paths.of(scope["path"].removeprefix(scope.get("root_path", "")))
+        methods = self.paths.of(route_path(scope))
         if methods is None:  # no such path: the router's 404
             await self.app(scope, receive, send)
         elif scope["method"] not in methods.routed:

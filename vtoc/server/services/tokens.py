@@ -45,6 +45,16 @@ def create(session: Session, *, actor: str, data: s.TokenCreate) -> s.TokenCreat
     return s.TokenCreated(**s.Token.model_validate(token).model_dump(), token=secret)
 
 
+def in_force(session: Session, secret: str) -> bool:
+    """Whether a token's secret is stored and not revoked (a saved context still works)."""
+    found = session.scalar(
+        select(ApiToken.id).where(
+            ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None)
+        )
+    )
+    return found is not None
+
+
 def list_all(session: Session) -> Sequence[ApiToken]:
     return session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
 

@@ -449,14 +449,19 @@ class Indicator(Output):
     value: str
 
 
+#: a new report's confidence and TLP where its source does not give them (API and ingest)
+INTEL_CONFIDENCE = 50
+INTEL_TLP = TLP.amber
+
+
 class IntelCreate(Input):
     title: Title
     body: str = ""
     source: IntelSource = IntelSource.manual
     source_ref: str | None = Field(default=None, max_length=300)
     severity: Severity = Severity.info
-    confidence: int = Field(default=50, ge=0, le=100)
-    tlp: TLP = TLP.amber
+    confidence: int = Field(default=INTEL_CONFIDENCE, ge=0, le=100)
+    tlp: TLP = INTEL_TLP
     observed_at: UtcDatetime | None = None
     operation_id: RowId | None = None
     asset_id: RowId | None = None

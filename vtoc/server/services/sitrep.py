@@ -71,9 +71,9 @@ def sitrep(session: Session, *, query: s.SitrepQuery, deadlines: dict[str, int])
             )
         ],
         unacknowledged=[
-            s.SitrepWatch(id=r.id, severity=r.severity, title=r.title, overdue=r.overdue)
-            for r in open_items
-            if op_id is None or r.operation_id == op_id
+            s.SitrepWatch.model_validate(item, from_attributes=True)
+            for item in open_items
+            if op_id is None or item.operation_id == op_id
         ],
     )
 
@@ -142,48 +142,28 @@ def notable(session: Session, reports: Subquery) -> list[s.SitrepIntel]:
         .order_by(rank.desc(), c.observed_at.desc(), c.id.desc())
         .limit(TOP)
     )
-    return [
-        s.SitrepIntel(
-            id=r.id,
-            severity=r.severity,
-            title=r.title,
-            observed_at=r.observed_at,
-            occurrences=r.occurrences,
-        )
-        for r in rows
-    ]
+    return [s.SitrepIntel.model_validate(row._mapping) for row in rows]
 
 
 def overdue(session: Session, op_id: int | None, now: datetime) -> list[s.SitrepOverdue]:
     late = missions.query(session, s.MissionQuery(overdue=True, operation_id=op_id)).subquery()
     rows = session.execute(
-        select(late.c.id, late.c.name, Operation.code, late.c.status, late.c.due_at)
+        select(
+            late.c.id, late.c.name, Operation.code.label("operation"), late.c.status, late.c.due_at
+        )
         .join(Operation, Operation.id == late.c.operation_id)
         .order_by(late.c.due_at, late.c.id)
     )
     return [
         s.SitrepOverdue(
-            id=row.id,
-            name=row.name,
-            operation=row.code,
-            status=row.status,
-            due_at=row.due_at,
-            hours_overdue=round((now - row.due_at).total_seconds() / 3600, 1),
+            **row._mapping, hours_overdue=round((now - row.due_at).total_seconds() / 3600, 1)
         )
         for row in rows
     ]
 
 
 def agent_lines(session: Session, now: datetime) -> list[s.SitrepAgent]:
-    latest = (
-        select(AgentRun.agent_id, func.max(AgentRun.id).label("run_id"))
-        .group_by(AgentRun.agent_id)
-        .subquery()
-    )
-    runs = {
-        run.agent_id: run
-        for run in session.scalars(select(AgentRun).where(AgentRun.id.in_(select(latest.c.run_id))))
-    }
+    runs = agents.latest_runs(session)
     lines = []
     for agent in agents.all(session):
         run = runs.get(agent.id)

@@ -397,13 +397,13 @@ def record_events(
     """One ``intel.created`` per new report, one ``intel.updated`` per report a flood grew."""
     stamp = now.isoformat()
     rows: list[dict[str, Any]] = [
-        event_row(actor, "intel.created", f, now, created_data(f, asset_ids, stamp))
+        event_row(actor, s.EventKind.intel_created, f, now, created_data(f, asset_ids, stamp))
         for f in created
     ]
     rows += [
         event_row(
             actor,
-            "intel.updated",
+            s.EventKind.intel_updated,
             f,
             now,
             {
@@ -419,13 +419,13 @@ def record_events(
 
 
 def event_row(
-    actor: str, kind: str, flood: Flood, now: datetime, data: dict[str, Any]
+    actor: str, kind: s.EventKind, flood: Flood, now: datetime, data: dict[str, Any]
 ) -> dict[str, Any]:
     return {
         "ts": now,
         "actor": actor,
         "kind": kind,
-        "entity": "intel",
+        "entity": s.Entity.intel,
         "entity_id": flood.report_id,
         "operation_id": None,
         "data": data,

@@ -37,8 +37,8 @@ def create(session: Session, *, actor: str, data: s.TokenCreate) -> s.TokenCreat
     events.record(
         session,
         actor=actor,
-        kind="token.created",
-        entity="token",
+        kind=s.EventKind.token_created,
+        entity=s.Entity.token,
         entity_id=token.id,
         data={"name": token.name, "role": token.role.value},
     )
@@ -61,13 +61,13 @@ def list_all(session: Session) -> Sequence[ApiToken]:
 
 def get(session: Session, ref: int | str) -> ApiToken:
     return refs.resolve(
-        session, ApiToken, ref, entity="token", columns=("name",), label=lambda t: t.name
+        session, ApiToken, ref, entity=s.Entity.token, columns=("name",), label=lambda t: t.name
     )
 
 
 def revoke(session: Session, *, actor: str, ref: int | str) -> ApiToken:
     token = get(session, ref)
-    mark_revoked(session, token, actor=actor, entity="token", data={"name": token.name})
+    mark_revoked(session, token, actor=actor, entity=s.Entity.token, data={"name": token.name})
     return token
 
 
@@ -76,7 +76,7 @@ def mark_revoked(
     row: ApiToken | SshKey,
     *,
     actor: str,
-    entity: str,
+    entity: s.Entity,
     data: dict[str, Any],
 ) -> None:
     """Revoke once: the row stays, for the audit trail; a second revoke changes nothing."""
@@ -85,7 +85,7 @@ def mark_revoked(
         events.record(
             session,
             actor=actor,
-            kind=f"{entity}.revoked",
+            kind=s.EventKind.of(entity, "revoked"),
             entity=entity,
             entity_id=row.id,
             data=data,

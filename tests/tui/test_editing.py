@@ -128,6 +128,29 @@ async def test_deleting_an_operation_says_its_missions_go_with_it(server: LiveSe
         await pilot.press("n")
 
 
+async def test_deleting_an_asset_says_its_track_goes_with_it(server: LiveServer) -> None:
+    admin = server.sync()
+    asset = admin.assets.create(name=f"Tracked-{uuid.uuid4().hex[:6]}")
+    fixes = [
+        {"asset": asset.id, "at": f"2026-12-01T10:0{i}:00Z", "lat": 59.0, "lon": 18.0 + i}
+        for i in range(2)
+    ]
+    assert admin.post_positions(fixes).stored == 2
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot, key="4")
+        table = screen.table
+        await until(lambda: asset.id in table.rows_by_id, app)
+        table.move_cursor(row=table.index_of(asset.id))
+        await pilot.press("d")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
+        await pilot.pause()
+        question = str(app.screen.query_one("#question", Label).render())
+        assert f"Delete asset '{asset.name}' and its 2 position fixes?" in question
+        await pilot.press("n")
+    assert admin.assets.get(asset.id).name == asset.name
+
+
 async def test_readonly_hides_every_write(server: LiveServer) -> None:
     app = make_app(server.client(Role.viewer), readonly=True, live=False)
     async with app.run_test(size=(80, 24)) as pilot:

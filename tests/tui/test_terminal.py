@@ -116,6 +116,10 @@ class Tmux:
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
 def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
     url, token = served
+    clustered = httpx.post(
+        f"{url}/api/v1/correlations/run", json={}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert clustered.status_code == 200 and clustered.json()["clusters_touched"]
     tmux = Tmux()
     command = " ".join(
         [
@@ -131,6 +135,11 @@ def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
         for key, loaded in LOADED.items():  # every view, loaded on the terminal within 2 s
             tmux.keys(key)
             tmux.sees(loaded, timeout=2)
+        tmux.prompt(":", "correlations")
+        tmux.sees("SHARED INDICATORS")
+        tmux.keys("Enter")
+        tmux.sees("Correlations ▸ cluster", timeout=2)
+        tmux.sees(" reports  op ", timeout=2)
         tmux.prompt(":", "ops")
         tmux.sees("Northern Watch")
         tmux.prompt("/", "harbor")

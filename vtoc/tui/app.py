@@ -23,6 +23,7 @@ from vtoc.terminal import CONTROL
 from vtoc.tui import keymap
 from vtoc.tui.live import Feed
 from vtoc.tui.resources import (
+    CORRELATIONS,
     INTEL,
     OPERATIONS,
     SPECS,
@@ -32,6 +33,7 @@ from vtoc.tui.resources import (
 )
 from vtoc.tui.screens.agents import AgentsScreen
 from vtoc.tui.screens.base import VtocScreen
+from vtoc.tui.screens.correlations import CorrelationScreen, CorrelationsScreen
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen, OperationScreen, RecordScreen
 from vtoc.tui.screens.dialogs import HelpScreen, PromptScreen
@@ -42,6 +44,7 @@ from vtoc.tui.screens.map import MapScreen
 VIEW_FACTORIES: dict[str, Callable[[], VtocScreen]] = {
     "dashboard": DashboardScreen,
     **{name: partial(ListScreen, spec) for name, spec in SPECS.items()},
+    "correlations": CorrelationsScreen,
     "agents": AgentsScreen,
     "events": EventsScreen,
     "map": MapScreen,
@@ -174,6 +177,8 @@ class VtocApp(App[None]):
             self.push_screen(OperationScreen(spec, row))
         elif spec is INTEL:
             self.push_screen(IntelScreen(spec, row))
+        elif spec is CORRELATIONS:
+            self.push_screen(CorrelationScreen(row))
         else:
             self.push_screen(RecordScreen(spec, row))
 

@@ -153,9 +153,13 @@ def id_of(cell: Text) -> int:
 
 @dataclass(frozen=True)
 class Column:
+    """A list's column: ``width`` cells at 80 columns; up to ``wide`` where the terminal has
+    room to spare (names that 80 columns cut show whole at 120); no width takes the rest."""
+
     label: str
     render: Callable[[Any], str | Text]
     width: int | None = None
+    wide: int | None = None
 
     def cell(self, row: Any) -> Text:
         return plain(self.render(row))

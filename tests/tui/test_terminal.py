@@ -367,7 +367,8 @@ def descendants(pid: int) -> list[int]:
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
 def test_up_opens_the_tui_and_quitting_it_stops_everything(tmp_path: Path) -> None:
-    """The README's first command as an operator meets it: dashboard up, ctrl+q, all gone."""
+    """The README's first command as an operator meets it: dashboard up, the token and the
+    address on the help screen, ctrl+q, all gone."""
     env = up_env(tmp_path)
     port = free_port()
     tmux = Tmux()
@@ -379,6 +380,13 @@ def test_up_opens_the_tui_and_quitting_it_stops_everything(tmp_path: Path) -> No
         tmux.sees("vTOC ▸ Dashboard", timeout=90)
         tmux.sees("overdue")  # the demo scenario, seeded on first run
         assert ready(f"http://127.0.0.1:{port}")
+        config = tmp_path / "config" / "vtoc" / "config.toml"
+        token = config.read_text().split('token = "')[1].split('"')[0]
+        tmux.keys("?")  # the token and the address, while the TUI has the terminal
+        tmux.sees(token)
+        tmux.sees(f"API       http://127.0.0.1:{port}")
+        tmux.keys("Escape")
+        wait_for(lambda: "esc closes" not in tmux.screen(), what="help closed")
         pane = int(tmux.run("display-message", "-p", "-t", "tui", "#{pane_pid}").strip())
         started = descendants(pane)
         assert len(started) >= 2, started  # at least the server and the agents worker

@@ -99,6 +99,8 @@ async def test_enter_opens_a_cluster_whose_members_open(clustered: LiveServer) -
         assert sorted(detail.members.ids) == sorted(cluster.report_ids)
         await terminal.sees(f"vTOC ▸ Correlations ▸ cluster {cluster.id}")
         await terminal.sees(f"{len(cluster.report_ids)} reports")
+        shown = screen_text(app)
+        assert all(indicator.value in shown for indicator in cluster.indicators)  # their tab
         first = detail.members.rows[0]
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, IntelScreen), app)

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
+from textual.containers import VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker
 
@@ -88,7 +89,7 @@ class CorrelationScreen(RecordScreen):
         with TabbedContent(id="tabs"):
             with TabPane("Members", id="tab-members"):
                 yield self.members_table()
-            with TabPane("Indicators", id="tab-indicators"):
+            with TabPane("Indicators", id="tab-indicators"), VerticalScroll():
                 yield Static(self.render_indicators(), id="indicators")
 
     def members_table(self) -> ResourceTable:

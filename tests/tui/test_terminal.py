@@ -135,10 +135,13 @@ def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
         for key, loaded in LOADED.items():  # every view, loaded on the terminal within 2 s
             tmux.keys(key)
             tmux.sees(loaded, timeout=2)
+        tmux.keys("2")  # from elsewhere: the command line brings the clusters back
+        tmux.sees(LOADED["2"])
         tmux.prompt(":", "correlations")
         tmux.sees("SHARED INDICATORS")
+        wait_for(lambda: ": correlations" not in tmux.screen(), what="the prompt closed")
         tmux.keys("Enter")
-        tmux.sees("Correlations ▸ cluster", timeout=2)
+        tmux.sees("Correlations ▸ cluster")
         tmux.sees(" reports  op ", timeout=2)
         tmux.prompt(":", "ops")
         tmux.sees("Northern Watch")

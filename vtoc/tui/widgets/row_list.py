@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -35,6 +36,25 @@ from vtoc.tui.resources import Column
 STRIP_CACHE = 256
 #: the cells the last column (the one without a width) keeps before others grow ``wide``
 ROOM = 30
+
+
+@lru_cache(maxsize=64)
+def widths(columns: tuple[Column, ...], width: int) -> tuple[int, ...]:
+    """Each column's cells at this width: its own, more up to ``wide`` (left to right)
+    while the last column keeps ``ROOM``, and the last column what is left. Cached: every
+    line drawn asks, and a flood draws many."""
+    sizes = [column.width or 0 for column in columns]
+    spare = width - sum(sizes) - 2 * len(sizes) - ROOM
+    for index, column in enumerate(columns):
+        if column.wide is not None and column.width is not None and spare > 0:
+            grown = min(column.wide - column.width, spare)
+            sizes[index] += grown
+            spare -= grown
+    used = sum(sizes) + 2 * len(sizes)
+    return tuple(
+        size if column.width is not None else max(0, width - used)
+        for column, size in zip(columns, sizes, strict=True)
+    )
 
 
 def by_id(row: Any) -> Any:
@@ -411,26 +431,10 @@ class RowList(ScrollView, can_focus=True):
     def cells(self, row: Any) -> list[Text]:
         return [column.cell(row) for column in self.columns]
 
-    def widths(self, width: int) -> list[int]:
-        """Each column's cells at this width: its own, more up to ``wide`` (left to right)
-        while the last column keeps ``ROOM``, and the last column what is left."""
-        sizes = [column.width or 0 for column in self.columns]
-        spare = width - sum(sizes) - 2 * len(sizes) - ROOM
-        for index, column in enumerate(self.columns):
-            if column.wide is not None and column.width is not None and spare > 0:
-                grown = min(column.wide - column.width, spare)
-                sizes[index] += grown
-                spare -= grown
-        used = sum(sizes) + 2 * len(sizes)
-        return [
-            size if column.width is not None else max(0, width - used)
-            for column, size in zip(self.columns, sizes, strict=True)
-        ]
-
     def line(self, cells: list[Text], width: int, style: Style, post: Style | None = None) -> Strip:
         """One row of cells, each padded by a space and cut at its column's width."""
         line = Text(no_wrap=True, overflow="crop")
-        for size, cell in zip(self.widths(width), cells, strict=True):
+        for size, cell in zip(widths(self.columns, width), cells, strict=True):
             cell = cell.copy()
             cell.truncate(size, pad=True)
             line.append(" ")

@@ -88,14 +88,10 @@ class CorrelationScreen(RecordScreen):
         yield Static(self.render_row(), id="fields", classes="summary")
         with TabbedContent(id="tabs"):
             with TabPane("Members", id="tab-members"):
-                yield self.members_table()
+                members = {"correlation_id": self.row.id}
+                yield ResourceTable(INTEL, self.client, filters=members, id="members")
             with TabPane("Indicators", id="tab-indicators"), VerticalScroll():
                 yield Static(self.render_indicators(), id="indicators")
-
-    def members_table(self) -> ResourceTable:
-        return ResourceTable(
-            INTEL, self.client, filters={"correlation_id": self.row.id}, id="members"
-        )
 
     @property
     def members(self) -> ResourceTable:

@@ -3,7 +3,7 @@ open, escalation from there, and clusters that come and merge live."""
 
 from __future__ import annotations
 
-import uuid
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +19,9 @@ from vtoc.tui.screens.detail import IntelScreen
 from vtoc.tui.screens.dialogs import ConfirmScreen
 
 pytestmark = pytest.mark.asyncio
+
+#: hosts of addresses no other report names: each pair of reports gets its own
+HOSTS = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +40,7 @@ def run(live: LiveServer) -> s.CorrelationRunResult:
 
 def linked_pair(live: LiveServer) -> tuple[str, list[int]]:
     """Two new reports that share an address no other report has."""
-    address = f"198.51.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
+    address = f"198.51.7.{next(HOSTS)}"  # the demo's campaigns use 198.51.100.x
     with live.sync() as admin:
         ids = [
             admin.intel.create(title=f"Beacon {n} to {address}", body=f"dst {address}").id

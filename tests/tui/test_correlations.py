@@ -131,6 +131,7 @@ async def test_escalate_from_the_cluster(clustered: LiveServer) -> None:
         await until(lambda: isinstance(app.screen, CorrelationScreen), app)
         detail = app.screen
         await terminal.sees("not escalated")
+        assert "s" not in screen_text(app).split()  # no summary yet
         await pilot.press("x")
         await until(lambda: isinstance(app.screen, ConfirmScreen), app)
         await pilot.pause()
@@ -145,6 +146,9 @@ async def test_escalate_from_the_cluster(clustered: LiveServer) -> None:
             assert {admin.intel.get(i).severity for i in ids} == {s.Severity.low}
         await terminal.sees(f"summary report #{summary_id}")
         await until(lambda: "x" not in screen_text(app).split(), app)  # done once
+        await pilot.press("s")
+        await until(lambda: isinstance(app.screen, IntelScreen), app)
+        assert app.screen.row.id == summary_id  # type: ignore[attr-defined]
 
 
 async def test_clusters_come_and_merge_live(clustered: LiveServer) -> None:

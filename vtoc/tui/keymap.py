@@ -56,6 +56,7 @@ CLUSTER: list[BindingType] = [
         "Escalate",
         tooltip="Escalate the cluster: each member a severity step up, one summary report",
     ),
+    Binding("s", "summary", "Summary", tooltip="Open the summary report of an escalated cluster"),
     *BACK,
 ]
 
@@ -95,7 +96,7 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
         ("lists", LIST),
         ("agents", AGENTS),
         ("details", DETAIL[:1]),
-        ("clusters", CLUSTER[:1]),
+        ("clusters", CLUSTER[:2]),
         ("forms", FORM),
     ):
         for binding in bindings:

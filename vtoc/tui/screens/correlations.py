@@ -2,8 +2,9 @@
 
 The list shows each cluster with its shared indicators; ``enter`` opens one: what links it,
 its member reports (``enter`` opens a report), and ``x`` escalates it as the CLI's
-``vtoc correlations escalate`` does. Both follow the event stream: a cluster that grows is
-fetched again, one that another absorbed goes (``correlation.merged`` names them).
+``vtoc correlations escalate`` does (``s`` then opens the summary report). Both follow the
+event stream: a cluster that grows is fetched again, one that another absorbed goes
+(``correlation.merged`` names them).
 """
 
 from __future__ import annotations
@@ -139,8 +140,10 @@ class CorrelationScreen(RecordScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """An escalated cluster has its summary: escalating again would change nothing."""
-        if action == "escalate" and self.row.summary_report_id is not None:
+        """An escalated cluster has its summary to open; escalating again would change
+        nothing."""
+        escalated = self.row.summary_report_id is not None
+        if (action == "escalate" and escalated) or (action == "summary" and not escalated):
             return False
         return super().check_action(action, parameters)
 
@@ -177,6 +180,18 @@ class CorrelationScreen(RecordScreen):
         self.vtoc.open_detail(INTEL, message.row)
 
     # Escalation ----------------------------------------------------------------------------
+
+    @work(group="open")
+    async def action_summary(self) -> None:
+        report_id = self.row.summary_report_id
+        if report_id is None:
+            return
+        try:
+            report = await self.client.intel.get(report_id)
+        except VtocError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.vtoc.open_detail(INTEL, report)
 
     def action_escalate(self) -> None:
         row: s.Correlation = self.row

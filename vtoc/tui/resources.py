@@ -368,7 +368,7 @@ def escalated(cluster: s.Correlation) -> str:
 CORRELATIONS = ResourceSpec(
     name="correlations",
     title="Correlations",
-    entity="correlation",
+    entity=s.Entity.correlation,
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("SEV", lambda r: styled(r.severity), 8),

@@ -2,6 +2,7 @@
 // a live event can invalidate exactly the lists of its resource and the one row it names.
 import { keepPreviousData, useInfiniteQuery, type QueryClient } from "@tanstack/react-query";
 import type { VtocEvent } from "./api/client";
+import type { Entity } from "./api/enums";
 
 export type Resource = "operations" | "missions" | "assets" | "intel" | "correlations" | "agents" | "tasks";
 
@@ -17,7 +18,7 @@ export const keys = {
 /** Resources whose changes can change the watch (what needs a human now). */
 const WATCHED: readonly Resource[] = ["intel", "missions", "tasks", "assets"];
 
-const ENTITY_RESOURCE: Record<string, Resource> = {
+const ENTITY_RESOURCE: Partial<Record<Entity, Resource>> = {
   operation: "operations",
   mission: "missions",
   asset: "assets",
@@ -32,7 +33,7 @@ const ENTITY_RESOURCE: Record<string, Resource> = {
 export function staleKeys(
   event: Pick<VtocEvent, "entity" | "entity_id"> & { operation_id?: number | null },
 ): readonly unknown[][] {
-  const resource = ENTITY_RESOURCE[event.entity];
+  const resource = ENTITY_RESOURCE[event.entity as Entity];
   const stale: unknown[][] = [[...keys.dashboard]];
   if (event.operation_id != null) stale.push([...keys.timeline(event.operation_id)]);
   if (!resource) return stale;

@@ -1,7 +1,8 @@
 // Intelligence: reports in the API's order (newest observed first) by severity and text
 // search, each saying where it comes from; a report's indicators, and the other reports that
-// share any of them, each once (how the analyzer correlates them); operators acknowledge a
-// report ("I saw it"), and the list can show only the unacknowledged; admins delete reports.
+// share any of them, each once (how the analyzer correlates them); operators file reports
+// (the filed one is selected, as every page selects what it creates) and acknowledge them
+// ("I saw it"), and the list can show only the unacknowledged; admins delete them.
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
@@ -114,7 +115,7 @@ function Report({ id, onDeleted }: { id: string; onDeleted: () => void }) {
   );
 }
 
-function NewReport() {
+function NewReport({ onDone }: { onDone: (saved: Intel) => void }) {
   const editor = useEditor({
     resource: "intel",
     toDraft: (): { title: string; body: string; severity: Severity } => ({
@@ -123,6 +124,7 @@ function NewReport() {
       severity: "medium",
     }),
     save: (draft) => unwrap(api.POST("/api/v1/intel", { body: draft })),
+    onSaved: onDone,
   });
   const { draft, set, errorFor } = editor;
   return (
@@ -163,7 +165,14 @@ export default function Intelligence() {
           <ToggleButton open={filing} onToggle={() => setFiling((f) => !f)} label="New report" />
         </Can>
       </div>
-      {filing && <NewReport />}
+      {filing && (
+        <NewReport
+          onDone={(r) => {
+            setFiling(false);
+            navigate(`/intel/${r.id}?${search}`);
+          }}
+        />
+      )}
       <div className="filters" role="search">
         <Select label="Minimum severity" value={values.min_severity as Severity | ""} options={SEVERITIES} onChange={(v) => set("min_severity", v)} allowEmpty="any" />
         <label className="check">

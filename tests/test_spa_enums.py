@@ -18,6 +18,7 @@ CONSTANTS = {
     "ASSET_KINDS": s.AssetKind,
     "PRIORITIES": s.Priority,
     "SEVERITIES": s.Severity,
+    "JOURNAL_KINDS": s.JournalKind,
     "ENTITIES": s.Entity,
     "EVENT_KINDS": s.EventKind,
 }

@@ -34,6 +34,9 @@ export type Priority = (typeof PRIORITIES)[number];
 export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+export const JOURNAL_KINDS = ["note", "contact", "order", "decision", "report", "handover", "sitrep"] as const;
+export type JournalKind = (typeof JOURNAL_KINDS)[number];
+
 export const ENTITIES = [
   "operation",
   "mission",

@@ -4,19 +4,17 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { ApiError, api, unwrap, type Schemas } from "../api/client";
+import { JOURNAL_KINDS, type Entity, type JournalKind } from "../api/enums";
 import { Can } from "../auth";
 import { DraftError } from "../components/editor";
 import { ErrorNote, Field, LoadMore, QueryState, Select } from "../components/ui";
 import { keys, useCursorList, type PageOf } from "../queries";
 import { TIME_FORMS, parsePast, utc } from "../when";
 
-type Kind = Schemas["JournalKind"];
 type Item = Schemas["TimelineItem"];
 
-export const JOURNAL_KINDS: readonly Kind[] = ["note", "contact", "order", "decision", "report", "handover", "sitrep"];
-
 /** The SPA's page for the row an item is about, where it has one. */
-const PAGES: Record<string, string> = {
+const PAGES: Partial<Record<Entity, string>> = {
   operation: "operations",
   mission: "missions",
   asset: "assets",
@@ -26,7 +24,7 @@ const PAGES: Record<string, string> = {
 
 function EntryBox({ operationId }: { operationId: number }) {
   const client = useQueryClient();
-  const [kind, setKind] = useState<Kind>("note");
+  const [kind, setKind] = useState<JournalKind>("note");
   const [at, setAt] = useState("");
   const [text, setText] = useState("");
   const file = useMutation({
@@ -73,7 +71,7 @@ function EntryBox({ operationId }: { operationId: number }) {
 }
 
 function TimelineLine({ item }: { item: Item }) {
-  const page = PAGES[item.entity];
+  const page = PAGES[item.entity as Entity];
   const about = page && item.entity_id != null ? `/${page}/${item.entity_id}` : undefined;
   return (
     <li className={`timeline-${item.type}`}>

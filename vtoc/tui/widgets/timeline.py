@@ -69,7 +69,11 @@ def concerns(event: s.Event, operation_id: int, asset_ids: set[int]) -> bool:
     or one of its assets' events that belong to no operation."""
     if event.operation_id == operation_id:
         return True
-    return event.entity == "asset" and event.operation_id is None and event.entity_id in asset_ids
+    return (
+        event.entity == s.Entity.asset
+        and event.operation_id is None
+        and event.entity_id in asset_ids
+    )
 
 
 def happened_at(event: s.Event) -> datetime:

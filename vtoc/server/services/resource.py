@@ -73,9 +73,14 @@ class Resource(Generic[M, C, U, Q]):
         intel); None: render ``list`` in Python."""
         return None
 
-    def read_json(self, session: Session, ref: int | str) -> bytes | None:
-        """The show route's answer rendered by the database, as ``list_json``."""
+    def read_json(self, session: Session, ref: int | str) -> tuple[bytes, int] | None:
+        """The show route's answer rendered by the database, as ``list_json``, and the row's
+        version (its ETag)."""
         return None
+
+    def version_of(self, read: Any) -> int:
+        """The version of what ``read`` returned (its ETag)."""
+        return int(read.version)
 
     def exists(self, session: Session, field: str, row_id: int | None) -> None:
         """Refuse a reference (a foreign key in the input) to a row that does not exist."""

@@ -24,7 +24,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show Agent */
+        /**
+         * Show Agent
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_agent_api_v1_agents__ref__get"];
         put?: never;
         post?: never;
@@ -131,7 +134,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one asset */
+        /**
+         * Show one asset
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_api_v1_assets__ref__get"];
         put?: never;
         post?: never;
@@ -481,7 +487,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one intel */
+        /**
+         * Show one intel
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_api_v1_intel__ref__get"];
         put?: never;
         post?: never;
@@ -653,7 +662,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one mission */
+        /**
+         * Show one mission
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_api_v1_missions__ref__get"];
         put?: never;
         post?: never;
@@ -737,7 +749,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one operation */
+        /**
+         * Show one operation
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_api_v1_operations__ref__get"];
         put?: never;
         post?: never;
@@ -949,7 +964,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one task */
+        /**
+         * Show one task
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_api_v1_tasks__ref__get"];
         put?: never;
         post?: never;
@@ -2862,7 +2880,10 @@ export interface operations {
     show_agent_api_v1_agents__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -2878,6 +2899,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Agent"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {
@@ -3254,7 +3282,10 @@ export interface operations {
     show_api_v1_assets__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -3270,6 +3301,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Asset"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {
@@ -4183,7 +4221,10 @@ export interface operations {
     show_api_v1_intel__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -4199,6 +4240,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Intel"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {
@@ -4802,7 +4850,10 @@ export interface operations {
     show_api_v1_missions__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -4818,6 +4869,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Mission"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {
@@ -5139,7 +5197,10 @@ export interface operations {
     show_api_v1_operations__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -5155,6 +5216,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Operation"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {
@@ -5731,7 +5799,10 @@ export interface operations {
     show_api_v1_tasks__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -5747,6 +5818,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Task"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {

@@ -237,3 +237,15 @@ async def test_read_only_mode_offers_no_log_ack_or_handover(server: LiveServer) 
         await pilot.press("question_mark")
         await until(lambda: "Help" in type(app.screen).__name__, app)
         assert "Log entry" not in screen_text(app) and "handover" not in screen_text(app)
+
+
+async def test_ctrl_r_reads_the_timeline_again_without_the_live_feed(server: LiveServer) -> None:
+    operation = new_operation(server)
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        timeline = await open_timeline(app, pilot, operation)
+        await until(lambda: timeline.row_count > 0, app)
+        server.sync(Role.operator).journal.create(text="filed elsewhere", operation_id=operation.id)
+        assert "filed elsewhere" not in texts(timeline)  # no feed: nothing came by itself
+        await pilot.press("ctrl+r")
+        await until(lambda: "filed elsewhere" in texts(timeline), app)

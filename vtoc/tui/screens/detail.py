@@ -288,3 +288,10 @@ class OperationScreen(RecordScreen):
         for table in self.query(ResourceTable):
             table.apply_events(batch)
         self.query_one("#op-timeline", TimelineList).apply_events(batch)
+
+    def action_refresh(self) -> None:
+        """ctrl+r: the operation, its tabs' lists and its timeline read again."""
+        super().action_refresh()
+        for table in self.query(ResourceTable):
+            table.reload()
+        self.query_one("#op-timeline", TimelineList).reload()

@@ -82,7 +82,8 @@ def happened_at(event: s.Event) -> datetime:
     occurred = event.data.get("occurred_at")
     if isinstance(occurred, str):
         with suppress(ValueError):
-            return min(datetime.fromisoformat(occurred), event.ts)
+            at = datetime.fromisoformat(occurred)
+            return min(at if at.tzinfo else at.replace(tzinfo=UTC), event.ts)
     return event.ts
 
 

@@ -85,6 +85,15 @@ def kind_of_type(cot_type: str) -> AssetKind:
     return AssetKind.other
 
 
+def reading(text: str | None) -> float | str | None:
+    """An attribute's number: a fix takes numbers, not their text (``schemas.Reading``).
+    Text that is no number stays text, for the fix's check to name its field."""
+    try:
+        return None if text is None else float(text)
+    except ValueError:
+        return text
+
+
 def fix_of(event: Element) -> FixIn:
     """The fix an event reports, for the asset its callsign (else its uid) names."""
     point = event.find("point")
@@ -102,12 +111,12 @@ def fix_of(event: Element) -> FixIn:
         return FixIn(
             asset=name,
             at=event.get("time") or "",
-            lat=point.get("lat") or "",
-            lon=point.get("lon") or "",
-            alt=None if hae in (None, UNKNOWN) else hae,
-            accuracy=None if ce in (None, UNKNOWN) else ce,
-            course=track.get("course") if track is not None else None,
-            speed=track.get("speed") if track is not None else None,
+            lat=reading(point.get("lat") or ""),
+            lon=reading(point.get("lon") or ""),
+            alt=None if hae in (None, UNKNOWN) else reading(hae),
+            accuracy=None if ce in (None, UNKNOWN) else reading(ce),
+            course=reading(track.get("course")) if track is not None else None,
+            speed=reading(track.get("speed")) if track is not None else None,
             source=FixSource.cot,
             kind=kind_of_type(event.get("type", "")),
             callsign=event.get("uid"),

@@ -58,3 +58,10 @@ def test_a_missing_row_is_a_404_whatever_the_tag(operator: VtocClient) -> None:
     answer = operator.http.get("/api/v1/operations/987654", headers={"If-None-Match": "*"})
     assert answer.status_code == 404
     assert "ETag" not in answer.headers
+
+
+def test_the_client_asks_for_a_row_only_if_it_changed(operator: VtocClient) -> None:
+    op = operator.operations.create(name="Watched")
+    assert operator.operations.changed(op.id, version=op.version) is None
+    renamed = operator.operations.update(op.id, name="Watched still")
+    assert operator.operations.changed(op.id, version=op.version) == renamed

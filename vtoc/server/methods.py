@@ -4,9 +4,9 @@ Starlette routes each (path, method) pair on its own, so a path several routes s
 answered a 405 naming one of their methods; ``PATCH /correlations/run`` went to
 ``PATCH /correlations/{correlation_id}`` (a 422 for ``run``) because the router takes the
 first route matching path *and* method; and FastAPI's routes have no ``HEAD``. Here a
-path belongs to its most literal templates (``/run`` before ``/{correlation_id}``), a
-method none of them takes is a 405 whose ``Allow`` lists all they take, and ``HEAD`` is
-answered as ``GET`` without the body.
+path belongs to its most literal template (``/run`` before ``/{correlation_id}``), a
+method that template's routes do not take is a 405 whose ``Allow`` lists all they take,
+and ``HEAD`` is answered as ``GET`` without the body.
 """
 
 from __future__ import annotations

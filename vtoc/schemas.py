@@ -547,14 +547,19 @@ class Indicator(Output):
     value: str
 
 
+#: a new report's confidence and TLP where its source does not give them (API and ingest)
+INTEL_CONFIDENCE = 50
+INTEL_TLP = TLP.amber
+
+
 class IntelCreate(Input):
     title: Title
     body: str = ""
     source: IntelSource = IntelSource.manual
     source_ref: str | None = Field(default=None, max_length=300)
     severity: Severity = Severity.info
-    confidence: int = Field(default=50, ge=0, le=100)
-    tlp: TLP = TLP.amber
+    confidence: int = Field(default=INTEL_CONFIDENCE, ge=0, le=100)
+    tlp: TLP = INTEL_TLP
     observed_at: UtcDatetime | None = None
     operation_id: RowId | None = None
     asset_id: RowId | None = None
@@ -990,6 +995,72 @@ class WhoAmI(BaseModel):
 # Events -----------------------------------------------------------------------------------
 
 
+class Entity(StrEnum):
+    """What an event is about (its ``entity``, and the first word of its ``kind``)."""
+
+    operation = "operation"
+    mission = "mission"
+    asset = "asset"
+    intel = "intel"
+    task = "task"
+    agent = "agent"
+    correlation = "correlation"
+    journal = "journal"
+    handover = "handover"
+    token = "token"
+    ssh_key = "ssh_key"
+
+
+class EventKind(StrEnum):
+    """Every kind of event the server records: ``<entity>.<what happened>``."""
+
+    operation_created = "operation.created"
+    operation_updated = "operation.updated"
+    operation_deleted = "operation.deleted"
+    mission_created = "mission.created"
+    mission_updated = "mission.updated"
+    mission_deleted = "mission.deleted"
+    asset_created = "asset.created"
+    asset_updated = "asset.updated"
+    asset_deleted = "asset.deleted"
+    asset_heartbeat = "asset.heartbeat"
+    asset_moved = "asset.moved"
+    intel_created = "intel.created"
+    intel_updated = "intel.updated"
+    intel_deleted = "intel.deleted"
+    intel_acknowledged = "intel.acknowledged"
+    intel_ack_overdue = "intel.ack_overdue"
+    task_created = "task.created"
+    task_updated = "task.updated"
+    task_deleted = "task.deleted"
+    task_claimed = "task.claimed"
+    task_done = "task.done"
+    task_failed = "task.failed"
+    task_retry = "task.retry"
+    agent_updated = "agent.updated"
+    agent_triggered = "agent.triggered"
+    agent_run_started = "agent.run_started"
+    agent_run_finished = "agent.run_finished"
+    correlation_merged = "correlation.merged"
+    correlation_updated = "correlation.updated"
+    journal_created = "journal.created"
+    handover_created = "handover.created"
+    handover_accepted = "handover.accepted"
+    token_created = "token.created"
+    token_revoked = "token.revoked"
+    ssh_key_enrolled = "ssh_key.enrolled"
+    ssh_key_revoked = "ssh_key.revoked"
+
+    @classmethod
+    def of(cls, entity: Entity, verb: str) -> EventKind:
+        """The kind of ``verb`` on ``entity``; a ValueError for one no event has."""
+        return cls(f"{entity}.{verb}")
+
+    @property
+    def entity(self) -> Entity:
+        return Entity(self.partition(".")[0])
+
+
 class Event(Output):
     id: int
     ts: datetime
@@ -1294,3 +1365,105 @@ class Handover(Output):
     accepted_at: datetime | None
     open_items: dict[str, list[int]]
     entry_ids: list[int]
+
+
+# Situation report -------------------------------------------------------------------------
+
+
+class SitrepQuery(Input):
+    operation: str | None = Field(
+        default=None, max_length=200, description="only this operation (id, code or name)"
+    )
+    hours: int = Field(default=24, ge=1, le=24 * 90, description="the window of intel and journal")
+
+
+class SitrepOperation(BaseModel):
+    code: str
+    name: str
+    status: OperationStatus
+    priority: Priority
+    commander: str | None
+    #: missions by status, the statuses it has only
+    missions: dict[str, int]
+
+
+class SitrepIndicator(BaseModel):
+    kind: IndicatorKind
+    value: str
+    reports: int
+
+
+class SitrepIntel(BaseModel):
+    id: int
+    severity: Severity
+    title: str
+    observed_at: datetime
+    occurrences: int
+
+
+class SitrepOverdue(BaseModel):
+    id: int
+    name: str
+    #: the operation's code
+    operation: str
+    status: MissionStatus
+    due_at: datetime
+    hours_overdue: float
+
+
+class AgentHealthState(StrEnum):
+    """What an operator must know of an agent at a glance."""
+
+    ok = "ok"
+    late = "late"
+    failing = "failing"
+    never_run = "never run"
+    disabled = "disabled"
+
+
+class SitrepAgent(BaseModel):
+    name: str
+    kind: AgentKind
+    enabled: bool
+    interval_seconds: int
+    last_run_at: datetime | None
+    last_status: RunStatus | None
+    last_summary: str | None
+    health: AgentHealthState
+
+
+class SitrepJournal(BaseModel):
+    id: int
+    occurred_at: datetime
+    author: str
+    kind: JournalKind
+    #: the entry's text on one line
+    text: str
+
+
+class SitrepWatch(BaseModel):
+    id: int
+    severity: Severity
+    title: str
+    overdue: bool
+
+
+class Sitrep(BaseModel):
+    """The situation as a briefing: what is running, what is ready, what is new in the
+    window, what is late, whether the agents keep up, the journal and the open watch."""
+
+    generated_at: datetime
+    scope: str
+    hours: int
+    operations: list[SitrepOperation]
+    #: assets by status (of the operation's missions, with ``operation``)
+    assets: dict[str, int]
+    unreachable_assets: list[str]
+    intel_total: int
+    intel_by_severity: dict[str, int]
+    top_indicators: list[SitrepIndicator]
+    notable_intel: list[SitrepIntel]
+    overdue: list[SitrepOverdue]
+    agents: list[SitrepAgent]
+    journal: list[SitrepJournal]
+    unacknowledged: list[SitrepWatch]

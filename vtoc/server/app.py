@@ -28,6 +28,7 @@ from vtoc.server.api import (
     observability,
     operations,
     positions,
+    sitrep,
     ssh,
     tasks,
     timeline,
@@ -123,7 +124,17 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     # One module per resource (vtoc/server/api/), each with every route under its path.
     for resource in (operations, missions, assets, intel, tasks, agents, tokens, events):
         api.include_router(resource.router)
-    for other in (correlations, dashboard, ingest, positions, journal, timeline, watch, ssh):
+    for other in (
+        correlations,
+        dashboard,
+        ingest,
+        positions,
+        journal,
+        timeline,
+        watch,
+        ssh,
+        sitrep,
+    ):
         api.include_router(other.router)
     api.include_router(tokens.identity_router)
     app.include_router(api)

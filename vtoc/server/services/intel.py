@@ -39,7 +39,7 @@ def fts_match(dialect: str, q: str) -> Any:
 class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQuery]):
     model = IntelReport
     public = s.Intel
-    entity = "intel"
+    entity = s.Entity.intel
     filters = ("severity", "source", "operation_id", "asset_id")
     order = "most recently observed first (by observed_at, then id)"
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, String, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from vtoc.schemas import Input, ListQuery, Output
+from vtoc.schemas import Entity, EventKind, Input, ListQuery, Output
 from vtoc.server import events
 from vtoc.server.db import utcnow
 from vtoc.server.errors import InvalidError, StaleVersionError
@@ -30,7 +30,7 @@ class Resource(Generic[M, C, U, Q]):
 
     model: type[M]
     public: type[Output]
-    entity: ClassVar[str]
+    entity: ClassVar[Entity]
     #: the columns that name a row, in the order a reference tries them (see ``refs``)
     ref_columns: ClassVar[tuple[str, ...]] = ()
     #: columns matched case-insensitively by ``q`` on tables small enough not to need FTS
@@ -179,7 +179,7 @@ class Resource(Generic[M, C, U, Q]):
         events.record(
             session,
             actor=actor,
-            kind=f"{self.entity}.{verb}",
+            kind=EventKind.of(self.entity, verb),
             entity=self.entity,
             entity_id=row.id,  # type: ignore[attr-defined]
             operation_id=self.operation_of(row),

@@ -831,6 +831,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sitrep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show Sitrep
+         * @description Operations and their missions, asset readiness, the intel and journal of the last
+         *     ``hours``, overdue missions, agent health and the open watch items: of every
+         *     operation, or of one (``operation``: id, code or name).
+         */
+        get: operations["show_sitrep_api_v1_sitrep_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ssh/keys": {
         parameters: {
             query?: never;
@@ -1226,6 +1248,12 @@ export interface components {
             /** Next Run At */
             next_run_at: string | null;
         };
+        /**
+         * AgentHealthState
+         * @description What an operator must know of an agent at a glance.
+         * @enum {string}
+         */
+        AgentHealthState: "ok" | "late" | "failing" | "never run" | "disabled";
         /**
          * AgentKind
          * @enum {string}
@@ -2338,6 +2366,144 @@ export interface components {
          * @enum {string}
          */
         Severity: "info" | "low" | "medium" | "high" | "critical";
+        /**
+         * Sitrep
+         * @description The situation as a briefing: what is running, what is ready, what is new in the
+         *     window, what is late, whether the agents keep up, the journal and the open watch.
+         */
+        Sitrep: {
+            /** Agents */
+            agents: components["schemas"]["SitrepAgent"][];
+            /** Assets */
+            assets: {
+                [key: string]: number;
+            };
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Hours */
+            hours: number;
+            /** Intel By Severity */
+            intel_by_severity: {
+                [key: string]: number;
+            };
+            /** Intel Total */
+            intel_total: number;
+            /** Journal */
+            journal: components["schemas"]["SitrepJournal"][];
+            /** Notable Intel */
+            notable_intel: components["schemas"]["SitrepIntel"][];
+            /** Operations */
+            operations: components["schemas"]["SitrepOperation"][];
+            /** Overdue */
+            overdue: components["schemas"]["SitrepOverdue"][];
+            /** Scope */
+            scope: string;
+            /** Top Indicators */
+            top_indicators: components["schemas"]["SitrepIndicator"][];
+            /** Unacknowledged */
+            unacknowledged: components["schemas"]["SitrepWatch"][];
+            /** Unreachable Assets */
+            unreachable_assets: string[];
+        };
+        /** SitrepAgent */
+        SitrepAgent: {
+            /** Enabled */
+            enabled: boolean;
+            health: components["schemas"]["AgentHealthState"];
+            /** Interval Seconds */
+            interval_seconds: number;
+            kind: components["schemas"]["AgentKind"];
+            /** Last Run At */
+            last_run_at: string | null;
+            last_status: components["schemas"]["RunStatus"] | null;
+            /** Last Summary */
+            last_summary: string | null;
+            /** Name */
+            name: string;
+        };
+        /** SitrepIndicator */
+        SitrepIndicator: {
+            kind: components["schemas"]["IndicatorKind"];
+            /** Reports */
+            reports: number;
+            /** Value */
+            value: string;
+        };
+        /** SitrepIntel */
+        SitrepIntel: {
+            /** Id */
+            id: number;
+            /**
+             * Observed At
+             * Format: date-time
+             */
+            observed_at: string;
+            /** Occurrences */
+            occurrences: number;
+            severity: components["schemas"]["Severity"];
+            /** Title */
+            title: string;
+        };
+        /** SitrepJournal */
+        SitrepJournal: {
+            /** Author */
+            author: string;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["JournalKind"];
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Text */
+            text: string;
+        };
+        /** SitrepOperation */
+        SitrepOperation: {
+            /** Code */
+            code: string;
+            /** Commander */
+            commander: string | null;
+            /** Missions */
+            missions: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            priority: components["schemas"]["Priority"];
+            status: components["schemas"]["OperationStatus"];
+        };
+        /** SitrepOverdue */
+        SitrepOverdue: {
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Hours Overdue */
+            hours_overdue: number;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Operation */
+            operation: string;
+            status: components["schemas"]["MissionStatus"];
+        };
+        /** SitrepWatch */
+        SitrepWatch: {
+            /** Id */
+            id: number;
+            /** Overdue */
+            overdue: boolean;
+            severity: components["schemas"]["Severity"];
+            /** Title */
+            title: string;
+        };
         /** SkippedIndicator */
         SkippedIndicator: {
             kind: components["schemas"]["IndicatorKind"];
@@ -5280,6 +5446,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PositionResult"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    show_sitrep_api_v1_sitrep_get: {
+        parameters: {
+            query?: {
+                /** @description only this operation (id, code or name) */
+                operation?: string | null;
+                /** @description the window of intel and journal */
+                hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sitrep"];
                 };
             };
             /** @description Validation failed */

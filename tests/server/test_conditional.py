@@ -46,6 +46,7 @@ def test_a_rows_etag_is_its_version_and_a_current_one_is_not_sent_again(
     # the value If-Match takes: the change applies, and the old tag is stale
     changed = http.patch(path, json=change, headers={"If-Match": tag})
     assert changed.status_code == 200, changed.text
+    assert changed.headers["ETag"] == f'"{changed.json()["version"]}"'  # for the next If-Match
     fresh = http.get(path, headers={"If-None-Match": tag})
     assert fresh.status_code == 200
     assert fresh.headers["ETag"] == f'"{changed.json()["version"]}"' != tag

@@ -51,7 +51,10 @@ def notified(app: VtocApp, text: str) -> bool:
 
 
 async def open_timeline(app: VtocApp, pilot: Pilot[None], operation: s.Operation) -> TimelineList:
-    """The operation's detail, then its last tab by keys, as the operator goes there."""
+    """The operation's detail, then its last tab by keys, as the operator goes there (from
+    the dashboard, once it has loaded: its first load finishing under a covered, half-built
+    dashboard failed to find its panels on a loaded machine)."""
+    await until(lambda: isinstance(app.screen, DashboardScreen) and app.screen.board, app)
     app.open_detail(OPERATIONS, operation)
     await until(lambda: isinstance(app.screen, OperationScreen), app)
     await until(lambda: app.screen.query("ContentTab"), app)

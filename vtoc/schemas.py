@@ -871,10 +871,30 @@ class SshKey(Output):
     revoked_at: datetime | None
 
 
+SshFingerprint = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
 class SshSessionCreate(Input):
     """The SSH server asks for a session token for the key a client authenticated with."""
 
-    fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    fingerprint: SshFingerprint
+    client: Annotated[
+        str,
+        StringConstraints(max_length=200),
+        Field(description="the SSH client's address, for the audit log"),
+    ] = ""
+
+
+class SshSession(BaseModel):
+    """One SSH session as the audit log has it: opened, and closed once it ended."""
+
+    token_id: int
+    key: str
+    fingerprint: str
+    client: str
+    opened_at: datetime
+    closed_at: datetime | None
+    duration_seconds: float | None
 
 
 class WhoAmI(BaseModel):
@@ -916,6 +936,12 @@ class ListQuery(Input):
 
 class WholeListQuery(Input):
     """The query of lists answered whole in one page (agents, tokens): no parameters."""
+
+
+class SshKeyQuery(WholeListQuery):
+    fingerprint: SshFingerprint | None = Field(
+        default=None, description="only the key with this SHA256:... fingerprint"
+    )
 
 
 class OperationQuery(ListQuery):

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,46 +33,71 @@ def keygen(path: Path) -> Path:
     return path
 
 
+class Served:
+    """A running ``vtoc ssh serve``: its port and the lines it logged so far."""
+
+    def __init__(self, port: int, process: subprocess.Popen[str]) -> None:
+        self.port = port
+        self.log: list[str] = []
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        assert "listening" in first, first + process.stderr.read()
+        self.reader = threading.Thread(target=self.log.extend, args=(process.stderr,))
+        self.reader.start()
+
+    def logged(self, text: str) -> bool:
+        return any(text in line for line in self.log)
+
+
 @pytest.fixture
-def ssh_port(base_env: dict[str, str | None], admin_token: str, tmp_path: Path) -> Iterator[int]:
-    """``vtoc ssh serve`` on a free port with the admin context; its data dir in tmp_path."""
-    port = free_port()
+def serve_ssh(
+    base_env: dict[str, str | None], admin_token: str, tmp_path: Path
+) -> Iterator[Callable[..., Served]]:
+    """``vtoc ssh serve ARGS`` on a free port with the admin context; its data dir in
+    tmp_path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VTOC_")}
     env.update({k: v for k, v in base_env.items() if v is not None})
     env.update(VTOC_TOKEN=admin_token, XDG_DATA_HOME=str(tmp_path / "data"))
-    serve = subprocess.Popen(
-        [VTOC, "ssh", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert serve.stderr is not None
-    first = serve.stderr.readline()
-    assert "listening" in first, first + serve.stderr.read()
-    try:
-        yield port
-    finally:
-        serve.terminate()
-        serve.wait(timeout=15)
+    running: list[tuple[subprocess.Popen[str], Served]] = []
+
+    def start(*args: str) -> Served:
+        port = free_port()
+        command = [VTOC, "ssh", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+        process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        running.append((process, Served(port, process)))
+        return running[-1][1]
+
+    yield start
+    for process, served in running:
+        process.terminate()
+        process.wait(timeout=15)
+        served.reader.join()
 
 
 @pytest.fixture
-def ssh(ssh_port: int) -> Ssh:
-    """The OpenSSH client with one key and no config, agent or password fallback."""
+def ssh_port(serve_ssh: Callable[..., Served]) -> int:
+    return serve_ssh().port
 
+
+def ssh_args(port: int, key: Path) -> list[str]:
+    """The OpenSSH client with one key and no config, agent or password fallback."""
+    args = ["ssh", "-F", "/dev/null", "-p", str(port), "-i", str(key)]
+    for option in (
+        "IdentitiesOnly=yes",
+        "IdentityAgent=none",
+        "BatchMode=yes",
+        "StrictHostKeyChecking=no",
+        "UserKnownHostsFile=/dev/null",
+        "LogLevel=ERROR",
+    ):
+        args += ["-o", option]
+    return args
+
+
+def ssh_to(port: int) -> Ssh:
     def run(key: Path, *command: str, user: str = "anyone") -> subprocess.CompletedProcess[str]:
-        args = ["ssh", "-F", "/dev/null", "-p", str(ssh_port), "-i", str(key)]
-        for option in (
-            "IdentitiesOnly=yes",
-            "IdentityAgent=none",
-            "BatchMode=yes",
-            "StrictHostKeyChecking=no",
-            "UserKnownHostsFile=/dev/null",
-            "LogLevel=ERROR",
-        ):
-            args += ["-o", option]
         return subprocess.run(
-            [*args, f"{user}@127.0.0.1", *command],
+            [*ssh_args(port, key), f"{user}@127.0.0.1", *command],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -79,6 +105,11 @@ def ssh(ssh_port: int) -> Ssh:
         )
 
     return run
+
+
+@pytest.fixture
+def ssh(ssh_port: int) -> Ssh:
+    return ssh_to(ssh_port)
 
 
 def enroll(vtoc: Run, key: Path, name: str, role: str) -> dict[str, str]:
@@ -228,3 +259,68 @@ def test_the_tui_over_ssh_follows_resizes_and_its_token_dies_with_it(
 
     wait_for(lambda: all(t["revoked_at"] for t in session_tokens()), 10, "the token revoked")
     assert len(session_tokens()) == 1
+
+
+def ssh_sessions(vtoc: Run) -> list[dict[str, object]]:
+    return list(json.loads(ok(vtoc("events", "list", "--entity", "ssh_session", "-o", "json"))))
+
+
+def test_sessions_are_recorded_and_logged(
+    vtoc: Run, serve_ssh: Callable[..., Served], tmp_path: Path
+) -> None:
+    from tests.tui.test_terminal import wait_for
+
+    served = serve_ssh()
+    key = keygen(tmp_path / "alice")
+    enroll(vtoc, key, "alice", "operator")
+    assert ssh_to(served.port)(key, "whoami").returncode == 0
+
+    wait_for(lambda: len(ssh_sessions(vtoc)) == 2, 10, "the session's close recorded")
+    opened, closed = ssh_sessions(vtoc)
+    assert (opened["kind"], closed["kind"]) == ("ssh.session_opened", "ssh.session_closed")
+    fingerprint = json.loads(ok(vtoc("ssh", "keys", "list", "-o", "json")))[0]
+    expected = {"key": "alice", "fingerprint": fingerprint["fingerprint"], "client": "127.0.0.1"}
+    assert opened["data"] == expected
+    assert isinstance(closed["data"], dict) and closed["data"]["duration_seconds"] >= 0
+    wait_for(lambda: served.logged("ssh session closed: alice from 127.0.0.1"), 10, "the log")
+    assert served.logged("ssh session opened: alice (operator) from 127.0.0.1")
+
+
+def test_a_keys_sessions_are_limited(
+    vtoc: Run, admin_token: str, serve_ssh: Callable[..., Served], tmp_path: Path
+) -> None:
+    from tests.tui.test_terminal import wait_for
+
+    served = serve_ssh("--max-sessions-per-key", "1")
+    alice, bob = keygen(tmp_path / "alice"), keygen(tmp_path / "bob")
+    enroll(vtoc, alice, "alice", "operator")
+    enroll(vtoc, bob, "bob", "viewer")
+    held = subprocess.Popen(
+        [*ssh_args(served.port, alice), "127.0.0.1", "events", "tail", "--follow"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: len(ssh_sessions(vtoc)) == 1, 30, "alice's first session")
+        second = ssh_to(served.port)(alice, "whoami")
+        assert second.returncode == 75, second
+        assert "this key has its 1 sessions open" in second.stderr
+        assert ssh_to(served.port)(bob, "whoami").returncode == 0, "another key's are its own"
+    finally:
+        held.kill()
+        held.wait()
+    wait_for(lambda: ssh_to(served.port)(alice, "whoami").returncode == 0, 30, "a free place")
+
+
+def test_an_idle_session_is_closed(
+    vtoc: Run, serve_ssh: Callable[..., Served], tmp_path: Path
+) -> None:
+    served = serve_ssh("--idle-timeout", "1")
+    key = keygen(tmp_path / "alice")
+    enroll(vtoc, key, "alice", "operator")
+    idle = ssh_to(served.port)(key, "events", "tail", "--follow")
+    assert idle.returncode == 124, idle
+    assert "closed after 1 s without input" in idle.stderr
+    kinds = [e["kind"] for e in ssh_sessions(vtoc)]
+    assert kinds == ["ssh.session_opened", "ssh.session_closed"]

@@ -14,12 +14,15 @@ from vtoc import schemas as s
 from vtoc.server import events
 from vtoc.server.db import utcnow
 from vtoc.server.errors import ConflictError, InvalidError, NotFoundError
-from vtoc.server.models import SshKey
+from vtoc.server.models import EventRow, SshKey
 from vtoc.server.services import refs, tokens
 
 MAX_NAME = 80
 SESSION_TOKEN_TTL = timedelta(hours=12)
 """A session token outlives no working day even if the SSH server dies before revoking it."""
+SESSION_ENTITY = "ssh_session"
+SESSION_OPENED = "ssh.session_opened"
+SESSION_CLOSED = "ssh.session_closed"
 
 
 def parse_key(public_key: str) -> tuple[str, str]:
@@ -63,8 +66,11 @@ def enroll(session: Session, *, actor: str, data: s.SshKeyCreate) -> SshKey:
     return key
 
 
-def list_all(session: Session) -> Sequence[SshKey]:
-    return session.scalars(select(SshKey).order_by(SshKey.id)).all()
+def list_all(session: Session, *, fingerprint: str | None = None) -> Sequence[SshKey]:
+    query = select(SshKey).order_by(SshKey.id)
+    if fingerprint is not None:
+        query = query.where(SshKey.fingerprint == fingerprint)
+    return session.scalars(query).all()
 
 
 def revoke(session: Session, *, actor: str, ref: int | str) -> SshKey:
@@ -76,8 +82,11 @@ def revoke(session: Session, *, actor: str, ref: int | str) -> SshKey:
     return key
 
 
-def open_session(session: Session, *, actor: str, fingerprint: str) -> s.TokenCreated:
-    """A token acting as the key's identity for one SSH session; revoked keys get none."""
+def open_session(
+    session: Session, *, actor: str, fingerprint: str, client: str = ""
+) -> s.TokenCreated:
+    """A token acting as the key's identity for one SSH session; revoked keys get none.
+    The session is in the audit log from here on, under the token's id."""
     key = session.scalar(
         select(SshKey).where(SshKey.fingerprint == fingerprint, SshKey.revoked_at.is_(None))
     )
@@ -88,4 +97,51 @@ def open_session(session: Session, *, actor: str, fingerprint: str) -> s.TokenCr
         role=key.role,
         expires_at=utcnow() + SESSION_TOKEN_TTL,
     )
-    return tokens.create(session, actor=actor, data=data)
+    token = tokens.create(session, actor=actor, data=data)
+    opened = {"key": key.name, "fingerprint": fingerprint, "client": client}
+    events.record(
+        session,
+        actor=actor,
+        kind=SESSION_OPENED,
+        entity=SESSION_ENTITY,
+        entity_id=token.id,
+        data=opened,
+    )
+    return token
+
+
+def close_session(session: Session, *, actor: str, token_id: int) -> s.SshSession:
+    """Revoke the session's token and record how long the session lasted; closing twice
+    records it once."""
+    opened = session.scalar(
+        select(EventRow)
+        .where(
+            EventRow.entity == SESSION_ENTITY,
+            EventRow.entity_id == token_id,
+            EventRow.kind == SESSION_OPENED,
+        )
+        .limit(1)
+    )
+    if opened is None:
+        raise NotFoundError(f"no SSH session {token_id}")
+    token = tokens.get(session, token_id)
+    closing = token.revoked_at is None
+    tokens.mark_revoked(session, token, actor=actor, entity="token", data={"name": token.name})
+    closed_at = token.revoked_at or utcnow()
+    duration = round((closed_at - opened.ts).total_seconds(), 3)
+    if closing:
+        events.record(
+            session,
+            actor=actor,
+            kind=SESSION_CLOSED,
+            entity=SESSION_ENTITY,
+            entity_id=token_id,
+            data={**opened.data, "duration_seconds": duration},
+        )
+    return s.SshSession(
+        token_id=token_id,
+        **opened.data,
+        opened_at=opened.ts,
+        closed_at=closed_at,
+        duration_seconds=duration,
+    )

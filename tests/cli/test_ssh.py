@@ -324,3 +324,48 @@ def test_an_idle_session_is_closed(
     assert "closed after 1 s without input" in idle.stderr
     kinds = [e["kind"] for e in ssh_sessions(vtoc)]
     assert kinds == ["ssh.session_opened", "ssh.session_closed"]
+
+
+def test_failed_logins_from_one_address_are_slowed(
+    server_url: str, admin_token: str, vtoc: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate in this process with a sleep that only notes how long it was asked to wait;
+    the OpenSSH client offers a stranger's key, then an enrolled one from the same address."""
+    import asyncio
+
+    from vtoc.config import Context
+    from vtoc.ssh.limits import Throttle
+    from vtoc.ssh.server import Policy, serve
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    stranger, alice = keygen(tmp_path / "stranger"), keygen(tmp_path / "alice")
+    enroll(vtoc, alice, "alice", "viewer")
+    waits: list[float] = []
+
+    async def noted(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def attempts() -> list[int]:
+        policy = Policy(throttle=Throttle(free=2, first_delay=5, longest=20), sleep=noted)
+        context = Context(api_url=server_url, token=admin_token)
+        acceptor = await serve(context, host="127.0.0.1", port=0, policy=policy)
+        port = acceptor.get_port()
+        statuses = []
+        try:
+            for key in (stranger, stranger, stranger, stranger, alice):
+                args = [*ssh_args(port, key), "127.0.0.1", "whoami"]
+                client = await asyncio.create_subprocess_exec(
+                    *args,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                statuses.append(await client.wait())
+        finally:
+            acceptor.close()
+        return statuses
+
+    assert asyncio.run(attempts()) == [255, 255, 255, 255, 0]
+    # the third stranger waited 5 s, the fourth 10 s; a good key from that address waits
+    # too (20 s), and clears it: its signed attempt right after waits no more
+    assert waits == [5, 10, 20]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -369,3 +370,52 @@ def test_failed_logins_from_one_address_are_slowed(
     # the third stranger waited 5 s, the fourth 10 s; a good key from that address waits
     # too (20 s), and clears it: its signed attempt right after waits no more
     assert waits == [5, 10, 20]
+
+
+def test_vtoc_up_serves_ssh_when_asked(tmp_path: Path) -> None:
+    """``vtoc up --no-tui --ssh``: the local stack with the SSH server in it; a key
+    enrolled with the local context logs in, and SIGTERM stops the SSH server too."""
+    from tests.tui.test_terminal import alive, children_of, up_env, wait_for
+
+    env = up_env(tmp_path)
+    port, ssh_port = free_port(), free_port()
+    notice = tmp_path / "notice.log"
+    with notice.open("wb") as log:
+        up = subprocess.Popen(
+            [
+                VTOC,
+                "up",
+                "--no-tui",
+                "--no-demo",
+                "--port",
+                str(port),
+                "--ssh",
+                "--ssh-port",
+                str(ssh_port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    try:
+        wait_for(lambda: "ctrl+c" in notice.read_text(), 60, "vtoc up")
+        assert f"vTOC over SSH on port {ssh_port}" in notice.read_text()
+        key = keygen(tmp_path / "alice")
+        added = subprocess.run(
+            [VTOC, "ssh", "keys", "add", "--name", "alice", "--role", "viewer"],
+            env=env,
+            input=key.with_suffix(".pub").read_text(),
+            capture_output=True,
+            text=True,
+        )
+        assert added.returncode == 0, added.stderr
+        me = ssh_to(ssh_port)(key, "whoami", "--json")
+        assert me.returncode == 0, me.stderr
+        assert json.loads(me.stdout)["name"].startswith("ssh.alice.")
+        started = children_of(up.pid)
+        up.send_signal(signal.SIGTERM)
+        assert up.wait(20) == 0
+    finally:
+        if up.poll() is None:
+            up.kill()
+    assert not [pid for pid in started if alive(pid)]

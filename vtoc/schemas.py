@@ -826,10 +826,21 @@ PrincipalName = Annotated[
 """Who a token or an SSH key stands for: the actor its events are written under."""
 
 
+OperationScope = Annotated[
+    list[int | str] | None,
+    Field(
+        max_length=100,
+        description="limit it to these operations (ids or codes such as OP-0001); "
+        "null: all of them",
+    ),
+]
+
+
 class TokenCreate(Input):
     name: PrincipalName
     role: Role = Role.viewer
     expires_at: UtcDatetime | None = None
+    operations: OperationScope = None
 
 
 class Token(Output):
@@ -841,6 +852,7 @@ class Token(Output):
     last_used_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+    operation_ids: list[int] | None = Field(description="the operations it sees; null: all")
 
 
 class TokenCreated(Token):
@@ -860,6 +872,7 @@ class SshKeyCreate(Input):
         StringConstraints(strip_whitespace=True, min_length=1, max_length=16000),
         Field(description="one OpenSSH public key line, as in id_ed25519.pub"),
     ]
+    operations: OperationScope = None
 
 
 class SshKey(Output):
@@ -869,6 +882,7 @@ class SshKey(Output):
     fingerprint: str = Field(description="SHA256:..., as ssh-keygen -lf prints it")
     created_at: datetime
     revoked_at: datetime | None
+    operation_ids: list[int] | None = Field(description="what its sessions see; null: all")
 
 
 SshFingerprint = Annotated[str, StringConstraints(min_length=1, max_length=100)]

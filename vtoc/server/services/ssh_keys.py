@@ -14,7 +14,7 @@ from vtoc import schemas as s
 from vtoc.server import events
 from vtoc.server.db import utcnow
 from vtoc.server.errors import ConflictError, InvalidError, NotFoundError
-from vtoc.server.models import EventRow, SshKey
+from vtoc.server.models import EventRow, Operation, SshKey
 from vtoc.server.services import refs, tokens
 
 MAX_NAME = 80
@@ -43,6 +43,7 @@ def enroll(session: Session, *, actor: str, data: s.SshKeyCreate) -> SshKey:
     if len(data.name) > MAX_NAME:
         raise InvalidError("name", f"at most {MAX_NAME} characters: session tokens add to it")
     line, fingerprint = parse_key(data.public_key)
+    scope = tokens.operation_scope(session, data.operations, role=data.role)
     if session.scalar(select(SshKey.id).where(SshKey.name == data.name)) is not None:
         raise ConflictError(f"name: an SSH key named {data.name!r} exists")
     if session.scalar(select(SshKey.id).where(SshKey.fingerprint == fingerprint)) is not None:
@@ -52,6 +53,7 @@ def enroll(session: Session, *, actor: str, data: s.SshKeyCreate) -> SshKey:
         role=data.role,
         public_key=line,
         fingerprint=fingerprint,
+        operation_ids=scope,
     )
     session.add(key)
     session.flush()
@@ -96,6 +98,7 @@ def open_session(
         name=f"ssh.{key.name}.{secrets.token_hex(4)}",
         role=key.role,
         expires_at=utcnow() + SESSION_TOKEN_TTL,
+        operations=still_there(session, key.operation_ids),
     )
     token = tokens.create(session, actor=actor, data=data)
     opened = {"key": key.name, "fingerprint": fingerprint, "client": client}
@@ -108,6 +111,14 @@ def open_session(
         data=opened,
     )
     return token
+
+
+def still_there(session: Session, operation_ids: list[int] | None) -> list[int | str] | None:
+    """A key's scope less the operations deleted since: none left still means none."""
+    if operation_ids is None:
+        return None
+    query = select(Operation.id).where(Operation.id.in_(operation_ids))
+    return list(session.scalars(query))
 
 
 def close_session(session: Session, *, actor: str, token_id: int) -> s.SshSession:

@@ -17,11 +17,16 @@ from sqlalchemy import ColumnElement, event, false, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from vtoc.server.models import (
+    AckOverdue,
     Agent,
     AgentRun,
     Asset,
     Correlation,
+    CorrelationMember,
     EventRow,
+    HandoverRow,
+    IndicatorRow,
+    IntelAck,
     IntelReport,
     JournalEntryRow,
     Mission,
@@ -58,7 +63,12 @@ def assets_in(operations: frozenset[int]) -> Any:
     )
 
 
+def reports_in(operations: frozenset[int]) -> Any:
+    return select(IntelReport.id).where(IntelReport.operation_id.in_(operations))
+
+
 def criteria(operations: frozenset[int]) -> list[Any]:
+    entries = select(JournalEntryRow.id).where(JournalEntryRow.operation_id.in_(operations))
     in_scope: list[tuple[type[Any], ColumnElement[bool]]] = [
         (Operation, Operation.id.in_(operations)),
         (Mission, Mission.operation_id.in_(operations)),
@@ -68,6 +78,11 @@ def criteria(operations: frozenset[int]) -> list[Any]:
         (EventRow, EventRow.operation_id.in_(operations)),
         (Asset, Asset.id.in_(assets_in(operations))),
         (PositionFix, PositionFix.asset_id.in_(assets_in(operations))),
+        (HandoverRow, HandoverRow.entry_id.in_(entries)),
+        (IndicatorRow, IndicatorRow.report_id.in_(reports_in(operations))),
+        (IntelAck, IntelAck.report_id.in_(reports_in(operations))),
+        (AckOverdue, AckOverdue.report_id.in_(reports_in(operations))),
+        (CorrelationMember, CorrelationMember.report_id.in_(reports_in(operations))),
     ]
     hidden = [(model, false()) for model in UNSCOPED]
     return [

@@ -419,3 +419,18 @@ def test_vtoc_up_serves_ssh_when_asked(tmp_path: Path) -> None:
         if up.poll() is None:
             up.kill()
     assert not [pid for pid in started if alive(pid)]
+
+
+def test_a_key_limited_to_an_operation_sees_only_it(vtoc: Run, ssh: Ssh, tmp_path: Path) -> None:
+    ok(vtoc("ops", "create", "--name", "Alpha"))
+    ok(vtoc("ops", "create", "--name", "Bravo"))
+    key = keygen(tmp_path / "alice")
+    pub = key.with_suffix(".pub").read_text()
+    added = vtoc(
+        "ssh", "keys", "add", "--name", "alice", "--operation", "OP-0002", "--json", input=pub
+    )
+    assert json.loads(ok(added))["operation_ids"] == [2]
+    listed = ssh(key, "ops", "list", "-o", "json")
+    assert [o["code"] for o in json.loads(listed.stdout)] == ["OP-0002"], listed.stderr
+    hidden = ssh(key, "ops", "show", "OP-0001")
+    assert hidden.returncode != 0 and "OP-0001" in hidden.stderr

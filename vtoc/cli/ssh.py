@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from vtoc.cli.output import Format, columns, render, render_one
-from vtoc.cli.params import JsonOpt, OutputOpt, Ref, YesOpt, output_format
+from vtoc.cli.params import JsonOpt, OutputOpt, Ref, ScopeOpt, YesOpt, output_format
 from vtoc.cli.session import client
 from vtoc.schemas import Role
 
@@ -17,7 +17,7 @@ app = typer.Typer(
 )
 keys = typer.Typer(help="Public keys enrolled for SSH: add, list, revoke.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
-COLUMNS = columns("id", "name", "role", "fingerprint", "created_at", "revoked_at")
+COLUMNS = columns("id", "name", "role", "operation_ids", "fingerprint", "created_at", "revoked_at")
 
 
 @keys.command()
@@ -26,16 +26,18 @@ def add(
     role: Annotated[Role, typer.Option(help="viewer reads, operator writes, admin manages.")] = (
         Role.viewer
     ),
+    operation: ScopeOpt = None,
     output: OutputOpt = Format.table,
     as_json: JsonOpt = False,
 ) -> None:
     """Enrol the OpenSSH public key read from stdin.
 
-    Example: vtoc ssh keys add --name alice --role operator < alice.pub
+    Example: vtoc ssh keys add --name alice --role operator --operation OP-0001 < alice.pub
     """
     from vtoc.schemas import SshKeyCreate
 
-    data = SshKeyCreate.model_validate({"name": name, "role": role, "public_key": sys.stdin.read()})
+    fields = {"name": name, "role": role, "operations": operation}
+    data = SshKeyCreate.model_validate({**fields, "public_key": sys.stdin.read()})
     with client() as api:
         key = api.enroll_ssh_key(data)
     render_one(key, output_format(output, as_json))

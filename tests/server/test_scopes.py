@@ -193,3 +193,25 @@ def test_scopes_are_refused_for_admins_and_unknown_operations(
     assert "OP-9999" in str(unknown.value)
     nothing = admin.create_token(s.TokenCreate(name="nothing", operations=[]))
     assert nothing.operation_ids == []
+
+
+def test_a_scoped_token_creates_only_inside_its_operations(world: World) -> None:
+    scoped, alpha = world.scoped, world.inside["operations"]
+    mission = scoped.missions.create(operation_id=alpha, name="Alpha relief")
+    assert scoped.missions.get(mission.id).name == "Alpha relief"
+    report = scoped.intel.create(title="Alpha contact", operation_id=alpha)
+    assert scoped.intel.get(report.id).title == "Alpha contact"
+    for path, body in (
+        ("/api/v1/operations", {"name": "Charlie"}),
+        ("/api/v1/assets", {"name": "Stray"}),
+    ):
+        assert scoped.http.post(path, json=body).status_code == 403, path
+    for path, body in (
+        ("/api/v1/intel", {"title": "Nowhere"}),
+        ("/api/v1/intel", {"title": "Bravo's", "operation_id": world.outside["operations"]}),
+        ("/api/v1/journal", {"text": "Nowhere"}),
+        ("/api/v1/missions", {"name": "x", "operation_id": world.outside["operations"]}),
+    ):
+        answer = scoped.http.post(path, json=body)
+        assert answer.status_code == 422, (path, body, answer.text)
+        assert [e["field"] for e in answer.json()["errors"]] == ["operation_id"], answer.text

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, event, false, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from vtoc.server.errors import InvalidError, PermissionDeniedError
 from vtoc.server.models import (
     AckOverdue,
     Agent,
@@ -89,6 +90,18 @@ def criteria(operations: frozenset[int]) -> list[Any]:
         with_loader_criteria(model, where, include_aliases=True)
         for model, where in in_scope + hidden
     ]
+
+
+def check_new(session: Session, entity: str, row: Any) -> None:
+    """A scoped principal creates rows only inside its operations: a row it could not see
+    afterwards (a new operation or asset, a report of no operation) is refused."""
+    operations = scope_of(session)
+    if operations is None:
+        return
+    if not hasattr(row, "operation_id"):
+        raise PermissionDeniedError(f"a token limited to operations cannot create a {entity}")
+    if row.operation_id not in operations:
+        raise InvalidError("operation_id", "name one of the operations this token is limited to")
 
 
 @event.listens_for(Session, "do_orm_execute")

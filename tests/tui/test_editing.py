@@ -15,6 +15,7 @@ from tests.ingest.conftest import ndjson
 from tests.tui.conftest import LiveServer, live_alerts, screen_text, start_server, until
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.dialogs import ConfirmScreen
 from vtoc.tui.screens.form import STALE, FormScreen
 from vtoc.tui.screens.lists import ListScreen
@@ -164,6 +165,30 @@ async def test_live_write_appears_without_moving_the_selection(server: LiveServe
         await until(lambda: table.rows_by_id[chosen.id].commander == "Live Update", app, timeout=5)
         assert table.selected.id == chosen.id
         assert "Live Update" in screen_text(app)
+
+
+async def test_the_dashboard_shows_what_came_while_another_view_was_on_top(
+    server: LiveServer,
+) -> None:
+    """Under another view the dashboard keeps its feed but does not draw it (a flood's
+    redraws cost the view on top); back on it, the feed and the counts are current."""
+    admin = server.sync()
+    app = make_app(server.client(Role.viewer))
+    async with app.run_test(size=(80, 24)) as pilot:
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        await until(lambda: dashboard.board is not None, app)
+        before = dashboard.board.operations  # type: ignore[union-attr]
+        screen = await open_operations(app, pilot)
+        name = f"Meanwhile {uuid.uuid4().hex[:6]}"
+        created = admin.operations.create(name=name)
+        await until(lambda: created.id in screen.table.rows_by_id, app, timeout=5)
+        assert created.code not in str(dashboard.query_one("#feed", Static).content)
+        await pilot.press("escape")
+        await until(lambda: app.screen is dashboard, app)
+        await until(lambda: created.code in str(dashboard.query_one("#feed", Static).content), app)
+        await until(lambda: dashboard.board.operations != before, app)  # type: ignore[union-attr]
+        assert sum(dashboard.board.operations.values()) == sum(before.values()) + 1  # type: ignore[union-attr]
 
 
 @pytest.fixture

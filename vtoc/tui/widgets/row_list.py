@@ -24,7 +24,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -145,6 +145,7 @@ class RowList(ScrollView, can_focus=True):
         self.empty_text = ""
         #: rendered rows by id, with the width and base style they were rendered for
         self.strips: LRUCache[int, tuple[int, Style, Strip]] = LRUCache(STRIP_CACHE)
+        self.base_style = Style()
 
     # Reading -------------------------------------------------------------------------------
 
@@ -232,8 +233,14 @@ class RowList(ScrollView, can_focus=True):
         if not new:
             self.refresh()
             return 0
-        self.rows.extend(new)
-        self.rows.sort(key=self.order, reverse=True)  # timsort: ordered runs cost little
+        new.sort(key=self.order, reverse=True)
+        if not self.rows or self.order(new[-1]) > self.order(self.rows[0]):
+            self.rows[:0] = new  # live rows above all loaded ones: the list needs no sort
+        elif self.order(new[0]) < self.order(self.rows[-1]):
+            self.rows.extend(new)  # a page from below
+        else:
+            self.rows.extend(new)
+            self.rows.sort(key=self.order, reverse=True)  # timsort: ordered runs cost little
         if follow:
             self.cursor_row = scroll_y = 0
         elif selected is not None:
@@ -369,9 +376,13 @@ class RowList(ScrollView, can_focus=True):
         super().notify_style_update()
         self.strips.clear()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self.base_style = self.rich_style  # one walk up the DOM a frame, not one a line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self.base_style
         notice = self.notice
         if notice and y == 0:
             style = base + self.get_component_rich_style("row-list--notice")

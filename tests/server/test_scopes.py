@@ -201,11 +201,16 @@ def test_a_scoped_token_creates_only_inside_its_operations(world: World) -> None
     assert scoped.missions.get(mission.id).name == "Alpha relief"
     report = scoped.intel.create(title="Alpha contact", operation_id=alpha)
     assert scoped.intel.get(report.id).title == "Alpha contact"
+    fix = {"asset": "New buoy", "at": "2026-01-01T00:00:00Z", "lat": 1.0, "lon": 2.0}
     for path, body in (
         ("/api/v1/operations", {"name": "Charlie"}),
         ("/api/v1/assets", {"name": "Stray"}),
+        ("/api/v1/ingest/wazuh", [{"id": "1", "rule": {"level": 3}}]),
+        ("/api/v1/correlations/run", {}),
+        ("/api/v1/positions?create_assets=true", [fix]),
     ):
-        assert scoped.http.post(path, json=body).status_code == 403, path
+        answer = scoped.http.post(path, json=body)
+        assert answer.status_code == 403, (path, answer.text)
     for path, body in (
         ("/api/v1/intel", {"title": "Nowhere"}),
         ("/api/v1/intel", {"title": "Bravo's", "operation_id": world.outside["operations"]}),

@@ -92,6 +92,13 @@ def criteria(operations: frozenset[int]) -> list[Any]:
     ]
 
 
+def unscoped_only(session: Session, action: str) -> None:
+    """Work across operations (ingest, the analyzer's run, new assets) is not a scoped
+    principal's: 403."""
+    if scope_of(session) is not None:
+        raise PermissionDeniedError(f"a token limited to operations cannot {action}")
+
+
 def check_new(session: Session, entity: str, row: Any) -> None:
     """A scoped principal creates rows only inside its operations: a row it could not see
     afterwards (a new operation or asset, a report of no operation) is refused."""
@@ -99,7 +106,7 @@ def check_new(session: Session, entity: str, row: Any) -> None:
     if operations is None:
         return
     if not hasattr(row, "operation_id"):
-        raise PermissionDeniedError(f"a token limited to operations cannot create a {entity}")
+        unscoped_only(session, f"create a {entity}")
     if row.operation_id not in operations:
         raise InvalidError("operation_id", "name one of the operations this token is limited to")
 

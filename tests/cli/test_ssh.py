@@ -434,3 +434,50 @@ def test_a_key_limited_to_an_operation_sees_only_it(vtoc: Run, ssh: Ssh, tmp_pat
     assert [o["code"] for o in json.loads(listed.stdout)] == ["OP-0002"], listed.stderr
     hidden = ssh(key, "ops", "show", "OP-0001")
     assert hidden.returncode != 0 and "OP-0001" in hidden.stderr
+
+
+def test_the_tui_survives_a_terminal_of_1x1_and_of_1000x1000(
+    vtoc: Run, serve_ssh: Callable[..., Served], tmp_path: Path
+) -> None:
+    """asyncssh as the client, so the window sizes are exactly these; then ctrl+q ends the
+    TUI normally (exit status 0), and nothing was written to stderr."""
+    import asyncio
+
+    import asyncssh
+
+    served = serve_ssh()
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    line = key.export_public_key().decode()
+    ok(vtoc("ssh", "keys", "add", "--name", "alice", "--role", "viewer", input=line))
+
+    async def session() -> tuple[int | None, str, str]:
+        seen = ""
+        async with asyncssh.connect(
+            "127.0.0.1",
+            served.port,
+            username="alice",
+            client_keys=[key],
+            known_hosts=None,
+            agent_path=None,
+        ) as conn:
+            process = await conn.create_process(term_type="xterm-256color", term_size=(80, 24))
+
+            async def until(text: str) -> None:
+                nonlocal seen
+                while text not in seen:
+                    chunk = await asyncio.wait_for(process.stdout.read(65536), 60)
+                    assert chunk, f"the session ended before {text!r}:\n{seen[-2000:]}"
+                    seen += chunk
+
+            await until("Dashboard")
+            for size in ((1, 1), (1000, 1000), (1, 1000), (1000, 1), (100, 30)):
+                process.change_terminal_size(*size)
+            seen = ""
+            await until("Dashboard")  # repainted at 100x30
+            process.stdin.write("\x11")  # ctrl+q
+            done = await asyncio.wait_for(process.wait(check=False), 60)
+            return done.exit_status, seen, str(done.stderr or "")
+
+    status, _, stderr = asyncio.run(session())
+    assert status == 0, stderr
+    assert "Traceback" not in stderr

@@ -20,13 +20,19 @@ with warnings.catch_warnings():  # asyncssh still loads DSA support, which it ne
 from vtoc import schemas as s
 from vtoc.client import AsyncVtocClient, NotFound
 from vtoc.config import Context, data_dir
-from vtoc.ssh.child import Child, PipedChild, TerminalChild
+from vtoc.ssh.child import Child, PipedChild, Spares, TerminalChild
 from vtoc.ssh.limits import SessionLimits, Throttle
 
 log = logging.getLogger("vtoc.ssh")
 HOST_KEY_NAME = "ssh_host_ed25519_key"
 EXIT_BUSY = 75  # EX_TEMPFAIL: try again once another session ended
 EXIT_IDLE = 124  # what timeout(1) exits with
+
+
+def base_env() -> dict[str, str]:
+    """A session's environment before its own settings: none of this server's ``VTOC_*``
+    (its admin token above all)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("VTOC_")}
 
 
 def host_key(directory: Path) -> asyncssh.SSHKey:
@@ -55,10 +61,11 @@ class Policy:
 class Gate(asyncssh.SSHServer):
     """One connection: public keys only, and only enrolled, unrevoked ones."""
 
-    def __init__(self, api: AsyncVtocClient, api_url: str, policy: Policy) -> None:
+    def __init__(self, api: AsyncVtocClient, api_url: str, policy: Policy, spares: Spares) -> None:
         self.api = api
         self.api_url = api_url
         self.policy = policy
+        self.spares = spares
         self.key: s.SshKey | None = None
         self.peer = ""
 
@@ -213,8 +220,7 @@ class Session(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         return self.gate.key.name if self.gate.key is not None else "?"
 
     async def run_child(self, token: s.TokenCreated) -> int:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VTOC_")}
-        env.update(VTOC_API_URL=self.gate.api_url, VTOC_TOKEN=token.token)
+        env = {**base_env(), "VTOC_API_URL": self.gate.api_url, "VTOC_TOKEN": token.token}
         if self.terminal is None:
             self.child = await PipedChild.start(
                 self.argv, env, self.chan.write, self.chan.write_stderr
@@ -222,7 +228,8 @@ class Session(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         else:
             term_type, size = self.terminal
             env["TERM"] = term_type
-            self.child = await TerminalChild.start(self.argv, env, size, self.chan.write)
+            spare = await self.gate.spares.take()
+            self.child = await TerminalChild.start(spare, self.argv, env, size, self.chan.write)
         return await self.child.wait()
 
 
@@ -235,8 +242,10 @@ async def serve(
     me = await api.whoami()
     if me.role is not s.Role.admin:
         raise PermissionError(f"vtoc ssh serve needs an admin token; {me.name!r} is {me.role}")
+    spares = Spares(base_env())
+    spares.prepare()
     return await asyncssh.create_server(
-        lambda: Gate(api, ctx.api_url, policy),
+        lambda: Gate(api, ctx.api_url, policy, spares),
         host,
         port,
         server_host_keys=[host_key(data_dir())],

@@ -263,7 +263,7 @@ def test_the_tui_over_ssh_follows_resizes_and_its_token_dies_with_it(
 
 
 def ssh_sessions(vtoc: Run) -> list[dict[str, object]]:
-    return list(json.loads(ok(vtoc("events", "list", "--entity", "ssh_session", "-o", "json"))))
+    return list(json.loads(ok(vtoc("events", "list", "--entity", "ssh", "-o", "json"))))
 
 
 def test_sessions_are_recorded_and_logged(

@@ -61,7 +61,7 @@ def test_a_session_is_in_the_audit_log_from_open_to_close(
         alice.whoami()
     assert admin.close_ssh_session(token.id) == closed, "a resent close changes nothing"
 
-    logged = admin.events.list(entity="ssh_session").items
+    logged = admin.events.list(entity="ssh").items
     assert [e.kind for e in logged] == ["ssh.session_opened", "ssh.session_closed"]
     assert all(e.entity_id == token.id and e.actor == admin.whoami().name for e in logged)
     assert logged[0].data == {"key": "alice", "fingerprint": fingerprint, "client": "192.0.2.7"}

@@ -20,9 +20,6 @@ from vtoc.server.services import refs, tokens
 MAX_NAME = 80
 SESSION_TOKEN_TTL = timedelta(hours=12)
 """A session token outlives no working day even if the SSH server dies before revoking it."""
-SESSION_ENTITY = "ssh_session"
-SESSION_OPENED = "ssh.session_opened"
-SESSION_CLOSED = "ssh.session_closed"
 
 
 def parse_key(public_key: str) -> tuple[str, str]:
@@ -60,8 +57,8 @@ def enroll(session: Session, *, actor: str, data: s.SshKeyCreate) -> SshKey:
     events.record(
         session,
         actor=actor,
-        kind="ssh_key.enrolled",
-        entity="ssh_key",
+        kind=s.EventKind.ssh_key_enrolled,
+        entity=s.Entity.ssh_key,
         entity_id=key.id,
         data={"name": key.name, "role": key.role.value, "fingerprint": fingerprint},
     )
@@ -77,10 +74,10 @@ def list_all(session: Session, *, fingerprint: str | None = None) -> Sequence[Ss
 
 def revoke(session: Session, *, actor: str, ref: int | str) -> SshKey:
     key = refs.resolve(
-        session, SshKey, ref, entity="ssh_key", columns=("name",), label=lambda k: k.name
+        session, SshKey, ref, entity=s.Entity.ssh_key, columns=("name",), label=lambda k: k.name
     )
     data = {"name": key.name, "fingerprint": key.fingerprint}
-    tokens.mark_revoked(session, key, actor=actor, entity="ssh_key", data=data)
+    tokens.mark_revoked(session, key, actor=actor, entity=s.Entity.ssh_key, data=data)
     return key
 
 
@@ -105,8 +102,8 @@ def open_session(
     events.record(
         session,
         actor=actor,
-        kind=SESSION_OPENED,
-        entity=SESSION_ENTITY,
+        kind=s.EventKind.ssh_session_opened,
+        entity=s.Entity.ssh,
         entity_id=token.id,
         data=opened,
     )
@@ -127,9 +124,9 @@ def close_session(session: Session, *, actor: str, token_id: int) -> s.SshSessio
     opened = session.scalar(
         select(EventRow)
         .where(
-            EventRow.entity == SESSION_ENTITY,
+            EventRow.entity == s.Entity.ssh,
             EventRow.entity_id == token_id,
-            EventRow.kind == SESSION_OPENED,
+            EventRow.kind == s.EventKind.ssh_session_opened,
         )
         .limit(1)
     )
@@ -137,15 +134,17 @@ def close_session(session: Session, *, actor: str, token_id: int) -> s.SshSessio
         raise NotFoundError(f"no SSH session {token_id}")
     token = tokens.get(session, token_id)
     closing = token.revoked_at is None
-    tokens.mark_revoked(session, token, actor=actor, entity="token", data={"name": token.name})
+    tokens.mark_revoked(
+        session, token, actor=actor, entity=s.Entity.token, data={"name": token.name}
+    )
     closed_at = token.revoked_at or utcnow()
     duration = round((closed_at - opened.ts).total_seconds(), 3)
     if closing:
         events.record(
             session,
             actor=actor,
-            kind=SESSION_CLOSED,
-            entity=SESSION_ENTITY,
+            kind=s.EventKind.ssh_session_closed,
+            entity=s.Entity.ssh,
             entity_id=token_id,
             data={**opened.data, "duration_seconds": duration},
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -33,6 +34,27 @@ from vtoc.tui.resources import Column
 
 #: rendered rows kept for repaints: a screen's worth many times over
 STRIP_CACHE = 256
+#: the cells the last column (the one without a width) keeps before others grow ``wide``
+ROOM = 30
+
+
+@lru_cache(maxsize=64)
+def widths(columns: tuple[Column, ...], width: int) -> tuple[int, ...]:
+    """Each column's cells at this width: its own, more up to ``wide`` (left to right)
+    while the last column keeps ``ROOM``, and the last column what is left. Cached: every
+    line drawn asks, and a flood draws many."""
+    sizes = [column.width or 0 for column in columns]
+    spare = width - sum(sizes) - 2 * len(sizes) - ROOM
+    for index, column in enumerate(columns):
+        if column.wide is not None and column.width is not None and spare > 0:
+            grown = min(column.wide - column.width, spare)
+            sizes[index] += grown
+            spare -= grown
+    used = sum(sizes) + 2 * len(sizes)
+    return tuple(
+        size if column.width is not None else max(0, width - used)
+        for column, size in zip(columns, sizes, strict=True)
+    )
 
 
 def by_id(row: Any) -> Any:
@@ -410,18 +432,14 @@ class RowList(ScrollView, can_focus=True):
         return [column.cell(row) for column in self.columns]
 
     def line(self, cells: list[Text], width: int, style: Style, post: Style | None = None) -> Strip:
-        """One row of cells, each padded by a space and cut at its column's width; a column
-        without a width takes what is left."""
+        """One row of cells, each padded by a space and cut at its column's width."""
         line = Text(no_wrap=True, overflow="crop")
-        used = 0
-        for column, cell in zip(self.columns, cells, strict=True):
-            size = column.width if column.width is not None else max(0, width - used - 2)
+        for size, cell in zip(widths(self.columns, width), cells, strict=True):
             cell = cell.copy()
             cell.truncate(size, pad=True)
             line.append(" ")
             line.append_text(cell)
             line.append(" ")
-            used += size + 2
         segments = Segment.apply_style(
             line.render(self.app.console), style, post_style=post and self.colours(post)
         )

@@ -91,7 +91,9 @@ def out_of_scope(path: str, outside: dict[str, int]) -> str | None:
     return url.replace("{asset_id}", str(outside["assets"]))
 
 
-def test_every_route_answers_404_for_rows_out_of_scope(app: FastAPI, world: World) -> None:
+def test_every_route_answers_404_for_rows_out_of_scope(
+    app: FastAPI, admin: VtocClient, world: World
+) -> None:
     walked = []
     for method, path in routes(app):
         if "{" not in path:
@@ -109,6 +111,12 @@ def test_every_route_answers_404_for_rows_out_of_scope(app: FastAPI, world: Worl
             assert status == absent and status in (404, 405, 422), (method, url, status, absent)
         walked.append((method, path))
     assert len(walked) > 25
+    for kind in ("operations", "missions", "assets", "intel"):
+        url = f"/api/v1/{kind}/{world.outside[kind]}"
+        etag = admin.http.get(url).headers["ETag"]
+        assert world.scoped.http.head(url).status_code == 404, url
+        asked = world.scoped.http.get(url, headers={"If-None-Match": etag})
+        assert asked.status_code == 404, (url, "a 304 would tell the row exists")
     for name in ("loose_asset", "loose_intel"):
         kind = "assets" if name == "loose_asset" else "intel"
         assert world.scoped.http.get(f"/api/v1/{kind}/{world.outside[name]}").status_code == 404

@@ -349,8 +349,8 @@ def test_failed_logins_from_one_address_are_slowed(
     async def attempts() -> list[int]:
         policy = Policy(throttle=Throttle(free=2, first_delay=5, longest=20), sleep=noted)
         context = Context(api_url=server_url, token=admin_token)
-        acceptor = await serve(context, host="127.0.0.1", port=0, policy=policy)
-        port = acceptor.get_port()
+        listening = await serve(context, host="127.0.0.1", port=0, policy=policy)
+        port = listening.get_port()
         statuses = []
         try:
             for key in (stranger, stranger, stranger, stranger, alice):
@@ -363,7 +363,7 @@ def test_failed_logins_from_one_address_are_slowed(
                 )
                 statuses.append(await client.wait())
         finally:
-            acceptor.close()
+            listening.close()
         return statuses
 
     assert asyncio.run(attempts()) == [255, 255, 255, 255, 0]

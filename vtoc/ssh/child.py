@@ -192,6 +192,16 @@ class Spares:
         if self.next is None:
             self.next = asyncio.ensure_future(Spare.start(self.env))
 
+    def close(self) -> None:
+        """The server stops: the spare waiting for a session exits."""
+        ready, self.next = self.next, None
+        if ready is None:
+            return
+        if ready.done() and ready.exception() is None:
+            ready.result().discard()
+        else:
+            ready.cancel()
+
 
 def read_terminal(fd: int, out: Output, done: asyncio.Future[None]) -> None:
     try:

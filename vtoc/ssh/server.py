@@ -233,9 +233,25 @@ class Session(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         return await self.child.wait()
 
 
-async def serve(
-    ctx: Context, *, host: str, port: int, policy: Policy | None = None
-) -> asyncssh.SSHAcceptor:
+class Listening:
+    """The listening server: its port, and ``close`` for it and the spare it keeps."""
+
+    def __init__(self, acceptor: asyncssh.SSHAcceptor, spares: Spares) -> None:
+        self.acceptor = acceptor
+        self.spares = spares
+
+    def get_port(self) -> int:
+        return int(self.acceptor.get_port())
+
+    def close(self) -> None:
+        self.acceptor.close()
+        self.spares.close()
+
+    async def wait_closed(self) -> None:
+        await self.acceptor.wait_closed()
+
+
+async def serve(ctx: Context, *, host: str, port: int, policy: Policy | None = None) -> Listening:
     """Start listening; the context's token must be an admin's (it mints session tokens)."""
     policy = policy or Policy()
     api = AsyncVtocClient(ctx.api_url, ctx.token)
@@ -244,7 +260,7 @@ async def serve(
         raise PermissionError(f"vtoc ssh serve needs an admin token; {me.name!r} is {me.role}")
     spares = Spares(base_env())
     spares.prepare()
-    return await asyncssh.create_server(
+    acceptor = await asyncssh.create_server(
         lambda: Gate(api, ctx.api_url, policy, spares),
         host,
         port,
@@ -256,6 +272,7 @@ async def serve(
         password_auth=False,
         kbdint_auth=False,
     )
+    return Listening(acceptor, spares)
 
 
 def serve_forever(
@@ -267,8 +284,8 @@ def serve_forever(
     log.setLevel(logging.INFO)
 
     async def main() -> None:
-        acceptor = await serve(ctx, host=host, port=port, policy=policy)
+        listening = await serve(ctx, host=host, port=port, policy=policy)
         ready()
-        await acceptor.wait_closed()
+        await listening.wait_closed()
 
     asyncio.run(main())

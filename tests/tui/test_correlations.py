@@ -107,8 +107,15 @@ async def test_enter_opens_a_cluster_whose_members_open(clustered: LiveServer) -
         first = detail.members.rows[0]
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, IntelScreen), app)
-        assert app.screen.row.id == first.id  # type: ignore[attr-defined]
-        await pilot.press("escape")
+        report = app.screen
+        assert report.row.id == first.id  # type: ignore[attr-defined]
+        await until(lambda: "c" in screen_text(app).split(), app)  # its cluster, from the report
+        await pilot.press("c")
+        await until(
+            lambda: app.screen is not report and isinstance(app.screen, CorrelationScreen), app
+        )
+        assert app.screen.row.id == cluster.id  # type: ignore[attr-defined]
+        await pilot.press("escape", "escape")
         await until(lambda: app.screen is detail, app)
         await pilot.press("x")  # read-only: no escalation
         assert app.screen is detail

@@ -28,6 +28,7 @@ from vtoc.server.api import (
     observability,
     operations,
     positions,
+    sitrep,
     ssh,
     tasks,
     timeline,
@@ -39,6 +40,7 @@ from vtoc.server.auth import TokenCache
 from vtoc.server.db import make_engine, make_read_engine, make_sessionmaker
 from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
 from vtoc.server.limits import BodySizeLimit
+from vtoc.server.methods import PathMethods, RouteByPath
 from vtoc.server.openapi import document_problems
 from vtoc.server.realtime.hub import Hub
 from vtoc.server.track_keeper import TrackKeeper
@@ -91,7 +93,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     hub.watch("token.", app.state.token_cache.clear)
     app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     problems.install(app)
+    app.state.paths = PathMethods(app.routes)
     # Added innermost first: the request log sees every answer, limits come before parsing.
+    app.add_middleware(RouteByPath, paths=app.state.paths)
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     app.add_middleware(JsonGuard, limit=settings.max_json_depth)
     app.add_middleware(
@@ -120,7 +124,17 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     # One module per resource (vtoc/server/api/), each with every route under its path.
     for resource in (operations, missions, assets, intel, tasks, agents, tokens, events):
         api.include_router(resource.router)
-    for other in (correlations, dashboard, ingest, positions, journal, timeline, watch, ssh):
+    for other in (
+        correlations,
+        dashboard,
+        ingest,
+        positions,
+        journal,
+        timeline,
+        watch,
+        ssh,
+        sitrep,
+    ):
         api.include_router(other.router)
     api.include_router(tokens.identity_router)
     app.include_router(api)

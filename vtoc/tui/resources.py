@@ -128,7 +128,7 @@ async def load_operation_codes(client: AsyncVtocClient) -> None:
 def note_operation_codes(batch: list[s.Event]) -> None:
     for event in batch:
         code = event.data.get("code")
-        if event.entity == "operation" and event.entity_id is not None and code:
+        if event.entity == s.Entity.operation and event.entity_id is not None and code:
             operation_codes[event.entity_id] = str(code)
 
 
@@ -206,7 +206,7 @@ async def moment(_: AsyncVtocClient, typed: str) -> str:
 class ResourceSpec:
     name: str
     title: str
-    entity: str
+    entity: s.Entity
     columns: tuple[Column, ...]
     fields: tuple[FormField, ...] = ()
     #: keyword filters the list understands (events only update rows that could match)
@@ -235,7 +235,7 @@ def choices(enum: type[StrEnum]) -> tuple[str, ...]:
 OPERATIONS = ResourceSpec(
     name="operations",
     title="Operations",
-    entity="operation",
+    entity=s.Entity.operation,
     columns=(
         Column("ID", lambda r: str(r.id), 4),
         Column("CODE", lambda r: r.code, 8),
@@ -257,7 +257,7 @@ OPERATIONS = ResourceSpec(
 MISSIONS = ResourceSpec(
     name="missions",
     title="Missions",
-    entity="mission",
+    entity=s.Entity.mission,
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("NAME", lambda r: r.name, 22),
@@ -291,7 +291,7 @@ MISSIONS = ResourceSpec(
 ASSETS = ResourceSpec(
     name="assets",
     title="Assets",
-    entity="asset",
+    entity=s.Entity.asset,
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("NAME", lambda r: r.name, 18),
@@ -315,7 +315,7 @@ ASSETS = ResourceSpec(
 INTEL = ResourceSpec(
     name="intel",
     title="Intelligence",
-    entity="intel",
+    entity=s.Entity.intel,
     columns=(
         Column("ID", lambda r: str(r.id), 6),
         Column("SEV", lambda r: styled(r.severity), 8),
@@ -368,7 +368,7 @@ def escalated(cluster: s.Correlation) -> str:
 CORRELATIONS = ResourceSpec(
     name="correlations",
     title="Correlations",
-    entity="correlation",
+    entity=s.Entity.correlation,
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("SEV", lambda r: styled(r.severity), 8),

@@ -15,13 +15,17 @@ from sqlalchemy.orm import Session
 from vtoc.schemas import DeleteImpact, Input, ListQuery, Output, Page, Role
 from vtoc.server import idempotency
 from vtoc.server.api.deps import (
+    NOT_MODIFIED,
+    TAGGED_DOC,
     Admin,
     IdempotencyKey,
     IfMatch,
+    IfNoneMatch,
     Operator,
     SessionDep,
     Viewer,
     in_worker,
+    tagged,
 )
 from vtoc.server.auth import Principal
 from vtoc.server.services.resource import Resource
@@ -115,12 +119,20 @@ def crud_router(
 
         return await in_worker(session, work)
 
-    @router.get("/{ref}", response_model=public, summary=f"Show one {name}")
-    async def show(ref: str, session: SessionDep, _: Viewer) -> Response:
+    @router.get(
+        "/{ref}",
+        response_model=public,
+        summary=f"Show one {name}",
+        description=TAGGED_DOC,
+        responses=NOT_MODIFIED,
+    )
+    async def show(ref: str, session: SessionDep, _: Viewer, none_match: IfNoneMatch) -> Response:
         def work() -> Response:
-            if (body := resource.read_json(session, ref)) is not None:
-                return Response(body, media_type="application/json")
-            return row_json(resource.read(session, ref))
+            if (rendered := resource.read_json(session, ref)) is not None:
+                body, version = rendered
+                return tagged(Response(body, media_type="application/json"), version, none_match)
+            row = resource.read(session, ref)
+            return tagged(row_json(row), resource.version_of(row), none_match)
 
         return await in_worker(session, work)
 

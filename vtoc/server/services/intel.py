@@ -39,7 +39,7 @@ def fts_match(dialect: str, q: str) -> Any:
 class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQuery]):
     model = IntelReport
     public = s.Intel
-    entity = "intel"
+    entity = s.Entity.intel
     filters = ("severity", "source", "operation_id", "asset_id")
     order = "most recently observed first (by observed_at, then id)"
 
@@ -102,7 +102,7 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
             raw=query.raw,
         )
 
-    def read_json(self, session: Session, ref: int | str) -> bytes | None:
+    def read_json(self, session: Session, ref: int | str) -> tuple[bytes, int] | None:
         if session.get_bind().dialect.name != "postgresql":
             return None
         row_id = s.row_id(ref)
@@ -119,6 +119,9 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
         if found is None:
             raise NotFoundError(f"no {self.entity} {ref!r}")
         return with_indicators(session, [found])[0]
+
+    def version_of(self, read: dict[str, Any]) -> int:
+        return int(read["version"])
 
     def build(self, session: Session, data: s.IntelCreate) -> IntelReport:
         operations.exists(session, "operation_id", data.operation_id)

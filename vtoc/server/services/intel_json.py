@@ -72,11 +72,11 @@ LAST_ID: ColumnElement[int] = literal_column(LAST.format("r.id"))
 REPORT: ColumnElement[str] = literal_column(f"{report_object()}::text")
 
 
-def show(session: Session, report_id: int) -> bytes | None:
-    """The report as the show route answers it, or None when there is none."""
+def show(session: Session, report_id: int) -> tuple[bytes, int] | None:
+    """The report as the show route answers it and its version, or None when there is none."""
     r = IntelReport.__table__.alias("r")
-    found = session.scalar(select(REPORT).select_from(r).where(r.c.id == report_id))
-    return None if found is None else found.encode()
+    found = session.execute(select(REPORT, r.c.version).where(r.c.id == report_id)).first()
+    return None if found is None else (found[0].encode(), found[1])
 
 
 def page(session: Session, query: Any, *, limit: int, cursor: str | None, raw: bool) -> bytes:

@@ -312,8 +312,8 @@ def announce_moves(
             {
                 "ts": now,
                 "actor": actor,
-                "kind": "asset.moved",
-                "entity": "asset",
+                "kind": s.EventKind.asset_moved,
+                "entity": s.Entity.asset,
                 "entity_id": asset_id,
                 "operation_id": None,
                 "data": {"id": asset_id, "name": names[asset_id]}

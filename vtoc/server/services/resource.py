@@ -11,7 +11,7 @@ from sqlalchemy import Select, String, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from vtoc.schemas import Input, ListQuery, Output
+from vtoc.schemas import Entity, EventKind, Input, ListQuery, Output
 from vtoc.server import events
 from vtoc.server.db import utcnow
 from vtoc.server.errors import InvalidError, StaleVersionError
@@ -30,7 +30,7 @@ class Resource(Generic[M, C, U, Q]):
 
     model: type[M]
     public: type[Output]
-    entity: ClassVar[str]
+    entity: ClassVar[Entity]
     #: the columns that name a row, in the order a reference tries them (see ``refs``)
     ref_columns: ClassVar[tuple[str, ...]] = ()
     #: columns matched case-insensitively by ``q`` on tables small enough not to need FTS
@@ -73,9 +73,14 @@ class Resource(Generic[M, C, U, Q]):
         intel); None: render ``list`` in Python."""
         return None
 
-    def read_json(self, session: Session, ref: int | str) -> bytes | None:
-        """The show route's answer rendered by the database, as ``list_json``."""
+    def read_json(self, session: Session, ref: int | str) -> tuple[bytes, int] | None:
+        """The show route's answer rendered by the database, as ``list_json``, and the row's
+        version (its ETag)."""
         return None
+
+    def version_of(self, read: Any) -> int:
+        """The version of what ``read`` returned (its ETag)."""
+        return int(read.version)
 
     def exists(self, session: Session, field: str, row_id: int | None) -> None:
         """Refuse a reference (a foreign key in the input) to a row that does not exist."""
@@ -174,7 +179,7 @@ class Resource(Generic[M, C, U, Q]):
         events.record(
             session,
             actor=actor,
-            kind=f"{self.entity}.{verb}",
+            kind=EventKind.of(self.entity, verb),
             entity=self.entity,
             entity_id=row.id,  # type: ignore[attr-defined]
             operation_id=self.operation_of(row),

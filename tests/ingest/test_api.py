@@ -509,3 +509,22 @@ def test_an_ingested_reports_created_event_has_the_apis_shape_and_values(
     assert created[ingested.id].keys() == created[typed.id].keys()
     stated = s.Intel.model_validate({**created[ingested.id], "raw": None})
     assert stated == ingested.model_copy(update={"raw": None})
+
+
+def test_a_flood_grown_reports_updated_event_has_the_apis_shape_and_values(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    from vtoc import schemas as s
+
+    typed = operator.intel.create(s.IntelCreate(title="Typed in"))
+    operator.intel.update(typed.id, s.IntelUpdate(severity=s.Severity.low))
+    first, again = unique_copies([samples[1]], 2)
+    operator.ingest_wazuh(ndjson([first]))
+    assert operator.ingest_wazuh(ndjson([again])).updated == 1
+    updated = {e.entity_id: e.data for e in operator.events.iterate(kind="intel.updated")}
+    grown = operator.intel.list(source=["wazuh"]).items[0]
+    assert updated[grown.id].keys() == updated[typed.id].keys()
+    assert updated[grown.id]["changed"] == ["last_seen_at", "occurrences"]
+    stated = s.Intel.model_validate({**updated[grown.id], "raw": None})
+    assert stated == grown.model_copy(update={"raw": None})
+    assert stated.occurrences == 2

@@ -1,4 +1,8 @@
-"""SQLAlchemy tables. Enums and field rules come from ``vtoc.schemas``."""
+"""SQLAlchemy tables. Enums and field rules come from ``vtoc.schemas``.
+
+Declarative: one class per table, its indexes beside it with the query each serves; the
+length is the tables'.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-// The server's enums (vtoc/schemas.py) as values, for pickers and for reading events.
+// The server's enums (vtoc/schemas/enums.py, events.py) as values, for pickers and for reading events.
 // Kept by hand; tests/test_spa_enums.py fails when one differs from the schemas.
 
 export const OPERATION_STATUSES = ["planned", "active", "paused", "completed", "cancelled"] as const;

@@ -27,6 +27,7 @@ BENCHMARKS = [
     "tui",
     "load",
     "tracks",
+    "ssh",
     "journal",
 ]
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"

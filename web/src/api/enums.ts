@@ -49,6 +49,7 @@ export const ENTITIES = [
   "handover",
   "token",
   "ssh_key",
+  "ssh",
 ] as const;
 export type Entity = (typeof ENTITIES)[number];
 
@@ -89,5 +90,7 @@ export const EVENT_KINDS = [
   "token.revoked",
   "ssh_key.enrolled",
   "ssh_key.revoked",
+  "ssh.session_opened",
+  "ssh.session_closed",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];

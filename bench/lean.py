@@ -26,7 +26,6 @@ import orjson
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.sql import Select
 
 from vtoc import schemas as s
 from vtoc.server.events import APPEND_AND_NOTIFY, EVENT_APPEND_LOCK, NOTIFY_CHANNEL
@@ -44,26 +43,15 @@ def compiled(stmt: Any) -> tuple[str, list[Any]]:
 
 
 def show_sql() -> str:
-    r = IntelReport.__table__.alias("r")
-    sql, _ = compiled(select(intel_json.REPORT).select_from(r).where(r.c.id == 1))
+    sql, _ = compiled(intel_json.show_statement(1))
     return sql
 
 
 def page_sql(limit: int) -> tuple[str, list[Any]]:
     """The statement ``intel_json.page`` sends for an unfiltered first page."""
-    statement: Select[Any] | None = None
-
-    class Capture:
-        def execute(self, stmt: Any) -> Any:
-            nonlocal statement
-            statement = stmt
-            raise LookupError
-
-    try:
-        intel_json.page(Capture(), select(IntelReport), limit=limit, cursor=None, raw=False)  # type: ignore[arg-type]
-    except LookupError:
-        pass
-    return compiled(statement)
+    return compiled(
+        intel_json.page_statement(select(IntelReport), limit=limit, cursor=None, raw=False)
+    )
 
 
 SHOW = show_sql()
@@ -114,10 +102,8 @@ def create_app(database_url: str) -> FastAPI:
         if limit not in pages:
             pages[limit] = page_sql(limit)
         sql, params = pages[limit]
-        items, found, _, _ = await pool.fetchrow(sql, *params)
-        # a first page over a million reports always has a next one: vTOC encodes its cursor
-        cursor = '"next"' if found > limit else "null"
-        return Response(f'{{"items":{items},"next_cursor":{cursor}}}'.encode(), media_type=JSON)
+        found = await pool.fetchrow(sql, *params)
+        return Response(intel_json.page_body(found, limit=limit), media_type=JSON)
 
     @app.post("/api/v1/operations", status_code=201)
     async def create(request: Request) -> Response:

@@ -35,6 +35,7 @@ from vtoc.server.api import (
     watch,
 )
 from vtoc.server.api.deps import DB_WORK
+from vtoc.server.async_reads import AsyncReads
 from vtoc.server.auth import TokenCache
 from vtoc.server.db import make_engine, make_read_engine, make_sessionmaker
 from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
@@ -57,6 +58,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     DB_WORK.total_tokens = settings.db_threads
     sessions = make_sessionmaker(engine)
     read_sessions = make_sessionmaker(read_engine, reads=True)
+    async_reads = (
+        AsyncReads(settings.database_url, statement_timeout_ms=timeout)
+        if engine.dialect.name == "postgresql"
+        else None
+    )
     hub = Hub(sessions, poll_seconds=settings.sse_poll_seconds)
     track_keeper = TrackKeeper(sessions, settings)
 
@@ -66,8 +72,14 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         # come from it, and the first delivery of a burst should not wait for it.
         app.openapi()
         listen.serving()
-        async with realtime.running(hub, engine), track_keeper.running():
-            yield
+        if async_reads is not None:
+            await async_reads.start()
+        try:
+            async with realtime.running(hub, engine), track_keeper.running():
+                yield
+        finally:
+            if async_reads is not None:
+                await async_reads.close()
         engine.dispose()
         read_engine.dispose()
 
@@ -85,6 +97,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.sessions = sessions
     app.state.read_engine = read_engine
     app.state.read_sessions = read_sessions
+    app.state.async_reads = async_reads
     app.state.hub = hub
     app.state.track_keeper = track_keeper
     app.state.token_cache = TokenCache()

@@ -7,7 +7,7 @@ which name the resource's own models, when each route is defined.
 from collections.abc import Callable
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
@@ -21,10 +21,13 @@ from vtoc.server.api.deps import (
     Operator,
     SessionDep,
     Viewer,
+    async_reads,
     in_worker,
 )
 from vtoc.server.auth import Principal
 from vtoc.server.services.resource import Resource
+
+JSON = "application/json"
 
 
 def idempotent_post(
@@ -59,7 +62,7 @@ def json_renderer(model: Any) -> Callable[[Any], Response]:
 
     def render(value: Any) -> Response:
         body = adapter.dump_json(adapter.validate_python(value, from_attributes=True))
-        return Response(body, media_type="application/json")
+        return Response(body, media_type=JSON)
 
     return render
 
@@ -106,20 +109,31 @@ def crud_router(
         description=f"Rows {resource.order}; pass `next_cursor` back as `cursor` for the next "
         "page.",
     )
-    async def list_rows(session: SessionDep, _: Viewer, q: Annotated[query, Query()]) -> Response:  # type: ignore[valid-type]
+    async def list_rows(request: Request, _: Viewer, q: Annotated[query, Query()]) -> Response:  # type: ignore[valid-type]
+        # The session builds the statement; it connects only on the synchronous path.
+        session = request.app.state.read_sessions()
+        reads = async_reads(request)
+        if reads and (body := await resource.list_json_async(reads, session, q)) is not None:
+            return Response(body, media_type=JSON)
+
         def work() -> Response:
             if (body := resource.list_json(session, q)) is not None:
-                return Response(body, media_type="application/json")
+                return Response(body, media_type=JSON)
             rows, cursor = resource.list(session, q)
             return page_json({"items": rows, "next_cursor": cursor})
 
         return await in_worker(session, work)
 
     @router.get("/{ref}", response_model=public, summary=f"Show one {name}")
-    async def show(ref: str, session: SessionDep, _: Viewer) -> Response:
+    async def show(ref: str, request: Request, _: Viewer) -> Response:
+        reads = async_reads(request)
+        if reads and (body := await resource.read_json_async(reads, ref)) is not None:
+            return Response(body, media_type=JSON)
+        session = request.app.state.read_sessions()
+
         def work() -> Response:
             if (body := resource.read_json(session, ref)) is not None:
-                return Response(body, media_type="application/json")
+                return Response(body, media_type=JSON)
             return row_json(resource.read(session, ref))
 
         return await in_worker(session, work)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vtoc.schemas import MAX_ROW_ID, Role, id_in_text
+from vtoc.server.async_reads import AsyncReads
 from vtoc.server.auth import Principal, TokenCache, authenticate, hash_token
 from vtoc.server.errors import InvalidError
 from vtoc.server.hardening import SAFE_METHODS
@@ -93,13 +94,19 @@ async def in_worker(session: Session, work: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(run, limiter=DB_WORK)
 
 
+def async_reads(request: Request) -> AsyncReads | None:
+    """The asyncpg pool for the hottest reads, on PostgreSQL (None on SQLite, or before the
+    app's lifespan started it)."""
+    reads: AsyncReads | None = request.app.state.async_reads
+    return reads if reads is not None and reads.serving() else None
+
+
 async def get_principal(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The caller; a token verified in the last seconds is taken from the cache without a
-    hop to the thread pool (see ``TokenCache``)."""
+    hop to the thread pool (see ``TokenCache``), nor a session: only a miss opens one."""
     state = request.app.state
     secret = credentials.credentials if credentials else None
     cache: TokenCache = state.token_cache
@@ -108,7 +115,7 @@ async def get_principal(
         principal = await anyio.to_thread.run_sync(
             partial(
                 authenticate_then_release,
-                session,
+                state.sessions(),
                 secret,
                 touch_after=timedelta(seconds=state.settings.token_touch_seconds),
                 cache=cache,

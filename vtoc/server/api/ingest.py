@@ -52,7 +52,6 @@ def store(
 
 async def ingest_principal(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     x_vtoc_timestamp: Annotated[str | None, Header()] = None,
     x_vtoc_signature: Annotated[str | None, Header()] = None,
@@ -71,7 +70,7 @@ async def ingest_principal(
         request.state.principal = who
         request.app.state.limiter.take(f"hmac:{who.name}", kind="ingest")
         return who
-    who = await get_principal(request, session, credentials)
+    who = await get_principal(request, credentials)
     who.require(s.Role.operator)
     return who
 

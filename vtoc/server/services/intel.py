@@ -9,6 +9,7 @@ from sqlalchemy import Row, Select, null, select, text
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
+from vtoc.server.async_reads import AsyncReads, NotPrepared
 from vtoc.server.errors import ConflictError, NotFoundError
 from vtoc.server.models import CorrelationMember, IndicatorRow, IntelReport
 from vtoc.server.services import intel_json
@@ -110,6 +111,26 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
         if found is None:
             raise NotFoundError(f"no {self.entity} {ref!r}")
         return found
+
+    async def list_json_async(
+        self, reads: AsyncReads, session: Session, query: s.IntelQuery
+    ) -> bytes | None:
+        statement = intel_json.page_statement(
+            self.query(session, query), limit=query.limit, cursor=query.cursor, raw=query.raw
+        )
+        found = await reads.fetchrow(statement)
+        if found is None or isinstance(found, NotPrepared):
+            return None
+        return intel_json.page_body(found, limit=query.limit)
+
+    async def read_json_async(self, reads: AsyncReads, ref: int | str) -> bytes | None:
+        row_id = s.row_id(ref)
+        found = None if row_id is None else await reads.fetchrow(intel_json.show_statement(row_id))
+        if isinstance(found, NotPrepared):
+            return None
+        if found is None:
+            raise NotFoundError(f"no {self.entity} {ref!r}")
+        return str(found[0]).encode()
 
     def read(self, session: Session, ref: int | str) -> dict[str, Any]:
         row_id = s.row_id(ref)

@@ -10,10 +10,11 @@ Python path; ``tests/server/test_intel_json.py`` compares the two on PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -72,16 +73,27 @@ LAST_ID: ColumnElement[int] = literal_column(LAST.format("r.id"))
 REPORT: ColumnElement[str] = literal_column(f"{report_object()}::text")
 
 
+#: the alias every statement here reads reports through (``r`` in the SQL above)
+REPORTS = IntelReport.__table__.alias("r")
+
+
+def show_statement(report_id: int) -> Select[str]:
+    """The report as the show route answers it, one row of JSON text, none when missing."""
+    return select(REPORT).select_from(REPORTS).where(REPORTS.c.id == report_id)
+
+
 def show(session: Session, report_id: int) -> bytes | None:
     """The report as the show route answers it, or None when there is none."""
-    r = IntelReport.__table__.alias("r")
-    found = session.scalar(select(REPORT).select_from(r).where(r.c.id == report_id))
+    found = session.scalar(show_statement(report_id))
     return None if found is None else found.encode()
 
 
-def page(session: Session, query: Any, *, limit: int, cursor: str | None, raw: bool) -> bytes:
-    """A page as the list route answers it: the filtered rows most recently observed first,
-    the next cursor only when more rows exist (``pagination.fetch_page``, in one statement)."""
+def page_statement(
+    query: Any, *, limit: int, cursor: str | None, raw: bool
+) -> Select[str, int, datetime, int]:
+    """A page as the list route answers it, in one statement: the filtered rows most recently
+    observed first, how many there were (``limit + 1`` means more exist) and the last one's
+    key (``pagination.fetch_page``'s work)."""
     order = (IntelReport.observed_at.desc(), IntelReport.id.desc())
     rows = query.with_only_columns(
         *IntelReport.__table__.c,
@@ -90,9 +102,18 @@ def page(session: Session, query: Any, *, limit: int, cursor: str | None, raw: b
     if cursor:
         rows = rows.where(below(cursor, IntelReport.id, IntelReport.observed_at))
     r = rows.order_by(*order).limit(limit + 1).subquery("r")
-    items, found, last_at, last_id = session.execute(
-        select(ITEMS[raw], func.count(), LAST_AT, LAST_ID).select_from(r)
-    ).one()
+    return select(ITEMS[raw], func.count(), LAST_AT, LAST_ID).select_from(r)
+
+
+def page_body(found: Sequence[Any], *, limit: int) -> bytes:
+    """The list route's answer from ``page_statement``'s row."""
+    items, count, last_at, last_id = found
     key = IntelReport.observed_at.key
-    next_cursor = f'"{encode_cursor(last_id, last_at, key)}"' if found > limit else "null"
+    next_cursor = f'"{encode_cursor(last_id, last_at, key)}"' if count > limit else "null"
     return f'{{"items":{items},"next_cursor":{next_cursor}}}'.encode()
+
+
+def page(session: Session, query: Any, *, limit: int, cursor: str | None, raw: bool) -> bytes:
+    """A page as the list route answers it (``page_statement``, ``page_body``)."""
+    statement = page_statement(query, limit=limit, cursor=cursor, raw=raw)
+    return page_body(session.execute(statement).one(), limit=limit)

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from vtoc.schemas import Input, ListQuery, Output
 from vtoc.server import events
+from vtoc.server.async_reads import AsyncReads
 from vtoc.server.db import utcnow
 from vtoc.server.errors import InvalidError, StaleVersionError
 from vtoc.server.models import Base
@@ -75,6 +76,15 @@ class Resource(Generic[M, C, U, Q]):
 
     def read_json(self, session: Session, ref: int | str) -> bytes | None:
         """The show route's answer rendered by the database, as ``list_json``."""
+        return None
+
+    async def list_json_async(self, reads: AsyncReads, session: Session, query: Q) -> bytes | None:
+        """``list_json`` through asyncpg on the event loop (``async_reads``); None: take the
+        synchronous path (``session`` only builds the statement, it holds no connection)."""
+        return None
+
+    async def read_json_async(self, reads: AsyncReads, ref: int | str) -> bytes | None:
+        """``read_json`` through asyncpg, as ``list_json_async``."""
         return None
 
     def exists(self, session: Session, field: str, row_id: int | None) -> None:

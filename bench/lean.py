@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from vtoc import schemas as s
+from vtoc.server.async_reads import keep_session
 from vtoc.server.events import APPEND_AND_NOTIFY, EVENT_APPEND_LOCK, NOTIFY_CHANNEL
 from vtoc.server.models import IntelReport
 from vtoc.server.services import intel_json
@@ -43,7 +44,7 @@ def compiled(stmt: Any) -> tuple[str, list[Any]]:
 
 
 def show_sql() -> str:
-    sql, _ = compiled(intel_json.show_statement(1))
+    sql, _ = compiled(intel_json.SHOW)
     return sql
 
 
@@ -72,7 +73,8 @@ def create_app(database_url: str) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         nonlocal pool
-        pool = await asyncpg.create_pool(database_url, min_size=10, max_size=30)
+        # vTOC's own pool skips asyncpg's reset round trip on release; so does its baseline
+        pool = await asyncpg.create_pool(database_url, min_size=10, max_size=30, reset=keep_session)
         yield
         await pool.close()
 

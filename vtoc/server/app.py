@@ -129,21 +129,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.add_middleware(listen.ShedWhenCrowded)
     app.add_middleware(RequestLog)
 
-    api = APIRouter(prefix=API_PREFIX)
-    # One module per resource (vtoc/server/api/), each with every route under its path.
-    for resource in (operations, missions, assets, intel, tasks, agents, tokens, events):
-        api.include_router(resource.router)
-    for other in (correlations, dashboard, ingest, positions, journal, timeline, watch, ssh):
-        api.include_router(other.router)
-    api.include_router(tokens.identity_router)
-    app.include_router(api)
-    app.include_router(observability.router)
-    document_problems(app)
-    if settings.otlp_endpoint:
-        from vtoc.telemetry import export_to, instrument_server
-
-        instrument_server(app, export_to(settings.otlp_endpoint))
-
+    # Matched first: a request tries the routes in order, and probes come often.
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
         """The process is up."""
@@ -162,5 +148,21 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return JSONResponse(
             {"status": "ok", "database": engine.dialect.name, "db_latency_ms": latency_ms}
         )
+
+    api = APIRouter(prefix=API_PREFIX)
+    # One module per resource (vtoc/server/api/), each with every route under its path. A
+    # request tries the routes in this order (~10 µs each): the most read come first.
+    for resource in (intel, operations, missions, assets, tasks, agents, tokens, events):
+        api.include_router(resource.router)
+    for other in (correlations, dashboard, ingest, positions, journal, timeline, watch, ssh):
+        api.include_router(other.router)
+    api.include_router(tokens.identity_router)
+    app.include_router(api)
+    app.include_router(observability.router)
+    document_problems(app)
+    if settings.otlp_endpoint:
+        from vtoc.telemetry import export_to, instrument_server
+
+        instrument_server(app, export_to(settings.otlp_endpoint))
 
     return app

@@ -54,7 +54,7 @@ class AsyncReads:
         self.acquire_timeout = acquire_timeout
         self.pool: asyncpg.Pool | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.compiled: dict[Any, tuple[SQLCompiler, Processors]] = {}
+        self.compiled: dict[Any, tuple[SQLCompiler, Processors, ClauseElement]] = {}
 
     async def start(self) -> None:
         """Called by the app's lifespan: the pool belongs to the serving event loop."""
@@ -65,6 +65,7 @@ class AsyncReads:
             min_size=0,
             max_size=self.size,
             server_settings=settings if self.statement_timeout_ms else {},
+            reset=keep_session,
         )
 
     async def close(self) -> None:
@@ -77,13 +78,17 @@ class AsyncReads:
         ``TestClient`` outside ``with`` runs it, reads through the synchronous path)."""
         return self.pool is not None and self.loop is asyncio.get_running_loop()
 
-    def prepare(self, statement: ClauseElement) -> tuple[str, list[Any]] | None:
+    def prepare(
+        self, statement: ClauseElement, values: dict[str, Any] | None = None
+    ) -> tuple[str, list[Any]] | None:
         """The SQL and its values in placeholder order, or None for a statement asyncpg
-        cannot take as compiled once (expanding ``IN`` lists)."""
-        key = statement._generate_cache_key()  # what SQLAlchemy's engines key their cache by
-        if key is None:
-            return None
-        entry = self.compiled.get(key.key)
+        cannot take as compiled once (expanding ``IN`` lists). With ``values``, the statement
+        is one built once with named parameters (``bindparam``) and is compiled once; without,
+        it is built per request and compiled once per shape (SQLAlchemy's cache key, as its
+        engines key their cache: building the key costs a little, compiling a lot)."""
+        key = None if values is not None else statement._generate_cache_key()
+        shape = id(statement) if key is None else key.key
+        entry = self.compiled.get(shape)
         if entry is None:
             compiled = statement.compile(dialect=DIALECT, cache_key=key)
             assert isinstance(compiled, SQLCompiler)
@@ -95,14 +100,17 @@ class AsyncReads:
             ]
             if len(self.compiled) >= CACHE_SIZE:
                 self.compiled.clear()
-            self.compiled[key.key] = entry = (compiled, processors)
-        compiled, processors = entry
-        values = compiled.construct_params(extracted_parameters=key.bindparams)
-        args = [
-            values[name] if process is None else process(values[name])
-            for name, process in processors
+            # the statement too: an id is only unique while its object lives
+            self.compiled[shape] = entry = (compiled, processors, statement)
+        compiled, processors, _ = entry
+        bound = (
+            compiled.construct_params(values)
+            if key is None
+            else compiled.construct_params(extracted_parameters=key.bindparams)
+        )
+        return str(compiled), [
+            bound[name] if process is None else process(bound[name]) for name, process in processors
         ]
-        return str(compiled), args
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -116,10 +124,12 @@ class AsyncReads:
             finally:
                 metrics.DB_POOL_CHECKED_OUT.dec()
 
-    async def fetchrow(self, statement: ClauseElement) -> asyncpg.Record | NotPrepared | None:
+    async def fetchrow(
+        self, statement: ClauseElement, values: dict[str, Any] | None = None
+    ) -> asyncpg.Record | NotPrepared | None:
         """The statement's first row (None: no rows), once more on a fresh connection when
         the database dropped the first; ``NOT_PREPARED`` when ``prepare`` refused it."""
-        prepared = self.prepare(statement)
+        prepared = self.prepare(statement, values)
         if prepared is None:
             return NOT_PREPARED
         sql, args = prepared
@@ -132,6 +142,12 @@ class AsyncReads:
                     return await conn.fetchrow(sql, *args)
         except DOWN as exc:
             raise DatabaseUnavailableError("the database did not answer; retry shortly") from exc
+
+
+async def keep_session(_: asyncpg.Connection) -> None:
+    """Nothing to undo when a connection goes back: these reads are single statements that
+    change no session state (no SET, LISTEN, advisory lock or cursor), and asyncpg's default
+    reset would cost a round trip per read. asyncpg still rolls back an open transaction."""
 
 
 class NotPrepared:

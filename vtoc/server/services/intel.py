@@ -125,7 +125,9 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
 
     async def read_json_async(self, reads: AsyncReads, ref: int | str) -> bytes | None:
         row_id = s.row_id(ref)
-        found = None if row_id is None else await reads.fetchrow(intel_json.show_statement(row_id))
+        found = None
+        if row_id is not None:
+            found = await reads.fetchrow(intel_json.SHOW, {"report_id": row_id})
         if isinstance(found, NotPrepared):
             return None
         if found is None:

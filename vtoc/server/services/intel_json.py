@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -77,14 +77,14 @@ REPORT: ColumnElement[str] = literal_column(f"{report_object()}::text")
 REPORTS = IntelReport.__table__.alias("r")
 
 
-def show_statement(report_id: int) -> Select[str]:
-    """The report as the show route answers it, one row of JSON text, none when missing."""
-    return select(REPORT).select_from(REPORTS).where(REPORTS.c.id == report_id)
+#: the report as the show route answers it, one row of JSON text (none when missing); the
+#: statement is built once, its id bound per request (``{"report_id": ...}``)
+SHOW = select(REPORT).select_from(REPORTS).where(REPORTS.c.id == bindparam("report_id"))
 
 
 def show(session: Session, report_id: int) -> bytes | None:
     """The report as the show route answers it, or None when there is none."""
-    found = session.scalar(show_statement(report_id))
+    found = session.scalar(SHOW, {"report_id": report_id})
     return None if found is None else found.encode()
 
 

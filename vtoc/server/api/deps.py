@@ -141,8 +141,12 @@ def authenticate_then_release(session: Session, secret: str | None, **options: A
 
 
 def role(required: Role) -> Principal:
-    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        # async: no I/O here, so no hop to the thread pool
+    async def check(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Principal:
+        # One dependency, not two: FastAPI spends ~20 µs solving each, on every request.
+        principal = await get_principal(request, credentials)
         principal.require(required)
         return principal
 

@@ -13,6 +13,7 @@ from vtoc.schemas import DeleteImpact
 NOUNS = {
     "intel": ("report", "reports"),
     "correlation": ("correlation cluster", "correlation clusters"),
+    "position_fix": ("position fix", "position fixes"),
 }
 
 

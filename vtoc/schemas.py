@@ -7,9 +7,16 @@ models, and the client, CLI, TUI and agents parse responses into them.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Annotated, Any, Generic, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum, StrEnum
+from functools import cache
+from types import UnionType
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union, get_args, get_origin
+from uuid import UUID
 
 from pydantic import (
     AfterValidator,
@@ -18,11 +25,14 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    Strict,
     StringConstraints,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from vtoc.terminal import CONTROL
 
@@ -208,15 +218,103 @@ def storable(value: Any) -> Any:
     return value
 
 
+#: what a JSON number stands for; and what the schema says is a JSON string (an IntEnum is
+#: a number: it is an int first; pydantic's AwareDatetime is no datetime subclass)
+NUMBERS = (int, float, Decimal)
+TEXTS = (str, datetime, AwareDatetime, date, time, timedelta, UUID, Enum)
+
+
+def alternatives(annotation: Any) -> list[Any]:
+    """The types an annotation admits, without ``Annotated`` and ``Optional`` around them."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return alternatives(get_args(annotation)[0])
+    if origin is Union or origin is UnionType:
+        return [kind for arg in get_args(annotation) for kind in alternatives(arg)]
+    if origin is Literal:
+        return [type(value) for value in get_args(annotation)]
+    return [annotation]
+
+
+def takes_any(kinds: list[Any], classes: tuple[type, ...]) -> bool:
+    return any(isinstance(k, type) and issubclass(k, classes) for k in kinds)
+
+
+@dataclass(frozen=True)
+class JsonKind:
+    """What JSON a field takes, as its schema states it, worked out once per field
+    (``kind_of_field``): pydantic alone stores ``true`` as the number 1 (``"operation_id":
+    true`` was operation 1, ``"lon": false`` was 0.0) and a number as a time; a client
+    generator reading the schema sends neither. Into lists, objects and nested models, where
+    the annotation says what they hold. A string for a number stays accepted: query strings
+    are text."""
+
+    #: true or false stand for no number here: the field is a number, not a boolean
+    no_boolean: bool = False
+    #: a number stands for no text or time here
+    no_number: bool = False
+    #: what a list's items, an object's values, a nested model's fields take
+    items: JsonKind | None = None
+    values: JsonKind | None = None
+    fields: Mapping[str, JsonKind] = dc_field(default_factory=dict)
+
+    def check(self, value: Any) -> None:
+        if isinstance(value, bool):
+            if self.no_boolean:
+                raise PydanticCustomError("json_kind", "must be a number, not true or false")
+        elif isinstance(value, int | float):
+            if self.no_number:
+                raise PydanticCustomError("json_kind", "must be text, not a number")
+        elif isinstance(value, list) and self.items is not None:
+            for item in value:
+                self.items.check(item)
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                inner = self.fields.get(name, self.values)
+                if inner is not None:
+                    inner.check(item)
+
+
+def json_kind(annotation: Any) -> JsonKind:
+    kinds = alternatives(annotation)
+    if Any in kinds or object in kinds:
+        return JsonKind()
+    items = values = None
+    fields: dict[str, JsonKind] = {}
+    for kind in kinds:
+        args = get_args(kind)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            fields |= {name: json_kind(f.annotation) for name, f in kind.model_fields.items()}
+        elif get_origin(kind) in (list, set, frozenset) and args:
+            items = json_kind(args[0])
+        elif get_origin(kind) is dict and len(args) == 2:
+            values = json_kind(args[1])
+    return JsonKind(
+        no_boolean=bool not in kinds and takes_any(kinds, NUMBERS),
+        no_number=takes_any(kinds, TEXTS) and not takes_any(kinds, NUMBERS),
+        items=items,
+        values=values,
+        fields=fields,
+    )
+
+
+@cache
+def kind_of_field(model: type[BaseModel], name: str) -> JsonKind:
+    return json_kind(model.model_fields[name].annotation)
+
+
 class Input(BaseModel):
     """Request bodies and query strings: unknown fields are an error, not silently dropped,
-    and so is a value no database column can store."""
+    and so is a value no database column can store or of another kind than the schema
+    says (``JsonKind``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
-    def only_storable(cls, value: Any) -> Any:
+    def only_storable(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is not None:
+            kind_of_field(cls, info.field_name).check(value)
         return storable(value)
 
 
@@ -449,14 +547,19 @@ class Indicator(Output):
     value: str
 
 
+#: a new report's confidence and TLP where its source does not give them (API and ingest)
+INTEL_CONFIDENCE = 50
+INTEL_TLP = TLP.amber
+
+
 class IntelCreate(Input):
     title: Title
     body: str = ""
     source: IntelSource = IntelSource.manual
     source_ref: str | None = Field(default=None, max_length=300)
     severity: Severity = Severity.info
-    confidence: int = Field(default=50, ge=0, le=100)
-    tlp: TLP = TLP.amber
+    confidence: int = Field(default=INTEL_CONFIDENCE, ge=0, le=100)
+    tlp: TLP = INTEL_TLP
     observed_at: UtcDatetime | None = None
     operation_id: RowId | None = None
     asset_id: RowId | None = None
@@ -516,8 +619,13 @@ class IngestResult(BaseModel):
 # Positions --------------------------------------------------------------------------------
 
 
+#: a number in a fix: pydantic's strict float takes 12 and 12.5, not ``true`` or ``"12"``
+Reading = Annotated[float, Strict()]
+
+
 # Not an ``Input``: its check of every field in Python was a third of a batch's cost, and
-# the numbers' bounds refuse NaN and Infinity already; only the texts are checked.
+# the numbers' bounds refuse NaN and Infinity already; only the texts and the time are
+# checked, and the numbers are ``Reading``s.
 class FixIn(BaseModel):
     """One position report. ``asset`` is an id (a JSON number) or a name (a JSON string):
     a name of digits only, such as an ICAO address, is still a name."""
@@ -529,12 +637,12 @@ class FixIn(BaseModel):
         Discriminator(lambda v: "id" if isinstance(v, int) and not isinstance(v, bool) else "name"),
     ]
     at: UtcDatetime
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    alt: float | None = Field(default=None, ge=-12_000, le=1_000_000, description="metres")
-    course: float | None = Field(default=None, ge=0, le=360, description="degrees true")
-    speed: float | None = Field(default=None, ge=0, le=100_000, description="metres/second")
-    accuracy: float | None = Field(default=None, ge=0, le=10_000_000, description="metres")
+    lat: Reading = Field(ge=-90, le=90)
+    lon: Reading = Field(ge=-180, le=180)
+    alt: Reading | None = Field(default=None, ge=-12_000, le=1_000_000, description="metres")
+    course: Reading | None = Field(default=None, ge=0, le=360, description="degrees true")
+    speed: Reading | None = Field(default=None, ge=0, le=100_000, description="metres/second")
+    accuracy: Reading | None = Field(default=None, ge=0, le=10_000_000, description="metres")
     source: FixSource = FixSource.api
     kind: AssetKind | None = Field(default=None, description="for an asset create_assets adds")
     callsign: str | None = Field(default=None, max_length=100)
@@ -543,6 +651,12 @@ class FixIn(BaseModel):
     @classmethod
     def only_storable(cls, value: Any) -> Any:
         return storable(value)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def a_time_not_a_number(cls, value: Any) -> Any:
+        kind_of_field(cls, "at").check(value)
+        return value
 
 
 class Fix(Output):
@@ -629,20 +743,16 @@ class AgentUpdate(Input):
 BackoffSeconds = Annotated[float, Field(ge=0, le=86_400)]
 
 
-class AgentConfig(BaseModel):
+class AgentConfig(Input):
     """What an agent's ``config`` may hold, checked when it is saved: a misspelled key or a
     wrong value is refused then, not found when the agent next runs. Unset keys take these
     defaults at run time."""
-
-    model_config = ConfigDict(extra="forbid")
 
     #: a run still going after this long is abandoned (its lease is given up)
     timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
 
 
-class MonitorTarget(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MonitorTarget(Input):
     name: Name
     url: str = Field(pattern=r"^https?://", max_length=2000)
     expect_status: int = Field(default=200, ge=100, le=599)
@@ -885,6 +995,72 @@ class WhoAmI(BaseModel):
 # Events -----------------------------------------------------------------------------------
 
 
+class Entity(StrEnum):
+    """What an event is about (its ``entity``, and the first word of its ``kind``)."""
+
+    operation = "operation"
+    mission = "mission"
+    asset = "asset"
+    intel = "intel"
+    task = "task"
+    agent = "agent"
+    correlation = "correlation"
+    journal = "journal"
+    handover = "handover"
+    token = "token"
+    ssh_key = "ssh_key"
+
+
+class EventKind(StrEnum):
+    """Every kind of event the server records: ``<entity>.<what happened>``."""
+
+    operation_created = "operation.created"
+    operation_updated = "operation.updated"
+    operation_deleted = "operation.deleted"
+    mission_created = "mission.created"
+    mission_updated = "mission.updated"
+    mission_deleted = "mission.deleted"
+    asset_created = "asset.created"
+    asset_updated = "asset.updated"
+    asset_deleted = "asset.deleted"
+    asset_heartbeat = "asset.heartbeat"
+    asset_moved = "asset.moved"
+    intel_created = "intel.created"
+    intel_updated = "intel.updated"
+    intel_deleted = "intel.deleted"
+    intel_acknowledged = "intel.acknowledged"
+    intel_ack_overdue = "intel.ack_overdue"
+    task_created = "task.created"
+    task_updated = "task.updated"
+    task_deleted = "task.deleted"
+    task_claimed = "task.claimed"
+    task_done = "task.done"
+    task_failed = "task.failed"
+    task_retry = "task.retry"
+    agent_updated = "agent.updated"
+    agent_triggered = "agent.triggered"
+    agent_run_started = "agent.run_started"
+    agent_run_finished = "agent.run_finished"
+    correlation_merged = "correlation.merged"
+    correlation_updated = "correlation.updated"
+    journal_created = "journal.created"
+    handover_created = "handover.created"
+    handover_accepted = "handover.accepted"
+    token_created = "token.created"
+    token_revoked = "token.revoked"
+    ssh_key_enrolled = "ssh_key.enrolled"
+    ssh_key_revoked = "ssh_key.revoked"
+
+    @classmethod
+    def of(cls, entity: Entity, verb: str) -> EventKind:
+        """The kind of ``verb`` on ``entity``; a ValueError for one no event has."""
+        return cls(f"{entity}.{verb}")
+
+    @property
+    def entity(self) -> Entity:
+        return Entity(self.partition(".")[0])
+
+
 class Event(Output):
     id: int
     ts: datetime
@@ -1055,10 +1231,8 @@ JournalText = Annotated[str, AfterValidator(journal_text)]
 Reason = Annotated[str, Field(max_length=500), AfterValidator(plain_text)]
 
 
-class JournalRef(BaseModel):
+class JournalRef(Input):
     """A link from an entry to a row, e.g. ``{"entity": "intel", "id": 42}``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     entity: RefEntity
     id: RowId
@@ -1191,3 +1365,105 @@ class Handover(Output):
     accepted_at: datetime | None
     open_items: dict[str, list[int]]
     entry_ids: list[int]
+
+
+# Situation report -------------------------------------------------------------------------
+
+
+class SitrepQuery(Input):
+    operation: str | None = Field(
+        default=None, max_length=200, description="only this operation (id, code or name)"
+    )
+    hours: int = Field(default=24, ge=1, le=24 * 90, description="the window of intel and journal")
+
+
+class SitrepOperation(BaseModel):
+    code: str
+    name: str
+    status: OperationStatus
+    priority: Priority
+    commander: str | None
+    #: missions by status, the statuses it has only
+    missions: dict[str, int]
+
+
+class SitrepIndicator(BaseModel):
+    kind: IndicatorKind
+    value: str
+    reports: int
+
+
+class SitrepIntel(BaseModel):
+    id: int
+    severity: Severity
+    title: str
+    observed_at: datetime
+    occurrences: int
+
+
+class SitrepOverdue(BaseModel):
+    id: int
+    name: str
+    #: the operation's code
+    operation: str
+    status: MissionStatus
+    due_at: datetime
+    hours_overdue: float
+
+
+class AgentHealthState(StrEnum):
+    """What an operator must know of an agent at a glance."""
+
+    ok = "ok"
+    late = "late"
+    failing = "failing"
+    never_run = "never run"
+    disabled = "disabled"
+
+
+class SitrepAgent(BaseModel):
+    name: str
+    kind: AgentKind
+    enabled: bool
+    interval_seconds: int
+    last_run_at: datetime | None
+    last_status: RunStatus | None
+    last_summary: str | None
+    health: AgentHealthState
+
+
+class SitrepJournal(BaseModel):
+    id: int
+    occurred_at: datetime
+    author: str
+    kind: JournalKind
+    #: the entry's text on one line
+    text: str
+
+
+class SitrepWatch(BaseModel):
+    id: int
+    severity: Severity
+    title: str
+    overdue: bool
+
+
+class Sitrep(BaseModel):
+    """The situation as a briefing: what is running, what is ready, what is new in the
+    window, what is late, whether the agents keep up, the journal and the open watch."""
+
+    generated_at: datetime
+    scope: str
+    hours: int
+    operations: list[SitrepOperation]
+    #: assets by status (of the operation's missions, with ``operation``)
+    assets: dict[str, int]
+    unreachable_assets: list[str]
+    intel_total: int
+    intel_by_severity: dict[str, int]
+    top_indicators: list[SitrepIndicator]
+    notable_intel: list[SitrepIntel]
+    overdue: list[SitrepOverdue]
+    agents: list[SitrepAgent]
+    journal: list[SitrepJournal]
+    unacknowledged: list[SitrepWatch]

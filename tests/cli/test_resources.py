@@ -97,6 +97,23 @@ def test_deleting_an_operation_says_its_missions_go_with_it(vtoc: Run) -> None:
     assert f"Delete operation {empty['code']} 'Empty'? [y/N]" in alone.stdout
 
 
+def test_deleting_an_asset_says_its_track_goes_with_it(
+    vtoc: Run, server_url: str, admin_token: str
+) -> None:
+    """Its position fixes are deleted with it (CASCADE): the question counts them, in words."""
+    fixes = [
+        {"asset": "Tracked-01", "at": f"2026-12-01T10:0{i}:00Z", "lat": 59.0, "lon": 18.0 + i}
+        for i in range(3)
+    ]
+    with VtocClient(server_url, admin_token) as api:
+        api.assets.create(name="Tracked-01")
+        assert api.post_positions(fixes).stored == 3
+    refused = vtoc("assets", "delete", "Tracked-01", input="n\n")
+    assert refused.exit_code == 1
+    assert "Delete asset 'Tracked-01' and its 3 position fixes?" in refused.stdout
+    ok(vtoc("assets", "show", "Tracked-01"))
+
+
 def test_list_all_follows_cursors_and_filters(vtoc: Run) -> None:
     for n in range(7):
         status = "active" if n % 2 else "planned"

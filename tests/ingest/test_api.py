@@ -494,3 +494,18 @@ def test_awkward_text_is_stored_exactly(
     assert sorted(r.body for r in stored) == sorted(bodies)
     # the raw alert (JSON, whose escapes are backslashes too) comes back as it went in
     assert sorted(r.raw["full_log"] for r in stored if r.raw) == sorted(bodies)
+
+
+def test_an_ingested_reports_created_event_has_the_apis_shape_and_values(
+    operator: VtocClient, samples: list[dict[str, Any]]
+) -> None:
+    """Subscribers read ``intel.created`` alike whichever way the report came in."""
+    from vtoc import schemas as s
+
+    typed = operator.intel.create(s.IntelCreate(title="Typed in"))
+    operator.ingest_wazuh(ndjson(samples[:1]))
+    created = {e.entity_id: e.data for e in operator.events.iterate(kind="intel.created")}
+    ingested = next(r for r in by_ref(operator).values())
+    assert created[ingested.id].keys() == created[typed.id].keys()
+    stated = s.Intel.model_validate({**created[ingested.id], "raw": None})
+    assert stated == ingested.model_copy(update={"raw": None})

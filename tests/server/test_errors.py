@@ -185,6 +185,57 @@ def test_numbers_past_pythons_digit_limit_are_refused_not_crashed_on(admin: Vtoc
     assert admin.operations.get(op.id).name == "Long Numbers"
 
 
+def test_a_value_of_another_json_kind_is_refused_by_field(operator: VtocClient) -> None:
+    """``true`` is no number and a number no text or time, as the schema says; pydantic alone
+    stored ``"operation_id": true`` as operation 1 and ``"lon": false`` as 0.0."""
+    op = operator.operations.create(name="Kinds")
+    hawk = operator.assets.create(name="Hawk-Kinds")
+    at = "2026-12-01T10:00:00Z"
+    before = operator.events.list(limit=200).items
+    for method, path, body, field in [
+        ("POST", "/api/v1/missions", {"operation_id": True, "name": "M"}, "operation_id"),
+        ("POST", "/api/v1/intel", {"title": "T", "operation_id": True}, "operation_id"),
+        ("POST", f"/api/v1/assets/{hawk.id}/heartbeat", {"lat": 1.5, "lon": False}, "lon"),
+        ("POST", "/api/v1/operations", {"name": 12}, "name"),
+        ("POST", "/api/v1/operations", {"name": "O", "starts_at": 1_700_000_000}, "starts_at"),
+        ("POST", "/api/v1/tasks", {"action": "run_agent", "max_attempts": True}, "max_attempts"),
+        ("POST", "/api/v1/journal", {"text": "x", "occurred_at": 1_700_000_000}, "occurred_at"),
+        (
+            "POST",
+            "/api/v1/journal",
+            {"text": "x", "refs": [{"entity": "intel", "id": True}]},
+            "refs",
+        ),
+        (
+            "POST",
+            "/api/v1/missions",
+            {"operation_id": op.id, "name": "M", "asset_ids": [True]},
+            "asset_ids",
+        ),
+        ("PATCH", f"/api/v1/operations/{op.id}", {"priority": 1}, "priority"),
+        ("PATCH", "/api/v1/agents/executor", {"interval_seconds": True}, "interval_seconds"),
+        ("PATCH", "/api/v1/agents/executor", {"config": {"batch": True}}, "config.batch"),
+    ]:
+        answer = raw(operator).request(method, path, json=body)
+        assert answer.status_code == 422, (path, body, answer.text)
+        assert [e.field for e in s.Problem.model_validate(answer.json()).errors] == [field], body
+    assert operator.events.list(limit=200).items == before
+    fixes = [
+        {"asset": hawk.id, "at": at, "lat": 1.5, "lon": False},
+        {"asset": hawk.id, "at": 1_700_000_000, "lat": 1.5, "lon": 2.5},
+        {"asset": hawk.id, "at": at, "lat": 1, "lon": 2},
+    ]
+    result = raw(operator).post("/api/v1/positions", json=fixes).json()
+    assert [(r["index"], r["error"].split(":")[0]) for r in result["rejected"]] == [
+        (0, "lon"),
+        (1, "at"),
+    ]
+    assert result["stored"] == 1  # a whole number is a number
+    # query strings are text: numbers in them still parse
+    assert raw(operator).get("/api/v1/missions", params={"operation_id": op.id}).status_code == 200
+    assert raw(operator).get("/api/v1/intel", params={"limit": "5"}).status_code == 200
+
+
 def test_duplicates_conflict(operator: VtocClient) -> None:
     operator.assets.create(name="Ranger-1")
     with pytest.raises(Conflict, match="name"):

@@ -131,7 +131,7 @@ def test_entries_are_never_edited_or_deleted(
     answer = admin.http.request(method, f"/api/v1/journal/{entry.id}", json={"text": "changed"})
     assert answer.status_code == 405
     assert answer.headers["content-type"] == "application/problem+json"
-    assert answer.headers["allow"] == "GET"
+    assert answer.headers["allow"] == "GET, HEAD"
     assert "corrections" in answer.json()["detail"]
     assert operator.journal.get(entry.id).text == "Evidence"
 

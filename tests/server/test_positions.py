@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tests.live import serve
 from vtoc import schemas as s
-from vtoc.client import Forbidden, NotFound, ValidationFailed, VtocClient
+from vtoc.client import Forbidden, NotFound, RetryPolicy, ValidationFailed, VtocClient
 from vtoc.server import events
 from vtoc.server.services.positions import flush_moves, store_batch
 
@@ -279,3 +281,37 @@ def test_a_running_server_announces_the_move_that_waited(
         assert (first.data["lat"], last.data["lat"]) == (50.0, 52.0)
         assert last.ts - first.ts >= timedelta(seconds=1)
         assert last.ts - first.ts < timedelta(seconds=2)
+
+
+def test_concurrent_batches_for_the_same_assets_are_all_stored_first_time(
+    app: FastAPI, make_token: Callable[[s.Role], str]
+) -> None:
+    """Feeds send batches for the same assets at once. Each batch's fixes hold a key-share
+    lock on their assets (the foreign key) while the batch then locks the assets to move
+    them: taken as FOR UPDATE, two such batches deadlocked and answered 503 on every try."""
+    senders, rounds, fleet = 3, 6, 40
+    token = make_token(s.Role.operator)
+    together = threading.Barrier(senders)
+
+    def send(sender: int) -> list[int]:
+        stored = []
+        with VtocClient(url, token, retry=RetryPolicy(attempts=1)) as api:
+            for r in range(rounds):
+                at = T0 + timedelta(seconds=r * senders + sender)
+                together.wait()
+                batch = [fix(f"Feed-{a}", at, 50.0, 8.0 + a / 100) for a in range(fleet)]
+                try:
+                    stored.append(api.post_positions(batch).stored)
+                except Exception:
+                    together.abort()  # the others must not wait for this one
+                    raise
+        return stored
+
+    with serve(app) as url, ThreadPoolExecutor(senders) as pool:
+        with VtocClient(url, token) as api:
+            api.post_positions(
+                [fix(f"Feed-{a}", T0 - timedelta(minutes=1), 50.0, 8.0) for a in range(fleet)],
+                create_assets=True,
+            )
+        answers = list(pool.map(send, range(senders)))
+    assert answers == [[fleet] * rounds] * senders

@@ -109,6 +109,18 @@ def test_stream_needs_a_token_or_a_ticket(live: str) -> None:
             assert response.headers["content-type"].startswith("application/problem+json")
 
 
+def test_head_answers_with_the_headers_and_ends(live: str, viewer_token: str) -> None:
+    """HEAD is a GET without the body: here the stream's headers, then the end (not an
+    open stream, and not the 405 it was)."""
+    auth = {"Authorization": f"Bearer {viewer_token}"}
+    with httpx.Client(base_url=live, timeout=TIMEOUT, headers=auth) as http:
+        head = http.head(STREAM)
+        assert head.status_code == 200
+        assert head.headers["content-type"].startswith("text/event-stream")
+        assert head.content == b""
+        assert http.get("/api/v1/events", params={"limit": 1}).status_code == 200
+
+
 def test_each_event_carries_its_id_kind_and_json(
     live: str, viewer_token: str, admin: VtocClient, engine: Engine
 ) -> None:

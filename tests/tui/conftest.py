@@ -55,6 +55,7 @@ LOADED = {
     "6": "Runs of ",
     "7": "Events  [",
     "8": "seen ",
+    "9": "Correlations  [",
 }
 
 

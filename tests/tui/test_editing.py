@@ -15,6 +15,8 @@ from tests.ingest.conftest import ndjson
 from tests.tui.conftest import LiveServer, live_alerts, screen_text, start_server, until
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.screens.dashboard import DashboardScreen
+from vtoc.tui.screens.detail import IntelScreen, OperationScreen
 from vtoc.tui.screens.dialogs import ConfirmScreen
 from vtoc.tui.screens.form import STALE, FormScreen
 from vtoc.tui.screens.lists import ListScreen
@@ -89,6 +91,40 @@ async def test_stale_edit_offers_reload(server: LiveServer) -> None:
     assert (latest.description, latest.commander) == ("mine", "Someone Else")
 
 
+async def test_e_in_a_detail_edits_the_row_shown(server: LiveServer) -> None:
+    admin = server.sync()
+    op = admin.operations.create(name=f"Shown-{uuid.uuid4().hex[:6]}")
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot)
+        await until(lambda: op.id in screen.table.rows_by_id, app)
+        screen.table.move_cursor(row=screen.table.index_of(op.id))
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, OperationScreen), app)
+        detail = app.screen
+        await pilot.press("e")
+        await until(lambda: isinstance(app.screen, FormScreen), app)
+        assert app.screen.query_one("#field-name", Input).value == op.name
+        app.screen.query_one("#field-commander", Input).value = "Maj. Shown"
+        await pilot.press("ctrl+s")
+        await until(lambda: app.screen is detail, app)
+        await until(lambda: "Maj. Shown" in screen_text(app), app)  # without waiting for events
+    assert admin.operations.get(op.id).commander == "Maj. Shown"
+
+
+async def test_a_read_only_detail_has_no_e(server: LiveServer) -> None:
+    app = make_app(server.client(Role.viewer), readonly=True, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_operations(app, pilot, key="5")
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, IntelScreen), app)
+        detail = app.screen
+        assert "e" not in screen_text(app).split()
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen is detail
+
+
 async def test_delete_asks_first(server: LiveServer) -> None:
     admin = server.sync()
     asset = admin.assets.create(name=f"Doomed-{uuid.uuid4().hex[:6]}")
@@ -128,6 +164,29 @@ async def test_deleting_an_operation_says_its_missions_go_with_it(server: LiveSe
         await pilot.press("n")
 
 
+async def test_deleting_an_asset_says_its_track_goes_with_it(server: LiveServer) -> None:
+    admin = server.sync()
+    asset = admin.assets.create(name=f"Tracked-{uuid.uuid4().hex[:6]}")
+    fixes = [
+        {"asset": asset.id, "at": f"2026-12-01T10:0{i}:00Z", "lat": 59.0, "lon": 18.0 + i}
+        for i in range(2)
+    ]
+    assert admin.post_positions(fixes).stored == 2
+    app = make_app(server.client(Role.operator), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_operations(app, pilot, key="4")
+        table = screen.table
+        await until(lambda: asset.id in table.rows_by_id, app)
+        table.move_cursor(row=table.index_of(asset.id))
+        await pilot.press("d")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
+        await pilot.pause()
+        question = str(app.screen.query_one("#question", Label).render())
+        assert f"Delete asset '{asset.name}' and its 2 position fixes?" in question
+        await pilot.press("n")
+    assert admin.assets.get(asset.id).name == asset.name
+
+
 async def test_readonly_hides_every_write(server: LiveServer) -> None:
     app = make_app(server.client(Role.viewer), readonly=True, live=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -164,6 +223,30 @@ async def test_live_write_appears_without_moving_the_selection(server: LiveServe
         await until(lambda: table.rows_by_id[chosen.id].commander == "Live Update", app, timeout=5)
         assert table.selected.id == chosen.id
         assert "Live Update" in screen_text(app)
+
+
+async def test_the_dashboard_shows_what_came_while_another_view_was_on_top(
+    server: LiveServer,
+) -> None:
+    """Under another view the dashboard keeps its feed but does not draw it (a flood's
+    redraws cost the view on top); back on it, the feed and the counts are current."""
+    admin = server.sync()
+    app = make_app(server.client(Role.viewer))
+    async with app.run_test(size=(80, 24)) as pilot:
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        await until(lambda: dashboard.board is not None, app)
+        before = dashboard.board.operations  # type: ignore[union-attr]
+        screen = await open_operations(app, pilot)
+        name = f"Meanwhile {uuid.uuid4().hex[:6]}"
+        created = admin.operations.create(name=name)
+        await until(lambda: created.id in screen.table.rows_by_id, app, timeout=5)
+        assert created.code not in str(dashboard.query_one("#feed", Static).content)
+        await pilot.press("escape")
+        await until(lambda: app.screen is dashboard, app)
+        await until(lambda: created.code in str(dashboard.query_one("#feed", Static).content), app)
+        await until(lambda: dashboard.board.operations != before, app)  # type: ignore[union-attr]
+        assert sum(dashboard.board.operations.values()) == sum(before.values()) + 1  # type: ignore[union-attr]
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ from textual.events import MouseScrollUp
 from textual.widgets import Static
 
 from tests.ingest.conftest import ndjson
-from tests.tui.conftest import LiveServer, live_alerts, painted, start_server, until
-from vtoc.schemas import MissionStatus, Role
+from tests.tui.conftest import LiveServer, Terminal, live_alerts, painted, start_server, until
+from vtoc.client import VtocClient
+from vtoc.schemas import MissionStatus, Role, TokenCreate
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.events import EventsScreen
@@ -188,3 +189,20 @@ async def test_a_created_row_is_selected_and_counted(server: LiveServer) -> None
         await pilot.pause()
         assert f"[{count + 1}]" in heading(app)
         assert table.cursor_row == table.index_of(table.selected.id)
+
+
+async def test_actor_names_show_whole_at_120_columns(server: LiveServer) -> None:
+    """At 80 columns the actor is cut to leave the event's subject room; at 120 it is not."""
+    actor = f"local-admin-{uuid.uuid4().int % 10**7:07d}"
+    with server.sync() as admin:
+        minted = admin.create_token(TokenCreate(name=actor, role=Role.operator)).token
+    with VtocClient(server.url, minted) as them:
+        them.operations.create(name=f"By {actor}")
+    app = make_app(server.client(Role.viewer), live=False)
+    terminal = Terminal(app, (120, 40))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7")
+        await terminal.sees("Events  [", timeout=5)
+        await terminal.sees(f" {actor} ")
+        row = next(line for line in terminal.text().splitlines() if f" {actor} " in line)
+        assert "operation.created" in row

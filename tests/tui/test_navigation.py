@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from textual.events import MouseScrollDown
+from textual.widgets import DataTable, Static
 
 from tests.tui.conftest import LOADED, LiveServer, Terminal, screen_text, until
-from vtoc.schemas import Role
+from vtoc.schemas import AssetStatus, Role
 from vtoc.tui.app import make_app
 from vtoc.tui.screens.agents import AgentsScreen
 from vtoc.tui.screens.dashboard import DashboardScreen
@@ -194,3 +195,24 @@ async def test_command_palette_goes_to_a_view(server: LiveServer) -> None:
         await pilot.pause(0.5)
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, MapScreen), app)
+
+
+async def test_the_map_at_80x24_keeps_its_list_whole_and_its_legend_apart(
+    server: LiveServer,
+) -> None:
+    """The list shows both columns whole (no sideways scrolling), a rule parts it from the
+    map, and the legend wraps between statuses, never between a colour and its word."""
+    app = make_app(server.client(Role.viewer), live=False)
+    terminal = Terminal(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("8")
+        await terminal.sees("seen ")
+        listed = app.screen.query_one("#map-list", DataTable)
+        legend = app.screen.query_one("#map-legend", Static)
+        assert listed.max_scroll_x == 0
+        assert legend.region.x > listed.region.right
+        lines = terminal.text().splitlines()[legend.region.y : legend.region.bottom]
+        legend_text = " ".join(line[legend.region.x :] for line in lines)
+        for status in AssetStatus:
+            assert f"⣿ {status.value}" in legend_text
+        assert all(line[listed.region.right] == "▏" for line in lines)

@@ -116,6 +116,10 @@ class Tmux:
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
 def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
     url, token = served
+    clustered = httpx.post(
+        f"{url}/api/v1/correlations/run", json={}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert clustered.status_code == 200 and clustered.json()["clusters_touched"]
     tmux = Tmux()
     command = " ".join(
         [
@@ -131,6 +135,14 @@ def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
         for key, loaded in LOADED.items():  # every view, loaded on the terminal within 2 s
             tmux.keys(key)
             tmux.sees(loaded, timeout=2)
+        tmux.keys("2")  # from elsewhere: the command line brings the clusters back
+        tmux.sees(LOADED["2"])
+        tmux.prompt(":", "correlations")
+        tmux.sees("SHARED INDICATORS")
+        wait_for(lambda: ": correlations" not in tmux.screen(), what="the prompt closed")
+        tmux.keys("Enter")
+        tmux.sees("Correlations ▸ cluster")
+        tmux.sees(" reports  op ", timeout=2)
         tmux.prompt(":", "ops")
         tmux.sees("Northern Watch")
         tmux.prompt("/", "harbor")
@@ -358,7 +370,8 @@ def descendants(pid: int) -> list[int]:
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
 def test_up_opens_the_tui_and_quitting_it_stops_everything(tmp_path: Path) -> None:
-    """The README's first command as an operator meets it: dashboard up, ctrl+q, all gone."""
+    """The README's first command as an operator meets it: dashboard up, the token and the
+    address on the help screen, ctrl+q, all gone."""
     env = up_env(tmp_path)
     port = free_port()
     tmux = Tmux()
@@ -370,6 +383,13 @@ def test_up_opens_the_tui_and_quitting_it_stops_everything(tmp_path: Path) -> No
         tmux.sees("vTOC ▸ Dashboard", timeout=90)
         tmux.sees("overdue")  # the demo scenario, seeded on first run
         assert ready(f"http://127.0.0.1:{port}")
+        config = tmp_path / "config" / "vtoc" / "config.toml"
+        token = config.read_text().split('token = "')[1].split('"')[0]
+        tmux.keys("?")  # the token and the address, while the TUI has the terminal
+        tmux.sees(token)
+        tmux.sees(f"API       http://127.0.0.1:{port}")
+        tmux.keys("Escape")
+        wait_for(lambda: "esc closes" not in tmux.screen(), what="help closed")
         pane = int(tmux.run("display-message", "-p", "-t", "tui", "#{pane_pid}").strip())
         started = descendants(pane)
         assert len(started) >= 2, started  # at least the server and the agents worker

@@ -45,9 +45,9 @@ def param(task: s.Task, name: str) -> Any:
 async def set_status(client: AsyncVtocClient, task: s.Task) -> dict[str, Any]:
     entity, ref, target = param(task, "entity"), param(task, "id"), param(task, "status")
     resources: dict[str, AsyncRows[Any, Any]] = {
-        "operation": client.operations,
-        "mission": client.missions,
-        "asset": client.assets,
+        s.Entity.operation: client.operations,
+        s.Entity.mission: client.missions,
+        s.Entity.asset: client.assets,
     }
     if entity not in resources:
         raise ValueError(f"params.entity must be one of {', '.join(resources)}")

@@ -158,7 +158,7 @@ class Scheduler:
     async def watch_tasks(self, wake: asyncio.Event) -> None:
         """Wake the loop at once when a task is created, rather than at the next poll."""
         try:
-            async for _ in self.client.stream_events(kinds=["task.created"]):
+            async for _ in self.client.stream_events(kinds=[s.EventKind.task_created]):
                 wake.set()
         except VtocError as exc:  # no stream: polling still finds due tasks
             log.warning("task events unavailable, polling only: %s", exc)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from vtoc.cli.sitrep import Sitrep
+from vtoc.schemas import AgentHealthState, AssetStatus, MissionStatus, Severity, Sitrep
 
-MISSION_STATES = ["pending", "in_progress", "blocked", "completed", "failed", "cancelled"]
-SEVERITIES = ["critical", "high", "medium", "low", "info"]
-ASSET_STATES = ["deployed", "available", "maintenance", "offline", "unreachable"]
+MISSION_STATES = list(MissionStatus)
+SEVERITIES = list(reversed(Severity))
+ASSET_STATES = list(AssetStatus)
 
 
 def cell(value: object) -> str:
@@ -26,17 +26,18 @@ def when(ts: datetime | None) -> str:
     return ts.strftime("%Y-%m-%d %H:%MZ") if ts else "never"
 
 
-def counts(found: dict[str, int], order: list[str]) -> str:
+def counts(found: Mapping[str, int], order: Sequence[str]) -> str:
     parts = [f"{found[k]} {k.replace('_', ' ')}" for k in order if found.get(k)]
     return ", ".join(parts) or "none"
 
 
 def bottom_line(r: Sitrep) -> list[str]:
     ops = {o.status for o in r.operations}
-    by_status = {s: sum(o.status == s for o in r.operations) for s in ops}
-    missions = {k: sum(o.missions.get(k, 0) for o in r.operations) for k in MISSION_STATES}
+    by_status = {str(s): sum(o.status == s for o in r.operations) for s in ops}
+    missions = {str(k): sum(o.missions.get(k, 0) for o in r.operations) for k in MISSION_STATES}
     top = r.top_indicators[0] if r.top_indicators else None
-    unhealthy = [a for a in r.agents if a.health not in ("ok", "disabled")]
+    fine = (AgentHealthState.ok, AgentHealthState.disabled)
+    unhealthy = [a for a in r.agents if a.health not in fine]
     lines = [
         f"- **Operations:** {counts(by_status, sorted(by_status))}; "
         f"{sum(missions.values())} missions ({counts(missions, MISSION_STATES)}).",
@@ -50,17 +51,18 @@ def bottom_line(r: Sitrep) -> list[str]:
         f"- **Intel ({r.hours} h):** {r.intel_total} reports"
         + (f" — {counts(r.intel_by_severity, SEVERITIES)}" if r.intel_total else "")
         + (f"; most shared indicator `{top.value}` in {top.reports} reports." if top else "."),
-        f"- **Agents:** {sum(a.health == 'ok' for a in r.agents)} of {len(r.agents)} healthy"
+        f"- **Agents:** {sum(a.health is AgentHealthState.ok for a in r.agents)}"
+        f" of {len(r.agents)} healthy"
         + ("; " + ", ".join(f"{a.name} {a.health}" for a in unhealthy) + "." if unhealthy else "."),
     ]
     return [*lines, ""]
 
 
-def markdown(r: Sitrep) -> str:
+def markdown(r: Sitrep, server: str) -> str:
     out = [
         f"# SITREP {when(r.generated_at)}",
         "",
-        f"*Scope:* {r.scope} · *Intel window:* last {r.hours} h · *Source:* {r.server}",
+        f"*Scope:* {r.scope} · *Intel window:* last {r.hours} h · *Source:* {server}",
         "",
         "## Bottom line",
         "",

@@ -11,7 +11,7 @@ import typer
 from vtoc.cli.output import Format, columns, render, render_one
 from vtoc.cli.params import AllOpt, JsonOpt, LimitOpt, OutputOpt, SearchOpt, output_format
 from vtoc.cli.session import client
-from vtoc.schemas import JournalKind
+from vtoc.schemas import JournalKind, row_id
 
 if TYPE_CHECKING:
     from vtoc import schemas as s
@@ -30,9 +30,10 @@ def text_of(text: str) -> str:
 def parse_ref(text: str) -> dict[str, object]:
     """``intel:42`` → ``{"entity": "intel", "id": 42}``."""
     entity, _, row = text.partition(":")
-    if not row.isdigit():
+    number = row_id(row)
+    if number is None:
         raise typer.BadParameter(f"{text!r}: expected ENTITY:ID, e.g. intel:42", param_hint="--ref")
-    return {"entity": entity, "id": int(row)}
+    return {"entity": entity, "id": number}
 
 
 @app.command()

@@ -29,11 +29,24 @@ def check_server(api_url: str, token: str | None) -> None:
             fail(exc.message)
 
 
-def open_tui(api_url: str, token: str | None, *, readonly: bool) -> None:
+def open_tui(
+    api_url: str,
+    token: str | None,
+    *,
+    readonly: bool,
+    started: bool = False,
+    web_url: str | None = None,
+) -> None:
+    """``started``: this process started the server (``vtoc up``), so the TUI shows the token
+    and the addresses (help, palette) that the operator would otherwise see only after it."""
     from vtoc.client import AsyncVtocClient
+    from vtoc.tui.access import Access
     from vtoc.tui.app import make_app
 
-    app = make_app(AsyncVtocClient(api_url, token), readonly=readonly, close_client=True)
+    access = Access(api_url, token, web_url) if started and token else None
+    app = make_app(
+        AsyncVtocClient(api_url, token), readonly=readonly, close_client=True, access=access
+    )
     app.run()
 
 

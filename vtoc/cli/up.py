@@ -59,6 +59,7 @@ def up(
         except RuntimeError as exc:
             fail(f"{exc} (see {log})")
         services.start_agents(stack.token)
+        web_url = None
         if web:
             from vtoc.web.stack import WebStackError, start_web_stack
 
@@ -66,11 +67,12 @@ def up(
                 site = running.enter_context(start_web_stack(stack.api_url, port=web_port))
             except WebStackError as exc:
                 fail(str(exc))
+            web_url = site.url
             announce(f"vTOC in the browser: {site.url}  (sign in with the token)")
         if tui:
             from vtoc.cli.tui import open_tui
 
-            open_tui(stack.api_url, stack.token, readonly=readonly)
+            open_tui(stack.api_url, stack.token, readonly=readonly, started=True, web_url=web_url)
             return
         announce(
             f"vTOC API on {stack.api_url}  (docs: {stack.api_url}/api/docs)",

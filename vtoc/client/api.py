@@ -32,6 +32,7 @@ CORRELATIONS_PATH = "/api/v1/correlations"
 INGEST_WAZUH_PATH = "/api/v1/ingest/wazuh"
 POSITIONS_PATH = "/api/v1/positions"
 SSH_SESSIONS_PATH = "/api/v1/ssh/sessions"
+SITREP_PATH = "/api/v1/sitrep"
 WATCH_PATH = "/api/v1/watch"
 
 
@@ -137,6 +138,12 @@ class Calls:
     @request
     def dashboard(self) -> Call[s.Dashboard]:
         return Call("GET", "/api/v1/dashboard", model(s.Dashboard))
+
+    @request
+    def sitrep(self, query: s.SitrepQuery | None = None, /, **filters: Any) -> Call[s.Sitrep]:
+        """The situation report of every operation or one, over the last ``hours``."""
+        params = params_of(filters_of(SITREP_PATH, s.SitrepQuery, query, filters))
+        return Call("GET", SITREP_PATH, model(s.Sitrep), params=params)
 
     @request
     def event_ticket(self) -> Call[s.EventTicket]:

@@ -12,11 +12,11 @@ import uuid
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
-from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vtoc.server import metrics
 from vtoc.server.logs import ACCESS
+from vtoc.server.methods import PathMethods, route_path
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a caller's id only if it is short and plain: it goes into logs verbatim.
@@ -32,26 +32,13 @@ def request_id_of(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-class RouteTemplates:
-    """Maps a request path to its route template (``/api/v1/operations/{ref}``).
-
-    Built once from the app's OpenAPI paths: FastAPI's own ``scope["route"]`` only knows a
-    route's path inside its router, not the prefixes it was included under.
-    """
-
-    def __init__(self) -> None:
-        self._compiled: list[tuple[re.Pattern[str], str]] | None = None
-
-    def of(self, scope: Scope) -> str:
-        if self._compiled is None:
-            templates = sorted(scope["app"].openapi()["paths"], key=lambda t: t.count("{"))
-            self._compiled = [(compile_path(t)[0], t) for t in templates]
-        for regex, template in self._compiled:
-            if regex.match(scope["path"]):
-                return template
-        route: Any = scope.get("route")
-        path = getattr(route, "path", None)
-        return str(path) if path else metrics.UNMATCHED
+def route_of(scope: Scope) -> str:
+    """The path's route template (``/api/v1/operations/{ref}``), as ``methods`` decides which
+    route a path is: FastAPI's own ``scope["route"]`` only knows a route's path inside its
+    router, not the prefixes it was included under."""
+    paths: PathMethods = scope["app"].state.paths
+    methods = paths.of(route_path(scope))
+    return methods.template if methods else metrics.UNMATCHED
 
 
 def actor_of(scope: Scope) -> str | None:
@@ -62,7 +49,6 @@ def actor_of(scope: Scope) -> str | None:
 class RequestLog:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.routes = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,7 +70,7 @@ class RequestLog:
             await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
-            route = self.routes.of(scope)
+            route = route_of(scope)
             metrics.observe_request(scope["method"], route, status, seconds)
             ACCESS.info(
                 "%s %s %s",

@@ -28,6 +28,7 @@ from vtoc.server.api import (
     observability,
     operations,
     positions,
+    sitrep,
     ssh,
     tasks,
     timeline,
@@ -40,6 +41,7 @@ from vtoc.server.auth import TokenCache
 from vtoc.server.db import make_engine, make_read_engine, make_sessionmaker
 from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
 from vtoc.server.limits import BodySizeLimit
+from vtoc.server.methods import PathMethods, RouteByPath
 from vtoc.server.openapi import document_problems
 from vtoc.server.realtime.hub import Hub
 from vtoc.server.track_keeper import TrackKeeper
@@ -104,7 +106,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     hub.watch("token.", app.state.token_cache.clear)
     app.state.limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     problems.install(app)
+    app.state.paths = PathMethods(app.routes)
     # Added innermost first: the request log sees every answer, limits come before parsing.
+    app.add_middleware(RouteByPath, paths=app.state.paths)
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
     app.add_middleware(JsonGuard, limit=settings.max_json_depth)
     app.add_middleware(
@@ -154,7 +158,17 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     # request tries the routes in this order (~10 µs each): the most read come first.
     for resource in (intel, operations, missions, assets, tasks, agents, tokens, events):
         api.include_router(resource.router)
-    for other in (correlations, dashboard, ingest, positions, journal, timeline, watch, ssh):
+    for other in (
+        correlations,
+        dashboard,
+        ingest,
+        positions,
+        journal,
+        timeline,
+        watch,
+        ssh,
+        sitrep,
+    ):
         api.include_router(other.router)
     api.include_router(tokens.identity_router)
     app.include_router(api)

@@ -1,6 +1,9 @@
-"""Direct-to-database chores for ``vtoc server token create`` and ``vtoc demo seed``."""
+"""Direct-to-database chores: ``vtoc server token create``, ``vtoc demo seed``, ``vtoc up``."""
 
 from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.config import ServerSettings
@@ -34,17 +37,35 @@ def seed_demo(*, reports: int, seed: int, settings: ServerSettings | None = None
         engine.dispose()
 
 
-def seed_demo_once(settings: ServerSettings) -> None:
-    """Seed the demo scenario into an empty database; leave one with data alone."""
-    from sqlalchemy import func, select
+def prepare_local(
+    settings: ServerSettings, *, stored_token: str | None, token_name: str, seed_demo: bool
+) -> str:
+    """The local stack's database, for ``vtoc up``: migrated, the admin token, demo data.
 
+    One engine and one migration: ``stored_token`` is kept while it is not revoked, else
+    an admin token named ``token_name`` is minted; the demo scenario goes into an empty
+    database only. Returns the token's secret.
+    """
     from vtoc.server.demo import seed_scenario
-    from vtoc.server.models import Operation
 
     engine = make_engine(settings.database_url)
     try:
+        upgrade(engine)
         with transaction(make_sessionmaker(engine)) as session:
-            if not session.scalar(select(func.count()).select_from(Operation)):
-                seed_scenario(session, reports=300, seed=7)
+            token = stored_token
+            if not token or not tokens.in_force(session, token):
+                data = s.TokenCreate(name=token_name, role=s.Role.admin)
+                token = tokens.create(session, actor=CLI_ACTOR, data=data).token
+        if seed_demo:
+            with transaction(make_sessionmaker(engine)) as session:
+                if not has_operations(session):
+                    seed_scenario(session, reports=300, seed=7)
+        return token
     finally:
         engine.dispose()
+
+
+def has_operations(session: Session) -> bool:
+    from vtoc.server.models import Operation
+
+    return session.scalar(select(Operation.id).limit(1)) is not None

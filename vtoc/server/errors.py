@@ -49,14 +49,11 @@ class InvalidError(DomainError):
 
 
 class MethodNotAllowedError(DomainError):
-    """405: the resource exists but never takes this method (a journal entry is not edited)."""
+    """405: the resource exists but never takes this method (a journal entry is not edited).
+    Its ``Allow`` header is the path's, added by ``methods.RouteByPath``."""
 
     status = 405
     title = "Method not allowed"
-
-    def __init__(self, detail: str, *, allow: str) -> None:
-        super().__init__(detail)
-        self.allow = allow
 
 
 class TooLargeError(DomainError):

@@ -53,6 +53,10 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+#: a new row's ``version`` (SQLAlchemy's counter starts there; bulk inserts state it)
+FIRST_VERSION = 1
+
+
 class Versioned(Timestamped):
     """Rows clients edit: ``version`` guards against lost updates (If-Match → 412)."""
 
@@ -184,8 +188,8 @@ class IntelReport(Versioned, Base):
     source: Mapped[s.IntelSource] = mapped_column(enum_column(s.IntelSource), index=True)
     source_ref: Mapped[str | None] = mapped_column(String(300))
     severity: Mapped[s.Severity] = mapped_column(enum_column(s.Severity), index=True)
-    confidence: Mapped[int] = mapped_column(Integer, default=50)
-    tlp: Mapped[s.TLP] = mapped_column(enum_column(s.TLP))
+    confidence: Mapped[int] = mapped_column(Integer, default=s.INTEL_CONFIDENCE)
+    tlp: Mapped[s.TLP] = mapped_column(enum_column(s.TLP), default=s.INTEL_TLP)
     observed_at: Mapped[datetime] = mapped_column(default=utcnow)
     operation_id: Mapped[int | None] = mapped_column(
         ForeignKey("operations.id", ondelete="SET NULL")

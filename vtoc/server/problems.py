@@ -16,7 +16,6 @@ from vtoc.schemas import Candidate, FieldError, Problem
 from vtoc.server.errors import (
     AmbiguousError,
     DomainError,
-    MethodNotAllowedError,
     RateLimitedError,
 )
 from vtoc.validation import field_name, message
@@ -48,8 +47,6 @@ async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     if isinstance(exc, RateLimitedError):
         headers = {"Retry-After": str(exc.retry_after)}
-    if isinstance(exc, MethodNotAllowedError):
-        headers = {"Allow": exc.allow}
     candidates = exc.candidates if isinstance(exc, AmbiguousError) else None
     return problem(exc.status, exc.title, exc.detail, exc.errors, headers, candidates)
 

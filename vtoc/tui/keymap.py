@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 #: actions that change data; ``--readonly`` hides them everywhere
-WRITE_ACTIONS = frozenset({"new", "edit", "delete", "trigger"})
+WRITE_ACTIONS = frozenset({"new", "edit", "delete", "trigger", "escalate"})
 
 GLOBAL: list[BindingType] = [
     Binding("colon", "command", "Command", key_display=":"),
@@ -25,6 +25,7 @@ GLOBAL: list[BindingType] = [
     Binding("6", "go('agents')", "Agents", show=False),
     Binding("7", "go('events')", "Events", show=False),
     Binding("8", "go('map')", "Map", show=False),
+    Binding("9", "go('correlations')", "Correlations", show=False),
 ]
 
 LIST: list[BindingType] = [
@@ -44,6 +45,21 @@ AGENTS: list[BindingType] = [
 
 BACK: list[BindingType] = [Binding("escape", "back", "Back")]
 
+#: one row's detail: edit what is shown
+DETAIL: list[BindingType] = [Binding("e", "edit", "Edit"), *BACK]
+
+#: a correlation cluster's detail
+CLUSTER: list[BindingType] = [
+    Binding(
+        "x",
+        "escalate",
+        "Escalate",
+        tooltip="Escalate the cluster: each member a severity step up, one summary report",
+    ),
+    Binding("s", "summary", "Summary", tooltip="Open the summary report of an escalated cluster"),
+    *BACK,
+]
+
 FORM: list[BindingType] = [
     Binding("ctrl+s", "save", "Save"),
     Binding("ctrl+l", "reload", "Reload after a stale edit; keeps what you typed", show=False),
@@ -57,6 +73,7 @@ VIEWS: dict[str, tuple[str, ...]] = {
     "missions": ("missions", "ms", "mission"),
     "assets": ("assets", "as", "asset"),
     "intel": ("intel", "in", "reports"),
+    "correlations": ("correlations", "corr", "clusters", "correlation"),
     "agents": ("agents", "ag", "agent"),
     "events": ("events", "ev", "event"),
     "map": ("map",),
@@ -78,6 +95,8 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
         ("global", GLOBAL),
         ("lists", LIST),
         ("agents", AGENTS),
+        ("details", DETAIL[:1]),
+        ("clusters", CLUSTER[:2]),
         ("forms", FORM),
     ):
         for binding in bindings:
@@ -85,7 +104,7 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
             if readonly and binding.action in WRITE_ACTIONS:
                 continue
             key = binding.key_display or binding.key
-            rows.append((key, binding.description, where))
+            rows.append((key, binding.tooltip or binding.description, where))
     views = " ".join(f":{aliases[0]}" for aliases in VIEWS.values())
     rows.append((":<view>", f"Go to a view: {views}", "global"))
     rows.append(("up/down pgup/pgdn", "Move; more rows load as you scroll", "lists"))

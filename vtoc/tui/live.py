@@ -13,6 +13,7 @@ keys ~0.3 s late. Every screen now updates once per batch.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -26,6 +27,8 @@ POLL_SECONDS = 0.5
 BATCH_SECONDS = 0.1
 RETRY_SECONDS = 1.0
 PROBE_SECONDS = 2.0
+#: the longest the feed parses events before letting keys and repaints run
+SLICE_SECONDS = 0.004
 
 
 async def latest_event_id(client: AsyncVtocClient) -> int:
@@ -99,9 +102,7 @@ class Feed:
                     self.last = await latest_event_id(self.client)
                     self.status(True)
                 if stream is not None:
-                    async for event in stream(after=self.last):
-                        self.status(True)
-                        self.deliver(event)
+                    await self.read(stream(after=self.last))
                 else:
                     await self.poll()
             except NotFound:
@@ -109,6 +110,18 @@ class Feed:
             except (VtocError, httpx.HTTPError):
                 self.status(False)
                 await asyncio.sleep(RETRY_SECONDS)
+
+    async def read(self, events: AsyncIterator[s.Event]) -> None:
+        """Deliver the stream's events, giving the loop back every ``SLICE_SECONDS``: in a
+        flood one read from the socket holds hundreds of events, and parsing them all in one
+        go held keys and repaints back by tens of milliseconds."""
+        since = time.perf_counter()
+        async for event in events:
+            self.status(True)
+            self.deliver(event)
+            if time.perf_counter() - since > SLICE_SECONDS:
+                await asyncio.sleep(0)
+                since = time.perf_counter()
 
     async def poll(self) -> None:
         page = await self.client.events.list(after=self.last or 0, limit=500)

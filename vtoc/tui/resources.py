@@ -128,7 +128,7 @@ async def load_operation_codes(client: AsyncVtocClient) -> None:
 def note_operation_codes(batch: list[s.Event]) -> None:
     for event in batch:
         code = event.data.get("code")
-        if event.entity == "operation" and event.entity_id is not None and code:
+        if event.entity == s.Entity.operation and event.entity_id is not None and code:
             operation_codes[event.entity_id] = str(code)
 
 
@@ -153,9 +153,13 @@ def id_of(cell: Text) -> int:
 
 @dataclass(frozen=True)
 class Column:
+    """A list's column: ``width`` cells at 80 columns; up to ``wide`` where the terminal has
+    room to spare (names that 80 columns cut show whole at 120); no width takes the rest."""
+
     label: str
     render: Callable[[Any], str | Text]
     width: int | None = None
+    wide: int | None = None
 
     def cell(self, row: Any) -> Text:
         return plain(self.render(row))
@@ -202,17 +206,24 @@ async def moment(_: AsyncVtocClient, typed: str) -> str:
 class ResourceSpec:
     name: str
     title: str
-    entity: str
+    entity: s.Entity
     columns: tuple[Column, ...]
     fields: tuple[FormField, ...] = ()
     #: keyword filters the list understands (events only update rows that could match)
     filters: tuple[str, ...] = ()
     writable: bool = True
     deletable: bool = True
+    #: the server searches the list (``q``): ``/`` filters it
+    searchable: bool = True
     #: the server's order of the list, as a key: the higher, the nearer the top
     order: Callable[[Any], Any] = field(default=lambda row: row.id)
+    #: the rows' calls, for a resource the client has no ``AsyncRows`` for
+    rows_of: Callable[[AsyncVtocClient], Any] | None = None
 
     def endpoint(self, client: AsyncVtocClient) -> AsyncRows[Any, Any]:
+        if self.rows_of is not None:
+            rows: AsyncRows[Any, Any] = self.rows_of(client)
+            return rows
         resource: AsyncRows[Any, Any] = getattr(client, self.name)
         return resource
 
@@ -224,7 +235,7 @@ def choices(enum: type[StrEnum]) -> tuple[str, ...]:
 OPERATIONS = ResourceSpec(
     name="operations",
     title="Operations",
-    entity="operation",
+    entity=s.Entity.operation,
     columns=(
         Column("ID", lambda r: str(r.id), 4),
         Column("CODE", lambda r: r.code, 8),
@@ -246,7 +257,7 @@ OPERATIONS = ResourceSpec(
 MISSIONS = ResourceSpec(
     name="missions",
     title="Missions",
-    entity="mission",
+    entity=s.Entity.mission,
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("NAME", lambda r: r.name, 22),
@@ -280,7 +291,7 @@ MISSIONS = ResourceSpec(
 ASSETS = ResourceSpec(
     name="assets",
     title="Assets",
-    entity="asset",
+    entity=s.Entity.asset,
     columns=(
         Column("ID", lambda r: str(r.id), 5),
         Column("NAME", lambda r: r.name, 18),
@@ -304,7 +315,7 @@ ASSETS = ResourceSpec(
 INTEL = ResourceSpec(
     name="intel",
     title="Intelligence",
-    entity="intel",
+    entity=s.Entity.intel,
     columns=(
         Column("ID", lambda r: str(r.id), 6),
         Column("SEV", lambda r: styled(r.severity), 8),
@@ -325,6 +336,52 @@ INTEL = ResourceSpec(
     filters=("operation_id", "asset_id", "severity"),
     deletable=True,
     order=lambda row: (row.observed_at, row.id),  # most recently observed first
+)
+
+
+class Clusters:
+    """The correlation calls in the shape of a resource's rows (a page, one row), so that the
+    list and detail screens page and refresh clusters as any rows. The server does not
+    search clusters: the list has no ``/``."""
+
+    def __init__(self, client: AsyncVtocClient) -> None:
+        self.client = client
+
+    async def list(
+        self, *, limit: int, cursor: str | None = None, q: str | None = None
+    ) -> s.Page[s.Correlation]:
+        return await self.client.correlations(limit=limit, cursor=cursor)
+
+    async def get(self, ref: int) -> s.Correlation:
+        return await self.client.correlation(ref)
+
+
+def shared_values(cluster: s.Correlation) -> str:
+    """The indicators that link a cluster's reports, values only (the detail has kinds)."""
+    return ", ".join(indicator.value for indicator in cluster.indicators)
+
+
+def escalated(cluster: s.Correlation) -> str:
+    return "-" if cluster.summary_report_id is None else f"#{cluster.summary_report_id}"
+
+
+CORRELATIONS = ResourceSpec(
+    name="correlations",
+    title="Correlations",
+    entity=s.Entity.correlation,
+    columns=(
+        Column("ID", lambda r: str(r.id), 5),
+        Column("SEV", lambda r: styled(r.severity), 8),
+        Column("SIZE", lambda r: str(len(r.report_ids)), 4),
+        Column("OP", lambda r: operation_code(r.operation_id), 8),
+        Column("SEEN", lambda r: ago(r.last_seen_at), 5),
+        Column("SUMMARY", escalated, 7),
+        Column("SHARED INDICATORS", shared_values),
+    ),
+    writable=False,
+    deletable=False,
+    searchable=False,
+    rows_of=Clusters,
 )
 
 SPECS: dict[str, ResourceSpec] = {spec.name: spec for spec in (OPERATIONS, MISSIONS, ASSETS, INTEL)}

@@ -2,6 +2,7 @@
 // a live event can invalidate exactly the lists of its resource and the one row it names.
 import { keepPreviousData, useInfiniteQuery, type QueryClient } from "@tanstack/react-query";
 import type { VtocEvent } from "./api/client";
+import type { Entity } from "./api/enums";
 
 export type Resource = "operations" | "missions" | "assets" | "intel" | "correlations" | "agents" | "tasks";
 
@@ -12,7 +13,7 @@ export const keys = {
   dashboard: ["dashboard"] as const,
 };
 
-const ENTITY_RESOURCE: Record<string, Resource> = {
+const ENTITY_RESOURCE: Partial<Record<Entity, Resource>> = {
   operation: "operations",
   mission: "missions",
   asset: "assets",
@@ -24,7 +25,7 @@ const ENTITY_RESOURCE: Record<string, Resource> = {
 
 /** The query keys an event makes stale: its resource's lists, its row, the dashboard. */
 export function staleKeys(event: Pick<VtocEvent, "entity" | "entity_id">): readonly unknown[][] {
-  const resource = ENTITY_RESOURCE[event.entity];
+  const resource = ENTITY_RESOURCE[event.entity as Entity];
   const stale: unknown[][] = [[...keys.dashboard]];
   if (!resource) return stale;
   stale.push([resource, "list"]);

@@ -3,11 +3,20 @@ take to run an agent."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from vtoc import schemas as s
 from vtoc.server import metrics
-from vtoc.server.api.deps import IfMatch, Operator, SessionDep, Viewer
+from vtoc.server.api.deps import (
+    NOT_MODIFIED,
+    TAGGED_DOC,
+    IfMatch,
+    IfNoneMatch,
+    Operator,
+    SessionDep,
+    Viewer,
+    tagged,
+)
 from vtoc.server.services.agents import agents
 
 router = APIRouter(prefix="/agents", tags=["agents"])
@@ -18,9 +27,16 @@ def list_agents(session: SessionDep, _: Viewer) -> Any:
     return {"items": agents.all(session), "next_cursor": None}
 
 
-@router.get("/{ref}", response_model=s.Agent)
-def show_agent(ref: str, session: SessionDep, _: Viewer) -> Any:
-    return agents.get(session, ref)
+@router.get(
+    "/{ref}",
+    response_model=s.Agent,
+    description=TAGGED_DOC,
+    responses=NOT_MODIFIED,
+)
+def show_agent(ref: str, session: SessionDep, _: Viewer, none_match: IfNoneMatch) -> Response:
+    agent = s.Agent.model_validate(agents.get(session, ref))
+    answer = Response(agent.model_dump_json(), media_type="application/json")
+    return tagged(answer, agent.version, none_match)
 
 
 @router.patch("/{ref}", response_model=s.Agent)

@@ -15,14 +15,18 @@ from sqlalchemy.orm import Session
 from vtoc.schemas import DeleteImpact, Input, ListQuery, Output, Page, Role
 from vtoc.server import idempotency
 from vtoc.server.api.deps import (
+    NOT_MODIFIED,
+    TAGGED_DOC,
     Admin,
     IdempotencyKey,
     IfMatch,
+    IfNoneMatch,
     Operator,
     SessionDep,
     Viewer,
     async_reads,
     in_worker,
+    tagged,
 )
 from vtoc.server.auth import Principal
 from vtoc.server.services.resource import Resource
@@ -124,17 +128,26 @@ def crud_router(
 
         return await in_worker(session, work)
 
-    @router.get("/{ref}", response_model=public, summary=f"Show one {name}")
-    async def show(ref: str, request: Request, _: Viewer) -> Response:
+    @router.get(
+        "/{ref}",
+        response_model=public,
+        summary=f"Show one {name}",
+        description=TAGGED_DOC,
+        responses=NOT_MODIFIED,
+    )
+    async def show(ref: str, request: Request, _: Viewer, none_match: IfNoneMatch) -> Response:
         reads = async_reads(request)
-        if reads and (body := await resource.read_json_async(reads, ref)) is not None:
-            return Response(body, media_type=JSON)
+        if reads and (rendered := await resource.read_json_async(reads, ref)) is not None:
+            body, version = rendered
+            return tagged(Response(body, media_type=JSON), version, none_match)
         session = request.app.state.read_sessions()
 
         def work() -> Response:
-            if (body := resource.read_json(session, ref)) is not None:
-                return Response(body, media_type=JSON)
-            return row_json(resource.read(session, ref))
+            if (rendered := resource.read_json(session, ref)) is not None:
+                body, version = rendered
+                return tagged(Response(body, media_type=JSON), version, none_match)
+            row = resource.read(session, ref)
+            return tagged(row_json(row), resource.version_of(row), none_match)
 
         return await in_worker(session, work)
 

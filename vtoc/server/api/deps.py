@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -173,6 +174,61 @@ async def parse_if_match(
 
 
 IfMatch = Annotated[int | None, Depends(parse_if_match)]
+
+
+def etag(version: int) -> str:
+    """A row's version as its ``ETag``: the value ``If-Match`` takes back."""
+    return f'"{version}"'
+
+
+@dataclass(frozen=True)
+class NoneMatch:
+    """The versions an ``If-None-Match`` names (``*``: whichever the row has)."""
+
+    versions: frozenset[int]
+    anything: bool = False
+
+    def has(self, version: int) -> bool:
+        return self.anything or version in self.versions
+
+
+async def parse_if_none_match(
+    if_none_match: Annotated[
+        str | None, Header(description='the ETag you hold, e.g. "3": a 304 if it is current')
+    ] = None,
+) -> NoneMatch | None:
+    if if_none_match is None:
+        return None
+    if if_none_match.strip() == "*":
+        return NoneMatch(frozenset(), anything=True)
+    # a tag that is not one of ours (another server's, a mangled one) matches no version
+    tags = (re.fullmatch(r'\s*(?:W/)?"([0-9]+)"\s*', tag) for tag in if_none_match.split(","))
+    versions = (id_in_text(found.group(1)) for found in tags if found)
+    return NoneMatch(frozenset(v for v in versions if v is not None))
+
+
+IfNoneMatch = Annotated[NoneMatch | None, Depends(parse_if_none_match)]
+
+
+#: a versioned row's show route, in the OpenAPI
+TAGGED_DOC = (
+    "Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that "
+    "version the answer is a 304 without a body."
+)
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the version you hold is current"}
+}
+
+
+def tagged(response: Response, version: int, none_match: NoneMatch | None) -> Response:
+    """``response`` with the row's version as its ``ETag``; a bodiless 304 instead when that
+    version is the one the client holds (``If-None-Match``)."""
+    if none_match is not None and none_match.has(version):
+        return Response(status_code=304, headers={"ETag": etag(version)})
+    response.headers["ETag"] = etag(version)
+    return response
+
+
 IdempotencyKey = Annotated[
     str | None,
     Header(max_length=200, description="retry-safe POST: the same key and body, the same answer"),

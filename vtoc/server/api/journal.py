@@ -87,4 +87,4 @@ REFUSED: dict[int | str, dict[str, Any]] = {405: problem_response("Always: file 
 @router.delete("/{entry_id}", responses=REFUSED)
 async def refuse_change(entry_id: PathId, _: Operator) -> None:
     """Refused: entries are never edited or deleted (file a correction)."""
-    raise MethodNotAllowedError(EVIDENCE, allow="GET")
+    raise MethodNotAllowedError(EVIDENCE)

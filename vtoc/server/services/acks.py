@@ -41,8 +41,8 @@ def acknowledge(session: Session, *, actor: str, report_id: int) -> tuple[IntelA
     events.record(
         session,
         actor=actor,
-        kind="intel.acknowledged",
-        entity="intel",
+        kind=s.EventKind.intel_acknowledged,
+        entity=s.Entity.intel,
         entity_id=report.id,
         operation_id=report.operation_id,
         data={"acked_by": actor, "acked_at": row.acked_at.isoformat(), "title": report.title},
@@ -89,8 +89,8 @@ def sweep(session: Session, *, actor: str, deadlines: dict[str, int]) -> list[in
             events.record(
                 session,
                 actor=actor,
-                kind="intel.ack_overdue",
-                entity="intel",
+                kind=s.EventKind.intel_ack_overdue,
+                entity=s.Entity.intel,
                 entity_id=report_id,
                 operation_id=report.operation_id,
                 data={"severity": severity, "deadline_seconds": seconds, "title": report.title},

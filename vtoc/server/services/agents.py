@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import CursorResult, Update, and_, or_, select, update
+from sqlalchemy import CursorResult, Update, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -34,7 +34,7 @@ def checked_config(kind: s.AgentKind, config: dict[str, Any]) -> dict[str, Any]:
 class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
     model = Agent
     public = s.Agent
-    entity = "agent"
+    entity = s.Entity.agent
     ref_columns = ("name",)
 
     def apply(self, session: Session, row: Agent, changes: dict[str, Any]) -> None:
@@ -44,6 +44,16 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
 
     def all(self, session: Session) -> Sequence[Agent]:
         return session.scalars(select(Agent).order_by(Agent.id)).all()
+
+    def latest_runs(self, session: Session) -> dict[int, AgentRun]:
+        """Each agent's last run, by agent id, in one query."""
+        latest = (
+            select(AgentRun.agent_id, func.max(AgentRun.id).label("run_id"))
+            .group_by(AgentRun.agent_id)
+            .subquery()
+        )
+        found = session.scalars(select(AgentRun).join(latest, AgentRun.id == latest.c.run_id))
+        return {run.agent_id: run for run in found}
 
     def trigger(self, session: Session, *, actor: str, ref: int | str) -> Agent:
         """Make the agent due now; the next worker tick runs it."""
@@ -149,8 +159,8 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
         events.record(
             session,
             actor=data.worker,
-            kind="agent.run_finished",
-            entity="agent",
+            kind=s.EventKind.agent_run_finished,
+            entity=self.entity,
             entity_id=agent.id,
             data={
                 "agent": agent.name,

@@ -14,7 +14,7 @@ from vtoc.server.services.resource import Resource
 class Assets(Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]):
     model = Asset
     public = s.Asset
-    entity = "asset"
+    entity = s.Entity.asset
     ref_columns = ("name",)
     search_columns = ("name", "callsign", "status")
     filters = ("kind", "status")

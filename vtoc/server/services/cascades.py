@@ -114,7 +114,7 @@ def unlink_intel(session: Session, *, actor: str, field: str, row_id: int) -> No
             events.record(
                 session,
                 actor=actor,
-                kind=f"{intel.entity}.updated",
+                kind=s.EventKind.intel_updated,
                 entity=intel.entity,
                 entity_id=snapshot["id"],
                 operation_id=snapshot["operation_id"],
@@ -140,7 +140,7 @@ def unlink_correlations(session: Session, *, actor: str, operation_id: int) -> N
         events.record(
             session,
             actor=actor,
-            kind=f"{correlations.ENTITY}.updated",
+            kind=s.EventKind.correlation_updated,
             entity=correlations.ENTITY,
             entity_id=correlation_id,
             data={"operation_id": None},
@@ -179,7 +179,7 @@ def report_left_clusters(session: Session, *, actor: str, report_id: int) -> Non
         events.record(
             session,
             actor=actor,
-            kind=f"{correlations.ENTITY}.updated",
+            kind=s.EventKind.correlation_updated,
             entity=correlations.ENTITY,
             entity_id=cluster.id,
             operation_id=cluster.operation_id,

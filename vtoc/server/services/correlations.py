@@ -40,7 +40,7 @@ from vtoc.server.models import Correlation, CorrelationMember, IntelReport
 from vtoc.server.services.bulk import insert_rows
 from vtoc.server.services.pagination import fetch_page
 
-ENTITY = "correlation"
+ENTITY = s.Entity.correlation
 CHUNK = 500  # ids per IN (...) list on SQLite: well under its parameter limit
 CLUSTERS = cast(Table, Correlation.__table__)
 MEMBERS = cast(Table, CorrelationMember.__table__)
@@ -422,7 +422,7 @@ def event_row(actor: str, plan: Plan, now: datetime) -> dict[str, Any]:
     return {
         "ts": now,
         "actor": actor,
-        "kind": "correlation.merged",
+        "kind": s.EventKind.correlation_merged,
         "entity": ENTITY,
         "entity_id": cluster["id"],
         "operation_id": cluster["operation_id"],
@@ -459,7 +459,7 @@ def set_summary(
     events.record(
         session,
         actor=actor,
-        kind="correlation.updated",
+        kind=s.EventKind.correlation_updated,
         entity=ENTITY,
         entity_id=row.id,
         operation_id=row.operation_id,

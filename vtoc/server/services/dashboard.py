@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server.db import utcnow
-from vtoc.server.models import AgentRun, Asset, EventRow, IntelReport, Mission, Operation
+from vtoc.server.models import Asset, EventRow, IntelReport, Mission, Operation
 from vtoc.server.services.agents import agents
 from vtoc.server.services.missions import FINISHED
 
@@ -50,15 +50,7 @@ def intel_per_hour(session: Session, end: Any) -> list[int]:
 
 
 def agent_health(session: Session) -> list[s.AgentHealth]:
-    latest = (
-        select(AgentRun.agent_id, func.max(AgentRun.id).label("run_id"))
-        .group_by(AgentRun.agent_id)
-        .subquery()
-    )
-    runs = {
-        run.agent_id: run
-        for run in session.scalars(select(AgentRun).join(latest, AgentRun.id == latest.c.run_id))
-    }
+    runs = agents.latest_runs(session)
     health = []
     for agent in agents.all(session):
         run = runs.get(agent.id)

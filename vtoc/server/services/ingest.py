@@ -25,7 +25,7 @@ from vtoc import schemas as s
 from vtoc.server import events
 from vtoc.server.db import again_after_lost_race, on_postgres, utcnow
 from vtoc.server.errors import TooLargeError
-from vtoc.server.models import Asset, IndicatorRow, IngestedAlert, IntelReport
+from vtoc.server.models import FIRST_VERSION, Asset, IndicatorRow, IngestedAlert, IntelReport
 from vtoc.server.services.assets import assets
 from vtoc.server.services.bulk import insert_rows
 from vtoc.server.services.wazuh import Alert, AlertError, decode, map_alert
@@ -40,6 +40,8 @@ T = TypeVar("T")
 REPORTS = cast(Table, IntelReport.__table__)
 INDICATORS = cast(Table, IndicatorRow.__table__)
 INGESTED = cast(Table, IngestedAlert.__table__)
+#: what a new report's alert does not say: the API's defaults, and a new row's version
+DEFAULTS = {"confidence": s.INTEL_CONFIDENCE, "tlp": s.INTEL_TLP, "version": FIRST_VERSION}
 
 
 @dataclass(frozen=True)
@@ -341,18 +343,16 @@ def insert_reports(
             "source": s.IntelSource.wazuh,
             "source_ref": f.alert.source_ref,
             "severity": f.alert.severity,
-            "confidence": 50,
-            "tlp": s.TLP.amber,
             "observed_at": f.alert.observed_at,
             "asset_id": asset_ids.get(f.alert.agent_name or ""),
             "occurrences": f.occurrences,
             "last_seen_at": f.last_seen_at,
             "raw": f.alert.raw,
             "fingerprint": f.alert.fingerprint,
-            "version": 1,
             "created_at": now,
             "updated_at": now,
         }
+        | DEFAULTS
         for f in created
     ]
     ids = insert_rows(session, REPORTS, rows, with_ids=True)
@@ -395,13 +395,15 @@ def record_events(
     now: datetime,
 ) -> None:
     """One ``intel.created`` per new report, one ``intel.updated`` per report a flood grew."""
+    stamp = now.isoformat()
     rows: list[dict[str, Any]] = [
-        event_row(actor, "intel.created", f, now, created_data(f, asset_ids)) for f in created
+        event_row(actor, s.EventKind.intel_created, f, now, created_data(f, asset_ids, stamp))
+        for f in created
     ]
     rows += [
         event_row(
             actor,
-            "intel.updated",
+            s.EventKind.intel_updated,
             f,
             now,
             {
@@ -417,20 +419,22 @@ def record_events(
 
 
 def event_row(
-    actor: str, kind: str, flood: Flood, now: datetime, data: dict[str, Any]
+    actor: str, kind: s.EventKind, flood: Flood, now: datetime, data: dict[str, Any]
 ) -> dict[str, Any]:
     return {
         "ts": now,
         "actor": actor,
         "kind": kind,
-        "entity": "intel",
+        "entity": s.Entity.intel,
         "entity_id": flood.report_id,
         "operation_id": None,
         "data": data,
     }
 
 
-def created_data(flood: Flood, asset_ids: dict[str, int]) -> dict[str, Any]:
+def created_data(flood: Flood, asset_ids: dict[str, int], now: str) -> dict[str, Any]:
+    """The new report as the API's ``intel.created`` carries it (``schemas.Intel`` without
+    ``raw``), built from the alert: validating a model per report would cost more."""
     alert = flood.alert
     observed_at = alert.observed_at.isoformat()
     # Usually the same datetime: isoformat is the dearest part of this dict.
@@ -438,13 +442,18 @@ def created_data(flood: Flood, asset_ids: dict[str, int]) -> dict[str, Any]:
     return {
         "id": flood.report_id,
         "title": alert.title,
+        "body": alert.body,
         "source": s.IntelSource.wazuh.value,
         "source_ref": alert.source_ref,
         "severity": alert.severity.value,
         "observed_at": observed_at,
-        "last_seen_at": observed_at if same else flood.last_seen_at.isoformat(),
-        "occurrences": flood.occurrences,
+        "operation_id": None,
         "asset_id": asset_ids.get(alert.agent_name or ""),
+        "occurrences": flood.occurrences,
+        "last_seen_at": observed_at if same else flood.last_seen_at.isoformat(),
         # The kinds are StrEnums: they serialize as their values, no ``.value`` per item.
         "indicators": [{"kind": k, "value": v} for k, v in alert.indicators],
+        "created_at": now,
+        "updated_at": now,
+        **DEFAULTS,
     }

@@ -40,7 +40,7 @@ def fts_match(dialect: str, q: str) -> Any:
 class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQuery]):
     model = IntelReport
     public = s.Intel
-    entity = "intel"
+    entity = s.Entity.intel
     filters = ("severity", "source", "operation_id", "asset_id")
     order = "most recently observed first (by observed_at, then id)"
 
@@ -103,7 +103,7 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
             raw=query.raw,
         )
 
-    def read_json(self, session: Session, ref: int | str) -> bytes | None:
+    def read_json(self, session: Session, ref: int | str) -> tuple[bytes, int] | None:
         if session.get_bind().dialect.name != "postgresql":
             return None
         row_id = s.row_id(ref)
@@ -123,7 +123,7 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
             return None
         return intel_json.page_body(found, limit=query.limit)
 
-    async def read_json_async(self, reads: AsyncReads, ref: int | str) -> bytes | None:
+    async def read_json_async(self, reads: AsyncReads, ref: int | str) -> tuple[bytes, int] | None:
         row_id = s.row_id(ref)
         found = None
         if row_id is not None:
@@ -132,7 +132,7 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
             return None
         if found is None:
             raise NotFoundError(f"no {self.entity} {ref!r}")
-        return str(found[0]).encode()
+        return str(found[0]).encode(), int(found[1])
 
     def read(self, session: Session, ref: int | str) -> dict[str, Any]:
         row_id = s.row_id(ref)
@@ -142,6 +142,9 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
         if found is None:
             raise NotFoundError(f"no {self.entity} {ref!r}")
         return with_indicators(session, [found])[0]
+
+    def version_of(self, read: dict[str, Any]) -> int:
+        return int(read["version"])
 
     def build(self, session: Session, data: s.IntelCreate) -> IntelReport:
         operations.exists(session, "operation_id", data.operation_id)

@@ -77,15 +77,15 @@ REPORT: ColumnElement[str] = literal_column(f"{report_object()}::text")
 REPORTS = IntelReport.__table__.alias("r")
 
 
-#: the report as the show route answers it, one row of JSON text (none when missing); the
-#: statement is built once, its id bound per request (``{"report_id": ...}``)
-SHOW = select(REPORT).select_from(REPORTS).where(REPORTS.c.id == bindparam("report_id"))
+#: the report as the show route answers it, one row of JSON text and the version (its ETag),
+#: none when missing; built once, its id bound per request (``{"report_id": ...}``)
+SHOW = select(REPORT, REPORTS.c.version).where(REPORTS.c.id == bindparam("report_id"))
 
 
-def show(session: Session, report_id: int) -> bytes | None:
-    """The report as the show route answers it, or None when there is none."""
-    found = session.scalar(SHOW, {"report_id": report_id})
-    return None if found is None else found.encode()
+def show(session: Session, report_id: int) -> tuple[bytes, int] | None:
+    """The report as the show route answers it and its version, or None when there is none."""
+    found = session.execute(SHOW, {"report_id": report_id}).first()
+    return None if found is None else (found[0].encode(), found[1])
 
 
 def page_statement(

@@ -45,7 +45,7 @@ def check_refs(session: Session, refs: list[s.JournalRef]) -> None:
 class Journal(Resource[JournalEntryRow, s.JournalCreate, s.JournalCreate, s.JournalQuery]):
     model = JournalEntryRow
     public = s.JournalEntry
-    entity = "journal"
+    entity = s.Entity.journal
     search_columns = ("text",)
     filters = ("operation_id", "kind", "author")
 

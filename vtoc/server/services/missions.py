@@ -20,7 +20,7 @@ FINISHED = (s.MissionStatus.completed, s.MissionStatus.failed, s.MissionStatus.c
 class Missions(Resource[Mission, s.MissionCreate, s.MissionUpdate, s.MissionQuery]):
     model = Mission
     public = s.Mission
-    entity = "mission"
+    entity = s.Entity.mission
     ref_columns = ("name",)
     search_columns = ("name", "objective", "status")
     filters = ("operation_id", "status", "priority")

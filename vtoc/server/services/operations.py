@@ -19,7 +19,7 @@ CODE_PREFIX = "OP"
 class Operations(Resource[Operation, s.OperationCreate, s.OperationUpdate, s.OperationQuery]):
     model = Operation
     public = s.Operation
-    entity = "operation"
+    entity = s.Entity.operation
     ref_columns = ("code", "name")
     search_columns = ("code", "name", "description", "commander", "status")
     filters = ("status", "priority")

@@ -232,7 +232,11 @@ def newest_of_each(placed: list[Placed]) -> list[Placed]:
 
 def move_assets(session: Session, actor: str, newest: list[Placed], now: datetime) -> None:
     """Move each asset to its newest fix when that is newer than its position; announce
-    the move now, or once its second is over (``flush_moves``)."""
+    the move now, or once its second is over (``flush_moves``).
+
+    The assets are locked FOR NO KEY UPDATE: the batch's fixes already hold a key-share
+    lock on them (their foreign key), and so do a concurrent batch's; FOR UPDATE would
+    wait on that batch while it waits on this one."""
     rows = session.execute(
         select(
             Asset.id,
@@ -244,7 +248,7 @@ def move_assets(session: Session, actor: str, newest: list[Placed], now: datetim
         )
         .where(Asset.id.in_([p.asset_id for p in newest]))
         .order_by(Asset.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     ).all()
     current = {row.id: row for row in rows}
     changes: list[dict[str, Any]] = []
@@ -308,8 +312,8 @@ def announce_moves(
             {
                 "ts": now,
                 "actor": actor,
-                "kind": "asset.moved",
-                "entity": "asset",
+                "kind": s.EventKind.asset_moved,
+                "entity": s.Entity.asset,
                 "entity_id": asset_id,
                 "operation_id": None,
                 "data": {"id": asset_id, "name": names[asset_id]}
@@ -329,7 +333,7 @@ def flush_moves(session: Session, *, now: datetime | None = None) -> datetime | 
         select(Asset.id, Asset.lat, Asset.lon, Asset.position_at)
         .where(Asset.move_pending, Asset.moved_event_at <= due)
         .order_by(Asset.id)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     )
     rows = session.execute(stmt).all()
     if rows:

@@ -11,7 +11,7 @@ from sqlalchemy import Select, String, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from vtoc.schemas import Input, ListQuery, Output
+from vtoc.schemas import Entity, EventKind, Input, ListQuery, Output
 from vtoc.server import events
 from vtoc.server.async_reads import AsyncReads
 from vtoc.server.db import utcnow
@@ -31,7 +31,7 @@ class Resource(Generic[M, C, U, Q]):
 
     model: type[M]
     public: type[Output]
-    entity: ClassVar[str]
+    entity: ClassVar[Entity]
     #: the columns that name a row, in the order a reference tries them (see ``refs``)
     ref_columns: ClassVar[tuple[str, ...]] = ()
     #: columns matched case-insensitively by ``q`` on tables small enough not to need FTS
@@ -74,16 +74,21 @@ class Resource(Generic[M, C, U, Q]):
         intel); None: render ``list`` in Python."""
         return None
 
-    def read_json(self, session: Session, ref: int | str) -> bytes | None:
-        """The show route's answer rendered by the database, as ``list_json``."""
+    def read_json(self, session: Session, ref: int | str) -> tuple[bytes, int] | None:
+        """The show route's answer rendered by the database, as ``list_json``, and the row's
+        version (its ETag)."""
         return None
+
+    def version_of(self, read: Any) -> int:
+        """The version of what ``read`` returned (its ETag)."""
+        return int(read.version)
 
     async def list_json_async(self, reads: AsyncReads, session: Session, query: Q) -> bytes | None:
         """``list_json`` through asyncpg on the event loop (``async_reads``); None: take the
         synchronous path (``session`` only builds the statement, it holds no connection)."""
         return None
 
-    async def read_json_async(self, reads: AsyncReads, ref: int | str) -> bytes | None:
+    async def read_json_async(self, reads: AsyncReads, ref: int | str) -> tuple[bytes, int] | None:
         """``read_json`` through asyncpg, as ``list_json_async``."""
         return None
 
@@ -184,7 +189,7 @@ class Resource(Generic[M, C, U, Q]):
         events.record(
             session,
             actor=actor,
-            kind=f"{self.entity}.{verb}",
+            kind=EventKind.of(self.entity, verb),
             entity=self.entity,
             entity_id=row.id,  # type: ignore[attr-defined]
             operation_id=self.operation_of(row),

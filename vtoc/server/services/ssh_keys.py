@@ -55,8 +55,8 @@ def enroll(session: Session, *, actor: str, data: s.SshKeyCreate) -> SshKey:
     events.record(
         session,
         actor=actor,
-        kind="ssh_key.enrolled",
-        entity="ssh_key",
+        kind=s.EventKind.ssh_key_enrolled,
+        entity=s.Entity.ssh_key,
         entity_id=key.id,
         data={"name": key.name, "role": key.role.value, "fingerprint": fingerprint},
     )
@@ -69,10 +69,10 @@ def list_all(session: Session) -> Sequence[SshKey]:
 
 def revoke(session: Session, *, actor: str, ref: int | str) -> SshKey:
     key = refs.resolve(
-        session, SshKey, ref, entity="ssh_key", columns=("name",), label=lambda k: k.name
+        session, SshKey, ref, entity=s.Entity.ssh_key, columns=("name",), label=lambda k: k.name
     )
     data = {"name": key.name, "fingerprint": key.fingerprint}
-    tokens.mark_revoked(session, key, actor=actor, entity="ssh_key", data=data)
+    tokens.mark_revoked(session, key, actor=actor, entity=s.Entity.ssh_key, data=data)
     return key
 
 

@@ -26,7 +26,7 @@ MANUAL_MOVES = {
 class Tasks(Resource[Task, s.TaskCreate, s.TaskUpdate, s.TaskQuery]):
     model = Task
     public = s.Task
-    entity = "task"
+    entity = s.Entity.task
     search_columns = ("last_error",)
     filters = ("status", "action")
 

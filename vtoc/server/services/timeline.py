@@ -21,15 +21,15 @@ from vtoc.server.errors import InvalidError
 from vtoc.server.models import EventRow, JournalEntryRow, Mission, Operation, mission_assets
 
 #: entities' API collections, for each item's link
-COLLECTIONS = {
-    "operation": "operations",
-    "mission": "missions",
-    "asset": "assets",
-    "intel": "intel",
-    "task": "tasks",
-    "correlation": "correlations",
-    "agent": "agents",
-    "journal": "journal",
+COLLECTIONS: dict[str, str] = {
+    s.Entity.operation: "operations",
+    s.Entity.mission: "missions",
+    s.Entity.asset: "assets",
+    s.Entity.intel: "intel",
+    s.Entity.task: "tasks",
+    s.Entity.correlation: "correlations",
+    s.Entity.agent: "agents",
+    s.Entity.journal: "journal",
 }
 RANK = {s.TimelineType.entry: 0, s.TimelineType.event: 1}
 SUMMARY_CHARS = 120
@@ -93,9 +93,9 @@ def entry_item(row: Any) -> s.TimelineItem:
         actor=row.author,
         kind=row.kind,
         summary=lead + one_line(row.text),
-        entity="journal",
+        entity=s.Entity.journal,
         entity_id=row.id,
-        link=link("journal", row.id),
+        link=link(s.Entity.journal, row.id),
         text=row.text,
     )
 
@@ -142,7 +142,7 @@ def sources(operation: Operation) -> list[Source]:
         .where(Mission.operation_id == operation.id)
     )
     of_assets = select(EventRow).where(
-        EventRow.entity == "asset",
+        EventRow.entity == s.Entity.asset,
         EventRow.entity_id.in_(assets),
         EventRow.operation_id.is_(None),
     )

@@ -37,12 +37,22 @@ def create(session: Session, *, actor: str, data: s.TokenCreate) -> s.TokenCreat
     events.record(
         session,
         actor=actor,
-        kind="token.created",
-        entity="token",
+        kind=s.EventKind.token_created,
+        entity=s.Entity.token,
         entity_id=token.id,
         data={"name": token.name, "role": token.role.value},
     )
     return s.TokenCreated(**s.Token.model_validate(token).model_dump(), token=secret)
+
+
+def in_force(session: Session, secret: str) -> bool:
+    """Whether a token's secret is stored and not revoked (a saved context still works)."""
+    found = session.scalar(
+        select(ApiToken.id).where(
+            ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None)
+        )
+    )
+    return found is not None
 
 
 def list_all(session: Session) -> Sequence[ApiToken]:
@@ -51,13 +61,13 @@ def list_all(session: Session) -> Sequence[ApiToken]:
 
 def get(session: Session, ref: int | str) -> ApiToken:
     return refs.resolve(
-        session, ApiToken, ref, entity="token", columns=("name",), label=lambda t: t.name
+        session, ApiToken, ref, entity=s.Entity.token, columns=("name",), label=lambda t: t.name
     )
 
 
 def revoke(session: Session, *, actor: str, ref: int | str) -> ApiToken:
     token = get(session, ref)
-    mark_revoked(session, token, actor=actor, entity="token", data={"name": token.name})
+    mark_revoked(session, token, actor=actor, entity=s.Entity.token, data={"name": token.name})
     return token
 
 
@@ -66,7 +76,7 @@ def mark_revoked(
     row: ApiToken | SshKey,
     *,
     actor: str,
-    entity: str,
+    entity: s.Entity,
     data: dict[str, Any],
 ) -> None:
     """Revoke once: the row stays, for the audit trail; a second revoke changes nothing."""
@@ -75,7 +85,7 @@ def mark_revoked(
         events.record(
             session,
             actor=actor,
-            kind=f"{entity}.revoked",
+            kind=s.EventKind.of(entity, "revoked"),
             entity=entity,
             entity_id=row.id,
             data=data,

@@ -77,7 +77,7 @@ def listed(noun: str, ids: list[int]) -> str:
 class Handovers(Resource[HandoverRow, Any, Any, s.ListQuery]):
     model = HandoverRow
     public = s.Handover
-    entity = "handover"
+    entity = s.Entity.handover
 
     def hand_over(
         self, session: Session, *, actor: str, data: s.HandoverCreate, deadlines: dict[str, int]

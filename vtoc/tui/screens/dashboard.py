@@ -57,6 +57,8 @@ class DashboardScreen(VtocScreen):
         self.board: s.Dashboard | None = None
         self.feed: list[s.Event] = []
         self.pending: Timer | None = None
+        #: events came while another view was on top: load the board when it shows again
+        self.stale = False
 
     def body(self) -> ComposeResult:
         with Grid(id="board"):
@@ -70,6 +72,11 @@ class DashboardScreen(VtocScreen):
 
     def on_mount(self) -> None:
         self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.stale:
+            self.stale = False
+            self.load()
 
     def action_refresh(self) -> None:
         self.load()
@@ -132,6 +139,9 @@ class DashboardScreen(VtocScreen):
         if not new:
             return
         self.feed = [*reversed(new[-FEED_LINES:]), *self.feed][:FEED_LINES]
+        if not self.is_current:  # under another view: drawn again when the operator is back
+            self.stale = True
+            return
         self.render_feed()
         if self.pending is None:
             self.pending = self.set_timer(DEBOUNCE, self.load)

@@ -18,10 +18,10 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from vtoc import schemas as s
 from vtoc.client import Call, NotFound, VtocError
-from vtoc.tui.keymap import BACK
+from vtoc.tui.keymap import DETAIL
 from vtoc.tui.resources import ASSETS, INTEL, MISSIONS, ResourceSpec, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
-from vtoc.tui.screens.form import shown
+from vtoc.tui.screens.form import edit_form, shown
 from vtoc.tui.widgets.resource_table import ResourceTable
 from vtoc.tui.widgets.row_list import RowList
 
@@ -53,15 +53,18 @@ def fields_table(row: Any) -> Table:
 
 
 class RecordScreen(VtocScreen):
-    """Every field of one row, exact times included."""
+    """Every field of one row, exact times included; ``e`` edits it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = BACK
+    BINDINGS: ClassVar[list[BindingType]] = DETAIL
 
     def __init__(self, spec: ResourceSpec, row: Any) -> None:
         super().__init__()
         self.spec = spec
         self.row = row
-        self.title_text = f"{spec.title} ▸ {getattr(row, 'name', row.id)}"
+        self.title_text = self.titled()
+
+    def titled(self) -> str:
+        return f"{self.spec.title} ▸ {getattr(self.row, 'name', self.row.id)}"
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -70,6 +73,26 @@ class RecordScreen(VtocScreen):
     def render_row(self) -> RenderableType:
         text = getattr(self.row, "objective", None) or getattr(self.row, "description", None)
         return Group(fields_table(self.row), Text(""), Text(text or ""))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit" and not self.spec.writable:
+            return False
+        return super().check_action(action, parameters)
+
+    def action_edit(self) -> None:
+        self.app.push_screen(edit_form(self.spec, self.client, self.row), self.saved)
+
+    def saved(self, row: Any) -> None:
+        """The saved row shows at once (its event comes later, or never without live)."""
+        if row is not None:
+            self.show_row(row)
+            self.notify(f"saved {self.spec.entity} {row.id}")
+
+    def show_row(self, row: Any) -> None:
+        self.row = row
+        self.title_text = self.titled()
+        self.set_heading()
+        self.query_one("#fields", Static).update(self.render_row())
 
     def apply_events(self, batch: list[s.Event]) -> None:
         if any(e.entity == self.spec.entity and e.entity_id == self.row.id for e in batch):
@@ -81,11 +104,11 @@ class RecordScreen(VtocScreen):
     @work(exclusive=True, group="detail")
     async def refetch(self) -> None:
         try:
-            self.row = await self.spec.endpoint(self.client).get(self.row.id)
+            row = await self.spec.endpoint(self.client).get(self.row.id)
         except VtocError as exc:
             self.notify(exc.message, severity="error")
             return
-        self.query_one("#fields", Static).update(self.render_row())
+        self.show_row(row)
 
 
 class IntelScreen(RecordScreen):

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from vtoc.tui.access import Access
 from vtoc.tui.keymap import help_rows
 
 
@@ -65,8 +66,44 @@ class PromptScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+def access_table(access: Access) -> Table:
+    table = Table(box=None, padding=(0, 1), show_header=False, expand=True)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(ratio=1, overflow="fold")
+    for what, where in access.rows():
+        table.add_row(Text(what), Text(where))
+    return table
+
+
+class AccessScreen(ModalScreen[None]):
+    """The token and the addresses of the vTOC ``vtoc up`` started; ``c`` copies the token
+    (to the terminal's clipboard, where it supports OSC 52)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("c", "copy", "Copy the token"),
+    ]
+
+    def __init__(self, access: Access) -> None:
+        super().__init__(classes="dialog")
+        self.access = access
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("This vTOC  (c copies the token; esc closes)", id="access-title")
+            yield Static(access_table(self.access), id="access")
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.access.token)
+        self.notify("token copied (if the terminal allows)")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class HelpScreen(ModalScreen[None]):
-    """Every binding, from the same keymap the screens bind."""
+    """Every binding, from the same keymap the screens bind; under ``vtoc up``, how to reach
+    this vTOC from a browser or another terminal first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
@@ -74,14 +111,17 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "close", "Close"),
     ]
 
-    def __init__(self, readonly: bool) -> None:
+    def __init__(self, readonly: bool, access: Access | None = None) -> None:
         super().__init__(classes="dialog")
         self.readonly = readonly
+        self.access = access
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
             yield Label("Keys  (esc closes; up/down scroll)", id="help-title")
             with VerticalScroll(id="help-body"):
+                if self.access is not None:
+                    yield Static(access_table(self.access), id="help-access")
                 yield Static(self.keys(), id="help-table")
 
     def keys(self) -> Table:

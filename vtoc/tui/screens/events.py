@@ -34,9 +34,9 @@ def label(event: s.Event) -> str:
 COLUMNS = (
     Column("ID", lambda e: str(e.id), 6),
     Column("TIME", lambda e: e.ts.strftime("%m-%d %H:%M:%S"), 14),
-    Column("KIND", lambda e: e.kind, 18),
+    Column("KIND", lambda e: e.kind, 18, wide=22),
     Column("ROW", lambda e: str(e.entity_id or ""), 5),
-    Column("ACTOR", lambda e: e.actor, 10),
+    Column("ACTOR", lambda e: e.actor, 10, wide=24),
     Column("WHAT", label),
 )
 

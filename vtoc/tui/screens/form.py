@@ -17,9 +17,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from vtoc.client import PreconditionFailed, VtocError
+from vtoc.client import AsyncVtocClient, PreconditionFailed, VtocError
 from vtoc.tui.keymap import FORM
-from vtoc.tui.resources import FormField
+from vtoc.tui.resources import FormField, ResourceSpec
 
 if TYPE_CHECKING:
     from vtoc.tui.app import VtocApp
@@ -193,3 +193,17 @@ class FormScreen(ModalScreen[Any]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def edit_form(spec: ResourceSpec, client: AsyncVtocClient, row: Any) -> FormScreen:
+    """The form that edits ``row`` (from its list or its detail); a stale save offers the
+    latest version (ctrl+l)."""
+    endpoint = spec.endpoint(client)
+
+    async def update(body: dict[str, Any], version: int | None) -> Any:
+        return await endpoint.update(row.id, body, version=version)
+
+    async def latest() -> Any:
+        return await endpoint.get(row.id)
+
+    return FormScreen(f"Edit {spec.entity} {row.id}", spec.fields, update, row=row, reload=latest)

@@ -15,7 +15,7 @@ from vtoc.tui.keymap import LIST
 from vtoc.tui.resources import ResourceSpec
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.dialogs import ConfirmScreen, PromptScreen
-from vtoc.tui.screens.form import FormScreen
+from vtoc.tui.screens.form import FormScreen, edit_form
 from vtoc.tui.widgets.resource_table import ResourceTable
 from vtoc.tui.widgets.row_list import RowList
 
@@ -51,6 +51,8 @@ class ListScreen(VtocScreen):
         if action in {"new", "edit"} and not self.spec.writable:
             return False
         if action == "delete" and not self.spec.deletable:
+            return False
+        if action == "filter" and not self.spec.searchable:
             return False
         return super().check_action(action, parameters)
 
@@ -101,20 +103,8 @@ class ListScreen(VtocScreen):
 
     def action_edit(self) -> None:
         row = self.table.selected
-        if row is None:
-            return
-        endpoint = self.spec.endpoint(self.client)
-
-        async def update(body: dict[str, Any], version: int | None) -> Any:
-            return await endpoint.update(row.id, body, version=version)
-
-        async def latest() -> Any:
-            return await endpoint.get(row.id)
-
-        title = f"Edit {self.spec.entity} {row.id}"
-        self.app.push_screen(
-            FormScreen(title, self.spec.fields, update, row=row, reload=latest), self.saved
-        )
+        if row is not None:
+            self.app.push_screen(edit_form(self.spec, self.client, row), self.saved)
 
     def saved(self, row: Any, *, select: bool = False) -> None:
         """A saved row shows at once (its event comes later); a created one is selected."""

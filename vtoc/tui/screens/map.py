@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.columns import Columns
 from rich.console import Group
 from rich.text import Text
 from textual import work
@@ -23,10 +24,14 @@ from vtoc.tui.widgets.braille import BrailleMap, Point
 MAX_ASSETS = 2000
 
 
-def legend() -> Text:
-    return Text(" ").join(
-        Text.assemble(("⣿", STATUS_STYLES[status.value]), f" {status.value}")
-        for status in s.AssetStatus
+def legend() -> Columns:
+    """Each status with its colour, never split from it when the legend wraps (80 columns)."""
+    return Columns(
+        (
+            Text.assemble(("⣿", STATUS_STYLES[status.value]), f" {status.value}")
+            for status in s.AssetStatus
+        ),
+        padding=(0, 2),
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -24,7 +25,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -33,6 +34,27 @@ from vtoc.tui.resources import Column
 
 #: rendered rows kept for repaints: a screen's worth many times over
 STRIP_CACHE = 256
+#: the cells the last column (the one without a width) keeps before others grow ``wide``
+ROOM = 30
+
+
+@lru_cache(maxsize=64)
+def widths(columns: tuple[Column, ...], width: int) -> tuple[int, ...]:
+    """Each column's cells at this width: its own, more up to ``wide`` (left to right)
+    while the last column keeps ``ROOM``, and the last column what is left. Cached: every
+    line drawn asks, and a flood draws many."""
+    sizes = [column.width or 0 for column in columns]
+    spare = width - sum(sizes) - 2 * len(sizes) - ROOM
+    for index, column in enumerate(columns):
+        if column.wide is not None and column.width is not None and spare > 0:
+            grown = min(column.wide - column.width, spare)
+            sizes[index] += grown
+            spare -= grown
+    used = sum(sizes) + 2 * len(sizes)
+    return tuple(
+        size if column.width is not None else max(0, width - used)
+        for column, size in zip(columns, sizes, strict=True)
+    )
 
 
 def by_id(row: Any) -> Any:
@@ -145,6 +167,7 @@ class RowList(ScrollView, can_focus=True):
         self.empty_text = ""
         #: rendered rows by id, with the width and base style they were rendered for
         self.strips: LRUCache[int, tuple[int, Style, Strip]] = LRUCache(STRIP_CACHE)
+        self.base_style = Style()
 
     # Reading -------------------------------------------------------------------------------
 
@@ -232,8 +255,14 @@ class RowList(ScrollView, can_focus=True):
         if not new:
             self.refresh()
             return 0
-        self.rows.extend(new)
-        self.rows.sort(key=self.order, reverse=True)  # timsort: ordered runs cost little
+        new.sort(key=self.order, reverse=True)
+        if not self.rows or self.order(new[-1]) > self.order(self.rows[0]):
+            self.rows[:0] = new  # live rows above all loaded ones: the list needs no sort
+        elif self.order(new[0]) < self.order(self.rows[-1]):
+            self.rows.extend(new)  # a page from below
+        else:
+            self.rows.extend(new)
+            self.rows.sort(key=self.order, reverse=True)  # timsort: ordered runs cost little
         if follow:
             self.cursor_row = scroll_y = 0
         elif selected is not None:
@@ -369,9 +398,13 @@ class RowList(ScrollView, can_focus=True):
         super().notify_style_update()
         self.strips.clear()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self.base_style = self.rich_style  # one walk up the DOM a frame, not one a line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self.base_style
         notice = self.notice
         if notice and y == 0:
             style = base + self.get_component_rich_style("row-list--notice")
@@ -399,18 +432,14 @@ class RowList(ScrollView, can_focus=True):
         return [column.cell(row) for column in self.columns]
 
     def line(self, cells: list[Text], width: int, style: Style, post: Style | None = None) -> Strip:
-        """One row of cells, each padded by a space and cut at its column's width; a column
-        without a width takes what is left."""
+        """One row of cells, each padded by a space and cut at its column's width."""
         line = Text(no_wrap=True, overflow="crop")
-        used = 0
-        for column, cell in zip(self.columns, cells, strict=True):
-            size = column.width if column.width is not None else max(0, width - used - 2)
+        for size, cell in zip(widths(self.columns, width), cells, strict=True):
             cell = cell.copy()
             cell.truncate(size, pad=True)
             line.append(" ")
             line.append_text(cell)
             line.append(" ")
-            used += size + 2
         segments = Segment.apply_style(
             line.render(self.app.console), style, post_style=post and self.colours(post)
         )

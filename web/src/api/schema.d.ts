@@ -24,7 +24,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show Agent */
+        /**
+         * Show Agent
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_agent_api_v1_agents__ref__get"];
         put?: never;
         post?: never;
@@ -131,7 +134,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one asset */
+        /**
+         * Show one asset
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_api_v1_assets__ref__get"];
         put?: never;
         post?: never;
@@ -481,7 +487,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one intel */
+        /**
+         * Show one intel
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_api_v1_intel__ref__get"];
         put?: never;
         post?: never;
@@ -653,7 +662,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one mission */
+        /**
+         * Show one mission
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_api_v1_missions__ref__get"];
         put?: never;
         post?: never;
@@ -737,7 +749,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one operation */
+        /**
+         * Show one operation
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_api_v1_operations__ref__get"];
         put?: never;
         post?: never;
@@ -810,6 +825,28 @@ export interface paths {
          *     ``create_assets=true`` registers assets named for the first time.
          */
         post: operations["post_positions_api_v1_positions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sitrep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show Sitrep
+         * @description Operations and their missions, asset readiness, the intel and journal of the last
+         *     ``hours``, overdue missions, agent health and the open watch items: of every
+         *     operation, or of one (``operation``: id, code or name).
+         */
+        get: operations["show_sitrep_api_v1_sitrep_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -927,7 +964,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one task */
+        /**
+         * Show one task
+         * @description Its `ETag` is its version, as `If-Match` takes it; with `If-None-Match` naming that version the answer is a 304 without a body.
+         */
         get: operations["show_api_v1_tasks__ref__get"];
         put?: never;
         post?: never;
@@ -1208,6 +1248,12 @@ export interface components {
             /** Next Run At */
             next_run_at: string | null;
         };
+        /**
+         * AgentHealthState
+         * @description What an operator must know of an agent at a glance.
+         * @enum {string}
+         */
+        AgentHealthState: "ok" | "late" | "failing" | "never run" | "disabled";
         /**
          * AgentKind
          * @enum {string}
@@ -2320,6 +2366,144 @@ export interface components {
          * @enum {string}
          */
         Severity: "info" | "low" | "medium" | "high" | "critical";
+        /**
+         * Sitrep
+         * @description The situation as a briefing: what is running, what is ready, what is new in the
+         *     window, what is late, whether the agents keep up, the journal and the open watch.
+         */
+        Sitrep: {
+            /** Agents */
+            agents: components["schemas"]["SitrepAgent"][];
+            /** Assets */
+            assets: {
+                [key: string]: number;
+            };
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Hours */
+            hours: number;
+            /** Intel By Severity */
+            intel_by_severity: {
+                [key: string]: number;
+            };
+            /** Intel Total */
+            intel_total: number;
+            /** Journal */
+            journal: components["schemas"]["SitrepJournal"][];
+            /** Notable Intel */
+            notable_intel: components["schemas"]["SitrepIntel"][];
+            /** Operations */
+            operations: components["schemas"]["SitrepOperation"][];
+            /** Overdue */
+            overdue: components["schemas"]["SitrepOverdue"][];
+            /** Scope */
+            scope: string;
+            /** Top Indicators */
+            top_indicators: components["schemas"]["SitrepIndicator"][];
+            /** Unacknowledged */
+            unacknowledged: components["schemas"]["SitrepWatch"][];
+            /** Unreachable Assets */
+            unreachable_assets: string[];
+        };
+        /** SitrepAgent */
+        SitrepAgent: {
+            /** Enabled */
+            enabled: boolean;
+            health: components["schemas"]["AgentHealthState"];
+            /** Interval Seconds */
+            interval_seconds: number;
+            kind: components["schemas"]["AgentKind"];
+            /** Last Run At */
+            last_run_at: string | null;
+            last_status: components["schemas"]["RunStatus"] | null;
+            /** Last Summary */
+            last_summary: string | null;
+            /** Name */
+            name: string;
+        };
+        /** SitrepIndicator */
+        SitrepIndicator: {
+            kind: components["schemas"]["IndicatorKind"];
+            /** Reports */
+            reports: number;
+            /** Value */
+            value: string;
+        };
+        /** SitrepIntel */
+        SitrepIntel: {
+            /** Id */
+            id: number;
+            /**
+             * Observed At
+             * Format: date-time
+             */
+            observed_at: string;
+            /** Occurrences */
+            occurrences: number;
+            severity: components["schemas"]["Severity"];
+            /** Title */
+            title: string;
+        };
+        /** SitrepJournal */
+        SitrepJournal: {
+            /** Author */
+            author: string;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["JournalKind"];
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Text */
+            text: string;
+        };
+        /** SitrepOperation */
+        SitrepOperation: {
+            /** Code */
+            code: string;
+            /** Commander */
+            commander: string | null;
+            /** Missions */
+            missions: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            priority: components["schemas"]["Priority"];
+            status: components["schemas"]["OperationStatus"];
+        };
+        /** SitrepOverdue */
+        SitrepOverdue: {
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Hours Overdue */
+            hours_overdue: number;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Operation */
+            operation: string;
+            status: components["schemas"]["MissionStatus"];
+        };
+        /** SitrepWatch */
+        SitrepWatch: {
+            /** Id */
+            id: number;
+            /** Overdue */
+            overdue: boolean;
+            severity: components["schemas"]["Severity"];
+            /** Title */
+            title: string;
+        };
         /** SkippedIndicator */
         SkippedIndicator: {
             kind: components["schemas"]["IndicatorKind"];
@@ -2696,7 +2880,10 @@ export interface operations {
     show_agent_api_v1_agents__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -2712,6 +2899,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Agent"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {
@@ -3088,7 +3282,10 @@ export interface operations {
     show_api_v1_assets__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -3104,6 +3301,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Asset"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {
@@ -4017,7 +4221,10 @@ export interface operations {
     show_api_v1_intel__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -4033,6 +4240,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Intel"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {
@@ -4636,7 +4850,10 @@ export interface operations {
     show_api_v1_missions__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -4652,6 +4869,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Mission"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {
@@ -4973,7 +5197,10 @@ export interface operations {
     show_api_v1_operations__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -4989,6 +5216,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Operation"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {
@@ -5212,6 +5446,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PositionResult"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    show_sitrep_api_v1_sitrep_get: {
+        parameters: {
+            query?: {
+                /** @description only this operation (id, code or name) */
+                operation?: string | null;
+                /** @description the window of intel and journal */
+                hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sitrep"];
                 };
             };
             /** @description Validation failed */
@@ -5522,7 +5799,10 @@ export interface operations {
     show_api_v1_tasks__ref__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag you hold, e.g. "3": a 304 if it is current */
+                "if-none-match"?: string | null;
+            };
             path: {
                 ref: string;
             };
@@ -5538,6 +5818,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Task"];
                 };
+            };
+            /** @description Not modified: the version you hold is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation failed */
             422: {

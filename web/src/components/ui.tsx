@@ -137,16 +137,12 @@ export function Ago({ at, now = Date.now() }: { at: string | null | undefined; n
   );
 }
 
-export const OPERATION_STATUSES = ["planned", "active", "paused", "completed", "cancelled"] as const;
-export const MISSION_STATUSES = [
-  "pending",
-  "in_progress",
-  "blocked",
-  "completed",
-  "failed",
-  "cancelled",
-] as const;
-export const ASSET_STATUSES = ["available", "deployed", "maintenance", "offline", "unreachable"] as const;
-export const ASSET_KINDS = ["personnel", "vehicle", "aircraft", "sensor", "server", "network", "other"] as const;
-export const PRIORITIES = ["low", "medium", "high", "critical"] as const;
-export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
+// The server's enums, kept once for the whole SPA.
+export {
+  ASSET_KINDS,
+  ASSET_STATUSES,
+  MISSION_STATUSES,
+  OPERATION_STATUSES,
+  PRIORITIES,
+  SEVERITIES,
+} from "../api/enums";

@@ -1,6 +1,7 @@
 // Intelligence: reports in the API's order (newest observed first) by severity and text
 // search, each saying where it comes from; a report's indicators, and the other reports that
-// share any of them, each once (how the analyzer correlates them); admins delete reports.
+// share any of them, each once (how the analyzer correlates them); operators file reports
+// (the filed one is selected, as every page selects what it creates); admins delete them.
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
@@ -109,7 +110,7 @@ function Report({ id, onDeleted }: { id: string; onDeleted: () => void }) {
   );
 }
 
-function NewReport() {
+function NewReport({ onDone }: { onDone: (saved: Intel) => void }) {
   const editor = useEditor({
     resource: "intel",
     toDraft: (): { title: string; body: string; severity: Severity } => ({
@@ -118,6 +119,7 @@ function NewReport() {
       severity: "medium",
     }),
     save: (draft) => unwrap(api.POST("/api/v1/intel", { body: draft })),
+    onSaved: onDone,
   });
   const { draft, set, errorFor } = editor;
   return (
@@ -158,7 +160,14 @@ export default function Intelligence() {
           <ToggleButton open={filing} onToggle={() => setFiling((f) => !f)} label="New report" />
         </Can>
       </div>
-      {filing && <NewReport />}
+      {filing && (
+        <NewReport
+          onDone={(r) => {
+            setFiling(false);
+            navigate(`/intel/${r.id}?${search}`);
+          }}
+        />
+      )}
       <div className="filters" role="search">
         <Select label="Minimum severity" value={values.min_severity as Severity | ""} options={SEVERITIES} onChange={(v) => set("min_severity", v)} allowEmpty="any" />
         <SearchBox value={values.q} onChange={(v) => set("q", v)} />

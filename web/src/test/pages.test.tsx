@@ -205,6 +205,25 @@ describe("Intelligence", () => {
     const article = screen.getByRole("article");
     expect(within(article).getAllByText(shared[0])).toHaveLength(1); // in the indicators, once
   });
+
+  it("selects a report an operator files, as the other pages select what they create", async () => {
+    const filed = report(9, "Beacon to evil.example", ["evil.example"], { source: "manual" });
+    const sent = stubApi({
+      "POST /api/v1/intel": filed,
+      "/api/v1/intel/9": filed,
+      "/api/v1/intel": { items: [filed, chosen], next_cursor: null },
+    });
+    renderAt("/intel", "/intel/:id?", <Intelligence />, "operator");
+    await userEvent.click(await screen.findByRole("button", { name: "New report" }));
+    await userEvent.type(screen.getByRole("textbox", { name: "Title" }), "Beacon to evil.example");
+    await userEvent.click(screen.getByRole("button", { name: "File report" }));
+    expect(await screen.findByRole("heading", { name: "Beacon to evil.example" })).toBeInTheDocument();
+    expect(screen.getByRole("status", { name: "location" })).toHaveTextContent(/^\/intel\/9(\?|$)/);
+    const rows = within(screen.getByRole("list", { name: "Reports" })).getAllByRole("listitem");
+    expect(rows.map((r) => r.getAttribute("aria-current"))).toEqual(["true", null]);
+    expect(screen.queryByRole("form", { name: "New report" })).not.toBeInTheDocument();
+    expect(sent.filter((r) => r.method === "POST").map((r) => r.path)).toEqual(["/api/v1/intel"]);
+  });
 });
 
 describe("Correlations", () => {

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from vtoc import schemas as s
-from vtoc.server.async_reads import keep_session
+from vtoc.server.async_reads import POOL_SIZE, keep_session
 from vtoc.server.events import APPEND_AND_NOTIFY, EVENT_APPEND_LOCK, NOTIFY_CHANNEL
 from vtoc.server.models import IntelReport
 from vtoc.server.services import intel_json
@@ -73,8 +73,11 @@ def create_app(database_url: str) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         nonlocal pool
-        # vTOC's own pool skips asyncpg's reset round trip on release; so does its baseline
-        pool = await asyncpg.create_pool(database_url, min_size=10, max_size=30, reset=keep_session)
+        # vTOC's asyncpg pool's size, and like it no reset round trip on release: beside
+        # vTOC's own pools, 30 a worker ran PostgreSQL out of connections (100)
+        pool = await asyncpg.create_pool(
+            database_url, min_size=POOL_SIZE, max_size=POOL_SIZE, reset=keep_session
+        )
         yield
         await pool.close()
 

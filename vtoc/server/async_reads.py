@@ -26,6 +26,8 @@ from vtoc.server import metrics
 from vtoc.server.errors import DatabaseUnavailableError
 
 DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+#: connections per worker process (the synchronous engines keep up to 30 each besides)
+POOL_SIZE = 10
 #: statement shapes kept compiled (the list's filters make a few dozen at most)
 CACHE_SIZE = 256
 #: a connection the database dropped (restart, ``pg_terminate_backend``): worth one retry
@@ -46,7 +48,12 @@ class AsyncReads:
     compiled-statement cache, and the pool gauges the synchronous engines keep too."""
 
     def __init__(
-        self, url: str, *, statement_timeout_ms: int, size: int = 10, acquire_timeout: float = 10
+        self,
+        url: str,
+        *,
+        statement_timeout_ms: int,
+        size: int = POOL_SIZE,
+        acquire_timeout: float = 10,
     ) -> None:
         self.url = plain_url(url)
         self.statement_timeout_ms = statement_timeout_ms

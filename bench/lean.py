@@ -49,7 +49,7 @@ def show_sql() -> str:
 
 
 def page_sql(limit: int) -> tuple[str, list[Any]]:
-    """The statement ``intel_json.page`` sends for an unfiltered first page."""
+    """The statement vTOC sends for an unfiltered first page (``intel_json.page_statement``)."""
     return compiled(
         intel_json.page_statement(select(IntelReport), limit=limit, cursor=None, raw=False)
     )

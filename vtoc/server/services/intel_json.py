@@ -88,9 +88,12 @@ def show(session: Session, report_id: int) -> tuple[bytes, int] | None:
     return None if found is None else (found[0].encode(), found[1])
 
 
-def page_statement(
-    query: Any, *, limit: int, cursor: str | None, raw: bool
-) -> Select[str, int, datetime, int]:
+#: a page's one row: its items as JSON text, how many rows matched (up to limit + 1), and the
+#: last item's time and id (the next cursor)
+PageSelect = Select[str, int, datetime, int]
+
+
+def page_statement(query: Any, *, limit: int, cursor: str | None, raw: bool) -> PageSelect:
     """A page as the list route answers it, in one statement: the filtered rows most recently
     observed first, how many there were (``limit + 1`` means more exist) and the last one's
     key (``pagination.fetch_page``'s work)."""
@@ -111,9 +114,3 @@ def page_body(found: Sequence[Any], *, limit: int) -> bytes:
     key = IntelReport.observed_at.key
     next_cursor = f'"{encode_cursor(last_id, last_at, key)}"' if count > limit else "null"
     return f'{{"items":{items},"next_cursor":{next_cursor}}}'.encode()
-
-
-def page(session: Session, query: Any, *, limit: int, cursor: str | None, raw: bool) -> bytes:
-    """A page as the list route answers it (``page_statement``, ``page_body``)."""
-    statement = page_statement(query, limit=limit, cursor=cursor, raw=raw)
-    return page_body(session.execute(statement).one(), limit=limit)

@@ -71,6 +71,15 @@ class Endpoint(Generic[Out, Query]):
     def get(self, ref: int | str) -> Call[Out]:
         return Call("GET", self.at(ref), model(self.out))
 
+    def changed(self, ref: int | str, version: int) -> Call[Out | None]:
+        row = model(self.out)
+        return Call(
+            "GET",
+            self.at(ref),
+            lambda r: None if r.status_code == 304 else row(r),
+            headers={"If-None-Match": f'"{version}"'},
+        )
+
     def create(self, body: Any, key: str | None = None) -> Call[Out]:
         headers = {"Idempotency-Key": key or str(uuid.uuid4())}
         return Call("POST", self.path, model(self.out), json=body, headers=headers)
@@ -100,7 +109,7 @@ INTEL = Endpoint("/api/v1/intel", s.Intel, s.IntelQuery)
 TASKS = Endpoint("/api/v1/tasks", s.Task, s.TaskQuery)
 AGENTS = Endpoint("/api/v1/agents", s.Agent, s.WholeListQuery)
 TOKENS = Endpoint("/api/v1/tokens", s.Token, s.WholeListQuery)
-SSH_KEYS = Endpoint("/api/v1/ssh/keys", s.SshKey, s.WholeListQuery)
+SSH_KEYS = Endpoint("/api/v1/ssh/keys", s.SshKey, s.SshKeyQuery)
 EVENTS = Endpoint("/api/v1/events", s.Event, s.EventQuery)
 JOURNAL = Endpoint("/api/v1/journal", s.JournalEntry, s.JournalQuery)
 HANDOVERS = Endpoint("/api/v1/handovers", s.Handover, s.ListQuery)
@@ -120,6 +129,11 @@ class Rows(Generic[Out, Query]):
     @request
     def get(self, ref: int | str, /) -> Call[Out]:
         return self.endpoint.get(ref)
+
+    @request
+    def changed(self, ref: int | str, /, *, version: int) -> Call[Out | None]:
+        """The row if it is no longer at ``version``; None, and no body sent, if it is."""
+        return self.endpoint.changed(ref, version)
 
     @request
     def create(

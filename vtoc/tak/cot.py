@@ -96,18 +96,16 @@ def fix_of(event: Element) -> FixIn:
     if not name:
         raise BadDocument("neither a callsign nor a uid")
     track = event.find("detail/track")
-    hae = point.get("hae")
-    ce = point.get("ce")
     try:
         return FixIn(
             asset=name,
             at=event.get("time") or "",
-            lat=point.get("lat") or "",
-            lon=point.get("lon") or "",
-            alt=None if hae in (None, UNKNOWN) else hae,
-            accuracy=None if ce in (None, UNKNOWN) else ce,
-            course=track.get("course") if track is not None else None,
-            speed=track.get("speed") if track is not None else None,
+            lat=number(point, "lat", required=True),
+            lon=number(point, "lon", required=True),
+            alt=number(point, "hae"),
+            accuracy=number(point, "ce"),
+            course=number(track, "course"),
+            speed=number(track, "speed"),
             source=FixSource.cot,
             kind=kind_of_type(event.get("type", "")),
             callsign=event.get("uid"),
@@ -115,6 +113,20 @@ def fix_of(event: Element) -> FixIn:
     except ValidationError as exc:
         problems = (f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise BadDocument("; ".join(problems)) from None
+
+
+def number(element: Element | None, name: str, *, required: bool = False) -> float | None:
+    """An attribute's number (XML has only text; a fix takes numbers, not strings); none
+    where it is missing or CoT's "unknown" (9999999.0)."""
+    text = element.get(name) if element is not None else None
+    if text is None or text == UNKNOWN:
+        if required:
+            raise BadDocument(f"{name}: missing")
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise BadDocument(f"{name}: not a number: {text[:40]!r}") from None
 
 
 def split(buffer: bytearray) -> list[bytes]:

@@ -25,6 +25,7 @@ from vtoc.server.api.deps import (
     SessionDep,
     Viewer,
     async_reads,
+    etag,
     in_worker,
     tagged,
 )
@@ -113,9 +114,13 @@ def crud_router(
         description=f"Rows {resource.order}; pass `next_cursor` back as `cursor` for the next "
         "page.",
     )
-    async def list_rows(request: Request, _: Viewer, q: Annotated[query, Query()]) -> Response:  # type: ignore[valid-type]
+    async def list_rows(
+        request: Request,
+        session: SessionDep,
+        _: Viewer,
+        q: Annotated[query, Query()],  # type: ignore[valid-type]
+    ) -> Response:
         # The session builds the statement; it connects only on the synchronous path.
-        session = request.app.state.read_sessions()
         reads = async_reads(request)
         if reads and (body := await resource.list_json_async(reads, session, q)) is not None:
             return Response(body, media_type=JSON)
@@ -135,12 +140,13 @@ def crud_router(
         description=TAGGED_DOC,
         responses=NOT_MODIFIED,
     )
-    async def show(ref: str, request: Request, _: Viewer, none_match: IfNoneMatch) -> Response:
+    async def show(
+        ref: str, request: Request, session: SessionDep, _: Viewer, none_match: IfNoneMatch
+    ) -> Response:
         reads = async_reads(request)
         if reads and (rendered := await resource.read_json_async(reads, ref)) is not None:
             body, version = rendered
             return tagged(Response(body, media_type=JSON), version, none_match)
-        session = request.app.state.read_sessions()
 
         def work() -> Response:
             if (rendered := resource.read_json(session, ref)) is not None:
@@ -186,10 +192,12 @@ def crud_router(
         session: SessionDep,
         who: Operator,
         if_match: IfMatch,
+        response: Response,
     ) -> Any:
         def work() -> Any:
             row = resource.update(session, actor=who.name, ref=ref, data=data, if_match=if_match)
             session.commit()
+            response.headers["ETag"] = etag(row.version)  # for the next If-Match
             return public.model_validate(row)
 
         return await in_worker(session, work)

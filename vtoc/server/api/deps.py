@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vtoc.schemas import MAX_ROW_ID, Role, id_in_text
+from vtoc.server import scopes
 from vtoc.server.async_reads import AsyncReads
 from vtoc.server.auth import Principal, TokenCache, authenticate, hash_token
 from vtoc.server.errors import InvalidError
@@ -96,18 +97,23 @@ async def in_worker(session: Session, work: Callable[[], T]) -> T:
 
 
 def async_reads(request: Request) -> AsyncReads | None:
-    """The asyncpg pool for the hottest reads, on PostgreSQL (None on SQLite, or before the
-    app's lifespan started it)."""
+    """The asyncpg pool for the hottest reads, on PostgreSQL, for a caller whose token sees
+    every operation: a scoped one reads through its session, whose ORM statements carry the
+    scope (``scopes``). None on SQLite, or before the app's lifespan started the pool."""
     reads: AsyncReads | None = request.app.state.async_reads
-    return reads if reads is not None and reads.serving() else None
+    if reads is None or not reads.serving():
+        return None
+    principal: Principal = request.state.principal
+    return reads if principal.operations is None else None
 
 
 async def get_principal(
     request: Request,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The caller; a token verified in the last seconds is taken from the cache without a
-    hop to the thread pool (see ``TokenCache``), nor a session: only a miss opens one."""
+    hop to the thread pool (see ``TokenCache``). The request's session gets its scope."""
     state = request.app.state
     secret = credentials.credentials if credentials else None
     cache: TokenCache = state.token_cache
@@ -116,13 +122,14 @@ async def get_principal(
         principal = await anyio.to_thread.run_sync(
             partial(
                 authenticate_then_release,
-                state.sessions(),
+                session,
                 secret,
                 touch_after=timedelta(seconds=state.settings.token_touch_seconds),
                 cache=cache,
             )
         )
     request.state.principal = principal
+    scopes.limit(session, principal.operations)
     if request.method not in SAFE_METHODS:
         request.app.state.limiter.take(f"token:{principal.token_id}")
     return principal
@@ -144,10 +151,11 @@ def authenticate_then_release(session: Session, secret: str | None, **options: A
 def role(required: Role) -> Principal:
     async def check(
         request: Request,
+        session: SessionDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
         # One dependency, not two: FastAPI spends ~20 µs solving each, on every request.
-        principal = await get_principal(request, credentials)
+        principal = await get_principal(request, session, credentials)
         principal.require(required)
         return principal
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.config import ServerSettings
-from vtoc.server import metrics
+from vtoc.server import metrics, scopes
 from vtoc.server.api.deps import SessionDep, bearer, get_principal
 from vtoc.server.auth import Principal, verify_hmac
 from vtoc.server.services.ingest import IngestOptions, ingest_wazuh
@@ -36,6 +36,7 @@ def options_from(settings: ServerSettings) -> IngestOptions:
 def store(
     session: Session, who: Principal, body: bytes, content_type: str, options: IngestOptions
 ) -> s.IngestResult:
+    scopes.unscoped_only(session, "ingest alerts: their reports belong to no operation")
     result = ingest_wazuh(
         session, actor=who.name, body=body, content_type=content_type, options=options
     )
@@ -52,6 +53,7 @@ def store(
 
 async def ingest_principal(
     request: Request,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     x_vtoc_timestamp: Annotated[str | None, Header()] = None,
     x_vtoc_signature: Annotated[str | None, Header()] = None,
@@ -70,7 +72,7 @@ async def ingest_principal(
         request.state.principal = who
         request.app.state.limiter.take(f"hmac:{who.name}", kind="ingest")
         return who
-    who = await get_principal(request, credentials)
+    who = await get_principal(request, session, credentials)
     who.require(s.Role.operator)
     return who
 

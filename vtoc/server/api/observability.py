@@ -18,12 +18,13 @@ router = APIRouter(tags=["observability"])
 
 async def metrics_access(
     request: Request,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
     """``VTOC_METRICS_TOKEN`` when set (so a scraper holds no API token), else an admin."""
     configured = request.app.state.settings.metrics_token
     if configured is None:
-        (await get_principal(request, credentials)).require(Role.admin)
+        (await get_principal(request, session, credentials)).require(Role.admin)
         return
     given = credentials.credentials if credentials else ""
     if not hmac.compare_digest(given.encode(), configured.get_secret_value().encode()):

@@ -5,6 +5,9 @@ share an indicator with it (within a window, through the ``(kind, value)`` index
 components with a union-find and creates or grows one cluster per component, all in one
 transaction and a handful of set-based statements. Nothing is read per row of the tables,
 so a run costs in proportion to what is new, never to the size of the tables.
+
+Longer than most modules: the increment's statements and the reasons for their shape are
+one piece, read top to bottom.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ Per batch: one query for the alert ids already stored, one for the open flood re
 (each an index probe per key), then COPYs (reports, indicators, alert ids; the events at
 commit) and one executemany for the reports a flood grew. No ORM objects per alert.
 Deliveries of different fingerprints run side by side; see ``lock_fingerprints``.
+
+Longer than most modules: a batch's steps share its ``Flood`` records and its locks, and
+the reasons for each PostgreSQL statement stand beside it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from vtoc.server.errors import TooLargeError
 from vtoc.server.models import FIRST_VERSION, Asset, IndicatorRow, IngestedAlert, IntelReport
 from vtoc.server.services.assets import assets
 from vtoc.server.services.bulk import insert_rows
+from vtoc.server.services.intel import with_indicators
 from vtoc.server.services.wazuh import Alert, AlertError, decode, map_alert
 
 CHUNK = 1000
@@ -40,6 +44,8 @@ T = TypeVar("T")
 REPORTS = cast(Table, IntelReport.__table__)
 INDICATORS = cast(Table, IndicatorRow.__table__)
 INGESTED = cast(Table, IngestedAlert.__table__)
+#: a report's columns as the API shows it (``schemas.Intel`` without ``raw``)
+SHOWN = [REPORTS.c[name] for name in s.Intel.model_fields if name in REPORTS.c and name != "raw"]
 #: what a new report's alert does not say: the API's defaults, and a new row's version
 DEFAULTS = {"confidence": s.INTEL_CONFIDENCE, "tlp": s.INTEL_TLP, "version": FIRST_VERSION}
 
@@ -400,22 +406,38 @@ def record_events(
         event_row(actor, s.EventKind.intel_created, f, now, created_data(f, asset_ids, stamp))
         for f in created
     ]
+    shown = grown_reports(session, grown)
+    changed = ["last_seen_at", "occurrences"]
     rows += [
         event_row(
             actor,
             s.EventKind.intel_updated,
             f,
             now,
-            {
-                "id": f.report_id,
-                "occurrences": f.occurrences,
-                "last_seen_at": f.last_seen_at.isoformat(),
-                "changed": ["last_seen_at", "occurrences"],
-            },
+            {**shown[f.report_id], "changed": changed},
         )
         for f in grown
+        if f.report_id is not None
     ]
     events.record_many(session, rows)
+
+
+def grown_reports(session: Session, grown: list[Flood]) -> dict[int, dict[str, Any]]:
+    """The reports floods grew as the API's ``intel.updated`` shows them, read after the
+    update (their other fields are what the stored report has)."""
+    ids = [f.report_id for f in grown if f.report_id is not None]
+    rows = [
+        row
+        for part in chunks(ids)
+        for row in session.execute(select(*SHOWN).where(REPORTS.c.id.in_(part)))
+    ]
+    return {
+        report["id"]: {
+            key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in report.items()
+        }
+        for report in with_indicators(session, rows)
+    }
 
 
 def event_row(

@@ -14,12 +14,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, bindparam, func, inspect, literal_column, select
+from sqlalchemy.orm import Session, aliased
 
 from vtoc import schemas as s
 from vtoc.server.models import IntelReport
 from vtoc.server.services.pagination import below, encode_cursor
+
+#: a report's mapped attributes, not its table's columns: an ORM select, so that it gets an
+#: operation scope's criteria (``vtoc.server.scopes``)
+COLUMNS = tuple(getattr(IntelReport, c.key) for c in inspect(IntelReport).column_attrs)
 
 SECONDS = 'YYYY-MM-DD"T"HH24:MI:SS'
 
@@ -73,13 +77,11 @@ LAST_ID: ColumnElement[int] = literal_column(LAST.format("r.id"))
 REPORT: ColumnElement[str] = literal_column(f"{report_object()}::text")
 
 
-#: the alias every statement here reads reports through (``r`` in the SQL above)
-REPORTS = IntelReport.__table__.alias("r")
-
-
+#: reports as the SQL above names them (``r``), mapped: an operation scope's criteria apply
+R = aliased(IntelReport, name="r")
 #: the report as the show route answers it, one row of JSON text and the version (its ETag),
 #: none when missing; built once, its id bound per request (``{"report_id": ...}``)
-SHOW = select(REPORT, REPORTS.c.version).where(REPORTS.c.id == bindparam("report_id"))
+SHOW = select(REPORT, R.version).where(R.id == bindparam("report_id"))
 
 
 def show(session: Session, report_id: int) -> tuple[bytes, int] | None:
@@ -99,7 +101,7 @@ def page_statement(query: Any, *, limit: int, cursor: str | None, raw: bool) -> 
     key (``pagination.fetch_page``'s work)."""
     order = (IntelReport.observed_at.desc(), IntelReport.id.desc())
     rows = query.with_only_columns(
-        *IntelReport.__table__.c,
+        *COLUMNS,
         (func.row_number().over(order_by=order) <= limit).label("on_page"),
     )
     if cursor:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Select, Subquery, case, func, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +32,7 @@ from vtoc.server.services.watch import watch
 
 #: rows of each "top" list: shared indicators, notable reports
 TOP = 10
+Line = TypeVar("Line", bound=BaseModel)
 
 
 def sitrep(session: Session, *, query: s.SitrepQuery, deadlines: dict[str, int]) -> s.Sitrep:
@@ -87,17 +90,7 @@ def operation_lines(session: Session, ops: Sequence[Operation]) -> list[s.Sitrep
     by_op: dict[int, dict[str, int]] = {op.id: {} for op in ops}
     for op_id, status, n in counted:
         by_op[op_id][str(status)] = n
-    return [
-        s.SitrepOperation(
-            code=op.code,
-            name=op.name,
-            status=op.status,
-            priority=op.priority,
-            commander=op.commander,
-            missions=by_op[op.id],
-        )
-        for op in ops
-    ]
+    return [line(s.SitrepOperation, op, missions=by_op[op.id]) for op in ops]
 
 
 def fleet(session: Session, op_id: int | None) -> dict[str, object]:
@@ -164,22 +157,21 @@ def overdue(session: Session, op_id: int | None, now: datetime) -> list[s.Sitrep
 
 def agent_lines(session: Session, now: datetime) -> list[s.SitrepAgent]:
     runs = agents.latest_runs(session)
-    lines = []
-    for agent in agents.all(session):
-        run = runs.get(agent.id)
-        lines.append(
-            s.SitrepAgent(
-                name=agent.name,
-                kind=agent.kind,
-                enabled=agent.enabled,
-                interval_seconds=agent.interval_seconds,
-                last_run_at=agent.last_run_at,
-                last_status=run.status if run else None,
-                last_summary=run.summary if run else None,
-                health=health(agent, run, now),
-            )
+    return [
+        line(
+            s.SitrepAgent,
+            agent,
+            last_status=run.status if run else None,
+            last_summary=run.summary if run else None,
+            health=health(agent, run, now),
         )
-    return lines
+        for agent, run in ((agent, runs.get(agent.id)) for agent in agents.all(session))
+    ]
+
+
+def line(model: type[Line], row: object, **more: Any) -> Line:
+    """A report line: ``model``'s fields read from ``row``, but those given in ``more``."""
+    return model(**{f: getattr(row, f) for f in model.model_fields if f not in more}, **more)
 
 
 def health(agent: Agent, run: AgentRun | None, now: datetime) -> s.AgentHealthState:

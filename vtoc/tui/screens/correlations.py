@@ -155,7 +155,7 @@ class CorrelationScreen(RecordScreen):
             self.notify(f"cluster {self.row.id} was merged into cluster {into}")
             self.load_cluster(into)
             return
-        mine = any(e.entity == "correlation" and e.entity_id == self.row.id for e in batch)
+        mine = any(e.entity == s.Entity.correlation and e.entity_id == self.row.id for e in batch)
         if mine:
             self.refetch()
         self.members.apply_events(batch)

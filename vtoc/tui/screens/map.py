@@ -111,5 +111,5 @@ class MapScreen(VtocScreen):
         )
 
     def apply_events(self, batch: list[s.Event]) -> None:
-        if any(e.entity == "asset" for e in batch):
+        if any(e.entity == s.Entity.asset for e in batch):
             self.load()

@@ -1,4 +1,4 @@
-// The server's enums (vtoc/schemas.py) as values, for pickers and for reading events.
+// The server's enums (vtoc/schemas/enums.py, events.py) as values, for pickers and for reading events.
 // Kept by hand; tests/test_spa_enums.py fails when one differs from the schemas.
 
 export const OPERATION_STATUSES = ["planned", "active", "paused", "completed", "cancelled"] as const;
@@ -46,6 +46,7 @@ export const ENTITIES = [
   "handover",
   "token",
   "ssh_key",
+  "ssh",
 ] as const;
 export type Entity = (typeof ENTITIES)[number];
 
@@ -86,5 +87,7 @@ export const EVENT_KINDS = [
   "token.revoked",
   "ssh_key.enrolled",
   "ssh_key.revoked",
+  "ssh.session_opened",
+  "ssh.session_closed",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];

@@ -46,6 +46,7 @@ def test_a_rows_etag_is_its_version_and_a_current_one_is_not_sent_again(
     # the value If-Match takes: the change applies, and the old tag is stale
     changed = http.patch(path, json=change, headers={"If-Match": tag})
     assert changed.status_code == 200, changed.text
+    assert changed.headers["ETag"] == f'"{changed.json()["version"]}"'  # for the next If-Match
     fresh = http.get(path, headers={"If-None-Match": tag})
     assert fresh.status_code == 200
     assert fresh.headers["ETag"] == f'"{changed.json()["version"]}"' != tag
@@ -58,3 +59,10 @@ def test_a_missing_row_is_a_404_whatever_the_tag(operator: VtocClient) -> None:
     answer = operator.http.get("/api/v1/operations/987654", headers={"If-None-Match": "*"})
     assert answer.status_code == 404
     assert "ETag" not in answer.headers
+
+
+def test_the_client_asks_for_a_row_only_if_it_changed(operator: VtocClient) -> None:
+    op = operator.operations.create(name="Watched")
+    assert operator.operations.changed(op.id, version=op.version) is None
+    renamed = operator.operations.update(op.id, name="Watched still")
+    assert operator.operations.changed(op.id, version=op.version) == renamed

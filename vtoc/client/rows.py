@@ -71,6 +71,15 @@ class Endpoint(Generic[Out, Query]):
     def get(self, ref: int | str) -> Call[Out]:
         return Call("GET", self.at(ref), model(self.out))
 
+    def changed(self, ref: int | str, version: int) -> Call[Out | None]:
+        row = model(self.out)
+        return Call(
+            "GET",
+            self.at(ref),
+            lambda r: None if r.status_code == 304 else row(r),
+            headers={"If-None-Match": f'"{version}"'},
+        )
+
     def create(self, body: Any, key: str | None = None) -> Call[Out]:
         headers = {"Idempotency-Key": key or str(uuid.uuid4())}
         return Call("POST", self.path, model(self.out), json=body, headers=headers)
@@ -120,6 +129,11 @@ class Rows(Generic[Out, Query]):
     @request
     def get(self, ref: int | str, /) -> Call[Out]:
         return self.endpoint.get(ref)
+
+    @request
+    def changed(self, ref: int | str, /, *, version: int) -> Call[Out | None]:
+        """The row if it is no longer at ``version``; None, and no body sent, if it is."""
+        return self.endpoint.changed(ref, version)
 
     @request
     def create(

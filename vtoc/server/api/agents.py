@@ -15,6 +15,7 @@ from vtoc.server.api.deps import (
     Operator,
     SessionDep,
     Viewer,
+    etag,
     tagged,
 )
 from vtoc.server.services.agents import agents
@@ -41,11 +42,17 @@ def show_agent(ref: str, session: SessionDep, _: Viewer, none_match: IfNoneMatch
 
 @router.patch("/{ref}", response_model=s.Agent)
 def update_agent(
-    ref: str, data: s.AgentUpdate, session: SessionDep, who: Operator, if_match: IfMatch
+    ref: str,
+    data: s.AgentUpdate,
+    session: SessionDep,
+    who: Operator,
+    if_match: IfMatch,
+    response: Response,
 ) -> Any:
     """Change an agent's interval, enabled flag or config."""
     row = agents.update(session, actor=who.name, ref=ref, data=data, if_match=if_match)
     session.commit()
+    response.headers["ETag"] = etag(row.version)  # for the next If-Match
     return row
 
 

@@ -24,6 +24,7 @@ from vtoc.server.api.deps import (
     Operator,
     SessionDep,
     Viewer,
+    etag,
     in_worker,
     tagged,
 )
@@ -171,10 +172,12 @@ def crud_router(
         session: SessionDep,
         who: Operator,
         if_match: IfMatch,
+        response: Response,
     ) -> Any:
         def work() -> Any:
             row = resource.update(session, actor=who.name, ref=ref, data=data, if_match=if_match)
             session.commit()
+            response.headers["ETag"] = etag(row.version)  # for the next If-Match
             return public.model_validate(row)
 
         return await in_worker(session, work)

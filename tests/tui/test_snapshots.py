@@ -89,7 +89,8 @@ def test_intel_detail(snap_compare: SnapCompare, frozen_server: LiveServer) -> N
 
 def test_map_with_a_trail(snap_compare: SnapCompare, frozen_server: LiveServer) -> None:
     """The first listed asset came north-east over 20 minutes: zoomed in on it, its trail,
-    the grid with its labels, the scale, and its place in MGRS beside lat/lon, at 80x24."""
+    the coast, the grid with its labels, the scale, and its place in MGRS beside lat/lon,
+    at 80x24."""
     with frozen_server.engine.begin() as conn:
         first = conn.execute(
             select(Asset.id, Asset.lat, Asset.lon)
@@ -118,7 +119,9 @@ def test_map_with_a_trail(snap_compare: SnapCompare, frozen_server: LiveServer) 
         "plus",
         "plus",
         ready=lambda app: (
-            isinstance(app.screen, MapScreen) and len(app.screen.trails.of(first.id)) == 3
+            isinstance(app.screen, MapScreen)
+            and len(app.screen.trails.of(first.id)) == 3
+            and app.screen.land is not None
         ),
     )
     assert snap_compare(app_on(frozen_server), terminal_size=(80, 24), run_before=ready)

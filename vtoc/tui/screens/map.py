@@ -1,6 +1,6 @@
 """Assets on a braille map, coloured by status, with the trails of their last minutes, a
-lat/lon grid and a scale; zoom and pan by keys; the selected one is marked and described
-with MGRS beside lat/lon. Live, or a replay of a past period."""
+lat/lon grid, a scale and the coastline; zoom and pan by keys; the selected one is marked
+and described with MGRS beside lat/lon. Live, or a replay of a past period."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from vtoc.client import VtocError
 from vtoc.tui import resources
 from vtoc.tui.geo import Viewport, to_mgrs
 from vtoc.tui.keymap import BACK, MAP, MAP_CANVAS
+from vtoc.tui.land import Mask, coast, land
 from vtoc.tui.replay import Replay
 from vtoc.tui.resources import STATUS_STYLES, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
@@ -65,6 +66,8 @@ class MapScreen(VtocScreen):
         self.trails = Trails()
         #: None: fitted to the assets, until the operator zooms or pans
         self.viewport: Viewport | None = None
+        #: where there is land (None until read, or without the package)
+        self.land: Mask | None = None
 
     def body(self) -> ComposeResult:
         with Horizontal(id="map-layout"):
@@ -80,6 +83,7 @@ class MapScreen(VtocScreen):
         table.add_column("ASSET", key="name", width=16)
         table.add_column("STATUS", key="status", width=11)
         table.focus()
+        self.read_land()
         if self.replay is None:
             self.load(seed=True)
         else:
@@ -93,6 +97,17 @@ class MapScreen(VtocScreen):
             self.load(seed=True)
 
     # Loading -------------------------------------------------------------------------------
+
+    @work(thread=True, group="land")
+    def read_land(self) -> None:
+        """The coastline's data, read once per process off the event loop."""
+        mask = land()
+        if mask is not None:
+            self.app.call_from_thread(self.show_land, mask)
+
+    def show_land(self, mask: Mask) -> None:
+        self.land = mask
+        self.draw()
 
     async def fetch_assets(self) -> list[s.Asset] | None:
         try:
@@ -253,14 +268,14 @@ class MapScreen(VtocScreen):
         size = canvas.content_size
         view = self.view()
         step = view.grid_step()
-        canvas.update(
-            BrailleMap(
-                points,
-                view.bounds(size.width, size.height),
-                trails=trails,
-                grid_step=step,
+        bounds = view.bounds(size.width, size.height)
+        outline = None
+        if self.land is not None:
+            b = bounds
+            outline = coast(
+                self.land, b.south, b.north, b.west, b.east, size.width * 2, size.height * 4
             )
-        )
+        canvas.update(BrailleMap(points, bounds, trails=trails, grid_step=step, coast=outline))
         scale = view.scale(size.width)
         self.query_one("#map-scale", Static).update(
             Text.assemble(scale, (f"  grid {step:g}°", "dim"))

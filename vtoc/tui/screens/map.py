@@ -16,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from vtoc import schemas as s
@@ -66,6 +67,8 @@ class MapScreen(VtocScreen):
         self.trails = Trails()
         #: None: fitted to the assets, until the operator zooms or pans
         self.viewport: Viewport | None = None
+        #: what moves a replay on
+        self.replay_clock: Timer | None = None
         #: where there is land (None until read, or without the package)
         self.land: Mask | None = None
 
@@ -207,9 +210,11 @@ class MapScreen(VtocScreen):
         }
         if not self.assets:
             self.notify("no asset moved in that period", severity="warning")
-        self.set_interval(REPLAY_TICK, self.tick)
+        self.replay_clock = self.set_interval(REPLAY_TICK, self.tick)
 
     def tick(self) -> None:
+        """The fixes the replay's clock reached since the last tick; at the end, the clock
+        stops."""
         assert self.replay is not None
         for at, asset_id, fix in self.replay.due():
             self.move(asset_id, Spot(at, fix.lat, fix.lon))
@@ -221,6 +226,8 @@ class MapScreen(VtocScreen):
             self.draw()
         stamp = self.replay.now().strftime("%Y-%m-%d %H:%M:%S")
         done = "  done" if self.replay.done else ""
+        if done and self.replay_clock is not None:
+            self.replay_clock.stop()
         self.set_heading(f"  replay {stamp} at {self.replay.speed:g}x{done}")
 
     # Drawing -------------------------------------------------------------------------------

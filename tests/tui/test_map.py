@@ -110,7 +110,7 @@ async def test_a_posted_fix_moves_the_asset_and_grows_its_trail(server: LiveServ
         await select(app, name)
         await pilot.press(*"+++")  # close in: the trail spans several cells
         post(server, name, (now, 60.01, 11.02))  # an asset.moved event carries it here
-        await until(lambda: len(screen.trails.of(asset_id)) == 2, app)
+        await until(lambda: len(screen.trails.of(asset_id)) == 2, app, timeout=30)
         await terminal.sees("60.01000, 11.02000")
         assert [(s.lat, s.lon) for s in screen.trails.of(asset_id)] == [
             (60.0, 11.0),

@@ -126,9 +126,10 @@ class MapScreen(VtocScreen):
         if found is None:
             return
         self.assets = {a.id: a for a in found if a.lat is not None and a.lon is not None}
-        if seed:
-            await self.seed_trails(resources.clock())
         self.list_assets()
+        if seed:  # after the list: a thousand moving assets are a thousand tracks to fetch
+            await self.seed_trails(resources.clock())
+            self.draw()
 
     async def seed_trails(self, now: datetime) -> None:
         since = now - self.trails.window

@@ -24,7 +24,7 @@ def serve(
         typer.Option(
             min=1,
             max=65535,
-            help="TCP port for CoT streams, in and out [default: 8087; 8089 with TLS].",
+            help="TCP port for CoT streams, in and out (default: 8087; 8089 with TLS).",
         ),
     ] = None,
     udp_port: Annotated[

@@ -18,7 +18,17 @@ from rich.table import Table
 
 from bench.common import Row
 
-BENCHMARKS = ["api", "cli_startup", "sse_latency", "ingest", "analyzer", "tui", "load", "tracks"]
+BENCHMARKS = [
+    "api",
+    "cli_startup",
+    "sse_latency",
+    "ingest",
+    "analyzer",
+    "tui",
+    "load",
+    "tracks",
+    "ssh",
+]
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

@@ -54,6 +54,31 @@ variable "enable_security" {
   default     = false
 }
 
+variable "enable_ssh" {
+  description = "Also run vtoc ssh serve (compose profile `ssh`)."
+  type        = bool
+  default     = false
+}
+
+variable "ssh_port" {
+  description = "Host port of the SSH server (with enable_ssh)."
+  type        = number
+  default     = 2222
+}
+
+variable "ssh_idle_seconds" {
+  description = "Seconds without input before an SSH session is closed (0: never)."
+  type        = number
+  default     = 1800
+}
+
+variable "ssh_token" {
+  description = "Admin token of the SSH server (vtoc server token create --name ssh --role admin); empty without enable_ssh."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
 variable "postgres_password" {
   description = "Password of the vtoc PostgreSQL role."
   type        = string

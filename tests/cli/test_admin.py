@@ -139,3 +139,52 @@ def test_events_tail_follow_misses_nothing_written_before_the_stream_opens(
         ok(vtoc("assets", "create", "--name", "Not an operation", env=env))
         out = ok(vtoc("events", "tail", "-F", "--kind", "operation.", "-o", "json", env=env))
     assert [json.loads(line)["data"]["name"] for line in out.splitlines()] == ["Raced"]
+
+
+def test_tokens_limited_to_an_operation(vtoc: Run, database_url: str) -> None:
+    ok(vtoc("ops", "create", "--name", "Alpha"))
+    ok(vtoc("ops", "create", "--name", "Bravo"))
+    created = vtoc("tokens", "create", "--name", "liaison", "--operation", "OP-0001")
+    secret = ok(created).strip().splitlines()[-1]
+    as_liaison = {"VTOC_TOKEN": secret}
+    seen = json.loads(ok(vtoc("ops", "list", "-o", "json", env=as_liaison)))
+    assert [o["code"] for o in seen] == ["OP-0001"]
+    assert vtoc("ops", "show", "OP-0002", env=as_liaison).exit_code != 0
+
+    minted = vtoc(
+        "server",
+        "token",
+        "create",
+        "--name",
+        "liaison2",
+        "--operation",
+        "OP-0002",
+        env={"VTOC_DATABASE_URL": database_url},
+    )
+    straight = ok(minted).strip().splitlines()[-1]
+    seen = json.loads(ok(vtoc("ops", "list", "-o", "json", env={"VTOC_TOKEN": straight})))
+    assert [o["code"] for o in seen] == ["OP-0002"]
+    listed = {
+        t["name"]: t["operation_ids"] for t in json.loads(ok(vtoc("tokens", "list", "--json")))
+    }
+    assert listed["cli-admin"] is None and listed["liaison"] == [seen_id(vtoc, "OP-0001")]
+
+    unknown = vtoc("tokens", "create", "--name", "lost", "--operation", "OP-0099")
+    assert unknown.exit_code != 0 and "OP-0099" in unknown.stderr
+    admin = vtoc(
+        "server",
+        "token",
+        "create",
+        "--name",
+        "boss",
+        "--role",
+        "admin",
+        "--operation",
+        "1",
+        env={"VTOC_DATABASE_URL": database_url},
+    )
+    assert admin.exit_code == 1 and "admin" in admin.stderr
+
+
+def seen_id(vtoc: Run, code: str) -> int:
+    return int(json.loads(ok(vtoc("ops", "show", code, "-o", "json")))["id"])

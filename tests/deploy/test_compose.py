@@ -253,3 +253,18 @@ def test_compose_labels_route_like_the_web_traefik_config(services: Services) ->
         assert server["url"].endswith(f":{port}"), name
     wanted = flatten("traefik.http.middlewares", http["middlewares"])
     assert {k: labels.get(k) for k in wanted} == wanted
+
+
+def test_ssh_runs_only_in_its_profile_with_its_admin_token_and_a_kept_host_key(
+    compose: dict[str, Any], services: Services
+) -> None:
+    ssh = services["ssh"]
+    assert ssh["profiles"] == ["ssh"]
+    assert ssh["secrets"] == ["ssh_token"] and "ssh_token" in compose["secrets"]
+    started = " ".join(ssh["entrypoint"])
+    assert "/run/secrets/ssh_token" in started and "exec vtoc ssh serve --port 2222" in started
+    assert ssh["ports"] == ["${SSH_PORT:-2222}:2222"]
+    host_key = "ssh_host_key:/home/vtoc/.local/share/vtoc"
+    assert ssh["volumes"] == [host_key] and "ssh_host_key" in compose["volumes"]
+    assert ssh["depends_on"]["server"]["condition"] == "service_healthy"
+    assert ssh["environment"]["VTOC_API_URL"] == "http://server:8000"

@@ -28,6 +28,7 @@ NEEDS = {
     ("POST", "/api/v1/ssh/keys"): Role.admin,
     ("DELETE", "/api/v1/ssh/keys/{ref}"): Role.admin,
     ("POST", "/api/v1/ssh/sessions"): Role.admin,
+    ("DELETE", "/api/v1/ssh/sessions/{token_id}"): Role.admin,
     ("POST", "/api/v1/events/ticket"): Role.viewer,
     # With VTOC_METRICS_TOKEN unset (here), a scrape needs an admin token.
     ("GET", "/metrics"): Role.admin,

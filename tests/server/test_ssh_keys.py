@@ -25,6 +25,8 @@ def test_an_enrolled_key_gets_session_tokens_until_revoked(
     key = admin.enroll_ssh_key(s.SshKeyCreate(name="alice", role="operator", public_key=line))
     assert (key.name, key.role, key.fingerprint) == ("alice", s.Role.operator, fingerprint)
     assert [k.name for k in admin.ssh_keys.list().items] == ["alice"]
+    assert [k.name for k in admin.ssh_keys.list(fingerprint=fingerprint).items] == ["alice"]
+    assert admin.ssh_keys.list(fingerprint="SHA256:nobody").items == []
 
     token = admin.open_ssh_session(fingerprint)
     alice = client_for(None, token=token.token)
@@ -40,6 +42,32 @@ def test_an_enrolled_key_gets_session_tokens_until_revoked(
         admin.open_ssh_session(fingerprint)
     kinds = [e.kind for e in admin.events.list(entity="ssh_key").items]
     assert kinds == ["ssh_key.enrolled", "ssh_key.revoked"]
+
+
+def test_a_session_is_in_the_audit_log_from_open_to_close(
+    admin: VtocClient, client_for: Callable[..., VtocClient]
+) -> None:
+    line, fingerprint = public_key()
+    admin.enroll_ssh_key(s.SshKeyCreate(name="alice", role="operator", public_key=line))
+    token = admin.open_ssh_session(fingerprint, client="192.0.2.7")
+    alice = client_for(None, token=token.token)
+    alice.whoami()
+
+    closed = admin.close_ssh_session(token.id)
+    assert (closed.key, closed.fingerprint, closed.client) == ("alice", fingerprint, "192.0.2.7")
+    assert closed.closed_at is not None and closed.duration_seconds is not None
+    assert closed.duration_seconds >= 0
+    with pytest.raises(AuthError):
+        alice.whoami()
+    assert admin.close_ssh_session(token.id) == closed, "a resent close changes nothing"
+
+    logged = admin.events.list(entity="ssh").items
+    assert [e.kind for e in logged] == ["ssh.session_opened", "ssh.session_closed"]
+    assert all(e.entity_id == token.id and e.actor == admin.whoami().name for e in logged)
+    assert logged[0].data == {"key": "alice", "fingerprint": fingerprint, "client": "192.0.2.7"}
+    assert logged[1].data == {**logged[0].data, "duration_seconds": closed.duration_seconds}
+    with pytest.raises(NotFound):
+        admin.close_ssh_session(admin.create_token(s.TokenCreate(name="plain")).id)
 
 
 def test_bad_keys_and_duplicates_are_refused(admin: VtocClient) -> None:
@@ -72,3 +100,6 @@ def test_only_an_admin_manages_keys_or_mints_sessions(
         operator.revoke_ssh_key("carol")
     with pytest.raises(Forbidden):
         operator.open_ssh_session(fingerprint)
+    opened = admin.open_ssh_session(fingerprint)
+    with pytest.raises(Forbidden):
+        operator.close_ssh_session(opened.id)

@@ -15,6 +15,7 @@ from vtoc import schemas as s
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.correlations import CorrelationScreen, CorrelationsScreen
+from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen
 from vtoc.tui.screens.dialogs import ConfirmScreen
 
@@ -82,8 +83,15 @@ async def test_the_list_shows_each_cluster_with_its_shared_indicators(
 
 async def test_nine_and_the_palette_reach_it(clustered: LiveServer) -> None:
     app = make_app(clustered.client(Role.viewer), live=False)
+    terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("9")
+        await until(lambda: isinstance(app.screen, CorrelationsScreen), app)
+        await pilot.press("1")
+        await until(lambda: isinstance(app.screen, DashboardScreen), app)
+        await pilot.press("ctrl+p", *"correlations")
+        await terminal.sees("Go to correlations")
+        await pilot.press("enter")
         await until(lambda: isinstance(app.screen, CorrelationsScreen), app)
 
 
@@ -107,8 +115,15 @@ async def test_enter_opens_a_cluster_whose_members_open(clustered: LiveServer) -
         first = detail.members.rows[0]
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, IntelScreen), app)
-        assert app.screen.row.id == first.id  # type: ignore[attr-defined]
-        await pilot.press("escape")
+        report = app.screen
+        assert report.row.id == first.id  # type: ignore[attr-defined]
+        await until(lambda: "c" in screen_text(app).split(), app)  # its cluster, from the report
+        await pilot.press("c")
+        await until(
+            lambda: app.screen is not report and isinstance(app.screen, CorrelationScreen), app
+        )
+        assert app.screen.row.id == cluster.id  # type: ignore[attr-defined]
+        await pilot.press("escape", "escape")
         await until(lambda: app.screen is detail, app)
         await pilot.press("x")  # read-only: no escalation
         assert app.screen is detail

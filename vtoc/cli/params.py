@@ -52,6 +52,15 @@ FileOpt = Annotated[
     typer.Option("--file", "-f", help="A JSON or YAML body ('-' reads stdin); flags win."),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+ScopeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--operation",
+        metavar="OP",
+        help="See only this operation (code or id) and what hangs off it; repeat for more.",
+        show_default=False,
+    ),
+]
 IfVersionOpt = Annotated[
     int | None,
     typer.Option("--if-version", help="Refuse the change if the row is no longer at version N."),

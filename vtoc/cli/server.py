@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from vtoc.cli.params import ScopeOpt
 from vtoc.schemas import Role
 
 if TYPE_CHECKING:
@@ -121,10 +122,12 @@ def token_create(
     role: Annotated[Role, typer.Option(help="viewer reads, operator writes, admin manages.")] = (
         Role.viewer
     ),
+    operation: ScopeOpt = None,
 ) -> None:
     """Create a token and print it alone on the last line (it is shown only once).
 
     Example: TOKEN=$(vtoc server token create --name ops-admin --role admin | tail -1)
+    Example: vtoc server token create --name liaison --operation OP-0001
     """
     from vtoc.cli.errors import fail
     from vtoc.schemas import TokenCreate
@@ -132,7 +135,7 @@ def token_create(
     from vtoc.server.errors import DomainError
 
     try:
-        created = create_token(TokenCreate(name=name, role=role))
+        created = create_token(TokenCreate(name=name, role=role, operations=operation))
     except DomainError as exc:
         fail(exc.detail)
     typer.echo(f"created {created.role} token {created.name!r} (prefix {created.prefix})", err=True)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO
@@ -29,6 +31,12 @@ class Terminated(Exception):
 
 def raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated(signum)
+
+
+def listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+    return False
 
 
 class Services:
@@ -64,22 +72,37 @@ class Services:
         self.wait_ready(server)
 
     def start_agents(self, token: str) -> None:
-        self.spawn(
-            "agents", "run", env={**self.env, "VTOC_API_URL": self.api_url, "VTOC_TOKEN": token}
-        )
+        self.spawn("agents", "run", env=self.client_env(token))
+
+    def start_ssh(self, token: str, port: int) -> None:
+        """``vtoc ssh serve``, with the admin token that mints its sessions' tokens."""
+        ssh = self.spawn("ssh", "serve", "--port", str(port), env=self.client_env(token))
+        self.wait_until(ssh, lambda: listening(port), "the SSH server")
+
+    def client_env(self, token: str) -> dict[str, str]:
+        return {**self.env, "VTOC_API_URL": self.api_url, "VTOC_TOKEN": token}
 
     def wait_ready(self, server: subprocess.Popen[bytes]) -> None:
         import httpx
 
+        def ready() -> bool:
+            with contextlib.suppress(httpx.TransportError):
+                return httpx.get(f"{self.api_url}/readyz", timeout=1).status_code == 200
+            return False
+
+        self.wait_until(server, ready, "the server")
+
+    def wait_until(
+        self, child: subprocess.Popen[bytes], ready: Callable[[], bool], what: str
+    ) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise RuntimeError(f"the server exited with code {server.returncode}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.api_url}/readyz", timeout=1).status_code == 200:
-                    return
+            if child.poll() is not None:
+                raise RuntimeError(f"{what} exited with code {child.returncode}")
+            if ready():
+                return
             time.sleep(0.1)
-        raise RuntimeError(f"the server did not become ready within {READY_TIMEOUT:.0f} s")
+        raise RuntimeError(f"{what} did not become ready within {READY_TIMEOUT:.0f} s")
 
     def wait(self) -> None:
         """Run until a signal arrives or a child dies (then the rest are stopped too)."""

@@ -7,13 +7,21 @@ from typing import Annotated
 import typer
 
 from vtoc.cli.output import Format, columns, render, render_one
-from vtoc.cli.params import JsonOpt, OutputOpt, Ref, YesOpt, output_format
+from vtoc.cli.params import JsonOpt, OutputOpt, Ref, ScopeOpt, YesOpt, output_format
 from vtoc.cli.session import client
 from vtoc.schemas import Role
 
 app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 COLUMNS = columns(
-    "id", "name", "role", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"
+    "id",
+    "name",
+    "role",
+    "operation_ids",
+    "prefix",
+    "created_at",
+    "last_used_at",
+    "expires_at",
+    "revoked_at",
 )
 
 
@@ -34,6 +42,7 @@ def create(
         Role.viewer
     ),
     expires_at: Annotated[str | None, typer.Option(help="ISO 8601 with a time zone.")] = None,
+    operation: ScopeOpt = None,
     output: OutputOpt = Format.table,
     as_json: JsonOpt = False,
 ) -> None:
@@ -43,7 +52,9 @@ def create(
     """
     from vtoc.schemas import TokenCreate
 
-    data = TokenCreate.model_validate({"name": name, "role": role, "expires_at": expires_at})
+    data = TokenCreate.model_validate(
+        {"name": name, "role": role, "expires_at": expires_at, "operations": operation}
+    )
     with client() as api:
         created = api.create_token(data)
     fmt = output_format(output, as_json)

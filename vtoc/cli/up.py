@@ -30,6 +30,12 @@ def up(
     web_port: Annotated[
         int, typer.Option(min=1, max=65535, help="Port of the web UI (with --web).")
     ] = 8080,
+    ssh: Annotated[
+        bool, typer.Option("--ssh", help="Also serve the TUI and CLI over SSH to enrolled keys.")
+    ] = False,
+    ssh_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port of the SSH server (with --ssh).")
+    ] = 2222,
 ) -> None:
     """Start vTOC locally: migrate, seed demo data once, mint an admin token, serve, open the TUI.
 
@@ -37,7 +43,7 @@ def up(
     another terminal use it. Everything started here stops when the TUI exits (or, with
     --no-tui, on ctrl+c or SIGTERM).
 
-    Example: vtoc up --no-tui --port 8000
+    Example: vtoc up --no-tui --port 8000 --ssh
     """
     from vtoc.children import free_port
     from vtoc.cli.errors import fail
@@ -59,6 +65,12 @@ def up(
         except RuntimeError as exc:
             fail(f"{exc} (see {log})")
         services.start_agents(stack.token)
+        if ssh:
+            try:
+                services.start_ssh(stack.token, ssh_port)
+            except RuntimeError as exc:
+                fail(f"{exc} (see {log})")
+            announce(f"vTOC over SSH on port {ssh_port}  (enrol keys: vtoc ssh keys add)")
         web_url = None
         if web:
             from vtoc.web.stack import WebStackError, start_web_stack

@@ -80,10 +80,15 @@ class Calls:
         return Call("DELETE", SSH_KEYS.at(ref), model(s.SshKey))
 
     @request
-    def open_ssh_session(self, fingerprint: str) -> Call[s.TokenCreated]:
+    def open_ssh_session(self, fingerprint: str, client: str = "") -> Call[s.TokenCreated]:
         """A session token as the key's identity; never resent, like ``create_token``."""
-        body = {"fingerprint": fingerprint}
+        body = s.SshSessionCreate(fingerprint=fingerprint, client=client).model_dump()
         return Call("POST", SSH_SESSIONS_PATH, model(s.TokenCreated), json=body, idempotent=False)
+
+    @request
+    def close_ssh_session(self, token_id: int) -> Call[s.SshSession]:
+        path = f"{SSH_SESSIONS_PATH}/{token_id}"
+        return Call("DELETE", path, model(s.SshSession))
 
     # Missions, assets, intel ------------------------------------------------------------
 

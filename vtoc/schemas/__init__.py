@@ -8,9 +8,12 @@ s.X`` reads any model wherever it is defined.
 """
 
 from vtoc.schemas.access import (
+    OperationScope,
     PrincipalName,
     SshKey,
     SshKeyCreate,
+    SshKeyQuery,
+    SshSession,
     SshSessionCreate,
     Token,
     TokenCreate,
@@ -252,6 +255,7 @@ __all__ = [
     "Operation",
     "OperationCreate",
     "OperationQuery",
+    "OperationScope",
     "OperationStatus",
     "OperationUpdate",
     "Output",
@@ -281,6 +285,8 @@ __all__ = [
     "SkippedIndicator",
     "SshKey",
     "SshKeyCreate",
+    "SshKeyQuery",
+    "SshSession",
     "SshSessionCreate",
     "Task",
     "TaskAction",

@@ -27,6 +27,8 @@ class Entity(StrEnum):
     handover = "handover"
     token = "token"
     ssh_key = "ssh_key"
+    ssh = "ssh"
+    """an SSH session; its id is its session token's"""
 
 
 class EventKind(StrEnum):
@@ -68,6 +70,8 @@ class EventKind(StrEnum):
     token_revoked = "token.revoked"
     ssh_key_enrolled = "ssh_key.enrolled"
     ssh_key_revoked = "ssh_key.revoked"
+    ssh_session_opened = "ssh.session_opened"
+    ssh_session_closed = "ssh.session_closed"
 
     @classmethod
     def of(cls, entity: Entity, verb: str) -> EventKind:

@@ -26,6 +26,14 @@ class Principal:
     name: str
     role: Role
     token_id: int | None = None
+    #: the operations it may see (``vtoc.server.scopes``); None: all of them
+    operations: frozenset[int] | None = None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> Principal:
+        scope = token.operation_ids
+        operations = None if scope is None else frozenset(scope)
+        return cls(name=token.name, role=token.role, token_id=token.id, operations=operations)
 
     def require(self, role: Role) -> None:
         if self.role.rank < role.rank:
@@ -99,7 +107,7 @@ def authenticate(
         # Throttled so that reads do not turn into a write per request.
         token.last_used_at = now
         session.commit()
-    principal = Principal(name=token.name, role=token.role, token_id=token.id)
+    principal = Principal.of(token)
     if cache is not None:
         until = min(now + cache.ttl, token.last_used_at + touch_after)
         if token.expires_at is not None:

@@ -432,6 +432,8 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    #: the operations this token may see (``vtoc.server.scopes``); None: all of them
+    operation_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
 
 class SshKey(Base):
@@ -447,6 +449,8 @@ class SshKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    #: what its sessions' tokens are limited to, as ``ApiToken.operation_ids``
+    operation_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
 
 class EventTicket(Base):

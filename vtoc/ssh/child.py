@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import os
 import pty
 import struct
@@ -98,27 +99,21 @@ class TerminalChild(Child):
 
     @classmethod
     async def start(
-        cls, argv: Sequence[str], env: Mapping[str, str], size: tuple[int, int], out: Output
+        cls,
+        spare: Spare,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        size: tuple[int, int],
+        out: Output,
     ) -> TerminalChild:
-        master, slave = pty.openpty()
-        set_window_size(master, *size)
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *VTOC,
-                *argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                env=dict(env),
-                start_new_session=True,
-                preexec_fn=take_controlling_terminal,
-            )
-        finally:
-            os.close(slave)
-        os.set_blocking(master, False)
+        """Hand the session to ``spare``: the terminal sized first, so the TUI starts at
+        the client's size."""
+        set_window_size(spare.master, *size)
+        os.write(spare.pipe, json.dumps({"env": dict(env), "argv": list(argv)}).encode() + b"\n")
+        os.close(spare.pipe)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        asyncio.get_running_loop().add_reader(master, read_terminal, master, out, done)
-        return cls(proc, [done], master)
+        asyncio.get_running_loop().add_reader(spare.master, read_terminal, spare.master, out, done)
+        return cls(spare.proc, [done], spare.master)
 
     async def wait(self) -> int:
         try:
@@ -134,6 +129,78 @@ class TerminalChild(Child):
 
     def resize(self, columns: int, rows: int) -> None:
         set_window_size(self.fd, columns, rows)
+
+
+class Spare:
+    """A ``vtoc`` process in a pseudo-terminal of its own, its imports done, waiting for a
+    session (``vtoc.cli.warm``): a session then starts in the time its TUI takes to paint,
+    not in the time Python takes to import it."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, master: int, pipe: int) -> None:
+        self.proc = proc
+        self.master = master
+        self.pipe = pipe
+
+    @classmethod
+    async def start(cls, env: Mapping[str, str]) -> Spare:
+        master, slave = pty.openpty()
+        session_in, pipe = os.pipe()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "vtoc.cli.warm",
+                str(session_in),
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                env=dict(env),
+                start_new_session=True,
+                preexec_fn=take_controlling_terminal,
+                pass_fds=(session_in,),
+            )
+        finally:
+            os.close(slave)
+            os.close(session_in)
+        os.set_blocking(master, False)
+        return cls(proc, master, pipe)
+
+    def discard(self) -> None:
+        """No session will come: the spare reads end of file and exits."""
+        os.close(self.pipe)
+        os.close(self.master)
+
+
+class Spares:
+    """Keeps one spare ready; ``take`` hands it out and starts the next."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = dict(env)
+        self.next: asyncio.Task[Spare] | None = None
+
+    async def take(self) -> Spare:
+        ready = self.next
+        self.next = asyncio.ensure_future(Spare.start(self.env))
+        if ready is not None:
+            spare = await ready
+            if spare.proc.returncode is None:
+                return spare
+            spare.discard()
+        return await Spare.start(self.env)
+
+    def prepare(self) -> None:
+        if self.next is None:
+            self.next = asyncio.ensure_future(Spare.start(self.env))
+
+    def close(self) -> None:
+        """The server stops: the spare waiting for a session exits."""
+        ready, self.next = self.next, None
+        if ready is None:
+            return
+        if ready.done() and ready.exception() is None:
+            ready.result().discard()
+        else:
+            ready.cancel()
 
 
 def read_terminal(fd: int, out: Output, done: asyncio.Future[None]) -> None:

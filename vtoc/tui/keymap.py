@@ -48,6 +48,11 @@ BACK: list[BindingType] = [Binding("escape", "back", "Back")]
 #: one row's detail: edit what is shown
 DETAIL: list[BindingType] = [Binding("e", "edit", "Edit"), *BACK]
 
+#: an intel report's detail
+REPORT: list[BindingType] = [
+    Binding("c", "cluster", "Cluster", tooltip="Open the correlation cluster the report is in"),
+]
+
 #: a correlation cluster's detail
 CLUSTER: list[BindingType] = [
     Binding(
@@ -96,6 +101,7 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
         ("lists", LIST),
         ("agents", AGENTS),
         ("details", DETAIL[:1]),
+        ("reports", REPORT),
         ("clusters", CLUSTER[:2]),
         ("forms", FORM),
     ):

@@ -6,6 +6,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 
 from vtoc import schemas as s
+from vtoc.server import scopes
 from vtoc.server.api.deps import Operator, PathId, SessionDep, Viewer
 from vtoc.server.services import correlations, escalation
 
@@ -37,6 +38,7 @@ def run(data: s.CorrelationRun, session: SessionDep, who: Operator) -> Any:
     """One analyzer increment: link the reports after ``after`` to earlier ones sharing an
     indicator, and create or grow the clusters they form. Safe to retry: the reports already
     in clusters are not added twice."""
+    scopes.unscoped_only(session, "run the analyzer: it reads every operation's reports")
     result = correlations.run(session, actor=who.name, data=data)
     session.commit()
     return as_json(result)

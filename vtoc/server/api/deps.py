@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vtoc.schemas import MAX_ROW_ID, Role, id_in_text
+from vtoc.server import scopes
 from vtoc.server.auth import Principal, TokenCache, authenticate, hash_token
 from vtoc.server.errors import InvalidError
 from vtoc.server.hardening import SAFE_METHODS
@@ -116,6 +117,7 @@ async def get_principal(
             )
         )
     request.state.principal = principal
+    scopes.limit(session, principal.operations)
     if request.method not in SAFE_METHODS:
         request.app.state.limiter.take(f"token:{principal.token_id}")
     return principal

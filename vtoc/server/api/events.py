@@ -124,6 +124,11 @@ async def stream(
     hub: Hub = request.app.state.hub
     if not hub.running:
         raise UnavailableError("the event stream is not running on this server")
-    wanted = Filter(kinds=tuple(kind or ()), entity=entity, operation_id=operation_id)
+    wanted = Filter(
+        kinds=tuple(kind or ()),
+        entity=entity,
+        operation_id=operation_id,
+        operations=request.state.principal.operations,
+    )
     messages = counted(encode(m) async for m in hub.subscribe(position, wanted))
     return EventSourceResponse(messages, ping=request.app.state.settings.sse_heartbeat_seconds)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.config import ServerSettings
-from vtoc.server import metrics
+from vtoc.server import metrics, scopes
 from vtoc.server.api.deps import SessionDep, bearer, get_principal
 from vtoc.server.auth import Principal, verify_hmac
 from vtoc.server.services.ingest import IngestOptions, ingest_wazuh
@@ -36,6 +36,7 @@ def options_from(settings: ServerSettings) -> IngestOptions:
 def store(
     session: Session, who: Principal, body: bytes, content_type: str, options: IngestOptions
 ) -> s.IngestResult:
+    scopes.unscoped_only(session, "ingest alerts: their reports belong to no operation")
     result = ingest_wazuh(
         session, actor=who.name, body=body, content_type=content_type, options=options
     )

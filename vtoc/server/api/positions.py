@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.config import ServerSettings
+from vtoc.server import scopes
 from vtoc.server.api.deps import Operator, SessionDep, in_worker
 from vtoc.server.services.positions import store_positions
 
@@ -27,6 +28,8 @@ FIXES_BODY = {
 def store(
     session: Session, actor: str, body: bytes, create_assets: bool, max_batch: int
 ) -> s.PositionResult:
+    if create_assets:
+        scopes.unscoped_only(session, "create assets")
     result = store_positions(
         session, actor=actor, body=body, create_assets=create_assets, max_batch=max_batch
     )

@@ -1,8 +1,8 @@
 """SSH keys enrolled for ``vtoc ssh serve`` and the tokens its sessions act with (admin)."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request
 
 from vtoc import schemas as s
 from vtoc.server.api.deps import Admin, SessionDep
@@ -12,8 +12,9 @@ router = APIRouter(prefix="/ssh", tags=["ssh"])
 
 
 @router.get("/keys", response_model=s.Page[s.SshKey])
-def list_keys(session: SessionDep, _: Admin) -> Any:
-    return {"items": ssh_keys.list_all(session), "next_cursor": None}
+def list_keys(session: SessionDep, _: Admin, q: Annotated[s.SshKeyQuery, Query()]) -> Any:
+    """Every key, or the one with ``fingerprint`` (the SSH server's question at each login)."""
+    return {"items": ssh_keys.list_all(session, fingerprint=q.fingerprint), "next_cursor": None}
 
 
 @router.post("/keys", response_model=s.SshKey, status_code=201)
@@ -35,8 +36,21 @@ def revoke_key(ref: str, session: SessionDep, who: Admin) -> Any:
 
 @router.post("/sessions", response_model=s.TokenCreated, status_code=201)
 def open_session(data: s.SshSessionCreate, session: SessionDep, who: Admin) -> Any:
-    """A short-lived token as the enrolled key's identity, for one SSH session; the SSH
-    server revokes it (``DELETE /tokens/{id}``) when the session ends."""
-    token = ssh_keys.open_session(session, actor=who.name, fingerprint=data.fingerprint)
+    """A short-lived token as the enrolled key's identity, for one SSH session, recorded as
+    ``ssh.session_opened``; the SSH server closes it (``DELETE /ssh/sessions/{id}``) when
+    the session ends."""
+    token = ssh_keys.open_session(
+        session, actor=who.name, fingerprint=data.fingerprint, client=data.client
+    )
     session.commit()
     return token
+
+
+@router.delete("/sessions/{token_id}", response_model=s.SshSession)
+def close_session(token_id: int, request: Request, session: SessionDep, who: Admin) -> Any:
+    """The session ended: its token is revoked and ``ssh.session_closed`` recorded with
+    the session's duration. Safe to resend."""
+    closed = ssh_keys.close_session(session, actor=who.name, token_id=token_id)
+    session.commit()
+    request.app.state.token_cache.clear()  # as a revoked token's: it stops working at once
+    return closed

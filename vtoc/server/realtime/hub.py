@@ -34,7 +34,7 @@ import anyio
 import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
-from vtoc.server import events
+from vtoc.server import events, scopes
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +87,15 @@ class Filter:
     kinds: Sequence[str] = ()
     entity: str | None = None
     operation_id: int | None = None
+    #: a scoped principal's operations (``vtoc.server.scopes``): only their events
+    operations: frozenset[int] | None = None
 
     def matches(self, item: Item) -> bool:
         return (
             (not self.kinds or any(item.kind.startswith(k) for k in self.kinds))
             and (self.entity is None or item.entity == self.entity)
             and (self.operation_id is None or item.operation_id == self.operation_id)
+            and (self.operations is None or item.operation_id in self.operations)
         )
 
 
@@ -294,6 +297,7 @@ class Hub:
         """
         with self.sessions() as session:
             upper = events.last_id(session)
+            scopes.limit(session, wanted.operations)
             rows = events.streamed_after(
                 session,
                 after=position,

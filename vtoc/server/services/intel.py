@@ -14,11 +14,11 @@ from vtoc.server.models import CorrelationMember, IndicatorRow, IntelReport
 from vtoc.server.services import intel_json
 from vtoc.server.services.assets import assets
 from vtoc.server.services.indicators import Found, extract
+from vtoc.server.services.intel_json import COLUMNS
 from vtoc.server.services.operations import operations
 from vtoc.server.services.pagination import fetch_page
 from vtoc.server.services.resource import Resource
 
-COLUMNS = tuple(IntelReport.__table__.columns)
 #: a list's columns unless it asks for raw alerts: raw reads as null
 LIST_COLUMNS = tuple(null().label("raw") if column.key == "raw" else column for column in COLUMNS)
 

@@ -13,12 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, inspect, literal_column, select
+from sqlalchemy.orm import Session, aliased
 
 from vtoc import schemas as s
 from vtoc.server.models import IntelReport
 from vtoc.server.services.pagination import below, encode_cursor
+
+#: a report's mapped attributes, not its table's columns: an ORM select, so that it gets an
+#: operation scope's criteria (``vtoc.server.scopes``)
+COLUMNS = tuple(getattr(IntelReport, c.key) for c in inspect(IntelReport).column_attrs)
 
 SECONDS = 'YYYY-MM-DD"T"HH24:MI:SS'
 
@@ -74,8 +78,8 @@ REPORT: ColumnElement[str] = literal_column(f"{report_object()}::text")
 
 def show(session: Session, report_id: int) -> tuple[bytes, int] | None:
     """The report as the show route answers it and its version, or None when there is none."""
-    r = IntelReport.__table__.alias("r")
-    found = session.execute(select(REPORT, r.c.version).where(r.c.id == report_id)).first()
+    r = aliased(IntelReport, name="r")  # mapped: an operation scope's criteria apply
+    found = session.execute(select(REPORT, r.version).where(r.id == report_id)).first()
     return None if found is None else (found[0].encode(), found[1])
 
 
@@ -84,7 +88,7 @@ def page(session: Session, query: Any, *, limit: int, cursor: str | None, raw: b
     the next cursor only when more rows exist (``pagination.fetch_page``, in one statement)."""
     order = (IntelReport.observed_at.desc(), IntelReport.id.desc())
     rows = query.with_only_columns(
-        *IntelReport.__table__.c,
+        *COLUMNS,
         (func.row_number().over(order_by=order) <= limit).label("on_page"),
     )
     if cursor:

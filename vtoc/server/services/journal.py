@@ -9,6 +9,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
+from vtoc.server import scopes
 from vtoc.server.db import utcnow
 from vtoc.server.errors import ConflictError, InvalidError
 from vtoc.server.models import Asset, Base, Correlation, IntelReport, JournalEntryRow, Mission
@@ -100,6 +101,7 @@ class Journal(Resource[JournalEntryRow, s.JournalCreate, s.JournalCreate, s.Jour
         return row
 
     def add(self, session: Session, actor: str, row: JournalEntryRow) -> JournalEntryRow:
+        scopes.check_new(session, self.entity, row)
         session.add(row)
         session.flush()
         self.emit(session, actor, "created", row)

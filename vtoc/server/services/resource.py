@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from vtoc.schemas import Entity, EventKind, Input, ListQuery, Output
-from vtoc.server import events
+from vtoc.server import events, scopes
 from vtoc.server.db import utcnow
 from vtoc.server.errors import InvalidError, StaleVersionError
 from vtoc.server.models import Base
@@ -135,6 +135,7 @@ class Resource(Generic[M, C, U, Q]):
 
     def create(self, session: Session, *, actor: str, data: C) -> M:
         row = self.build(session, data)
+        scopes.check_new(session, self.entity, row)
         session.add(row)
         session.flush()
         self.after_write(session, row)

@@ -63,4 +63,4 @@ def redeem(session: Session, secret: str) -> Principal:
         raise AuthenticationError("the token behind this ticket was revoked")
     if token.expires_at is not None and token.expires_at <= now:
         raise AuthenticationError(f"token {token.name!r} expired")
-    return Principal(name=token.name, role=token.role, token_id=token.id)
+    return Principal.of(token)

@@ -18,8 +18,17 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from vtoc import schemas as s
 from vtoc.client import Call, NotFound, VtocError
-from vtoc.tui.keymap import DETAIL
-from vtoc.tui.resources import ASSETS, INTEL, MISSIONS, ResourceSpec, ago, plain, styled
+from vtoc.tui.keymap import DETAIL, REPORT
+from vtoc.tui.resources import (
+    ASSETS,
+    CORRELATIONS,
+    INTEL,
+    MISSIONS,
+    ResourceSpec,
+    ago,
+    plain,
+    styled,
+)
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.form import edit_form, shown
 from vtoc.tui.widgets.resource_table import ResourceTable
@@ -112,7 +121,14 @@ class RecordScreen(VtocScreen):
 
 
 class IntelScreen(RecordScreen):
-    """A report: its body, indicators, and the reports it correlates with and why."""
+    """A report: its body, indicators, and the reports it correlates with and why; ``c``
+    opens their cluster."""
+
+    BINDINGS: ClassVar[list[BindingType]] = REPORT
+
+    def __init__(self, spec: ResourceSpec, row: Any) -> None:
+        super().__init__(spec, row)
+        self.cluster_id: int | None = None
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -149,6 +165,25 @@ class IntelScreen(RecordScreen):
             widget.update(Text(f"correlated reports: {exc.message}", style="red"))
             return
         widget.update(render_correlated(found))
+        cluster = found.get("correlation") if isinstance(found, dict) else None
+        self.cluster_id = cluster.get("id") if isinstance(cluster, dict) else None
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cluster" and self.cluster_id is None:
+            return False
+        return super().check_action(action, parameters)
+
+    @work(group="open")
+    async def action_cluster(self) -> None:
+        if self.cluster_id is None:
+            return
+        try:
+            cluster = await self.client.correlation(self.cluster_id)
+        except VtocError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        self.vtoc.open_detail(CORRELATIONS, cluster)
 
 
 def render_correlated(found: Any) -> RenderableType:

@@ -46,6 +46,7 @@ export const ENTITIES = [
   "handover",
   "token",
   "ssh_key",
+  "ssh",
 ] as const;
 export type Entity = (typeof ENTITIES)[number];
 
@@ -86,5 +87,7 @@ export const EVENT_KINDS = [
   "token.revoked",
   "ssh_key.enrolled",
   "ssh_key.revoked",
+  "ssh.session_opened",
+  "ssh.session_closed",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];

@@ -860,7 +860,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Keys */
+        /**
+         * List Keys
+         * @description Every key, or the one with ``fingerprint`` (the SSH server's question at each login).
+         */
         get: operations["list_keys_api_v1_ssh_keys_get"];
         put?: never;
         /**
@@ -906,11 +909,33 @@ export interface paths {
         put?: never;
         /**
          * Open Session
-         * @description A short-lived token as the enrolled key's identity, for one SSH session; the SSH
-         *     server revokes it (``DELETE /tokens/{id}``) when the session ends.
+         * @description A short-lived token as the enrolled key's identity, for one SSH session, recorded as
+         *     ``ssh.session_opened``; the SSH server closes it (``DELETE /ssh/sessions/{id}``) when
+         *     the session ends.
          */
         post: operations["open_session_api_v1_ssh_sessions_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ssh/sessions/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Close Session
+         * @description The session ended: its token is revoked and ``ssh.session_closed`` recorded with
+         *     the session's duration. Safe to resend.
+         */
+        delete: operations["close_session_api_v1_ssh_sessions__token_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2528,6 +2553,11 @@ export interface components {
             id: number;
             /** Name */
             name: string;
+            /**
+             * Operation Ids
+             * @description what its sessions see; null: all
+             */
+            operation_ids: number[] | null;
             /** Revoked At */
             revoked_at: string | null;
             role: components["schemas"]["Role"];
@@ -2537,6 +2567,11 @@ export interface components {
             /** Name */
             name: string;
             /**
+             * Operations
+             * @description limit it to these operations (ids or codes such as OP-0001); null: all of them
+             */
+            operations?: (number | string)[] | null;
+            /**
              * Public Key
              * @description one OpenSSH public key line, as in id_ed25519.pub
              */
@@ -2545,10 +2580,39 @@ export interface components {
             role?: components["schemas"]["Role"];
         };
         /**
+         * SshSession
+         * @description One SSH session as the audit log has it: opened, and closed once it ended.
+         */
+        SshSession: {
+            /** Client */
+            client: string;
+            /** Closed At */
+            closed_at: string | null;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Fingerprint */
+            fingerprint: string;
+            /** Key */
+            key: string;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Token Id */
+            token_id: number;
+        };
+        /**
          * SshSessionCreate
          * @description The SSH server asks for a session token for the key a client authenticated with.
          */
         SshSessionCreate: {
+            /**
+             * Client
+             * @description the SSH client's address, for the audit log
+             * @default
+             */
+            client?: string;
             /** Fingerprint */
             fingerprint: string;
         };
@@ -2728,6 +2792,11 @@ export interface components {
             last_used_at: string | null;
             /** Name */
             name: string;
+            /**
+             * Operation Ids
+             * @description the operations it sees; null: all
+             */
+            operation_ids: number[] | null;
             /** Prefix */
             prefix: string;
             /** Revoked At */
@@ -2740,6 +2809,11 @@ export interface components {
             expires_at?: string | null;
             /** Name */
             name: string;
+            /**
+             * Operations
+             * @description limit it to these operations (ids or codes such as OP-0001); null: all of them
+             */
+            operations?: (number | string)[] | null;
             /** @default viewer */
             role?: components["schemas"]["Role"];
         };
@@ -2761,6 +2835,11 @@ export interface components {
             last_used_at: string | null;
             /** Name */
             name: string;
+            /**
+             * Operation Ids
+             * @description the operations it sees; null: all
+             */
+            operation_ids: number[] | null;
             /** Prefix */
             prefix: string;
             /** Revoked At */
@@ -5513,7 +5592,10 @@ export interface operations {
     };
     list_keys_api_v1_ssh_keys_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only the key with this SHA256:... fingerprint */
+                fingerprint?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5527,6 +5609,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_SshKey_"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description An error, as RFC 9457 problem details */
@@ -5642,6 +5733,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_session_api_v1_ssh_sessions__token_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SshSession"];
                 };
             };
             /** @description Validation failed */

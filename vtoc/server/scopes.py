@@ -1,0 +1,119 @@
+"""Operation scopes, enforced once, in the query layer.
+
+A token limited to some operations (``ApiToken.operation_ids``) sees those operations,
+their missions, intel reports, clusters, journal and events, and the assets assigned to
+their missions (with those assets' tracks); nothing else: no tasks, agents or runs. The
+request's session carries the scope (``limit``), and every ORM statement it runs — reads,
+counts, and the lookups behind updates and deletes — gets the matching criteria, so a row
+out of scope is as absent as a row that does not exist: a 404, never a 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import ColumnElement, event, false, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from vtoc.server.errors import InvalidError, PermissionDeniedError
+from vtoc.server.models import (
+    AckOverdue,
+    Agent,
+    AgentRun,
+    Asset,
+    Correlation,
+    CorrelationMember,
+    EventRow,
+    HandoverRow,
+    IndicatorRow,
+    IntelAck,
+    IntelReport,
+    JournalEntryRow,
+    Mission,
+    Operation,
+    PositionFix,
+    Task,
+    mission_assets,
+)
+
+SCOPE = "operation_scope"
+#: rows that belong to no operation: a scoped principal sees none of them
+UNSCOPED = (Task, Agent, AgentRun)
+
+
+def limit(session: Session, operations: Collection[int] | None) -> None:
+    """From now on, ``session`` sees only ``operations`` (all of them when None)."""
+    if operations is None:
+        session.info.pop(SCOPE, None)
+    else:
+        session.info[SCOPE] = frozenset(operations)
+
+
+def scope_of(session: Session) -> frozenset[int] | None:
+    found: frozenset[int] | None = session.info.get(SCOPE)
+    return found
+
+
+def assets_in(operations: frozenset[int]) -> Any:
+    """Ids of the assets assigned to a mission of one of ``operations``."""
+    return (
+        select(mission_assets.c.asset_id)
+        .join(Mission, Mission.id == mission_assets.c.mission_id)
+        .where(Mission.operation_id.in_(operations))
+    )
+
+
+def reports_in(operations: frozenset[int]) -> Any:
+    return select(IntelReport.id).where(IntelReport.operation_id.in_(operations))
+
+
+def criteria(operations: frozenset[int]) -> list[Any]:
+    entries = select(JournalEntryRow.id).where(JournalEntryRow.operation_id.in_(operations))
+    in_scope: list[tuple[type[Any], ColumnElement[bool]]] = [
+        (Operation, Operation.id.in_(operations)),
+        (Mission, Mission.operation_id.in_(operations)),
+        (IntelReport, IntelReport.operation_id.in_(operations)),
+        (Correlation, Correlation.operation_id.in_(operations)),
+        (JournalEntryRow, JournalEntryRow.operation_id.in_(operations)),
+        (EventRow, EventRow.operation_id.in_(operations)),
+        (Asset, Asset.id.in_(assets_in(operations))),
+        (PositionFix, PositionFix.asset_id.in_(assets_in(operations))),
+        (HandoverRow, HandoverRow.entry_id.in_(entries)),
+        (IndicatorRow, IndicatorRow.report_id.in_(reports_in(operations))),
+        (IntelAck, IntelAck.report_id.in_(reports_in(operations))),
+        (AckOverdue, AckOverdue.report_id.in_(reports_in(operations))),
+        (CorrelationMember, CorrelationMember.report_id.in_(reports_in(operations))),
+    ]
+    hidden = [(model, false()) for model in UNSCOPED]
+    return [
+        with_loader_criteria(model, where, include_aliases=True)
+        for model, where in in_scope + hidden
+    ]
+
+
+def unscoped_only(session: Session, action: str) -> None:
+    """Work across operations (ingest, the analyzer's run, new assets) is not a scoped
+    principal's: 403."""
+    if scope_of(session) is not None:
+        raise PermissionDeniedError(f"a token limited to operations cannot {action}")
+
+
+def check_new(session: Session, entity: str, row: Any) -> None:
+    """A scoped principal creates rows only inside its operations: a row it could not see
+    afterwards (a new operation or asset, a report of no operation) is refused."""
+    operations = scope_of(session)
+    if operations is None:
+        return
+    if not hasattr(row, "operation_id"):
+        unscoped_only(session, f"create a {entity}")
+    if row.operation_id not in operations:
+        raise InvalidError("operation_id", "name one of the operations this token is limited to")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _only_in_scope(state: ORMExecuteState) -> None:
+    operations = scope_of(state.session)
+    if operations is None or not (state.is_select or state.is_update or state.is_delete):
+        return
+    state.statement = state.statement.options(*criteria(operations))

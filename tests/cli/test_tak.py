@@ -25,6 +25,7 @@ from tests.cli.conftest import VTOC
 from vtoc.children import free_port
 from vtoc.client import NotFound, VtocClient
 from vtoc.tak.cot import split
+from vtoc.tak.trust import admits, network_of
 
 WAIT = 30.0
 
@@ -367,12 +368,59 @@ def test_tls_serves_a_certified_client_and_refuses_others(
     watcher.close()
 
 
-def test_a_tls_option_without_the_others_is_a_one_line_error(certificates: Certificates) -> None:
-    done = subprocess.run(
-        [VTOC, "tak", "serve", *certificates.options[2:4]], capture_output=True, text=True
-    )
-    assert done.returncode == 2
-    assert done.stderr.strip() == "error: --tls-cert and --tls-key go together"
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        (("--tls-cert", "cert.pem"), "--tls-cert and --tls-key go together"),
+        (
+            ("--tls-cert", "cert.pem", "--tls-key", "key.pem"),
+            "--tls-ca: needed with --tls-cert (clients' certificates are checked against it)",
+        ),
+        (
+            ("--allow", "10.0.0.0/33"),
+            "--allow '10.0.0.0/33': not an address or network (e.g. 10.0.0.0/8)",
+        ),
+        (
+            ("--tak-server", "udp://tak:8087"),
+            "--tak-server 'udp://tak:8087': the scheme is tcp:// or tls://",
+        ),
+        (("--tak-server", "tak"), "--tak-server 'tak': give HOST:PORT (e.g. tak.example.org:8089)"),
+    ],
+)
+def test_bad_options_are_a_one_line_error(options: tuple[str, ...], error: str) -> None:
+    done = subprocess.run([VTOC, "tak", "serve", *options], capture_output=True, text=True)
+    assert (done.returncode, done.stderr.strip()) == (2, f"error: {error}")
+
+
+def test_missing_certificate_files_are_a_one_line_error(tmp_path: Path) -> None:
+    files = [str(tmp_path / name) for name in ("cert.pem", "key.pem", "ca.pem")]
+    options = ("--tls-cert", files[0], "--tls-key", files[1], "--tls-ca", files[2])
+    done = subprocess.run([VTOC, "tak", "serve", *options], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: TLS: cannot load the certificates:")
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("allowed", "host", "certified", "admitted"),
+    [
+        (None, "127.0.0.1", False, True),
+        (None, "::1", False, True),
+        (None, "::ffff:127.0.0.1", False, True),  # a dual-stack socket's IPv4 peer
+        (None, "10.1.2.3", False, False),
+        (None, "10.1.2.3", True, True),  # TLS checked its certificate
+        (["10.0.0.0/8"], "10.1.2.3", False, True),
+        (["10.0.0.0/8"], "127.0.0.1", False, False),  # a list replaces the default
+        (["10.0.0.0/8"], "192.0.2.1", True, False),  # with TLS, both must hold
+        (["fd00::/8"], "fd12::7", False, True),
+        (None, "not-an-address", False, False),
+    ],
+)
+def test_who_is_admitted(
+    allowed: list[str] | None, host: str, certified: bool, admitted: bool
+) -> None:
+    networks = [network_of(text) for text in allowed] if allowed is not None else None
+    assert admits(networks, host, certified=certified) is admitted
 
 
 # The SA multicast group and a TAK server -------------------------------------------------

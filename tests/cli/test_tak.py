@@ -474,3 +474,21 @@ def test_a_tak_server_gets_the_assets_and_is_reconnected(
         second.wait_for("India", 35.68)  # with every asset at once
         assert api.assets.get("India").lon == pytest.approx(139.69)
         second.close()
+
+
+def test_a_tak_server_over_tls_sees_the_gateways_certificate(
+    start_gateway: StartGateway, api: VtocClient, certificates: Certificates
+) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificates.ca.issue_cert("127.0.0.1").configure_cert(context)
+    certificates.ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_REQUIRED  # as TAK Server does on 8089
+    with socket.create_server(("127.0.0.1", 0)) as tak_server:
+        tak_server.settimeout(WAIT)
+        address = f"tls://127.0.0.1:{tak_server.getsockname()[1]}"
+        start_gateway("--tak-server", address, *certificates.options)
+
+        connection = context.wrap_socket(tak_server.accept()[0], server_side=True)
+        assert connection.getpeercert() is not None  # the gateway showed its certificate
+        follow_live(api, TakClient(connection))  # and the assets come over TLS
+        connection.close()

@@ -492,3 +492,22 @@ def test_a_tak_server_over_tls_sees_the_gateways_certificate(
         assert connection.getpeercert() is not None  # the gateway showed its certificate
         follow_live(api, TakClient(connection))  # and the assets come over TLS
         connection.close()
+
+
+def test_a_client_that_does_not_read_is_dropped_not_buffered(
+    start_gateway: StartGateway, api: VtocClient
+) -> None:
+    at = datetime.now(UTC).isoformat()
+    crowd = [{"asset": f"Crowd-{n}", "at": at, "lat": n / 1000, "lon": 2.0} for n in range(5000)]
+    api.post_positions(crowd, create_assets=True)  # about 2 MB of CoT each time it is sent
+    gateway = start_gateway("--refresh", "1")
+
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # and it never reads
+    stalled.connect(("127.0.0.1", gateway.port))
+    gateway.wait_logged("not reading (over 1048576 bytes waiting); closed")
+
+    watcher = TakClient(gateway.port)  # the gateway goes on serving the others
+    follow_live(api, watcher)
+    watcher.close()
+    stalled.close()

@@ -26,6 +26,8 @@ READ_CHUNK = 64 * 1024
 #: TAK's situational-awareness multicast group (ATAK's default "SA Multicast")
 SA_GROUP = "239.2.3.1"
 HANDSHAKE_TIMEOUT = 10.0
+#: CoT waiting for a client that does not read; past it the client is dropped, not buffered
+MAX_BACKLOG = 1024 * 1024
 #: waits between attempts to reach the TAK server: doubling from the first to the last
 BACKOFF_FIRST, BACKOFF_LAST = 1.0, 60.0
 
@@ -39,7 +41,8 @@ class Gateway:
     #: networks whose peers are admitted; none: loopback, and certified peers under TLS
     allowed: list[Network] | None = None
     tls: ssl.SSLContext | None = None
-    clients: set[asyncio.StreamWriter] = field(default_factory=set)
+    #: every connected stream (TAK clients and the TAK server) and its peer's name
+    clients: dict[asyncio.StreamWriter, str] = field(default_factory=dict)
     assets: dict[int, s.Asset] = field(default_factory=dict)
     fixes: asyncio.Queue[s.FixIn] = field(default_factory=asyncio.Queue)
     multicast: tuple[asyncio.DatagramTransport, tuple[str, int]] | None = None
@@ -84,7 +87,7 @@ class Gateway:
         """Read a peer's documents; send it every asset now and on each move. A document
         longer than ``MAX_DOCUMENT`` closes its connection (a stream cannot be resynchronised
         past it); only that peer is affected."""
-        self.clients.add(writer)
+        self.clients[writer] = peer
         self.send(to=[writer])
         buffer = bytearray()
         try:
@@ -98,7 +101,7 @@ class Gateway:
         except (ConnectionError, OSError):
             pass
         finally:
-            self.clients.discard(writer)
+            self.clients.pop(writer, None)
             await hang_up(writer)
 
     async def post_fixes(self) -> None:
@@ -137,8 +140,14 @@ class Gateway:
             return
         payload = b"".join(events)
         for writer in list(self.clients) if to is None else to:
-            if not writer.is_closing():
-                writer.write(payload)
+            if writer.is_closing():
+                continue
+            if writer.transport.get_write_buffer_size() > MAX_BACKLOG:
+                peer = self.clients.get(writer, "a client")
+                self.say(f"warning: {peer}: not reading (over {MAX_BACKLOG} bytes waiting); closed")
+                writer.transport.abort()  # its reader ends, and the client with it
+                continue
+            writer.write(payload)
         if to is None and self.multicast is not None:
             transport, group = self.multicast
             for event in events:

@@ -34,8 +34,9 @@ def serve(
     allow: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="NETWORK",
             help="Admit peers from this network (repeatable, e.g. 10.0.0.0/8). Default: "
-            "loopback only, and with TLS any client whose certificate --tls-ca signed."
+            "loopback only, and with TLS any client whose certificate --tls-ca signed.",
         ),
     ] = None,
     tls_cert: Annotated[

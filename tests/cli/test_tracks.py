@@ -77,3 +77,15 @@ def test_a_bad_since_is_one_line_naming_the_option(base_env: dict[str, str | Non
     assert done.returncode == 2
     line = one_line_error(done.stderr)
     assert "--since" in line and "2h" in line
+
+
+def test_a_replay_ending_before_it_starts_is_one_line_naming_since(
+    base_env: dict[str, str | None],
+) -> None:
+    env = {k: v for k, v in {**os.environ, **base_env}.items() if v is not None}
+    for args in (["--since", "1h", "--until", "2h"], ["--since", "yesterday"]):
+        done = subprocess.run(
+            [VTOC, "map", "replay", *args], capture_output=True, text=True, timeout=60, env=env
+        )
+        assert done.returncode == 2, done.stderr
+        assert "--since" in one_line_error(done.stderr)

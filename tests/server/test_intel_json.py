@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.ingest.conftest import sample_alerts
@@ -18,6 +22,26 @@ from vtoc.server.services.intel import intel
 
 PAGE = json_renderer(s.Page[s.Intel])
 ONE = json_renderer(s.Intel)
+
+
+@pytest.fixture(params=["psycopg2 in a worker thread", "asyncpg on the event loop"])
+def operator(
+    request: pytest.FixtureRequest, app: FastAPI, make_token: Callable[..., str]
+) -> Iterator[VtocClient]:
+    """An operator's client on either read path: the app reads through asyncpg once its
+    lifespan started the pool (``async_reads``), as a served app does, and through the
+    synchronous engine without it."""
+    token = make_token(s.Role.operator)
+    if request.param.startswith("psycopg2"):
+        http = TestClient(app)  # no lifespan: each request runs in an event loop of its own
+        yield VtocClient("http://testserver", token, http=http)
+        http.close()
+        return
+    with TestClient(app) as http:  # the lifespan starts the asyncpg pool
+        reads = app.state.async_reads
+        assert reads is None or reads.pool is not None
+        yield VtocClient("http://testserver", token, http=http)
+        assert reads is None or reads.compiled, "no read went through asyncpg"
 
 
 @pytest.fixture
@@ -84,3 +108,31 @@ def test_a_bad_cursor_or_a_missing_report_is_still_refused(
     assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "cursor")
     assert operator.http.get("/api/v1/intel/987654321").status_code == 404
     assert operator.http.get("/api/v1/intel/OP-1").status_code == 404
+
+
+@pytest.mark.parametrize("served", [False, True], ids=["psycopg2", "asyncpg"])
+def test_a_scoped_token_reads_no_other_operations_report_on_either_path(
+    served: bool, app: FastAPI, make_token: Callable[..., str], postgresql_only: Engine
+) -> None:
+    """Served, unscoped tokens read through asyncpg; a scoped one must still see only its
+    operations' reports (its session carries the scope, asyncpg's reads would not)."""
+    with contextlib.ExitStack() as stack:
+        http = stack.enter_context(TestClient(app)) if served else TestClient(app)
+        admin = VtocClient("http://testserver", make_token(s.Role.admin), http=http)
+        inside, outside = (admin.operations.create(name=name) for name in ("Alpha", "Bravo"))
+        mine = admin.intel.create(title="Alpha sighting", operation_id=inside.id)
+        theirs = admin.intel.create(title="Bravo sighting", operation_id=outside.id)
+        loose = admin.intel.create(title="No operation's report")
+        created = admin.create_token(
+            s.TokenCreate(name="alpha-only", role=s.Role.viewer, operations=[inside.code])
+        )
+        scoped = {"Authorization": f"Bearer {created.token}"}
+        assert http.get(f"/api/v1/intel/{mine.id}", headers=scoped).status_code == 200
+        for hidden in (theirs.id, loose.id):
+            assert http.get(f"/api/v1/intel/{hidden}", headers=scoped).status_code == 404
+        listed = http.get("/api/v1/intel", params={"limit": 50}, headers=scoped).json()
+        assert [item["id"] for item in listed["items"]] == [mine.id]
+        everyone = http.get("/api/v1/intel", params={"limit": 50}, headers=admin.http.headers)
+        assert {mine.id, theirs.id, loose.id} <= {item["id"] for item in everyone.json()["items"]}
+        reads = app.state.async_reads
+        assert not served or reads.compiled, "the unscoped reads did not go through asyncpg"

@@ -7,20 +7,22 @@ clock is frozen too, the live feed is off. ``pytest --snapshot-update`` re-recor
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from textual.pilot import Pilot
 
-from tests.tui.conftest import LiveServer, screen_text, until
-from vtoc.schemas import Role
-from vtoc.server.models import IntelReport
+from tests.tui.conftest import FROZEN, LiveServer, screen_text, until
+from vtoc.schemas import FixSource, Role
+from vtoc.server.models import Asset, IntelReport, PositionFix
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen
 from vtoc.tui.screens.dialogs import HelpScreen
 from vtoc.tui.screens.lists import ListScreen
+from vtoc.tui.screens.map import MapScreen
 
 SnapCompare = Callable[..., bool]
 pytestmark = pytest.mark.usefixtures("frozen_clock")
@@ -80,6 +82,46 @@ def test_intel_detail(snap_compare: SnapCompare, frozen_server: LiveServer) -> N
             isinstance(app.screen, IntelScreen)
             and "correlat" in screen_text(app)
             and "loading" not in screen_text(app)
+        ),
+    )
+    assert snap_compare(app_on(frozen_server), terminal_size=(80, 24), run_before=ready)
+
+
+def test_map_with_a_trail(snap_compare: SnapCompare, frozen_server: LiveServer) -> None:
+    """The first listed asset came north-east over 20 minutes: zoomed in on it, its trail,
+    the coast, the grid with its labels, the scale, and its place in MGRS beside lat/lon,
+    at 80x24."""
+    with frozen_server.engine.begin() as conn:
+        first = conn.execute(
+            select(Asset.id, Asset.lat, Asset.lon)
+            .where(Asset.lat.is_not(None))
+            .order_by(Asset.name)
+            .limit(1)
+        ).one()
+        conn.execute(update(Asset).where(Asset.id == first.id).values(position_at=FROZEN))
+        conn.execute(
+            insert(PositionFix),
+            [
+                {
+                    "asset_id": first.id,
+                    "at": FROZEN - timedelta(minutes=10 * back),
+                    "lat": first.lat - 0.02 * back,
+                    "lon": first.lon - 0.05 * back,
+                    "source": FixSource.api,
+                    "received_at": FROZEN,
+                }
+                for back in (2, 1, 0)
+            ],
+        )
+    ready = settle(
+        "8",
+        "plus",
+        "plus",
+        "plus",
+        ready=lambda app: (
+            isinstance(app.screen, MapScreen)
+            and len(app.screen.trails.of(first.id)) == 3
+            and app.screen.land is not None
         ),
     )
     assert snap_compare(app_on(frozen_server), terminal_size=(80, 24), run_before=ready)

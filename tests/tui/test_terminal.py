@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -158,6 +159,45 @@ def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
         wait_for(lambda: "esc closes" not in tmux.screen(), what="help closed")
         tmux.keys("Enter")
         tmux.sees("ASSETS")  # the operation's missions table
+        tmux.keys("C-q")
+        wait_for(tmux.closed, 10, "the TUI to exit")
+    finally:
+        subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
+def test_vtoc_map_replay_in_tmux(served: tuple[str, str]) -> None:
+    """Fixes of the last hour, replayed at 3600x: the asset appears, ends where its last fix
+    put it, and the title says the replay is done."""
+    url, token = served
+    now = datetime.now(UTC)
+    name = f"replayed-{uuid.uuid4().hex[:6]}"
+    fixes = [
+        {
+            "asset": name,
+            "at": (now - timedelta(minutes=40 - 10 * i)).isoformat(),
+            "lat": 58.0 + i / 100,
+            "lon": 16.0,
+        }
+        for i in range(4)
+    ]
+    posted = httpx.post(
+        f"{url}/api/v1/positions",
+        params={"create_assets": "true"},
+        json=fixes,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert posted.status_code == 200 and posted.json()["stored"] == 4, posted.text
+    tmux = Tmux()
+    env = f"env TERM=xterm-256color VTOC_API_URL={url} VTOC_TOKEN={token}"
+    command = f"{env} {' '.join(VTOC)} map replay --since 1h --speed 3600"
+    tmux.run("new-session", "-d", "-s", "tui", "-x", "80", "-y", "24", command)
+    try:
+        tmux.sees("vTOC ▸ Map  replay")
+        tmux.sees(name)
+        tmux.sees(" done")
+        tmux.keys("Home")  # the list's first row: the only asset that moved
+        tmux.sees("58.03000, 16.00000")
         tmux.keys("C-q")
         wait_for(tmux.closed, 10, "the TUI to exit")
     finally:

@@ -263,3 +263,44 @@ def test_names_refs_and_order_follow_the_servers_rules(
     titles = page.get_by_role("list", name="Reports").get_by_role("link")
     expect(titles).to_have_count(3)
     expect(titles.last).to_have_text("Old alert from the archive")
+
+
+def test_the_selected_assets_track_is_drawn_and_grows_as_it_moves(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    """Offline (plain SVG, no tiles): the selected asset's track is a line ending at its
+    point, and a fix posted while the page is open extends it without a reload."""
+    api.assets.create(name="Falcon", kind="vehicle", lat=59.5, lon=10.2)
+    api.assets.create(name="Post 1", kind="sensor", status="deployed", lat=60.3, lon=11.1)
+    now = datetime.now(UTC)
+    path = [
+        (now - timedelta(minutes=40 - 10 * n), 59.5 + n * 0.1, 10.2 + n * 0.15) for n in range(3)
+    ]
+    fixes = [s.FixIn(asset="Falcon", at=at, lat=lat, lon=lon) for at, lat, lon in path]
+    assert api.post_positions(fixes).stored == 3
+    sign_in(page, stack.url, make_token(s.Role.viewer))
+    nav(page, "Assets").click()
+    the_map = page.get_by_test_id("asset-map")
+    expect(the_map.locator("g.map-point")).to_have_count(2)
+    expect(the_map.get_by_test_id("asset-track")).to_have_count(0)  # nothing selected yet
+    page.get_by_role("link", name="Falcon").click()
+    track = the_map.get_by_test_id("asset-track")
+    expect(track).to_have_attribute("aria-label", "Track of Falcon: 3 fixes")
+    assert track.bounding_box()["width"] > 50, "the line spans the plot"
+    page.evaluate("window.__marker = 'same page'")
+    moved = s.FixIn(asset="Falcon", at=now, lat=59.9, lon=10.8)
+    assert api.post_positions([moved]).stored == 1
+    expect(track).to_have_attribute("aria-label", "Track of Falcon: 4 fixes")
+    assert page.evaluate("window.__marker") == "same page", "the page reloaded"
+    # The line ends where the asset's point now is.
+    end = track.get_attribute("points").split(" ")[-1]
+    falcon = the_map.get_by_role("button", name="Falcon (available)")
+    expect(falcon).to_have_attribute("transform", re.compile(r"translate\("))
+    x, y = (float(v) for v in end.split(","))
+    fx, fy = (float(v) for v in re.findall(r"[\d.]+", falcon.get_attribute("transform")))
+    assert abs(x - fx) < 1 and abs(y - fy) < 1, (end, falcon.get_attribute("transform"))
+    shoot(page, "assets-track")

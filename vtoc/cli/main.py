@@ -54,6 +54,7 @@ COMMANDS: dict[str, Entry] = {
     "missions": Entry("missions", "app", "Operations", "Missions: list, create, assign assets."),
     "assets": Entry("assets", "app", "Operations", "Assets: list, create, heartbeat, track."),
     "intel": Entry("intel", "app", "Operations", "Intelligence reports: list, file, update."),
+    "map": Entry("map", "app", "Operations", "The map in the terminal: watch a past period again."),
     "correlations": Entry(
         "correlations",
         "app",

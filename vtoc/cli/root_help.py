@@ -26,6 +26,7 @@ Operations:
   missions      Missions: list, create, assign assets.
   assets        Assets: list, create, heartbeat, track.
   intel         Intelligence reports: list, file, update.
+  map           The map in the terminal: watch a past period again.
   correlations  Correlated intelligence: list, show, of a report, escalate.
   log           The staff journal: add, list, correct.
   ack           Acknowledge intelligence reports: you saw them.

@@ -36,6 +36,7 @@ from vtoc.server.api import (
     watch,
 )
 from vtoc.server.api.deps import DB_WORK
+from vtoc.server.async_reads import AsyncReads
 from vtoc.server.auth import TokenCache
 from vtoc.server.db import make_engine, make_read_engine, make_sessionmaker
 from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout, SecurityHeaders
@@ -59,6 +60,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     DB_WORK.total_tokens = settings.db_threads
     sessions = make_sessionmaker(engine)
     read_sessions = make_sessionmaker(read_engine, reads=True)
+    async_reads = (
+        AsyncReads(settings.database_url, statement_timeout_ms=timeout)
+        if engine.dialect.name == "postgresql"
+        else None
+    )
     hub = Hub(sessions, poll_seconds=settings.sse_poll_seconds)
     track_keeper = TrackKeeper(sessions, settings)
 
@@ -68,8 +74,14 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         # come from it, and the first delivery of a burst should not wait for it.
         app.openapi()
         listen.serving()
-        async with realtime.running(hub, engine), track_keeper.running():
-            yield
+        if async_reads is not None:
+            await async_reads.start()
+        try:
+            async with realtime.running(hub, engine), track_keeper.running():
+                yield
+        finally:
+            if async_reads is not None:
+                await async_reads.close()
         engine.dispose()
         read_engine.dispose()
 
@@ -87,6 +99,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.sessions = sessions
     app.state.read_engine = read_engine
     app.state.read_sessions = read_sessions
+    app.state.async_reads = async_reads
     app.state.hub = hub
     app.state.track_keeper = track_keeper
     app.state.token_cache = TokenCache()
@@ -120,9 +133,30 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.add_middleware(listen.ShedWhenCrowded)
     app.add_middleware(RequestLog)
 
+    # Matched first: a request tries the routes in order, and probes come often.
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> JSONResponse:
+        """The database answers."""
+        try:
+            with engine.connect() as conn:
+                started = time.perf_counter()
+                conn.execute(text("SELECT 1"))
+                latency_ms = (time.perf_counter() - started) * 1000
+        except Exception as exc:  # any driver error means "not ready"
+            return problems.problem(503, "Not ready", f"database: {type(exc).__name__}")
+        return JSONResponse(
+            {"status": "ok", "database": engine.dialect.name, "db_latency_ms": latency_ms}
+        )
+
     api = APIRouter(prefix=API_PREFIX)
-    # One module per resource (vtoc/server/api/), each with every route under its path.
-    for resource in (operations, missions, assets, intel, tasks, agents, tokens, events):
+    # One module per resource (vtoc/server/api/), each with every route under its path. A
+    # request tries the routes in this order (~10 µs each): the most read come first.
+    for resource in (intel, operations, missions, assets, tasks, agents, tokens, events):
         api.include_router(resource.router)
     for other in (
         correlations,
@@ -144,24 +178,5 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         from vtoc.telemetry import export_to, instrument_server
 
         instrument_server(app, export_to(settings.otlp_endpoint))
-
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["health"])
-    def readyz() -> JSONResponse:
-        """The database answers."""
-        try:
-            with engine.connect() as conn:
-                started = time.perf_counter()
-                conn.execute(text("SELECT 1"))
-                latency_ms = (time.perf_counter() - started) * 1000
-        except Exception as exc:  # any driver error means "not ready"
-            return problems.problem(503, "Not ready", f"database: {type(exc).__name__}")
-        return JSONResponse(
-            {"status": "ok", "database": engine.dialect.name, "db_latency_ms": latency_ms}
-        )
 
     return app

@@ -89,3 +89,10 @@ class RateLimitedError(DomainError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class DatabaseUnavailableError(DomainError):
+    """The database did not answer (down, connections cut twice, statement timeout)."""
+
+    status = 503
+    title = "Database unavailable"

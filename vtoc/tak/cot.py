@@ -24,6 +24,8 @@ MAX_DEPTH = 16
 #: TAK's "unknown" for hae, ce and le
 UNKNOWN = "9999999.0"
 END = b"</event>"
+#: the uid of every event the gateway writes; one coming back is not a fix
+OWN_UID = "vtoc-asset-"
 
 #: the CoT type of each asset kind (friendly); and back, by the type's prefix
 TYPE_OF_KIND = {
@@ -146,7 +148,7 @@ def event_of(asset: Asset, now: datetime, stale: timedelta) -> bytes:
     """The asset as a CoT position report, valid until ``now + stale``."""
     attrs = {
         "version": "2.0",
-        "uid": f"vtoc-asset-{asset.id}",
+        "uid": f"{OWN_UID}{asset.id}",
         "type": TYPE_OF_KIND.get(asset.kind, "a-f-G"),
         "how": "m-g",
         "time": stamp(now),

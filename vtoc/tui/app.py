@@ -24,6 +24,7 @@ from vtoc.terminal import CONTROL
 from vtoc.tui import keymap
 from vtoc.tui.access import Access
 from vtoc.tui.live import Feed
+from vtoc.tui.replay import Replay
 from vtoc.tui.resources import (
     CORRELATIONS,
     INTEL,
@@ -119,13 +120,16 @@ class VtocApp(App[None]):
         live: bool = True,
         close_client: bool = False,
         access: Access | None = None,
+        replay: Replay | None = None,
     ) -> None:
+        """``replay``: open on the map watching that period again, the live feed off."""
         super().__init__()
         self.client = client
         self.close_client = close_client
         self.access = access
         self.readonly = readonly
-        self.live = live
+        self.live = live and replay is None
+        self.replay = replay
         self.online = True
         self.views: dict[str, VtocScreen] = {}
 
@@ -134,7 +138,10 @@ class VtocApp(App[None]):
         styles) is frozen out of the garbage collector's walks: it lives as long as the app,
         yet every full collection walked it again, holding the loop 0.1-0.4 s in a flood."""
         self.learn_operation_codes()
-        self.show_view("dashboard")
+        if self.replay is not None:
+            self.views["map"] = MapScreen(self.replay)
+            self.install_screen(self.views["map"], "map")
+        self.show_view("dashboard" if self.replay is None else "map")
         if self.live:
             self.follow()
         self.call_after_refresh(self.freeze_startup)
@@ -310,6 +317,14 @@ def make_app(
     live: bool = True,
     close_client: bool = False,
     access: Access | None = None,
+    replay: Replay | None = None,
 ) -> VtocApp:
-    """Build the app on a client; tests and ``vtoc tui`` share this."""
-    return VtocApp(client, readonly=readonly, live=live, close_client=close_client, access=access)
+    """Build the app on a client; tests, ``vtoc tui`` and ``vtoc map replay`` share this."""
+    return VtocApp(
+        client,
+        readonly=readonly,
+        live=live,
+        close_client=close_client,
+        access=access,
+        replay=replay,
+    )

@@ -58,6 +58,25 @@ AGENTS: list[BindingType] = [
 
 BACK: list[BindingType] = [Binding("escape", "back", "Back")]
 
+#: the map, whatever has focus: zoom, pan (vim's keys), fit the assets again
+MAP: list[BindingType] = [
+    Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", key_display="+"),
+    Binding("minus", "zoom(2)", "Zoom out", key_display="-"),
+    Binding("h", "pan(-1, 0)", "Pan west", show=False),
+    Binding("l", "pan(1, 0)", "Pan east", show=False),
+    Binding("k", "pan(0, 1)", "Pan north", show=False),
+    Binding("j", "pan(0, -1)", "Pan south", show=False),
+    Binding("f", "fit", "Fit", tooltip="Fit the map to the assets again"),
+]
+
+#: the map's canvas once focused (tab): the arrows pan it rather than move the list
+MAP_CANVAS: list[BindingType] = [
+    Binding("left", "screen.pan(-1, 0)", "Pan west", show=False),
+    Binding("right", "screen.pan(1, 0)", "Pan east", show=False),
+    Binding("up", "screen.pan(0, 1)", "Pan north", show=False),
+    Binding("down", "screen.pan(0, -1)", "Pan south", show=False),
+]
+
 #: one row's detail: edit what is shown
 DETAIL: list[BindingType] = [Binding("e", "edit", "Edit"), *BACK]
 
@@ -119,6 +138,7 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
         ("reports", REPORT),
         ("clusters", CLUSTER[:2]),
         ("dashboard watch", WATCH),
+        ("map", MAP[:2] + MAP[-1:]),  # the pan keys share one row below
         ("forms", FORM),
     ):
         for binding in bindings:
@@ -133,6 +153,7 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
     rows.append(("ctrl+home/ctrl+end", "First / last loaded row", "lists"))
     rows.append(("up/down", "Select an asset; it is marked on the map", "map"))
     rows.append(("enter", "An entry read whole; an event's row opened", "timeline"))
+    rows.append(("hjkl; tab, arrows", "Pan the map (or focus it: arrows pan)", "map"))
     rows.append(("tab/shift+tab", "Next / previous field", "forms"))
     if not readonly:
         rows.append(("ctrl+p handover", "Hand the watch over, or accept it", "global"))

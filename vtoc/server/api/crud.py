@@ -7,7 +7,7 @@ which name the resource's own models, when each route is defined.
 from collections.abc import Callable
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
@@ -24,12 +24,15 @@ from vtoc.server.api.deps import (
     Operator,
     SessionDep,
     Viewer,
+    async_reads,
     etag,
     in_worker,
     tagged,
 )
 from vtoc.server.auth import Principal
 from vtoc.server.services.resource import Resource
+
+JSON = "application/json"
 
 
 def idempotent_post(
@@ -64,7 +67,7 @@ def json_renderer(model: Any) -> Callable[[Any], Response]:
 
     def render(value: Any) -> Response:
         body = adapter.dump_json(adapter.validate_python(value, from_attributes=True))
-        return Response(body, media_type="application/json")
+        return Response(body, media_type=JSON)
 
     return render
 
@@ -111,10 +114,20 @@ def crud_router(
         description=f"Rows {resource.order}; pass `next_cursor` back as `cursor` for the next "
         "page.",
     )
-    async def list_rows(session: SessionDep, _: Viewer, q: Annotated[query, Query()]) -> Response:  # type: ignore[valid-type]
+    async def list_rows(
+        request: Request,
+        session: SessionDep,
+        _: Viewer,
+        q: Annotated[query, Query()],  # type: ignore[valid-type]
+    ) -> Response:
+        # The session builds the statement; it connects only on the synchronous path.
+        reads = async_reads(request)
+        if reads and (body := await resource.list_json_async(reads, session, q)) is not None:
+            return Response(body, media_type=JSON)
+
         def work() -> Response:
             if (body := resource.list_json(session, q)) is not None:
-                return Response(body, media_type="application/json")
+                return Response(body, media_type=JSON)
             rows, cursor = resource.list(session, q)
             return page_json({"items": rows, "next_cursor": cursor})
 
@@ -127,11 +140,18 @@ def crud_router(
         description=TAGGED_DOC,
         responses=NOT_MODIFIED,
     )
-    async def show(ref: str, session: SessionDep, _: Viewer, none_match: IfNoneMatch) -> Response:
+    async def show(
+        ref: str, request: Request, session: SessionDep, _: Viewer, none_match: IfNoneMatch
+    ) -> Response:
+        reads = async_reads(request)
+        if reads and (rendered := await resource.read_json_async(reads, ref)) is not None:
+            body, version = rendered
+            return tagged(Response(body, media_type=JSON), version, none_match)
+
         def work() -> Response:
             if (rendered := resource.read_json(session, ref)) is not None:
                 body, version = rendered
-                return tagged(Response(body, media_type="application/json"), version, none_match)
+                return tagged(Response(body, media_type=JSON), version, none_match)
             row = resource.read(session, ref)
             return tagged(row_json(row), resource.version_of(row), none_match)
 

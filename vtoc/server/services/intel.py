@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Row, Select, exists, null, select, text
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
+from vtoc.server.async_reads import AsyncReads, NotPrepared
 from vtoc.server.errors import ConflictError, NotFoundError
 from vtoc.server.models import CorrelationMember, IndicatorRow, IntelAck, IntelReport
 from vtoc.server.services import intel_json
@@ -42,6 +43,8 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
     entity = s.Entity.intel
     filters = ("severity", "source", "operation_id", "asset_id")
     order = "most recently observed first (by observed_at, then id)"
+    #: ``page_statement``'s first pages, by (limit, raw)
+    first_pages: ClassVar[dict[tuple[int, bool], intel_json.PageSelect]] = {}
 
     def query(self, session: Session, query: s.IntelQuery) -> Select[IntelReport]:
         stmt = super().query(session, query)
@@ -97,13 +100,26 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
     def list_json(self, session: Session, query: s.IntelQuery) -> bytes | None:
         if session.get_bind().dialect.name != "postgresql":
             return None
-        return intel_json.page(
-            session,
-            self.query(session, query),
-            limit=query.limit,
-            cursor=query.cursor,
-            raw=query.raw,
+        statement, _ = self.page_statement(session, query)
+        return intel_json.page_body(session.execute(statement).one(), limit=query.limit)
+
+    def page_statement(
+        self, session: Session, query: s.IntelQuery
+    ) -> tuple[intel_json.PageSelect, bool]:
+        """``intel_json.page_statement`` for the query, and whether it was built once. The
+        first page of every report (what dashboards and lists poll) is built once per limit:
+        building it and its cache key cost a fifth of the list's CPU."""
+        if query.model_fields_set <= {"limit", "raw"}:
+            key = (query.limit, query.raw)
+            if (built := self.first_pages.get(key)) is None:
+                built = self.first_pages[key] = intel_json.page_statement(
+                    select(IntelReport), limit=query.limit, cursor=None, raw=query.raw
+                )
+            return built, True
+        statement = intel_json.page_statement(
+            self.query(session, query), limit=query.limit, cursor=query.cursor, raw=query.raw
         )
+        return statement, False
 
     def read_json(self, session: Session, ref: int | str) -> tuple[bytes, int] | None:
         if session.get_bind().dialect.name != "postgresql":
@@ -113,6 +129,27 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
         if found is None:
             raise NotFoundError(f"no {self.entity} {ref!r}")
         return found
+
+    async def list_json_async(
+        self, reads: AsyncReads, session: Session, query: s.IntelQuery
+    ) -> bytes | None:
+        statement, built_once = self.page_statement(session, query)
+        # a statement built once is compiled once by identity, without a cache key
+        found = await reads.fetchrow(statement, {} if built_once else None)
+        if found is None or isinstance(found, NotPrepared):
+            return None
+        return intel_json.page_body(found, limit=query.limit)
+
+    async def read_json_async(self, reads: AsyncReads, ref: int | str) -> tuple[bytes, int] | None:
+        row_id = s.row_id(ref)
+        found = None
+        if row_id is not None:
+            found = await reads.fetchrow(intel_json.SHOW, {"report_id": row_id})
+        if isinstance(found, NotPrepared):
+            return None
+        if found is None:
+            raise NotFoundError(f"no {self.entity} {ref!r}")
+        return str(found[0]).encode(), int(found[1])
 
     def read(self, session: Session, ref: int | str) -> dict[str, Any]:
         row_id = s.row_id(ref)

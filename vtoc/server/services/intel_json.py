@@ -10,10 +10,11 @@ Python path; ``tests/server/test_intel_json.py`` compares the two on PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, inspect, literal_column, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, inspect, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from vtoc import schemas as s
@@ -76,16 +77,28 @@ LAST_ID: ColumnElement[int] = literal_column(LAST.format("r.id"))
 REPORT: ColumnElement[str] = literal_column(f"{report_object()}::text")
 
 
+#: reports as the SQL above names them (``r``), mapped: an operation scope's criteria apply
+R = aliased(IntelReport, name="r")
+#: the report as the show route answers it, one row of JSON text and the version (its ETag),
+#: none when missing; built once, its id bound per request (``{"report_id": ...}``)
+SHOW = select(REPORT, R.version).where(R.id == bindparam("report_id"))
+
+
 def show(session: Session, report_id: int) -> tuple[bytes, int] | None:
     """The report as the show route answers it and its version, or None when there is none."""
-    r = aliased(IntelReport, name="r")  # mapped: an operation scope's criteria apply
-    found = session.execute(select(REPORT, r.version).where(r.id == report_id)).first()
+    found = session.execute(SHOW, {"report_id": report_id}).first()
     return None if found is None else (found[0].encode(), found[1])
 
 
-def page(session: Session, query: Any, *, limit: int, cursor: str | None, raw: bool) -> bytes:
-    """A page as the list route answers it: the filtered rows most recently observed first,
-    the next cursor only when more rows exist (``pagination.fetch_page``, in one statement)."""
+#: a page's one row: its items as JSON text, how many rows matched (up to limit + 1), and the
+#: last item's time and id (the next cursor)
+PageSelect = Select[str, int, datetime, int]
+
+
+def page_statement(query: Any, *, limit: int, cursor: str | None, raw: bool) -> PageSelect:
+    """A page as the list route answers it, in one statement: the filtered rows most recently
+    observed first, how many there were (``limit + 1`` means more exist) and the last one's
+    key (``pagination.fetch_page``'s work)."""
     order = (IntelReport.observed_at.desc(), IntelReport.id.desc())
     rows = query.with_only_columns(
         *COLUMNS,
@@ -94,9 +107,12 @@ def page(session: Session, query: Any, *, limit: int, cursor: str | None, raw: b
     if cursor:
         rows = rows.where(below(cursor, IntelReport.id, IntelReport.observed_at))
     r = rows.order_by(*order).limit(limit + 1).subquery("r")
-    items, found, last_at, last_id = session.execute(
-        select(ITEMS[raw], func.count(), LAST_AT, LAST_ID).select_from(r)
-    ).one()
+    return select(ITEMS[raw], func.count(), LAST_AT, LAST_ID).select_from(r)
+
+
+def page_body(found: Sequence[Any], *, limit: int) -> bytes:
+    """The list route's answer from ``page_statement``'s row."""
+    items, count, last_at, last_id = found
     key = IntelReport.observed_at.key
-    next_cursor = f'"{encode_cursor(last_id, last_at, key)}"' if found > limit else "null"
+    next_cursor = f'"{encode_cursor(last_id, last_at, key)}"' if count > limit else "null"
     return f'{{"items":{items},"next_cursor":{next_cursor}}}'.encode()

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from vtoc.schemas import Entity, EventKind, Input, ListQuery, Output
 from vtoc.server import events, scopes
+from vtoc.server.async_reads import AsyncReads
 from vtoc.server.db import utcnow
 from vtoc.server.errors import InvalidError, StaleVersionError
 from vtoc.server.models import Base
@@ -81,6 +82,15 @@ class Resource(Generic[M, C, U, Q]):
     def version_of(self, read: Any) -> int:
         """The version of what ``read`` returned (its ETag)."""
         return int(read.version)
+
+    async def list_json_async(self, reads: AsyncReads, session: Session, query: Q) -> bytes | None:
+        """``list_json`` through asyncpg on the event loop (``async_reads``); None: take the
+        synchronous path (``session`` only builds the statement, it holds no connection)."""
+        return None
+
+    async def read_json_async(self, reads: AsyncReads, ref: int | str) -> tuple[bytes, int] | None:
+        """``read_json`` through asyncpg, as ``list_json_async``."""
+        return None
 
     def exists(self, session: Session, field: str, row_id: int | None) -> None:
         """Refuse a reference (a foreign key in the input) to a row that does not exist."""

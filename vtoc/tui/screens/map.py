@@ -1,7 +1,12 @@
-"""Assets with coordinates on a braille map, coloured by status; the selected one is marked."""
+"""Assets on a braille map, coloured by status, with the trails of their last minutes, a
+lat/lon grid, a scale and the coastline; zoom and pan by keys; the selected one is marked
+and described with MGRS beside lat/lon. Live, or a replay of a past period."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+from datetime import datetime
 from typing import ClassVar
 
 from rich.columns import Columns
@@ -11,17 +16,27 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from vtoc import schemas as s
 from vtoc.client import VtocError
-from vtoc.tui.keymap import BACK
+from vtoc.tui import resources
+from vtoc.tui.geo import Viewport, to_mgrs
+from vtoc.tui.keymap import BACK, MAP, MAP_CANVAS
+from vtoc.tui.land import Mask, coast, land
+from vtoc.tui.replay import Replay
 from vtoc.tui.resources import STATUS_STYLES, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
-from vtoc.tui.widgets.braille import BrailleMap, Point
+from vtoc.tui.trails import Spot, Trails, spot_of
+from vtoc.tui.widgets.braille import BrailleMap, Point, Trail
 
 #: the map draws at most this many assets (they all fit one screen's dots anyway)
 MAX_ASSETS = 2000
+#: tracks fetched at once when the map opens
+PARALLEL = 8
+#: a replay's clock is read this often (seconds)
+REPLAY_TICK = 0.1
 
 
 def legend() -> Columns:
@@ -35,19 +50,34 @@ def legend() -> Columns:
     )
 
 
+class MapCanvas(Static, can_focus=True):
+    """The map itself; focused (tab), the arrow keys pan it instead of moving the list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = MAP_CANVAS
+
+
 class MapScreen(VtocScreen):
     title_text = "Map"
-    BINDINGS: ClassVar[list[BindingType]] = BACK
+    BINDINGS: ClassVar[list[BindingType]] = [*MAP, *BACK]
 
-    def __init__(self) -> None:
+    def __init__(self, replay: Replay | None = None) -> None:
         super().__init__()
+        self.replay = replay
         self.assets: dict[int, s.Asset] = {}
+        self.trails = Trails()
+        #: None: fitted to the assets, until the operator zooms or pans
+        self.viewport: Viewport | None = None
+        #: what moves a replay on
+        self.replay_clock: Timer | None = None
+        #: where there is land (None until read, or without the package)
+        self.land: Mask | None = None
 
     def body(self) -> ComposeResult:
         with Horizontal(id="map-layout"):
             yield DataTable[str](id="map-list", cursor_type="row")
             with Vertical(id="map-side"):
-                yield Static("", id="map-canvas")
+                yield MapCanvas("", id="map-canvas")
+                yield Static("", id="map-scale")
                 yield Static(legend(), id="map-legend")
                 yield Static("", id="map-detail")
 
@@ -56,19 +86,71 @@ class MapScreen(VtocScreen):
         table.add_column("ASSET", key="name", width=16)
         table.add_column("STATUS", key="status", width=11)
         table.focus()
-        self.load()
+        self.read_land()
+        if self.replay is None:
+            self.load(seed=True)
+        else:
+            self.play(self.replay)
+
+    def on_resize(self) -> None:
+        self.draw()
 
     def action_refresh(self) -> None:
-        self.load()
+        if self.replay is None:
+            self.load(seed=True)
 
-    @work(exclusive=True, group="map")
-    async def load(self) -> None:
+    # Loading -------------------------------------------------------------------------------
+
+    @work(thread=True, group="land")
+    def read_land(self) -> None:
+        """The coastline's data, read once per process off the event loop."""
+        mask = land()
+        if mask is not None:
+            self.app.call_from_thread(self.show_land, mask)
+
+    def show_land(self, mask: Mask) -> None:
+        self.land = mask
+        self.draw()
+
+    async def fetch_assets(self) -> list[s.Asset] | None:
         try:
-            found = [a async for a in self.client.assets.iterate(limit=500)][:MAX_ASSETS]
+            return [a async for a in self.client.assets.iterate(limit=500)][:MAX_ASSETS]
         except VtocError as exc:
             self.notify(exc.message, severity="error")
+            return None
+
+    @work(exclusive=True, group="map")
+    async def load(self, seed: bool = False) -> None:
+        """The assets (and, with ``seed``, the trails of those that moved lately)."""
+        found = await self.fetch_assets()
+        if found is None:
             return
         self.assets = {a.id: a for a in found if a.lat is not None and a.lon is not None}
+        self.list_assets()
+        if seed:  # after the list: a thousand moving assets are a thousand tracks to fetch
+            await self.seed_trails(resources.clock())
+            self.draw()
+
+    async def seed_trails(self, now: datetime) -> None:
+        since = now - self.trails.window
+        moved = [
+            a for a in self.assets.values() if a.position_at is not None and a.position_at >= since
+        ]
+        gate = asyncio.Semaphore(PARALLEL)
+        query = s.TrackQuery(since=since, max_points=500)
+
+        async def seed(asset: s.Asset) -> None:
+            async with gate:
+                track = await self.client.track(asset.id, query)
+            self.trails.seed(asset.id, track.fixes)
+
+        self.trails.clear()
+        try:
+            await asyncio.gather(*(seed(a) for a in moved))
+        except VtocError as exc:
+            self.notify(f"trails: {exc.message}", severity="warning")
+
+    def list_assets(self) -> None:
         table = self.query_one("#map-list", DataTable)
         selected = self.selected()
         table.clear()
@@ -77,6 +159,79 @@ class MapScreen(VtocScreen):
         if selected is not None and str(selected.id) in table.rows:
             table.move_cursor(row=table.get_row_index(str(selected.id)), animate=False)
         self.draw()
+
+    # Live and replay -----------------------------------------------------------------------
+
+    def apply_events(self, batch: list[s.Event]) -> None:
+        """Moves shift the assets and grow their trails in place; anything else about
+        assets (or a move of one not listed) reloads the list."""
+        if self.replay is not None:
+            return
+        reload = False
+        for event in batch:
+            if event.entity != s.Entity.asset:
+                continue
+            moved = spot_of(event)
+            if moved is None or moved[0] not in self.assets:
+                reload = True
+                if event.kind == s.EventKind.asset_deleted and event.entity_id is not None:
+                    self.trails.drop(event.entity_id)
+                continue
+            self.move(*moved)
+        if reload:
+            self.load()
+        else:
+            self.draw()
+
+    def move(self, asset_id: int, spot: Spot) -> None:
+        asset = self.assets[asset_id]
+        if asset.position_at is None or spot.at >= asset.position_at:
+            self.assets[asset_id] = asset.model_copy(
+                update={"lat": spot.lat, "lon": spot.lon, "position_at": spot.at}
+            )
+        self.trails.add(asset_id, spot)
+
+    @work(exclusive=True, group="map")
+    async def play(self, replay: Replay) -> None:
+        """The assets that moved in the period, placed as the replay's clock reaches their
+        fixes."""
+        found = await self.fetch_assets()
+        if found is None:
+            return
+        try:
+            await replay.load(self.client, found)
+        except VtocError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        moving = {asset_id for _, asset_id, _ in replay.fixes}
+        self.assets = {
+            a.id: a.model_copy(update={"lat": None, "lon": None, "position_at": None})
+            for a in found
+            if a.id in moving
+        }
+        if not self.assets:
+            self.notify("no asset moved in that period", severity="warning")
+        self.replay_clock = self.set_interval(REPLAY_TICK, self.tick)
+
+    def tick(self) -> None:
+        """The fixes the replay's clock reached since the last tick; at the end, the clock
+        stops."""
+        assert self.replay is not None
+        for at, asset_id, fix in self.replay.due():
+            self.move(asset_id, Spot(at, fix.lat, fix.lon))
+        placed = {a for a, asset in self.assets.items() if asset.lat is not None}
+        table = self.query_one("#map-list", DataTable)
+        if placed != {int(str(key.value)) for key in table.rows}:
+            self.list_assets()
+        else:
+            self.draw()
+        stamp = self.replay.now().strftime("%Y-%m-%d %H:%M:%S")
+        done = "  done" if self.replay.done else ""
+        if done and self.replay_clock is not None:
+            self.replay_clock.stop()
+        self.set_heading(f"  replay {stamp} at {self.replay.speed:g}x{done}")
+
+    # Drawing -------------------------------------------------------------------------------
 
     def selected(self) -> s.Asset | None:
         table = self.query_one("#map-list", DataTable)
@@ -88,28 +243,79 @@ class MapScreen(VtocScreen):
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
         self.draw()
 
-    def draw(self) -> None:
-        chosen = self.selected()
-        points = [
+    def placed(self) -> list[s.Asset]:
+        return [a for a in self.assets.values() if a.lat is not None and a.lon is not None]
+
+    def points(self, chosen: s.Asset | None) -> list[Point]:
+        return [
             Point(a.lat, a.lon, STATUS_STYLES[a.status.value], marked=a is chosen)
-            for a in self.assets.values()
+            for a in self.placed()
             if a.lat is not None and a.lon is not None
         ]
-        self.query_one("#map-canvas", Static).update(BrailleMap(points))
+
+    def view(self) -> Viewport:
+        """The operator's view, else one fitting the assets and their trails."""
+        if self.viewport is not None:
+            return self.viewport
+        spots = [(a.lat, a.lon) for a in self.placed() if a.lat is not None and a.lon is not None]
+        for asset_id in self.assets:
+            spots.extend((spot.lat, spot.lon) for spot in self.trails.of(asset_id))
+        return Viewport.around(spots)
+
+    def draw(self) -> None:
+        if not self.is_mounted:
+            return
+        chosen = self.selected()
+        points = self.points(chosen)
+        trails = [
+            Trail([(spot.lat, spot.lon) for spot in self.trails.of(a.id)], "dim " + style)
+            for a in self.placed()
+            if (style := STATUS_STYLES[a.status.value])
+        ]
+        canvas = self.query_one("#map-canvas", MapCanvas)
+        size = canvas.content_size
+        view = self.view()
+        step = view.grid_step()
+        bounds = view.bounds(size.width, size.height)
+        outline = None
+        if self.land is not None:
+            b = bounds
+            outline = coast(
+                self.land, b.south, b.north, b.west, b.east, size.width * 2, size.height * 4
+            )
+        canvas.update(BrailleMap(points, bounds, trails=trails, grid_step=step, coast=outline))
+        scale = view.scale(size.width)
+        self.query_one("#map-scale", Static).update(
+            Text.assemble(scale, (f"  grid {step:g}°", "dim"))
+        )
         self.query_one("#map-detail", Static).update(self.describe(chosen))
 
     @staticmethod
     def describe(asset: s.Asset | None) -> Group | Text:
-        if asset is None:
+        if asset is None or asset.lat is None or asset.lon is None:
             return Text("no assets with coordinates", style="dim")
+        fixed = f"{asset.position_at:%H:%M:%SZ}" if asset.position_at else "-"
         return Group(
             Text.assemble(plain(asset.name, "bold"), "  ", styled(asset.status), f"  {asset.kind}"),
-            plain(
-                f"{asset.callsign or '-'}  {asset.lat:.4f}, {asset.lon:.4f}  "
-                f"seen {ago(asset.last_seen_at)}"
-            ),
+            plain(f"{asset.lat:.5f}, {asset.lon:.5f}  {to_mgrs(asset.lat, asset.lon)}"),
+            plain(f"{asset.callsign or '-'}  fix {fixed}  seen {ago(asset.last_seen_at)}"),
         )
 
-    def apply_events(self, batch: list[s.Event]) -> None:
-        if any(e.entity == s.Entity.asset for e in batch):
-            self.load()
+    # Zoom and pan --------------------------------------------------------------------------
+
+    def action_zoom(self, factor: float) -> None:
+        """From the fitted view, the zoom closes in on the selected asset."""
+        view = self.view()
+        chosen = self.selected()
+        if self.viewport is None and chosen and chosen.lat is not None and chosen.lon is not None:
+            view = replace(view, lat=chosen.lat, lon=chosen.lon)
+        self.viewport = view.zoomed(factor)
+        self.draw()
+
+    def action_pan(self, east: float, north: float) -> None:
+        self.viewport = self.view().panned(east, north)
+        self.draw()
+
+    def action_fit(self) -> None:
+        self.viewport = None
+        self.draw()

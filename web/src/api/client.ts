@@ -6,6 +6,7 @@ export type Schemas = components["schemas"];
 export type Operation = Schemas["Operation"];
 export type Mission = Schemas["Mission"];
 export type Asset = Schemas["Asset"];
+export type Fix = Schemas["Fix"];
 export type Intel = Schemas["Intel"];
 export type Agent = Schemas["Agent"];
 export type AgentRun = Schemas["AgentRun"];

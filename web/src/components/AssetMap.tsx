@@ -3,9 +3,10 @@
 // reaches it, Enter or Space selects it. Names never overlap (see mapLabels): one that has
 // no room shows while its point is hovered or focused. A legend says what the colours mean.
 // The plot is drawn at the size it is shown (one unit a pixel), so names keep their size
-// on a phone, where fewer of them fit.
+// on a phone, where fewer of them fit. The selected asset's track, when given, is drawn as a
+// line in its status colour under the points, and the plot widens to hold it.
 import { useEffect, useState, type KeyboardEvent } from "react";
-import type { Asset } from "../api/client";
+import type { Asset, Fix } from "../api/client";
 import { fallbackPlacement, placeLabels, type LabelPoint } from "./mapLabels";
 import { ASSET_STATUSES } from "./ui";
 
@@ -56,7 +57,7 @@ function Legend() {
   );
 }
 
-function bounds(points: Positioned[]) {
+function bounds(points: { lat: number; lon: number }[]) {
   const lats = points.map((p) => p.lat);
   const lons = points.map((p) => p.lon);
   // Never collapse to a point: keep at least a 0.02° window around a lone asset.
@@ -70,10 +71,13 @@ export function AssetMap({
   assets,
   selected,
   onSelect,
+  track = [],
 }: {
   assets: Asset[];
   selected?: number | null;
   onSelect?: (id: number) => void;
+  /** The selected asset's fixes, oldest first. */
+  track?: Pick<Fix, "lat" | "lon">[];
 }) {
   const [figure, setFigure] = useState<HTMLElement | null>(null);
   const W = useWidth(figure);
@@ -84,7 +88,9 @@ export function AssetMap({
     // so that no other point covers them.
     .sort((p, q) => URGENCY[q.status] - URGENCY[p.status]);
   if (points.length === 0) return <p className="muted">No asset has reported a position.</p>;
-  const b = bounds(points);
+  const chosen = points.find((p) => p.id === selected);
+  const trail = chosen && track.length > 1 ? track : [];
+  const b = bounds([...points, ...trail]);
   const x = (lon: number) => PAD + ((lon - b.minLon) / b.dLon) * (W - 2 * PAD);
   const y = (lat: number) => H - PAD - ((lat - b.minLat) / b.dLat) * (H - 2 * PAD);
   // The most important get their labels placed first.
@@ -114,6 +120,15 @@ export function AssetMap({
             <line y1={PAD + f * (H - 2 * PAD)} y2={PAD + f * (H - 2 * PAD)} x1={PAD} x2={W - PAD} />
           </g>
         ))}
+        {chosen && trail.length > 0 && (
+          <polyline
+            className={`map-track status-${chosen.status}`}
+            points={trail.map((f) => `${x(f.lon).toFixed(1)},${y(f.lat).toFixed(1)}`).join(" ")}
+            data-testid="asset-track"
+            role="img"
+            aria-label={`Track of ${chosen.name}: ${trail.length} fixes`}
+          />
+        )}
         {points.map((a) => {
           const point = labelled.find((p) => p.id === a.id)!;
           const label = placements.get(a.id) ?? fallbackPlacement(point, W);

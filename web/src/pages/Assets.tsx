@@ -1,5 +1,6 @@
-// Assets: status and last check-in in a table, where the positioned ones are on a map, and
-// the selected asset's details, which operators edit; operators also add assets.
+// Assets: status and last check-in in a table, where the positioned ones are on a map with
+// the selected asset's track of the last day, and the selected asset's details, which
+// operators edit; operators also add assets.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
@@ -83,8 +84,23 @@ function AssetDetail({ id, onDeleted }: { id: string; onDeleted: () => void }) {
   );
 }
 
+/** The most fixes of a track the map draws (the server thins it keeping its turns). */
+const TRACK_POINTS = 500;
+
+/** The asset's fixes of the last day, oldest first; refetched as it moves (its asset.moved
+ * events make its detail keys stale, and this key is one of them). */
+function useTrack(id: string | undefined) {
+  return useQuery({
+    queryKey: [...keys.detail("assets", id ?? ""), "track"],
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/assets/{ref}/track", { params: { path: { ref: id! }, query: { max_points: TRACK_POINTS } } })),
+    enabled: id !== undefined,
+  });
+}
+
 export default function Assets() {
   const { id } = useParams();
+  const track = useTrack(id);
   const navigate = useNavigate();
   const [creating, setCreating] = useState(false);
   const { values, set } = useFilters(["status", "kind"] as const);
@@ -115,7 +131,12 @@ export default function Assets() {
         <Select label="Kind" value={values.kind} options={ASSET_KINDS} onChange={(v) => set("kind", v)} allowEmpty="any" />
       </div>
       <QueryState isPending={list.isPending} error={list.error}>
-        <AssetMap assets={list.items} selected={id ? Number(id) : null} onSelect={select} />
+        <AssetMap
+          assets={list.items}
+          selected={id ? Number(id) : null}
+          onSelect={select}
+          track={track.data && String(track.data.asset_id) === id ? track.data.fixes : []}
+        />
         <div className="split table-first">
           <div>
             <table>

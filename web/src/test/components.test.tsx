@@ -81,6 +81,29 @@ describe("AssetMap", () => {
     expect(screen.getByRole("group", { name: "Map of 7 positioned assets" }).querySelectorAll("text.map-label")).toHaveLength(7);
   });
 
+  it("draws the selected asset's track through its fixes, widening the plot to hold it", () => {
+    const track = [{ lat: 58.9, lon: 9.7 }, { lat: 59.4, lon: 10.2 }, { lat: 59.9, lon: 10.7 }];
+    const { rerender } = render(
+      <AssetMap assets={[asset(7, "Falcon", 59.9, 10.7), asset(8, "Relay", 60, 11)]} selected={7} track={track} />,
+    );
+    const line = screen.getByRole("img", { name: "Track of Falcon: 3 fixes" });
+    const corners = (line.getAttribute("points") ?? "").split(" ").map((p) => p.split(",").map(Number));
+    expect(corners).toHaveLength(3);
+    // Oldest first, south-west to north-east: x grows and y (down the screen) shrinks.
+    expect(corners[0][0]).toBeLessThan(corners[2][0]);
+    expect(corners[0][1]).toBeGreaterThan(corners[2][1]);
+    // The plot's south-west corner is the track's oldest fix, not the assets' corner.
+    expect(screen.getByText("58.90°, 9.70°")).toBeInTheDocument();
+    // The track ends at the asset's point.
+    const falcon = screen.getByRole("group", { name: /Map of/ }).querySelector("g.map-point.selected");
+    const [, fx, fy] = /translate\(([\d.]+),([\d.]+)\)/.exec(falcon?.getAttribute("transform") ?? "")!.map(Number);
+    expect(fx).toBeCloseTo(corners[2][0], 0);
+    expect(fy).toBeCloseTo(corners[2][1], 0);
+    // No selection, no track.
+    rerender(<AssetMap assets={[asset(7, "Falcon", 59.9, 10.7), asset(8, "Relay", 60, 11)]} track={track} />);
+    expect(screen.queryByTestId("asset-track")).toBeNull();
+  });
+
   it("says so when nothing has a position", () => {
     render(<AssetMap assets={[asset(1, "Depot", null, null)]} />);
     expect(screen.getByText("No asset has reported a position.")).toBeInTheDocument();

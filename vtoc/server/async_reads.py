@@ -1,0 +1,164 @@
+"""The hottest reads on PostgreSQL through asyncpg, on the event loop: no thread hop.
+
+A read through the synchronous engine costs two hops to the thread pool and back, a
+``Session``, and SQLAlchemy's execution machinery around one round trip; on a show request
+that was most of vTOC's CPU (docs/benchmarks.md, "Hot path"). Here a statement is still
+built with SQLAlchemy, compiled once per shape (SQLAlchemy's own cache key, as its engines
+use) and sent by asyncpg with its values. Statements whose values change their SQL (an
+``IN`` list expands into one placeholder per value) are left to the synchronous path:
+``prepare`` answers None for them. SQLite has no such pool; its reads stay synchronous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.engine import make_url
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from vtoc.server import metrics
+from vtoc.server.errors import DatabaseUnavailableError
+
+DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+#: connections per worker process (the synchronous engines keep up to 30 each besides)
+POOL_SIZE = 10
+#: statement shapes kept compiled (the list's filters make a few dozen at most)
+CACHE_SIZE = 256
+#: a connection the database dropped (restart, ``pg_terminate_backend``): worth one retry
+DROPPED = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, ConnectionError)
+#: the database is not answering: 503, as the synchronous path's OperationalError
+DOWN = (*DROPPED, OSError, asyncio.TimeoutError, asyncpg.QueryCanceledError)
+
+Processors = list[tuple[str, Callable[[Any], Any] | None]]
+
+
+def plain_url(url: str) -> str:
+    """asyncpg takes ``postgresql://``, not SQLAlchemy's ``postgresql+driver://``."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class AsyncReads:
+    """A small asyncpg pool in autocommit (asyncpg's default: one statement, no BEGIN), a
+    compiled-statement cache, and the pool gauges the synchronous engines keep too."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        statement_timeout_ms: int,
+        size: int = POOL_SIZE,
+        acquire_timeout: float = 10,
+    ) -> None:
+        self.url = plain_url(url)
+        self.statement_timeout_ms = statement_timeout_ms
+        self.size = size
+        self.acquire_timeout = acquire_timeout
+        self.pool: asyncpg.Pool | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.compiled: dict[Any, tuple[SQLCompiler, Processors, ClauseElement]] = {}
+
+    async def start(self) -> None:
+        """Called by the app's lifespan: the pool belongs to the serving event loop."""
+        self.loop = asyncio.get_running_loop()
+        settings = {"statement_timeout": str(self.statement_timeout_ms)}
+        self.pool = await asyncpg.create_pool(
+            self.url,
+            min_size=0,
+            max_size=self.size,
+            server_settings=settings if self.statement_timeout_ms else {},
+            reset=keep_session,
+        )
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None
+
+    def serving(self) -> bool:
+        """Whether the pool serves this event loop (an app without its lifespan, as a
+        ``TestClient`` outside ``with`` runs it, reads through the synchronous path)."""
+        return self.pool is not None and self.loop is asyncio.get_running_loop()
+
+    def prepare(
+        self, statement: ClauseElement, values: dict[str, Any] | None = None
+    ) -> tuple[str, list[Any]] | None:
+        """The SQL and its values in placeholder order, or None for a statement asyncpg
+        cannot take as compiled once (expanding ``IN`` lists). With ``values``, the statement
+        is one built once with named parameters (``bindparam``) and is compiled once; without,
+        it is built per request and compiled once per shape (SQLAlchemy's cache key, as its
+        engines key their cache: building the key costs a little, compiling a lot)."""
+        key = None if values is not None else statement._generate_cache_key()
+        shape = id(statement) if key is None else key.key
+        entry = self.compiled.get(shape)
+        if entry is None:
+            compiled = statement.compile(dialect=DIALECT, cache_key=key)
+            assert isinstance(compiled, SQLCompiler)
+            if compiled.post_compile_params or compiled.literal_execute_params:
+                return None
+            processors: Processors = [
+                (name, compiled.binds[name].type._cached_bind_processor(DIALECT))
+                for name in compiled.positiontup or ()
+            ]
+            if len(self.compiled) >= CACHE_SIZE:
+                self.compiled.clear()
+            # the statement too: an id is only unique while its object lives
+            self.compiled[shape] = entry = (compiled, processors, statement)
+        compiled, processors, _ = entry
+        bound = (
+            compiled.construct_params(values)
+            if key is None
+            else compiled.construct_params(extracted_parameters=key.bindparams)
+        )
+        return str(compiled), [
+            bound[name] if process is None else process(bound[name]) for name, process in processors
+        ]
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection, counted in the pool gauges while out. Cancelled (a request
+        timeout, a client gone) it still goes back: asyncpg's release is shielded."""
+        assert self.pool is not None, "AsyncReads.start() first"  # see serving()
+        async with self.pool.acquire(timeout=self.acquire_timeout) as conn:
+            metrics.DB_POOL_CHECKED_OUT.inc()
+            try:
+                yield conn
+            finally:
+                metrics.DB_POOL_CHECKED_OUT.dec()
+
+    async def fetchrow(
+        self, statement: ClauseElement, values: dict[str, Any] | None = None
+    ) -> asyncpg.Record | NotPrepared | None:
+        """The statement's first row (None: no rows), once more on a fresh connection when
+        the database dropped the first; ``NOT_PREPARED`` when ``prepare`` refused it."""
+        prepared = self.prepare(statement, values)
+        if prepared is None:
+            return NOT_PREPARED
+        sql, args = prepared
+        try:
+            try:
+                async with self.connection() as conn:
+                    return await conn.fetchrow(sql, *args)
+            except DROPPED:
+                async with self.connection() as conn:
+                    return await conn.fetchrow(sql, *args)
+        except DOWN as exc:
+            raise DatabaseUnavailableError("the database did not answer; retry shortly") from exc
+
+
+async def keep_session(_: asyncpg.Connection) -> None:
+    """Nothing to undo when a connection goes back: these reads are single statements that
+    change no session state (no SET, LISTEN, advisory lock or cursor), and asyncpg's default
+    reset would cost a round trip per read. asyncpg still rolls back an open transaction."""
+
+
+class NotPrepared:
+    """``fetchrow``'s answer for a statement left to the synchronous path."""
+
+
+NOT_PREPARED = NotPrepared()

@@ -27,7 +27,14 @@ GLOBAL: list[BindingType] = [
     Binding("colon", "command", "Command", key_display=":"),
     Binding("question_mark", "help", "Help", key_display="?"),
     Binding("ctrl+r", "refresh", "Refresh"),
-    Binding("L", "log", "Log entry", key_display="L", show=False),
+    Binding(
+        "L",
+        "log",
+        "Log entry",
+        key_display="L",
+        show=False,
+        tooltip="Log a journal entry for the operation in view (handover: ctrl+p)",
+    ),
     Binding("ctrl+p", "command_palette", "Palette", show=False),
     Binding("ctrl+q", "quit", "Quit", show=False),
     Binding("1", "go('dashboard')", "Dashboard", show=False),
@@ -152,9 +159,6 @@ def help_rows(readonly: bool) -> list[tuple[str, str, str]]:
     rows.append(("up/down pgup/pgdn", "Move; more rows load as you scroll", "lists"))
     rows.append(("ctrl+home/ctrl+end", "First / last loaded row", "lists"))
     rows.append(("up/down", "Select an asset; it is marked on the map", "map"))
-    rows.append(("enter", "An entry read whole; an event's row opened", "timeline"))
     rows.append(("hjkl; tab, arrows", "Pan the map (or focus it: arrows pan)", "map"))
     rows.append(("tab/shift+tab", "Next / previous field", "forms"))
-    if not readonly:
-        rows.append(("ctrl+p handover", "Hand the watch over, or accept it", "global"))
     return rows

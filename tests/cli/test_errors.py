@@ -98,7 +98,17 @@ def test_usage_errors_are_one_line_that_says_where_help_is() -> None:
     # What a script's log gets from the real command (Typer's own runner would draw its
     # five-line box): the mistake, and the help of the command it was about.
     for args, said, help_of in (
-        (["intel", "list", "--limit", "abc"], "Invalid value for '--limit'", "intel list"),
+        (
+            ["intel", "list", "--limit", "abc"],
+            "'--limit': 'abc' is not a whole number",
+            "intel list",
+        ),
+        (
+            ["missions", "update", "1", "--status", "donee"],
+            "'--status': 'donee' is not one of 'pending', 'in_progress'",
+            "missions update",
+        ),
+        (["ack", "abc"], "'reports': 'abc' is not a whole number", "ack"),
         (["intel", "lsit"], "No such command 'lsit'. Did you mean 'list'?", "intel"),
         (["intel", "list", "--bogus"], "No such option: --bogus", "intel list"),
     ):
@@ -106,6 +116,7 @@ def test_usage_errors_are_one_line_that_says_where_help_is() -> None:
         assert done.returncode == 2, done.stderr
         line = one_line_error(done.stderr)
         assert said in line and line.endswith(f"vtoc {help_of} --help')"), line
+        assert "Value error" not in line and "Input should" not in line, line
         assert done.stdout == ""
 
 

@@ -49,8 +49,20 @@ def run() -> None:
         if message is None:
             raise
         if type(exc).__name__ != "NoArgsIsHelpError":  # that one printed the help already
+            in_words(exc)
             ctx = getattr(exc, "ctx", None)
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             sys.stderr.write(f"error: {printable(message())}{hint}\n")
         sys.exit(getattr(exc, "exit_code", 2))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def in_words(exc: Exception) -> None:
+    """A flag's value that Typer refused through pydantic ("Value error, 'donee' is not one
+    of …", "Input should be a valid integer, …") in the words the server uses for the same
+    mistake (``vtoc.validation``)."""
+    cause = exc.__cause__
+    if type(cause).__name__ == "ValidationError" and hasattr(exc, "message"):
+        from vtoc.validation import message
+
+        exc.message = "; ".join(message(error) for error in cause.errors())  # type: ignore[union-attr]

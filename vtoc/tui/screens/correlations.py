@@ -184,14 +184,8 @@ class CorrelationScreen(RecordScreen):
     @work(group="open")
     async def action_summary(self) -> None:
         report_id = self.row.summary_report_id
-        if report_id is None:
-            return
-        try:
-            report = await self.client.intel.get(report_id)
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        self.vtoc.open_detail(INTEL, report)
+        if report_id is not None:
+            await self.show_report(report_id)
 
     def action_escalate(self) -> None:
         row: s.Correlation = self.row

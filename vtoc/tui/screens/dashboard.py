@@ -19,7 +19,7 @@ from vtoc import schemas as s
 from vtoc.client import VtocError
 from vtoc.terminal import printable
 from vtoc.tui.keymap import WATCH
-from vtoc.tui.resources import INTEL, ago, plain, styled
+from vtoc.tui.resources import ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.widgets.row_list import RowList
 from vtoc.tui.widgets.watch import WatchList, summary
@@ -123,12 +123,7 @@ class DashboardScreen(VtocScreen):
 
     @work(group="open")
     async def open_report(self, report_id: int) -> None:
-        try:
-            report = await self.client.intel.get(report_id)
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        self.vtoc.open_detail(INTEL, report)
+        await self.show_report(report_id)
 
     def action_acknowledge(self) -> None:
         report = self.query_one("#watch", WatchList).selected

@@ -41,24 +41,30 @@ def read_track(
     since = query.since or until - DEFAULT_SPAN
     if since > until:
         raise InvalidError("since", "is after until")
-    rows = session.execute(
-        select(*TRACK_COLUMNS)
-        .where(PositionFix.asset_id == asset.id, PositionFix.at.between(since, until))
-        .order_by(PositionFix.at, PositionFix.id)
+    in_range = (PositionFix.asset_id == asset.id, PositionFix.at.between(since, until))
+    in_order = (PositionFix.at, PositionFix.id)
+    points = session.execute(
+        select(PositionFix.id, PositionFix.lat, PositionFix.lon)
+        .where(*in_range)
+        .order_by(*in_order)
     ).all()
-    if len(rows) > query.max_points:
-        lat = np.fromiter((r.lat for r in rows), dtype=np.float64, count=len(rows))
-        lon = np.fromiter((r.lon for r in rows), dtype=np.float64, count=len(rows))
-        kept = [rows[i] for i in keep_shape(lat, lon, query.max_points)]
-    else:
-        kept = list(rows)
+    kept = [p.id for p in points]
+    if len(points) > query.max_points:
+        lat = np.fromiter((p.lat for p in points), dtype=np.float64, count=len(points))
+        lon = np.fromiter((p.lon for p in points), dtype=np.float64, count=len(points))
+        kept = [kept[i] for i in keep_shape(lat, lon, query.max_points)]
+    # Whole fixes for the kept points only (at most max_points ids): a day at 1 Hz is 86,400
+    # rows, and reading each with its time and source took ten times what thinning did.
+    rows = session.execute(
+        select(*TRACK_COLUMNS).where(PositionFix.id.in_(kept)).order_by(*in_order)
+    ).all()
     return s.Track(
         asset_id=asset.id,
         name=asset.name,
         since=since,
         until=until,
-        total=len(rows),
-        fixes=[s.Fix.model_validate(row._mapping) for row in kept],
+        total=len(points),
+        fixes=[s.Fix.model_validate(row._mapping) for row in rows],
     )
 
 

@@ -98,6 +98,12 @@ def run_server(
 
     from vtoc.server.listen import shared_port
 
+    # Several workers share one listener that hands each new connection to the worker
+    # holding the fewest (vtoc.server.listen): that needs asyncio to call the listener's
+    # accept() and the connection's close(). uvloop accepts and closes in libuv, so the
+    # workers never counted a connection and the kept-alive clients piled up on one.
+    options["loop"] = "asyncio"
+
     try:
         sock = shared_port(host, port, workers)
     except OSError as exc:

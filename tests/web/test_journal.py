@@ -60,7 +60,9 @@ def test_an_operators_shift(
     assert api.acknowledge(beacon.id).acked_by == "web-watch"
 
     nav(page, "Intelligence").click()
-    page.get_by_role("checkbox", name="Unacknowledged only").check()
+    unacknowledged_only = page.get_by_role("checkbox", name="Unacknowledged only")
+    unacknowledged_only.click()  # a filter in the URL: the box follows once the route has
+    expect(unacknowledged_only).to_be_checked()
     reports = page.get_by_role("list", name="Reports")
     expect(reports).to_contain_text("SSH brute force")
     expect(reports.get_by_text("Beacon to cdn-static.top")).to_have_count(0)

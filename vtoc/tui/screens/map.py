@@ -253,13 +253,21 @@ class MapScreen(VtocScreen):
             if a.lat is not None and a.lon is not None
         ]
 
-    def view(self) -> Viewport:
-        """The operator's view, else one fitting the assets and their trails."""
+    def trail_lines(self) -> list[Trail]:
+        return [
+            Trail([(spot.lat, spot.lon) for spot in self.trails.of(a.id)], "dim " + style)
+            for a in self.placed()
+            if (style := STATUS_STYLES[a.status.value])
+        ]
+
+    def view(self, trails: list[Trail] | None = None) -> Viewport:
+        """The operator's view, else one fitting the assets and their trails (``trails``
+        when the caller has them already: a thousand trails are many spots to read twice)."""
         if self.viewport is not None:
             return self.viewport
         spots = [(a.lat, a.lon) for a in self.placed() if a.lat is not None and a.lon is not None]
-        for asset_id in self.assets:
-            spots.extend((spot.lat, spot.lon) for spot in self.trails.of(asset_id))
+        for trail in self.trail_lines() if trails is None else trails:
+            spots.extend(trail.spots)
         return Viewport.around(spots)
 
     def draw(self) -> None:
@@ -267,14 +275,10 @@ class MapScreen(VtocScreen):
             return
         chosen = self.selected()
         points = self.points(chosen)
-        trails = [
-            Trail([(spot.lat, spot.lon) for spot in self.trails.of(a.id)], "dim " + style)
-            for a in self.placed()
-            if (style := STATUS_STYLES[a.status.value])
-        ]
+        trails = self.trail_lines()
         canvas = self.query_one("#map-canvas", MapCanvas)
         size = canvas.content_size
-        view = self.view()
+        view = self.view(trails)
         step = view.grid_step()
         bounds = view.bounds(size.width, size.height)
         outline = None

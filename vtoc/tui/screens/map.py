@@ -255,7 +255,7 @@ class MapScreen(VtocScreen):
 
     def trail_lines(self) -> list[Trail]:
         return [
-            Trail([(spot.lat, spot.lon) for spot in self.trails.of(a.id)], "dim " + style)
+            Trail(self.trails.places_of(a.id), "dim " + style)
             for a in self.placed()
             if (style := STATUS_STYLES[a.status.value])
         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +35,7 @@ class Point:
 class Trail:
     """Where an asset has been, oldest first, drawn as joined dots in its style."""
 
-    spots: list[tuple[float, float]]
+    spots: Sequence[tuple[float, float]]
     style: str
 
 

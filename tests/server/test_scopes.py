@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -136,6 +137,17 @@ def ids(page: Any) -> list[int]:
     return sorted(row.id for row in page.items)
 
 
+def in_scope(admin: VtocClient, world: World) -> list[s.Event]:
+    """The logged events alpha's token may see: alpha's, and those of the asset on its
+    mission (an asset event carries no operation)."""
+    alpha, truck = world.inside["operations"], world.inside["assets"]
+    return [
+        e
+        for e in admin.events.list(limit=500).items
+        if e.operation_id == alpha or (e.entity == s.Entity.asset and e.entity_id == truck)
+    ]
+
+
 def test_lists_and_the_dashboard_hold_only_what_is_in_scope(
     admin: VtocClient, world: World
 ) -> None:
@@ -150,7 +162,8 @@ def test_lists_and_the_dashboard_hold_only_what_is_in_scope(
     assert [c["id"] for c in clusters] == [inside["correlations"]]
 
     events = scoped.events.list(limit=500).items
-    assert events and {e.operation_id for e in events} == {inside["operations"]}
+    assert [e.id for e in events] == [e.id for e in in_scope(admin, world)]
+    assert {e.operation_id for e in events} == {inside["operations"], None}
     assert len(admin.events.list(limit=500).items) > len(events)
 
     board = scoped.http.get("/api/v1/dashboard").json()
@@ -160,8 +173,8 @@ def test_lists_and_the_dashboard_hold_only_what_is_in_scope(
     assert sum(board["intel_by_severity"].values()) == 1
     assert sum(board["intel_per_hour"]) == 1
     assert board["agents"] == []
-    recent = {e["operation_id"] for e in board["recent_events"]}
-    assert recent == {inside["operations"]}
+    visible = {e.id for e in events}
+    assert {e["id"] for e in board["recent_events"]} <= visible
 
 
 @pytest.fixture
@@ -177,7 +190,7 @@ def test_the_stream_delivers_only_events_in_scope(
 ) -> None:
     alpha = world.inside["operations"]
     logged = admin.events.list(limit=500).items
-    expected = [e.id for e in logged if e.operation_id == alpha]
+    expected = [e.id for e in in_scope(admin, world)]
     assert 0 < len(expected) < len(logged)
     resumed = read_sse(live, count=len(expected), token=world.secret, params={"after": 0})
     assert [int(e.id) for e in resumed] == expected
@@ -188,6 +201,39 @@ def test_the_stream_delivers_only_events_in_scope(
 
     arrived, _ = first_event_after_opening(live, world.secret, both_move, "operation.")
     assert [(e.kind, e.operation_id) for e in arrived] == [("operation.updated", alpha)]
+
+
+def test_the_stream_carries_the_moves_of_the_assets_on_its_missions(
+    admin: VtocClient, world: World, live: str
+) -> None:
+    """Asset events belong to no operation: they reach a scoped map when the asset serves
+    one of its missions (an asset may serve missions of several operations), and only
+    then."""
+    alpha_truck, bravo_truck = world.inside["assets"], world.outside["assets"]
+    drone = world.outside["loose_asset"]
+    start = datetime.now(UTC) - timedelta(minutes=1)
+    at = (str(start + timedelta(seconds=second)) for second in range(60))
+
+    def move(*assets: int) -> None:
+        for asset in assets:  # one batch each: the moves are logged in this order
+            admin.post_positions([{"asset": asset, "at": next(at), "lat": 1.0, "lon": 2.0}])
+
+    arrived, _ = first_event_after_opening(
+        live, world.secret, lambda: move(bravo_truck, drone, alpha_truck), "asset."
+    )
+    assert [(e.kind, e.entity_id) for e in arrived] == [("asset.moved", alpha_truck)]
+
+    admin.assign_asset(world.inside["missions"], bravo_truck)  # now on both operations
+    arrived, _ = first_event_after_opening(
+        live, world.secret, lambda: move(drone, bravo_truck), "asset."
+    )
+    assert [(e.kind, e.entity_id) for e in arrived] == [("asset.moved", bravo_truck)]
+
+    seen = {e.entity_id for e in world.scoped.events.list(limit=500).items if e.entity == "asset"}
+    assert seen == {alpha_truck, bravo_truck}
+    track = world.scoped.http.get(f"/api/v1/assets/{alpha_truck}/track").json()
+    assert len(track["fixes"]) == 1
+    assert world.scoped.http.get(f"/api/v1/assets/{drone}/track").status_code == 404
 
 
 def test_scopes_are_refused_for_admins_and_unknown_operations(

@@ -48,6 +48,7 @@ def world(admin: VtocClient, client_for: Callable[..., VtocClient], session: Ses
         cluster = Correlation(severity=s.Severity.low, operation_id=op.id, report_ids=[report.id])
         session.add(cluster)
         session.commit()
+        handover = admin.handovers.create(text=f"{name} watch hands over", operation_id=op.id)
         found[side] = {
             "operations": op.id,
             "missions": mission.id,
@@ -55,6 +56,7 @@ def world(admin: VtocClient, client_for: Callable[..., VtocClient], session: Ses
             "intel": report.id,
             "journal": entry.id,
             "correlations": cluster.id,
+            "handovers": handover.id,
         }
     loose = admin.assets.create(name="Unassigned drone", kind="aircraft")
     report = admin.intel.create(title="No operation's report")
@@ -79,6 +81,7 @@ PREFIX_IDS = {
     "correlations": "correlations",
     "tasks": "tasks",
     "agents": "agents",
+    "handovers": "handovers",
 }
 
 
@@ -87,7 +90,7 @@ def out_of_scope(path: str, outside: dict[str, int]) -> str | None:
     prefix = path.split("/")[3]
     if prefix not in PREFIX_IDS:
         return None
-    url = re.sub(r"\{(ref|report_id|entry_id|correlation_id)\}", "{id}", path, count=1)
+    url = re.sub(r"\{(ref|report_id|entry_id|correlation_id|handover_id)\}", "{id}", path, count=1)
     url = url.replace("{id}", str(outside[PREFIX_IDS[prefix]]), 1)
     return url.replace("{asset_id}", str(outside["assets"]))
 
@@ -156,7 +159,8 @@ def test_lists_and_the_dashboard_hold_only_what_is_in_scope(
     assert ids(scoped.missions.list()) == [inside["missions"]]
     assert ids(scoped.assets.list()) == [inside["assets"]]
     assert ids(scoped.intel.list()) == [inside["intel"]]
-    assert ids(scoped.journal.list()) == [inside["journal"]]
+    alphas = [e.id for e in admin.journal.list().items if e.operation_id == inside["operations"]]
+    assert ids(scoped.journal.list()) == sorted(alphas) and inside["journal"] in alphas
     assert ids(scoped.tasks.list()) == [] and ids(scoped.agents.list()) == []
     clusters = scoped.http.get("/api/v1/correlations").json()["items"]
     assert [c["id"] for c in clusters] == [inside["correlations"]]
@@ -175,6 +179,37 @@ def test_lists_and_the_dashboard_hold_only_what_is_in_scope(
     assert board["agents"] == []
     visible = {e.id for e in events}
     assert {e["id"] for e in board["recent_events"]} <= visible
+
+
+def test_briefings_the_timeline_and_search_hold_only_what_is_in_scope(
+    admin: VtocClient, world: World
+) -> None:
+    """The sitrep, the watch, handovers, an operation's timeline (with its assets' events)
+    and its export, a track, a text search: what an operator reads beyond the lists."""
+    scoped, inside, alpha = world.scoped, world.inside, world.inside["operations"]
+    report = scoped.sitrep()
+    assert [o.name for o in report.operations] == ["Alpha"]
+    assert report.intel_total == 1 < admin.sitrep().intel_total
+    assert [j.text.split()[:2] for j in report.journal] == [["Alpha", "on"], ["Alpha", "watch"]]
+    assert report.agents == []
+
+    watch = scoped.http.get("/api/v1/watch", params={"min_severity": "info"}).json()
+    assert [r["id"] for r in watch["unacknowledged"]] == [inside["intel"]]
+    assert watch["unacknowledged_total"] == 1
+    assert watch["failed_tasks"] == []
+
+    assert ids(scoped.handovers.list()) == [inside["handovers"]]
+
+    timeline = [(i.type, i.id) for i in scoped.timeline(alpha, limit=500).items]
+    assert timeline == [(i.type, i.id) for i in admin.timeline(alpha, limit=500).items]
+    assert ("event", in_scope(admin, world)[0].id) in timeline  # the truck's creation
+    exported = scoped.timeline_export(alpha, "text/csv")
+    assert exported == admin.timeline_export(alpha, "text/csv")
+    assert "Bravo" not in exported
+
+    assert [a.name for a in scoped.assets.list(q="truck").items] == ["Alpha truck"]
+    assert [r.title for r in scoped.intel.list(q="sighting").items] == ["Alpha sighting"]
+    assert [e.text for e in scoped.journal.list(q="station").items] == ["Alpha on station"]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
-from vtoc.cli.errors import EXIT_AUTH, fail
+from vtoc.cli.errors import fail, until_stopped
 from vtoc.cli.progress import Tally, progress_bar
 from vtoc.terminal import printable
 
@@ -59,12 +59,12 @@ def send(
     """Decode each batch, send its fixes, name its bad lines; a server that is away is
     waited for (a live receiver's fixes are not dropped), any other refusal ends the feed."""
     from vtoc.cli.session import client
-    from vtoc.client import AuthError, Unavailable, VtocError
+    from vtoc.client import Unavailable
 
     totals = Tally()
     with client() as api, progress_bar(follow=True) as bar:
         task = bar.add_task(label, total=None, summary=summary(totals))
-        try:
+        with until_stopped():
             for part in parts:
                 decoded = decode(part)
                 for origin, reason in decoded.bad[:SHOWN_PER_BATCH]:
@@ -83,12 +83,6 @@ def send(
                 saved(part)
                 totals.add(result, fixes=len(decoded.fixes), bad=len(decoded.bad))
                 bar.update(task, summary=summary(totals))
-        except AuthError as exc:
-            fail(exc.message, EXIT_AUTH)
-        except VtocError as exc:
-            fail(exc.message)
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
     say(summary(totals))
 
 

@@ -51,8 +51,8 @@ def wazuh(
 
     Example: vtoc ingest wazuh /var/ossec/logs/alerts/alerts.json --follow
     """
-    from vtoc.cli.errors import EXIT_AUTH, EXIT_REJECTED, fail
-    from vtoc.client import AuthError, VtocClient, VtocError
+    from vtoc.cli.errors import EXIT_REJECTED, fail, until_stopped
+    from vtoc.client import VtocClient
     from vtoc.config import resolve_context
     from vtoc.feeds.lines import (
         Position,
@@ -112,21 +112,13 @@ def wazuh(
             if state
             else stream_batches(fh, size=batch)
         )
-        try:
+        with until_stopped(), fh:
             for part in parts:
                 sending.append((part, pool.submit(client.ingest_wazuh, part.body)))
                 if len(sending) >= parallel:
                     take_oldest()
             while sending:
                 take_oldest()
-        except AuthError as exc:
-            fail(exc.message, EXIT_AUTH)
-        except VtocError as exc:
-            fail(exc.message)
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
-        finally:
-            fh.close()
     typer.echo(f"{totals['alerts']} alerts: {summary(totals, None)}", err=True)
     if totals["updated"]:
         typer.echo(

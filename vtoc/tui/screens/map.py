@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.columns import Columns
 from rich.console import Group
@@ -24,12 +24,14 @@ from vtoc.client import VtocError
 from vtoc.tui import resources
 from vtoc.tui.geo import Viewport, to_mgrs
 from vtoc.tui.keymap import BACK, MAP, MAP_CANVAS
-from vtoc.tui.land import Mask, coast, land
 from vtoc.tui.replay import Replay
 from vtoc.tui.resources import STATUS_STYLES, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.trails import Spot, Trails, spot_of
 from vtoc.tui.widgets.braille import BrailleMap, Point, Trail
+
+if TYPE_CHECKING:
+    from vtoc.tui.land import Mask
 
 #: the map draws at most this many assets (they all fit one screen's dots anyway)
 MAX_ASSETS = 2000
@@ -103,7 +105,11 @@ class MapScreen(VtocScreen):
 
     @work(thread=True, group="land")
     def read_land(self) -> None:
-        """The coastline's data, read once per process off the event loop."""
+        """The coastline's data, read once per process off the event loop. numpy is
+        imported here, not with the TUI: a session that never opens the map (most over SSH)
+        does not carry it (20 MB)."""
+        from vtoc.tui.land import land
+
         mask = land()
         if mask is not None:
             self.app.call_from_thread(self.show_land, mask)
@@ -279,6 +285,8 @@ class MapScreen(VtocScreen):
         bounds = view.bounds(size.width, size.height)
         outline = None
         if self.land is not None:
+            from vtoc.tui.land import coast  # imported by read_land already
+
             b = bounds
             outline = coast(
                 self.land, b.south, b.north, b.west, b.east, size.width * 2, size.height * 4

@@ -193,8 +193,10 @@ async def test_a_created_row_is_selected_and_counted(server: LiveServer) -> None
         assert table.cursor_row == table.index_of(table.selected.id)
 
 
-async def test_actor_names_show_whole_at_120_columns(server: LiveServer) -> None:
-    """At 80 columns the actor is cut to leave the event's subject room; at 120 it is not."""
+@pytest.mark.parametrize("key", ["7", "1"], ids=["events", "dashboard"])
+async def test_actor_names_show_whole_at_120_columns(server: LiveServer, key: str) -> None:
+    """At 80 columns the actor is cut to leave the event's subject room; at 120 it is not,
+    in the events list and in the dashboard's feed."""
     actor = f"local-admin-{uuid.uuid4().int % 10**7:07d}"
     with server.sync() as admin:
         minted = admin.create_token(TokenCreate(name=actor, role=Role.operator)).token
@@ -203,8 +205,8 @@ async def test_actor_names_show_whole_at_120_columns(server: LiveServer) -> None
     app = make_app(server.client(Role.viewer), live=False)
     terminal = Terminal(app, (120, 40))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("7")
-        await terminal.sees("Events  [", timeout=5)
+        await pilot.press(key)
+        await terminal.sees("Events  [" if key == "7" else "Recent events", timeout=5)
         await terminal.sees(f" {actor} ")
         row = next(line for line in terminal.text().splitlines() if f" {actor} " in line)
         assert "operation.created" in row

@@ -47,7 +47,9 @@ def mint_token(env: dict[str, str], name: str, role: str = "admin") -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    """Until the server answers /readyz; a crash ends the wait at once, the bound only a hang
+    (two workers importing on a busy 2-core machine took 26 s)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -1,4 +1,5 @@
-"""The hottest reads on PostgreSQL through asyncpg, on the event loop: no thread hop.
+"""The hottest reads (and creates) on PostgreSQL through asyncpg, on the event loop: no
+thread hop.
 
 A read through the synchronous engine costs two hops to the thread pool and back, a
 ``Session``, and SQLAlchemy's execution machinery around one round trip; on a show request
@@ -12,9 +13,9 @@ use) and sent by asyncpg with its values. Statements whose values change their S
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
@@ -24,6 +25,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from vtoc.server import metrics
 from vtoc.server.errors import DatabaseUnavailableError
+
+T = TypeVar("T")
 
 DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 #: connections per worker process (the synchronous engines keep up to 30 each besides)
@@ -147,6 +150,16 @@ class AsyncReads:
             except DROPPED:
                 async with self.connection() as conn:
                     return await conn.fetchrow(sql, *args)
+        except DOWN as exc:
+            raise DatabaseUnavailableError("the database did not answer; retry shortly") from exc
+
+    async def once(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """``work`` on one pooled connection, not repeated when the database dropped it: a
+        write may have committed before the connection went (its statements carry what
+        makes a retry safe, such as an ``Idempotency-Key``, or the client retries)."""
+        try:
+            async with self.connection() as conn:
+                return await work(conn)
         except DOWN as exc:
             raise DatabaseUnavailableError("the database did not answer; retry shortly") from exc
 

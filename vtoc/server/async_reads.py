@@ -143,13 +143,27 @@ class AsyncReads:
         if prepared is None:
             return NOT_PREPARED
         sql, args = prepared
+        return await self.again_if_dropped(lambda conn: conn.fetchrow(sql, *args))
+
+    async def fetch(
+        self, statement: ClauseElement, values: dict[str, Any] | None = None
+    ) -> list[asyncpg.Record] | NotPrepared:
+        """The statement's rows, as ``fetchrow``."""
+        prepared = self.prepare(statement, values)
+        if prepared is None:
+            return NOT_PREPARED
+        sql, args = prepared
+        return await self.again_if_dropped(lambda conn: conn.fetch(sql, *args))
+
+    async def again_if_dropped(self, read: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """``read`` once more on a fresh connection when the database dropped the first."""
         try:
             try:
                 async with self.connection() as conn:
-                    return await conn.fetchrow(sql, *args)
+                    return await read(conn)
             except DROPPED:
                 async with self.connection() as conn:
-                    return await conn.fetchrow(sql, *args)
+                    return await read(conn)
         except DOWN as exc:
             raise DatabaseUnavailableError("the database did not answer; retry shortly") from exc
 

@@ -8,19 +8,23 @@ from datetime import datetime
 
 import asyncpg
 from fastapi.responses import JSONResponse
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vtoc import schemas as s
 from vtoc.server import events, idempotency
-from vtoc.server.async_reads import AsyncReads
+from vtoc.server.async_reads import AsyncReads, NotPrepared
 from vtoc.server.db import utcnow
-from vtoc.server.errors import ConflictError, InvalidError
+from vtoc.server.errors import ConflictError, InvalidError, NotFoundError
 from vtoc.server.models import FIRST_VERSION, Operation
+from vtoc.server.services.pagination import page_of, page_query
 from vtoc.server.services.resource import Resource
 
 CODE_PREFIX = "OP"
+
+#: an operation by id, built once (``AsyncReads.prepare`` compiles it once)
+SHOW = select(Operation.__table__).where(Operation.id == bindparam("row_id"))
 
 #: What a create must know first, in one round trip: the answer stored for its
 #: ``Idempotency-Key`` (if any), the operation that already has its chosen code (if any),
@@ -92,6 +96,34 @@ class Operations(Resource[Operation, s.OperationCreate, s.OperationUpdate, s.Ope
 
     def operation_of(self, row: Operation) -> int | None:
         return row.id
+
+    async def read_json_async(self, reads: AsyncReads, ref: int | str) -> tuple[bytes, int] | None:
+        """A numeric id through asyncpg; a code or a name (``refs``' rules, its 409s) takes
+        the synchronous path."""
+        row_id = s.row_id(ref)
+        if row_id is None:
+            return None
+        found = await reads.fetchrow(SHOW, {"row_id": row_id})
+        if isinstance(found, NotPrepared):
+            return None
+        if found is None:
+            raise NotFoundError(f"no {self.entity} {ref!r}")
+        row = s.Operation.model_validate(dict(found))
+        return row.model_dump_json().encode(), row.version
+
+    async def list_json_async(
+        self, reads: AsyncReads, session: Session, query: s.OperationQuery
+    ) -> bytes | None:
+        statement = page_query(
+            self.query(session, query), Operation.id, limit=query.limit, cursor=query.cursor
+        )
+        found = await reads.fetch(statement)
+        if isinstance(found, NotPrepared):
+            return None
+        rows, cursor = page_of(
+            [s.Operation.model_validate(dict(r)) for r in found], limit=query.limit
+        )
+        return s.Page[s.Operation](items=list(rows), next_cursor=cursor).model_dump_json().encode()
 
     async def create_async(
         self, reads: AsyncReads, *, actor: str, data: s.OperationCreate, key: str | None

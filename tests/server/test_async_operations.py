@@ -1,6 +1,6 @@
-"""A new operation on PostgreSQL is written through asyncpg in one statement (with its event
-and its stored answer, ``Operations.create_async``); it must answer, record and replay as
-the synchronous path does, on either path."""
+"""Operations on PostgreSQL are read, and created in one statement (with the event and the
+stored answer, ``Operations.create_async``), through asyncpg on the event loop; they must
+answer, record and replay as the synchronous path does, on either path."""
 
 from __future__ import annotations
 
@@ -103,3 +103,23 @@ def test_an_operation_ending_before_it_starts_is_refused_naming_the_field(
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["end_at"]
     assert http.get("/api/v1/operations").json()["items"] == []
+
+
+def test_lists_and_shows_answer_alike_on_either_path(http: TestClient) -> None:
+    made = [post(http, {"name": f"Op {i}", "priority": "high"}).json() for i in range(3)]
+    first = http.get("/api/v1/operations", params={"limit": 2}).json()
+    assert first["items"] == made[:0:-1]
+    rest = http.get("/api/v1/operations", params={"limit": 2, "cursor": first["next_cursor"]})
+    assert rest.json() == {"items": [made[0]], "next_cursor": None}
+    several = http.get("/api/v1/operations", params=[("status", "planned"), ("status", "active")])
+    assert several.json()["items"] == made[::-1]  # an IN list: the synchronous path
+
+    shown = http.get(f"/api/v1/operations/{made[1]['id']}")
+    assert (shown.json(), shown.headers["ETag"]) == (made[1], '"1"')
+    assert http.get(f"/api/v1/operations/{made[1]['code']}").json() == made[1]
+    held = http.get(f"/api/v1/operations/{made[1]['id']}", headers={"If-None-Match": '"1"'})
+    assert held.status_code == 304
+    missing = http.get("/api/v1/operations/999999")
+    assert (missing.status_code, missing.json()["detail"]) == (404, "no operation '999999'")
+    reads = http.app.state.async_reads  # type: ignore[attr-defined]
+    assert reads is None or len(reads.compiled) >= 3, "show and list pages through asyncpg"

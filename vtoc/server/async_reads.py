@@ -33,8 +33,15 @@ DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 POOL_SIZE = 10
 #: statement shapes kept compiled (the list's filters make a few dozen at most)
 CACHE_SIZE = 256
-#: a connection the database dropped (restart, ``pg_terminate_backend``): worth one retry
-DROPPED = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, ConnectionError)
+#: a connection the database dropped (restart, ``pg_terminate_backend``): worth one retry.
+#: Cut in the middle of a statement, asyncpg may instead find its protocol in a state it
+#: cannot go on from (InternalClientError: "another operation is in progress").
+DROPPED = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    ConnectionError,
+)
 #: the database is not answering: 503, as the synchronous path's OperationalError
 DOWN = (*DROPPED, OSError, asyncio.TimeoutError, asyncpg.QueryCanceledError)
 
@@ -131,6 +138,9 @@ class AsyncReads:
             metrics.DB_POOL_CHECKED_OUT.inc()
             try:
                 yield conn
+            except asyncpg.InternalClientError:
+                conn.terminate()  # never handed out again: the pool opens a fresh one
+                raise
             finally:
                 metrics.DB_POOL_CHECKED_OUT.dec()
 

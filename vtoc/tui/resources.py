@@ -260,7 +260,7 @@ MISSIONS = ResourceSpec(
     entity=s.Entity.mission,
     columns=(
         Column("ID", lambda r: str(r.id), 5),
-        Column("NAME", lambda r: r.name, 22),
+        Column("NAME", lambda r: r.name, 17, wide=30),
         Column("STATUS", lambda r: styled(r.status), 11),
         Column("PRIO", lambda r: styled(r.priority), 8),
         Column("OP", lambda r: operation_code(r.operation_id), 8),
@@ -285,7 +285,6 @@ MISSIONS = ResourceSpec(
         ),
     ),
     filters=("operation_id", "asset_id", "status"),
-    deletable=True,
 )
 
 ASSETS = ResourceSpec(
@@ -319,11 +318,11 @@ INTEL = ResourceSpec(
     columns=(
         Column("ID", lambda r: str(r.id), 6),
         Column("SEV", lambda r: styled(r.severity), 8),
-        Column("TITLE", lambda r: r.title, 30),
-        Column("SOURCE", lambda r: str(r.source), 6),
         Column("SEEN", lambda r: ago(r.last_seen_at), 5),
         Column("HITS", hits, 5),
+        Column("SOURCE", lambda r: str(r.source), 6),
         Column("OP", lambda r: operation_code(r.operation_id), 8),
+        Column("TITLE", lambda r: r.title),
     ),
     fields=(
         FormField("title", "Title", required=True),
@@ -334,7 +333,6 @@ INTEL = ResourceSpec(
         FormField("operation_id", "Operation (code or id)", kind=int, read=operation_ref),
     ),
     filters=("operation_id", "asset_id", "severity"),
-    deletable=True,
     order=lambda row: (row.observed_at, row.id),  # most recently observed first
 )
 

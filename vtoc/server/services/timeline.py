@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, union_all
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from vtoc import schemas as s
 from vtoc.server.errors import InvalidError
@@ -65,13 +65,15 @@ def beyond(
     key: Key,
     ascending: bool,
 ) -> ColumnElement[bool]:
-    """Rows of a source of ``rank`` whose (time, rank, id) comes after ``key``."""
+    """Rows of a source of ``rank`` whose (time, rank, id) comes after ``key``; the bare
+    bound on time lets the index start at the key instead of filtering from its first row."""
     later = at > key.at if ascending else at < key.at
+    from_key = at >= key.at if ascending else at <= key.at
     if rank == key.rank:
         tie: ColumnElement[bool] = row_id > key.id if ascending else row_id < key.id
     else:
         tie = true() if (rank > key.rank) == ascending else false()
-    return or_(later, and_(at == key.at, tie))
+    return and_(from_key, or_(later, and_(at == key.at, tie)))
 
 
 def one_line(text: str) -> str:
@@ -124,7 +126,8 @@ def event_item(row: Any) -> s.TimelineItem:
 
 class Source(NamedTuple):
     type: s.TimelineType
-    stmt: Select[Any]
+    #: the source's rows; several statements (one per asset) are read as one union
+    stmts: list[Select[Any]]
     #: the source's time, id and actor columns (typed Any: mypy reads them as values here)
     at: Any
     id: Any
@@ -132,27 +135,51 @@ class Source(NamedTuple):
     item: Callable[[Any], s.TimelineItem]
 
 
-def sources(operation: Operation) -> list[Source]:
+def sources(session: Session, operation: Operation) -> list[Source]:
+    """Each source is read through an index in (time, id) order: the entries', the
+    operation's events', and one per asset of its missions (their events have no
+    operation, so ``ix_events_unassigned_entity_ts`` holds each asset's in order)."""
     entries = select(JournalEntryRow).where(JournalEntryRow.operation_id == operation.id)
     not_journal = ~EventRow.kind.startswith("journal.", autoescape=True)
     own = select(EventRow).where(EventRow.operation_id == operation.id, not_journal)
-    assets = (
+    asset_ids = session.scalars(
         select(mission_assets.c.asset_id)
         .join(Mission, Mission.id == mission_assets.c.mission_id)
         .where(Mission.operation_id == operation.id)
-    )
-    of_assets = select(EventRow).where(
-        EventRow.entity == s.Entity.asset,
-        EventRow.entity_id.in_(assets),
-        EventRow.operation_id.is_(None),
-    )
+        .distinct()
+    ).all()
+    of_each_asset = [
+        select(EventRow).where(
+            EventRow.entity == s.Entity.asset,
+            EventRow.entity_id == asset_id,
+            EventRow.operation_id.is_(None),
+        )
+        for asset_id in sorted(asset_ids)
+    ]
     entry, event = s.TimelineType.entry, s.TimelineType.event
     j, e = JournalEntryRow, EventRow
-    return [
-        Source(entry, entries, j.occurred_at, j.id, j.author, entry_item),
-        Source(event, own, e.ts, e.id, e.actor, event_item),
-        Source(event, of_assets, e.ts, e.id, e.actor, event_item),
+    found = [
+        Source(entry, [entries], j.occurred_at, j.id, j.author, entry_item),
+        Source(event, [own], e.ts, e.id, e.actor, event_item),
     ]
+    if of_each_asset:
+        found.append(Source(event, of_each_asset, e.ts, e.id, e.actor, event_item))
+    return found
+
+
+def first_rows(
+    session: Session, source: Source, stmts: list[Select[Any]], ascending: bool, limit: int
+) -> list[Any]:
+    """The first ``limit`` rows of the source's statements in (time, id) order: each
+    statement takes its own first ``limit`` through its index, the union the first of all."""
+    order = (source.at, source.id) if ascending else (source.at.desc(), source.id.desc())
+    heads = [stmt.order_by(*order).limit(limit) for stmt in stmts]
+    if len(heads) == 1:
+        return list(session.scalars(heads[0]))
+    union = union_all(*(select(head.subquery()) for head in heads)).subquery()
+    row = aliased(EventRow, union)
+    merged = (row.ts, row.id) if ascending else (row.ts.desc(), row.id.desc())
+    return list(session.scalars(select(row).order_by(*merged).limit(limit)))
 
 
 def page(
@@ -162,21 +189,21 @@ def page(
     ascending = query.order is s.EventOrder.asc
     after = decode_cursor(query.cursor) if query.cursor else None
     found: list[tuple[Key, s.TimelineItem]] = []
-    for source in sources(operation):
+    for source in sources(session, operation):
         if query.types and source.type not in query.types:
             continue
-        stmt = source.stmt
         rank = RANK[source.type]
+        conditions: list[ColumnElement[bool]] = []
         if after is not None:
-            stmt = stmt.where(beyond(source.at, source.id, rank, after, ascending))
+            conditions.append(beyond(source.at, source.id, rank, after, ascending))
         if query.since is not None:
-            stmt = stmt.where(source.at >= query.since)
+            conditions.append(source.at >= query.since)
         if query.until is not None:
-            stmt = stmt.where(source.at < query.until)
+            conditions.append(source.at < query.until)
         if query.author is not None:
-            stmt = stmt.where(source.actor == query.author)
-        order = (source.at, source.id) if ascending else (source.at.desc(), source.id.desc())
-        for row in session.scalars(stmt.order_by(*order).limit(query.limit + 1)):
+            conditions.append(source.actor == query.author)
+        stmts = [stmt.where(*conditions) for stmt in source.stmts]
+        for row in first_rows(session, source, stmts, ascending, query.limit + 1):
             item = source.item(row)
             found.append((Key(item.at, rank, item.id), item))
     found.sort(key=lambda pair: pair[0], reverse=not ascending)

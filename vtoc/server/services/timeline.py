@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, un
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from vtoc import schemas as s
+from vtoc.schemas.event_lines import describe, one_line
 from vtoc.server.errors import InvalidError
 from vtoc.server.models import EventRow, JournalEntryRow, Mission, Operation, mission_assets
 
@@ -32,7 +33,6 @@ COLLECTIONS: dict[str, str] = {
     s.Entity.journal: "journal",
 }
 RANK = {s.TimelineType.entry: 0, s.TimelineType.event: 1}
-SUMMARY_CHARS = 120
 
 
 class Key(NamedTuple):
@@ -76,11 +76,6 @@ def beyond(
     return and_(from_key, or_(later, and_(at == key.at, tie)))
 
 
-def one_line(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= SUMMARY_CHARS else line[: SUMMARY_CHARS - 1] + "…"
-
-
 def link(entity: str, entity_id: int | None) -> str | None:
     collection = COLLECTIONS.get(entity)
     return f"/api/v1/{collection}/{entity_id}" if collection and entity_id else None
@@ -103,20 +98,14 @@ def entry_item(row: Any) -> s.TimelineItem:
 
 
 def event_item(row: Any) -> s.TimelineItem:
-    data: dict[str, Any] = row.data or {}
-    name = data.get("title") or data.get("name") or data.get("code") or ""
-    changed = data.get("changed")
-    said = f" {one_line(str(name))}" if name else ""
-    summary = f"{row.kind}: {row.entity} {row.entity_id or ''}{said}".replace("  ", " ")
-    if changed:
-        summary += f" ({', '.join(map(str, changed))})"
+    said = describe(row.kind, row.data or {})
     return s.TimelineItem(
         type=s.TimelineType.event,
         id=row.id,
         at=row.ts,
         actor=row.actor,
         kind=row.kind,
-        summary=one_line(summary),
+        summary=one_line(f"{row.kind}: {row.entity} {row.entity_id or ''} {said}"),
         entity=row.entity,
         entity_id=row.entity_id,
         link=link(row.entity, row.entity_id),

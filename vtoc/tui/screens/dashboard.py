@@ -17,6 +17,7 @@ from textual.widgets import Sparkline, Static
 
 from vtoc import schemas as s
 from vtoc.client import VtocError
+from vtoc.schemas.event_lines import describe
 from vtoc.terminal import printable
 from vtoc.tui.keymap import WATCH
 from vtoc.tui.resources import ago, plain, styled
@@ -42,13 +43,12 @@ def counts(title: str, values: Mapping[Any, int], extra: str = "") -> Table:
 
 
 def event_line(event: s.Event) -> Text:
-    label = event.data.get("code") or event.data.get("name") or event.data.get("title") or ""
     line = Text.assemble(
         (event.ts.strftime("%H:%M:%S "), "dim"),
         (f"{event.kind:<18}", "bold"),
         f" {event.entity_id or '':>5} ",
         (f"{event.actor[:12]:<12} ", "dim"),
-        plain(str(label)),
+        plain(describe(event.kind, event.data)),
     )
     line.truncate(78, overflow="ellipsis")
     return line

@@ -144,3 +144,34 @@ def test_readers_bad_cursors_and_unknown_operations(
     with pytest.raises(ValidationFailed) as refused:
         viewer.timeline(op.id, cursor="bm90LWEtY3Vyc29y")
     assert [e.field for e in refused.value.errors] == ["cursor"]
+
+
+def test_every_event_on_a_timeline_says_what_happened_beyond_its_kind(
+    operator: VtocClient, admin: VtocClient
+) -> None:
+    """Each item's line names its row or what the event adds (a cluster's size, who
+    acknowledged): never the bare "kind: entity id"."""
+    op = operator.operations.create(name="Said")
+    mission = operator.missions.create(operation_id=op.id, name="Relay")
+    hawk = operator.assets.create(name="Hawk-07", kind="aircraft")
+    operator.assign_asset(mission.id, hawk.id)
+    operator.heartbeat(hawk.id)
+    reports = [
+        operator.intel.create(
+            title=f"Beacon {n} to 198.51.9.9", body="dst 198.51.9.9", operation_id=op.id,
+            severity="critical",
+        )
+        for n in (1, 2)
+    ]  # fmt: skip
+    operator.acknowledge(reports[0].id)
+    admin.correlation_run(s.CorrelationRun())
+    events = [i for i in operator.timeline(op.id, types=["event"], limit=500).items]
+    kinds = {i.kind for i in events}
+    assert {"intel.acknowledged", "correlation.merged", "asset.heartbeat"} <= kinds
+    for item in events:
+        bare = f"{item.kind}: {item.entity} {item.entity_id}"
+        assert item.summary.startswith(bare) and item.summary != bare, item
+    merged = next(i for i in events if i.kind == "correlation.merged")
+    assert merged.summary.endswith(" 2 reports, critical")
+    acked = next(i for i in events if i.kind == "intel.acknowledged")
+    assert acked.summary.endswith(": acknowledged by " + acked.actor)

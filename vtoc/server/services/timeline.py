@@ -9,15 +9,34 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, union_all
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    Text,
+    and_,
+    cast,
+    false,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from vtoc import schemas as s
 from vtoc.schemas.event_lines import describe, one_line
+from vtoc.server.db import on_postgres
 from vtoc.server.errors import InvalidError
 from vtoc.server.models import EventRow, JournalEntryRow, Mission, Operation, mission_assets
 
@@ -33,6 +52,7 @@ COLLECTIONS: dict[str, str] = {
     s.Entity.journal: "journal",
 }
 RANK = {s.TimelineType.entry: 0, s.TimelineType.event: 1}
+TYPE_OF = {rank: kind for kind, rank in RANK.items()}
 
 
 class Key(NamedTuple):
@@ -86,8 +106,8 @@ def entry_item(row: Any) -> s.TimelineItem:
     return s.TimelineItem(
         type=s.TimelineType.entry,
         id=row.id,
-        at=row.occurred_at,
-        actor=row.author,
+        at=row.at,
+        actor=row.actor,
         kind=row.kind,
         summary=lead + one_line(row.text),
         entity=s.Entity.journal,
@@ -102,7 +122,7 @@ def event_item(row: Any) -> s.TimelineItem:
     return s.TimelineItem(
         type=s.TimelineType.event,
         id=row.id,
-        at=row.ts,
+        at=row.at,
         actor=row.actor,
         kind=row.kind,
         summary=one_line(f"{row.kind}: {row.entity} {row.entity_id or ''} {said}"),
@@ -113,71 +133,110 @@ def event_item(row: Any) -> s.TimelineItem:
     )
 
 
+ITEM = {s.TimelineType.entry: entry_item, s.TimelineType.event: event_item}
+
+
+def entry_columns() -> list[Any]:
+    """An entry as a timeline row (the columns every source's rows share)."""
+    j = JournalEntryRow
+    return [
+        j.occurred_at.label("at"),
+        literal(RANK[s.TimelineType.entry], Integer).label("rank"),
+        j.id,
+        j.author.label("actor"),
+        cast(j.kind, String).label("kind"),
+        j.text,
+        j.corrects,
+        cast(null(), String).label("entity"),
+        cast(null(), BigInteger).label("entity_id"),
+        cast(null(), JSON).label("data"),
+    ]
+
+
+def event_columns() -> list[Any]:
+    """An event as a timeline row."""
+    e = EventRow
+    return [
+        e.ts.label("at"),
+        literal(RANK[s.TimelineType.event], Integer).label("rank"),
+        e.id,
+        e.actor,
+        e.kind,
+        cast(null(), Text).label("text"),
+        cast(null(), BigInteger).label("corrects"),
+        e.entity,
+        e.entity_id,
+        e.data,
+    ]
+
+
 class Source(NamedTuple):
     type: s.TimelineType
-    #: the source's rows; several statements (one per asset) are read as one union
+    #: the source's rows: several statements (one per asset) are each read in order
     stmts: list[Select[Any]]
     #: the source's time, id and actor columns (typed Any: mypy reads them as values here)
     at: Any
     id: Any
     actor: Any
-    item: Callable[[Any], s.TimelineItem]
+    #: rows whose statement reads one of these (the assets), each through a LATERAL join
+    over: Subquery | None = None
 
 
 def sources(session: Session, operation: Operation) -> list[Source]:
     """Each source is read through an index in (time, id) order: the entries', the
-    operation's events', and one per asset of its missions (their events have no
-    operation, so ``ix_events_unassigned_entity_ts`` holds each asset's in order)."""
-    entries = select(JournalEntryRow).where(JournalEntryRow.operation_id == operation.id)
+    operation's events', and each asset's of its missions (their events have no operation:
+    ``ix_events_unassigned_entity_ts`` holds each asset's in order). PostgreSQL reads the
+    assets' ids in the page's statement (LATERAL); SQLite, in-process, reads them first."""
+    entries = select(*entry_columns()).where(JournalEntryRow.operation_id == operation.id)
     not_journal = ~EventRow.kind.startswith("journal.", autoescape=True)
-    own = select(EventRow).where(EventRow.operation_id == operation.id, not_journal)
-    asset_ids = session.scalars(
+    own = select(*event_columns()).where(EventRow.operation_id == operation.id, not_journal)
+    assets = (
         select(mission_assets.c.asset_id)
         .join(Mission, Mission.id == mission_assets.c.mission_id)
         .where(Mission.operation_id == operation.id)
         .distinct()
-    ).all()
-    of_each_asset = [
-        select(EventRow).where(
-            EventRow.entity == s.Entity.asset,
-            EventRow.entity_id == asset_id,
-            EventRow.operation_id.is_(None),
-        )
-        for asset_id in sorted(asset_ids)
-    ]
+    )
+    of_asset = select(*event_columns()).where(
+        EventRow.entity == s.Entity.asset, EventRow.operation_id.is_(None)
+    )
     entry, event = s.TimelineType.entry, s.TimelineType.event
     j, e = JournalEntryRow, EventRow
     found = [
-        Source(entry, [entries], j.occurred_at, j.id, j.author, entry_item),
-        Source(event, [own], e.ts, e.id, e.actor, event_item),
+        Source(entry, [entries], j.occurred_at, j.id, j.author),
+        Source(event, [own], e.ts, e.id, e.actor),
     ]
-    if of_each_asset:
-        found.append(Source(event, of_each_asset, e.ts, e.id, e.actor, event_item))
+    if on_postgres(session):
+        over = assets.subquery()
+        stmt = of_asset.where(EventRow.entity_id == over.c.asset_id)
+        found.append(Source(event, [stmt], e.ts, e.id, e.actor, over))
+    elif asset_ids := sorted(session.scalars(assets)):
+        each = [of_asset.where(EventRow.entity_id == asset_id) for asset_id in asset_ids]
+        found.append(Source(event, each, e.ts, e.id, e.actor))
     return found
 
 
-def first_rows(
-    session: Session, source: Source, stmts: list[Select[Any]], ascending: bool, limit: int
-) -> list[Any]:
-    """The first ``limit`` rows of the source's statements in (time, id) order: each
-    statement takes its own first ``limit`` through its index, the union the first of all."""
+def heads(
+    source: Source, conditions: list[ColumnElement[bool]], ascending: bool, limit: int
+) -> Iterator[Select[Any]]:
+    """The first ``limit`` rows of each of the source's statements, through its index."""
     order = (source.at, source.id) if ascending else (source.at.desc(), source.id.desc())
-    heads = [stmt.order_by(*order).limit(limit) for stmt in stmts]
-    if len(heads) == 1:
-        return list(session.scalars(heads[0]))
-    union = union_all(*(select(head.subquery()) for head in heads)).subquery()
-    row = aliased(EventRow, union)
-    merged = (row.ts, row.id) if ascending else (row.ts.desc(), row.id.desc())
-    return list(session.scalars(select(row).order_by(*merged).limit(limit)))
+    for stmt in source.stmts:
+        head = stmt.where(*conditions).order_by(*order).limit(limit)
+        if source.over is None:
+            yield select(*head.subquery().c)
+        else:
+            lateral = head.lateral()
+            yield select(*lateral.c).select_from(source.over).join(lateral, true())
 
 
 def page(
     session: Session, operation: Operation, query: s.TimelineQuery
 ) -> tuple[list[s.TimelineItem], str | None]:
-    """One page of the timeline from the cursor on; a next cursor when more items exist."""
+    """One page of the timeline from the cursor on, in one statement: the first rows of
+    each source from the cursor on, merged; a next cursor when more items exist."""
     ascending = query.order is s.EventOrder.asc
     after = decode_cursor(query.cursor) if query.cursor else None
-    found: list[tuple[Key, s.TimelineItem]] = []
+    parts: list[Select[Any]] = []
     for source in sources(session, operation):
         if query.types and source.type not in query.types:
             continue
@@ -191,15 +250,19 @@ def page(
             conditions.append(source.at < query.until)
         if query.author is not None:
             conditions.append(source.actor == query.author)
-        stmts = [stmt.where(*conditions) for stmt in source.stmts]
-        for row in first_rows(session, source, stmts, ascending, query.limit + 1):
-            item = source.item(row)
-            found.append((Key(item.at, rank, item.id), item))
-    found.sort(key=lambda pair: pair[0], reverse=not ascending)
-    if len(found) <= query.limit:
-        return [item for _, item in found], None
-    kept = found[: query.limit]
-    return [item for _, item in kept], encode_cursor(kept[-1][0])
+        parts.extend(heads(source, conditions, ascending, query.limit + 1))
+    merged = union_all(*parts).subquery()
+    by = [merged.c.at, merged.c.rank, merged.c.id]
+    rows = session.execute(
+        select(*merged.c)
+        .order_by(*(by if ascending else [column.desc() for column in by]))
+        .limit(query.limit + 1)
+    ).all()
+    items = [ITEM[TYPE_OF[row.rank]](row) for row in rows[: query.limit]]
+    if len(rows) <= query.limit:
+        return items, None
+    last = rows[query.limit - 1]
+    return items, encode_cursor(Key(last.at, last.rank, last.id))
 
 
 def every(

@@ -26,6 +26,7 @@ from sqlalchemy import (
     cast,
     false,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -216,17 +217,23 @@ def sources(session: Session, operation: Operation) -> list[Source]:
 
 
 def heads(
-    source: Source, conditions: list[ColumnElement[bool]], ascending: bool, limit: int
+    source: Source,
+    conditions: list[ColumnElement[bool]],
+    ascending: bool,
+    limit: int,
+    bare: bool,
 ) -> Iterator[Select[Any]]:
-    """The first ``limit`` rows of each of the source's statements, through its index."""
+    """The first ``limit`` rows of each of the source's statements, through its index;
+    ``bare``: as they are (PostgreSQL parenthesizes a limited member of a union), else each
+    wrapped in a subquery (SQLite allows no parentheses there)."""
     order = (source.at, source.id) if ascending else (source.at.desc(), source.id.desc())
     for stmt in source.stmts:
         head = stmt.where(*conditions).order_by(*order).limit(limit)
-        if source.over is None:
-            yield select(*head.subquery().c)
-        else:
+        if source.over is not None:
             lateral = head.lateral()
             yield select(*lateral.c).select_from(source.over).join(lateral, true())
+        else:
+            yield head if bare else select(*head.subquery().c)
 
 
 def page(
@@ -236,6 +243,7 @@ def page(
     each source from the cursor on, merged; a next cursor when more items exist."""
     ascending = query.order is s.EventOrder.asc
     after = decode_cursor(query.cursor) if query.cursor else None
+    postgres = on_postgres(session)
     parts: list[Select[Any]] = []
     for source in sources(session, operation):
         if query.types and source.type not in query.types:
@@ -250,14 +258,12 @@ def page(
             conditions.append(source.at < query.until)
         if query.author is not None:
             conditions.append(source.actor == query.author)
-        parts.extend(heads(source, conditions, ascending, query.limit + 1))
-    merged = union_all(*parts).subquery()
-    by = [merged.c.at, merged.c.rank, merged.c.id]
-    rows = session.execute(
-        select(*merged.c)
-        .order_by(*(by if ascending else [column.desc() for column in by]))
-        .limit(query.limit + 1)
-    ).all()
+        parts.extend(heads(source, conditions, ascending, query.limit + 1, postgres))
+    by: list[ColumnElement[Any]] = [literal_column(name) for name in ("at", "rank", "id")]
+    # a union of one select would be that select, with its ORDER BY and LIMIT twice
+    whole = union_all(*parts) if len(parts) > 1 else select(*parts[0].subquery().c)
+    merged = whole.order_by(*(by if ascending else [c.desc() for c in by]))
+    rows = session.execute(merged.limit(query.limit + 1)).all()
     items = [ITEM[TYPE_OF[row.rank]](row) for row in rows[: query.limit]]
     if len(rows) <= query.limit:
         return items, None

@@ -12,7 +12,8 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,postgres,web,otel]'
+	# setuptools' editable build warns about any folder named like the package: ours is it
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install -q -e '.[dev,postgres,web,otel]'
 	touch $(STAMP)
 
 ## Run vTOC locally: embedded SQLite, demo data, an admin token.

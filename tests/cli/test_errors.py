@@ -170,3 +170,14 @@ def test_input_the_server_refuses_is_a_usage_error_like_input_the_cli_refuses(
         "error: invalid input: status: must be one of pending, in_progress, blocked, "
         "completed, failed or cancelled (not 'done')"
     )
+
+
+def test_a_delete_nobody_confirmed_is_one_line_saying_nothing_changed(cli: Process) -> None:
+    """A script pipes no answer to the question: one line that says why and what to pass."""
+    created = cli("ops", "create", "--name", "Kept", "-o", "json")
+    assert created.returncode == 0, created.stderr
+    for answer in ("", "n\n"):
+        refused = cli("ops", "delete", "Kept", input=answer)
+        assert refused.returncode == 1
+        assert "--yes" in one_line_error(refused.stderr)
+    assert cli("ops", "show", "Kept").returncode == 0

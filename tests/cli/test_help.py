@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from itertools import pairwise
 from typing import Any
 
 import yaml
 
 from tests.cli.conftest import Process, Run, ok
+from tests.processes import VTOC
 from vtoc.cli.main import COMMANDS, load
 
 HELP_ENV = {"COLUMNS": "80", "TERM": "xterm"}
@@ -36,6 +39,20 @@ def test_f_is_file_and_capital_f_is_follow_in_every_command() -> None:
                 assert "--file" in opts, f"vtoc {path}: -f is {opts}"
             if "--follow" in opts:
                 assert "-F" in opts, f"vtoc {path}: --follow is {opts}"
+
+
+def test_a_repeatable_option_shows_the_type_of_one_value() -> None:
+    shown = subprocess.run(
+        [*VTOC, "missions", "create", "--help"],
+        env=os.environ | HELP_ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    line = next(line for line in shown.stdout.splitlines() if "│ --asset " in line)
+    assert "<str>" in line
+    assert "list[" not in shown.stdout
 
 
 def prose(help_text: str) -> list[list[str]]:

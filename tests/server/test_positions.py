@@ -280,7 +280,9 @@ def test_a_running_server_announces_the_move_that_waited(
         first, last = next(stream), next(stream)
         assert (first.data["lat"], last.data["lat"]) == (50.0, 52.0)
         assert last.ts - first.ts >= timedelta(seconds=1)
-        assert last.ts - first.ts < timedelta(seconds=2)
+        # Announced by the upkeep's next tick, with no other fix to carry it; the bound is
+        # far above a tick so that a busy machine cannot fail it, only a move never sent.
+        assert last.ts - first.ts < timedelta(seconds=30)
 
 
 def test_concurrent_batches_for_the_same_assets_are_all_stored_first_time(

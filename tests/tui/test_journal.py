@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Input, TabbedContent
@@ -252,3 +253,61 @@ async def test_ctrl_r_reads_the_timeline_again_without_the_live_feed(server: Liv
         assert "filed elsewhere" not in texts(timeline)  # no feed: nothing came by itself
         await pilot.press("ctrl+r")
         await until(lambda: "filed elsewhere" in texts(timeline), app)
+
+
+class WatchOnly(App[None]):
+    def compose(self) -> ComposeResult:
+        yield WatchList(id="watch")
+
+
+def watch_of(reports: list[s.WatchIntel]) -> s.Watch:
+    return s.Watch(
+        generated_at=datetime.now(UTC),
+        unacknowledged=reports,
+        unacknowledged_total=len(reports),
+        overdue_missions=[],
+        failed_tasks=[],
+        unreachable_assets=[],
+    )
+
+
+async def test_the_watch_reranks_reports_an_escalation_raised_together() -> None:
+    """The analyzer escalates a cluster: several of the watch's reports turn critical in one
+    read. They move to the top together, the operator's highlighted report stays highlighted
+    (the dashboard once died here with a KeyError)."""
+    start = datetime.now(UTC) - timedelta(hours=1)
+    reports = [
+        s.WatchIntel(
+            id=i,
+            title=f"report {i}",
+            severity=s.Severity.high,
+            operation_id=None,
+            created_at=start + timedelta(minutes=i),
+            deadline=None,
+            overdue=False,
+        )
+        for i in range(1, 9)
+    ]
+    app = WatchOnly()
+    async with app.run_test(size=(80, 24)) as pilot:
+        watch = app.query_one(WatchList)
+        watch.show(watch_of(reports))
+        watch.focus()
+        await pilot.press("down", "down")
+        highlighted = watch.selected
+        assert highlighted.id == 6
+        escalated = {2, 4, 5}
+        watch.show(
+            watch_of(
+                [
+                    r.model_copy(update={"severity": s.Severity.critical})
+                    if r.id in escalated
+                    else r
+                    for r in reports
+                ]
+            )
+        )
+        await pilot.pause()
+        assert watch.ids == [5, 4, 2, 8, 7, 6, 3, 1]
+        assert watch.selected.id == highlighted.id
+        assert all(r.severity is s.Severity.critical for r in watch.rows[:3])

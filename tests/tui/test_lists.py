@@ -4,6 +4,7 @@ clear with ``esc``, a created row is selected, headings count what is there."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from tests.tui.conftest import LiveServer, Terminal, live_alerts, painted, start
 from vtoc.client import VtocClient
 from vtoc.schemas import MissionStatus, Role, TokenCreate
 from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.resources import ASSETS, INTEL, MISSIONS, OPERATIONS, ResourceSpec
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.events import EventsScreen
 from vtoc.tui.screens.form import FormScreen
@@ -191,8 +193,10 @@ async def test_a_created_row_is_selected_and_counted(server: LiveServer) -> None
         assert table.cursor_row == table.index_of(table.selected.id)
 
 
-async def test_actor_names_show_whole_at_120_columns(server: LiveServer) -> None:
-    """At 80 columns the actor is cut to leave the event's subject room; at 120 it is not."""
+@pytest.mark.parametrize("key", ["7", "1"], ids=["events", "dashboard"])
+async def test_actor_names_show_whole_at_120_columns(server: LiveServer, key: str) -> None:
+    """At 80 columns the actor is cut to leave the event's subject room; at 120 it is not,
+    in the events list and in the dashboard's feed."""
     actor = f"local-admin-{uuid.uuid4().int % 10**7:07d}"
     with server.sync() as admin:
         minted = admin.create_token(TokenCreate(name=actor, role=Role.operator)).token
@@ -201,8 +205,31 @@ async def test_actor_names_show_whole_at_120_columns(server: LiveServer) -> None
     app = make_app(server.client(Role.viewer), live=False)
     terminal = Terminal(app, (120, 40))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("7")
-        await terminal.sees("Events  [", timeout=5)
+        await pilot.press(key)
+        await terminal.sees("Events  [" if key == "7" else "Recent events", timeout=5)
         await terminal.sees(f" {actor} ")
         row = next(line for line in terminal.text().splitlines() if f" {actor} " in line)
         assert "operation.created" in row
+
+
+@pytest.mark.parametrize(
+    ("key", "spec"),
+    [("2", OPERATIONS), ("3", MISSIONS), ("4", ASSETS), ("5", INTEL)],
+    ids=["operations", "missions", "assets", "intel"],
+)
+async def test_every_column_of_a_list_fits_at_80_columns(
+    server: LiveServer, key: str, spec: ResourceSpec
+) -> None:
+    """An operator over SSH at 80x24 sees every heading whole and each row's operation code
+    whole (the intel list once cut it to ``OP-00``)."""
+    app = make_app(server.client(Role.viewer), live=False)
+    terminal = Terminal(app, (80, 24))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(key)
+        await terminal.sees(f"{spec.title}  [", timeout=5)
+        await terminal.sees("OP-000" if spec is not ASSETS else " ID ")
+        lines = terminal.text().splitlines()
+        header = next(line for line in lines if line.lstrip().startswith("ID "))
+        assert [c.label for c in spec.columns if f" {c.label}" not in f" {header}"] == []
+        cut = [line for line in lines if re.search(r"OP-\d{0,3}(?!\d)", line)]
+        assert cut == []

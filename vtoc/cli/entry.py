@@ -41,8 +41,9 @@ def run() -> None:
     # like every other error of the CLI, so that a script's log stays greppable.
     try:
         code = app(standalone_mode=False)
-    except typer.Abort:
-        sys.stderr.write("Aborted!\n")
+    except typer.Abort:  # a question answered no, ctrl+c at it, or no terminal to ask on
+        why = "not confirmed" if sys.stdin.isatty() else "no answer (stdin is not a terminal)"
+        sys.stderr.write(f"error: nothing changed: {why}; --yes confirms without asking\n")
         sys.exit(1)
     except typer.TyperException as exc:  # click's usage errors, as Typer vendors them
         message = getattr(exc, "format_message", None)

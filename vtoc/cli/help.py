@@ -2,7 +2,8 @@
 
 Typer 0.29 keeps the single line breaks of a docstring's later paragraphs in rich help, so
 text wrapped at 95 columns in the source broke mid-sentence again at 80; and it shows
-``<bool>`` beside every flag (``--help <bool>``), which takes no value at all.
+``<bool>`` beside every flag (``--help <bool>``), which takes no value at all, and
+``<list[str]>`` beside a repeatable option, which takes one value each time it is given.
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ _option_type = TyperOption.display_type_rich
 
 
 def flag_type(option: TyperOption, ctx: Any) -> str | None:
-    """An option's type for the help table; nothing for a flag, which takes no value."""
-    return None if option.is_flag else _option_type(option, ctx)
+    """An option's type for the help table: nothing for a flag, which takes no value; the
+    type of one value for a repeatable option (its help says it repeats)."""
+    if option.is_flag:
+        return None
+    shown = _option_type(option, ctx)
+    if option.multiple and shown and shown.startswith("<list[") and shown.endswith("]>"):
+        return f"<{shown[len('<list[') : -len(']>')]}>"
+    return shown
 
 
 def unwrap(text: str) -> str:

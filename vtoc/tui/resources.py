@@ -260,7 +260,7 @@ MISSIONS = ResourceSpec(
     entity=s.Entity.mission,
     columns=(
         Column("ID", lambda r: str(r.id), 5),
-        Column("NAME", lambda r: r.name, 22),
+        Column("NAME", lambda r: r.name, 17, wide=30),
         Column("STATUS", lambda r: styled(r.status), 11),
         Column("PRIO", lambda r: styled(r.priority), 8),
         Column("OP", lambda r: operation_code(r.operation_id), 8),
@@ -319,11 +319,11 @@ INTEL = ResourceSpec(
     columns=(
         Column("ID", lambda r: str(r.id), 6),
         Column("SEV", lambda r: styled(r.severity), 8),
-        Column("TITLE", lambda r: r.title, 30),
-        Column("SOURCE", lambda r: str(r.source), 6),
         Column("SEEN", lambda r: ago(r.last_seen_at), 5),
         Column("HITS", hits, 5),
+        Column("SOURCE", lambda r: str(r.source), 6),
         Column("OP", lambda r: operation_code(r.operation_id), 8),
+        Column("TITLE", lambda r: r.title),
     ),
     fields=(
         FormField("title", "Title", required=True),

@@ -17,11 +17,11 @@ from textual.widgets import Sparkline, Static
 
 from vtoc import schemas as s
 from vtoc.client import VtocError
-from vtoc.schemas.event_lines import describe
 from vtoc.terminal import printable
 from vtoc.tui.keymap import WATCH
 from vtoc.tui.resources import ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
+from vtoc.tui.screens.events import label
 from vtoc.tui.widgets.row_list import RowList
 from vtoc.tui.widgets.watch import WatchList, summary
 
@@ -42,15 +42,18 @@ def counts(title: str, values: Mapping[Any, int], extra: str = "") -> Table:
     return table
 
 
-def event_line(event: s.Event) -> Text:
+def event_line(event: s.Event, width: int) -> Text:
+    """One event of the feed in ``width`` cells: the actor whole where there is room (a 120
+    column terminal), the subject in the events list's words."""
+    actor = 12 if width < 110 else 24
     line = Text.assemble(
         (event.ts.strftime("%H:%M:%S "), "dim"),
         (f"{event.kind:<18}", "bold"),
         f" {event.entity_id or '':>5} ",
-        (f"{event.actor[:12]:<12} ", "dim"),
-        plain(describe(event.kind, event.data)),
+        (f"{event.actor[:actor]:<{actor}} ", "dim"),
+        plain(label(event)),
     )
-    line.truncate(78, overflow="ellipsis")
+    line.truncate(max(20, width - 2), overflow="ellipsis")
     return line
 
 
@@ -174,8 +177,13 @@ class DashboardScreen(VtocScreen):
         self.query_one("#agents", Static).update(agents)
         self.render_feed()
 
+    def on_resize(self) -> None:
+        if self.feed:
+            self.render_feed()
+
     def render_feed(self) -> None:
-        lines = Text("\n").join(event_line(e) for e in self.feed) if self.feed else Text("")
+        width = self.query_one("#feed", Static).size.width or self.app.size.width
+        lines = Text("\n").join(event_line(e, width) for e in self.feed)
         self.query_one("#feed", Static).update(Text.assemble(("Recent events\n", "bold"), lines))
 
     def apply_events(self, batch: list[s.Event]) -> None:

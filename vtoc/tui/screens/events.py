@@ -29,6 +29,7 @@ PREFETCH = 20
 
 
 def label(event: s.Event) -> str:
+    """What the event says beyond its kind and row (the dashboard's feed words it so too)."""
     return describe(event.kind, event.data)
 
 

@@ -240,28 +240,29 @@ class RowList(ScrollView, can_focus=True):
         scroll_y = self.scroll_offset.y
         top = self.rows[min(scroll_y, len(self.rows) - 1)] if self.rows else None
         new = []
-        moved = False
-        for row in rows:
-            if row.id in self.rows_by_id:
-                index = self.index_of(row.id)
-                moved = moved or self.order(row) != self.order(self.rows[index])
-                self.rows[index] = row
-                self.strips.discard(row.id)
-            else:
+        moved = []  # rows whose update changes their place: out, then in where they now go
+        for row in {row.id: row for row in rows}.values():  # one state a row, the last
+            loaded = self.rows_by_id.get(row.id)
+            if loaded is None:
                 new.append(row)
+            elif self.order(row) == self.order(loaded):
+                self.rows[self.index_of(row.id)] = row
+            else:
+                del self.rows[self.index_of(row.id)]
+                moved.append(row)
+            self.strips.discard(row.id)
             self.rows_by_id[row.id] = row
-        if moved:  # an update that changes a row's place (a report seen again)
-            self.rows.sort(key=self.order, reverse=True)
-        if not new:
+        coming = new + moved
+        if not coming:
             self.refresh()
             return 0
-        new.sort(key=self.order, reverse=True)
-        if not self.rows or self.order(new[-1]) > self.order(self.rows[0]):
-            self.rows[:0] = new  # live rows above all loaded ones: the list needs no sort
-        elif self.order(new[0]) < self.order(self.rows[-1]):
-            self.rows.extend(new)  # a page from below
+        coming.sort(key=self.order, reverse=True)
+        if not self.rows or self.order(coming[-1]) > self.order(self.rows[0]):
+            self.rows[:0] = coming  # live rows above all loaded ones: the list needs no sort
+        elif self.order(coming[0]) < self.order(self.rows[-1]):
+            self.rows.extend(coming)  # a page from below
         else:
-            self.rows.extend(new)
+            self.rows.extend(coming)
             self.rows.sort(key=self.order, reverse=True)  # timsort: ordered runs cost little
         if follow:
             self.cursor_row = scroll_y = 0
@@ -269,7 +270,7 @@ class RowList(ScrollView, can_focus=True):
             self.cursor_row = self.index_of(selected.id)
             if keep_viewport and top is not None:
                 above = self.index_of(top.id) - scroll_y
-                self.unseen += above
+                self.unseen = max(0, self.unseen + above)
                 scroll_y += above
         self.resized(scroll_y=scroll_y)
         return len(new)

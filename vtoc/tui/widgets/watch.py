@@ -42,7 +42,8 @@ COLUMNS = (
 
 
 def summary(watch: s.Watch) -> Text:
-    """One line: what is open, the late ones in red."""
+    """One line (cut, never wrapped: the list below keeps its place): what is open, the late
+    ones in red."""
     late = sum(1 for r in watch.unacknowledged if r.overdue)
     others = (
         (len(watch.overdue_missions), "late missions"),
@@ -53,6 +54,8 @@ def summary(watch: s.Watch) -> Text:
         ("Watch ", "bold"),
         f"{watch.unacknowledged_total} unacked",
         (f" ({late} late)", "bold red") if late else "",
+        no_wrap=True,
+        overflow="ellipsis",
     )
     for count, what in others:
         line.append(f" · {count} {what}", style="bold red" if count else "dim")

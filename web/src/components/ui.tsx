@@ -137,6 +137,11 @@ export function Ago({ at, now = Date.now() }: { at: string | null | undefined; n
   );
 }
 
+/** "1 asset", "3 assets": a number with its noun, plural when it is not one. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? noun : plural}`;
+}
+
 // The server's enums, kept once for the whole SPA.
 export {
   ASSET_KINDS,

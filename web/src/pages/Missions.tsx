@@ -7,7 +7,7 @@ import { api, unwrap, type Asset, type Mission } from "../api/client";
 import { Can } from "../auth";
 import { DeleteButton } from "../components/DeleteButton";
 import { OperationLink } from "../components/OperationLink";
-import { Ago, Badge, ErrorNote, Field, LoadMore, MISSION_STATUSES, QueryState, Select, ToggleButton } from "../components/ui";
+import { Ago, Badge, ErrorNote, Field, LoadMore, MISSION_STATUSES, QueryState, Select, ToggleButton, count } from "../components/ui";
 import { listQuery, toSearch, useFilters } from "../components/useFilters";
 import { keys, useCursorList } from "../queries";
 import { byId, useAllAssets, useAllOperations } from "../lookups";
@@ -188,7 +188,7 @@ export default function Missions() {
                   <Badge value={m.priority} />
                   <div className="muted small">
                     {codes.get(m.operation_id) ?? `operation #${m.operation_id}`} · <Due mission={m} /> ·{" "}
-                    {m.asset_ids.length} assets
+                    {count(m.asset_ids.length, "asset")}
                   </div>
                 </li>
               ))}

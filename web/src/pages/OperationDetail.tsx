@@ -6,7 +6,7 @@ import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom"
 import { api, unwrap } from "../api/client";
 import { Can } from "../auth";
 import { DeleteButton } from "../components/DeleteButton";
-import { Ago, Badge, LoadMore, QueryState, ToggleButton } from "../components/ui";
+import { Ago, Badge, LoadMore, QueryState, ToggleButton, count } from "../components/ui";
 import { keys, useCursorList } from "../queries";
 import { MissionForm } from "./MissionForm";
 import { OperationForm } from "./OperationForm";
@@ -122,7 +122,7 @@ export default function OperationDetail() {
                   {missions.items.map((m) => (
                     <li key={m.id}>
                       <Link to={`/missions/${m.id}`}>{m.name}</Link> <Badge value={m.status} />{" "}
-                      <Badge value={m.priority} /> {m.asset_ids.length} assets
+                      <Badge value={m.priority} /> {count(m.asset_ids.length, "asset")}
                     </li>
                   ))}
                 </ul>

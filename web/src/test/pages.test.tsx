@@ -388,7 +388,12 @@ describe("Acknowledging", () => {
     const rows = within(await within(panel).findByRole("list", { name: "Unacknowledged reports" })).getAllByRole("listitem");
     expect(rows[0]).toHaveTextContent(/ack overdue since/);
     expect(rows[1]).not.toHaveTextContent(/ack (due|overdue)/); // no deadline for high here
-    expect(within(panel).getByRole("link", { name: "1 late missions" })).toHaveAttribute("href", "/missions?overdue=true");
+    expect(within(panel).getByRole("link", { name: "1 late mission" })).toHaveAttribute("href", "/missions?overdue=true");
+    expect(within(panel).getByText(/0 failed tasks/)).toBeVisible();
+    expect(within(panel).getByRole("link", { name: "All 2 unacknowledged reports" })).toHaveAttribute(
+      "href",
+      "/intel?acknowledged=false",
+    );
     await userEvent.click(within(rows[0]).getByRole("button", { name: "Acknowledge 'Beacon'" }));
     expect(await within(rows[0]).findByRole("status")).toHaveTextContent("Acknowledged by me");
     expect(sent.filter((r) => r.method === "POST").map((r) => r.path)).toEqual(["/api/v1/intel/1/ack"]);

@@ -218,9 +218,9 @@ async def test_a_clusters_events_say_what_it_became_and_open_it_from_the_timelin
         await pilot.press(":", *"events", "enter")
         await until(lambda: isinstance(app.screen, EventsScreen), app)
         events = app.screen.table  # type: ignore[attr-defined]
-        await until(lambda: events.row_count, app)
-        row = next(e for e in events.rows if e.kind == "correlation.merged")
-        assert row.entity_id == cluster.id
+        mine = ("correlation.merged", cluster.id)
+        await until(lambda: any((e.kind, e.entity_id) == mine for e in events.rows), app)
+        await terminal.sees(f"correlation.merged      {cluster.id:<6} ")
         await terminal.sees(f"2 reports, {cluster.severity}")
 
         await pilot.press("escape")  # to the dashboard, where the operator starts

@@ -27,6 +27,8 @@ BENCHMARKS = [
     "tui",
     "load",
     "tracks",
+    "tak",
+    "map",
     "ssh",
     "journal",
 ]

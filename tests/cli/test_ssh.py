@@ -176,6 +176,45 @@ def test_unknown_and_revoked_keys_are_refused(vtoc: Run, ssh: Ssh, tmp_path: Pat
     assert revoked.returncode == 255 and "Permission denied" in revoked.stderr
 
 
+def test_passwords_forwarding_and_subsystems_are_refused(
+    vtoc: Run, ssh_port: int, tmp_path: Path
+) -> None:
+    """An enrolled key gets the TUI or a command, nothing else: no password is offered, and
+    no tunnel (either way), X11 or sftp is opened through the server."""
+    key = keygen(tmp_path / "alice")
+    enroll(vtoc, key, "alice", "operator")
+
+    def attempt(
+        *options: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        args = [*ssh_args(ssh_port, key), *options]
+        return subprocess.run(
+            args, capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL
+        )
+
+    password = attempt(
+        "-o",
+        "PubkeyAuthentication=no",
+        "-o",
+        "PreferredAuthentications=password,keyboard-interactive",
+        "anyone@127.0.0.1",
+        "whoami",
+    )
+    assert password.returncode == 255 and "Permission denied (publickey)" in password.stderr
+
+    remote = attempt(
+        "-N", "-o", "ExitOnForwardFailure=yes", "-R", "0:127.0.0.1:9", "anyone@127.0.0.1"
+    )
+    assert remote.returncode == 255 and "forwarding failed" in remote.stderr, remote.stderr
+    local = attempt("-W", f"127.0.0.1:{ssh_port}", "anyone@127.0.0.1")
+    assert local.returncode == 255 and "forwarding failed" in local.stderr, local.stderr
+    sftp = attempt("-s", "anyone@127.0.0.1", "sftp")
+    assert sftp.returncode != 0 and "subsystem" in sftp.stderr.lower(), sftp.stderr
+    x11 = attempt("-X", "anyone@127.0.0.1", "whoami", "--json", env={**os.environ, "DISPLAY": ":0"})
+    assert json.loads(x11.stdout)["name"].startswith("ssh.alice."), "the command itself runs"
+    assert "X11 forwarding request failed" in x11.stderr
+
+
 def session_secret(api_url: str, besides: str) -> str | None:
     """The token in the environment of the ``vtoc`` process an SSH session runs, read the
     way anyone on the host as that user could: from /proc."""

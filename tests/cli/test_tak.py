@@ -3,6 +3,7 @@ assets, moves go out as CoT within a second, and hostile documents hurt no other
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import queue
@@ -20,11 +21,16 @@ from pathlib import Path
 
 import pytest
 import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from tests.cli.conftest import VTOC
 from vtoc.children import free_port
-from vtoc.client import NotFound, VtocClient
+from vtoc.client import AsyncVtocClient, NotFound, VtocClient
 from vtoc.tak.cot import split
+from vtoc.tak.gateway import Datagrams
+from vtoc.tak.gateway import Gateway as TakGateway
 from vtoc.tak.trust import admits, network_of
 
 WAIT = 30.0
@@ -368,10 +374,67 @@ def test_tls_serves_a_certified_client_and_refuses_others(
     watcher.close()
 
 
+def pkcs12_files(ca: trustme.CA, directory: Path, password: bytes) -> tuple[str, ...]:
+    """What a TAK Server data package holds: the gateway's certificate and key in one .p12
+    and the CA in a trust store .p12, both under one password."""
+    issued = ca.issue_cert("127.0.0.1")
+    key = serialization.load_pem_private_key(issued.private_key_pem.bytes(), None)
+    cert = x509.load_pem_x509_certificate(issued.cert_chain_pems[0].bytes())
+    authority = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
+    encryption = serialization.BestAvailableEncryption(password)
+    identity = directory / "gateway.p12"
+    identity.write_bytes(
+        pkcs12.serialize_key_and_certificates(b"gateway", key, cert, None, encryption)  # type: ignore[arg-type]
+    )
+    truststore = directory / "truststore-root.p12"
+    truststore.write_bytes(
+        pkcs12.serialize_key_and_certificates(b"ca", None, None, [authority], encryption)
+    )
+    return ("--tls-cert", str(identity), "--tls-ca", str(truststore))
+
+
+def test_tls_from_a_tak_data_packages_p12_files(
+    start_gateway: StartGateway, api: VtocClient, certificates: Certificates, tmp_path: Path
+) -> None:
+    options = pkcs12_files(certificates.ca, tmp_path, b"atakatak")
+    gateway = start_gateway("--create-assets", *options, "--tls-password", "atakatak")
+
+    certified = certificates.client(certificates.ca, gateway.port)
+    certified.sendall(cot("Papa", 41.9, 12.5))
+    watcher = TakClient(certified)
+    follow_live(api, watcher)
+    wait_moved(api, "Papa", 41.9)
+    refused(lambda: certificates.client(trustme.CA(), gateway.port))  # the trust store decides
+    watcher.close()
+
+
+@pytest.mark.parametrize(
+    ("password", "error"),
+    [
+        ("wrong", "gateway.p12: wrong password or not a PKCS#12 file"),
+        (None, "gateway.p12: wrong password or not a PKCS#12 file (give --tls-password)"),
+    ],
+)
+def test_a_p12_that_does_not_open_is_a_one_line_error(
+    tmp_path: Path, password: str | None, error: str
+) -> None:
+    options = pkcs12_files(trustme.CA(), tmp_path, b"atakatak")
+    given = ("--tls-password", password) if password else ()
+    done = subprocess.run(
+        [VTOC, "tak", "serve", *options, *given],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "VTOC_TAK_TLS_PASSWORD"},
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: TLS: cannot load the certificates: ")
+    assert done.stderr.strip().endswith(error) and "\n" not in done.stderr.strip()
+
+
 @pytest.mark.parametrize(
     ("options", "error"),
     [
-        (("--tls-cert", "cert.pem"), "--tls-cert and --tls-key go together"),
+        (("--tls-key", "key.pem"), "--tls-key: needs --tls-cert"),
         (
             ("--tls-cert", "cert.pem", "--tls-key", "key.pem"),
             "--tls-ca: needed with --tls-cert (clients' certificates are checked against it)",
@@ -390,6 +453,18 @@ def test_tls_serves_a_certified_client_and_refuses_others(
 def test_bad_options_are_a_one_line_error(options: tuple[str, ...], error: str) -> None:
     done = subprocess.run([VTOC, "tak", "serve", *options], capture_output=True, text=True)
     assert (done.returncode, done.stderr.strip()) == (2, f"error: {error}")
+
+
+def test_a_pem_certificate_without_its_key_is_a_one_line_error(
+    certificates: Certificates,
+) -> None:
+    options = list(certificates.options)
+    del options[options.index("--tls-key") : options.index("--tls-key") + 2]
+    done = subprocess.run([VTOC, "tak", "serve", *options], capture_output=True, text=True)
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        "error: --tls-key: needed with a PEM --tls-cert (a .p12 holds its key)",
+    )
 
 
 def test_missing_certificate_files_are_a_one_line_error(tmp_path: Path) -> None:
@@ -453,6 +528,35 @@ def test_the_sa_multicast_group_in_and_out(start_gateway: StartGateway, api: Vto
     assert api.assets.get("Hotel").lat == pytest.approx(52.52)
     member.close()
     watcher.close()
+
+
+def test_multicast_sends_that_fail_are_named_then_counted(api: VtocClient) -> None:
+    at = datetime.now(UTC).isoformat()
+    api.post_positions([{"asset": "Kilo", "at": at, "lat": 1.0, "lon": 2.0}], create_assets=True)
+    kilo = api.assets.get("Kilo")
+    log: list[str] = []
+
+    async def send_twice_and_report() -> None:
+        async with AsyncVtocClient(api.base_url, "unused") as unused:
+            gateway = TakGateway(unused, log.append, assets={kilo.id: kilo})
+            loop = asyncio.get_running_loop()
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: Datagrams(gateway), local_addr=("127.0.0.1", 0)
+            )
+            # a broadcast address without SO_BROADCAST: the kernel refuses every send
+            gateway.multicast = (transport, ("255.255.255.255", free_port()))
+            for _ in range(3):
+                gateway.send()
+            gateway.report_udp_errors()
+            gateway.report_udp_errors()  # nothing new: nothing said
+            transport.close()
+
+    asyncio.run(send_twice_and_report())
+    assert log == [
+        "warning: SA multicast: cannot send: [Errno 13] Permission denied",
+        "warning: SA multicast: 2 sends failed since the last report, 3 in all"
+        " (last: [Errno 13] Permission denied)",
+    ]
 
 
 def test_a_tak_server_gets_the_assets_and_is_reconnected(

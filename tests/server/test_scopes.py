@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -47,6 +48,7 @@ def world(admin: VtocClient, client_for: Callable[..., VtocClient], session: Ses
         cluster = Correlation(severity=s.Severity.low, operation_id=op.id, report_ids=[report.id])
         session.add(cluster)
         session.commit()
+        handover = admin.handovers.create(text=f"{name} watch hands over", operation_id=op.id)
         found[side] = {
             "operations": op.id,
             "missions": mission.id,
@@ -54,6 +56,7 @@ def world(admin: VtocClient, client_for: Callable[..., VtocClient], session: Ses
             "intel": report.id,
             "journal": entry.id,
             "correlations": cluster.id,
+            "handovers": handover.id,
         }
     loose = admin.assets.create(name="Unassigned drone", kind="aircraft")
     report = admin.intel.create(title="No operation's report")
@@ -78,6 +81,7 @@ PREFIX_IDS = {
     "correlations": "correlations",
     "tasks": "tasks",
     "agents": "agents",
+    "handovers": "handovers",
 }
 
 
@@ -86,7 +90,7 @@ def out_of_scope(path: str, outside: dict[str, int]) -> str | None:
     prefix = path.split("/")[3]
     if prefix not in PREFIX_IDS:
         return None
-    url = re.sub(r"\{(ref|report_id|entry_id|correlation_id)\}", "{id}", path, count=1)
+    url = re.sub(r"\{(ref|report_id|entry_id|correlation_id|handover_id)\}", "{id}", path, count=1)
     url = url.replace("{id}", str(outside[PREFIX_IDS[prefix]]), 1)
     return url.replace("{asset_id}", str(outside["assets"]))
 
@@ -136,6 +140,17 @@ def ids(page: Any) -> list[int]:
     return sorted(row.id for row in page.items)
 
 
+def in_scope(admin: VtocClient, world: World) -> list[s.Event]:
+    """The logged events alpha's token may see: alpha's, and those of the asset on its
+    mission (an asset event carries no operation)."""
+    alpha, truck = world.inside["operations"], world.inside["assets"]
+    return [
+        e
+        for e in admin.events.list(limit=500).items
+        if e.operation_id == alpha or (e.entity == s.Entity.asset and e.entity_id == truck)
+    ]
+
+
 def test_lists_and_the_dashboard_hold_only_what_is_in_scope(
     admin: VtocClient, world: World
 ) -> None:
@@ -144,13 +159,15 @@ def test_lists_and_the_dashboard_hold_only_what_is_in_scope(
     assert ids(scoped.missions.list()) == [inside["missions"]]
     assert ids(scoped.assets.list()) == [inside["assets"]]
     assert ids(scoped.intel.list()) == [inside["intel"]]
-    assert ids(scoped.journal.list()) == [inside["journal"]]
+    alphas = [e.id for e in admin.journal.list().items if e.operation_id == inside["operations"]]
+    assert ids(scoped.journal.list()) == sorted(alphas) and inside["journal"] in alphas
     assert ids(scoped.tasks.list()) == [] and ids(scoped.agents.list()) == []
     clusters = scoped.http.get("/api/v1/correlations").json()["items"]
     assert [c["id"] for c in clusters] == [inside["correlations"]]
 
     events = scoped.events.list(limit=500).items
-    assert events and {e.operation_id for e in events} == {inside["operations"]}
+    assert [e.id for e in events] == [e.id for e in in_scope(admin, world)]
+    assert {e.operation_id for e in events} == {inside["operations"], None}
     assert len(admin.events.list(limit=500).items) > len(events)
 
     board = scoped.http.get("/api/v1/dashboard").json()
@@ -160,8 +177,39 @@ def test_lists_and_the_dashboard_hold_only_what_is_in_scope(
     assert sum(board["intel_by_severity"].values()) == 1
     assert sum(board["intel_per_hour"]) == 1
     assert board["agents"] == []
-    recent = {e["operation_id"] for e in board["recent_events"]}
-    assert recent == {inside["operations"]}
+    visible = {e.id for e in events}
+    assert {e["id"] for e in board["recent_events"]} <= visible
+
+
+def test_briefings_the_timeline_and_search_hold_only_what_is_in_scope(
+    admin: VtocClient, world: World
+) -> None:
+    """The sitrep, the watch, handovers, an operation's timeline (with its assets' events)
+    and its export, a track, a text search: what an operator reads beyond the lists."""
+    scoped, inside, alpha = world.scoped, world.inside, world.inside["operations"]
+    report = scoped.sitrep()
+    assert [o.name for o in report.operations] == ["Alpha"]
+    assert report.intel_total == 1 < admin.sitrep().intel_total
+    assert [j.text.split()[:2] for j in report.journal] == [["Alpha", "on"], ["Alpha", "watch"]]
+    assert report.agents == []
+
+    watch = scoped.http.get("/api/v1/watch", params={"min_severity": "info"}).json()
+    assert [r["id"] for r in watch["unacknowledged"]] == [inside["intel"]]
+    assert watch["unacknowledged_total"] == 1
+    assert watch["failed_tasks"] == []
+
+    assert ids(scoped.handovers.list()) == [inside["handovers"]]
+
+    timeline = [(i.type, i.id) for i in scoped.timeline(alpha, limit=500).items]
+    assert timeline == [(i.type, i.id) for i in admin.timeline(alpha, limit=500).items]
+    assert ("event", in_scope(admin, world)[0].id) in timeline  # the truck's creation
+    exported = scoped.timeline_export(alpha, "text/csv")
+    assert exported == admin.timeline_export(alpha, "text/csv")
+    assert "Bravo" not in exported
+
+    assert [a.name for a in scoped.assets.list(q="truck").items] == ["Alpha truck"]
+    assert [r.title for r in scoped.intel.list(q="sighting").items] == ["Alpha sighting"]
+    assert [e.text for e in scoped.journal.list(q="station").items] == ["Alpha on station"]
 
 
 @pytest.fixture
@@ -177,7 +225,7 @@ def test_the_stream_delivers_only_events_in_scope(
 ) -> None:
     alpha = world.inside["operations"]
     logged = admin.events.list(limit=500).items
-    expected = [e.id for e in logged if e.operation_id == alpha]
+    expected = [e.id for e in in_scope(admin, world)]
     assert 0 < len(expected) < len(logged)
     resumed = read_sse(live, count=len(expected), token=world.secret, params={"after": 0})
     assert [int(e.id) for e in resumed] == expected
@@ -188,6 +236,39 @@ def test_the_stream_delivers_only_events_in_scope(
 
     arrived, _ = first_event_after_opening(live, world.secret, both_move, "operation.")
     assert [(e.kind, e.operation_id) for e in arrived] == [("operation.updated", alpha)]
+
+
+def test_the_stream_carries_the_moves_of_the_assets_on_its_missions(
+    admin: VtocClient, world: World, live: str
+) -> None:
+    """Asset events belong to no operation: they reach a scoped map when the asset serves
+    one of its missions (an asset may serve missions of several operations), and only
+    then."""
+    alpha_truck, bravo_truck = world.inside["assets"], world.outside["assets"]
+    drone = world.outside["loose_asset"]
+    start = datetime.now(UTC) - timedelta(minutes=1)
+    at = (str(start + timedelta(seconds=second)) for second in range(60))
+
+    def move(*assets: int) -> None:
+        for asset in assets:  # one batch each: the moves are logged in this order
+            admin.post_positions([{"asset": asset, "at": next(at), "lat": 1.0, "lon": 2.0}])
+
+    arrived, _ = first_event_after_opening(
+        live, world.secret, lambda: move(bravo_truck, drone, alpha_truck), "asset."
+    )
+    assert [(e.kind, e.entity_id) for e in arrived] == [("asset.moved", alpha_truck)]
+
+    admin.assign_asset(world.inside["missions"], bravo_truck)  # now on both operations
+    arrived, _ = first_event_after_opening(
+        live, world.secret, lambda: move(drone, bravo_truck), "asset."
+    )
+    assert [(e.kind, e.entity_id) for e in arrived] == [("asset.moved", bravo_truck)]
+
+    seen = {e.entity_id for e in world.scoped.events.list(limit=500).items if e.entity == "asset"}
+    assert seen == {alpha_truck, bravo_truck}
+    track = world.scoped.http.get(f"/api/v1/assets/{alpha_truck}/track").json()
+    assert len(track["fixes"]) == 1
+    assert world.scoped.http.get(f"/api/v1/assets/{drone}/track").status_code == 404
 
 
 def test_scopes_are_refused_for_admins_and_unknown_operations(

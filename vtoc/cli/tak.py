@@ -41,12 +41,27 @@ def serve(
     ] = None,
     tls_cert: Annotated[
         str | None,
-        typer.Option(help="PEM certificate: the stream is TLS, clients need certificates."),
+        typer.Option(
+            help="Certificate (PEM, or a TAK .p12 with its key): the stream is TLS, clients "
+            "need certificates."
+        ),
     ] = None,
-    tls_key: Annotated[str | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
+    tls_key: Annotated[
+        str | None, typer.Option(help="PEM private key of a PEM --tls-cert.")
+    ] = None,
     tls_ca: Annotated[
         str | None,
-        typer.Option(help="PEM CA that signs the clients' (and TAK server's) certificates."),
+        typer.Option(
+            help="CA that signs the clients' (and TAK server's) certificates: PEM, or a "
+            ".p12 trust store."
+        ),
+    ] = None,
+    tls_password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="VTOC_TAK_TLS_PASSWORD",
+            help="Password of .p12 files (TAK's default is atakatak).",
+        ),
     ] = None,
     multicast: Annotated[
         bool,
@@ -81,10 +96,16 @@ def serve(
     from vtoc.cli.session import context
     from vtoc.client import AsyncVtocClient, AuthError, VtocError
     from vtoc.tak.gateway import Gateway, Listen, serve
-    from vtoc.tak.trust import client_context, network_of, server_context
+    from vtoc.tak.trust import (
+        CertificateError,
+        client_context,
+        is_pkcs12,
+        network_of,
+        server_context,
+    )
 
-    if (tls_cert is None) != (tls_key is None):
-        fail("--tls-cert and --tls-key go together", EXIT_USAGE)
+    if tls_key is not None and tls_cert is None:
+        fail("--tls-key: needs --tls-cert", EXIT_USAGE)
     if tls_cert is not None and tls_ca is None:
         fail(
             "--tls-ca: needed with --tls-cert (clients' certificates are checked against it)",
@@ -96,9 +117,17 @@ def serve(
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
     try:
-        tls = server_context(tls_cert, tls_key, tls_ca) if tls_cert and tls_key and tls_ca else None
-        out_tls = client_context(tls_cert, tls_key, tls_ca) if uplink and uplink[2] else None
-    except (OSError, ssl.SSLError) as exc:
+        if tls_cert is not None and tls_key is None and not is_pkcs12(tls_cert):
+            fail("--tls-key: needed with a PEM --tls-cert (a .p12 holds its key)", EXIT_USAGE)
+        tls = (
+            server_context(tls_cert, tls_key, tls_ca, tls_password) if tls_cert and tls_ca else None
+        )
+        out_tls = (
+            client_context(tls_cert, tls_key, tls_ca, tls_password)
+            if uplink and uplink[2]
+            else None
+        )
+    except (OSError, ssl.SSLError, CertificateError) as exc:
         fail(f"TLS: cannot load the certificates: {exc}")
     listen = Listen(
         host,

@@ -2,7 +2,8 @@
 
 A token limited to some operations (``ApiToken.operation_ids``) sees those operations,
 their missions, intel reports, clusters, journal and events, and the assets assigned to
-their missions (with those assets' tracks); nothing else: no tasks, agents or runs. The
+their missions (with those assets' tracks and events); nothing else: no tasks, agents or
+runs. The
 request's session carries the scope (``limit``), and every ORM statement it runs — reads,
 counts, and the lookups behind updates and deletes — gets the matching criteria, so a row
 out of scope is as absent as a row that does not exist: a 404, never a 403.
@@ -10,12 +11,13 @@ out of scope is as absent as a row that does not exist: a 404, never a 403.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, event, false, select
+from sqlalchemy import ColumnElement, and_, event, false, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from vtoc import schemas as s
 from vtoc.server.errors import InvalidError, PermissionDeniedError
 from vtoc.server.models import (
     AckOverdue,
@@ -64,6 +66,31 @@ def assets_in(operations: frozenset[int]) -> Any:
     )
 
 
+def asset_event(assets: Any) -> ColumnElement[bool]:
+    """Events of an asset in ``assets``: they carry no operation (an asset may serve
+    missions of several), so they belong to every operation whose missions it serves."""
+    return and_(
+        EventRow.entity == s.Entity.asset,
+        EventRow.operation_id.is_(None),
+        EventRow.entity_id.in_(assets),
+    )
+
+
+def operations_of_assets(session: Session, assets: Iterable[int]) -> dict[int, frozenset[int]]:
+    """The operations each of ``assets`` serves (through its missions); the stream's hub
+    tags asset events with them as it reads them, so a scoped subscriber gets the moves of
+    its assets live."""
+    stmt = (
+        select(mission_assets.c.asset_id, Mission.operation_id)
+        .join(Mission, Mission.id == mission_assets.c.mission_id)
+        .where(mission_assets.c.asset_id.in_(set(assets)))
+    )
+    found: dict[int, set[int]] = {}
+    for asset_id, operation_id in session.execute(stmt):
+        found.setdefault(asset_id, set()).add(operation_id)
+    return {asset_id: frozenset(ops) for asset_id, ops in found.items()}
+
+
 def reports_in(operations: frozenset[int]) -> Any:
     return select(IntelReport.id).where(IntelReport.operation_id.in_(operations))
 
@@ -76,7 +103,10 @@ def criteria(operations: frozenset[int]) -> list[Any]:
         (IntelReport, IntelReport.operation_id.in_(operations)),
         (Correlation, Correlation.operation_id.in_(operations)),
         (JournalEntryRow, JournalEntryRow.operation_id.in_(operations)),
-        (EventRow, EventRow.operation_id.in_(operations)),
+        (
+            EventRow,
+            or_(EventRow.operation_id.in_(operations), asset_event(assets_in(operations))),
+        ),
         (Asset, Asset.id.in_(assets_in(operations))),
         (PositionFix, PositionFix.asset_id.in_(assets_in(operations))),
         (HandoverRow, HandoverRow.entry_id.in_(entries)),

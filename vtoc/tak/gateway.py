@@ -46,6 +46,11 @@ class Gateway:
     assets: dict[int, s.Asset] = field(default_factory=dict)
     fixes: asyncio.Queue[s.FixIn] = field(default_factory=asyncio.Queue)
     multicast: tuple[asyncio.DatagramTransport, tuple[str, int]] | None = None
+    #: UDP sends that failed (the SA group unreachable, no route, a full buffer): in all,
+    #: and since the last report (the first is named at once, the rest each refresh)
+    udp_errors: int = 0
+    udp_errors_unreported: int = 0
+    last_udp_error: str = ""
 
     # In -----------------------------------------------------------------------------------
 
@@ -153,6 +158,25 @@ class Gateway:
             for event in events:
                 transport.sendto(event, group)
 
+    def udp_failed(self, exc: Exception) -> None:
+        """A datagram the kernel would not send: named the first time, counted after."""
+        self.udp_errors += 1
+        self.last_udp_error = str(exc) or type(exc).__name__
+        if self.udp_errors == 1:
+            self.say(f"warning: SA multicast: cannot send: {self.last_udp_error}")
+        else:
+            self.udp_errors_unreported += 1
+
+    def report_udp_errors(self) -> None:
+        """How many sends failed since the last report, if any (once a refresh, so a group
+        that stays unreachable is one line a minute, not one per asset)."""
+        if self.udp_errors_unreported:
+            self.say(
+                f"warning: SA multicast: {self.udp_errors_unreported} sends failed since the"
+                f" last report, {self.udp_errors} in all (last: {self.last_udp_error})"
+            )
+            self.udp_errors_unreported = 0
+
     async def follow_moves(self) -> None:
         async for event in self.api.stream_events(kinds=["asset.moved"]):
             data = event.data or {}
@@ -172,6 +196,7 @@ class Gateway:
             found = [asset async for asset in self.api.assets.iterate(limit=500)]
             self.assets = {asset.id: asset for asset in found if asset.lat is not None}
             self.send()
+            self.report_udp_errors()
             await asyncio.sleep(self.refresh)
 
     async def uplink(self, host: str, port: int, tls: ssl.SSLContext | None) -> None:
@@ -227,6 +252,10 @@ class Datagrams(asyncio.DatagramProtocol):
         buffer = bytearray(data)
         for document in split(buffer):
             self.gateway.take(document, f"udp {host}:{addr[1]}")
+
+    def error_received(self, exc: Exception) -> None:
+        """asyncio's report of a ``sendto`` the kernel refused (it raises nothing)."""
+        self.gateway.udp_failed(exc)
 
 
 def multicast_socket(port: int, interface: str) -> socket.socket:

@@ -26,14 +26,16 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import orjson
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
+from vtoc import schemas as s
 from vtoc.server import events, scopes
 
 log = logging.getLogger(__name__)
@@ -66,9 +68,13 @@ class Item:
     entity: str
     operation_id: int | None
     frame: bytes
+    #: the operations it belongs to: its own, or those an asset's missions serve
+    #: (``scopes.operations_of_assets``), as they were when the hub read it
+    operations: frozenset[int]
 
     @classmethod
-    def of(cls, row: Sequence[Any]) -> Item:
+    def of(cls, row: Sequence[Any], assets: Mapping[int, frozenset[int]]) -> Item:
+        """``assets``: the operations of the assets among the events read with this one."""
         event = dict(zip(FIELDS, row, strict=True))
         payload = orjson.dumps(event, option=orjson.OPT_UTC_Z)
         # SSE's fields, as sse-starlette writes them; compact JSON is one ``data`` line
@@ -77,7 +83,16 @@ class Item:
             event["kind"].encode(),
             payload,
         )
-        return cls(event["id"], event["kind"], event["entity"], event["operation_id"], frame)
+        own = event["operation_id"]
+        operations = frozenset((own,)) if own is not None else assets.get(event["entity_id"])
+        return cls(
+            event["id"],
+            event["kind"],
+            event["entity"],
+            own,
+            frame,
+            operations if operations is not None else frozenset(),
+        )
 
 
 @dataclass(frozen=True)
@@ -95,8 +110,19 @@ class Filter:
             (not self.kinds or any(item.kind.startswith(k) for k in self.kinds))
             and (self.entity is None or item.entity == self.entity)
             and (self.operation_id is None or item.operation_id == self.operation_id)
-            and (self.operations is None or item.operation_id in self.operations)
+            and (self.operations is None or not self.operations.isdisjoint(item.operations))
         )
+
+
+def items_of(session: Session, rows: Sequence[Row[Any]]) -> list[Item]:
+    """``rows`` of ``events.STREAMED`` as items, asset events tagged with their operations."""
+    assets = [
+        row.entity_id
+        for row in rows
+        if row.entity == s.Entity.asset and row.operation_id is None and row.entity_id
+    ]
+    serving = scopes.operations_of_assets(session, assets) if assets else {}
+    return [Item.of(row, serving) for row in rows]
 
 
 class Hub:
@@ -222,7 +248,7 @@ class Hub:
     def _read_rows(self, after: int) -> list[Item]:
         with self.sessions() as session:
             rows = events.streamed_after(session, after=after, limit=BATCH)
-            return [Item.of(row) for row in rows]
+            return items_of(session, rows)
 
     def _read_stubs(self, after: int) -> list[events.Stub]:
         with self.sessions() as session:
@@ -306,7 +332,7 @@ class Hub:
                 entity=wanted.entity,
                 operation_id=wanted.operation_id,
             )
-        items = [Item.of(row) for row in rows]
+            items = items_of(session, rows)
         if len(rows) == BATCH:
             return items, rows[-1].id
         return items, max(position, upper, rows[-1].id if rows else 0)

@@ -3,11 +3,14 @@ tracks thinned in the database (one fix a minute after a week) instead of droppe
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Integer, Table, cast, delete, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -41,30 +44,84 @@ def read_track(
     since = query.since or until - DEFAULT_SPAN
     if since > until:
         raise InvalidError("since", "is after until")
-    in_range = (PositionFix.asset_id == asset.id, PositionFix.at.between(since, until))
-    in_order = (PositionFix.at, PositionFix.id)
-    points = session.execute(
-        select(PositionFix.id, PositionFix.lat, PositionFix.lon)
-        .where(*in_range)
-        .order_by(*in_order)
-    ).all()
-    kept = [p.id for p in points]
-    if len(points) > query.max_points:
-        lat = np.fromiter((p.lat for p in points), dtype=np.float64, count=len(points))
-        lon = np.fromiter((p.lon for p in points), dtype=np.float64, count=len(points))
-        kept = [kept[i] for i in keep_shape(lat, lon, query.max_points)]
+    ids, lat, lon = track_points(session, asset.id, since, until)
+    kept = ids if len(ids) <= query.max_points else ids[keep_shape(lat, lon, query.max_points)]
     # Whole fixes for the kept points only (at most max_points ids): a day at 1 Hz is 86,400
     # rows, and reading each with its time and source took ten times what thinning did.
     rows = session.execute(
-        select(*TRACK_COLUMNS).where(PositionFix.id.in_(kept)).order_by(*in_order)
+        select(*TRACK_COLUMNS)
+        .where(PositionFix.id.in_(kept.tolist()))
+        .order_by(PositionFix.at, PositionFix.id)
     ).all()
     return s.Track(
         asset_id=asset.id,
         name=asset.name,
         since=since,
         until=until,
-        total=len(points),
+        total=len(ids),
         fixes=[s.Fix.model_validate(row._mapping) for row in rows],
+    )
+
+
+def track_points(
+    session: Session, asset_id: int, since: datetime, until: datetime
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """The ids, latitudes and longitudes of the asset's fixes from ``since`` to ``until``
+    in (at, id) order: what thinning needs, as arrays."""
+    connection = session.connection()
+    if connection.dialect.driver == "psycopg2":
+        return track_points_copied(connection, asset_id, since, until)
+    points = session.execute(
+        select(PositionFix.id, PositionFix.lat, PositionFix.lon)
+        .where(PositionFix.asset_id == asset_id, PositionFix.at.between(since, until))
+        .order_by(PositionFix.at, PositionFix.id)
+    ).all()
+    return (
+        np.fromiter((p.id for p in points), dtype=np.int64, count=len(points)),
+        np.fromiter((p.lat for p in points), dtype=np.float64, count=len(points)),
+        np.fromiter((p.lon for p in points), dtype=np.float64, count=len(points)),
+    )
+
+
+#: COPY's binary format, the header (signature, flags, extension length) and a row of three
+#: non-null 8-byte fields: field count, then each field's length and big-endian value
+COPY_HEADER = 19
+COPY_TRAILER = 2
+COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("id_size", ">i4"),
+        ("id", ">i8"),
+        ("lat_size", ">i4"),
+        ("lat", ">f8"),
+        ("lon_size", ">i4"),
+        ("lon", ">f8"),
+    ]
+)
+TRACK_COPY = (
+    "COPY (SELECT id, lat, lon FROM position_fixes WHERE asset_id = %s AND at BETWEEN %s AND %s"
+    " ORDER BY at, id) TO STDOUT WITH (FORMAT binary)"
+)
+
+
+def track_points_copied(
+    connection: Connection, asset_id: int, since: datetime, until: datetime
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """PostgreSQL's binary COPY read straight into numpy: a day at 1 Hz as 86,400 Python
+    row tuples cost psycopg2 most of a GET's time, and binary rows of fixed width need no
+    parsing at all (the index ``ix_fix_track`` hands them over in order, without a sort)."""
+    buffer = io.BytesIO()
+    cursor: Any = connection.connection.cursor()  # psycopg2's, which has copy_expert
+    try:
+        cursor.copy_expert(cursor.mogrify(TRACK_COPY, (asset_id, since, until)), buffer)
+    finally:
+        cursor.close()
+    data = buffer.getbuffer()
+    rows = np.frombuffer(data[COPY_HEADER : len(data) - COPY_TRAILER], dtype=COPY_ROW)
+    return (
+        rows["id"].astype(np.int64),
+        rows["lat"].astype(np.float64),
+        rows["lon"].astype(np.float64),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.columns import Columns
 from rich.console import Group
@@ -24,12 +24,14 @@ from vtoc.client import VtocError
 from vtoc.tui import resources
 from vtoc.tui.geo import Viewport, to_mgrs
 from vtoc.tui.keymap import BACK, MAP, MAP_CANVAS
-from vtoc.tui.land import Mask, coast, land
 from vtoc.tui.replay import Replay
 from vtoc.tui.resources import STATUS_STYLES, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.trails import Spot, Trails, spot_of
 from vtoc.tui.widgets.braille import BrailleMap, Point, Trail
+
+if TYPE_CHECKING:
+    from vtoc.tui.land import Mask
 
 #: the map draws at most this many assets (they all fit one screen's dots anyway)
 MAX_ASSETS = 2000
@@ -103,7 +105,11 @@ class MapScreen(VtocScreen):
 
     @work(thread=True, group="land")
     def read_land(self) -> None:
-        """The coastline's data, read once per process off the event loop."""
+        """The coastline's data, read once per process off the event loop. numpy is
+        imported here, not with the TUI: a session that never opens the map (most over SSH)
+        does not carry it (20 MB)."""
+        from vtoc.tui.land import land
+
         mask = land()
         if mask is not None:
             self.app.call_from_thread(self.show_land, mask)
@@ -253,13 +259,21 @@ class MapScreen(VtocScreen):
             if a.lat is not None and a.lon is not None
         ]
 
-    def view(self) -> Viewport:
-        """The operator's view, else one fitting the assets and their trails."""
+    def trail_lines(self) -> list[Trail]:
+        return [
+            Trail(self.trails.places_of(a.id), "dim " + style)
+            for a in self.placed()
+            if (style := STATUS_STYLES[a.status.value])
+        ]
+
+    def view(self, trails: list[Trail] | None = None) -> Viewport:
+        """The operator's view, else one fitting the assets and their trails (``trails``
+        when the caller has them already: a thousand trails are many spots to read twice)."""
         if self.viewport is not None:
             return self.viewport
         spots = [(a.lat, a.lon) for a in self.placed() if a.lat is not None and a.lon is not None]
-        for asset_id in self.assets:
-            spots.extend((spot.lat, spot.lon) for spot in self.trails.of(asset_id))
+        for trail in self.trail_lines() if trails is None else trails:
+            spots.extend(trail.spots)
         return Viewport.around(spots)
 
     def draw(self) -> None:
@@ -267,18 +281,16 @@ class MapScreen(VtocScreen):
             return
         chosen = self.selected()
         points = self.points(chosen)
-        trails = [
-            Trail([(spot.lat, spot.lon) for spot in self.trails.of(a.id)], "dim " + style)
-            for a in self.placed()
-            if (style := STATUS_STYLES[a.status.value])
-        ]
+        trails = self.trail_lines()
         canvas = self.query_one("#map-canvas", MapCanvas)
         size = canvas.content_size
-        view = self.view()
+        view = self.view(trails)
         step = view.grid_step()
         bounds = view.bounds(size.width, size.height)
         outline = None
         if self.land is not None:
+            from vtoc.tui.land import coast  # imported by read_land already
+
             b = bounds
             outline = coast(
                 self.land, b.south, b.north, b.west, b.east, size.width * 2, size.height * 4

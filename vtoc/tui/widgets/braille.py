@@ -4,10 +4,12 @@ under the assets: a cell shows the dots of its top layer only, in that layer's l
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 
+import numpy as np
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
@@ -15,6 +17,7 @@ from rich.style import Style
 BRAILLE_BASE = 0x2800
 # dot bit for (x % 2, y % 4), per the Unicode braille pattern layout
 DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
+DOT_BITS = np.array(DOTS, dtype=np.int64)
 GRID_STYLE = "grey35"
 COAST_STYLE = "dark_sea_green4"
 COAST, GRID, TRAIL, POINT = range(4)
@@ -32,7 +35,7 @@ class Point:
 class Trail:
     """Where an asset has been, oldest first, drawn as joined dots in its style."""
 
-    spots: list[tuple[float, float]]
+    spots: Sequence[tuple[float, float]]
     style: str
 
 
@@ -81,29 +84,58 @@ class Canvas:
             cell.style = style
             cell.marked = cell.marked or marked
 
-    def path(self, spots: list[tuple[float, float]]) -> list[tuple[int, int]]:
-        """The dots of (lat, lon) spots, each dot once however many spots fall in it in a
-        row (a parked asset's trail is thousands of spots in one dot)."""
-        dots: list[tuple[int, int]] = []
-        for lat, lon in spots:
-            dot = self.dot_of(lat, lon)
-            if not dots or dot != dots[-1]:
-                dots.append(dot)
-        return dots
-
-    def line(self, start: tuple[int, int], end: tuple[int, int], style: str) -> None:
-        """The dots between two dots (both included), one per step along the longer axis."""
-        (x0, y0), (x1, y1) = start, end
-        steps = max(abs(x1 - x0), abs(y1 - y0))
-        if steps > 4 * (self.width + self.height) * 2:  # far off the canvas: not drawn
+    def trails(self, trails: list[Trail]) -> None:
+        """Every trail, as ``path`` and ``line`` would draw them one dot at a time, in numpy:
+        a thousand assets' trails are a hundred thousand spots and more each frame. Each
+        trail's spots become dots (repeats in a row dropped), each pair of dots a line of
+        one dot per step along its longer axis; a cell gets all its dots' bits and the
+        style of the last trail to touch it."""
+        counts = np.fromiter((len(t.spots) for t in trails), dtype=np.int64, count=len(trails))
+        total = int(counts.sum())
+        if not total:
             return
-        if steps <= 1:  # neighbours: nothing between them
-            self.plot(x0, y0, style, TRAIL)
-            self.plot(x1, y1, style, TRAIL)
-            return
-        for step in range(steps + 1):
-            t = step / steps if steps else 0.0
-            self.plot(round(x0 + (x1 - x0) * t), round(y0 + (y1 - y0) * t), style, TRAIL)
+        spots = (spot for trail in trails for spot in trail.spots)
+        flat = np.fromiter(itertools.chain.from_iterable(spots), np.float64, count=2 * total)
+        lat, lon = flat[0::2], flat[1::2]
+        b = self.bounds
+        x = np.floor((lon - b.west) / (b.east - b.west) * self.width * 2).astype(np.int64)
+        y = np.floor((b.north - lat) / (b.north - b.south) * self.height * 4).astype(np.int64)
+        owner = np.repeat(np.arange(len(trails)), counts)
+        fresh = np.ones(total, dtype=bool)  # a trail's first dot, or not where the last was
+        fresh[1:] = (owner[1:] != owner[:-1]) | (x[1:] != x[:-1]) | (y[1:] != y[:-1])
+        x, y, owner = x[fresh], y[fresh], owner[fresh]
+        # lines between a trail's consecutive dots; a lone dot is a line of no steps
+        joined = owner[1:] == owner[:-1]
+        last_of_trail = np.ones(len(owner), dtype=bool)
+        last_of_trail[:-1] = ~joined
+        first_of_trail = np.ones(len(owner), dtype=bool)
+        first_of_trail[1:] = ~joined
+        alone = first_of_trail & last_of_trail
+        starts = np.concatenate([np.flatnonzero(~last_of_trail), np.flatnonzero(alone)])
+        starts.sort(kind="stable")
+        ends = np.where(alone[starts], starts, starts + 1)
+        x0, y0, x1, y1 = x[starts], y[starts], x[ends], y[ends]
+        steps = np.maximum(np.abs(x1 - x0), np.abs(y1 - y0))
+        near = steps <= 4 * (self.width + self.height) * 2  # far off the canvas: not drawn
+        x0, y0, x1, y1, steps = x0[near], y0[near], x1[near], y1[near], steps[near]
+        line_owner = owner[starts][near]
+        dots = steps + 1
+        line = np.repeat(np.arange(len(steps)), dots)
+        step = np.arange(len(line)) - np.repeat(np.cumsum(dots) - dots, dots)
+        t = step / np.maximum(steps, 1)[line]
+        dx = np.rint(x0[line] + (x1 - x0)[line] * t).astype(np.int64)
+        dy = np.rint(y0[line] + (y1 - y0)[line] * t).astype(np.int64)
+        inside = (dx >= 0) & (dx < self.width * 2) & (dy >= 0) & (dy < self.height * 4)
+        dx, dy, by = dx[inside], dy[inside], line_owner[line][inside]
+        cell = (dy // 4) * self.width + dx // 2
+        bits = np.zeros(self.width * self.height, dtype=np.int64)
+        np.bitwise_or.at(bits, cell, DOT_BITS[dx % 2, dy % 4])
+        # the last dot in each cell: the first one met going backwards
+        touched, first_back = np.unique(cell[::-1], return_index=True)
+        styles = by[::-1][first_back]
+        for index, trail in zip(touched.tolist(), styles.tolist(), strict=True):
+            key = (index % self.width, index // self.width)
+            self.cells[key] = Cell(int(bits[index]), trails[trail].style, TRAIL)
 
     def grid(self, step: float) -> None:
         """Dotted lines every ``step`` degrees, each labelled at the canvas's left or foot."""
@@ -163,12 +195,7 @@ class BrailleMap:
         for x, y in self.coast:
             canvas.plot(x, y, COAST_STYLE, COAST)
         canvas.grid(self.grid_step)
-        for trail in self.trails:
-            dots = canvas.path(trail.spots)
-            for start, end in pairwise(dots):
-                canvas.line(start, end, trail.style)
-            if len(dots) == 1:
-                canvas.plot(*dots[0], trail.style, TRAIL)
+        canvas.trails(self.trails)
         for p in self.points:
             canvas.plot(*canvas.dot_of(p.lat, p.lon), p.style, POINT, p.marked)
         return canvas
@@ -178,18 +205,36 @@ class BrailleMap:
         height = options.height or 10
         canvas = self.canvas(width, height)
         label_style = Style.parse(GRID_STYLE)
+        blank = Style()
         for row in range(height):
+            # one segment per run of a style: a row of 80 segments each 80 cells made
+            # Textual's work per frame that much larger
+            run: list[str] = []
+            run_style = blank
             for col in range(width):
-                cell = canvas.cells.get((col, row))
-                if cell is not None and cell.layer > GRID:
-                    if cell.marked:
-                        yield Segment("◉", Style.parse(f"bold {cell.style} reverse"))
-                    else:
-                        yield Segment(chr(BRAILLE_BASE + cell.bits), Style.parse(cell.style))
-                elif (col, row) in canvas.labels:
-                    yield Segment(canvas.labels[(col, row)], label_style)
-                elif cell is not None:
-                    yield Segment(chr(BRAILLE_BASE + cell.bits), Style.parse(cell.style))
-                else:
-                    yield Segment(" ")
+                char, style = self.cell_of(canvas, col, row, label_style, blank)
+                if style != run_style and run:
+                    yield Segment("".join(run), run_style)
+                    run = []
+                run.append(char)
+                run_style = style
+            if run:
+                yield Segment("".join(run), run_style)
             yield Segment.line()
+
+    @staticmethod
+    def cell_of(
+        canvas: Canvas, col: int, row: int, label_style: Style, blank: Style
+    ) -> tuple[str, Style]:
+        """What one cell shows: an asset or a trail, else a grid label, else the grid or
+        the coast, else nothing."""
+        cell = canvas.cells.get((col, row))
+        if cell is not None and cell.layer > GRID:
+            if cell.marked:
+                return "◉", Style.parse(f"bold {cell.style} reverse")
+            return chr(BRAILLE_BASE + cell.bits), Style.parse(cell.style)
+        if (col, row) in canvas.labels:
+            return canvas.labels[(col, row)], label_style
+        if cell is not None:
+            return chr(BRAILLE_BASE + cell.bits), Style.parse(cell.style)
+        return " ", blank

@@ -148,7 +148,7 @@ export default function Assets() {
       <div className="filters" role="search">
         <Select label="Status" value={values.status} options={ASSET_STATUSES} onChange={(v) => set("status", v)} allowEmpty="any" />
         <Select label="Kind" value={values.kind} options={ASSET_KINDS} onChange={(v) => set("kind", v)} allowEmpty="any" />
-        <label>
+        <label className="check">
           <input type="checkbox" checked={showTrails} onChange={(e) => setShowTrails(e.target.checked)} /> Trails: last 30 min
         </label>
       </div>

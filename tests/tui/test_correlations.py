@@ -8,16 +8,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import Label
 
-from tests.tui.conftest import LiveServer, Terminal, screen_text, start_server, until
+from tests.tui.conftest import (
+    LiveServer,
+    Terminal,
+    confirmation,
+    screen_text,
+    start_server,
+    until,
+)
 from vtoc import schemas as s
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.correlations import CorrelationScreen, CorrelationsScreen
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen
-from vtoc.tui.screens.dialogs import ConfirmScreen
 
 pytestmark = pytest.mark.asyncio
 
@@ -147,10 +152,7 @@ async def test_escalate_from_the_cluster(clustered: LiveServer) -> None:
         detail = app.screen
         await terminal.sees("not escalated")
         assert "s" not in screen_text(app).split()  # no summary yet
-        await pilot.press("x")
-        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
-        await pilot.pause()
-        question = str(app.screen.query_one("#question", Label).render())
+        question = str((await confirmation(app, pilot, "x")).render())
         assert f"Escalate cluster {cluster.id}? Each of its 2 reports" in question
         await pilot.press("y")
         await until(lambda: app.screen is detail, app)

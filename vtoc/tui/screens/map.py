@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
 from rich.columns import Columns
 from rich.console import Group
 from rich.text import Text
@@ -271,10 +272,10 @@ class MapScreen(VtocScreen):
         when the caller has them already: a thousand trails are many spots to read twice)."""
         if self.viewport is not None:
             return self.viewport
-        spots = [(a.lat, a.lon) for a in self.placed() if a.lat is not None and a.lon is not None]
-        for trail in self.trail_lines() if trails is None else trails:
-            spots.extend(trail.spots)
-        return Viewport.around(spots)
+        spots = [(a.lat, a.lon) for a in self.placed()]
+        rows = [np.array(spots, dtype=np.float64).reshape(-1, 2)]
+        rows.extend(trail.spots for trail in (self.trail_lines() if trails is None else trails))
+        return Viewport.around(np.concatenate(rows))
 
     def draw(self) -> None:
         if not self.is_mounted:

@@ -4,9 +4,7 @@ under the assets: a cell shows the dots of its top layer only, in that layer's l
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,9 +31,10 @@ class Point:
 
 @dataclass(frozen=True)
 class Trail:
-    """Where an asset has been, oldest first, drawn as joined dots in its style."""
+    """Where an asset has been, oldest first, drawn as joined dots in its style: one
+    (lat, lon) row per spot."""
 
-    spots: Sequence[tuple[float, float]]
+    spots: np.ndarray
     style: str
 
 
@@ -94,9 +93,8 @@ class Canvas:
         total = int(counts.sum())
         if not total:
             return
-        spots = (spot for trail in trails for spot in trail.spots)
-        flat = np.fromiter(itertools.chain.from_iterable(spots), np.float64, count=2 * total)
-        lat, lon = flat[0::2], flat[1::2]
+        flat = np.concatenate([trail.spots for trail in trails])
+        lat, lon = flat[:, 0], flat[:, 1]
         b = self.bounds
         x = np.floor((lon - b.west) / (b.east - b.west) * self.width * 2).astype(np.int64)
         y = np.floor((b.north - lat) / (b.north - b.south) * self.height * 4).astype(np.int64)

@@ -37,6 +37,9 @@ class Places:
         self.window = window // timedelta(microseconds=1)
         self.rows = np.empty((16, 3), dtype=np.float64)
         self.start = self.end = 0
+        #: the first and last rows' times, as Python floats: most spots are the newest,
+        #: and then these are all an addition reads
+        self.first = self.last = 0.0
 
     def __len__(self) -> int:
         return self.end - self.start
@@ -46,7 +49,7 @@ class Places:
         fallen out of the window behind the newest is dropped."""
         at = float((spot.at - EPOCH) // timedelta(microseconds=1))
         index = len(self)
-        if index and at <= self.rows[self.end - 1, 0]:  # late, or seen already
+        if index and at <= self.last:  # late, or seen already
             times = self.rows[self.start : self.end, 0]
             index = int(np.searchsorted(times, at, side="right"))
             same = self.rows[self.start + int(np.searchsorted(times, at)) : self.start + index]
@@ -63,9 +66,12 @@ class Places:
             self.rows[row + 1 : self.end + 1] = self.rows[row : self.end].copy()
         self.rows[row] = (at, spot.lat, spot.lon)
         self.end += 1
-        oldest = self.rows[self.end - 1, 0] - self.window
-        if self.rows[self.start, 0] < oldest:
+        self.last = max(self.last, at) if len(self) > 1 else at
+        self.first = at if row == self.start else self.first
+        oldest = self.last - self.window
+        if self.first < oldest:
             self.start += int(np.searchsorted(self.rows[self.start : self.end, 0], oldest))
+            self.first = float(self.rows[self.start, 0])
 
     def spots(self) -> list[Spot]:
         return [

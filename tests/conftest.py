@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,20 +28,28 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
-@pytest.fixture(scope="session")
-def postgresql_database_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped at the end."""
-    name = f"vtoc_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+@contextmanager
+def fresh_postgresql(prefix: str, *, durable: bool = True) -> Iterator[str]:
+    """The URL of a new PostgreSQL database (``<prefix>_<pid>_<random>``), dropped after."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-        # Tests need no durability; this makes each commit far cheaper.
-        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        if not durable:  # tests need no durability; this makes each commit far cheaper
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_database_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    with fresh_postgresql("vtoc_test", durable=False) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

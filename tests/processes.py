@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -43,7 +47,9 @@ def mint_token(env: dict[str, str], name: str, role: str = "admin") -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    """Until the server answers /readyz; a crash ends the wait at once, the bound only a hang
+    (two workers importing on a busy 2-core machine took 26 s)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -84,3 +90,47 @@ def server_process(env: dict[str, str], *args: str, log: Path | None = None) -> 
             process.wait()
         if sink:
             sink.close()
+
+
+def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll ``check`` until it holds; the bound only ends a hung test, it asserts no speed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@dataclass
+class SlowTarget:
+    """An HTTP target that takes ``seconds`` to answer: a run long enough to kill a worker or
+    cut its database in. ``hits`` are the monotonic times its requests arrived."""
+
+    url: str
+    hits: list[float] = field(default_factory=list)
+
+
+@contextmanager
+def slow_target(seconds: float) -> Iterator[SlowTarget]:
+    target = SlowTarget("")
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            target.hits.append(time.monotonic())
+            time.sleep(seconds)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    target.url = f"http://127.0.0.1:{server.server_address[1]}/"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield target
+    finally:
+        server.shutdown()
+        server.server_close()

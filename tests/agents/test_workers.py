@@ -3,50 +3,28 @@
 from __future__ import annotations
 
 import itertools
-import os
 import signal
 import subprocess
 import sys
-import threading
-import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.conftest import PG_ADMIN_URL
-from tests.processes import mint_token, server_process, vtoc_env
+from tests.conftest import fresh_postgresql
+from tests.processes import mint_token, server_process, slow_target, vtoc_env, wait_for
 from vtoc.client import VtocClient
 
 pytestmark = pytest.mark.timeout(180)
 
 
-def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
-    name = f"vtoc_workers_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgresql("vtoc_workers") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -130,35 +108,13 @@ def test_two_workers_run_each_due_time_exactly_once(
         assert len(runs) == len(times)
 
 
-class Slow(BaseHTTPRequestHandler):
-    """A target that takes seconds to answer: a run long enough to kill a worker in."""
-
-    hits: list[float] = []  # noqa: RUF012
-
-    def do_GET(self) -> None:
-        Slow.hits.append(time.monotonic())
-        time.sleep(3)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *_: Any) -> None:
-        return
-
-
 def test_a_killed_workers_run_is_completed_by_another(
     api: VtocClient, spawn: Callable[..., subprocess.Popen[bytes]]
 ) -> None:
-    slow = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=slow.serve_forever, daemon=True).start()
-    try:
+    with slow_target(3) as slow:
         for name in ("analyzer", "executor"):
             api.agents.update(name, enabled=False)
-        target = {
-            "name": "slow",
-            "url": f"http://127.0.0.1:{slow.server_address[1]}/",
-            "timeout": 10,
-        }
+        target = {"name": "slow", "url": slow.url, "timeout": 10}
         api.agents.update("monitor", interval_seconds=3600, config={"targets": [target]})
         api.trigger_agent("monitor")
         runs_before = len(api.agent_runs("monitor", limit=500).items)
@@ -166,7 +122,7 @@ def test_a_killed_workers_run_is_completed_by_another(
         doomed = spawn(
             "doomed", "--only", "monitor", "--poll-seconds", "0.2", "--lease-seconds", "2"
         )
-        wait_for(lambda: bool(Slow.hits), 30, "the doomed worker to start its run")
+        wait_for(lambda: bool(slow.hits), 30, "the doomed worker to start its run")
         assert api.agents.get("monitor").lease_owner == "doomed"
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(5)
@@ -178,15 +134,12 @@ def test_a_killed_workers_run_is_completed_by_another(
         wait_for(finished, 30, "the rescuer to finish the run")
         run = api.agent_runs("monitor", limit=500).items[0]
         assert (run.worker, run.status) == ("rescuer", "ok")
-        assert len(Slow.hits) == 2  # the dead worker's attempt and the rescuer's
-        assert Slow.hits[1] - Slow.hits[0] >= 1.5  # only after the lease ran out
+        assert len(slow.hits) == 2  # the dead worker's attempt and the rescuer's
+        assert slow.hits[1] - slow.hits[0] >= 1.5  # only after the lease ran out
         agent = api.agents.get("monitor")
         assert agent.lease_owner is None and agent.next_run_at is not None
         owners = [e.data["lease_owner"] for e in api.events.iterate(kind="agent.run_started")]
         assert owners[-2:] == ["doomed", "rescuer"]
-    finally:
-        slow.shutdown()
-        slow.server_close()
 
 
 def open_streams(server: dict[str, str]) -> float:

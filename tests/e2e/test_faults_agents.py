@@ -11,26 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import PG_ADMIN_URL
-from tests.processes import mint_token, server_process, vtoc_env
+from tests.conftest import fresh_postgresql
+from tests.processes import (
+    SlowTarget,
+    mint_token,
+    server_process,
+    slow_target,
+    vtoc_env,
+    wait_for,
+)
 from vtoc import schemas as s
 from vtoc.client import VtocClient
 
@@ -103,41 +106,10 @@ class Outage:
         self.thread.join(10)
 
 
-class Slow(BaseHTTPRequestHandler):
-    """A monitor target that takes two seconds: a run long enough to cut the database in."""
-
-    hits: list[float] = []  # noqa: RUF012
-
-    def do_GET(self) -> None:
-        Slow.hits.append(time.monotonic())
-        time.sleep(2)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *_: Any) -> None:
-        return
-
-
-def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def database() -> Iterator[str]:
-    name = f"vtoc_outage_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgresql("vtoc_outage") as url:
+        yield url
 
 
 @pytest.fixture
@@ -149,13 +121,10 @@ def outage(database: str) -> Iterator[Outage]:
 
 
 @pytest.fixture
-def slow_target() -> Iterator[str]:
-    Slow.hits.clear()
-    slow = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=slow.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{slow.server_address[1]}/"
-    slow.shutdown()
-    slow.server_close()
+def slow() -> Iterator[SlowTarget]:
+    """A monitor target that takes two seconds: a run long enough to cut the database in."""
+    with slow_target(2) as target:
+        yield target
 
 
 def finished_runs(api: VtocClient) -> list[dict[str, Any]]:
@@ -163,7 +132,7 @@ def finished_runs(api: VtocClient) -> list[dict[str, Any]]:
 
 
 def test_a_database_outage_mid_run_fails_cleanly_and_the_next_tick_succeeds(
-    database: str, outage: Outage, slow_target: str, tmp_path: Path
+    database: str, outage: Outage, slow: SlowTarget, tmp_path: Path
 ) -> None:
     through = make_url(database).set(host="127.0.0.1", port=outage.port)
     env = vtoc_env(through.render_as_string(hide_password=False), tmp_path)
@@ -171,7 +140,7 @@ def test_a_database_outage_mid_run_fails_cleanly_and_the_next_tick_succeeds(
     with server_process(env, log=tmp_path / "server.log") as url, VtocClient(url, token) as api:
         for name in ("analyzer", "executor"):
             api.agents.update(name, enabled=False)
-        target = {"name": "slow", "url": slow_target, "timeout": 10}
+        target = {"name": "slow", "url": slow.url, "timeout": 10}
         api.agents.update("monitor", interval_seconds=2, enabled=True, config={"targets": [target]})
         worker_log = tmp_path / "worker.log"
         with worker_log.open("w") as sink:
@@ -183,8 +152,8 @@ def test_a_database_outage_mid_run_fails_cleanly_and_the_next_tick_succeeds(
             )
         try:
             wait_for(lambda: len(finished_runs(api)) >= 1, 30, "a first run before the outage")
-            hits = len(Slow.hits)
-            wait_for(lambda: len(Slow.hits) > hits, 15, "a run to be in flight")
+            hits = len(slow.hits)
+            wait_for(lambda: len(slow.hits) > hits, 15, "a run to be in flight")
             in_flight = api.agents.get("monitor")
             assert in_flight.lease_owner == "w1" and in_flight.next_run_at is not None
             due = in_flight.next_run_at

@@ -90,7 +90,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_ready(url, process, timeout=60)
+            wait_ready(url, process)
             token = mint_token(env, "ingest", "operator")
             yield LiveServer(url, env | {"VTOC_API_URL": url, "VTOC_TOKEN": token}, token, secret)
         finally:

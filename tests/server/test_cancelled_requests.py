@@ -19,8 +19,16 @@ from vtoc.config import ServerSettings
 from vtoc.schemas import Role
 from vtoc.server.app import create_app
 
-#: the asyncpg path (show, plain list) and the synchronous one (an ``IN`` list of severities)
-PATHS = ["/api/v1/intel/{id}", "/api/v1/intel?limit=5", "/api/v1/intel?limit=5&severity=high"]
+#: the asyncpg path (show, plain list, a new operation held at its event) and the synchronous
+#: one (an ``IN`` list of severities)
+PATHS = [
+    "/api/v1/intel/{id}",
+    "/api/v1/intel?limit=5",
+    "/api/v1/intel?limit=5&severity=high",
+    "POST /api/v1/operations",
+]
+#: what a POST in ``PATHS`` sends
+BODY = b'{"name": "Held"}'
 
 
 def wait_until(check: Callable[[], bool], what: str, seconds: float = 30) -> None:
@@ -55,11 +63,25 @@ def waiting_on_lock(engine: Engine) -> int:
 def send_only(url: str, path: str, token: str) -> socket.socket:
     """A request written to the server, its answer never read."""
     host, port = url.removeprefix("http://").split(":")
+    method, _, path = path.rpartition(" ")
+    body = BODY if method == "POST" else b""
     sock = socket.create_connection((host, int(port)))
     sock.sendall(
-        f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+        f"{method or 'GET'} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
     )
     return sock
+
+
+def send(http: httpx.Client, path: str) -> int:
+    """A request of ``PATHS`` answered: its status."""
+    method, _, path = path.rpartition(" ")
+    if method:
+        return http.post(
+            path, content=BODY, headers={"Content-Type": "application/json"}
+        ).status_code
+    return http.get(path).status_code
 
 
 @pytest.mark.parametrize("ending", ["the client disconnects", "the request times out"])
@@ -75,10 +97,13 @@ def test_a_request_ended_before_its_answer_leaves_no_connection_checked_out(
     headers = {"Authorization": f"Bearer {token}"}
     with serve(app) as url, httpx.Client(base_url=url, headers=headers, timeout=30) as http:
         report = http.post("/api/v1/intel", json={"title": "Held"}).json()
-        paths = [p.format(id=report["id"]) for p in PATHS] * 4
-        assert all(http.get(path).status_code == 200 for path in paths[:3])  # token cached
+        # as many held as the asyncpg pool has connections (10 a worker) and fewer: one
+        # waiting for a connection would not wait on the lock
+        paths = [p.format(id=report["id"]) for p in PATHS] * 3
+        assert all(send(http, path) == 200 for path in paths[:3])  # token cached
         with engine.connect() as locker:
-            locker.execute(text("LOCK TABLE intel_reports IN ACCESS EXCLUSIVE MODE"))
+            # the reads wait on the reports, a create on its event (after its lookup)
+            locker.execute(text("LOCK TABLE intel_reports, events IN ACCESS EXCLUSIVE MODE"))
             sockets = [send_only(url, path, token) for path in paths]
             wait_until(lambda: waiting_on_lock(engine) >= len(paths), "every read waits")
             if ending == "the client disconnects":
@@ -94,6 +119,7 @@ def test_a_request_ended_before_its_answer_leaves_no_connection_checked_out(
 
         # More at once than the pools hold (10 each): a connection lost above would show
         with ThreadPoolExecutor(max_workers=32) as pool:
-            statuses = list(pool.map(lambda p: http.get(p).status_code, paths * 8))
-        assert statuses == [200] * len(statuses)
-        assert checked_out(app) == 0
+            statuses = list(pool.map(lambda p: send(http, p), paths * 8))
+        assert statuses == [201 if p.startswith("POST") else 200 for p in paths * 8]
+        # the event hub reads the new operations' events after their wake-ups
+        wait_until(lambda: checked_out(app) == 0, "every connection back after the burst")

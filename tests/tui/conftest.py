@@ -24,6 +24,7 @@ from rich.console import Console
 from sqlalchemy import Engine, update
 from textual._compositor import CompositorUpdate
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label, Static
 
@@ -39,6 +40,8 @@ from vtoc.server.migrate import upgrade
 from vtoc.server.models import Base
 from vtoc.server.services import tokens
 from vtoc.tui.app import VtocApp
+from vtoc.tui.screens.dialogs import ConfirmScreen
+from vtoc.tui.screens.lists import ListScreen
 from vtoc.tui.widgets.row_list import RowList
 
 #: every timestamp of the snapshot database, and the TUI's clock there
@@ -149,6 +152,32 @@ async def until(
             shown = f"\n{type(app.screen).__name__}:\n{screen_text(app)}" if app else ""
             raise AssertionError(f"timed out waiting for the screen{shown}")
         await asyncio.sleep(0.05)
+
+
+async def open_list(app: VtocApp, pilot: Pilot[None], view: str) -> ListScreen:
+    """Open a list by its number key (2 operations, 3 missions, …), once it has rows."""
+    await pilot.press(view)
+    await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
+    screen = app.screen
+    assert isinstance(screen, ListScreen)
+    return screen
+
+
+async def highlight(app: VtocApp, pilot: Pilot[None], view: str, row_id: int) -> ListScreen:
+    """Open a list by its number key and highlight one of its rows, once it has loaded."""
+    screen = await open_list(app, pilot, view)
+    await until(lambda: row_id in screen.table.rows_by_id, app)
+    screen.table.move_cursor(row=screen.table.index_of(row_id))
+    await pilot.pause()
+    return screen
+
+
+async def confirmation(app: VtocApp, pilot: Pilot[None], key: str) -> Label:
+    """Press ``key`` and return the question of the confirmation it opens, once painted."""
+    await pilot.press(key)
+    await until(lambda: isinstance(app.screen, ConfirmScreen), app)
+    await pilot.pause()
+    return app.screen.query_one("#question", Label)
 
 
 def live_alerts(count: int) -> list[dict[str, Any]]:

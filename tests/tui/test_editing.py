@@ -9,28 +9,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Label, Static
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
 
 from tests.ingest.conftest import ndjson
-from tests.tui.conftest import LiveServer, live_alerts, screen_text, start_server, until
-from vtoc.schemas import Role
+from tests.tui.conftest import (
+    LiveServer,
+    confirmation,
+    highlight,
+    live_alerts,
+    open_list,
+    screen_text,
+    start_server,
+    until,
+)
+from vtoc.client import VtocClient
+from vtoc.schemas import Operation, Role
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen, OperationScreen
-from vtoc.tui.screens.dialogs import ConfirmScreen
 from vtoc.tui.screens.form import STALE, FormScreen
 from vtoc.tui.screens.lists import ListScreen
 
 pytestmark = pytest.mark.asyncio
-
-
-async def open_operations(app: VtocApp, pilot: object, key: str = "2") -> ListScreen:
-    """The list behind ``key`` (2 operations, 3 missions), once it has rows."""
-    await pilot.press(key)  # type: ignore[attr-defined]
-    await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
-    screen = app.screen
-    assert isinstance(screen, ListScreen)
-    return screen
 
 
 async def test_create_shows_server_errors_next_to_the_field_then_saves(
@@ -38,7 +39,7 @@ async def test_create_shows_server_errors_next_to_the_field_then_saves(
 ) -> None:
     app = make_app(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_operations(app, pilot)
+        screen = await open_list(app, pilot, "2")
         await pilot.press("n")
         await until(lambda: isinstance(app.screen, FormScreen), app)
         form = app.screen
@@ -58,7 +59,7 @@ async def test_create_shows_server_errors_next_to_the_field_then_saves(
 async def test_a_new_form_takes_typing_in_its_first_field(server: LiveServer) -> None:
     app = make_app(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_operations(app, pilot)
+        screen = await open_list(app, pilot, "2")
         await pilot.press("n")
         await until(lambda: isinstance(app.screen, FormScreen), app)
         name = f"Typed-{uuid.uuid4().hex[:6]}"
@@ -67,21 +68,30 @@ async def test_a_new_form_takes_typing_in_its_first_field(server: LiveServer) ->
         await until(lambda: any(r.name == name for r in screen.table.rows_by_id.values()), app)
 
 
+async def reloaded_stale_edit(
+    app: VtocApp, pilot: Pilot[None], admin: VtocClient, op: Operation, **theirs: str
+) -> FormScreen:
+    """Edit the highlighted ``op`` while someone else saves ``theirs``: type a description,
+    save, wait to be told the edit is stale, and reload (ctrl+l)."""
+    await pilot.press("e")
+    await until(lambda: isinstance(app.screen, FormScreen), app)
+    form = app.screen
+    assert isinstance(form, FormScreen)
+    admin.operations.update(op.id, **theirs, version=op.version)
+    form.query_one("#field-description", Input).value = "mine"
+    await pilot.press("ctrl+s")
+    await until(lambda: STALE in str(form.query_one("#form-error", Static).content), app)
+    await pilot.press("ctrl+l")
+    return form
+
+
 async def test_stale_edit_offers_reload(server: LiveServer) -> None:
     admin = server.sync()
     op = admin.operations.create(name=f"Stale {uuid.uuid4().hex[:6]}")
     app = make_app(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_operations(app, pilot)
-        screen.table.move_cursor(row=screen.table.index_of(op.id))
-        await pilot.press("e")
-        await until(lambda: isinstance(app.screen, FormScreen), app)
-        form = app.screen
-        admin.operations.update(op.id, commander="Someone Else", version=op.version)
-        form.query_one("#field-description", Input).value = "mine"
-        await pilot.press("ctrl+s")
-        await until(lambda: STALE in str(form.query_one("#form-error", Static).content), app)
-        await pilot.press("ctrl+l")
+        screen = await highlight(app, pilot, "2", op.id)
+        form = await reloaded_stale_edit(app, pilot, admin, op, commander="Someone Else")
         field = form.query_one("#field-commander", Input)
         await until(lambda: field.value == "Someone Else", app)
         form.query_one("#field-description", Input).value = "mine"
@@ -96,9 +106,7 @@ async def test_e_in_a_detail_edits_the_row_shown(server: LiveServer) -> None:
     op = admin.operations.create(name=f"Shown-{uuid.uuid4().hex[:6]}")
     app = make_app(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_operations(app, pilot)
-        await until(lambda: op.id in screen.table.rows_by_id, app)
-        screen.table.move_cursor(row=screen.table.index_of(op.id))
+        await highlight(app, pilot, "2", op.id)
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, OperationScreen), app)
         detail = app.screen
@@ -115,7 +123,7 @@ async def test_e_in_a_detail_edits_the_row_shown(server: LiveServer) -> None:
 async def test_a_read_only_detail_has_no_e(server: LiveServer) -> None:
     app = make_app(server.client(Role.viewer), readonly=True, live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_operations(app, pilot, key="5")
+        await open_list(app, pilot, "5")
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, IntelScreen), app)
         detail = app.screen
@@ -132,16 +140,11 @@ async def test_delete_asks_first(server: LiveServer) -> None:
     asset = admin.assets.create(name=f"Doomed-{uuid.uuid4().hex[:6]}")
     app = make_app(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("4")
-        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
-        table = app.screen.table
-        table.move_cursor(row=table.index_of(asset.id))
-        await pilot.press("d")
-        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
+        table = (await highlight(app, pilot, "4", asset.id)).table
+        await confirmation(app, pilot, "d")
         await pilot.press("n")
         assert asset.id in table.rows_by_id
-        await pilot.press("d")
-        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
+        await confirmation(app, pilot, "d")
         await pilot.press("y")
         await until(lambda: asset.id not in table.rows_by_id, app)
     assert not admin.assets.list(q=asset.name).items
@@ -154,14 +157,8 @@ async def test_deleting_an_operation_says_its_missions_go_with_it(server: LiveSe
         admin.missions.create(operation_id=op.id, name=name)
     app = make_app(server.client(Role.admin), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_operations(app, pilot)
-        table = screen.table
-        await until(lambda: op.id in table.rows_by_id, app)
-        table.move_cursor(row=table.index_of(op.id))
-        await pilot.press("d")
-        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
-        await pilot.pause()
-        question = str(app.screen.query_one("#question", Label).render())
+        await highlight(app, pilot, "2", op.id)
+        question = str((await confirmation(app, pilot, "d")).render())
         assert f"Delete operation {op.code} '{op.name}' and its 2 missions?" in question
         await pilot.press("n")
 
@@ -176,14 +173,8 @@ async def test_deleting_an_asset_says_its_track_goes_with_it(server: LiveServer)
     assert admin.post_positions(fixes).stored == 2
     app = make_app(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_operations(app, pilot, key="4")
-        table = screen.table
-        await until(lambda: asset.id in table.rows_by_id, app)
-        table.move_cursor(row=table.index_of(asset.id))
-        await pilot.press("d")
-        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
-        await pilot.pause()
-        question = str(app.screen.query_one("#question", Label).render())
+        await highlight(app, pilot, "4", asset.id)
+        question = str((await confirmation(app, pilot, "d")).render())
         assert f"Delete asset '{asset.name}' and its 2 position fixes?" in question
         await pilot.press("n")
     assert admin.assets.get(asset.id).name == asset.name
@@ -192,7 +183,7 @@ async def test_deleting_an_asset_says_its_track_goes_with_it(server: LiveServer)
 async def test_readonly_hides_every_write(server: LiveServer) -> None:
     app = make_app(server.client(Role.viewer), readonly=True, live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_operations(app, pilot)
+        screen = await open_list(app, pilot, "2")
         keys = screen_text(app).split()
         assert "/" in keys and "n" not in keys and "e" not in keys and "d" not in keys
         for key in ("n", "e", "d"):
@@ -212,7 +203,7 @@ async def test_live_write_appears_without_moving_the_selection(server: LiveServe
     admin = server.sync()
     app = make_app(server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_operations(app, pilot)
+        screen = await open_list(app, pilot, "2")
         table = screen.table
         await pilot.press("down")
         chosen = table.selected
@@ -239,7 +230,7 @@ async def test_the_dashboard_shows_what_came_while_another_view_was_on_top(
         assert isinstance(dashboard, DashboardScreen)
         await until(lambda: dashboard.board is not None, app)
         before = dashboard.board.operations  # type: ignore[union-attr]
-        screen = await open_operations(app, pilot)
+        screen = await open_list(app, pilot, "2")
         name = f"Meanwhile {uuid.uuid4().hex[:6]}"
         created = admin.operations.create(name=name)
         await until(lambda: created.id in screen.table.rows_by_id, app, timeout=5)
@@ -260,7 +251,7 @@ def own_server(tmp_path: Path) -> Iterator[LiveServer]:
 async def test_lost_connection_shows_a_banner_and_catches_up(own_server: LiveServer) -> None:
     app = make_app(own_server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_operations(app, pilot)
+        screen = await open_list(app, pilot, "2")
         banner = screen.query_one("#banner", Static)
         assert not banner.has_class("shown")
         own_server.stop()
@@ -339,7 +330,7 @@ async def test_mission_form_takes_an_operation_code_a_typed_time_and_assets(
     ranger = admin.assets.create(name=f"Ranger-{uuid.uuid4().hex[:6]}")
     app = make_app(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_operations(app, pilot, "3")
+        screen = await open_list(app, pilot, "3")
         assert "OP-0001" in screen_text(app)  # the OP column shows codes, not ids
         await pilot.press("n")
         await until(lambda: isinstance(app.screen, FormScreen), app)
@@ -368,19 +359,10 @@ async def test_reload_after_a_stale_edit_keeps_the_typed_draft_beside_their_vers
     op = admin.operations.create(name=f"Draft {uuid.uuid4().hex[:6]}")
     app = make_app(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_operations(app, pilot)
-        await until(lambda: op.id in screen.table.rows_by_id, app)
-        screen.table.move_cursor(row=screen.table.index_of(op.id))
-        await pilot.press("e")
-        await until(lambda: isinstance(app.screen, FormScreen), app)
-        form = app.screen
-        admin.operations.update(
-            op.id, commander="Someone Else", description="theirs", version=op.version
+        screen = await highlight(app, pilot, "2", op.id)
+        form = await reloaded_stale_edit(
+            app, pilot, admin, op, commander="Someone Else", description="theirs"
         )
-        form.query_one("#field-description", Input).value = "mine"
-        await pilot.press("ctrl+s")
-        await until(lambda: STALE in str(form.query_one("#form-error", Static).content), app)
-        await pilot.press("ctrl+l")
         commander = form.query_one("#field-commander", Input)
         await until(lambda: commander.value == "Someone Else", app)  # untouched: theirs
         assert form.query_one("#field-description", Input).value == "mine"  # typed: kept

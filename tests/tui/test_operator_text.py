@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from textual.pilot import Pilot
-from textual.widgets import Label, Static
+from textual.widgets import Static
 from textual.widgets._toast import Toast
 
-from tests.tui.conftest import LiveServer, painted, until
+from tests.tui.conftest import LiveServer, confirmation, highlight, painted, until
 from vtoc import schemas as s
 from vtoc.schemas import Role
-from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.app import make_app
 from vtoc.tui.screens.detail import OperationScreen
-from vtoc.tui.screens.dialogs import ConfirmScreen
-from vtoc.tui.screens.lists import ListScreen
-from vtoc.tui.widgets.resource_table import ResourceTable
 
 pytestmark = pytest.mark.asyncio
 
@@ -22,23 +18,12 @@ pytestmark = pytest.mark.asyncio
 TITLE = "[/etc/passwd] by [root]"
 
 
-async def highlight(app: VtocApp, pilot: Pilot[None], view: str, row_id: int) -> ResourceTable:
-    """Open a list by its number key and highlight one of its rows."""
-    await pilot.press(view)
-    await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
-    table = app.screen.query_one(ResourceTable)
-    await until(lambda: row_id in table.rows_by_id, app)
-    table.move_cursor(row=table.index_of(row_id))
-    await pilot.pause()
-    return table
-
-
 async def test_a_title_with_brackets_shows_as_written_in_the_list(server: LiveServer) -> None:
     with server.sync() as client:
         report = client.intel.create(s.IntelCreate(title=TITLE, severity=s.Severity.high))
     app = make_app(server.client(), live=False)
     async with app.run_test(size=(120, 24)) as pilot:
-        table = await highlight(app, pilot, "5", report.id)
+        table = (await highlight(app, pilot, "5", report.id)).table
         assert TITLE in painted(table)
 
 
@@ -54,10 +39,7 @@ async def test_a_bracketed_name_in_a_notification_and_a_dialog_shows_as_written(
         await pilot.pause()
         assert "no view '[/x]'" in painted(app.screen.query_one(Toast))
         await highlight(app, pilot, "2", op.id)
-        await pilot.press("d")
-        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
-        await pilot.pause()
-        assert "Recon [/alpha] [beta]" in painted(app.screen.query_one("#question", Label))
+        assert "Recon [/alpha] [beta]" in painted(await confirmation(app, pilot, "d"))
         await pilot.press("n")
 
 
@@ -74,12 +56,9 @@ async def test_no_control_character_of_a_name_reaches_the_screen(server: LiveSer
         op = client.operations.create(s.OperationCreate(name="Op\x1b]2;X\x07E"))
     app = make_app(server.client(), live=False)
     async with app.run_test(size=(120, 24)) as pilot:
-        table = await highlight(app, pilot, "2", op.id)
+        table = (await highlight(app, pilot, "2", op.id)).table
         assert "Op\\x1b]2;X\\x07E" in painted(table)
-        await pilot.press("d")
-        await until(lambda: isinstance(app.screen, ConfirmScreen), app)
-        await pilot.pause()
-        assert "Op\\x1b]2;X\\x07E" in painted(app.screen.query_one("#question", Label))
+        assert "Op\\x1b]2;X\\x07E" in painted(await confirmation(app, pilot, "d"))
         await pilot.press("n", "enter")
         await until(lambda: isinstance(app.screen, OperationScreen), app)
         await pilot.pause()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vtoc.cli.commands import Flag, add_create, add_list, add_update
+from vtoc.cli.commands import Flag, add_create, add_list, add_update, any_of
 from vtoc.cli.output import Format, columns, render_one
 from vtoc.cli.params import (
     JsonOpt,
@@ -50,8 +50,8 @@ add_list(
     "assets",
     COLUMNS,
     [
-        Flag("kind", Annotated[list[AssetKind] | None, typer.Option(help="Repeatable.")]),
-        Flag("status", Annotated[list[AssetStatus] | None, typer.Option(help="Repeatable.")]),
+        any_of("kind", AssetKind),
+        any_of("status", AssetStatus),
     ],
     """List assets, newest first.
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -104,6 +105,11 @@ def _command(
 
 def _fields(api: VtocClient, flags: Sequence[Flag], given: dict[str, Any]) -> dict[str, Any]:
     return {flag.key: flag.value(api, given[flag.name]) for flag in flags}
+
+
+def any_of(name: str, values: type[StrEnum]) -> Flag:
+    """A list filter that takes one or more of ``values`` (``--status a --status b``)."""
+    return Flag(name, Annotated[list[values] | None, typer.Option(help="Repeatable.")])  # type: ignore[valid-type]
 
 
 def add_list(

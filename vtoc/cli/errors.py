@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
@@ -25,6 +27,23 @@ EXIT_AUTH = 4
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     typer.echo(f"error: {printable(message)}", err=True)  # messages may quote the input
     raise typer.Exit(code)
+
+
+@contextmanager
+def until_stopped() -> Iterator[None]:
+    """How a long-running feed (``vtoc feed``, ``vtoc ingest``) ends: the server's refusal
+    as one line (a token it does not accept: exit 4), or ctrl+c as exit 130, the shell's
+    code for SIGINT, instead of click's "Aborted!"."""
+    from vtoc.client import AuthError, VtocError
+
+    try:
+        yield
+    except AuthError as exc:
+        fail(exc.message, EXIT_AUTH)
+    except VtocError as exc:
+        fail(exc.message)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
 
 
 def describe(exc: Exception) -> tuple[str, int]:

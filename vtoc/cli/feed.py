@@ -10,19 +10,18 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
-from vtoc.cli.errors import EXIT_AUTH, fail
+from vtoc.cli.errors import fail, until_stopped
+from vtoc.cli.progress import Tally, progress_bar
 from vtoc.terminal import printable
 
 if TYPE_CHECKING:
     from vtoc.feeds.decoded import Decoded
     from vtoc.feeds.lines import Batch
-    from vtoc.schemas import PositionResult
 
 app = typer.Typer(help="Positions from GPS, AIS and ADS-B receivers.", no_args_is_help=True)
 SHOWN_PER_BATCH = 20
@@ -36,29 +35,12 @@ FromStart = Annotated[
 ]
 
 
-@dataclass
-class FixTotals:
+def summary(totals: Tally) -> str:
     """What the fixes sent so far became, and the lines that were no fixes."""
-
-    fixes: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    bad: int = 0
-
-    def add(self, decoded: Decoded, result: PositionResult | None) -> None:
-        self.fixes += len(decoded.fixes)
-        self.bad += len(decoded.bad)
-        if result is not None:
-            self.stored += result.stored
-            self.duplicates += result.duplicates
-            self.rejected += len(result.rejected)
-
-    def line(self) -> str:
-        return (
-            f"{self.fixes} fixes: {self.stored} stored  {self.duplicates} duplicates  "
-            f"{self.rejected} rejected  {self.bad} bad lines"
-        )
+    return (
+        f"{totals['fixes']} fixes: {totals['stored']} stored  {totals['duplicates']} duplicates  "
+        f"{totals['rejected']} rejected  {totals['bad']} bad lines"
+    )
 
 
 def say(message: str) -> None:
@@ -76,14 +58,13 @@ def send(
 ) -> None:
     """Decode each batch, send its fixes, name its bad lines; a server that is away is
     waited for (a live receiver's fixes are not dropped), any other refusal ends the feed."""
-    from vtoc.cli.ingest import progress_bar
     from vtoc.cli.session import client
-    from vtoc.client import AuthError, Unavailable, VtocError
+    from vtoc.client import Unavailable
 
-    totals = FixTotals()
+    totals = Tally()
     with client() as api, progress_bar(follow=True) as bar:
-        task = bar.add_task(label, total=None, summary=totals.line())
-        try:
+        task = bar.add_task(label, total=None, summary=summary(totals))
+        with until_stopped():
             for part in parts:
                 decoded = decode(part)
                 for origin, reason in decoded.bad[:SHOWN_PER_BATCH]:
@@ -100,15 +81,9 @@ def send(
                     origin = decoded.origins[rejected.index]
                     say(f"warning: {label} {where(origin)}: {rejected.error}")
                 saved(part)
-                totals.add(decoded, result)
-                bar.update(task, summary=totals.line())
-        except AuthError as exc:
-            fail(exc.message, EXIT_AUTH)
-        except VtocError as exc:
-            fail(exc.message)
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
-    say(totals.line())
+                totals.add(result, fixes=len(decoded.fixes), bad=len(decoded.bad))
+                bar.update(task, summary=summary(totals))
+    say(summary(totals))
 
 
 def line_batches(

@@ -6,17 +6,15 @@ import sys
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
+from vtoc.cli.progress import Tally, progress_bar
 from vtoc.terminal import printable
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
     from vtoc.feeds.lines import Batch
     from vtoc.schemas import IngestResult
 
@@ -53,8 +51,8 @@ def wazuh(
 
     Example: vtoc ingest wazuh /var/ossec/logs/alerts/alerts.json --follow
     """
-    from vtoc.cli.errors import EXIT_AUTH, EXIT_REJECTED, fail
-    from vtoc.client import AuthError, VtocClient, VtocError
+    from vtoc.cli.errors import EXIT_REJECTED, fail, until_stopped
+    from vtoc.client import VtocClient
     from vtoc.config import resolve_context
     from vtoc.feeds.lines import (
         Position,
@@ -81,14 +79,14 @@ def wazuh(
         if saved and saved.inode == inode and saved.offset <= total:
             offset = saved.offset
     reopen = rotation_check(Path(source)) if follow and state else None
-    totals = Totals()
+    totals = Tally()
     started = time.monotonic()
     with (
         VtocClient(context.api_url, context.token) as client,
         progress_bar(follow) as bar,
         ThreadPoolExecutor(parallel, thread_name_prefix="ingest") as pool,
     ):
-        task = bar.add_task(source, total=total, completed=offset, summary=totals.line(0.0))
+        task = bar.add_task(source, total=total, completed=offset, summary=summary(totals, 0.0))
         sending: deque[tuple[Batch, Future[IngestResult]]] = deque()
 
         def take_oldest() -> None:
@@ -98,9 +96,9 @@ def wazuh(
             warn_rejected(result, part, source)
             if state:
                 Position(part.inode, part.end).save(state)
-            totals.add(result, len(part.lines))
-            rate = totals.alerts / max(time.monotonic() - started, 1e-6)
-            bar.update(task, completed=part.end, summary=totals.line(rate))
+            totals.add(result, alerts=len(part.lines))
+            rate = totals["alerts"] / max(time.monotonic() - started, 1e-6)
+            bar.update(task, completed=part.end, summary=summary(totals, rate))
 
         def idle(seconds: float) -> None:
             """While the file has nothing new: settle what was sent, then wait."""
@@ -114,55 +112,22 @@ def wazuh(
             if state
             else stream_batches(fh, size=batch)
         )
-        try:
+        with until_stopped(), fh:
             for part in parts:
                 sending.append((part, pool.submit(client.ingest_wazuh, part.body)))
                 if len(sending) >= parallel:
                     take_oldest()
             while sending:
                 take_oldest()
-        except AuthError as exc:
-            fail(exc.message, EXIT_AUTH)
-        except VtocError as exc:
-            fail(exc.message)
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
-        finally:
-            fh.close()
-    typer.echo(f"{totals.alerts} alerts: {totals.line(None)}", err=True)
-    if totals.updated:
+    typer.echo(f"{totals['alerts']} alerts: {summary(totals, None)}", err=True)
+    if totals["updated"]:
         typer.echo(
-            f"({totals.updated} folded: repeats of an alert already filed, same rule, agent "
+            f"({totals['updated']} folded: repeats of an alert already filed, same rule, agent "
             "and main indicator, counted on its report instead of filing another)",
             err=True,
         )
-    if totals.rejected:
+    if totals["rejected"]:
         raise typer.Exit(EXIT_REJECTED)
-
-
-@dataclass
-class Totals:
-    """What the alerts sent so far became."""
-
-    alerts: int = 0
-    created: int = 0
-    updated: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-
-    def add(self, result: IngestResult, alerts: int) -> None:
-        self.alerts += alerts
-        self.created += result.created
-        self.updated += result.updated
-        self.duplicates += result.duplicates
-        self.rejected += len(result.rejected)
-
-    def line(self, rate: float | None) -> str:
-        speed = f"{rate:,.0f} alerts/s  " if rate is not None else ""
-        return (
-            f"{speed}{self.created} created  {self.updated} folded  "
-            f"{self.duplicates} duplicates  {self.rejected} rejected"
-        )
 
 
 def warn_rejected(result: IngestResult, part: Batch, source: str) -> None:
@@ -171,14 +136,10 @@ def warn_rejected(result: IngestResult, part: Batch, source: str) -> None:
         typer.echo(f"warning: {source} at byte {at}: {printable(rejected.error)}", err=True)
 
 
-def progress_bar(follow: bool) -> Progress:
-    """Bytes through the file, and what the alerts became; on stderr, TTY only."""
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, TextColumn
-
-    console = Console(stderr=True)
-    columns: list[ProgressColumn] = [TextColumn("[bold]{task.description}")]
-    if not follow:
-        columns += [BarColumn(), DownloadColumn()]
-    columns.append(TextColumn("{task.fields[summary]}"))
-    return Progress(*columns, console=console, disable=not console.is_terminal)
+def summary(totals: Tally, rate: float | None) -> str:
+    """What the alerts sent so far became, after their rate while it is known."""
+    speed = f"{rate:,.0f} alerts/s  " if rate is not None else ""
+    return (
+        f"{speed}{totals['created']} created  {totals['updated']} folded  "
+        f"{totals['duplicates']} duplicates  {totals['rejected']} rejected"
+    )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vtoc.cli.commands import Flag, add_create, add_list, add_update, reference
+from vtoc.cli.commands import Flag, add_create, add_list, add_update, any_of, reference
 from vtoc.cli.output import Column, columns
 from vtoc.cli.params import add_show_delete, bounds
 from vtoc.schemas import TLP, IntelSource, IntelUpdate, Severity
@@ -58,9 +58,9 @@ add_list(
     "intel",
     COLUMNS,
     [
-        Flag("severity", Annotated[list[Severity] | None, typer.Option(help="Repeatable.")]),
+        any_of("severity", Severity),
         Flag("min_severity", Annotated[Severity | None, typer.Option(help="This bad or worse.")]),
-        Flag("source", Annotated[list[IntelSource] | None, typer.Option(help="Repeatable.")]),
+        any_of("source", IntelSource),
         *LINKS,
         Flag("indicator", Annotated[str | None, typer.Option(help="An indicator value, exact.")]),
         Flag("since", Annotated[str | None, typer.Option(help="Observed at or after (ISO 8601).")]),

@@ -11,6 +11,7 @@ from vtoc.cli.commands import (
     add_create,
     add_list,
     add_update,
+    any_of,
     moment,
     reference,
     references,
@@ -63,8 +64,8 @@ add_list(
             "asset_id",
             reference("assets"),
         ),
-        Flag("status", Annotated[list[MissionStatus] | None, typer.Option(help="Repeatable.")]),
-        Flag("priority", Annotated[list[Priority] | None, typer.Option(help="Repeatable.")]),
+        any_of("status", MissionStatus),
+        any_of("priority", Priority),
         Flag("overdue", Overdue),
     ],
     """List missions, newest first.

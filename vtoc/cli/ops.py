@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vtoc.cli.commands import Flag, add_create, add_list, add_update, moment
+from vtoc.cli.commands import Flag, add_create, add_list, add_update, any_of, moment
 from vtoc.cli.output import columns
 from vtoc.cli.params import AllOpt, LimitOpt, add_show_delete
 from vtoc.cli.session import client
@@ -38,8 +38,8 @@ add_list(
     "operations",
     COLUMNS,
     [
-        Flag("status", Annotated[list[OperationStatus] | None, typer.Option(help="Repeatable.")]),
-        Flag("priority", Annotated[list[Priority] | None, typer.Option(help="Repeatable.")]),
+        any_of("status", OperationStatus),
+        any_of("priority", Priority),
     ],
     """List operations, newest first.
 

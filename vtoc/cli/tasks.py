@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from vtoc.cli.commands import Flag, add_create, add_list, add_update
+from vtoc.cli.commands import Flag, add_create, add_list, add_update, any_of
 from vtoc.cli.output import columns
 from vtoc.cli.params import add_show_delete, bounds
 from vtoc.schemas import TaskAction, TaskStatus, TaskUpdate
@@ -52,8 +52,8 @@ add_list(
     "tasks",
     COLUMNS,
     [
-        Flag("status", Annotated[list[TaskStatus] | None, typer.Option(help="Repeatable.")]),
-        Flag("action", Annotated[list[TaskAction] | None, typer.Option(help="Repeatable.")]),
+        any_of("status", TaskStatus),
+        any_of("action", TaskAction),
     ],
     """List tasks, newest first.
 

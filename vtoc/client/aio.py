@@ -7,20 +7,13 @@ from collections.abc import AsyncIterator
 from typing import TypeVar
 
 import httpx
-from httpx_sse import SSEError, aconnect_sse
+from httpx_sse import aconnect_sse
 
 from vtoc import schemas as s
 from vtoc.client.api import Calls
 from vtoc.client.calls import AsyncSender, Call
-from vtoc.client.errors import VtocError
-from vtoc.client.stream import STREAM_PATH, StreamCursor, ended, not_a_stream, stream_timeout
-from vtoc.client.transport import (
-    RETRYABLE,
-    Connection,
-    finish,
-    request_args,
-    retry_delay,
-)
+from vtoc.client.stream import STREAM_FAILURES, StreamCursor, ended
+from vtoc.client.transport import RETRYABLE, Connection, finish, request_args
 
 T = TypeVar("T")
 
@@ -36,7 +29,7 @@ class AsyncVtocClient(Calls, AsyncSender, Connection[httpx.AsyncClient]):
             try:
                 return finish(call, await self.http.request(**args))
             except RETRYABLE as exc:
-                await asyncio.sleep(retry_delay(self.retry, call, attempt, exc, self.base_url))
+                await asyncio.sleep(self.retry_delay(call, attempt, exc))
         raise AssertionError("unreachable")
 
     async def stream_events(
@@ -56,13 +49,7 @@ class AsyncVtocClient(Calls, AsyncSender, Connection[httpx.AsyncClient]):
         cursor = StreamCursor(self.base_url, after, kinds, entity, operation_id)
         while True:
             try:
-                async with aconnect_sse(
-                    self.http,
-                    "GET",
-                    STREAM_PATH,
-                    params=cursor.params(),
-                    timeout=stream_timeout(self.http),
-                ) as source:
+                async with aconnect_sse(self.http, **cursor.request(self.http)) as source:
                     if source.response.is_error:
                         await source.response.aread()
                     cursor.opened(source.response)
@@ -70,10 +57,8 @@ class AsyncVtocClient(Calls, AsyncSender, Connection[httpx.AsyncClient]):
                         if (event := cursor.read(sse)) is not None:
                             yield event
                 raise ended()
-            except (httpx.TransportError, VtocError) as exc:
+            except STREAM_FAILURES as exc:
                 await asyncio.sleep(cursor.retry_delay(exc))
-            except SSEError as exc:
-                raise not_a_stream(exc) from exc
 
     async def ready(self) -> bool:
         try:

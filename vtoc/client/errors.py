@@ -9,11 +9,22 @@ import httpx
 
 from vtoc import schemas as s
 
+#: the class each error status raises, filled in by the classes' headers
+_BY_STATUS: dict[int, type[VtocError]] = {}
+
 
 class VtocError(Exception):
-    """A request failed; ``problem`` holds the server's RFC 9457 answer when there was one."""
+    """A request failed; ``problem`` holds the server's RFC 9457 answer when there was one.
+
+    A subclass names the status it stands for in its header (``status=404``); an error's
+    own ``status`` is the one the server answered."""
 
     status: int | None = None
+
+    def __init_subclass__(cls, *, status: int) -> None:
+        super().__init_subclass__()
+        cls.status = status
+        _BY_STATUS[status] = cls
 
     def __init__(self, message: str, *, problem: s.Problem | None = None) -> None:
         super().__init__(message)
@@ -25,63 +36,36 @@ class VtocError(Exception):
         return self.problem.errors if self.problem else []
 
 
-class AuthError(VtocError):
+class AuthError(VtocError, status=401):
     """401: no token, or one the server does not accept."""
 
-    status = 401
 
-
-class Forbidden(VtocError):
+class Forbidden(VtocError, status=403):
     """403: the token's role is too low for this."""
 
-    status = 403
+
+class NotFound(VtocError, status=404):
+    """404: no row answers to the reference (or the token's scope hides it)."""
 
 
-class NotFound(VtocError):
-    status = 404
-
-
-class Conflict(VtocError):
+class Conflict(VtocError, status=409):
     """409: a duplicate, or an idempotency key reused with another body."""
 
-    status = 409
 
-
-class PreconditionFailed(Conflict):
+class PreconditionFailed(Conflict, status=412):
     """412: someone changed the row since you read it (stale ``If-Match``)."""
 
-    status = 412
+
+class PayloadTooLarge(VtocError, status=413):
+    """413: a body or batch over the server's size limit."""
 
 
-class PayloadTooLarge(VtocError):
-    status = 413
-
-
-class ValidationFailed(VtocError):
+class ValidationFailed(VtocError, status=422):
     """422: the server named the fields that were wrong in ``errors``."""
 
-    status = 422
 
-
-class Unavailable(VtocError):
+class Unavailable(VtocError, status=503):
     """The server could not be reached, or said it is not ready (503)."""
-
-    status = 503
-
-
-_BY_STATUS: dict[int, type[VtocError]] = {
-    cls.status: cls  # type: ignore[misc]
-    for cls in (
-        AuthError,
-        Forbidden,
-        NotFound,
-        Conflict,
-        PreconditionFailed,
-        PayloadTooLarge,
-        ValidationFailed,
-        Unavailable,
-    )
-}
 
 
 #: answers after which trying again may help (a proxy's 502-504: the server behind it may

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from httpx_sse import ServerSentEvent
+from httpx_sse import ServerSentEvent, SSEError
 
 from vtoc import schemas as s
 from vtoc.client.calls import params_of
@@ -41,8 +41,15 @@ class StreamCursor:
         )
         self.failures = 0
 
-    def params(self) -> dict[str, Any]:
-        return {**self.filters, **({"after": self.after} if self.after is not None else {})}
+    def request(self, http: httpx.Client | httpx.AsyncClient) -> dict[str, Any]:
+        """The arguments of ``connect_sse`` after ``http`` that (re)open the stream here."""
+        after = {"after": self.after} if self.after is not None else {}
+        return {
+            "method": "GET",
+            "url": STREAM_PATH,
+            "params": {**self.filters, **after},
+            "timeout": httpx.Timeout(http.timeout.connect, read=STREAM_READ_TIMEOUT),
+        }
 
     def opened(self, response: httpx.Response) -> None:
         """Raise for an answer that is not a stream (its body read); reset the backoff."""
@@ -58,6 +65,8 @@ class StreamCursor:
 
     def retry_delay(self, exc: Exception) -> float:
         """Seconds to wait before reconnecting, or raise when it is hopeless."""
+        if isinstance(exc, SSEError):
+            raise VtocError(f"not an event stream: {exc}") from exc
         retryable = isinstance(exc, httpx.TransportError) or (
             isinstance(exc, VtocError) and exc.status in RETRYABLE_STATUS
         )
@@ -69,13 +78,9 @@ class StreamCursor:
         return STREAM_RETRY.delay(self.failures - 1)
 
 
-def stream_timeout(http: httpx.Client | httpx.AsyncClient) -> httpx.Timeout:
-    return httpx.Timeout(http.timeout.connect, read=STREAM_READ_TIMEOUT)
-
-
 def ended() -> httpx.RemoteProtocolError:
     return httpx.RemoteProtocolError("the server ended the event stream")
 
 
-def not_a_stream(exc: Exception) -> VtocError:
-    return VtocError(f"not an event stream: {exc}")
+#: what a failed (re)connection raises; ``StreamCursor.retry_delay`` decides what follows
+STREAM_FAILURES = (httpx.TransportError, VtocError, SSEError)

@@ -7,20 +7,13 @@ from collections.abc import Iterator
 from typing import TypeVar
 
 import httpx
-from httpx_sse import SSEError, connect_sse
+from httpx_sse import connect_sse
 
 from vtoc import schemas as s
 from vtoc.client.api import Calls
 from vtoc.client.calls import Call, SyncSender
-from vtoc.client.errors import VtocError
-from vtoc.client.stream import STREAM_PATH, StreamCursor, ended, not_a_stream, stream_timeout
-from vtoc.client.transport import (
-    RETRYABLE,
-    Connection,
-    finish,
-    request_args,
-    retry_delay,
-)
+from vtoc.client.stream import STREAM_FAILURES, StreamCursor, ended
+from vtoc.client.transport import RETRYABLE, Connection, finish, request_args
 
 T = TypeVar("T")
 
@@ -36,7 +29,7 @@ class VtocClient(Calls, SyncSender, Connection[httpx.Client]):
             try:
                 return finish(call, self.http.request(**args))
             except RETRYABLE as exc:
-                time.sleep(retry_delay(self.retry, call, attempt, exc, self.base_url))
+                time.sleep(self.retry_delay(call, attempt, exc))
         raise AssertionError("unreachable")
 
     def stream_events(
@@ -51,13 +44,7 @@ class VtocClient(Calls, SyncSender, Connection[httpx.Client]):
         cursor = StreamCursor(self.base_url, after, kinds, entity, operation_id)
         while True:
             try:
-                with connect_sse(
-                    self.http,
-                    "GET",
-                    STREAM_PATH,
-                    params=cursor.params(),
-                    timeout=stream_timeout(self.http),
-                ) as source:
+                with connect_sse(self.http, **cursor.request(self.http)) as source:
                     if source.response.is_error:
                         source.response.read()
                     cursor.opened(source.response)
@@ -65,10 +52,8 @@ class VtocClient(Calls, SyncSender, Connection[httpx.Client]):
                         if (event := cursor.read(sse)) is not None:
                             yield event
                 raise ended()
-            except (httpx.TransportError, VtocError) as exc:
+            except STREAM_FAILURES as exc:
                 time.sleep(cursor.retry_delay(exc))
-            except SSEError as exc:
-                raise not_a_stream(exc) from exc
 
     def ready(self) -> bool:
         try:

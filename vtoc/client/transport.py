@@ -58,17 +58,6 @@ def should_retry(call: Call[Any], exc: Exception) -> bool:
     return isinstance(exc, Unavailable) and call.idempotent
 
 
-def retry_delay(
-    policy: RetryPolicy, call: Call[Any], attempt: int, exc: Exception, base_url: str
-) -> float:
-    """Seconds to wait before sending ``call`` again, or raise when this failure is final."""
-    if attempt + 1 >= policy.attempts or not should_retry(call, exc):
-        if isinstance(exc, VtocError):
-            raise exc
-        raise unreachable(base_url, exc) from exc
-    return policy.delay(attempt)
-
-
 #: what a failed attempt raises; ``retry_delay`` decides whether to try again
 RETRYABLE = (httpx.TransportError, Unavailable)
 
@@ -106,3 +95,11 @@ class Connection(Generic[Http]):
         self.retry = retry or RetryPolicy()
         self.http: Http = http or self.http_class(base_url=self.base_url, timeout=timeout)
         self.http.headers.update(auth_headers(token))
+
+    def retry_delay(self, call: Call[Any], attempt: int, exc: Exception) -> float:
+        """Seconds to wait before sending ``call`` again, or raise when this failure is final."""
+        if attempt + 1 >= self.retry.attempts or not should_retry(call, exc):
+            if isinstance(exc, VtocError):
+                raise exc
+            raise unreachable(self.base_url, exc) from exc
+        return self.retry.delay(attempt)

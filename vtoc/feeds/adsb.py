@@ -29,10 +29,7 @@ def aircraft_fixes(doc: Any, *, received: datetime, max_age: float = 60.0) -> De
         except (ValueError, TypeError, KeyError) as exc:
             out.bad.append((index, f"{type(exc).__name__}: {exc}"))
             continue
-        if fix is None:
-            out.skipped += 1
-        else:
-            out.add(fix, index)
+        out.add(fix, index)
     return out
 
 

@@ -46,10 +46,7 @@ class AisDecoder:
             except ValueError as exc:
                 out.bad.append((origin, str(exc)))
                 continue
-            if fix is None:
-                out.skipped += 1
-            else:
-                out.add(fix, origin)
+            out.add(fix, origin)
         return out
 
     def whole(self, raw: bytes) -> AISSentence | None:

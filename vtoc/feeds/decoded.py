@@ -20,6 +20,10 @@ class Decoded:
     #: lines that were fine but carry no position (satellites in view, a void fix, …)
     skipped: int = 0
 
-    def add(self, fix: FixIn, origin: int) -> None:
+    def add(self, fix: FixIn | None, origin: int) -> None:
+        """A line's fix, or None for a line without a position (counted as skipped)."""
+        if fix is None:
+            self.skipped += 1
+            return
         self.fixes.append(fix)
         self.origins.append(origin)

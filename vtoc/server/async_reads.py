@@ -1,4 +1,5 @@
-"""The hottest reads on PostgreSQL through asyncpg, on the event loop: no thread hop.
+"""The hottest reads (and creates) on PostgreSQL through asyncpg, on the event loop: no
+thread hop.
 
 A read through the synchronous engine costs two hops to the thread pool and back, a
 ``Session``, and SQLAlchemy's execution machinery around one round trip; on a show request
@@ -12,9 +13,9 @@ use) and sent by asyncpg with its values. Statements whose values change their S
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
@@ -25,13 +26,22 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from vtoc.server import metrics
 from vtoc.server.errors import DatabaseUnavailableError
 
+T = TypeVar("T")
+
 DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 #: connections per worker process (the synchronous engines keep up to 30 each besides)
 POOL_SIZE = 10
 #: statement shapes kept compiled (the list's filters make a few dozen at most)
 CACHE_SIZE = 256
-#: a connection the database dropped (restart, ``pg_terminate_backend``): worth one retry
-DROPPED = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, ConnectionError)
+#: a connection the database dropped (restart, ``pg_terminate_backend``): worth one retry.
+#: Cut in the middle of a statement, asyncpg may instead find its protocol in a state it
+#: cannot go on from (InternalClientError: "another operation is in progress").
+DROPPED = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    ConnectionError,
+)
 #: the database is not answering: 503, as the synchronous path's OperationalError
 DOWN = (*DROPPED, OSError, asyncio.TimeoutError, asyncpg.QueryCanceledError)
 
@@ -128,6 +138,9 @@ class AsyncReads:
             metrics.DB_POOL_CHECKED_OUT.inc()
             try:
                 yield conn
+            except asyncpg.InternalClientError:
+                conn.terminate()  # never handed out again: the pool opens a fresh one
+                raise
             finally:
                 metrics.DB_POOL_CHECKED_OUT.dec()
 
@@ -140,13 +153,37 @@ class AsyncReads:
         if prepared is None:
             return NOT_PREPARED
         sql, args = prepared
+        return await self.again_if_dropped(lambda conn: conn.fetchrow(sql, *args))
+
+    async def fetch(
+        self, statement: ClauseElement, values: dict[str, Any] | None = None
+    ) -> list[asyncpg.Record] | NotPrepared:
+        """The statement's rows, as ``fetchrow``."""
+        prepared = self.prepare(statement, values)
+        if prepared is None:
+            return NOT_PREPARED
+        sql, args = prepared
+        return await self.again_if_dropped(lambda conn: conn.fetch(sql, *args))
+
+    async def again_if_dropped(self, read: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """``read`` once more on a fresh connection when the database dropped the first."""
         try:
             try:
                 async with self.connection() as conn:
-                    return await conn.fetchrow(sql, *args)
+                    return await read(conn)
             except DROPPED:
                 async with self.connection() as conn:
-                    return await conn.fetchrow(sql, *args)
+                    return await read(conn)
+        except DOWN as exc:
+            raise DatabaseUnavailableError("the database did not answer; retry shortly") from exc
+
+    async def once(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """``work`` on one pooled connection, not repeated when the database dropped it: a
+        write may have committed before the connection went (its statements carry what
+        makes a retry safe, such as an ``Idempotency-Key``, or the client retries)."""
+        try:
+            async with self.connection() as conn:
+                return await work(conn)
         except DOWN as exc:
             raise DatabaseUnavailableError("the database did not answer; retry shortly") from exc
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 import anyio.to_thread
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vtoc.server import metrics
@@ -30,32 +29,25 @@ _HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
 }
-_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+_API_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+}
+RawHeaders = list[tuple[bytes, bytes]]
 
 
-class SecurityHeaders:
-    """Headers that keep a browser from sniffing, framing or caching API answers."""
+def _raw(headers: dict[str, str]) -> RawHeaders:
+    return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        is_docs = scope["path"].startswith(DOCS_PREFIXES)
+_DOCS_RAW = _raw(_HEADERS)
+_API_RAW = _raw(_HEADERS | _API_HEADERS)
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
-                    headers.setdefault(name, value)
-                if not is_docs:
-                    headers.setdefault("Content-Security-Policy", _API_CSP)
-                    headers.setdefault("Cache-Control", "no-store")
-            await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+def security_headers(path: str) -> RawHeaders:
+    """The headers that keep a browser from sniffing, framing or caching API answers, as
+    raw ASGI pairs; an answer keeps any of them it set itself (``access.Front`` adds them)."""
+    return _DOCS_RAW if path.startswith(DOCS_PREFIXES) else _API_RAW
 
 
 class RequestTimeout:

@@ -32,13 +32,18 @@ def replay(
     )
     if record is None:
         return None
-    if record.request_hash != fingerprint(body):
+    return replayed(record.request_hash, record.status_code, record.response, key=key, body=body)
+
+
+def replayed(
+    request_hash: str, status_code: int, response: Any, *, key: str, body: BaseModel | None
+) -> JSONResponse:
+    """A stored answer sent again, or 409 when the key came with another body."""
+    if request_hash != fingerprint(body):
         raise ConflictError(
             f"Idempotency-Key {key!r} was already used with a different request body"
         )
-    return JSONResponse(
-        record.response, status_code=record.status_code, headers={"Idempotent-Replayed": "true"}
-    )
+    return JSONResponse(response, status_code=status_code, headers={"Idempotent-Replayed": "true"})
 
 
 def remember(

@@ -27,7 +27,12 @@ class BodySizeLimit:
             return
         path: str = scope["path"]
         limit = self.ingest_limit if path.startswith(BATCH_PATHS) else self.limit
-        declared = dict(scope["headers"]).get(b"content-length")
+        declared, chunked = body_headers(scope)
+        if declared is None and not chunked:
+            # no body at all (RFC 9112 §6.3): nothing to count, and no wrappers to pay for
+            with contextlib.suppress(ClientDisconnect):
+                await self.app(scope, receive, send)
+            return
         # more digits than the limit has is over it, and spares int() a 4,300-digit header
         if (
             declared is not None
@@ -63,3 +68,14 @@ class BodySizeLimit:
     async def refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem(413, "Payload too large", f"request bodies are limited to {limit} bytes")
         await response(scope, receive, send)
+
+
+def body_headers(scope: Scope) -> tuple[bytes | None, bool]:
+    """The request's ``Content-Length`` and whether it has a ``Transfer-Encoding``."""
+    declared, chunked = None, False
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            declared = value
+        elif name == b"transfer-encoding":
+            chunked = True
+    return declared, chunked

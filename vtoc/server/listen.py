@@ -17,7 +17,7 @@ So each worker counts its open connections in memory the workers share (``Tally`
 - a worker that holds more than another leaves a new connection to it, and takes it
   anyway after ``HANDOVER`` if the other does not (busy, stuck or gone);
 - a worker that holds two more than another answers with ``Connection: close``
-  (``ShedWhenCrowded``), and the client's next request reconnects to the other: connections
+  (``shed_now``), and the client's next request reconnects to the other: connections
   opened while a worker was still starting, or stopped, spread out again.
 """
 
@@ -32,8 +32,6 @@ import time
 from multiprocessing import reduction
 from multiprocessing.sharedctypes import RawArray
 from typing import Any
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: how long a worker holding more connections leaves a new one to a worker holding fewer
 HANDOVER = 0.005
@@ -184,37 +182,27 @@ def serving() -> None:
         _tally.mine()
 
 
-class ShedWhenCrowded:
-    """Answers with ``Connection: close`` while this worker holds two more connections than
-    another: the client's next request opens a new one, which ``Listener`` gives to a worker
-    holding fewer. HTTP clients reconnect by themselves (RFC 9112 §9.6).
+#: when this worker may next shed a connection (``shed_now``)
+_next_shed = 0.0
+
+
+def shed_now() -> bool:
+    """Whether this answer should carry ``Connection: close``: while this worker holds two
+    more connections than another, the client's next request opens a new one, which
+    ``Listener`` gives to a worker holding fewer. HTTP clients reconnect by themselves
+    (RFC 9112 §9.6).
 
     At most one connection per ``SHED_PAUSE``: a shed client only reconnects at its next
     request, and until then the counts still show the imbalance it will undo.
     """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.next_shed = 0.0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _tally is None:
-            await self.app(scope, receive, send)
-            return
-
-        async def send_shedding(message: Message) -> None:
-            if message["type"] == "http.response.start" and self.shed_now():
-                message["headers"] = [*message.get("headers", ()), (b"connection", b"close")]
-            await send(message)
-
-        await self.app(scope, receive, send_shedding)
-
-    def shed_now(self) -> bool:
-        now = time.monotonic()
-        if now < self.next_shed or _tally is None or not _tally.crowded():
-            return False
-        self.next_shed = now + SHED_PAUSE
-        return True
+    global _next_shed
+    if _tally is None:
+        return False
+    now = time.monotonic()
+    if now < _next_shed or not _tally.crowded():
+        return False
+    _next_shed = now + SHED_PAUSE
+    return True
 
 
 def shared_port(host: str, port: int, workers: int) -> Listener:

@@ -56,9 +56,11 @@ class Redactor(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
         record.args = None
-        for key, value in list(record.__dict__.items()):
-            if isinstance(value, str) and key not in _PLAIN_FIELDS:
-                setattr(record, key, redact(value))
+        fields = record.__dict__
+        for key in fields.keys() - _FROM_CODE:
+            value = fields[key]
+            if isinstance(value, str):
+                fields[key] = redact(value)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -68,7 +70,9 @@ class Redactor(logging.Filter):
         return True
 
 
-_PLAIN_FIELDS = {"msg", "name", "levelname", "pathname", "filename", "module", "funcName"}
+#: a record's own fields, which logging fills from the code (file, function, thread, process
+#: names…), not from data: only the message, the extras and a stack are searched
+_FROM_CODE = frozenset(logging.makeLogRecord({}).__dict__) - {"stack_info"}
 
 
 class TextFormatter(logging.Formatter):

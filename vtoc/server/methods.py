@@ -48,6 +48,7 @@ class Template:
             template=self.path,
             routed=frozenset(self.routed | head),
             allowed=frozenset(allowed | head if "GET" in allowed else allowed),
+            refuses=bool(self.refused),
         )
 
 
@@ -59,6 +60,8 @@ class Methods:
     template: str
     routed: frozenset[str]
     allowed: frozenset[str]
+    #: a route of the path answers 405 itself (and its answer needs the ``Allow`` header)
+    refuses: bool = False
 
     @property
     def allow(self) -> str:
@@ -103,6 +106,19 @@ class PathMethods:
         return methods[int(found.lastgroup.removeprefix("t"))]
 
 
+def methods_of(scope: Scope, paths: PathMethods) -> Methods | None:
+    """The methods of the request's path, looked up once per request (``RouteByPath`` and
+    the access log both need them)."""
+    if _SCOPE_KEY in scope:
+        found: Methods | None = scope[_SCOPE_KEY]
+        return found
+    found = scope[_SCOPE_KEY] = paths.of(route_path(scope))
+    return found
+
+
+_SCOPE_KEY = "vtoc.methods"
+
+
 def route_path(scope: Scope) -> str:
     """The path as the router matches it: without the root path a proxy may mount us at."""
     return str(scope["path"]).removeprefix(scope.get("root_path", ""))
@@ -119,7 +135,7 @@ class RouteByPath:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        methods = self.paths.of(route_path(scope))
+        methods = methods_of(scope, self.paths)
         if methods is None:  # no such path: the router's 404
             await self.app(scope, receive, send)
         elif scope["method"] not in methods.routed:
@@ -127,8 +143,8 @@ class RouteByPath:
             answer = problem(405, "Method not allowed", detail, headers={"Allow": methods.allow})
             await answer(scope, receive, send)
         else:
-            # a route refusing its method (a journal entry is never edited) names them too
-            send = with_allow(send, methods.allow)
+            if methods.refuses:  # a journal entry is never edited: its 405 names them too
+                send = with_allow(send, methods.allow)
             if scope["method"] == "HEAD":
                 await head_as_get(self.app, scope, receive, send)
             else:

@@ -120,9 +120,21 @@ def mark_process_dead(pid: int) -> None:
 # For the other areas ----------------------------------------------------------------------
 
 
+#: each (method, route, status)'s two series, looked up once: ``labels()`` takes a lock and
+#: builds its key on every call
+_REQUEST_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    HTTP_LATENCY.labels(method, route).observe(seconds)
+    key = (method, route, status)
+    series = _REQUEST_SERIES.get(key)
+    if series is None:
+        series = _REQUEST_SERIES[key] = (
+            HTTP_REQUESTS.labels(method, route, str(status)),
+            HTTP_LATENCY.labels(method, route),
+        )
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def rate_limited(kind: str) -> None:

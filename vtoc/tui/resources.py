@@ -285,7 +285,6 @@ MISSIONS = ResourceSpec(
         ),
     ),
     filters=("operation_id", "asset_id", "status"),
-    deletable=True,
 )
 
 ASSETS = ResourceSpec(
@@ -334,7 +333,6 @@ INTEL = ResourceSpec(
         FormField("operation_id", "Operation (code or id)", kind=int, read=operation_ref),
     ),
     filters=("operation_id", "asset_id", "severity"),
-    deletable=True,
     order=lambda row: (row.observed_at, row.id),  # most recently observed first
 )
 

@@ -174,10 +174,23 @@ def crud_router(
     )
     async def create_row(
         data: create,  # type: ignore[valid-type]
+        request: Request,
         session: SessionDep,
         who: Operator,
         idempotency_key: IdempotencyKey = None,
     ) -> Any:
+        reads = async_reads(request)
+        if (
+            reads
+            and (
+                made := await resource.create_async(
+                    reads, actor=who.name, data=data, key=idempotency_key
+                )
+            )
+            is not None
+        ):
+            return made
+
         def action() -> BaseModel:
             return public.model_validate(resource.create(session, actor=who.name, data=data))
 

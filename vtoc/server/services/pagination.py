@@ -82,11 +82,33 @@ def fetch_page(
     With ``columns``, ``stmt`` selects columns (among them ``id`` and the time) and the page
     holds rows of them rather than ORM instances.
     """
+    stmt = page_query(stmt, id_column, limit=limit, cursor=cursor, time_column=time_column)
+    rows: Sequence[Any] = session.execute(stmt).all() if columns else session.scalars(stmt).all()
+    return page_of(rows, limit=limit, time_column=time_column)
+
+
+def page_query(
+    stmt: Select[R],
+    id_column: InstrumentedAttribute[int],
+    *,
+    limit: int,
+    cursor: str | None,
+    time_column: InstrumentedAttribute[datetime] | None = None,
+) -> Select[R]:
+    """``fetch_page``'s statement: one row more than the page, to know whether more exist."""
     if cursor:
         stmt = stmt.where(below(cursor, id_column, time_column))
     order = [id_column.desc()] if time_column is None else [time_column.desc(), id_column.desc()]
-    stmt = stmt.order_by(*order).limit(limit + 1)
-    rows: Sequence[Any] = session.execute(stmt).all() if columns else session.scalars(stmt).all()
+    return stmt.order_by(*order).limit(limit + 1)
+
+
+def page_of(
+    rows: Sequence[R],
+    *,
+    limit: int,
+    time_column: InstrumentedAttribute[datetime] | None = None,
+) -> tuple[Sequence[R], str | None]:
+    """``page_query``'s rows as a page and the next cursor (None: no more rows)."""
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
+from fastapi import Response
 from pydantic import BaseModel
 from sqlalchemy import Select, String, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -90,6 +91,14 @@ class Resource(Generic[M, C, U, Q]):
 
     async def read_json_async(self, reads: AsyncReads, ref: int | str) -> tuple[bytes, int] | None:
         """``read_json`` through asyncpg, as ``list_json_async``."""
+        return None
+
+    async def create_async(
+        self, reads: AsyncReads, *, actor: str, data: C, key: str | None
+    ) -> Response | None:
+        """``create`` with its ``Idempotency-Key`` through asyncpg on the event loop, where a
+        resource does that (see operations), for a caller who sees every operation; None:
+        take the synchronous path."""
         return None
 
     def exists(self, session: Session, field: str, row_id: int | None) -> None:

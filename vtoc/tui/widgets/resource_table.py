@@ -26,6 +26,29 @@ MAX_ROWS = 10_000
 #: counts them (each page of 100 reports takes the event loop ~20 ms to validate)
 NEWEST_ROWS = 2_000
 PREFETCH = 20
+#: the kinds that put a row of their entity in a list, or take it out; any other kind about
+#: a row on screen refreshes that row
+ROW_NEW = frozenset(
+    {
+        s.EventKind.operation_created,
+        s.EventKind.mission_created,
+        s.EventKind.asset_created,
+        s.EventKind.intel_created,
+        s.EventKind.task_created,
+        s.EventKind.journal_created,
+        s.EventKind.handover_created,
+        s.EventKind.token_created,
+    }
+)
+ROW_GONE = frozenset(
+    {
+        s.EventKind.operation_deleted,
+        s.EventKind.mission_deleted,
+        s.EventKind.asset_deleted,
+        s.EventKind.intel_deleted,
+        s.EventKind.task_deleted,
+    }
+)
 
 
 class ResourceTable(RowList):
@@ -138,12 +161,12 @@ class ResourceTable(RowList):
         for event in batch:
             if event.entity != self.spec.entity or event.entity_id is None:
                 continue
-            if event.kind.endswith(".deleted"):
+            if event.kind in ROW_GONE:
                 self.changed.discard(event.entity_id)
                 self.drop(event.entity_id)
             elif event.entity_id in self.rows_by_id:
                 self.changed.add(event.entity_id)
-            elif event.kind.endswith(".created"):
+            elif event.kind in ROW_NEW:
                 self.created.add(event.entity_id)
         if (self.changed or self.created) and not self.catching_up:
             self.catching_up = True

@@ -10,6 +10,9 @@ Live rows follow one rule: with the cursor on the newest row the list follows ne
 ``tail -f`` does; otherwise the selection and the viewport stay on the rows the operator
 reads, and a line at the top says how many new rows are above. More new rows than the list
 keeps (a flood) are only counted until the operator goes to the top (``detach``).
+
+Longer than most modules: the rows, the cursor, the viewport and the notice above them are
+one state, and every move of one moves the others.
 """
 
 from __future__ import annotations

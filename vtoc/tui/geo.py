@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+import numpy as np
+
 from vtoc.tui.widgets.braille import Bounds
 
 #: metres in a degree of latitude (and of longitude at the equator)
@@ -35,18 +37,18 @@ class Viewport:
     span: float
 
     @classmethod
-    def around(cls, spots: list[tuple[float, float]]) -> Viewport:
-        """The view that fits every (lat, lon) with a margin, at least FIT_SPAN wide; the
-        whole world when there are none."""
-        if not spots:
+    def around(cls, spots: np.ndarray) -> Viewport:
+        """The view that fits every (lat, lon) row with a margin, at least FIT_SPAN wide;
+        the whole world when there are none."""
+        if not len(spots):
             return cls(0.0, 0.0, 360.0)
-        lats = [lat for lat, _ in spots]
-        lons = [lon for _, lon in spots]
-        middle = (max(lats) + min(lats)) / 2
+        south, west = (float(v) for v in spots.min(axis=0))
+        north, east = (float(v) for v in spots.max(axis=0))
+        middle = (north + south) / 2
         # the canvas is about twice as wide as tall
-        lat_span = (max(lats) - min(lats)) * 2 / shrink(middle)
-        span = max(max(lons) - min(lons), lat_span, FIT_SPAN) * (1 + 2 * MARGIN)
-        return cls(middle, (max(lons) + min(lons)) / 2, min(span, 360.0))
+        lat_span = (north - south) * 2 / shrink(middle)
+        span = max(east - west, lat_span, FIT_SPAN) * (1 + 2 * MARGIN)
+        return cls(middle, (east + west) / 2, min(span, 360.0))
 
     def zoomed(self, factor: float) -> Viewport:
         """``factor`` < 1 zooms in; the width stays between 100 m and the world."""

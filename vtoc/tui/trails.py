@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
 
 from vtoc import schemas as s
 
 #: how far back a trail reaches
 TRAIL = timedelta(minutes=30)
+#: the places of an asset without a trail
+NO_PLACES = np.empty((0, 2), dtype=np.float64)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -21,57 +24,99 @@ class Spot:
     lon: float
 
 
+class Places:
+    """One trail as rows of (time, lat, lon) in a numpy array, in time order: a frame hands
+    the canvas a view of its (lat, lon), so drawing a thousand trails costs a thousand
+    views, not a hundred thousand spots read one by one (nor kept as objects the garbage
+    collector walks). Times are microseconds since the epoch, exact in a float64. Rows are
+    added at the end (a late spot, rarely, in its place) and trimmed from the front in
+    place; when the end is reached the rows move to a new array (twice as long when more
+    than half full), so a view taken before stays as it was."""
+
+    def __init__(self, window: timedelta) -> None:
+        self.window = window // timedelta(microseconds=1)
+        self.rows = np.empty((16, 3), dtype=np.float64)
+        self.start = self.end = 0
+        #: the first and last rows' times, as Python floats: most spots are the newest,
+        #: and then these are all an addition reads
+        self.first = self.last = 0.0
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def add(self, spot: Spot) -> None:
+        """The spot in its place by time, unless it is there already; then whatever has
+        fallen out of the window behind the newest is dropped."""
+        at = float((spot.at - EPOCH) // timedelta(microseconds=1))
+        index = len(self)
+        if index and at <= self.last:  # late, or seen already
+            times = self.rows[self.start : self.end, 0]
+            index = int(np.searchsorted(times, at, side="right"))
+            same = self.rows[self.start + int(np.searchsorted(times, at)) : self.start + index]
+            if ((same[:, 1] == spot.lat) & (same[:, 2] == spot.lon)).any():
+                return
+        if self.end == len(self.rows):
+            kept = self.rows[self.start : self.end]
+            grown = 2 if 2 * len(kept) > len(self.rows) else 1
+            rows = np.empty((len(self.rows) * grown, 3), dtype=np.float64)
+            rows[: len(kept)] = kept
+            self.rows, self.start, self.end = rows, 0, len(kept)
+        row = self.start + index
+        if row < self.end:
+            self.rows[row + 1 : self.end + 1] = self.rows[row : self.end].copy()
+        self.rows[row] = (at, spot.lat, spot.lon)
+        self.end += 1
+        self.last = max(self.last, at) if len(self) > 1 else at
+        self.first = at if row == self.start else self.first
+        oldest = self.last - self.window
+        if self.first < oldest:
+            self.start += int(np.searchsorted(self.rows[self.start : self.end, 0], oldest))
+            self.first = float(self.rows[self.start, 0])
+
+    def spots(self) -> list[Spot]:
+        return [
+            Spot(EPOCH + timedelta(microseconds=int(at)), float(lat), float(lon))
+            for at, lat, lon in self.rows[self.start : self.end].tolist()
+        ]
+
+    def view(self) -> np.ndarray:
+        """The (lat, lon) rows, oldest first: read at once (a late spot shifts them)."""
+        return self.rows[self.start : self.end, 1:]
+
+
 class Trails:
     """Each asset's spots in time order; a spot older than the newest one by more than
-    ``window`` falls off, and a late, older spot is kept in its place. Beside the spots,
-    their (lat, lon) as the map draws them, kept in step: a thousand assets' trails are a
-    hundred thousand spots, too many to turn into coordinates again each frame."""
+    ``window`` falls off, and a late, older spot is kept in its place."""
 
     def __init__(self, window: timedelta = TRAIL) -> None:
         self.window = window
-        self.spots: dict[int, deque[Spot]] = {}
-        self.places: dict[int, deque[tuple[float, float]]] = {}
+        self.places: dict[int, Places] = {}
 
     def seed(self, asset_id: int, fixes: list[s.Fix]) -> None:
         """The asset's trail from its track (replacing what was there)."""
-        self.spots[asset_id] = deque(Spot(f.at, f.lat, f.lon) for f in fixes)
-        self.places[asset_id] = deque((f.lat, f.lon) for f in fixes)
-        self.trim(asset_id)
+        places = self.places[asset_id] = Places(self.window)
+        for f in fixes:
+            places.add(Spot(f.at, f.lat, f.lon))
 
     def add(self, asset_id: int, spot: Spot) -> None:
-        trail = self.spots.setdefault(asset_id, deque())
-        places = self.places.setdefault(asset_id, deque())
-        index = len(trail)
-        while index and trail[index - 1].at > spot.at:
-            index -= 1
-        same_time = index
-        while same_time and trail[same_time - 1].at == spot.at:  # a spot seen already?
-            if trail[same_time - 1] == spot:
-                return
-            same_time -= 1
-        trail.insert(index, spot)
-        places.insert(index, (spot.lat, spot.lon))
-        self.trim(asset_id)
-
-    def trim(self, asset_id: int) -> None:
-        trail, places = self.spots[asset_id], self.places[asset_id]
-        while trail and trail[0].at < trail[-1].at - self.window:
-            trail.popleft()
-            places.popleft()
+        places = self.places.get(asset_id)
+        if places is None:
+            places = self.places[asset_id] = Places(self.window)
+        places.add(spot)
 
     def drop(self, asset_id: int) -> None:
-        self.spots.pop(asset_id, None)
         self.places.pop(asset_id, None)
 
     def of(self, asset_id: int) -> list[Spot]:
-        return list(self.spots.get(asset_id, ()))
+        places = self.places.get(asset_id)
+        return places.spots() if places is not None else []
 
-    def places_of(self, asset_id: int) -> Sequence[tuple[float, float]]:
-        """The trail's (lat, lon), oldest first: the live deque, for reading at once."""
-        return self.places.get(asset_id, ())
+    def places_of(self, asset_id: int) -> np.ndarray:
+        """The trail's (lat, lon) rows, oldest first (a view, for reading at once)."""
+        places = self.places.get(asset_id)
+        return places.view() if places is not None else NO_PLACES
 
     def clear(self) -> None:
-        self.spots.clear()
         self.places.clear()
 
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
 from rich.columns import Columns
 from rich.console import Group
 from rich.text import Text
@@ -50,6 +51,13 @@ def legend() -> Columns:
         ),
         padding=(0, 2),
     )
+
+
+def show(widget: Static, content: BrailleMap | Text | Group) -> None:
+    """``content`` in ``widget``, laid out again only when it is of another kind than
+    before (one line or three, say): a layout of the screen each frame cost as much as
+    the frame's drawing."""
+    widget.update(content, layout=type(content) is not type(widget.content))
 
 
 class MapCanvas(Static, can_focus=True):
@@ -190,11 +198,10 @@ class MapScreen(VtocScreen):
             self.draw()
 
     def move(self, asset_id: int, spot: Spot) -> None:
+        """In place: a thousand moves a frame were a thousand copies of their assets."""
         asset = self.assets[asset_id]
         if asset.position_at is None or spot.at >= asset.position_at:
-            self.assets[asset_id] = asset.model_copy(
-                update={"lat": spot.lat, "lon": spot.lon, "position_at": spot.at}
-            )
+            asset.lat, asset.lon, asset.position_at = spot.lat, spot.lon, spot.at
         self.trails.add(asset_id, spot)
 
     @work(exclusive=True, group="map")
@@ -254,7 +261,7 @@ class MapScreen(VtocScreen):
 
     def points(self, chosen: s.Asset | None) -> list[Point]:
         return [
-            Point(a.lat, a.lon, STATUS_STYLES[a.status.value], marked=a is chosen)
+            Point(a.lat, a.lon, STATUS_STYLES[a.status], marked=a is chosen)
             for a in self.placed()
             if a.lat is not None and a.lon is not None
         ]
@@ -263,7 +270,7 @@ class MapScreen(VtocScreen):
         return [
             Trail(self.trails.places_of(a.id), "dim " + style)
             for a in self.placed()
-            if (style := STATUS_STYLES[a.status.value])
+            if (style := STATUS_STYLES[a.status])
         ]
 
     def view(self, trails: list[Trail] | None = None) -> Viewport:
@@ -271,10 +278,10 @@ class MapScreen(VtocScreen):
         when the caller has them already: a thousand trails are many spots to read twice)."""
         if self.viewport is not None:
             return self.viewport
-        spots = [(a.lat, a.lon) for a in self.placed() if a.lat is not None and a.lon is not None]
-        for trail in self.trail_lines() if trails is None else trails:
-            spots.extend(trail.spots)
-        return Viewport.around(spots)
+        spots = [(a.lat, a.lon) for a in self.placed()]
+        rows = [np.array(spots, dtype=np.float64).reshape(-1, 2)]
+        rows.extend(trail.spots for trail in (self.trail_lines() if trails is None else trails))
+        return Viewport.around(np.concatenate(rows))
 
     def draw(self) -> None:
         if not self.is_mounted:
@@ -295,12 +302,12 @@ class MapScreen(VtocScreen):
             outline = coast(
                 self.land, b.south, b.north, b.west, b.east, size.width * 2, size.height * 4
             )
-        canvas.update(BrailleMap(points, bounds, trails=trails, grid_step=step, coast=outline))
+        show(canvas, BrailleMap(points, bounds, trails=trails, grid_step=step, coast=outline))
         scale = view.scale(size.width)
-        self.query_one("#map-scale", Static).update(
-            Text.assemble(scale, (f"  grid {step:g}°", "dim"))
+        show(
+            self.query_one("#map-scale", Static), Text.assemble(scale, (f"  grid {step:g}°", "dim"))
         )
-        self.query_one("#map-detail", Static).update(self.describe(chosen))
+        show(self.query_one("#map-detail", Static), self.describe(chosen))
 
     @staticmethod
     def describe(asset: s.Asset | None) -> Group | Text:

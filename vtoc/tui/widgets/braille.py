@@ -4,9 +4,7 @@ under the assets: a cell shows the dots of its top layer only, in that layer's l
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,9 +31,10 @@ class Point:
 
 @dataclass(frozen=True)
 class Trail:
-    """Where an asset has been, oldest first, drawn as joined dots in its style."""
+    """Where an asset has been, oldest first, drawn as joined dots in its style: one
+    (lat, lon) row per spot."""
 
-    spots: Sequence[tuple[float, float]]
+    spots: np.ndarray
     style: str
 
 
@@ -94,9 +93,8 @@ class Canvas:
         total = int(counts.sum())
         if not total:
             return
-        spots = (spot for trail in trails for spot in trail.spots)
-        flat = np.fromiter(itertools.chain.from_iterable(spots), np.float64, count=2 * total)
-        lat, lon = flat[0::2], flat[1::2]
+        flat = np.concatenate([trail.spots for trail in trails])
+        lat, lon = flat[:, 0], flat[:, 1]
         b = self.bounds
         x = np.floor((lon - b.west) / (b.east - b.west) * self.width * 2).astype(np.int64)
         y = np.floor((b.north - lat) / (b.north - b.south) * self.height * 4).astype(np.int64)
@@ -126,16 +124,47 @@ class Canvas:
         dx = np.rint(x0[line] + (x1 - x0)[line] * t).astype(np.int64)
         dy = np.rint(y0[line] + (y1 - y0)[line] * t).astype(np.int64)
         inside = (dx >= 0) & (dx < self.width * 2) & (dy >= 0) & (dy < self.height * 4)
-        dx, dy, by = dx[inside], dy[inside], line_owner[line][inside]
-        cell = (dy // 4) * self.width + dx // 2
+        by = line_owner[line][inside]
+        self.fill(dx[inside], dy[inside], [trail.style for trail in trails], by, TRAIL)
+
+    def points(self, points: list[Point]) -> None:
+        """The assets over everything, in numpy as the trails are: a cell gets all its
+        points' dots, the style of the last and the mark of any."""
+        lat = np.fromiter((p.lat for p in points), np.float64, count=len(points))
+        lon = np.fromiter((p.lon for p in points), np.float64, count=len(points))
+        marked = np.fromiter((p.marked for p in points), bool, count=len(points))
+        b = self.bounds
+        x = np.floor((lon - b.west) / (b.east - b.west) * self.width * 2).astype(np.int64)
+        y = np.floor((b.north - lat) / (b.north - b.south) * self.height * 4).astype(np.int64)
+        inside = (x >= 0) & (x < self.width * 2) & (y >= 0) & (y < self.height * 4)
+        owner = np.flatnonzero(inside)
+        styles = [p.style for p in points]
+        self.fill(x[inside], y[inside], styles, owner, POINT, marked[inside])
+
+    def fill(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        styles: list[str],
+        owner: np.ndarray,
+        layer: int,
+        marked: np.ndarray | None = None,
+    ) -> None:
+        """Dots (all on the canvas) on ``layer``, over what is under it: a cell gets all
+        its dots' bits, the style of its last dot's ``owner`` and, with ``marked``, the
+        mark of any."""
+        cell = (y // 4) * self.width + x // 2
         bits = np.zeros(self.width * self.height, dtype=np.int64)
-        np.bitwise_or.at(bits, cell, DOT_BITS[dx % 2, dy % 4])
+        np.bitwise_or.at(bits, cell, DOT_BITS[x % 2, y % 4])
+        flagged = np.zeros(self.width * self.height, dtype=bool)
+        if marked is not None:
+            flagged[cell[marked]] = True
         # the last dot in each cell: the first one met going backwards
         touched, first_back = np.unique(cell[::-1], return_index=True)
-        styles = by[::-1][first_back]
-        for index, trail in zip(touched.tolist(), styles.tolist(), strict=True):
+        last = owner[::-1][first_back]
+        for index, by in zip(touched.tolist(), last.tolist(), strict=True):
             key = (index % self.width, index // self.width)
-            self.cells[key] = Cell(int(bits[index]), trails[trail].style, TRAIL)
+            self.cells[key] = Cell(int(bits[index]), styles[by], layer, bool(flagged[index]))
 
     def grid(self, step: float) -> None:
         """Dotted lines every ``step`` degrees, each labelled at the canvas's left or foot."""
@@ -196,8 +225,7 @@ class BrailleMap:
             canvas.plot(x, y, COAST_STYLE, COAST)
         canvas.grid(self.grid_step)
         canvas.trails(self.trails)
-        for p in self.points:
-            canvas.plot(*canvas.dot_of(p.lat, p.lon), p.style, POINT, p.marked)
+        canvas.points(self.points)
         return canvas
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

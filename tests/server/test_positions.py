@@ -202,6 +202,54 @@ def test_track_bad_input_and_roles(operator: VtocClient, viewer: VtocClient) -> 
     assert viewer.track("Hawk-08").fixes == []
 
 
+def test_the_trails_of_many_assets_come_in_one_request_each_thinned(
+    operator: VtocClient, viewer: VtocClient
+) -> None:
+    """What the SPA's map draws: every asset that moved in the range, its own track thinned
+    to ``max_points``; an asset that moved before the range, or never, is left out."""
+    hawks = [operator.assets.create(name=f"Hawk-2{i}") for i in range(3)]
+    operator.assets.create(name="Parked")
+    batch = [fix(hawks[0].id, T0 + timedelta(seconds=i), 59.0, 18.0 + i * 0.001) for i in range(50)]
+    batch += [fix(hawks[1].id, T0 + timedelta(seconds=i), 60.0 + i * 0.001, 18.0) for i in range(3)]
+    batch += [fix(hawks[2].id, T0 - timedelta(hours=2), 61.0, 18.0)]
+    operator.post_positions(batch)
+    query = s.TracksQuery(since=T0, until=T0 + timedelta(minutes=30), max_points=10)
+
+    found = viewer.tracks(query)
+    assert not found.more
+    assert [(t.name, t.total, len(t.fixes)) for t in found.tracks] == [
+        ("Hawk-20", 50, 10),
+        ("Hawk-21", 3, 3),
+    ]
+    first, second = found.tracks
+    assert (first.fixes[0].lon, first.fixes[-1].lon) == (18.0, 18.049)  # its ends are kept
+    assert [f.lat for f in second.fixes] == [60.0, 60.001, 60.002]  # in time order
+
+    one = viewer.tracks(query.model_copy(update={"asset": [hawks[1].id], "limit": 1}))
+    assert [t.name for t in one.tracks] == ["Hawk-21"] and not one.more
+    capped = viewer.tracks(query.model_copy(update={"limit": 1}))
+    assert [t.name for t in capped.tracks] == ["Hawk-20"] and capped.more
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"max_points": 1}, "max_points"),
+        ({"max_points": 1000, "limit": 1000}, "max_points"),  # a million fixes: too many
+        ({"limit": 0}, "limit"),
+        ({"asset": ["3", "hawk"]}, "asset.1"),
+        ({"since": "2026-12-01T12:00:00Z", "until": "2026-12-01T11:00:00Z"}, "since"),
+        ({"since": "yesterday"}, "since"),
+    ],
+)
+def test_trails_bad_input_is_a_422_naming_the_field(
+    viewer: VtocClient, params: dict[str, Any], field: str
+) -> None:
+    answer = viewer.http.get("/api/v1/tracks", params=params)
+    assert answer.status_code == 422, answer.text
+    assert field in [e["field"] for e in answer.json()["errors"]], answer.json()
+
+
 def moved(session: Session, asset_id: int) -> list[dict[str, Any]]:
     rows = events.list_after(session, kind="asset.moved", entity_id=asset_id, limit=100)
     return [r.data for r in rows]

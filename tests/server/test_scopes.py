@@ -269,6 +269,11 @@ def test_the_stream_carries_the_moves_of_the_assets_on_its_missions(
     track = world.scoped.http.get(f"/api/v1/assets/{alpha_truck}/track").json()
     assert len(track["fixes"]) == 1
     assert world.scoped.http.get(f"/api/v1/assets/{drone}/track").status_code == 404
+    trails = s.TracksQuery(since=start, asset=[alpha_truck, bravo_truck, drone])
+    assert [t.asset_id for t in world.scoped.tracks(trails).tracks] == [alpha_truck, bravo_truck]
+    assert [t.asset_id for t in admin.tracks(trails).tracks] == [alpha_truck, bravo_truck, drone]
+    out = world.scoped.tracks(trails.model_copy(update={"asset": [drone]}))
+    assert out.tracks == [], "a trail out of scope is as absent as one that does not exist"
 
 
 def test_scopes_are_refused_for_admins_and_unknown_operations(

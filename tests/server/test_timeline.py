@@ -68,6 +68,11 @@ def test_paging_through_a_thousand_mixed_items_returns_each_exactly_once(
     operator: VtocClient, engine: Engine, order: str
 ) -> None:
     op = operator.operations.create(name="Busy")
+    mission = operator.missions.create(operation_id=op.id, name="Relay")
+    assets = [operator.assets.create(name=f"Hawk-0{n}", kind="aircraft") for n in (1, 2)]
+    for asset in assets:
+        operator.assign_asset(mission.id, asset.id)
+    setup = len(operator.timeline(op.id, limit=500).items)
     base = datetime(2026, 1, 1, tzinfo=UTC)
     rng = random.Random(20)
     moments = [base + timedelta(seconds=rng.randrange(60)) for _ in range(999)]  # many ties
@@ -85,7 +90,13 @@ def test_paging_through_a_thousand_mixed_items_returns_each_exactly_once(
             [
                 {"ts": at, "actor": "ops", "kind": "operation.updated", "entity": "operation",
                  "entity_id": op.id, "operation_id": op.id, "data": {}}
-                for at in moments[500:]
+                for at in moments[500:800]
+            ]
+            # the moves of the mission's assets belong to no operation
+            + [
+                {"ts": at, "actor": "gps", "kind": "asset.moved", "entity": "asset",
+                 "entity_id": assets[n % 2].id, "operation_id": None, "data": {}}
+                for n, at in enumerate(moments[800:])
             ],
         )  # fmt: skip
         session.commit()
@@ -97,7 +108,7 @@ def test_paging_through_a_thousand_mixed_items_returns_each_exactly_once(
         if not (cursor := page.next_cursor):
             break
     keys = [(i.at, i.type == "event", i.id) for i in seen]
-    assert len(keys) == len(set(keys)) == 1000  # 999 + operation.created
+    assert len(keys) == len(set(keys)) == setup + 999
     assert keys == sorted(keys, reverse=order == "desc")
 
 
@@ -133,3 +144,34 @@ def test_readers_bad_cursors_and_unknown_operations(
     with pytest.raises(ValidationFailed) as refused:
         viewer.timeline(op.id, cursor="bm90LWEtY3Vyc29y")
     assert [e.field for e in refused.value.errors] == ["cursor"]
+
+
+def test_every_event_on_a_timeline_says_what_happened_beyond_its_kind(
+    operator: VtocClient, admin: VtocClient
+) -> None:
+    """Each item's line names its row or what the event adds (a cluster's size, who
+    acknowledged): never the bare "kind: entity id"."""
+    op = operator.operations.create(name="Said")
+    mission = operator.missions.create(operation_id=op.id, name="Relay")
+    hawk = operator.assets.create(name="Hawk-07", kind="aircraft")
+    operator.assign_asset(mission.id, hawk.id)
+    operator.heartbeat(hawk.id)
+    reports = [
+        operator.intel.create(
+            title=f"Beacon {n} to 198.51.9.9", body="dst 198.51.9.9", operation_id=op.id,
+            severity="critical",
+        )
+        for n in (1, 2)
+    ]  # fmt: skip
+    operator.acknowledge(reports[0].id)
+    admin.correlation_run(s.CorrelationRun())
+    events = [i for i in operator.timeline(op.id, types=["event"], limit=500).items]
+    kinds = {i.kind for i in events}
+    assert {"intel.acknowledged", "correlation.merged", "asset.heartbeat"} <= kinds
+    for item in events:
+        bare = f"{item.kind}: {item.entity} {item.entity_id}"
+        assert item.summary.startswith(bare) and item.summary != bare, item
+    merged = next(i for i in events if i.kind == "correlation.merged")
+    assert merged.summary.endswith(" 2 reports, critical")
+    acked = next(i for i in events if i.kind == "intel.acknowledged")
+    assert acked.summary.endswith(": acknowledged by " + acked.actor)

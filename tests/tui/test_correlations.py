@@ -17,12 +17,14 @@ from tests.tui.conftest import (
     start_server,
     until,
 )
+from tests.tui.test_journal import open_timeline
 from vtoc import schemas as s
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.screens.correlations import CorrelationScreen, CorrelationsScreen
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen
+from vtoc.tui.screens.events import EventsScreen
 
 pytestmark = pytest.mark.asyncio
 
@@ -193,3 +195,45 @@ async def test_clusters_come_and_merge_live(clustered: LiveServer) -> None:
         kept = next(c.id for c in new if c.id in table.rows_by_id)
         await until(lambda: len(table.rows_by_id[kept].report_ids) == 5, app)
         assert merged
+
+
+async def test_a_clusters_events_say_what_it_became_and_open_it_from_the_timeline(
+    clustered: LiveServer,
+) -> None:
+    """The event log words a cluster's event (its size and severity), and on the timeline of
+    its reports' operation the cluster's row opens the cluster."""
+    address = f"198.51.7.{next(HOSTS)}"
+    with clustered.sync() as admin:
+        operation = admin.operations.create(name=f"Clustered {address}")
+        ids = [
+            admin.intel.create(
+                title=f"Beacon {n} to {address}", body=f"dst {address}", operation_id=operation.id
+            ).id
+            for n in (1, 2)
+        ]
+    run(clustered)
+    with clustered.sync() as admin:
+        cluster = next(c for c in admin.correlations(limit=50).items if set(ids) <= {*c.report_ids})
+    app = make_app(clustered.client(Role.viewer), live=False)
+    terminal = Terminal(app, size=(120, 30))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press(":", *"events", "enter")
+        await until(lambda: isinstance(app.screen, EventsScreen), app)
+        events = app.screen.table  # type: ignore[attr-defined]
+        mine = ("correlation.merged", cluster.id)
+        await until(lambda: any((e.kind, e.entity_id) == mine for e in events.rows), app)
+        await terminal.sees(f"correlation.merged      {cluster.id:<6} ")
+        await terminal.sees(f"2 reports, {cluster.severity}")
+
+        await pilot.press("escape")  # to the dashboard, where the operator starts
+        timeline = await open_timeline(app, pilot, operation)
+        await until(lambda: any(r.item.entity == "correlation" for r in timeline.rows), app)
+        items = [r.item for r in timeline.rows]
+        at = next(i for i, item in enumerate(items) if item.entity == "correlation")
+        assert items[at].summary == (
+            f"correlation.merged: correlation {cluster.id} 2 reports, {cluster.severity}"
+        )
+        timeline.move_cursor(at)
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, CorrelationScreen), app)
+        assert app.screen.row.id == cluster.id  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import nav, seed, sign_in
+from vtoc import schemas as s
 from vtoc.client import VtocClient
 from vtoc.schemas import Role
 from vtoc.web.stack import WebStack
@@ -66,3 +67,27 @@ def test_an_operators_shift(
     reports = page.get_by_role("list", name="Reports")
     expect(reports).to_contain_text("SSH brute force")
     expect(reports.get_by_text("Beacon to cdn-static.top")).to_have_count(0)
+
+
+def test_a_clusters_row_on_the_timeline_opens_the_cluster(
+    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
+) -> None:
+    """Every event on a timeline links to the page of its row: a cluster's, too."""
+    operation = api.operations.create(name="Clustered in the browser")
+    address = "198.51.8.8"
+    reports = [
+        api.intel.create(title=f"Beacon {n} to {address}", body=f"dst {address}",
+                         operation_id=operation.id).id
+        for n in (1, 2)
+    ]  # fmt: skip
+    api.correlation_run(s.CorrelationRun())
+    cluster = next(c for c in api.correlations(limit=50).items if set(reports) <= {*c.report_ids})
+    sign_in(page, stack.url, make_token(Role.viewer, name="web-reader"))
+
+    page.goto(f"{stack.url}/operations/{operation.id}")
+    page.get_by_role("tab", name="Timeline").click()
+    timeline = page.get_by_role("list", name="Timeline")
+    line = f"correlation.merged: correlation {cluster.id} 2 reports, {cluster.severity}"
+    timeline.get_by_role("link", name=line).click()
+    expect(page).to_have_url(re.compile(f"/correlations/{cluster.id}$"))
+    expect(page.get_by_role("main")).to_contain_text(address)

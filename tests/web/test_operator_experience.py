@@ -306,3 +306,43 @@ def test_the_selected_assets_track_is_drawn_and_grows_as_it_moves(
     fx, fy = (float(v) for v in re.findall(r"[\d.]+", falcon.get_attribute("transform")))
     assert abs(x - fx) < 1 and abs(y - fy) < 1, (end, falcon.get_attribute("transform"))
     shoot(page, "assets-track")
+
+
+def test_every_assets_trail_is_drawn_and_moves_live(
+    stack: WebStack,
+    api: VtocClient,
+    page: Any,
+    make_token: Callable[..., str],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    """Offline (no tiles): each asset that moved in the last half hour has its trail on the
+    map, with nothing selected; a fix posted while the page is open extends its trail."""
+    now = datetime.now(UTC)
+    walkers = {"Falcon": (59.5, 10.2), "Heron": (60.1, 10.9)}
+    fixes = [
+        s.FixIn(asset=name, at=now - timedelta(minutes=9 - 3 * n), lat=lat + n * 0.05, lon=lon)
+        for name, (lat, lon) in walkers.items()
+        for n in range(3)
+    ]
+    ids = {name: api.assets.create(name=name, kind="vehicle").id for name in walkers}
+    api.assets.create(name="Post 1", kind="sensor", status="deployed", lat=60.3, lon=11.1)
+    assert api.post_positions(fixes).stored == 6
+    sign_in(page, stack.url, make_token(s.Role.viewer))
+    nav(page, "Assets").click()
+    the_map = page.get_by_test_id("asset-map")
+    expect(the_map.locator("g.map-point")).to_have_count(3)
+    trails = the_map.get_by_test_id("asset-trail")
+    expect(trails).to_have_count(2)
+    assert sorted(int(t.get_attribute("data-asset")) for t in trails.all()) == sorted(ids.values())
+    heron = the_map.locator(f"[data-testid=asset-trail][data-asset='{ids['Heron']}']")
+    assert len(heron.get_attribute("points").split(" ")) == 3
+    expect(page.locator("figure.map figcaption")).to_contain_text("2 trails")
+    shoot(page, "assets-trails")
+
+    page.evaluate("window.__marker = 'same page'")
+    assert api.post_positions([s.FixIn(asset="Heron", at=now, lat=60.3, lon=10.95)]).stored == 1
+    expect(heron).to_have_attribute("points", re.compile(r"^(\S+ ){3}\S+$"))  # four points
+    assert page.evaluate("window.__marker") == "same page", "the page reloaded"
+
+    page.get_by_label("Trails: last 30 min").uncheck()
+    expect(trails).to_have_count(0)

@@ -31,6 +31,7 @@ from vtoc.client.rows import (
 CORRELATIONS_PATH = "/api/v1/correlations"
 INGEST_WAZUH_PATH = "/api/v1/ingest/wazuh"
 POSITIONS_PATH = "/api/v1/positions"
+TRACKS_PATH = "/api/v1/tracks"
 SSH_SESSIONS_PATH = "/api/v1/ssh/sessions"
 SITREP_PATH = "/api/v1/sitrep"
 WATCH_PATH = "/api/v1/watch"
@@ -139,6 +140,12 @@ class Calls:
     def track(self, asset: int | str, query: s.TrackQuery | None = None) -> Call[s.Track]:
         params = params_of((query or s.TrackQuery()).model_dump(exclude_unset=True))
         return Call("GET", ASSETS.at(asset, "track"), model(s.Track), params=params)
+
+    @request
+    def tracks(self, query: s.TracksQuery | None = None) -> Call[s.Tracks]:
+        """Many assets' recent tracks at once (a map's trails), each thinned on the server."""
+        params = params_of((query or s.TracksQuery()).model_dump(exclude_unset=True))
+        return Call("GET", TRACKS_PATH, model(s.Tracks), params=params)
 
     @request
     def dashboard(self) -> Call[s.Dashboard]:

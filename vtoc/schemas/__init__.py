@@ -156,7 +156,16 @@ from vtoc.schemas.journal import (
     journal_text,
     plain_text,
 )
-from vtoc.schemas.positions import Fix, FixIn, PositionResult, Reading, Track, TrackQuery
+from vtoc.schemas.positions import (
+    Fix,
+    FixIn,
+    PositionResult,
+    Reading,
+    Track,
+    TrackQuery,
+    Tracks,
+    TracksQuery,
+)
 from vtoc.schemas.queries import (
     AssetQuery,
     EventOrder,
@@ -305,6 +314,8 @@ __all__ = [
     "TokenCreated",
     "Track",
     "TrackQuery",
+    "Tracks",
+    "TracksQuery",
     "UtcDatetime",
     "Watch",
     "WatchIntel",

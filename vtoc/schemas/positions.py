@@ -89,3 +89,27 @@ class Track(BaseModel):
     until: datetime
     total: int
     fixes: list[Fix]
+
+
+#: the most fixes one ``/tracks`` answer carries (assets times points each)
+TRACKS_MAX_FIXES = 200_000
+
+
+class TracksQuery(Input):
+    """Recent trails of many assets at once, for a map: each thinned on its own."""
+
+    since: UtcDatetime | None = Field(default=None, description="default: 30 min before until")
+    until: UtcDatetime | None = Field(default=None, description="default: now")
+    max_points: int = Field(default=100, ge=2, le=10_000, description="per asset")
+    limit: int = Field(default=1000, ge=1, le=5000, description="the most assets")
+    asset: list[RowId] | None = Field(default=None, description="only these assets (ids)")
+
+
+class Tracks(BaseModel):
+    """The tracks of the assets with a fix in the range, by asset id; ``more`` when there
+    were more such assets than ``limit``."""
+
+    since: datetime
+    until: datetime
+    more: bool
+    tracks: list[Track]

@@ -342,6 +342,17 @@ class EventRow(Base):
             postgresql_where=text("operation_id IS NOT NULL"),
             sqlite_where=text("operation_id IS NOT NULL"),
         ),
+        # an asset's events with no operation (moves, edits) in time order: the timeline
+        # of an operation reads its missions' assets' through it
+        Index(
+            "ix_events_unassigned_entity_ts",
+            "entity",
+            "entity_id",
+            "ts",
+            "id",
+            postgresql_where=text("operation_id IS NULL"),
+            sqlite_where=text("operation_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

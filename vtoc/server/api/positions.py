@@ -1,15 +1,19 @@
-"""``/positions``: fixes in, in batches from feeds and gateways (tracks out: ``/assets``)."""
+"""``/positions``: fixes in, in batches from feeds and gateways; ``/tracks``: many assets'
+recent tracks out at once (one asset's: ``/assets``)."""
 
 from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.config import ServerSettings
 from vtoc.server import scopes
-from vtoc.server.api.deps import Operator, SessionDep, in_worker
+from vtoc.server.api.crud import json_renderer
+from vtoc.server.api.deps import Operator, SessionDep, Viewer, in_worker
 from vtoc.server.services.positions import store_positions
+from vtoc.server.services.tracks import read_tracks
 
 router = APIRouter()
 
@@ -56,3 +60,17 @@ async def post_positions(
     result = await in_worker(session, work)
     request.app.state.track_keeper.moves_waiting()
     return result
+
+
+tracks_json = json_renderer(s.Tracks)
+
+
+@router.get("/tracks", response_model=s.Tracks, tags=["positions"])
+async def tracks(
+    session: SessionDep, _: Viewer, query: Annotated[s.TracksQuery, Query()]
+) -> Response:
+    """The recent tracks (default: the last 30 minutes) of every asset with a fix in the
+    range, or of the ``asset`` ids given, each thinned on the server to ``max_points``
+    keeping its shape: a map's trails in one request. A token limited to operations gets
+    its assets' tracks only."""
+    return await in_worker(session, lambda: tracks_json(read_tracks(session, query)))

@@ -9,14 +9,35 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    Text,
+    and_,
+    cast,
+    false,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from vtoc import schemas as s
+from vtoc.schemas.event_lines import describe, one_line
+from vtoc.server.db import on_postgres
 from vtoc.server.errors import InvalidError
 from vtoc.server.models import EventRow, JournalEntryRow, Mission, Operation, mission_assets
 
@@ -32,7 +53,7 @@ COLLECTIONS: dict[str, str] = {
     s.Entity.journal: "journal",
 }
 RANK = {s.TimelineType.entry: 0, s.TimelineType.event: 1}
-SUMMARY_CHARS = 120
+TYPE_OF = {rank: kind for kind, rank in RANK.items()}
 
 
 class Key(NamedTuple):
@@ -65,18 +86,15 @@ def beyond(
     key: Key,
     ascending: bool,
 ) -> ColumnElement[bool]:
-    """Rows of a source of ``rank`` whose (time, rank, id) comes after ``key``."""
+    """Rows of a source of ``rank`` whose (time, rank, id) comes after ``key``; the bare
+    bound on time lets the index start at the key instead of filtering from its first row."""
     later = at > key.at if ascending else at < key.at
+    from_key = at >= key.at if ascending else at <= key.at
     if rank == key.rank:
         tie: ColumnElement[bool] = row_id > key.id if ascending else row_id < key.id
     else:
         tie = true() if (rank > key.rank) == ascending else false()
-    return or_(later, and_(at == key.at, tie))
-
-
-def one_line(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= SUMMARY_CHARS else line[: SUMMARY_CHARS - 1] + "…"
+    return and_(from_key, or_(later, and_(at == key.at, tie)))
 
 
 def link(entity: str, entity_id: int | None) -> str | None:
@@ -89,8 +107,8 @@ def entry_item(row: Any) -> s.TimelineItem:
     return s.TimelineItem(
         type=s.TimelineType.entry,
         id=row.id,
-        at=row.occurred_at,
-        actor=row.author,
+        at=row.at,
+        actor=row.actor,
         kind=row.kind,
         summary=lead + one_line(row.text),
         entity=s.Entity.journal,
@@ -101,20 +119,14 @@ def entry_item(row: Any) -> s.TimelineItem:
 
 
 def event_item(row: Any) -> s.TimelineItem:
-    data: dict[str, Any] = row.data or {}
-    name = data.get("title") or data.get("name") or data.get("code") or ""
-    changed = data.get("changed")
-    said = f" {one_line(str(name))}" if name else ""
-    summary = f"{row.kind}: {row.entity} {row.entity_id or ''}{said}".replace("  ", " ")
-    if changed:
-        summary += f" ({', '.join(map(str, changed))})"
+    said = describe(row.kind, row.data or {})
     return s.TimelineItem(
         type=s.TimelineType.event,
         id=row.id,
-        at=row.ts,
+        at=row.at,
         actor=row.actor,
         kind=row.kind,
-        summary=one_line(summary),
+        summary=one_line(f"{row.kind}: {row.entity} {row.entity_id or ''} {said}"),
         entity=row.entity,
         entity_id=row.entity_id,
         link=link(row.entity, row.entity_id),
@@ -122,68 +134,141 @@ def event_item(row: Any) -> s.TimelineItem:
     )
 
 
+ITEM = {s.TimelineType.entry: entry_item, s.TimelineType.event: event_item}
+
+
+def entry_columns() -> list[Any]:
+    """An entry as a timeline row (the columns every source's rows share)."""
+    j = JournalEntryRow
+    return [
+        j.occurred_at.label("at"),
+        literal(RANK[s.TimelineType.entry], Integer).label("rank"),
+        j.id,
+        j.author.label("actor"),
+        cast(j.kind, String).label("kind"),
+        j.text,
+        j.corrects,
+        cast(null(), String).label("entity"),
+        cast(null(), BigInteger).label("entity_id"),
+        cast(null(), JSON).label("data"),
+    ]
+
+
+def event_columns() -> list[Any]:
+    """An event as a timeline row."""
+    e = EventRow
+    return [
+        e.ts.label("at"),
+        literal(RANK[s.TimelineType.event], Integer).label("rank"),
+        e.id,
+        e.actor,
+        e.kind,
+        cast(null(), Text).label("text"),
+        cast(null(), BigInteger).label("corrects"),
+        e.entity,
+        e.entity_id,
+        e.data,
+    ]
+
+
 class Source(NamedTuple):
     type: s.TimelineType
-    stmt: Select[Any]
+    #: the source's rows: several statements (one per asset) are each read in order
+    stmts: list[Select[Any]]
     #: the source's time, id and actor columns (typed Any: mypy reads them as values here)
     at: Any
     id: Any
     actor: Any
-    item: Callable[[Any], s.TimelineItem]
+    #: rows whose statement reads one of these (the assets), each through a LATERAL join
+    over: Subquery | None = None
 
 
-def sources(operation: Operation) -> list[Source]:
-    entries = select(JournalEntryRow).where(JournalEntryRow.operation_id == operation.id)
+def sources(session: Session, operation: Operation) -> list[Source]:
+    """Each source is read through an index in (time, id) order: the entries', the
+    operation's events', and each asset's of its missions (their events have no operation:
+    ``ix_events_unassigned_entity_ts`` holds each asset's in order). PostgreSQL reads the
+    assets' ids in the page's statement (LATERAL); SQLite, in-process, reads them first."""
+    entries = select(*entry_columns()).where(JournalEntryRow.operation_id == operation.id)
     not_journal = ~EventRow.kind.startswith("journal.", autoescape=True)
-    own = select(EventRow).where(EventRow.operation_id == operation.id, not_journal)
+    own = select(*event_columns()).where(EventRow.operation_id == operation.id, not_journal)
     assets = (
         select(mission_assets.c.asset_id)
         .join(Mission, Mission.id == mission_assets.c.mission_id)
         .where(Mission.operation_id == operation.id)
+        .distinct()
     )
-    of_assets = select(EventRow).where(
-        EventRow.entity == s.Entity.asset,
-        EventRow.entity_id.in_(assets),
-        EventRow.operation_id.is_(None),
+    of_asset = select(*event_columns()).where(
+        EventRow.entity == s.Entity.asset, EventRow.operation_id.is_(None)
     )
     entry, event = s.TimelineType.entry, s.TimelineType.event
     j, e = JournalEntryRow, EventRow
-    return [
-        Source(entry, entries, j.occurred_at, j.id, j.author, entry_item),
-        Source(event, own, e.ts, e.id, e.actor, event_item),
-        Source(event, of_assets, e.ts, e.id, e.actor, event_item),
+    found = [
+        Source(entry, [entries], j.occurred_at, j.id, j.author),
+        Source(event, [own], e.ts, e.id, e.actor),
     ]
+    if on_postgres(session):
+        over = assets.subquery()
+        stmt = of_asset.where(EventRow.entity_id == over.c.asset_id)
+        found.append(Source(event, [stmt], e.ts, e.id, e.actor, over))
+    elif asset_ids := sorted(session.scalars(assets)):
+        each = [of_asset.where(EventRow.entity_id == asset_id) for asset_id in asset_ids]
+        found.append(Source(event, each, e.ts, e.id, e.actor))
+    return found
+
+
+def heads(
+    source: Source,
+    conditions: list[ColumnElement[bool]],
+    ascending: bool,
+    limit: int,
+    bare: bool,
+) -> Iterator[Select[Any]]:
+    """The first ``limit`` rows of each of the source's statements, through its index;
+    ``bare``: as they are (PostgreSQL parenthesizes a limited member of a union), else each
+    wrapped in a subquery (SQLite allows no parentheses there)."""
+    order = (source.at, source.id) if ascending else (source.at.desc(), source.id.desc())
+    for stmt in source.stmts:
+        head = stmt.where(*conditions).order_by(*order).limit(limit)
+        if source.over is not None:
+            lateral = head.lateral()
+            yield select(*lateral.c).select_from(source.over).join(lateral, true())
+        else:
+            yield head if bare else select(*head.subquery().c)
 
 
 def page(
     session: Session, operation: Operation, query: s.TimelineQuery
 ) -> tuple[list[s.TimelineItem], str | None]:
-    """One page of the timeline from the cursor on; a next cursor when more items exist."""
+    """One page of the timeline from the cursor on, in one statement: the first rows of
+    each source from the cursor on, merged; a next cursor when more items exist."""
     ascending = query.order is s.EventOrder.asc
     after = decode_cursor(query.cursor) if query.cursor else None
-    found: list[tuple[Key, s.TimelineItem]] = []
-    for source in sources(operation):
+    postgres = on_postgres(session)
+    parts: list[Select[Any]] = []
+    for source in sources(session, operation):
         if query.types and source.type not in query.types:
             continue
-        stmt = source.stmt
         rank = RANK[source.type]
+        conditions: list[ColumnElement[bool]] = []
         if after is not None:
-            stmt = stmt.where(beyond(source.at, source.id, rank, after, ascending))
+            conditions.append(beyond(source.at, source.id, rank, after, ascending))
         if query.since is not None:
-            stmt = stmt.where(source.at >= query.since)
+            conditions.append(source.at >= query.since)
         if query.until is not None:
-            stmt = stmt.where(source.at < query.until)
+            conditions.append(source.at < query.until)
         if query.author is not None:
-            stmt = stmt.where(source.actor == query.author)
-        order = (source.at, source.id) if ascending else (source.at.desc(), source.id.desc())
-        for row in session.scalars(stmt.order_by(*order).limit(query.limit + 1)):
-            item = source.item(row)
-            found.append((Key(item.at, rank, item.id), item))
-    found.sort(key=lambda pair: pair[0], reverse=not ascending)
-    if len(found) <= query.limit:
-        return [item for _, item in found], None
-    kept = found[: query.limit]
-    return [item for _, item in kept], encode_cursor(kept[-1][0])
+            conditions.append(source.actor == query.author)
+        parts.extend(heads(source, conditions, ascending, query.limit + 1, postgres))
+    by: list[ColumnElement[Any]] = [literal_column(name) for name in ("at", "rank", "id")]
+    # a union of one select would be that select, with its ORDER BY and LIMIT twice
+    whole = union_all(*parts) if len(parts) > 1 else select(*parts[0].subquery().c)
+    merged = whole.order_by(*(by if ascending else [c.desc() for c in by]))
+    rows = session.execute(merged.limit(query.limit + 1)).all()
+    items = [ITEM[TYPE_OF[row.rank]](row) for row in rows[: query.limit]]
+    if len(rows) <= query.limit:
+        return items, None
+    last = rows[query.limit - 1]
+    return items, encode_cursor(Key(last.at, last.rank, last.id))
 
 
 def every(

@@ -15,14 +15,19 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from vtoc import schemas as s
+from vtoc.schemas.positions import TRACKS_MAX_FIXES
 from vtoc.server.db import on_postgres, utcnow
 from vtoc.server.errors import InvalidError
-from vtoc.server.models import PositionFix
+from vtoc.server.models import Asset, PositionFix
 from vtoc.server.services.assets import assets
 from vtoc.server.services.thinning import keep_shape
 
 FIXES: Table = PositionFix.__table__  # type: ignore[assignment]
 DEFAULT_SPAN = timedelta(hours=24)
+#: how far back the trails of ``/tracks`` reach by default (the TUI map's window too)
+TRAIL_SPAN = timedelta(minutes=30)
+#: ids in one ``IN (…)``: SQLite allows 32,766 bound parameters a statement
+IN_CHUNK = 10_000
 TRACK_COLUMNS = (
     PositionFix.at,
     PositionFix.lat,
@@ -45,22 +50,72 @@ def read_track(
     if since > until:
         raise InvalidError("since", "is after until")
     ids, lat, lon = track_points(session, asset.id, since, until)
-    kept = ids if len(ids) <= query.max_points else ids[keep_shape(lat, lon, query.max_points)]
-    # Whole fixes for the kept points only (at most max_points ids): a day at 1 Hz is 86,400
-    # rows, and reading each with its time and source took ten times what thinning did.
-    rows = session.execute(
-        select(*TRACK_COLUMNS)
-        .where(PositionFix.id.in_(kept.tolist()))
-        .order_by(PositionFix.at, PositionFix.id)
-    ).all()
+    fixes = whole_fixes(session, thinned(ids, lat, lon, query.max_points)).get(asset.id, [])
     return s.Track(
-        asset_id=asset.id,
-        name=asset.name,
-        since=since,
-        until=until,
-        total=len(ids),
-        fixes=[s.Fix.model_validate(row._mapping) for row in rows],
+        asset_id=asset.id, name=asset.name, since=since, until=until, total=len(ids), fixes=fixes
     )
+
+
+def read_tracks(session: Session, query: s.TracksQuery, now: datetime | None = None) -> s.Tracks:
+    """The recent tracks of every asset (in the session's scope) with a fix in the range,
+    each thinned on its own: what a map draws as trails, in one request."""
+    until = query.until or now or utcnow()
+    since = query.since or until - TRAIL_SPAN
+    if since > until:
+        raise InvalidError("since", "is after until")
+    if query.max_points * query.limit > TRACKS_MAX_FIXES:
+        raise InvalidError("max_points", f"times limit is over {TRACKS_MAX_FIXES}")
+    in_range = select(PositionFix.asset_id).where(PositionFix.at.between(since, until))
+    moved = (
+        select(Asset.id, Asset.name)
+        .where(Asset.id.in_(in_range))
+        .order_by(Asset.id)
+        .limit(query.limit + 1)
+    )
+    if query.asset is not None:
+        moved = moved.where(Asset.id.in_(query.asset))
+    found = session.execute(moved).all()
+    totals: dict[int, int] = {}
+    kept: list[NDArray[np.int64]] = []
+    for asset_id, _ in found[: query.limit]:
+        ids, lat, lon = track_points(session, asset_id, since, until)
+        totals[asset_id] = len(ids)
+        kept.append(thinned(ids, lat, lon, query.max_points))
+    fixes = whole_fixes(session, np.concatenate(kept) if kept else np.empty(0, np.int64))
+    tracks = [
+        s.Track(
+            asset_id=asset_id,
+            name=name,
+            since=since,
+            until=until,
+            total=totals[asset_id],
+            fixes=fixes.get(asset_id, []),
+        )
+        for asset_id, name in found[: query.limit]
+    ]
+    return s.Tracks(since=since, until=until, more=len(found) > query.limit, tracks=tracks)
+
+
+def thinned(
+    ids: NDArray[np.int64], lat: NDArray[np.float64], lon: NDArray[np.float64], max_points: int
+) -> NDArray[np.int64]:
+    """The ids of the points kept of a track, at most ``max_points`` keeping its shape."""
+    return ids if len(ids) <= max_points else ids[keep_shape(lat, lon, max_points)]
+
+
+def whole_fixes(session: Session, kept: NDArray[np.int64]) -> dict[int, list[s.Fix]]:
+    """Whole fixes for the kept points only, by asset, in time order: a day at 1 Hz is 86,400
+    rows, and reading each with its time and source took ten times what thinning did."""
+    found: dict[int, list[s.Fix]] = {}
+    for start in range(0, len(kept), IN_CHUNK):
+        rows = session.execute(
+            select(PositionFix.asset_id, *TRACK_COLUMNS)
+            .where(PositionFix.id.in_(kept[start : start + IN_CHUNK].tolist()))
+            .order_by(PositionFix.asset_id, PositionFix.at, PositionFix.id)
+        ).all()
+        for row in rows:
+            found.setdefault(row.asset_id, []).append(s.Fix.model_validate(row._mapping))
+    return found
 
 
 def track_points(

@@ -38,8 +38,8 @@ from vtoc.tui.widgets.row_list import RowList
 from vtoc.tui.widgets.timeline import TimelineList
 
 HIDDEN = {"raw", "body", "indicators", "description", "objective"}
-#: the specs of the rows a timeline event can be about, by its entity
-SPEC_OF: dict[str, ResourceSpec] = {spec.entity: spec for spec in SPECS.values()}
+#: the specs of the rows a timeline event can be about (a cluster's too), by its entity
+SPEC_OF: dict[str, ResourceSpec] = {spec.entity: spec for spec in (*SPECS.values(), CORRELATIONS)}
 
 
 def stamp(when: datetime) -> str:
@@ -293,7 +293,8 @@ class OperationScreen(RecordScreen):
 
     @work(group="open")
     async def open_item(self, item: s.TimelineItem) -> None:
-        """An entry read whole; an event's row (a mission, a report, an asset) in its detail."""
+        """An entry read whole; an event's row (a mission, a report, an asset, a cluster) in
+        its detail."""
         try:
             if item.type is s.TimelineType.entry:
                 self.app.push_screen(EntryScreen(await self.client.journal.get(item.id)))

@@ -15,6 +15,7 @@ from textual.binding import BindingType
 
 from vtoc import schemas as s
 from vtoc.client import AsyncVtocClient, VtocError
+from vtoc.schemas.event_lines import describe
 from vtoc.tui.keymap import BACK, LIST
 from vtoc.tui.live import latest_event_id
 from vtoc.tui.resources import Column
@@ -28,7 +29,8 @@ PREFETCH = 20
 
 
 def label(event: s.Event) -> str:
-    return str(event.data.get("code") or event.data.get("name") or event.data.get("title") or "")
+    """What the event says beyond its kind and row (the dashboard's feed words it so too)."""
+    return describe(event.kind, event.data)
 
 
 COLUMNS = (

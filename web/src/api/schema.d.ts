@@ -1088,6 +1088,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tracks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tracks
+         * @description The recent tracks (default: the last 30 minutes) of every asset with a fix in the
+         *     range, or of the ``asset`` ids given, each thinned on the server to ``max_points``
+         *     keeping its shape: a map's trails in one request. A token limited to operations gets
+         *     its assets' tracks only.
+         */
+        get: operations["tracks_api_v1_tracks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/watch": {
         parameters: {
             query?: never;
@@ -2866,6 +2889,27 @@ export interface components {
             since: string;
             /** Total */
             total: number;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
+        /**
+         * Tracks
+         * @description The tracks of the assets with a fix in the range, by asset id; ``more`` when there
+         *     were more such assets than ``limit``.
+         */
+        Tracks: {
+            /** More */
+            more: boolean;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Tracks */
+            tracks: components["schemas"]["Track"][];
             /**
              * Until
              * Format: date-time
@@ -6237,6 +6281,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as RFC 9457 problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tracks_api_v1_tracks_get: {
+        parameters: {
+            query?: {
+                /** @description default: 30 min before until */
+                since?: string | null;
+                /** @description default: now */
+                until?: string | null;
+                /** @description per asset */
+                max_points?: number;
+                /** @description the most assets */
+                limit?: number;
+                /** @description only these assets (ids) */
+                asset?: number[] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tracks"];
                 };
             };
             /** @description Validation failed */

@@ -3,8 +3,9 @@
 // reaches it, Enter or Space selects it. Names never overlap (see mapLabels): one that has
 // no room shows while its point is hovered or focused. A legend says what the colours mean.
 // The plot is drawn at the size it is shown (one unit a pixel), so names keep their size
-// on a phone, where fewer of them fit. The selected asset's track, when given, is drawn as a
-// line in its status colour under the points, and the plot widens to hold it.
+// on a phone, where fewer of them fit. Each asset's recent trail, when given, is a thin line
+// in its status colour under the points; the selected asset's track, when given, is drawn
+// over them as a wider line in its colour; the plot widens to hold both.
 import { useEffect, useState, type KeyboardEvent } from "react";
 import type { Asset, Fix } from "../api/client";
 import { fallbackPlacement, placeLabels, type LabelPoint } from "./mapLabels";
@@ -72,12 +73,15 @@ export function AssetMap({
   selected,
   onSelect,
   track = [],
+  trails,
 }: {
   assets: Asset[];
   selected?: number | null;
   onSelect?: (id: number) => void;
   /** The selected asset's fixes, oldest first. */
   track?: Pick<Fix, "lat" | "lon">[];
+  /** Each asset's recent fixes by its id, oldest first (none: no trails drawn). */
+  trails?: ReadonlyMap<number, Pick<Fix, "lat" | "lon">[]>;
 }) {
   const [figure, setFigure] = useState<HTMLElement | null>(null);
   const W = useWidth(figure);
@@ -90,9 +94,15 @@ export function AssetMap({
   if (points.length === 0) return <p className="muted">No asset has reported a position.</p>;
   const chosen = points.find((p) => p.id === selected);
   const trail = chosen && track.length > 1 ? track : [];
-  const b = bounds([...points, ...trail]);
+  // The selected asset's track, when there is one, stands for its trail.
+  const others = points
+    .map((a) => ({ asset: a, fixes: trails?.get(a.id) ?? [] }))
+    .filter(({ asset, fixes }) => fixes.length > 1 && !(asset.id === chosen?.id && trail.length > 0));
+  const b = bounds([...points, ...trail, ...others.flatMap(({ fixes }) => fixes)]);
   const x = (lon: number) => PAD + ((lon - b.minLon) / b.dLon) * (W - 2 * PAD);
   const y = (lat: number) => H - PAD - ((lat - b.minLat) / b.dLat) * (H - 2 * PAD);
+  const line = (fixes: Pick<Fix, "lat" | "lon">[]) =>
+    fixes.map((f) => `${x(f.lon).toFixed(1)},${y(f.lat).toFixed(1)}`).join(" ");
   // The most important get their labels placed first.
   const ordered = [...points].sort(
     (p, q) =>
@@ -120,10 +130,20 @@ export function AssetMap({
             <line y1={PAD + f * (H - 2 * PAD)} y2={PAD + f * (H - 2 * PAD)} x1={PAD} x2={W - PAD} />
           </g>
         ))}
+        {others.map(({ asset, fixes }) => (
+          <polyline
+            key={asset.id}
+            className={`map-trail status-${asset.status}${asset.id === selected ? " selected" : ""}`}
+            points={line(fixes)}
+            data-testid="asset-trail"
+            data-asset={asset.id}
+            aria-hidden="true"
+          />
+        ))}
         {chosen && trail.length > 0 && (
           <polyline
             className={`map-track status-${chosen.status}`}
-            points={trail.map((f) => `${x(f.lon).toFixed(1)},${y(f.lat).toFixed(1)}`).join(" ")}
+            points={line(trail)}
             data-testid="asset-track"
             role="img"
             aria-label={`Track of ${chosen.name}: ${trail.length} fixes`}
@@ -171,6 +191,7 @@ export function AssetMap({
       <figcaption className="muted">
         <Legend />
         {points.length} of {assets.length} assets positioned
+        {trails && ` · ${others.length} ${others.length === 1 ? "trail" : "trails"}`}
         {hidden > 0 && ` · ${hidden} ${hidden === 1 ? "name" : "names"} hidden where they would overlap: hover or focus a point`}
       </figcaption>
     </figure>

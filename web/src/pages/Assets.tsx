@@ -1,7 +1,8 @@
 // Assets: status and last check-in in a table, where the positioned ones are on a map with
-// the selected asset's track of the last day, and the selected asset's details, which
-// operators edit; operators also add assets.
-import { useQuery } from "@tanstack/react-query";
+// every asset's trail of the last half hour (one request for all of them), the selected
+// asset's track of the last day, and the selected asset's details, which operators edit;
+// operators also add assets.
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
@@ -98,9 +99,27 @@ function useTrack(id: string | undefined) {
   });
 }
 
+/** The most fixes of each asset's trail (a trail is the last 30 minutes, the server's
+ * default: its clock, not this browser's). */
+const TRAIL_POINTS = 100;
+
+/** Every asset's trail, by asset id; refetched as assets move (asset.moved events make the
+ * assets' lists stale, and this key is one of them). */
+function useTrails(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.list("assets", { trails: TRAIL_POINTS }),
+    queryFn: () => unwrap(api.GET("/api/v1/tracks", { params: { query: { max_points: TRAIL_POINTS } } })),
+    select: (found) => new Map(found.tracks.map((t) => [t.asset_id, t.fixes])),
+    enabled,
+    placeholderData: keepPreviousData,
+  });
+}
+
 export default function Assets() {
   const { id } = useParams();
   const track = useTrack(id);
+  const [showTrails, setShowTrails] = useState(true);
+  const trails = useTrails(showTrails);
   const navigate = useNavigate();
   const [creating, setCreating] = useState(false);
   const { values, set } = useFilters(["status", "kind"] as const);
@@ -129,6 +148,9 @@ export default function Assets() {
       <div className="filters" role="search">
         <Select label="Status" value={values.status} options={ASSET_STATUSES} onChange={(v) => set("status", v)} allowEmpty="any" />
         <Select label="Kind" value={values.kind} options={ASSET_KINDS} onChange={(v) => set("kind", v)} allowEmpty="any" />
+        <label className="check">
+          <input type="checkbox" checked={showTrails} onChange={(e) => setShowTrails(e.target.checked)} /> Trails: last 30 min
+        </label>
       </div>
       <QueryState isPending={list.isPending} error={list.error}>
         <AssetMap
@@ -136,6 +158,7 @@ export default function Assets() {
           selected={id ? Number(id) : null}
           onSelect={select}
           track={track.data && String(track.data.asset_id) === id ? track.data.fixes : []}
+          trails={showTrails ? trails.data : undefined}
         />
         <div className="split table-first">
           <div>

@@ -104,6 +104,36 @@ describe("AssetMap", () => {
     expect(screen.queryByTestId("asset-track")).toBeNull();
   });
 
+  it("draws each positioned asset's trail thin in its status colour, the selected track over it", () => {
+    const assets = [asset(7, "Falcon", 59.9, 10.7), asset(8, "Relay", 60, 11, "unreachable"), asset(9, "Depot", null, null)];
+    const trails = new Map([
+      [7, [{ lat: 59.5, lon: 10.3 }, { lat: 59.9, lon: 10.7 }]],
+      [8, [{ lat: 60.4, lon: 11.4 }, { lat: 60.2, lon: 11.2 }, { lat: 60, lon: 11 }]],
+      [9, [{ lat: 1, lon: 1 }, { lat: 2, lon: 2 }]], // not positioned: not drawn
+    ]);
+    const { rerender } = render(<AssetMap assets={assets} trails={trails} />);
+    const drawn = screen.getAllByTestId("asset-trail");
+    expect(drawn.map((d) => [d.getAttribute("data-asset"), d.getAttribute("class")])).toEqual([
+      ["7", "map-trail status-deployed"],
+      ["8", "map-trail status-unreachable"],
+    ]);
+    expect(drawn[1].getAttribute("points")?.split(" ")).toHaveLength(3);
+    expect(screen.getByText(/2 of 3 assets positioned · 2 trails/)).toBeInTheDocument();
+    // The plot widens to hold the trails: its north-east corner is Relay's oldest fix.
+    expect(screen.getByText("60.40°, 11.40°")).toBeInTheDocument();
+    // Selected, with its track: the track replaces its trail; the others stay.
+    const track = [{ lat: 58.9, lon: 9.7 }, { lat: 59.9, lon: 10.7 }];
+    rerender(<AssetMap assets={assets} trails={trails} selected={7} track={track} />);
+    expect(screen.getAllByTestId("asset-trail").map((d) => d.getAttribute("data-asset"))).toEqual(["8"]);
+    expect(screen.getByRole("img", { name: "Track of Falcon: 2 fixes" })).toBeInTheDocument();
+    // Selected before its track has come: its trail is drawn, emphasised.
+    rerender(<AssetMap assets={assets} trails={trails} selected={7} />);
+    expect(screen.getAllByTestId("asset-trail")[0]).toHaveClass("map-trail", "selected");
+    // Trails switched off: none.
+    rerender(<AssetMap assets={assets} selected={7} />);
+    expect(screen.queryByTestId("asset-trail")).toBeNull();
+  });
+
   it("says so when nothing has a position", () => {
     render(<AssetMap assets={[asset(1, "Depot", null, null)]} />);
     expect(screen.getByText("No asset has reported a position.")).toBeInTheDocument();

@@ -27,8 +27,10 @@ from vtoc.server.api.deps import (
     async_reads,
     etag,
     in_worker,
+    parse_if_none_match,
     tagged,
 )
+from vtoc.server.api.plain import caller, query_of, solved_by
 from vtoc.server.auth import Principal
 from vtoc.server.services.resource import Resource
 
@@ -107,13 +109,6 @@ def crud_router(
     page_json = json_renderer(Page[public])  # type: ignore[valid-type]
     row_json = json_renderer(public)
 
-    @router.get(
-        "",
-        response_model=Page[public],  # type: ignore[valid-type]
-        summary=f"List {name} rows",
-        description=f"Rows {resource.order}; pass `next_cursor` back as `cursor` for the next "
-        "page.",
-    )
     async def list_rows(
         request: Request,
         session: SessionDep,
@@ -133,13 +128,21 @@ def crud_router(
 
         return await in_worker(session, work)
 
-    @router.get(
-        "/{ref}",
-        response_model=public,
-        summary=f"Show one {name}",
-        description=TAGGED_DOC,
-        responses=NOT_MODIFIED,
+    async def list_solved(request: Request) -> Response:
+        async with caller(request, Role.viewer) as (session, principal):
+            return await list_rows(request, session, principal, query_of(request, query))
+
+    router.add_api_route(
+        "",
+        list_rows,
+        methods=["GET"],
+        route_class_override=solved_by(list_solved),
+        response_model=Page[public],  # type: ignore[valid-type]
+        summary=f"List {name} rows",
+        description=f"Rows {resource.order}; pass `next_cursor` back as `cursor` for the next "
+        "page.",
     )
+
     async def show(
         ref: str, request: Request, session: SessionDep, _: Viewer, none_match: IfNoneMatch
     ) -> Response:
@@ -156,6 +159,22 @@ def crud_router(
             return tagged(row_json(row), resource.version_of(row), none_match)
 
         return await in_worker(session, work)
+
+    async def show_solved(request: Request) -> Response:
+        async with caller(request, Role.viewer) as (session, principal):
+            none_match = await parse_if_none_match(request.headers.get("if-none-match"))
+            return await show(request.path_params["ref"], request, session, principal, none_match)
+
+    router.add_api_route(
+        "/{ref}",
+        show,
+        methods=["GET"],
+        route_class_override=solved_by(show_solved),
+        response_model=public,
+        summary=f"Show one {name}",
+        description=TAGGED_DOC,
+        responses=NOT_MODIFIED,
+    )
 
     @router.get(
         "/{ref}/delete-impact",

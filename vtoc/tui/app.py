@@ -44,7 +44,15 @@ from vtoc.tui.screens.dialogs import AccessScreen, HelpScreen, PromptScreen
 from vtoc.tui.screens.events import EventsScreen
 from vtoc.tui.screens.journal import QuickEntryScreen, accept_handover, hand_over
 from vtoc.tui.screens.lists import ListScreen
-from vtoc.tui.screens.map import MapScreen
+
+
+def map_screen(replay: Replay | None = None) -> VtocScreen:
+    """The map, imported when it first opens: it draws with numpy, 16 MB that an SSH
+    session (a process of its own) need not carry until then."""
+    from vtoc.tui.screens.map import MapScreen
+
+    return MapScreen(replay)
+
 
 VIEW_FACTORIES: dict[str, Callable[[], VtocScreen]] = {
     "dashboard": DashboardScreen,
@@ -52,7 +60,7 @@ VIEW_FACTORIES: dict[str, Callable[[], VtocScreen]] = {
     "correlations": CorrelationsScreen,
     "agents": AgentsScreen,
     "events": EventsScreen,
-    "map": MapScreen,
+    "map": map_screen,
 }
 
 
@@ -139,7 +147,7 @@ class VtocApp(App[None]):
         yet every full collection walked it again, holding the loop 0.1-0.4 s in a flood."""
         self.learn_operation_codes()
         if self.replay is not None:
-            self.views["map"] = MapScreen(self.replay)
+            self.views["map"] = map_screen(self.replay)
             self.install_screen(self.views["map"], "map")
         self.show_view("dashboard" if self.replay is None else "map")
         if self.live:

@@ -258,21 +258,26 @@ def test_the_stream_carries_the_moves_of_the_assets_on_its_missions(
     )
     assert [(e.kind, e.entity_id) for e in arrived] == [("asset.moved", alpha_truck)]
 
-    admin.assign_asset(world.inside["missions"], bravo_truck)  # now on both operations
+    # An asset on both operations' missions, moving for the first time: a second move of
+    # one that moved a moment ago waits for its second (coalesced), a matter of its own.
+    shared = admin.assets.create(name="Shared truck", kind="vehicle").id
+    admin.assign_asset(world.outside["missions"], shared)
+    admin.assign_asset(world.inside["missions"], shared)
     arrived, _ = first_event_after_opening(
-        live, world.secret, lambda: move(drone, bravo_truck), "asset."
+        live, world.secret, lambda: move(drone, shared), "asset."
     )
-    assert [(e.kind, e.entity_id) for e in arrived] == [("asset.moved", bravo_truck)]
+    assert [(e.kind, e.entity_id) for e in arrived] == [("asset.moved", shared)]
 
     seen = {e.entity_id for e in world.scoped.events.list(limit=500).items if e.entity == "asset"}
-    assert seen == {alpha_truck, bravo_truck}
+    assert seen == {alpha_truck, shared}
     track = world.scoped.http.get(f"/api/v1/assets/{alpha_truck}/track").json()
     assert len(track["fixes"]) == 1
     assert world.scoped.http.get(f"/api/v1/assets/{drone}/track").status_code == 404
-    trails = s.TracksQuery(since=start, asset=[alpha_truck, bravo_truck, drone])
-    assert [t.asset_id for t in world.scoped.tracks(trails).tracks] == [alpha_truck, bravo_truck]
-    assert [t.asset_id for t in admin.tracks(trails).tracks] == [alpha_truck, bravo_truck, drone]
-    out = world.scoped.tracks(trails.model_copy(update={"asset": [drone]}))
+    trails = s.TracksQuery(since=start, asset=[alpha_truck, bravo_truck, drone, shared])
+    assert [t.asset_id for t in world.scoped.tracks(trails).tracks] == [alpha_truck, shared]
+    everyone = [alpha_truck, bravo_truck, drone, shared]
+    assert [t.asset_id for t in admin.tracks(trails).tracks] == sorted(everyone)
+    out = world.scoped.tracks(trails.model_copy(update={"asset": [drone, bravo_truck]}))
     assert out.tracks == [], "a trail out of scope is as absent as one that does not exist"
 
 

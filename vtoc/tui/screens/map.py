@@ -29,7 +29,8 @@ from vtoc.tui.replay import Replay
 from vtoc.tui.resources import STATUS_STYLES, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.trails import Spot, Trails, spot_of
-from vtoc.tui.widgets.braille import BrailleMap, Point, Trail
+from vtoc.tui.widgets.braille import BrailleMap, Point
+from vtoc.tui.widgets.trail_dots import Trail, TrailDots
 
 if TYPE_CHECKING:
     from vtoc.tui.land import Mask
@@ -75,8 +76,13 @@ class MapScreen(VtocScreen):
         self.replay = replay
         self.assets: dict[int, s.Asset] = {}
         self.trails = Trails()
+        #: each asset's trail as last drawn, and the trails' dots on the canvas
+        self.trail_lines_of: dict[int, Trail] = {}
+        self.trail_dots = TrailDots()
         #: None: fitted to the assets, until the operator zooms or pans
         self.viewport: Viewport | None = None
+        #: the last fitted view, kept while it still holds everything (see ``view``)
+        self.fitted: Viewport | None = None
         #: what moves a replay on
         self.replay_clock: Timer | None = None
         #: where there is land (None until read, or without the package)
@@ -201,7 +207,9 @@ class MapScreen(VtocScreen):
         """In place: a thousand moves a frame were a thousand copies of their assets."""
         asset = self.assets[asset_id]
         if asset.position_at is None or spot.at >= asset.position_at:
-            asset.lat, asset.lon, asset.position_at = spot.lat, spot.lon, spot.at
+            # past pydantic's __setattr__ (no validation on assignment here, but its
+            # checks were a tenth of a frame): these fields are set on every asset read
+            vars(asset).update(lat=spot.lat, lon=spot.lon, position_at=spot.at)
         self.trails.add(asset_id, spot)
 
     @work(exclusive=True, group="map")
@@ -267,21 +275,40 @@ class MapScreen(VtocScreen):
         ]
 
     def trail_lines(self) -> list[Trail]:
-        return [
-            Trail(self.trails.places_of(a.id), "dim " + style)
-            for a in self.placed()
-            if (style := STATUS_STYLES[a.status])
-        ]
+        """Each placed asset's trail, the same object as last frame unless its rows or
+        style changed (a thousand built each frame were a tenth of it)."""
+        kept, lines = self.trail_lines_of, {}
+        for a in self.placed():
+            rows, style = self.trails.get(a.id), "dim " + STATUS_STYLES[a.status]
+            if rows is None:
+                continue
+            line = kept.get(a.id)
+            lines[a.id] = (
+                line if line is not None and line.rows is rows and line.style == style
+                else Trail(rows, style)
+            )  # fmt: skip
+        self.trail_lines_of = lines
+        return list(lines.values())
 
     def view(self, trails: list[Trail] | None = None) -> Viewport:
         """The operator's view, else one fitting the assets and their trails (``trails``
-        when the caller has them already: a thousand trails are many spots to read twice)."""
+        when the caller has them already). The last fitted view stays while it still
+        holds them and is not much wider than they need: a map that rescaled whenever an
+        asset's trail grew a hair past the rest would move under the operator's eyes (and
+        draw every trail anew each time)."""
         if self.viewport is not None:
             return self.viewport
-        spots = [(a.lat, a.lon) for a in self.placed()]
-        rows = [np.array(spots, dtype=np.float64).reshape(-1, 2)]
-        rows.extend(trail.spots for trail in (self.trail_lines() if trails is None else trails))
-        return Viewport.around(np.concatenate(rows))
+        boxes = [(a.lat, a.lon, a.lat, a.lon) for a in self.placed()]
+        boxes.extend(
+            box
+            for trail in (self.trail_lines() if trails is None else trails)
+            if (box := trail.rows.box()) is not None
+        )
+        corners = np.array(boxes, dtype=np.float64).reshape(-1, 2)
+        fit = Viewport.around(corners)
+        if self.fitted is None or not self.fitted.holds(fit):
+            self.fitted = fit
+        return self.fitted
 
     def draw(self) -> None:
         if not self.is_mounted:
@@ -302,7 +329,17 @@ class MapScreen(VtocScreen):
             outline = coast(
                 self.land, b.south, b.north, b.west, b.east, size.width * 2, size.height * 4
             )
-        show(canvas, BrailleMap(points, bounds, trails=trails, grid_step=step, coast=outline))
+        show(
+            canvas,
+            BrailleMap(
+                points,
+                bounds,
+                trails=trails,
+                trail_dots=self.trail_dots,
+                grid_step=step,
+                coast=outline,
+            ),
+        )
         scale = view.scale(size.width)
         show(
             self.query_one("#map-scale", Static), Text.assemble(scale, (f"  grid {step:g}°", "dim"))
@@ -336,5 +373,5 @@ class MapScreen(VtocScreen):
         self.draw()
 
     def action_fit(self) -> None:
-        self.viewport = None
+        self.viewport = self.fitted = None
         self.draw()

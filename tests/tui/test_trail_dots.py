@@ -43,6 +43,8 @@ def test_a_frame_shows_what_a_fresh_map_shows() -> None:
             ids.remove(5)  # an asset gone from the map
         if minute == 30:
             ids.append(5)
+        if minute == 40:  # an hour on: its trail is its newest spot
+            trails.add(3, Spot(START + timedelta(minutes=100), *place[3]))
         assert drawn(kept, trails, ids, bounds) == drawn(TrailDots(), trails, ids, bounds)
         # and every trail's newest line is there: a moved asset is drawn where it went
         bits, _ = kept.cells(

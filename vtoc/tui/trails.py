@@ -16,6 +16,7 @@ TRAIL = timedelta(minutes=30)
 #: the places of an asset without a trail
 NO_PLACES = np.empty((0, 2), dtype=np.float64)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 #: tells one trail's history from another's, across the process
 HISTORIES = count()
 
@@ -42,7 +43,7 @@ class Places:
     history and the whole trail is drawn again)."""
 
     def __init__(self, window: timedelta) -> None:
-        self.window = window // timedelta(microseconds=1)
+        self.window = window // MICROSECOND
         self.rows = np.empty((16, 3), dtype=np.float64)
         self.start = self.end = 0
         self.history = next(HISTORIES)
@@ -60,7 +61,7 @@ class Places:
     def add(self, spot: Spot) -> None:
         """The spot in its place by time, unless it is there already; then whatever has
         fallen out of the window behind the newest is dropped."""
-        at = float((spot.at - EPOCH) // timedelta(microseconds=1))
+        at = float((spot.at - EPOCH) // MICROSECOND)
         index = len(self)
         if index and at <= self.newest:  # late, or seen already
             times = self.rows[self.start : self.end, 0]

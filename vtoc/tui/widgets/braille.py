@@ -12,7 +12,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 
-from vtoc.tui.widgets.trail_dots import DOT_BITS, DOTS, Trail, TrailDots
+from vtoc.tui.widgets.trail_dots import DOT_BITS, DOTS, Trail, TrailDots, on_canvas, project
 
 BRAILLE_BASE = 0x2800
 GRID_STYLE = "grey35"
@@ -21,11 +21,13 @@ COAST, GRID, TRAIL, POINT = range(4)
 
 
 @dataclass(frozen=True)
-class Point:
-    lat: float
-    lon: float
-    style: str
-    marked: bool = False
+class Points:
+    """The assets: one (lat, lon) row and one style each, and which one is marked (the
+    selected asset): rows, not an object per asset, as a thousand are drawn each frame."""
+
+    spots: np.ndarray
+    styles: list[str]
+    marked: int | None = None
 
 
 @dataclass(frozen=True)
@@ -84,19 +86,16 @@ class Canvas:
             key = (index % self.width, index // self.width)
             self.cells[key] = Cell(cell_bits, trails[by].style, TRAIL)
 
-    def points(self, points: list[Point]) -> None:
+    def points(self, points: Points) -> None:
         """The assets over everything, in numpy as the trails are: a cell gets all its
         points' dots, the style of the last and the mark of any."""
-        lat = np.fromiter((p.lat for p in points), np.float64, count=len(points))
-        lon = np.fromiter((p.lon for p in points), np.float64, count=len(points))
-        marked = np.fromiter((p.marked for p in points), bool, count=len(points))
-        b = self.bounds
-        x = np.floor((lon - b.west) / (b.east - b.west) * self.width * 2).astype(np.int64)
-        y = np.floor((b.north - lat) / (b.north - b.south) * self.height * 4).astype(np.int64)
-        inside = (x >= 0) & (x < self.width * 2) & (y >= 0) & (y < self.height * 4)
+        x, y = project(points.spots, self.bounds, self.width, self.height)
+        marked = np.zeros(len(x), dtype=bool)
+        if points.marked is not None:
+            marked[points.marked] = True
+        inside = on_canvas(x, y, self.width, self.height)
         owner = np.flatnonzero(inside)
-        styles = [p.style for p in points]
-        self.fill(x[inside], y[inside], styles, owner, POINT, marked[inside])
+        self.fill(x[inside], y[inside], points.styles, owner, POINT, marked[inside])
 
     def fill(
         self,
@@ -161,7 +160,7 @@ class BrailleMap:
 
     def __init__(
         self,
-        points: list[Point],
+        points: Points,
         bounds: Bounds,
         *,
         trails: list[Trail] | None = None,

@@ -86,15 +86,19 @@ def lines(
 ) -> Dots:
     """The lines joining each part's consecutive (lat, lon) rows (the first row's serial in
     ``firsts``, its trail in ``owners``), one dot per step along the longer axis, as
-    ``line`` would draw them one at a time; lines far off the canvas are not drawn."""
+    ``line`` would draw them one at a time; lines far off the canvas are not drawn. A part
+    of one row is its dot (a trail of one spot, or one trimmed down to its newest)."""
     counts = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
     flat = np.concatenate(parts) if parts else np.empty((0, 2), dtype=np.float64)
     x, y = project(flat, bounds, width, height)
     offset = np.repeat(np.cumsum(counts) - counts, counts)
     owner = np.repeat(np.asarray(owners, dtype=np.int64), counts)
     serial = np.repeat(np.asarray(firsts, dtype=np.int64), counts) + np.arange(len(flat)) - offset
-    starts = np.flatnonzero(owner[1:] == owner[:-1])  # a row with a next one in its part
-    x0, y0, x1, y1 = x[starts], y[starts], x[starts + 1], y[starts + 1]
+    joined = np.flatnonzero(owner[1:] == owner[:-1])  # a row with a next one in its part
+    alone = (np.cumsum(counts) - 1)[counts == 1]
+    starts = np.concatenate([joined, alone])
+    ends = np.concatenate([joined + 1, alone])
+    x0, y0, x1, y1 = x[starts], y[starts], x[ends], y[ends]
     steps = np.maximum(np.abs(x1 - x0), np.abs(y1 - y0))
     near = steps <= 4 * (width + height) * 2
     x0, y0, x1, y1, steps = x0[near], y0[near], x1[near], y1[near], steps[near]
@@ -134,10 +138,13 @@ class TrailDots:
         self, trails: list[Trail], bounds: Bounds, width: int, height: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per cell (row-major): the bits of its trail dots and the index of the trail
-        whose style it shows (-1: none)."""
-        views = [trail.rows.view() for trail in trails]
-        firsts = [trail.rows.first for trail in trails]
-        histories = [trail.rows.history for trail in trails]
+        whose style it shows (-1: none); kept for the next frame, to read only."""
+        views, firsts, histories = [], [], []
+        for trail in trails:
+            rows = trail.rows
+            views.append(rows.view())
+            firsts.append(rows.first)
+            histories.append(rows.history)
         canvas = (bounds, width, height)
         if canvas != self.canvas or histories != self.histories:
             self.dots = [lines(views, firsts, list(range(len(trails))), bounds, width, height)]
@@ -146,7 +153,7 @@ class TrailDots:
             self.grow(views, firsts)
         self.canvas, self.histories, self.firsts = canvas, histories, firsts
         self.ends = [first + len(view) for first, view in zip(firsts, views, strict=True)]
-        return self.with_newest(views)
+        return self.bits, self.owner
 
     def grow(self, views: list[np.ndarray], firsts: list[int]) -> None:
         """Each trail's lines from the last row drawn (or its first, if that one fell out
@@ -168,21 +175,6 @@ class TrailDots:
         else:
             np.bitwise_or.at(self.bits, added.cell, added.bit)
             np.maximum.at(self.owner, added.cell, added.owner)
-
-    def with_newest(self, views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """The cells with each trail's newest spot too: a trail of one spot is that dot."""
-        assert self.canvas is not None
-        bounds, width, height = self.canvas
-        newest = [owner for owner, view in enumerate(views) if len(view)]
-        spots = np.concatenate([views[owner][-1:] for owner in newest] or [np.empty((0, 2))])
-        x, y = project(spots, bounds, width, height)
-        inside = on_canvas(x, y, width, height)
-        x, y = x[inside], y[inside]
-        cell = (y // 4) * width + x // 2
-        bits, owner = self.bits.copy(), self.owner.copy()
-        np.bitwise_or.at(bits, cell, DOT_BITS[x % 2, y % 4])
-        np.maximum.at(owner, cell, np.asarray(newest, dtype=np.int64)[inside])
-        return bits, owner
 
     def count(self, cells: int) -> None:
         """The cells' bits and owners from all the dots (in one part)."""

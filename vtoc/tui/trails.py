@@ -62,35 +62,43 @@ class Places:
         """The spot in its place by time, unless it is there already; then whatever has
         fallen out of the window behind the newest is dropped."""
         at = float((spot.at - EPOCH) // MICROSECOND)
-        index = len(self)
+        start, end = self.start, self.end
+        index = end - start
         if index and at <= self.newest:  # late, or seen already
-            times = self.rows[self.start : self.end, 0]
+            times = self.rows[start:end, 0]
             index = int(np.searchsorted(times, at, side="right"))
-            same = self.rows[self.start + int(np.searchsorted(times, at)) : self.start + index]
+            same = self.rows[start + int(np.searchsorted(times, at)) : start + index]
             if ((same[:, 1] == spot.lat) & (same[:, 2] == spot.lon)).any():
                 return
-        if self.end == len(self.rows):
-            kept = self.rows[self.start : self.end]
+        if end == len(self.rows):
+            kept = self.rows[start:end]
             grown = 2 if 2 * len(kept) > len(self.rows) else 1
             rows = np.empty((len(self.rows) * grown, 3), dtype=np.float64)
             rows[: len(kept)] = kept
             self.rows, self.start, self.end = rows, 0, len(kept)
-        row = self.start + index
-        if row < self.end:
-            self.rows[row + 1 : self.end + 1] = self.rows[row : self.end].copy()
+            start, end = 0, len(kept)
+        row = start + index
+        if row < end:
+            self.rows[row + 1 : end + 1] = self.rows[row:end].copy()
             self.history = next(HISTORIES)
-        self.rows[row] = (at, spot.lat, spot.lon)
-        self.end += 1
+        lat, lon = spot.lat, spot.lon
+        self.rows[row] = (at, lat, lon)
+        self.end = end = end + 1
         if self.extent is not None:
             south, west, north, east = self.extent
-            lat, lon = spot.lat, spot.lon
             if not (south <= lat <= north and west <= lon <= east):
                 self.extent = min(south, lat), min(west, lon), max(north, lat), max(east, lon)
-        self.newest = max(self.newest, at) if len(self) > 1 else at
-        self.oldest = at if row == self.start else self.oldest
+        if end - start == 1 or at > self.newest:
+            self.newest = at
+        if row == start:
+            self.oldest = at
         cutoff = self.newest - self.window
         if self.oldest < cutoff:
-            dropped = int(np.searchsorted(self.rows[self.start : self.end, 0], cutoff))
+            # a steady track drops one row a spot: read one time, not search them all
+            if self.rows[start + 1, 0] >= cutoff:
+                dropped = 1
+            else:
+                dropped = int(np.searchsorted(self.rows[start:end, 0], cutoff))
             self.start += dropped
             self.first += dropped
             self.extent = None

@@ -36,10 +36,10 @@ async def frames(url: str, token: str, count: int) -> list[float]:
     """Open the map on the server's assets and time ``count`` frames of 1,000 moves each."""
     from vtoc import schemas as s
     from vtoc.client import AsyncVtocClient
-    from vtoc.tui.app import make_app
+    from vtoc.tui.app import VtocApp
     from vtoc.tui.screens.map import MapScreen
 
-    app = make_app(AsyncVtocClient(url, token), live=False)
+    app = VtocApp(AsyncVtocClient(url, token), live=False)
     timings = []
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("8")

@@ -67,13 +67,13 @@ def peak_rss_mb() -> float:
 async def probe(url: str, token: str, keys: int) -> dict[str, float]:
     """Runs in the child process: drive the TUI and time it."""
     from vtoc.client import AsyncVtocClient
-    from vtoc.tui.app import make_app
+    from vtoc.tui.app import VtocApp
     from vtoc.tui.screens.dashboard import DashboardScreen
     from vtoc.tui.screens.lists import ListScreen
     from vtoc.tui.widgets.resource_table import MAX_ROWS
 
     started = time.perf_counter()
-    app = make_app(AsyncVtocClient(url, token), live=False)
+    app = VtocApp(AsyncVtocClient(url, token), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(
             lambda: isinstance(app.screen, DashboardScreen) and app.screen.board is not None
@@ -120,10 +120,10 @@ async def probe(url: str, token: str, keys: int) -> dict[str, float]:
 async def flood_probe(url: str, token: str, view_key: str) -> dict[str, float]:
     """Runs in the child process: follow the flood live; stdin brings the last event id."""
     from vtoc.client import AsyncVtocClient
-    from vtoc.tui.app import make_app
+    from vtoc.tui.app import VtocApp
     from vtoc.tui.screens.dashboard import DashboardScreen
 
-    app = make_app(AsyncVtocClient(url, token), live=True)
+    app = VtocApp(AsyncVtocClient(url, token), live=True)
     lags: list[float] = []
 
     async def tick() -> None:

@@ -10,7 +10,7 @@ from textual.command import CommandPalette
 from tests.tui.conftest import LiveServer, Terminal, screen_text, until
 from vtoc.schemas import Role
 from vtoc.tui.access import Access
-from vtoc.tui.app import make_app
+from vtoc.tui.app import VtocApp
 from vtoc.tui.screens.dialogs import AccessScreen, HelpScreen
 
 pytestmark = pytest.mark.asyncio
@@ -23,7 +23,7 @@ def access(server: LiveServer) -> Access:
 
 
 async def test_the_help_screen_shows_the_token_and_the_addresses(server: LiveServer) -> None:
-    app = make_app(server.client(), live=False, access=access(server))
+    app = VtocApp(server.client(), live=False, access=access(server))
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
@@ -34,7 +34,7 @@ async def test_the_help_screen_shows_the_token_and_the_addresses(server: LiveSer
 
 
 async def test_the_palette_shows_them_and_c_copies_the_token(server: LiveServer) -> None:
-    app = make_app(server.client(), live=False, access=access(server))
+    app = VtocApp(server.client(), live=False, access=access(server))
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+p")
@@ -51,7 +51,7 @@ async def test_the_palette_shows_them_and_c_copies_the_token(server: LiveServer)
 
 
 async def test_a_tui_on_a_server_it_did_not_start_shows_no_token(server: LiveServer) -> None:
-    app = make_app(server.client(), live=False)
+    app = VtocApp(server.client(), live=False)
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")

@@ -20,7 +20,7 @@ from tests.tui.conftest import (
 from tests.tui.test_journal import open_timeline
 from vtoc import schemas as s
 from vtoc.schemas import Role
-from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.app import VtocApp
 from vtoc.tui.screens.correlations import CorrelationScreen, CorrelationsScreen
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen
@@ -73,7 +73,7 @@ async def test_the_list_shows_each_cluster_with_its_shared_indicators(
         clusters = admin.correlations(limit=500).items
     assert clusters
     newest = clusters[0]
-    app = make_app(clustered.client(Role.viewer), live=False)
+    app = VtocApp(clustered.client(Role.viewer), live=False)
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_clusters(app, pilot)
@@ -89,7 +89,7 @@ async def test_the_list_shows_each_cluster_with_its_shared_indicators(
 
 
 async def test_nine_and_the_palette_reach_it(clustered: LiveServer) -> None:
-    app = make_app(clustered.client(Role.viewer), live=False)
+    app = VtocApp(clustered.client(Role.viewer), live=False)
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("9")
@@ -105,7 +105,7 @@ async def test_nine_and_the_palette_reach_it(clustered: LiveServer) -> None:
 async def test_enter_opens_a_cluster_whose_members_open(clustered: LiveServer) -> None:
     with clustered.sync() as admin:
         cluster = admin.correlations(limit=1).items[0]
-    app = make_app(clustered.client(Role.viewer), readonly=True, live=False)
+    app = VtocApp(clustered.client(Role.viewer), readonly=True, live=False)
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_clusters(app, pilot)
@@ -144,7 +144,7 @@ async def test_escalate_from_the_cluster(clustered: LiveServer) -> None:
         cluster = next(
             c for c in admin.correlations(limit=50).items if set(ids) <= set(c.report_ids)
         )
-    app = make_app(clustered.client(Role.operator), live=False)
+    app = VtocApp(clustered.client(Role.operator), live=False)
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_clusters(app, pilot)
@@ -171,7 +171,7 @@ async def test_escalate_from_the_cluster(clustered: LiveServer) -> None:
 
 
 async def test_clusters_come_and_merge_live(clustered: LiveServer) -> None:
-    app = make_app(clustered.client(Role.viewer))
+    app = VtocApp(clustered.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_clusters(app, pilot)
         table = screen.table
@@ -214,7 +214,7 @@ async def test_a_clusters_events_say_what_it_became_and_open_it_from_the_timelin
     run(clustered)
     with clustered.sync() as admin:
         cluster = next(c for c in admin.correlations(limit=50).items if set(ids) <= {*c.report_ids})
-    app = make_app(clustered.client(Role.viewer), live=False)
+    app = VtocApp(clustered.client(Role.viewer), live=False)
     terminal = Terminal(app, size=(120, 30))
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press(":", *"events", "enter")

@@ -25,7 +25,7 @@ from tests.tui.conftest import (
 )
 from vtoc.client import VtocClient
 from vtoc.schemas import Operation, Role
-from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.app import VtocApp
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen, OperationScreen
 from vtoc.tui.screens.form import STALE, FormScreen
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.asyncio
 async def test_create_shows_server_errors_next_to_the_field_then_saves(
     server: LiveServer,
 ) -> None:
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, "2")
         await pilot.press("n")
@@ -57,7 +57,7 @@ async def test_create_shows_server_errors_next_to_the_field_then_saves(
 
 
 async def test_a_new_form_takes_typing_in_its_first_field(server: LiveServer) -> None:
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, "2")
         await pilot.press("n")
@@ -88,7 +88,7 @@ async def reloaded_stale_edit(
 async def test_stale_edit_offers_reload(server: LiveServer) -> None:
     admin = server.sync()
     op = admin.operations.create(name=f"Stale {uuid.uuid4().hex[:6]}")
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await highlight(app, pilot, "2", op.id)
         form = await reloaded_stale_edit(app, pilot, admin, op, commander="Someone Else")
@@ -104,7 +104,7 @@ async def test_stale_edit_offers_reload(server: LiveServer) -> None:
 async def test_e_in_a_detail_edits_the_row_shown(server: LiveServer) -> None:
     admin = server.sync()
     op = admin.operations.create(name=f"Shown-{uuid.uuid4().hex[:6]}")
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await highlight(app, pilot, "2", op.id)
         await pilot.press("enter")
@@ -121,7 +121,7 @@ async def test_e_in_a_detail_edits_the_row_shown(server: LiveServer) -> None:
 
 
 async def test_a_read_only_detail_has_no_e(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), readonly=True, live=False)
+    app = VtocApp(server.client(Role.viewer), readonly=True, live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_list(app, pilot, "5")
         await pilot.press("enter")
@@ -138,7 +138,7 @@ async def test_a_read_only_detail_has_no_e(server: LiveServer) -> None:
 async def test_delete_asks_first(server: LiveServer) -> None:
     admin = server.sync()
     asset = admin.assets.create(name=f"Doomed-{uuid.uuid4().hex[:6]}")
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         table = (await highlight(app, pilot, "4", asset.id)).table
         await confirmation(app, pilot, "d")
@@ -155,7 +155,7 @@ async def test_deleting_an_operation_says_its_missions_go_with_it(server: LiveSe
     op = admin.operations.create(name=f"Crowded-{uuid.uuid4().hex[:6]}")
     for name in ("First", "Second"):
         admin.missions.create(operation_id=op.id, name=name)
-    app = make_app(server.client(Role.admin), live=False)
+    app = VtocApp(server.client(Role.admin), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await highlight(app, pilot, "2", op.id)
         question = str((await confirmation(app, pilot, "d")).render())
@@ -171,7 +171,7 @@ async def test_deleting_an_asset_says_its_track_goes_with_it(server: LiveServer)
         for i in range(2)
     ]
     assert admin.post_positions(fixes).stored == 2
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await highlight(app, pilot, "4", asset.id)
         question = str((await confirmation(app, pilot, "d")).render())
@@ -181,7 +181,7 @@ async def test_deleting_an_asset_says_its_track_goes_with_it(server: LiveServer)
 
 
 async def test_readonly_hides_every_write(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), readonly=True, live=False)
+    app = VtocApp(server.client(Role.viewer), readonly=True, live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, "2")
         keys = screen_text(app).split()
@@ -201,7 +201,7 @@ async def test_readonly_hides_every_write(server: LiveServer) -> None:
 
 async def test_live_write_appears_without_moving_the_selection(server: LiveServer) -> None:
     admin = server.sync()
-    app = make_app(server.client(Role.viewer))
+    app = VtocApp(server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, "2")
         table = screen.table
@@ -224,7 +224,7 @@ async def test_the_dashboard_shows_what_came_while_another_view_was_on_top(
     """Under another view the dashboard keeps its feed but does not draw it (a flood's
     redraws cost the view on top); back on it, the feed and the counts are current."""
     admin = server.sync()
-    app = make_app(server.client(Role.viewer))
+    app = VtocApp(server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
         dashboard = app.screen
         assert isinstance(dashboard, DashboardScreen)
@@ -249,7 +249,7 @@ def own_server(tmp_path: Path) -> Iterator[LiveServer]:
 
 
 async def test_lost_connection_shows_a_banner_and_catches_up(own_server: LiveServer) -> None:
-    app = make_app(own_server.client(Role.viewer))
+    app = VtocApp(own_server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, "2")
         banner = screen.query_one("#banner", Static)
@@ -271,7 +271,7 @@ async def test_a_wazuh_flood_lands_in_the_open_list_in_order_without_moving_the_
     highlighted (applied one by one, the TUI froze for minutes and lagged further behind)."""
     admin = own_server.sync()
     before = {r.id for r in admin.intel.iterate()}
-    app = make_app(own_server.client(Role.viewer))
+    app = VtocApp(own_server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("5")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
@@ -301,7 +301,7 @@ async def test_a_flood_past_the_lists_cap_starts_again_at_the_newest_rows_and_pa
     every row in order, none missing, none twice, up to the cap."""
     monkeypatch.setattr("vtoc.tui.widgets.resource_table.MAX_ROWS", 300)
     admin = own_server.sync()
-    app = make_app(own_server.client(Role.viewer))
+    app = VtocApp(own_server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("5")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
@@ -328,7 +328,7 @@ async def test_mission_form_takes_an_operation_code_a_typed_time_and_assets(
     op = admin.operations.create(name=f"Typed-{uuid.uuid4().hex[:6]}")
     hawk = admin.assets.create(name=f"Hawk-{uuid.uuid4().hex[:6]}")
     ranger = admin.assets.create(name=f"Ranger-{uuid.uuid4().hex[:6]}")
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(app, pilot, "3")
         assert "OP-0001" in screen_text(app)  # the OP column shows codes, not ids
@@ -357,7 +357,7 @@ async def test_reload_after_a_stale_edit_keeps_the_typed_draft_beside_their_vers
 ) -> None:
     admin = server.sync()
     op = admin.operations.create(name=f"Draft {uuid.uuid4().hex[:6]}")
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await highlight(app, pilot, "2", op.id)
         form = await reloaded_stale_edit(
@@ -377,7 +377,7 @@ async def test_reload_after_a_stale_edit_keeps_the_typed_draft_beside_their_vers
 async def test_agent_form_states_and_applies_the_schemas_interval_rule(
     server: LiveServer,
 ) -> None:
-    app = make_app(server.client(Role.admin), live=False)
+    app = VtocApp(server.client(Role.admin), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("6")
         await until(lambda: "Runs of " in screen_text(app), app)

@@ -23,7 +23,7 @@ from tests.tui.conftest import LiveServer, Terminal, screen_text, until
 from vtoc import schemas as s
 from vtoc.client import VtocClient
 from vtoc.schemas import Role
-from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.app import VtocApp
 from vtoc.tui.resources import OPERATIONS
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import OperationScreen
@@ -85,7 +85,7 @@ async def test_an_entry_filed_elsewhere_lands_in_its_place_and_the_selection_sta
             operation_id=operation.id,
             occurred_at=(now - timedelta(minutes=minute)).isoformat(),
         )
-    app = make_app(server.client(Role.operator))
+    app = VtocApp(server.client(Role.operator))
     async with app.run_test(size=(80, 24)) as pilot:
         timeline = await open_timeline(app, pilot, operation)
         await until(lambda: "log 30 min ago" in texts(timeline), app)
@@ -132,7 +132,7 @@ async def test_the_timeline_shows_kinds_whole_and_names_where_there_is_room(
         minted = admin.create_token(s.TokenCreate(name=author, role=Role.operator)).token
     with VtocClient(server.url, minted) as writer:
         writer.journal.create(text="Relief in place", operation_id=operation.id)
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     terminal = Terminal(app, size)
     async with app.run_test(size=size) as pilot:
         await open_timeline(app, pilot, operation)
@@ -147,7 +147,7 @@ async def test_quick_entry_files_for_the_operation_in_view_at_the_typed_time(
 ) -> None:
     operation = new_operation(server)
     reader = server.sync(Role.operator)
-    app = make_app(server.client(Role.operator))
+    app = VtocApp(server.client(Role.operator))
     async with app.run_test(size=(80, 24)) as pilot:
         timeline = await open_timeline(app, pilot, operation)
         await pilot.press("L")
@@ -188,7 +188,7 @@ async def test_quick_entry_files_for_the_operation_in_view_at_the_typed_time(
 
 
 async def test_a_viewer_is_told_why_nothing_was_logged(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("L")
         await until(lambda: isinstance(app.screen, QuickEntryScreen), app)
@@ -204,7 +204,7 @@ async def test_a_acknowledges_the_highlighted_report_on_the_dashboards_watch(
 ) -> None:
     """On the seeded reports (the shared server's other tests count them, so none is added)."""
     api = server.sync(Role.operator)
-    app = make_app(server.client(Role.operator))
+    app = VtocApp(server.client(Role.operator))
     async with app.run_test(size=(80, 24)) as pilot:
         watch = app.screen.query_one("#watch", WatchList)
         await until(lambda: watch.row_count > 1, app)
@@ -221,7 +221,7 @@ async def test_a_acknowledges_the_highlighted_report_on_the_dashboards_watch(
 
 async def test_handover_from_the_palette_and_its_bad_input(server: LiveServer) -> None:
     api = server.sync(Role.admin)
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+p", *"hand over the watch")
         hits = app.screen.query_one(CommandList)
@@ -250,7 +250,7 @@ async def test_handover_from_the_palette_and_its_bad_input(server: LiveServer) -
 
 
 async def test_read_only_mode_offers_no_log_ack_or_handover(server: LiveServer) -> None:
-    app = make_app(server.client(Role.operator), readonly=True, live=False)
+    app = VtocApp(server.client(Role.operator), readonly=True, live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         watch = app.screen.query_one("#watch", WatchList)
         await until(lambda: watch.row_count > 0, app)
@@ -268,7 +268,7 @@ async def test_read_only_mode_offers_no_log_ack_or_handover(server: LiveServer) 
 
 async def test_ctrl_r_reads_the_timeline_again_without_the_live_feed(server: LiveServer) -> None:
     operation = new_operation(server)
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         timeline = await open_timeline(app, pilot, operation)
         await until(lambda: timeline.row_count > 0, app)

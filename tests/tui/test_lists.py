@@ -17,7 +17,7 @@ from tests.ingest.conftest import ndjson
 from tests.tui.conftest import LiveServer, Terminal, live_alerts, painted, start_server, until
 from vtoc.client import VtocClient
 from vtoc.schemas import MissionStatus, Role, TokenCreate
-from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.app import VtocApp
 from vtoc.tui.resources import ASSETS, INTEL, MISSIONS, OPERATIONS, ResourceSpec
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.events import EventsScreen
@@ -60,7 +60,7 @@ async def test_reading_lower_down_the_selection_and_the_view_survive_1000_new_ro
 ) -> None:
     """The operator's row stays selected and the rows on screen stay on screen while 1,000
     reports land above; "1,000 new" says so at the top, and home shows them."""
-    app = make_app(own_server.client(Role.viewer))
+    app = VtocApp(own_server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
         table = await open_list(app, pilot, "5")
         for key in ["down"] * 30 + ["up"] * 5:  # down the list, the cursor mid-screen
@@ -92,7 +92,7 @@ async def test_more_new_rows_than_a_list_takes_are_counted_until_home(
     """Past what a list reading lower down takes above the view (a flood), it fetches no
     more of them: it counts them, and home starts it again at the newest."""
     monkeypatch.setattr("vtoc.tui.widgets.resource_table.NEWEST_ROWS", 50)
-    app = make_app(own_server.client(Role.viewer))
+    app = VtocApp(own_server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
         table = await open_list(app, pilot, "5")
         await pilot.press("down", "down")
@@ -113,7 +113,7 @@ async def test_the_events_list_on_its_newest_row_follows_new_events(server: Live
     """As ``tail -f``: a watched log shows each new event on top, selected; lower down the
     selection stays and the new event is counted above."""
     admin = server.sync()
-    app = make_app(server.client(Role.viewer))
+    app = VtocApp(server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("7")
         await until(lambda: isinstance(app.screen, EventsScreen) and app.screen.table.row_count)
@@ -136,7 +136,7 @@ async def test_the_events_list_on_its_newest_row_follows_new_events(server: Live
 
 
 async def test_esc_clears_the_filter_before_it_goes_back(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         table = await open_list(app, pilot, "2")
         everything = table.row_count
@@ -151,7 +151,7 @@ async def test_esc_clears_the_filter_before_it_goes_back(server: LiveServer) -> 
 
 
 async def test_the_events_list_clears_its_kind_filter_with_esc(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("7")
         await until(lambda: isinstance(app.screen, EventsScreen) and app.screen.table.row_count)
@@ -169,7 +169,7 @@ async def test_a_search_for_blocked_finds_the_blocked_missions(server: LiveServe
     admin = server.sync()
     op = admin.operations.create(name=f"Blocked search {uuid.uuid4().hex[:6]}")
     stuck = admin.missions.create(operation_id=op.id, name="Ford", status="blocked")
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         table = await open_list(app, pilot, "3")
         await pilot.press("slash", *"blocked", "enter")
@@ -178,7 +178,7 @@ async def test_a_search_for_blocked_finds_the_blocked_missions(server: LiveServe
 
 
 async def test_a_created_row_is_selected_and_counted(server: LiveServer) -> None:
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         table = await open_list(app, pilot, "2")
         await until(lambda: not table.more, app)
@@ -202,7 +202,7 @@ async def test_actor_names_show_whole_at_120_columns(server: LiveServer, key: st
         minted = admin.create_token(TokenCreate(name=actor, role=Role.operator)).token
     with VtocClient(server.url, minted) as them:
         them.operations.create(name=f"By {actor}")
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     terminal = Terminal(app, (120, 40))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press(key)
@@ -222,7 +222,7 @@ async def test_every_column_of_a_list_fits_at_80_columns(
 ) -> None:
     """An operator over SSH at 80x24 sees every heading whole and each row's operation code
     whole (the intel list once cut it to ``OP-00``)."""
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     terminal = Terminal(app, (80, 24))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(key)

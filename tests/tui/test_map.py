@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from tests.tui.conftest import LiveServer, Terminal, until
 from vtoc.schemas import AssetCreate, AssetKind, FixIn, Role
-from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.app import VtocApp
 from vtoc.tui.replay import Replay
 from vtoc.tui.screens.map import MapScreen
 
@@ -56,7 +56,7 @@ async def select(app: VtocApp, name: str) -> None:
 
 
 async def test_zoom_and_pan_change_what_the_map_shows(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("8")
@@ -86,7 +86,7 @@ async def test_zoom_and_pan_change_what_the_map_shows(server: LiveServer) -> Non
 
 async def test_the_selected_asset_shows_mgrs_beside_lat_lon(server: LiveServer) -> None:
     _, name = new_asset(server, 59.91, 10.75)
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("8")
@@ -99,7 +99,7 @@ async def test_a_posted_fix_moves_the_asset_and_grows_its_trail(server: LiveServ
     asset_id, name = new_asset(server, 60.0, 11.0)
     now = datetime.now(UTC)
     post(server, name, (now - timedelta(minutes=5), 60.0, 11.0))
-    app = make_app(server.client(Role.viewer))
+    app = VtocApp(server.client(Role.viewer))
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("8")
@@ -126,7 +126,7 @@ async def test_replay_plays_a_past_period_with_its_trails(server: LiveServer) ->
     ]
     post(server, name, *path)
     period = Replay(now - timedelta(hours=1), now, speed=3600)  # one hour in about a second
-    app = make_app(server.client(Role.viewer), replay=period)
+    app = VtocApp(server.client(Role.viewer), replay=period)
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)):
         await terminal.sees("replay ")

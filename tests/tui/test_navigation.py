@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Static
 
 from tests.tui.conftest import LOADED, LiveServer, Terminal, screen_text, until
 from vtoc.schemas import AssetStatus, Role
-from vtoc.tui.app import make_app
+from vtoc.tui.app import VtocApp
 from vtoc.tui.screens.agents import AgentsScreen
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen, OperationScreen
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.asyncio
 
 
 async def test_every_view_by_command_and_number(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(lambda: "Operations" in screen_text(app) and "active" in screen_text(app), app)
         assert isinstance(app.screen, DashboardScreen)
@@ -55,7 +55,7 @@ async def test_every_view_reaches_the_terminal_loaded_within_two_seconds(
     """What the terminal shows, not what the widgets hold: the first visit to Events left
     Textual's spinner over the whole screen for 15-40 s (the screen's own ``loading`` flag
     was Textual's loading reactive, whose cover the screen never repainted away)."""
-    app = make_app(server.client(Role.viewer))
+    app = VtocApp(server.client(Role.viewer))
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await terminal.sees(LOADED["1"])
@@ -67,7 +67,7 @@ async def test_every_view_reaches_the_terminal_loaded_within_two_seconds(
 
 
 async def test_unknown_command_says_so(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("colon", *"nowhere", "enter")
         await until(lambda: any("no view 'nowhere'" in n.message for n in app._notifications), app)
@@ -75,7 +75,7 @@ async def test_unknown_command_says_so(server: LiveServer) -> None:
 
 
 async def test_filter_is_answered_by_the_server(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
         await until(
@@ -91,7 +91,7 @@ async def test_filter_is_answered_by_the_server(server: LiveServer) -> None:
 
 
 async def test_drill_into_an_operation_and_an_intel_report(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
@@ -125,7 +125,7 @@ async def test_drill_into_an_operation_and_an_intel_report(server: LiveServer) -
 
 
 async def test_scrolling_pages_rows_in_from_the_server(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("5")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
@@ -141,7 +141,7 @@ async def test_scrolling_pages_rows_in_from_the_server(server: LiveServer) -> No
 
 
 async def test_mouse_wheel_pages_rows_in_like_the_keys(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("5")
         await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
@@ -158,7 +158,7 @@ async def test_mouse_wheel_pages_rows_in_like_the_keys(server: LiveServer) -> No
 
 
 async def test_help_lists_every_binding(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 40)) as pilot:
         await pilot.press("question_mark")
         await until(lambda: isinstance(app.screen, HelpScreen), app)
@@ -174,7 +174,7 @@ async def test_help_wraps_to_the_terminal_and_lists_the_form_keys(
     server: LiveServer, size: tuple[int, int]
 ) -> None:
     """On the terminal, not in the widgets: the keys table was cut at 80 and 120 columns."""
-    app = make_app(server.client(Role.operator), live=False)
+    app = VtocApp(server.client(Role.operator), live=False)
     terminal = Terminal(app, size)
     async with app.run_test(size=size) as pilot:
         await terminal.sees("overdue")
@@ -188,7 +188,7 @@ async def test_help_wraps_to_the_terminal_and_lists_the_form_keys(
 
 
 async def test_command_palette_goes_to_a_view(server: LiveServer) -> None:
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.press(*"go to map")
@@ -202,7 +202,7 @@ async def test_the_map_at_80x24_keeps_its_list_whole_and_its_legend_apart(
 ) -> None:
     """The list shows both columns whole (no sideways scrolling), a rule parts it from the
     map, and the legend wraps between statuses, never between a colour and its word."""
-    app = make_app(server.client(Role.viewer), live=False)
+    app = VtocApp(server.client(Role.viewer), live=False)
     terminal = Terminal(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("8")

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from tests.tui.conftest import FROZEN, LiveServer, screen_text, until
 from vtoc.schemas import FixSource, Role
 from vtoc.server.models import Asset, IntelReport, PositionFix
-from vtoc.tui.app import VtocApp, make_app
+from vtoc.tui.app import VtocApp
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen
 from vtoc.tui.screens.dialogs import HelpScreen
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def app_on(server: LiveServer) -> VtocApp:
-    return make_app(server.client(Role.viewer), live=False)
+    return VtocApp(server.client(Role.viewer), live=False)
 
 
 def settle(*keys: str, ready: Callable[[VtocApp], bool]) -> Callable[[Pilot[Any]], Awaitable[None]]:

@@ -30,7 +30,7 @@ def replay(
     """
     from vtoc.cli import session
     from vtoc.client import AsyncVtocClient
-    from vtoc.tui.app import make_app
+    from vtoc.tui.app import VtocApp
     from vtoc.tui.replay import Replay
     from vtoc.when import now_utc
 
@@ -44,4 +44,4 @@ def replay(
     ctx = session.context()
     check_server(ctx.api_url, ctx.token)
     period = Replay(start, end, speed)
-    make_app(AsyncVtocClient(ctx.api_url, ctx.token), close_client=True, replay=period).run()
+    VtocApp(AsyncVtocClient(ctx.api_url, ctx.token), close_client=True, replay=period).run()

@@ -41,10 +41,10 @@ def open_tui(
     and the addresses (help, palette) that the operator would otherwise see only after it."""
     from vtoc.client import AsyncVtocClient
     from vtoc.tui.access import Access
-    from vtoc.tui.app import make_app
+    from vtoc.tui.app import VtocApp
 
     access = Access(api_url, token, web_url) if started and token else None
-    app = make_app(
+    app = VtocApp(
         AsyncVtocClient(api_url, token), readonly=readonly, close_client=True, access=access
     )
     app.run()

@@ -316,23 +316,3 @@ class VtocApp(App[None]):
         self.online = online
         for screen in self.live_screens():
             screen.set_online(online)
-
-
-def make_app(
-    client: AsyncVtocClient,
-    *,
-    readonly: bool = False,
-    live: bool = True,
-    close_client: bool = False,
-    access: Access | None = None,
-    replay: Replay | None = None,
-) -> VtocApp:
-    """Build the app on a client; tests, ``vtoc tui`` and ``vtoc map replay`` share this."""
-    return VtocApp(
-        client,
-        readonly=readonly,
-        live=live,
-        close_client=close_client,
-        access=access,
-        replay=replay,
-    )

@@ -15,6 +15,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
+from pythonjsonlogger import json as pythonjson
 
 from vtoc.client import REQUEST_ID, NotFound, VtocClient
 from vtoc.config import ServerSettings
@@ -240,3 +241,34 @@ def test_the_redactors_shortcut_masks_what_the_patterns_mask(text: str) -> None:
     for pattern, replacement in logs._SECRETS:
         masked = pattern.sub(replacement, masked)
     assert logs.redact(text) == masked
+
+
+EXTRAS = st.dictionaries(
+    st.sampled_from(["request_id", "actor", "route", "status", "duration_ms", "_hidden", "n"]),
+    st.none() | st.text(max_size=6) | st.integers() | st.floats(allow_nan=False),
+    max_size=5,
+)
+
+
+@given(st.sampled_from(PIECES) | st.text(max_size=8), EXTRAS, st.floats(0, 2e9))
+def test_the_json_formatters_own_lines_are_the_librarys(
+    message: str, extras: dict[str, object], created: float
+) -> None:
+    """``logs.JsonFormatter`` writes a plain record itself: the same line python-json-logger
+    writes, whatever the extras, and the record's secrets masked as on its general path."""
+    ours = logs.make_formatter("json")
+    library = pythonjson.JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
+        timestamp=False,
+    )
+
+    def record() -> logging.LogRecord:
+        made = logging.getLogger("vtoc.access").makeRecord(
+            "vtoc.access", logging.INFO, __file__, 1, "%s %s", (message, 7), None, extra=extras
+        )
+        made.created, made.msecs = created, (created - int(created)) * 1000
+        logs.Redactor().filter(made)
+        return made
+
+    assert ours.format(record()) == library.format(record())

@@ -99,10 +99,9 @@ def run_server(
     from vtoc.server.listen import shared_port
 
     # Several workers share one listener that hands each new connection to the worker
-    # holding the fewest (vtoc.server.listen): that needs asyncio to call the listener's
-    # accept() and the connection's close(). uvloop accepts and closes in libuv, so the
-    # workers never counted a connection and the kept-alive clients piled up on one.
-    options["loop"] = "asyncio"
+    # holding the fewest (vtoc.server.listen): on uvloop, which would accept in libuv and
+    # never count a connection, the listener is served by the loop's own acceptor.
+    options["loop"] = "vtoc.server.listen:BalancedLoop"
 
     try:
         sock = shared_port(host, port, workers)

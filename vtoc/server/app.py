@@ -6,7 +6,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -36,6 +36,7 @@ from vtoc.server.api import (
     watch,
 )
 from vtoc.server.api.deps import DB_WORK
+from vtoc.server.api.plain import solved_by
 from vtoc.server.async_reads import AsyncReads
 from vtoc.server.auth import TokenCache
 from vtoc.server.db import make_engine, make_read_engine, make_sessionmaker
@@ -49,6 +50,17 @@ from vtoc.server.track_keeper import TrackKeeper
 API_PREFIX = "/api/v1"
 #: ``/healthz``'s answer, serialized once: probes come often
 HEALTHY = b'{"status":"ok"}'
+
+
+async def healthz() -> Response:
+    """The process is up."""
+    return Response(HEALTHY, media_type="application/json")
+
+
+async def healthz_solved(request: Request) -> Response:
+    """``/healthz`` has nothing to solve or validate: FastAPI's request handler, skipped
+    here, was a quarter of a probe's CPU."""
+    return await healthz()
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
@@ -134,10 +146,14 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.add_middleware(Front)  # request id, access log, metrics, security headers, shedding
 
     # Matched first: a request tries the routes in order, and probes come often.
-    @app.get("/healthz", tags=["health"], response_model=dict[str, str])
-    async def healthz() -> Response:
-        """The process is up."""
-        return Response(HEALTHY, media_type="application/json")
+    app.router.add_api_route(
+        "/healthz",
+        healthz,
+        methods=["GET"],
+        tags=["health"],
+        response_model=dict[str, str],
+        route_class_override=solved_by(healthz_solved),
+    )
 
     @app.get("/readyz", tags=["health"])
     def readyz() -> JSONResponse:

@@ -19,19 +19,28 @@ So each worker counts its open connections in memory the workers share (``Tally`
 - a worker that holds two more than another answers with ``Connection: close``
   (``shed_now``), and the client's next request reconnects to the other: connections
   opened while a worker was still starting, or stopped, spread out again.
+
+The workers run on uvloop (``BalancedLoop``): libuv would accept from the listener by
+itself, so the listener is served by ``Acceptor``, which calls ``Listener.accept`` and hands
+each connection to uvloop; uvloop detaches the connection's socket when it closes it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
+import logging
 import multiprocessing
 import os
 import select
 import socket
 import time
+from collections.abc import Callable
 from multiprocessing import reduction
 from multiprocessing.sharedctypes import RawArray
 from typing import Any
+
+import uvloop
 
 #: how long a worker holding more connections leaves a new one to a worker holding fewer
 HANDOVER = 0.005
@@ -115,14 +124,22 @@ class Tally:
 
 
 class Connection(socket.socket):
-    """An accepted connection that leaves the tally when closed (asyncio closes it)."""
+    """An accepted connection that leaves the tally when closed (asyncio closes it) or
+    detached (uvloop closes the descriptor itself and detaches the socket)."""
 
     tally: Tally
 
     def close(self) -> None:
+        self.leave()
+        super().close()
+
+    def detach(self) -> int:
+        self.leave()
+        return super().detach()
+
+    def leave(self) -> None:
         if not self._closed:  # type: ignore[attr-defined]
             self.tally.add(-1)
-        super().close()
 
 
 class Listener(socket.socket):
@@ -215,3 +232,72 @@ def shared_port(host: str, port: int, workers: int) -> Listener:
     # a replaced worker may briefly overlap the one it replaces
     listener.tally = Tally(2 * workers)
     return listener
+
+
+#: how long an acceptor that ran out of descriptors (EMFILE) waits before accepting again
+ACCEPT_PAUSE = 1.0
+
+log = logging.getLogger(__name__)
+
+
+class Acceptor:
+    """Serves a ``Listener`` on a uvloop loop as ``loop.create_server`` would: on each wake-up
+    it accepts through ``Listener.accept`` (which leaves a connection to a worker holding
+    fewer) and hands the connection to ``loop.connect_accepted_socket``. uvicorn closes it as
+    it closes a server (``close``, ``wait_closed``)."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        listener: Listener,
+        protocol_factory: Callable[[], asyncio.BaseProtocol],
+        backlog: int,
+        ssl: Any,
+    ) -> None:
+        self.loop, self.listener, self.protocol_factory = loop, listener, protocol_factory
+        self.backlog, self.ssl = backlog, ssl
+        self.sockets = [listener]
+        listener.setblocking(False)
+        listener.listen(backlog)
+        self.resume()
+
+    def resume(self) -> None:
+        self.loop.add_reader(self.listener.fileno(), self.accept)
+
+    def accept(self) -> None:
+        # as asyncio's own server: at most a backlog's worth of connections per wake-up
+        for _ in range(self.backlog):
+            try:
+                connection, _ = self.listener.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            except OSError as exc:  # out of descriptors or buffers: pause, as asyncio does
+                log.error("cannot accept a connection, pausing for %s s: %s", ACCEPT_PAUSE, exc)
+                self.loop.remove_reader(self.listener.fileno())
+                self.loop.call_later(ACCEPT_PAUSE, self.resume)
+                return
+            self.loop.create_task(self.serve(connection))
+
+    async def serve(self, connection: socket.socket) -> None:
+        try:
+            await self.loop.connect_accepted_socket(self.protocol_factory, connection, ssl=self.ssl)
+        except OSError:  # the client left before its transport was set up
+            connection.close()
+
+    def close(self) -> None:
+        self.loop.remove_reader(self.listener.fileno())
+
+    async def wait_closed(self) -> None:
+        """Nothing to wait for: uvicorn closes the connections themselves."""
+
+
+class BalancedLoop(uvloop.Loop):  # type: ignore[misc]
+    """uvloop, serving a shared ``Listener`` through ``Acceptor``: the workers' loop
+    (``uvicorn.Config(loop="vtoc.server.listen:BalancedLoop")``, a loop factory)."""
+
+    async def create_server(self, protocol_factory: Any, *args: Any, **kwargs: Any) -> Any:
+        sock = kwargs.get("sock")
+        if isinstance(sock, Listener):
+            backlog = kwargs.get("backlog") or 100
+            return Acceptor(self, sock, protocol_factory, backlog, kwargs.get("ssl"))
+        return await super().create_server(protocol_factory, *args, **kwargs)

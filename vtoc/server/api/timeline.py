@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from vtoc import schemas as s
 from vtoc.server.api.crud import json_renderer
-from vtoc.server.api.deps import SessionDep, Viewer, in_worker
+from vtoc.server.api.deps import SessionDep, Viewer, async_reads, in_worker
 from vtoc.server.services import after_action, timeline
 from vtoc.server.services.operations import operations
 
@@ -27,6 +27,7 @@ EXPORTS = {
 )
 async def show_timeline(
     ref: str,
+    request: Request,
     session: SessionDep,
     _: Viewer,
     q: Annotated[s.TimelineQuery, Query()],
@@ -36,6 +37,17 @@ async def show_timeline(
     reports, by when they happened. ``Accept: text/markdown`` or ``text/csv``: every item
     from the cursor on, as an after-action document."""
     export = next((media for media in EXPORTS if media in (accept or "")), None)
+    reads = async_reads(request)
+    row_id = s.row_id(ref)
+    # a page of an operation by id through asyncpg on the event loop: no thread hop
+    if (
+        reads
+        and export is None
+        and row_id is not None
+        and (found := await timeline.page_async(reads, row_id, q)) is not None
+    ):
+        items, cursor = found
+        return page_json({"items": items, "next_cursor": cursor})
 
     def work() -> Response:
         operation = operations.get(session, ref)

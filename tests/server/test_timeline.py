@@ -147,10 +147,15 @@ def test_readers_bad_cursors_and_unknown_operations(
 ) -> None:
     op = operator.operations.create(name="Read me")
     assert [i.kind for i in viewer.timeline(op.code).items] == ["operation.created"]
+    assert operator.timeline(op.id) == viewer.timeline(op.code)
     with pytest.raises(NotFound):
         viewer.timeline("OP-9999")
+    # by id, a missing operation is a 404 before its cursor is read
+    for cursor in (None, "bm90LWEtY3Vyc29y"):
+        with pytest.raises(NotFound):
+            operator.timeline(op.id + 1000, cursor=cursor)
     with pytest.raises(ValidationFailed) as refused:
-        viewer.timeline(op.id, cursor="bm90LWEtY3Vyc29y")
+        operator.timeline(op.id, cursor="bm90LWEtY3Vyc29y")
     assert [e.field for e in refused.value.errors] == ["cursor"]
 
 

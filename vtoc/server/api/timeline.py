@@ -5,8 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from vtoc import schemas as s
+from vtoc.schemas import Role
 from vtoc.server.api.crud import json_renderer
 from vtoc.server.api.deps import SessionDep, Viewer, async_reads, in_worker
+from vtoc.server.api.plain import caller, query_of, solved_by
 from vtoc.server.services import after_action, timeline
 from vtoc.server.services.operations import operations
 
@@ -18,13 +20,6 @@ EXPORTS = {
 }
 
 
-@router.get(
-    "/{ref}/timeline",
-    response_model=s.Page[s.TimelineItem],
-    responses={
-        200: {"content": {media: {"schema": {"type": "string"}} for media in EXPORTS}},
-    },
-)
 async def show_timeline(
     ref: str,
     request: Request,
@@ -58,3 +53,25 @@ async def show_timeline(
         return page_json({"items": items, "next_cursor": cursor})
 
     return await in_worker(session, work)
+
+
+async def show_timeline_solved(request: Request) -> Response:
+    """The route's dependencies solved in plain code (``plain``): a hot read."""
+    async with caller(request, Role.viewer) as (session, principal):
+        query = query_of(request, s.TimelineQuery)
+        ref = request.path_params["ref"]
+        return await show_timeline(
+            ref, request, session, principal, query, request.headers.get("accept")
+        )
+
+
+router.add_api_route(
+    "/{ref}/timeline",
+    show_timeline,
+    methods=["GET"],
+    route_class_override=solved_by(show_timeline_solved),
+    response_model=s.Page[s.TimelineItem],
+    responses={
+        200: {"content": {media: {"schema": {"type": "string"}} for media in EXPORTS}},
+    },
+)

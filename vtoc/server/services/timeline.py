@@ -27,6 +27,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    exists,
     false,
     literal,
     literal_column,
@@ -121,7 +122,10 @@ def entry_item(row: Any) -> s.TimelineItem:
 
 
 def event_item(row: Any) -> s.TimelineItem:
-    said = describe(row["kind"], row["data"] or {})
+    data = row["data"]
+    if isinstance(data, str):  # asyncpg hands JSON over as its text
+        data = json.loads(data)
+    said = describe(row["kind"], data or {})
     return s.TimelineItem(
         type=s.TimelineType.event,
         id=row["id"],
@@ -254,11 +258,14 @@ def statement(shape: Shape) -> Select[Any] | CompoundSelect[Any]:
     (``values``): building and keying it per request cost more CPU than the rest of the
     page. The first rows of each source from the cursor on, merged."""
     limit = bindparam("limit", type_=Integer)
+    # no rows once the operation is gone (its events and entries outlive it): an empty
+    # page asks whether it exists, a full one need not (``page_async``)
+    operation = exists().where(Operation.id == bindparam("operation_id", type_=BigInteger))
     parts: list[Select[Any]] = []
     for source in sources(shape.postgres):
         if shape.types and source.type not in shape.types:
             continue
-        conditions: list[ColumnElement[bool]] = []
+        conditions: list[ColumnElement[bool]] = [operation]
         if shape.after is not None:
             rank = RANK[source.type]
             conditions.append(beyond(source.at, source.id, rank, shape.after, shape.ascending))
@@ -323,18 +330,19 @@ async def page_async(
     reads: AsyncReads, operation_id: int, query: s.TimelineQuery
 ) -> tuple[list[s.TimelineItem], str | None] | None:
     """``page`` through asyncpg on the event loop (``async_reads``), on PostgreSQL, for an
-    operation by id; None: take the synchronous path (no operation has that id: the
-    reference may still be a name, or the answer a 404)."""
-    found = await reads.fetchrow(EXISTS, {"row_id": operation_id})
-    if found is None or isinstance(found, NotPrepared):
+    operation by id, in one round trip unless the page is empty; None: take the synchronous
+    path (no operation has that id: the reference may still be a name, or the answer a 404;
+    or a cursor to refuse, after that 404)."""
+    try:
+        stmt, values = prepared(True, operation_id, query)
+    except InvalidError:
         return None
-    stmt, values = prepared(True, operation_id, query)
     rows = await reads.fetch(stmt, values)
     if isinstance(rows, NotPrepared):
         return None
-    # asyncpg hands JSON over as its text
-    decoded = [{**row, "data": row["data"] and json.loads(row["data"])} for row in rows]
-    return page_of(decoded, query)
+    if not rows and await reads.fetchrow(EXISTS, {"row_id": operation_id}) is None:
+        return None
+    return page_of(rows, query)
 
 
 def every(

@@ -1,6 +1,7 @@
 """Tracks benchmark: position fixes into a real server on PostgreSQL, in batches from
 parallel senders (the goal: 20,000 fixes/s), and one asset's day at 1 Hz (86,400 fixes)
-thinned to 500 points (the goal: under 50 ms; the thinning alone, and the whole GET)."""
+thinned to 500 points (the goal: under 50 ms; the thinning alone, and the whole GET), and
+a map's trails: 500 assets' half hour in one ``GET /tracks``."""
 
 from __future__ import annotations
 
@@ -113,11 +114,51 @@ def thinning(url: str, token: str, quick: bool) -> list[Row]:
     return rows
 
 
+def trails(url: str, token: str, quick: bool) -> Row:
+    """A map's trails in one ``GET /tracks``: 500 assets' half hour (a fix every 5 s, 360
+    each), each thinned to 100 points; many short tracks rather than one long one."""
+    assets, every = (50, 30) if quick else (500, 5)
+    end = START - timedelta(hours=1)  # before every other fix here: only these assets
+    trail = [
+        {
+            "asset": f"T-{a:04d}",
+            "at": (end - timedelta(seconds=every * k)).isoformat(),
+            "lat": 59.0 + 0.01 * math.sin(k / 40 + a),
+            "lon": 18.0 + 0.02 * math.cos(k / 40 + a),
+        }
+        for a in range(assets)
+        for k in range(1800 // every)
+    ]
+    query = s.TracksQuery(since=end - timedelta(minutes=30), until=end, max_points=100)
+    with VtocClient(url, token) as api:
+        for i in range(0, len(trail), BATCH):
+            api.post_positions(trail[i : i + BATCH], create_assets=True)
+        api.tracks(query)  # warm
+        served = []
+        for _ in range(3 if quick else 5):
+            started = time.perf_counter()
+            found = api.tracks(query)
+            served.append((time.perf_counter() - started) * 1000)
+    assert len(found.tracks) == assets
+    assert all(len(t.fixes) == min(100, 1800 // every) for t in found.tracks)
+    return row(
+        f"GET /tracks, {assets} assets x {1800 // every} fixes thinned to 100 (PostgreSQL)",
+        float(np.median(served)),
+        "ms",
+        "-",
+        None,
+    )
+
+
 def run(quick: bool) -> list[Row]:
     name = "vtoc_bench_tracks"
     url = fresh_database(name)
     try:
         with tempfile.TemporaryDirectory() as home, vtoc_server(url, Path(home)) as (api, token):
-            return [ingest(api, token, quick), *thinning(api, token, quick)]
+            return [
+                ingest(api, token, quick),
+                *thinning(api, token, quick),
+                trails(api, token, quick),
+            ]
     finally:
         drop_database(name)

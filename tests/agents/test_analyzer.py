@@ -164,6 +164,8 @@ def test_a_retried_increment_changes_no_membership(
 
     assert first.reports == again.reports == 2 and first.high_water == again.high_water == b.id
     assert clusters(operator) == [[a.id, b.id]]  # the retry grew the same cluster, no other
+    merged = operator.events.list(kind="correlation.merged", limit=50).items
+    assert len(merged) == 1, "a retry that changes no cluster is no news on the event log"
     why = operator.correlated(b.id)
     assert [(r.report.id, [i.value for i in r.shared]) for r in why.reports] == [
         (a.id, ["203.0.113.7"])

@@ -231,6 +231,27 @@ def test_the_trails_of_many_assets_come_in_one_request_each_thinned(
     assert [t.name for t in capped.tracks] == ["Hawk-20"] and capped.more
 
 
+def test_a_track_and_the_trails_are_the_bytes_their_models_write(
+    operator: VtocClient, viewer: VtocClient
+) -> None:
+    """The track routes write plain data with orjson, not through ``s.Track``: the bytes
+    must still be the ones pydantic writes for the model (``Z`` times, nulls, floats)."""
+    hawk = operator.assets.create(name="Hawk-30")
+    operator.post_positions(
+        [
+            fix(hawk.id, T0, 59.5, 18.25, alt=12.5, course=90.0, speed=0.1, accuracy=3.0),
+            fix(hawk.id, T0 + timedelta(microseconds=1500), 59.0, -0.0000001, source="ais"),
+        ]
+    )
+    params = {"since": "2026-12-01T12:00:00Z", "until": "2026-12-01T14:00:00+01:00"}
+    track = viewer.http.get(f"/api/v1/assets/{hawk.id}/track", params=params)
+    assert track.content == s.Track.model_validate_json(track.content).model_dump_json().encode()
+    assert json.loads(track.content)["fixes"][1]["at"] == "2026-12-01T12:00:00.001500Z"
+    trails = viewer.http.get("/api/v1/tracks", params=params)
+    assert trails.content == s.Tracks.model_validate_json(trails.content).model_dump_json().encode()
+    assert len(json.loads(trails.content)["tracks"][0]["fixes"]) == 2
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -281,6 +281,21 @@ def test_the_stream_carries_the_moves_of_the_assets_on_its_missions(
     assert out.tracks == [], "a trail out of scope is as absent as one that does not exist"
 
 
+def test_the_stream_says_when_an_asset_on_its_missions_is_deleted(
+    admin: VtocClient, world: World, live: str
+) -> None:
+    """A deleted asset leaves its missions first: the scoped map's stream still hears of
+    it (it once kept showing the asset until a reload), and of no other asset's delete."""
+    alpha_truck, drone = world.inside["assets"], world.outside["loose_asset"]
+
+    def delete_both() -> None:
+        admin.assets.delete(drone)
+        admin.assets.delete(alpha_truck)
+
+    arrived, _ = first_event_after_opening(live, world.secret, delete_both, "asset.")
+    assert [(e.kind, e.entity_id) for e in arrived] == [("asset.deleted", alpha_truck)]
+
+
 def test_scopes_are_refused_for_admins_and_unknown_operations(
     admin: VtocClient, world: World
 ) -> None:

@@ -19,8 +19,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TabbedContent
 
 from tests.processes import VTOC
-from tests.tui.conftest import LiveServer, screen_text, until
+from tests.tui.conftest import LiveServer, Terminal, screen_text, until
 from vtoc import schemas as s
+from vtoc.client import VtocClient
 from vtoc.schemas import Role
 from vtoc.tui.app import VtocApp, make_app
 from vtoc.tui.resources import OPERATIONS
@@ -117,6 +118,28 @@ async def test_an_entry_filed_elsewhere_lands_in_its_place_and_the_selection_sta
             "log 11 min ago",
         ]
         assert shown[0] == "just now"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_the_timeline_shows_kinds_whole_and_names_where_there_is_room(
+    server: LiveServer, size: tuple[int, int]
+) -> None:
+    """At 80 columns a kind such as ``operation.created`` stays whole (it was cut at 16); at
+    120 the author's name does too (it was cut at 10)."""
+    operation = new_operation(server)
+    author = f"watch-officer-{uuid.uuid4().int % 10**7:07d}"
+    with server.sync() as admin:
+        minted = admin.create_token(s.TokenCreate(name=author, role=Role.operator)).token
+    with VtocClient(server.url, minted) as writer:
+        writer.journal.create(text="Relief in place", operation_id=operation.id)
+    app = make_app(server.client(Role.viewer), live=False)
+    terminal = Terminal(app, size)
+    async with app.run_test(size=size) as pilot:
+        await open_timeline(app, pilot, operation)
+        await terminal.sees("Relief in place", timeout=30)
+        await terminal.sees("operation.created")
+        if size[0] >= 120:
+            await terminal.sees(author)
 
 
 async def test_quick_entry_files_for_the_operation_in_view_at_the_typed_time(

@@ -28,7 +28,8 @@ pytestmark = pytest.mark.e2e
 VTOC = [sys.executable, "-m", "vtoc"]
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 20.0, what: str = "") -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 60.0, what: str = "") -> None:
+    """Wait for ``condition``; the bound only catches a hang, however busy the machine."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -62,7 +63,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: ready(url), what="the server")
+        wait_for(lambda: ready(url), 120, "the server")
         yield url, created.stdout.strip().splitlines()[-1]
     finally:
         server.terminate()
@@ -111,14 +112,14 @@ class Tmux:
         except subprocess.CalledProcessError:
             return True
 
-    def sees(self, text: str, timeout: float = 20.0) -> None:
+    def sees(self, text: str, timeout: float = 60.0) -> None:
         wait_for(lambda: text in self.screen(), timeout, f"{text!r} on screen:\n{self.screen()}")
 
 
 def loads_within() -> float:
     """The issue's bound for a screen to load: 2 s on a quiet machine; on a busy one (more
     runnable work than cores, as the test runs) only a hang fails, not the machine's load."""
-    return 2.0 if os.getloadavg()[0] < (os.cpu_count() or 1) else 20.0
+    return 2.0 if os.getloadavg()[0] < (os.cpu_count() or 1) else 60.0
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (make tui-deps)")
@@ -166,7 +167,7 @@ def test_vtoc_tui_in_tmux(served: tuple[str, str]) -> None:
         tmux.keys("Enter")
         tmux.sees("ASSETS")  # the operation's missions table
         tmux.keys("C-q")
-        wait_for(tmux.closed, 10, "the TUI to exit")
+        wait_for(tmux.closed, 30, "the TUI to exit")
     finally:
         subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
 
@@ -205,7 +206,7 @@ def test_vtoc_map_replay_in_tmux(served: tuple[str, str]) -> None:
         tmux.keys("Home")  # the list's first row: the only asset that moved
         tmux.sees("58.03000, 16.00000")
         tmux.keys("C-q")
-        wait_for(tmux.closed, 10, "the TUI to exit")
+        wait_for(tmux.closed, 30, "the TUI to exit")
     finally:
         subprocess.run(["tmux", "-L", tmux.socket, "kill-server"], capture_output=True)
 
@@ -291,7 +292,7 @@ def test_up_no_tui_serves_until_sigterm_and_leaves_nothing(tmp_path: Path) -> No
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: ready(url), 60, "vtoc up")
+        wait_for(lambda: ready(url), 180, "vtoc up")
         config = tmp_path / "config" / "vtoc" / "config.toml"
         assert oct(config.stat().st_mode & 0o777) == "0o600"
         token = config.read_text().split('token = "')[1].split('"')[0]
@@ -330,7 +331,7 @@ def test_up_no_tui_keeps_serving_when_nobody_reads_its_output(tmp_path: Path) ->
     up, reader = up_into_pipe(tmp_path, port)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: ready(url), 60, "vtoc up")
+        wait_for(lambda: ready(url), 180, "vtoc up")
         with httpx.Client(base_url=url, timeout=5) as http:
             for _ in range(200):  # one access-log line each: far more than the pipe holds
                 assert http.get("/healthz").status_code == 200
@@ -359,7 +360,7 @@ def test_up_no_tui_whose_reader_is_gone_still_serves_and_stops_cleanly(tmp_path:
     os.close(reader)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: ready(url) or up.poll() is not None, 60, "vtoc up")
+        wait_for(lambda: ready(url) or up.poll() is not None, 180, "vtoc up")
         assert up.poll() is None
         started = children_of(up.pid)
         time.sleep(1)  # the notice follows readiness: let it meet the closed pipe
@@ -391,13 +392,13 @@ def test_up_killed_with_sigkill_takes_its_children_along(tmp_path: Path) -> None
         up = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     started: list[int] = []
     try:
-        wait_for(lambda: "press ctrl+c" in log.read_text() or up.poll() is not None, 60, "vtoc up")
+        wait_for(lambda: "press ctrl+c" in log.read_text() or up.poll() is not None, 180, "vtoc up")
         assert up.poll() is None, log.read_text()
         started = children_of(up.pid)
         assert len(started) == 4, started  # server, agents worker, static server, Traefik
         up.kill()
         up.wait(10)
-        wait_for(lambda: not [pid for pid in started if alive(pid)], 5, f"{started} to end")
+        wait_for(lambda: not [pid for pid in started if alive(pid)], 30, f"{started} to end")
     finally:
         if up.poll() is None:
             up.kill()
@@ -452,7 +453,7 @@ def test_up_opens_the_tui_and_quitting_it_stops_everything(tmp_path: Path) -> No
         started += descendants(pane)
         assert len(started) >= 2, started  # at least the server and the agents worker
         tmux.keys("C-q")
-        wait_for(lambda: not [pid for pid in started if alive(pid)], 20, f"{started} to end")
+        wait_for(lambda: not [pid for pid in started if alive(pid)], 30, f"{started} to end")
     assert not ready(f"http://127.0.0.1:{port}")
 
 
@@ -478,4 +479,4 @@ def test_up_with_web_shows_the_browser_address_in_the_tui(tmp_path: Path) -> Non
         tmux.keys("Escape")
         wait_for(lambda: "esc closes" not in tmux.screen(), what="help closed")
         tmux.keys("C-q")
-        wait_for(lambda: not [pid for pid in started if alive(pid)], 20, f"{started} to end")
+        wait_for(lambda: not [pid for pid in started if alive(pid)], 30, f"{started} to end")

@@ -235,6 +235,24 @@ def test_map_names_never_overlap_and_a_legend_says_the_colours(
     shoot(page, f"assets-map-{size[0]}")
 
 
+def test_priority_badges_climb_in_colour(
+    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
+) -> None:
+    """Medium and high priority once shared one colour: each step has its own, as in the
+    TUI (green, amber, orange, red)."""
+    steps = ("low", "medium", "high", "critical")
+    for priority in steps:
+        api.operations.create(name=f"{priority.title()} watch", priority=priority)
+    sign_in(page, stack.url, make_token(s.Role.viewer))
+    nav(page, "Operations").click()
+    colours = []
+    for priority in steps:
+        badge = page.locator(f"span.badge-{priority}").first
+        expect(badge).to_be_visible()
+        colours.append(badge.evaluate("b => getComputedStyle(b).backgroundColor"))
+    assert len(set(colours)) == len(steps), dict(zip(steps, colours, strict=True))
+
+
 def test_names_refs_and_order_follow_the_servers_rules(
     stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
 ) -> None:

@@ -20,6 +20,8 @@ MIN_SPAN = 0.001
 FIT_SPAN = 0.02
 #: room left around the assets when fitting them, as a part of the width
 MARGIN = 0.05
+#: a fitted view stays until the assets need one this many times narrower (or a wider one)
+REFIT = 1.5
 #: a pan moves the view by this part of its width or height
 PAN_STEP = 0.25
 #: the grid aims at about this many lines across the view
@@ -49,6 +51,17 @@ class Viewport:
         lat_span = (north - south) * 2 / shrink(middle)
         span = max(east - west, lat_span, FIT_SPAN) * (1 + 2 * MARGIN)
         return cls(middle, (east + west) / 2, min(span, 360.0))
+
+    def holds(self, fit: Viewport) -> bool:
+        """Whether this view shows all that ``fit`` (from ``around``) was fitted to, in
+        its margin or inside it, and is at most REFIT times as wide."""
+        inner = fit.span / (1 + 2 * MARGIN)
+        return (
+            inner <= self.span <= fit.span * REFIT
+            and abs(fit.lon - self.lon) + inner / 2 <= self.span / 2
+            and abs(fit.lat - self.lat) + inner * shrink(fit.lat) / 4
+            <= self.span * shrink(self.lat) / 4
+        )
 
     def zoomed(self, factor: float) -> Viewport:
         """``factor`` < 1 zooms in; the width stays between 100 m and the world."""

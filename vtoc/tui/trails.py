@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import count
 
 import numpy as np
 
@@ -15,6 +16,9 @@ TRAIL = timedelta(minutes=30)
 #: the places of an asset without a trail
 NO_PLACES = np.empty((0, 2), dtype=np.float64)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+#: tells one trail's history from another's, across the process
+HISTORIES = count()
 
 
 @dataclass(frozen=True)
@@ -31,15 +35,25 @@ class Places:
     collector walks). Times are microseconds since the epoch, exact in a float64. Rows are
     added at the end (a late spot, rarely, in its place) and trimmed from the front in
     place; when the end is reached the rows move to a new array (twice as long when more
-    than half full), so a view taken before stays as it was."""
+    than half full), so a view taken before stays as it was.
+
+    Each row has a serial, counted from the first ever added, and ``history`` stays the
+    same while rows are only added at the end and dropped from the front: the map then
+    draws only the rows new since its last frame (a late spot, in the middle, starts a new
+    history and the whole trail is drawn again)."""
 
     def __init__(self, window: timedelta) -> None:
-        self.window = window // timedelta(microseconds=1)
+        self.window = window // MICROSECOND
         self.rows = np.empty((16, 3), dtype=np.float64)
         self.start = self.end = 0
+        self.history = next(HISTORIES)
+        #: the serial of the first row
+        self.first = 0
+        #: south, west, north, east of the rows (None: to be read again, after a trim)
+        self.extent: tuple[float, float, float, float] | None = None
         #: the first and last rows' times, as Python floats: most spots are the newest,
         #: and then these are all an addition reads
-        self.first = self.last = 0.0
+        self.oldest = self.newest = 0.0
 
     def __len__(self) -> int:
         return self.end - self.start
@@ -47,37 +61,63 @@ class Places:
     def add(self, spot: Spot) -> None:
         """The spot in its place by time, unless it is there already; then whatever has
         fallen out of the window behind the newest is dropped."""
-        at = float((spot.at - EPOCH) // timedelta(microseconds=1))
-        index = len(self)
-        if index and at <= self.last:  # late, or seen already
-            times = self.rows[self.start : self.end, 0]
+        at = float((spot.at - EPOCH) // MICROSECOND)
+        start, end = self.start, self.end
+        index = end - start
+        if index and at <= self.newest:  # late, or seen already
+            times = self.rows[start:end, 0]
             index = int(np.searchsorted(times, at, side="right"))
-            same = self.rows[self.start + int(np.searchsorted(times, at)) : self.start + index]
+            same = self.rows[start + int(np.searchsorted(times, at)) : start + index]
             if ((same[:, 1] == spot.lat) & (same[:, 2] == spot.lon)).any():
                 return
-        if self.end == len(self.rows):
-            kept = self.rows[self.start : self.end]
+        if end == len(self.rows):
+            kept = self.rows[start:end]
             grown = 2 if 2 * len(kept) > len(self.rows) else 1
             rows = np.empty((len(self.rows) * grown, 3), dtype=np.float64)
             rows[: len(kept)] = kept
             self.rows, self.start, self.end = rows, 0, len(kept)
-        row = self.start + index
-        if row < self.end:
-            self.rows[row + 1 : self.end + 1] = self.rows[row : self.end].copy()
-        self.rows[row] = (at, spot.lat, spot.lon)
-        self.end += 1
-        self.last = max(self.last, at) if len(self) > 1 else at
-        self.first = at if row == self.start else self.first
-        oldest = self.last - self.window
-        if self.first < oldest:
-            self.start += int(np.searchsorted(self.rows[self.start : self.end, 0], oldest))
-            self.first = float(self.rows[self.start, 0])
+            start, end = 0, len(kept)
+        row = start + index
+        if row < end:
+            self.rows[row + 1 : end + 1] = self.rows[row:end].copy()
+            self.history = next(HISTORIES)
+        lat, lon = spot.lat, spot.lon
+        self.rows[row] = (at, lat, lon)
+        self.end = end = end + 1
+        if self.extent is not None:
+            south, west, north, east = self.extent
+            if not (south <= lat <= north and west <= lon <= east):
+                self.extent = min(south, lat), min(west, lon), max(north, lat), max(east, lon)
+        if end - start == 1 or at > self.newest:
+            self.newest = at
+        if row == start:
+            self.oldest = at
+        cutoff = self.newest - self.window
+        if self.oldest < cutoff:
+            # a steady track drops one row a spot: read one time, not search them all
+            if self.rows[start + 1, 0] >= cutoff:
+                dropped = 1
+            else:
+                dropped = int(np.searchsorted(self.rows[start:end, 0], cutoff))
+            self.start += dropped
+            self.first += dropped
+            self.extent = None
+            self.oldest = float(self.rows[self.start, 0])
 
     def spots(self) -> list[Spot]:
         return [
             Spot(EPOCH + timedelta(microseconds=int(at)), float(lat), float(lon))
             for at, lat, lon in self.rows[self.start : self.end].tolist()
         ]
+
+    def box(self) -> tuple[float, float, float, float] | None:
+        """South, west, north and east of the rows (None without any): the map fits its
+        view to a thousand of these instead of reading every row each frame."""
+        if self.extent is None and len(self):
+            view = self.view()
+            (south, west), (north, east) = view.min(axis=0).tolist(), view.max(axis=0).tolist()
+            self.extent = south, west, north, east
+        return self.extent if len(self) else None
 
     def view(self) -> np.ndarray:
         """The (lat, lon) rows, oldest first: read at once (a late spot shifts them)."""
@@ -115,6 +155,9 @@ class Trails:
         """The trail's (lat, lon) rows, oldest first (a view, for reading at once)."""
         places = self.places.get(asset_id)
         return places.view() if places is not None else NO_PLACES
+
+    def get(self, asset_id: int) -> Places | None:
+        return self.places.get(asset_id)
 
     def clear(self) -> None:
         self.places.clear()

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import Query, Response
 
 from vtoc import schemas as s
-from vtoc.server.api.crud import crud_router, json_renderer
+from vtoc.server.api.crud import crud_router, plain_json
 from vtoc.server.api.deps import Operator, SessionDep, Viewer, in_worker
 from vtoc.server.services import deletes
 from vtoc.server.services.assets import assets
@@ -37,13 +37,10 @@ def heartbeat(
     return row
 
 
-track_json = json_renderer(s.Track)
-
-
 @router.get("/{ref}/track", response_model=s.Track)
 async def track(
     ref: str, session: SessionDep, _: Viewer, query: Annotated[s.TrackQuery, Query()]
 ) -> Response:
     """The asset's fixes in time order, thinned on the server to ``max_points`` keeping
     the first, the last and the turning points."""
-    return await in_worker(session, lambda: track_json(read_track(session, ref=ref, query=query)))
+    return await in_worker(session, lambda: plain_json(read_track(session, ref=ref, query=query)))

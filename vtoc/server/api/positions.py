@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from vtoc import schemas as s
 from vtoc.config import ServerSettings
 from vtoc.server import scopes
-from vtoc.server.api.crud import json_renderer
+from vtoc.server.api.crud import plain_json
 from vtoc.server.api.deps import Operator, SessionDep, Viewer, in_worker
 from vtoc.server.services.positions import store_positions
 from vtoc.server.services.tracks import read_tracks
@@ -62,9 +62,6 @@ async def post_positions(
     return result
 
 
-tracks_json = json_renderer(s.Tracks)
-
-
 @router.get("/tracks", response_model=s.Tracks, tags=["positions"])
 async def tracks(
     session: SessionDep, _: Viewer, query: Annotated[s.TracksQuery, Query()]
@@ -73,4 +70,4 @@ async def tracks(
     range, or of the ``asset`` ids given, each thinned on the server to ``max_points``
     keeping its shape: a map's trails in one request. A token limited to operations gets
     its assets' tracks only."""
-    return await in_worker(session, lambda: tracks_json(read_tracks(session, query)))
+    return await in_worker(session, lambda: plain_json(read_tracks(session, query)))

@@ -69,7 +69,8 @@ class Item:
     operation_id: int | None
     frame: bytes
     #: the operations it belongs to: its own, or those an asset's missions serve
-    #: (``scopes.operations_of_assets``), as they were when the hub read it
+    #: (``scopes.operations_of_assets``), as they were when the hub read it; a deleted
+    #: asset's, as its event recorded them (it is off every mission by then)
     operations: frozenset[int]
 
     @classmethod
@@ -85,6 +86,8 @@ class Item:
         )
         own = event["operation_id"]
         operations = frozenset((own,)) if own is not None else assets.get(event["entity_id"])
+        if operations is None and event["kind"] == s.EventKind.asset_deleted:
+            operations = frozenset(event["data"].get("served_operations", ()))
         return cls(
             event["id"],
             event["kind"],

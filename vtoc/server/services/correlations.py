@@ -303,7 +303,7 @@ def merge(
             if r not in member_of
         ],
     )
-    events.record_many(session, [event_row(actor, plan, now) for plan in plans])
+    events.record_many(session, [event_row(actor, plan, now) for plan in plans if plan.changed])
     return plans
 
 
@@ -386,6 +386,9 @@ class Plan:
     absorbed: list[int]
     joining: list[int]
     unlinked: list[int]
+    #: the cluster is new, absorbed others, or changed members, indicators, severity or
+    #: operation: a retried increment or a report seen again changes nothing worth an event
+    changed: bool
 
 
 def plan_group(
@@ -416,6 +419,19 @@ def plan_group(
         absorbed=[c["id"] for c in owned[1:]],
         joining=sorted(set(group.report_ids)),
         unlinked=[r.id for r in rows if operation is not None and r.operation_id is None],
+        changed=len(owned) != 1 or differs(owned[0], cluster),
+    )
+
+
+def differs(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    def indicators(cluster: dict[str, Any]) -> set[tuple[str, str]]:
+        return {(i["kind"], i["value"]) for i in cluster["indicators"]}
+
+    return (
+        sorted(before["report_ids"]) != after["report_ids"]
+        or indicators(before) != indicators(after)
+        or before["severity"] != after["severity"]
+        or before["operation_id"] != after["operation_id"]
     )
 
 

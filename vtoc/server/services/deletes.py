@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
+from vtoc.server import scopes
 from vtoc.server.services import cascades
 from vtoc.server.services.assets import assets
 from vtoc.server.services.intel import intel
@@ -32,11 +33,15 @@ def operation_impact(session: Session, ref: int | str) -> s.DeleteImpact:
 
 
 def delete_asset(session: Session, *, actor: str, ref: int | str) -> None:
-    """The missions it was assigned to lose it, and the reports about it their link."""
+    """The missions it was assigned to lose it, and the reports about it their link.
+
+    Its event names the operations it served: once off their missions, that is the only
+    way a scoped map's stream learns that the asset is gone."""
     row = assets.get(session, ref)
+    served = scopes.operations_of_assets(session, [row.id]).get(row.id, frozenset())
     cascades.unassign_asset(session, actor=actor, asset_id=row.id)
     cascades.unlink_intel(session, actor=actor, field="asset_id", row_id=row.id)
-    assets.remove(session, actor=actor, row=row)
+    assets.remove(session, actor=actor, row=row, served_operations=sorted(served))
 
 
 def asset_impact(session: Session, ref: int | str) -> s.DeleteImpact:

@@ -188,9 +188,9 @@ class Resource(Generic[M, C, U, Q]):
         """Delete a row that takes nothing with it; the others have a flow in ``deletes``."""
         self.remove(session, actor=actor, row=self.get(session, ref))
 
-    def remove(self, session: Session, *, actor: str, row: M) -> None:
+    def remove(self, session: Session, *, actor: str, row: M, **extra: Any) -> None:
         """Record the row's ``*.deleted`` event and delete it: the last step of a delete."""
-        self.emit(session, actor, "deleted", row)
+        self.emit(session, actor, "deleted", row, **extra)
         session.delete(row)
         self.flush(session, row.id)  # type: ignore[attr-defined]
 

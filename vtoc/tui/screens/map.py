@@ -29,7 +29,8 @@ from vtoc.tui.replay import Replay
 from vtoc.tui.resources import STATUS_STYLES, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.trails import Spot, Trails, spot_of
-from vtoc.tui.widgets.braille import BrailleMap, Point, Trail
+from vtoc.tui.widgets.braille import Bounds, BrailleMap, Points
+from vtoc.tui.widgets.trail_dots import Trail, TrailDots
 
 if TYPE_CHECKING:
     from vtoc.tui.land import Mask
@@ -51,6 +52,11 @@ def legend() -> Columns:
         ),
         padding=(0, 2),
     )
+
+
+def spots(assets: list[s.Asset]) -> np.ndarray:
+    """The assets' (lat, lon) rows (each placed)."""
+    return np.array([(a.lat, a.lon) for a in assets], dtype=np.float64).reshape(-1, 2)
 
 
 def show(widget: Static, content: BrailleMap | Text | Group) -> None:
@@ -75,8 +81,15 @@ class MapScreen(VtocScreen):
         self.replay = replay
         self.assets: dict[int, s.Asset] = {}
         self.trails = Trails()
+        #: each asset's trail as last drawn, and the trails' dots on the canvas
+        self.trail_lines_of: dict[int, Trail] = {}
+        self.trail_dots = TrailDots()
         #: None: fitted to the assets, until the operator zooms or pans
         self.viewport: Viewport | None = None
+        #: the last fitted view, kept while it still holds everything (see ``view``)
+        self.fitted: Viewport | None = None
+        #: the coast's dots and the canvas (bounds, width, height) they are for
+        self.coast_of: tuple[tuple[Bounds, int, int], list[tuple[int, int]]] | None = None
         #: what moves a replay on
         self.replay_clock: Timer | None = None
         #: where there is land (None until read, or without the package)
@@ -201,7 +214,9 @@ class MapScreen(VtocScreen):
         """In place: a thousand moves a frame were a thousand copies of their assets."""
         asset = self.assets[asset_id]
         if asset.position_at is None or spot.at >= asset.position_at:
-            asset.lat, asset.lon, asset.position_at = spot.lat, spot.lon, spot.at
+            # past pydantic's __setattr__ (no validation on assignment here, but its
+            # checks were a tenth of a frame): these fields are set on every asset read
+            vars(asset).update(lat=spot.lat, lon=spot.lon, position_at=spot.at)
         self.trails.add(asset_id, spot)
 
     @work(exclusive=True, group="map")
@@ -259,50 +274,83 @@ class MapScreen(VtocScreen):
     def placed(self) -> list[s.Asset]:
         return [a for a in self.assets.values() if a.lat is not None and a.lon is not None]
 
-    def points(self, chosen: s.Asset | None) -> list[Point]:
-        return [
-            Point(a.lat, a.lon, STATUS_STYLES[a.status], marked=a is chosen)
-            for a in self.placed()
-            if a.lat is not None and a.lon is not None
-        ]
+    def points(self, placed: list[s.Asset], chosen: s.Asset | None) -> Points:
+        return Points(
+            spots(placed),
+            [STATUS_STYLES[a.status] for a in placed],
+            next((n for n, a in enumerate(placed) if a is chosen), None),
+        )
 
-    def trail_lines(self) -> list[Trail]:
-        return [
-            Trail(self.trails.places_of(a.id), "dim " + style)
-            for a in self.placed()
-            if (style := STATUS_STYLES[a.status])
-        ]
+    def trail_lines(self, placed: list[s.Asset]) -> list[Trail]:
+        """Each placed asset's trail, the same object as last frame unless its rows or
+        style changed (a thousand built each frame were a tenth of it)."""
+        kept, lines = self.trail_lines_of, {}
+        for a in placed:
+            rows, style = self.trails.get(a.id), "dim " + STATUS_STYLES[a.status]
+            if rows is None:
+                continue
+            line = kept.get(a.id)
+            lines[a.id] = (
+                line if line is not None and line.rows is rows and line.style == style
+                else Trail(rows, style)
+            )  # fmt: skip
+        self.trail_lines_of = lines
+        return list(lines.values())
 
-    def view(self, trails: list[Trail] | None = None) -> Viewport:
-        """The operator's view, else one fitting the assets and their trails (``trails``
-        when the caller has them already: a thousand trails are many spots to read twice)."""
+    def view(self, drawn: tuple[Points, list[Trail]] | None = None) -> Viewport:
+        """The operator's view, else one fitting the assets and their trails (``drawn``
+        when the caller has them already). The last fitted view stays while it still
+        holds them and is not much wider than they need: a map that rescaled whenever an
+        asset's trail grew a hair past the rest would move under the operator's eyes (and
+        draw every trail anew each time)."""
         if self.viewport is not None:
             return self.viewport
-        spots = [(a.lat, a.lon) for a in self.placed()]
-        rows = [np.array(spots, dtype=np.float64).reshape(-1, 2)]
-        rows.extend(trail.spots for trail in (self.trail_lines() if trails is None else trails))
-        return Viewport.around(np.concatenate(rows))
+        if drawn is None:
+            placed = self.placed()
+            drawn = self.points(placed, None), self.trail_lines(placed)
+        points, trails = drawn
+        boxes = [box for trail in trails if (box := trail.rows.box()) is not None]
+        corners = np.concatenate([points.spots, np.array(boxes).reshape(-1, 2)])
+        fit = Viewport.around(corners)
+        if self.fitted is None or not self.fitted.holds(fit):
+            self.fitted = fit
+        return self.fitted
+
+    def outline(self, bounds: Bounds, width: int, height: int) -> list[tuple[int, int]] | None:
+        """The coast's dots, read again only when the view or the canvas changes."""
+        if self.land is None:
+            return None
+        if self.coast_of is None or self.coast_of[0] != (bounds, width, height):
+            from vtoc.tui.land import coast  # imported by read_land already
+
+            b = bounds
+            dots = coast(self.land, b.south, b.north, b.west, b.east, width * 2, height * 4)
+            self.coast_of = (bounds, width, height), dots
+        return self.coast_of[1]
 
     def draw(self) -> None:
         if not self.is_mounted:
             return
         chosen = self.selected()
-        points = self.points(chosen)
-        trails = self.trail_lines()
+        placed = self.placed()
+        points = self.points(placed, chosen)
+        trails = self.trail_lines(placed)
         canvas = self.query_one("#map-canvas", MapCanvas)
         size = canvas.content_size
-        view = self.view(trails)
+        view = self.view((points, trails))
         step = view.grid_step()
         bounds = view.bounds(size.width, size.height)
-        outline = None
-        if self.land is not None:
-            from vtoc.tui.land import coast  # imported by read_land already
-
-            b = bounds
-            outline = coast(
-                self.land, b.south, b.north, b.west, b.east, size.width * 2, size.height * 4
-            )
-        show(canvas, BrailleMap(points, bounds, trails=trails, grid_step=step, coast=outline))
+        show(
+            canvas,
+            BrailleMap(
+                points,
+                bounds,
+                trails=trails,
+                trail_dots=self.trail_dots,
+                grid_step=step,
+                coast=self.outline(bounds, size.width, size.height),
+            ),
+        )
         scale = view.scale(size.width)
         show(
             self.query_one("#map-scale", Static), Text.assemble(scale, (f"  grid {step:g}°", "dim"))
@@ -336,5 +384,5 @@ class MapScreen(VtocScreen):
         self.draw()
 
     def action_fit(self) -> None:
-        self.viewport = None
+        self.viewport = self.fitted = None
         self.draw()

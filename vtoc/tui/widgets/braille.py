@@ -12,30 +12,22 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 
+from vtoc.tui.widgets.trail_dots import DOT_BITS, DOTS, Trail, TrailDots, on_canvas, project
+
 BRAILLE_BASE = 0x2800
-# dot bit for (x % 2, y % 4), per the Unicode braille pattern layout
-DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
-DOT_BITS = np.array(DOTS, dtype=np.int64)
 GRID_STYLE = "grey35"
 COAST_STYLE = "dark_sea_green4"
 COAST, GRID, TRAIL, POINT = range(4)
 
 
 @dataclass(frozen=True)
-class Point:
-    lat: float
-    lon: float
-    style: str
-    marked: bool = False
-
-
-@dataclass(frozen=True)
-class Trail:
-    """Where an asset has been, oldest first, drawn as joined dots in its style: one
-    (lat, lon) row per spot."""
+class Points:
+    """The assets: one (lat, lon) row and one style each, and which one is marked (the
+    selected asset): rows, not an object per asset, as a thousand are drawn each frame."""
 
     spots: np.ndarray
-    style: str
+    styles: list[str]
+    marked: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,63 +75,27 @@ class Canvas:
             cell.style = style
             cell.marked = cell.marked or marked
 
-    def trails(self, trails: list[Trail]) -> None:
-        """Every trail, as ``path`` and ``line`` would draw them one dot at a time, in numpy:
-        a thousand assets' trails are a hundred thousand spots and more each frame. Each
-        trail's spots become dots (repeats in a row dropped), each pair of dots a line of
-        one dot per step along its longer axis; a cell gets all its dots' bits and the
-        style of the last trail to touch it."""
-        counts = np.fromiter((len(t.spots) for t in trails), dtype=np.int64, count=len(trails))
-        total = int(counts.sum())
-        if not total:
-            return
-        flat = np.concatenate([trail.spots for trail in trails])
-        lat, lon = flat[:, 0], flat[:, 1]
-        b = self.bounds
-        x = np.floor((lon - b.west) / (b.east - b.west) * self.width * 2).astype(np.int64)
-        y = np.floor((b.north - lat) / (b.north - b.south) * self.height * 4).astype(np.int64)
-        owner = np.repeat(np.arange(len(trails)), counts)
-        fresh = np.ones(total, dtype=bool)  # a trail's first dot, or not where the last was
-        fresh[1:] = (owner[1:] != owner[:-1]) | (x[1:] != x[:-1]) | (y[1:] != y[:-1])
-        x, y, owner = x[fresh], y[fresh], owner[fresh]
-        # lines between a trail's consecutive dots; a lone dot is a line of no steps
-        joined = owner[1:] == owner[:-1]
-        last_of_trail = np.ones(len(owner), dtype=bool)
-        last_of_trail[:-1] = ~joined
-        first_of_trail = np.ones(len(owner), dtype=bool)
-        first_of_trail[1:] = ~joined
-        alone = first_of_trail & last_of_trail
-        starts = np.concatenate([np.flatnonzero(~last_of_trail), np.flatnonzero(alone)])
-        starts.sort(kind="stable")
-        ends = np.where(alone[starts], starts, starts + 1)
-        x0, y0, x1, y1 = x[starts], y[starts], x[ends], y[ends]
-        steps = np.maximum(np.abs(x1 - x0), np.abs(y1 - y0))
-        near = steps <= 4 * (self.width + self.height) * 2  # far off the canvas: not drawn
-        x0, y0, x1, y1, steps = x0[near], y0[near], x1[near], y1[near], steps[near]
-        line_owner = owner[starts][near]
-        dots = steps + 1
-        line = np.repeat(np.arange(len(steps)), dots)
-        step = np.arange(len(line)) - np.repeat(np.cumsum(dots) - dots, dots)
-        t = step / np.maximum(steps, 1)[line]
-        dx = np.rint(x0[line] + (x1 - x0)[line] * t).astype(np.int64)
-        dy = np.rint(y0[line] + (y1 - y0)[line] * t).astype(np.int64)
-        inside = (dx >= 0) & (dx < self.width * 2) & (dy >= 0) & (dy < self.height * 4)
-        by = line_owner[line][inside]
-        self.fill(dx[inside], dy[inside], [trail.style for trail in trails], by, TRAIL)
+    def trails(self, trails: list[Trail], dots: TrailDots) -> None:
+        """Every trail's dots (``dots`` keeps them from the last frame): a cell gets all
+        its dots' bits and the style of the last trail to touch it."""
+        bits, owner = dots.cells(trails, self.bounds, self.width, self.height)
+        touched = np.flatnonzero(bits)
+        for index, cell_bits, by in zip(
+            touched.tolist(), bits[touched].tolist(), owner[touched].tolist(), strict=True
+        ):
+            key = (index % self.width, index // self.width)
+            self.cells[key] = Cell(cell_bits, trails[by].style, TRAIL)
 
-    def points(self, points: list[Point]) -> None:
+    def points(self, points: Points) -> None:
         """The assets over everything, in numpy as the trails are: a cell gets all its
         points' dots, the style of the last and the mark of any."""
-        lat = np.fromiter((p.lat for p in points), np.float64, count=len(points))
-        lon = np.fromiter((p.lon for p in points), np.float64, count=len(points))
-        marked = np.fromiter((p.marked for p in points), bool, count=len(points))
-        b = self.bounds
-        x = np.floor((lon - b.west) / (b.east - b.west) * self.width * 2).astype(np.int64)
-        y = np.floor((b.north - lat) / (b.north - b.south) * self.height * 4).astype(np.int64)
-        inside = (x >= 0) & (x < self.width * 2) & (y >= 0) & (y < self.height * 4)
+        x, y = project(points.spots, self.bounds, self.width, self.height)
+        marked = np.zeros(len(x), dtype=bool)
+        if points.marked is not None:
+            marked[points.marked] = True
+        inside = on_canvas(x, y, self.width, self.height)
         owner = np.flatnonzero(inside)
-        styles = [p.style for p in points]
-        self.fill(x[inside], y[inside], styles, owner, POINT, marked[inside])
+        self.fill(x[inside], y[inside], points.styles, owner, POINT, marked[inside])
 
     def fill(
         self,
@@ -204,18 +160,22 @@ class BrailleMap:
 
     def __init__(
         self,
-        points: list[Point],
+        points: Points,
         bounds: Bounds,
         *,
         trails: list[Trail] | None = None,
+        trail_dots: TrailDots | None = None,
         grid_step: float = 0.0,
         coast: list[tuple[int, int]] | None = None,
     ) -> None:
-        """``grid_step``: degrees between grid lines (0: no grid); ``coast``: the (x, y)
-        dots of the coastline, for a canvas of the size this is given."""
+        """``trail_dots``: the trails' dots kept from the last frame (a map redrawn often
+        passes the same each time); ``grid_step``: degrees between grid lines (0: no grid);
+        ``coast``: the (x, y) dots of the coastline, for a canvas of the size this is
+        given."""
         self.points = points
         self.bounds = bounds
         self.trails = trails or []
+        self.trail_dots = trail_dots or TrailDots()
         self.grid_step = grid_step
         self.coast = coast or []
 
@@ -224,7 +184,7 @@ class BrailleMap:
         for x, y in self.coast:
             canvas.plot(x, y, COAST_STYLE, COAST)
         canvas.grid(self.grid_step)
-        canvas.trails(self.trails)
+        canvas.trails(self.trails, self.trail_dots)
         canvas.points(self.points)
         return canvas
 

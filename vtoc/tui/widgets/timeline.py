@@ -58,8 +58,8 @@ def summary(row: TimelineRow) -> Text:
 
 COLUMNS = (
     Column("TIME (UTC)", lambda r: f"{r.item.at.astimezone(UTC):%m-%d %H:%M:%S}", 14),
-    Column("KIND", what, 16),
-    Column("BY", lambda r: plain(r.item.actor), 10),
+    Column("KIND", what, 18, wide=22),  # as wide as the events list's: kinds stay whole
+    Column("BY", lambda r: plain(r.item.actor), 10, wide=24),
     Column("SUMMARY", summary),
 )
 

@@ -58,6 +58,10 @@ def drop_database(name: str) -> None:
     as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def database_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
 def fresh_database(name: str) -> str:
     """An empty, migrated PostgreSQL database for one benchmark (dropped first if left over)."""
     from vtoc.server.db import make_engine
@@ -65,7 +69,7 @@ def fresh_database(name: str) -> str:
 
     drop_database(name)
     as_admin(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = database_url(name)
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()

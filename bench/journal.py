@@ -13,12 +13,16 @@ positions feed records them. A real ``vtoc server run`` (two workers) serves it.
   goal < 100 ms (``bench.sse_latency``'s harness).
 
     python -m bench.journal [--quick]
+
+``VTOC_BENCH_KEEP=1`` keeps the database after the run and measures the kept one on the
+next (built only when missing): the load takes minutes, the measurement does not.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -30,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import Row, drop_database, fresh_database, row, vtoc_server
+from bench.common import Row, database_url, drop_database, fresh_database, row, vtoc_server
 from bench.datagen import load_fleet, load_timeline, next_id
 from bench.sse_latency import Write, measure, percentile
 
@@ -85,17 +89,39 @@ async def timeline_latencies(
     return [latency for run in runs for latency in run]
 
 
+def kept_operation(name: str) -> int | None:
+    """The operation of a database a run with ``VTOC_BENCH_KEEP`` left, if there is one."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from vtoc.server.db import make_engine
+
+    engine = make_engine(database_url(name))
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT min(operation_id) FROM journal_entries"))
+            return found.scalar()
+    except OperationalError:  # no such database
+        return None
+    finally:
+        engine.dispose()
+
+
 def run(quick: bool) -> list[Row]:
     from vtoc.server.db import make_engine
 
     events, entries = (2_000, 200) if quick else (1_000_000, 100_000)
     pages, posts = (20, 10) if quick else (300, 100)
-    url = fresh_database(DATABASE)
-    engine = make_engine(url)
-    operation_id = next_id(engine, "operations")
-    load_fleet(engine, assets=10, operations=1)
-    load_timeline(engine, operation_id, events=events, entries=entries, days=DAYS)
-    engine.dispose()
+    keep = os.environ.get("VTOC_BENCH_KEEP") == "1"
+    if keep and (found := kept_operation(DATABASE)) is not None:
+        url, operation_id = database_url(DATABASE), found
+    else:
+        url = fresh_database(DATABASE)
+        engine = make_engine(url)
+        operation_id = next_id(engine, "operations")
+        load_fleet(engine, assets=10, operations=1)
+        load_timeline(engine, operation_id, events=events, entries=entries, days=DAYS)
+        engine.dispose()
     size = f"{events:,} events + {entries:,} entries"
     entry = Write(
         "/api/v1/journal",
@@ -108,7 +134,8 @@ def run(quick: bool) -> list[Row]:
             crowd = asyncio.run(timeline_latencies(api, token, operation_id, CLIENTS, pages))
             delivered, _ = asyncio.run(measure(api, token, CLIENTS, posts, 0.05, entry))
     finally:
-        drop_database(DATABASE)
+        if not keep:
+            drop_database(DATABASE)
     one = statistics.median(alone)
     ten = percentile(crowd, 99)
     stream = percentile(delivered, 99)

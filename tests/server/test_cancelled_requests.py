@@ -19,11 +19,12 @@ from vtoc.config import ServerSettings
 from vtoc.schemas import Role
 from vtoc.server.app import create_app
 
-#: the asyncpg path (show, plain list, a new operation held at its event) and the synchronous
-#: one (an ``IN`` list of severities)
+#: the asyncpg path (show, plain list, a timeline page, a new operation held at its event)
+#: and the synchronous one (an ``IN`` list of severities)
 PATHS = [
     "/api/v1/intel/{id}",
     "/api/v1/intel?limit=5",
+    "/api/v1/operations/{operation}/timeline",
     "/api/v1/intel?limit=5&severity=high",
     "POST /api/v1/operations",
 ]
@@ -97,12 +98,13 @@ def test_a_request_ended_before_its_answer_leaves_no_connection_checked_out(
     headers = {"Authorization": f"Bearer {token}"}
     with serve(app) as url, httpx.Client(base_url=url, headers=headers, timeout=30) as http:
         report = http.post("/api/v1/intel", json={"title": "Held"}).json()
+        operation = http.post("/api/v1/operations", json={"name": "Watched"}).json()
         # as many held as the asyncpg pool has connections (10 a worker) and fewer: one
         # waiting for a connection would not wait on the lock
-        paths = [p.format(id=report["id"]) for p in PATHS] * 3
-        assert all(send(http, path) == 200 for path in paths[:3])  # token cached
+        paths = [p.format(id=report["id"], operation=operation["id"]) for p in PATHS] * 2
+        assert all(send(http, path) == 200 for path in paths[:4])  # token cached
         with engine.connect() as locker:
-            # the reads wait on the reports, a create on its event (after its lookup)
+            # the reads wait on the reports or the events, a create on its event (after its lookup)
             locker.execute(text("LOCK TABLE intel_reports, events IN ACCESS EXCLUSIVE MODE"))
             sockets = [send_only(url, path, token) for path in paths]
             wait_until(lambda: waiting_on_lock(engine) >= len(paths), "every read waits")

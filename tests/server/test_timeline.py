@@ -7,9 +7,12 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, update
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, insert, update
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -18,6 +21,11 @@ from vtoc.schemas import Role
 from vtoc.server.models import EventRow, JournalEntryRow
 
 GOLDEN = Path(__file__).with_name("golden") / "timeline.md"
+
+
+@pytest.fixture
+def operator(operator_on_either_read_path: VtocClient) -> VtocClient:
+    return operator_on_either_read_path
 
 
 def test_back_dated_entries_fall_between_the_events_they_happened_between(
@@ -139,10 +147,15 @@ def test_readers_bad_cursors_and_unknown_operations(
 ) -> None:
     op = operator.operations.create(name="Read me")
     assert [i.kind for i in viewer.timeline(op.code).items] == ["operation.created"]
+    assert operator.timeline(op.id) == viewer.timeline(op.code)
     with pytest.raises(NotFound):
         viewer.timeline("OP-9999")
+    # by id, a missing operation is a 404 before its cursor is read
+    for cursor in (None, "bm90LWEtY3Vyc29y"):
+        with pytest.raises(NotFound):
+            operator.timeline(op.id + 1000, cursor=cursor)
     with pytest.raises(ValidationFailed) as refused:
-        viewer.timeline(op.id, cursor="bm90LWEtY3Vyc29y")
+        operator.timeline(op.id, cursor="bm90LWEtY3Vyc29y")
     assert [e.field for e in refused.value.errors] == ["cursor"]
 
 
@@ -175,3 +188,29 @@ def test_every_event_on_a_timeline_says_what_happened_beyond_its_kind(
     assert merged.summary.endswith(" 2 reports, critical")
     acked = next(i for i in events if i.kind == "intel.acknowledged")
     assert acked.summary.endswith(": acknowledged by " + acked.actor)
+
+
+def test_a_page_by_operation_id_on_postgresql_reads_through_asyncpg_alone(
+    app: FastAPI, make_token: Callable[..., str], engine: Engine
+) -> None:
+    """The hot read takes no thread hop and no synchronous connection (``async_reads``):
+    neither the operation's lookup nor the page runs on the synchronous engines."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads through its session: there is no asyncpg pool")
+    with TestClient(app) as http:  # the lifespan starts the asyncpg pool
+        operator = VtocClient("http://testserver", make_token(Role.operator), http=http)
+        op = operator.operations.create(name="Hot")
+        operator.journal.create(text="On station", operation_id=op.id)
+        operator.timeline(op.id)  # the token is verified once, then cached
+        ran: list[str] = []
+
+        def record(*args: Any) -> None:
+            ran.append(args[2])
+
+        for synchronous in (app.state.engine, app.state.read_engine):
+            event.listen(synchronous, "before_cursor_execute", record)
+        first = operator.timeline(op.id, limit=1)
+        rest = operator.timeline(op.id, cursor=first.next_cursor, author=first.items[0].actor)
+    timeline_reads = [sql for sql in ran if "journal_entries" in sql or "FROM operations" in sql]
+    assert timeline_reads == []
+    assert [i.type for i in first.items + rest.items] == ["event", "entry"]

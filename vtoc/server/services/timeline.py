@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -23,7 +25,9 @@ from sqlalchemy import (
     Subquery,
     Text,
     and_,
+    bindparam,
     cast,
+    exists,
     false,
     literal,
     literal_column,
@@ -33,10 +37,12 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import BindParameter, CompoundSelect
 
 from vtoc import schemas as s
 from vtoc.schemas.event_lines import describe, one_line
+from vtoc.server.async_reads import AsyncReads, NotPrepared
 from vtoc.server.db import on_postgres
 from vtoc.server.errors import InvalidError
 from vtoc.server.models import EventRow, JournalEntryRow, Mission, Operation, mission_assets
@@ -79,22 +85,19 @@ def decode_cursor(cursor: str) -> Key:
         raise InvalidError("cursor", "not a cursor this server handed out") from None
 
 
-def beyond(
-    at: InstrumentedAttribute[datetime],
-    row_id: InstrumentedAttribute[int],
-    rank: int,
-    key: Key,
-    ascending: bool,
-) -> ColumnElement[bool]:
-    """Rows of a source of ``rank`` whose (time, rank, id) comes after ``key``; the bare
-    bound on time lets the index start at the key instead of filtering from its first row."""
-    later = at > key.at if ascending else at < key.at
-    from_key = at >= key.at if ascending else at <= key.at
-    if rank == key.rank:
-        tie: ColumnElement[bool] = row_id > key.id if ascending else row_id < key.id
+def beyond(at: Any, row_id: Any, rank: int, after: int, ascending: bool) -> ColumnElement[bool]:
+    """Rows of a source of ``rank`` whose (time, rank, id) comes after the cursor's: its
+    ``after`` rank, its time and id the values ``key_at`` and ``key_id``. The bare bound on
+    time lets the index start at the key instead of filtering from its first row."""
+    key_at: BindParameter[datetime] = bindparam("key_at")
+    later = at > key_at if ascending else at < key_at
+    from_key = at >= key_at if ascending else at <= key_at
+    if rank == after:
+        key_id: BindParameter[int] = bindparam("key_id")
+        tie: ColumnElement[bool] = row_id > key_id if ascending else row_id < key_id
     else:
-        tie = true() if (rank > key.rank) == ascending else false()
-    return and_(from_key, or_(later, and_(at == key.at, tie)))
+        tie = true() if (rank > after) == ascending else false()
+    return and_(from_key, or_(later, and_(at == key_at, tie)))
 
 
 def link(entity: str, entity_id: int | None) -> str | None:
@@ -103,33 +106,36 @@ def link(entity: str, entity_id: int | None) -> str | None:
 
 
 def entry_item(row: Any) -> s.TimelineItem:
-    lead = "correction: " if row.corrects else ""
+    lead = "correction: " if row["corrects"] else ""
     return s.TimelineItem(
         type=s.TimelineType.entry,
-        id=row.id,
-        at=row.at,
-        actor=row.actor,
-        kind=row.kind,
-        summary=lead + one_line(row.text),
+        id=row["id"],
+        at=row["at"],
+        actor=row["actor"],
+        kind=row["kind"],
+        summary=lead + one_line(row["text"]),
         entity=s.Entity.journal,
-        entity_id=row.id,
-        link=link(s.Entity.journal, row.id),
-        text=row.text,
+        entity_id=row["id"],
+        link=link(s.Entity.journal, row["id"]),
+        text=row["text"],
     )
 
 
 def event_item(row: Any) -> s.TimelineItem:
-    said = describe(row.kind, row.data or {})
+    data = row["data"]
+    if isinstance(data, str):  # asyncpg hands JSON over as its text
+        data = json.loads(data)
+    said = describe(row["kind"], data or {})
     return s.TimelineItem(
         type=s.TimelineType.event,
-        id=row.id,
-        at=row.at,
-        actor=row.actor,
-        kind=row.kind,
-        summary=one_line(f"{row.kind}: {row.entity} {row.entity_id or ''} {said}"),
-        entity=row.entity,
-        entity_id=row.entity_id,
-        link=link(row.entity, row.entity_id),
+        id=row["id"],
+        at=row["at"],
+        actor=row["actor"],
+        kind=row["kind"],
+        summary=one_line(f"{row['kind']}: {row['entity']} {row['entity_id'] or ''} {said}"),
+        entity=row["entity"],
+        entity_id=row["entity_id"],
+        link=link(row["entity"], row["entity_id"]),
         text=None,
     )
 
@@ -173,8 +179,8 @@ def event_columns() -> list[Any]:
 
 class Source(NamedTuple):
     type: s.TimelineType
-    #: the source's rows: several statements (one per asset) are each read in order
-    stmts: list[Select[Any]]
+    #: the source's rows
+    stmt: Select[Any]
     #: the source's time, id and actor columns (typed Any: mypy reads them as values here)
     at: Any
     id: Any
@@ -183,18 +189,33 @@ class Source(NamedTuple):
     over: Subquery | None = None
 
 
-def sources(session: Session, operation: Operation) -> list[Source]:
+class Shape(NamedTuple):
+    """What makes one page's statement differ from another's SQL (its values aside)."""
+
+    postgres: bool
+    ascending: bool
+    types: tuple[s.TimelineType, ...]
+    #: the cursor's rank, when there is a cursor
+    after: int | None
+    since: bool
+    until: bool
+    author: bool
+
+
+def sources(postgres: bool) -> list[Source]:
     """Each source is read through an index in (time, id) order: the entries', the
-    operation's events', and each asset's of its missions (their events have no operation:
-    ``ix_events_unassigned_entity_ts`` holds each asset's in order). PostgreSQL reads the
-    assets' ids in the page's statement (LATERAL); SQLite, in-process, reads them first."""
-    entries = select(*entry_columns()).where(JournalEntryRow.operation_id == operation.id)
+    operation's events', and its missions' assets' (their events have no operation:
+    ``ix_events_unassigned_entity_ts`` holds each asset's in order). PostgreSQL reads each
+    asset's events from that index through a LATERAL join; SQLite, which has no LATERAL,
+    reads them all at once (correct, not fast)."""
+    operation_id = bindparam("operation_id", type_=BigInteger)
+    entries = select(*entry_columns()).where(JournalEntryRow.operation_id == operation_id)
     not_journal = ~EventRow.kind.startswith("journal.", autoescape=True)
-    own = select(*event_columns()).where(EventRow.operation_id == operation.id, not_journal)
+    own = select(*event_columns()).where(EventRow.operation_id == operation_id, not_journal)
     assets = (
         select(mission_assets.c.asset_id)
         .join(Mission, Mission.id == mission_assets.c.mission_id)
-        .where(Mission.operation_id == operation.id)
+        .where(Mission.operation_id == operation_id)
         .distinct()
     )
     of_asset = select(*event_columns()).where(
@@ -203,72 +224,125 @@ def sources(session: Session, operation: Operation) -> list[Source]:
     entry, event = s.TimelineType.entry, s.TimelineType.event
     j, e = JournalEntryRow, EventRow
     found = [
-        Source(entry, [entries], j.occurred_at, j.id, j.author),
-        Source(event, [own], e.ts, e.id, e.actor),
+        Source(entry, entries, j.occurred_at, j.id, j.author),
+        Source(event, own, e.ts, e.id, e.actor),
     ]
-    if on_postgres(session):
+    if postgres:
         over = assets.subquery()
         stmt = of_asset.where(EventRow.entity_id == over.c.asset_id)
-        found.append(Source(event, [stmt], e.ts, e.id, e.actor, over))
-    elif asset_ids := sorted(session.scalars(assets)):
-        each = [of_asset.where(EventRow.entity_id == asset_id) for asset_id in asset_ids]
-        found.append(Source(event, each, e.ts, e.id, e.actor))
+        found.append(Source(event, stmt, e.ts, e.id, e.actor, over))
+    else:
+        stmt = of_asset.where(EventRow.entity_id.in_(assets))
+        found.append(Source(event, stmt, e.ts, e.id, e.actor))
     return found
 
 
-def heads(
-    source: Source,
-    conditions: list[ColumnElement[bool]],
-    ascending: bool,
-    limit: int,
-    bare: bool,
-) -> Iterator[Select[Any]]:
-    """The first ``limit`` rows of each of the source's statements, through its index;
-    ``bare``: as they are (PostgreSQL parenthesizes a limited member of a union), else each
-    wrapped in a subquery (SQLite allows no parentheses there)."""
-    order = (source.at, source.id) if ascending else (source.at.desc(), source.id.desc())
-    for stmt in source.stmts:
-        head = stmt.where(*conditions).order_by(*order).limit(limit)
-        if source.over is not None:
-            lateral = head.lateral()
-            yield select(*lateral.c).select_from(source.over).join(lateral, true())
-        else:
-            yield head if bare else select(*head.subquery().c)
+def head(
+    source: Source, conditions: list[ColumnElement[bool]], shape: Shape, limit: Any
+) -> Select[Any]:
+    """The source's first ``limit`` rows, through its index; as they are on PostgreSQL
+    (which parenthesizes a limited member of a union), else wrapped in a subquery (SQLite
+    allows no parentheses there)."""
+    at, row_id = source.at, source.id
+    order = (at, row_id) if shape.ascending else (at.desc(), row_id.desc())
+    first = source.stmt.where(*conditions).order_by(*order).limit(limit)
+    if source.over is not None:
+        lateral = first.lateral()
+        return select(*lateral.c).select_from(source.over).join(lateral, true())
+    return first if shape.postgres else select(*first.subquery().c)
+
+
+@lru_cache(maxsize=256)
+def statement(shape: Shape) -> Select[Any] | CompoundSelect[Any]:
+    """A page's statement, built once per shape with its values as named parameters
+    (``values``): building and keying it per request cost more CPU than the rest of the
+    page. The first rows of each source from the cursor on, merged."""
+    limit = bindparam("limit", type_=Integer)
+    # no rows once the operation is gone (its events and entries outlive it): an empty
+    # page asks whether it exists, a full one need not (``page_async``)
+    operation = exists().where(Operation.id == bindparam("operation_id", type_=BigInteger))
+    parts: list[Select[Any]] = []
+    for source in sources(shape.postgres):
+        if shape.types and source.type not in shape.types:
+            continue
+        conditions: list[ColumnElement[bool]] = [operation]
+        if shape.after is not None:
+            rank = RANK[source.type]
+            conditions.append(beyond(source.at, source.id, rank, shape.after, shape.ascending))
+        if shape.since:
+            conditions.append(source.at >= bindparam("since"))
+        if shape.until:
+            conditions.append(source.at < bindparam("until"))
+        if shape.author:
+            conditions.append(source.actor == bindparam("author"))
+        parts.append(head(source, conditions, shape, limit))
+    by: list[ColumnElement[Any]] = [literal_column(name) for name in ("at", "rank", "id")]
+    # a union of one select would be that select, with its ORDER BY and LIMIT twice
+    whole = union_all(*parts) if len(parts) > 1 else select(*parts[0].subquery().c)
+    return whole.order_by(*(by if shape.ascending else [c.desc() for c in by])).limit(limit)
+
+
+def prepared(
+    postgres: bool, operation_id: int, query: s.TimelineQuery
+) -> tuple[Select[Any] | CompoundSelect[Any], dict[str, Any]]:
+    """The page's statement and its values."""
+    after = decode_cursor(query.cursor) if query.cursor else None
+    shape = Shape(
+        postgres=postgres,
+        ascending=query.order is s.EventOrder.asc,
+        types=tuple(sorted(set(query.types))),
+        after=None if after is None else after.rank,
+        since=query.since is not None,
+        until=query.until is not None,
+        author=query.author is not None,
+    )
+    values: dict[str, Any] = {"operation_id": operation_id, "limit": query.limit + 1}
+    if after is not None:
+        values |= {"key_at": after.at, "key_id": after.id}
+    named = {"since": query.since, "until": query.until, "author": query.author}
+    values |= {name: value for name, value in named.items() if value is not None}
+    return statement(shape), values
+
+
+def page_of(rows: Sequence[Any], query: s.TimelineQuery) -> tuple[list[s.TimelineItem], str | None]:
+    """The page's items from its rows (read by name: SQLAlchemy's mappings or asyncpg's
+    records), and a next cursor when more items exist."""
+    items = [ITEM[TYPE_OF[row["rank"]]](row) for row in rows[: query.limit]]
+    if len(rows) <= query.limit:
+        return items, None
+    last = rows[query.limit - 1]
+    return items, encode_cursor(Key(last["at"], last["rank"], last["id"]))
 
 
 def page(
     session: Session, operation: Operation, query: s.TimelineQuery
 ) -> tuple[list[s.TimelineItem], str | None]:
-    """One page of the timeline from the cursor on, in one statement: the first rows of
-    each source from the cursor on, merged; a next cursor when more items exist."""
-    ascending = query.order is s.EventOrder.asc
-    after = decode_cursor(query.cursor) if query.cursor else None
-    postgres = on_postgres(session)
-    parts: list[Select[Any]] = []
-    for source in sources(session, operation):
-        if query.types and source.type not in query.types:
-            continue
-        rank = RANK[source.type]
-        conditions: list[ColumnElement[bool]] = []
-        if after is not None:
-            conditions.append(beyond(source.at, source.id, rank, after, ascending))
-        if query.since is not None:
-            conditions.append(source.at >= query.since)
-        if query.until is not None:
-            conditions.append(source.at < query.until)
-        if query.author is not None:
-            conditions.append(source.actor == query.author)
-        parts.extend(heads(source, conditions, ascending, query.limit + 1, postgres))
-    by: list[ColumnElement[Any]] = [literal_column(name) for name in ("at", "rank", "id")]
-    # a union of one select would be that select, with its ORDER BY and LIMIT twice
-    whole = union_all(*parts) if len(parts) > 1 else select(*parts[0].subquery().c)
-    merged = whole.order_by(*(by if ascending else [c.desc() for c in by]))
-    rows = session.execute(merged.limit(query.limit + 1)).all()
-    items = [ITEM[TYPE_OF[row.rank]](row) for row in rows[: query.limit]]
-    if len(rows) <= query.limit:
-        return items, None
-    last = rows[query.limit - 1]
-    return items, encode_cursor(Key(last.at, last.rank, last.id))
+    """One page of the timeline from the cursor on, in one statement."""
+    stmt, values = prepared(on_postgres(session), operation.id, query)
+    return page_of(session.execute(stmt, values).mappings().all(), query)
+
+
+#: whether an operation exists, by id (``page_async``)
+EXISTS = select(Operation.id).where(Operation.id == bindparam("row_id"))
+
+
+async def page_async(
+    reads: AsyncReads, operation_id: int, query: s.TimelineQuery
+) -> tuple[list[s.TimelineItem], str | None] | None:
+    """``page`` through asyncpg on the event loop (``async_reads``), on PostgreSQL, for an
+    operation by id, in one round trip unless the page is empty; None: take the synchronous
+    path (no operation has that id: the reference may still be a name, or the answer a 404;
+    or a cursor to refuse, after that 404)."""
+    try:
+        stmt, values = prepared(True, operation_id, query)
+    except InvalidError:
+        return None
+    rows = await reads.fetch(stmt, values)
+    if isinstance(rows, NotPrepared):
+        return None
+    if not rows and await reads.fetchrow(EXISTS, {"row_id": operation_id}) is None:
+        return None
+    return page_of(rows, query)
 
 
 def every(

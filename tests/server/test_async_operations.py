@@ -4,6 +4,7 @@ answer, record and replay as the synchronous path does, on either path."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -13,8 +14,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, make_url, text
 
+from tests.conftest import PG_ADMIN_URL
 from vtoc import schemas as s
+from vtoc.server.async_reads import AsyncReads
+from vtoc.server.errors import DatabaseUnavailableError
 
 Post = Callable[..., httpx.Response]
 
@@ -123,3 +128,27 @@ def test_lists_and_shows_answer_alike_on_either_path(http: TestClient) -> None:
     assert (missing.status_code, missing.json()["detail"]) == (404, "no operation '999999'")
     reads = http.app.state.async_reads  # type: ignore[attr-defined]
     assert reads is None or len(reads.compiled) >= 3, "show and list pages through asyncpg"
+
+
+@pytest.mark.asyncio
+async def test_a_database_with_no_room_for_a_connection_answers_as_one_that_is_down() -> None:
+    """PostgreSQL refusing a new connection (``max_connections``, a role's limit) is the
+    database not answering: a 503 to retry, as on the synchronous path, never a 500."""
+    role = f"vtoc_no_room_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0"))
+    reads = AsyncReads(
+        str(make_url(PG_ADMIN_URL).set(username=role)), statement_timeout_ms=0, size=1
+    )
+    try:
+        await reads.start()
+        with pytest.raises(DatabaseUnavailableError):
+            await reads.again_if_dropped(lambda conn: conn.fetchval("SELECT 1"))
+        with pytest.raises(DatabaseUnavailableError):
+            await reads.once(lambda conn: conn.fetchval("SELECT 1"))
+    finally:
+        await reads.close()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP ROLE {role}"))
+        admin.dispose()

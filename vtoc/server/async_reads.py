@@ -42,8 +42,16 @@ DROPPED = (
     asyncpg.InternalClientError,
     ConnectionError,
 )
-#: the database is not answering: 503, as the synchronous path's OperationalError
-DOWN = (*DROPPED, OSError, asyncio.TimeoutError, asyncpg.QueryCanceledError)
+#: the database is not answering: 503, as the synchronous path's OperationalError (which
+#: is also what psycopg2 raises when PostgreSQL has no room for another connection)
+DOWN = (
+    *DROPPED,
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.QueryCanceledError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,
+)
 
 Processors = list[tuple[str, Callable[[Any], Any] | None]]
 

@@ -1,5 +1,9 @@
 """`python -m bench [--quick] [--only NAME ...]`: run every benchmark, print one table and
-append it to docs/benchmarks.md with the date, the machine and the commit."""
+append it to docs/benchmarks.md with the date, the machine and the commit.
+
+Each benchmark works in its own PostgreSQL database (``vtoc_bench_<name>``); set
+``VTOC_BENCH_DB_TAG=_mine`` to run beside another run (CI, a second worktree) without
+sharing them."""
 
 from __future__ import annotations
 

@@ -52,14 +52,20 @@ def as_admin(*statements: str) -> None:
     admin.dispose()
 
 
+def tagged(name: str) -> str:
+    """A benchmark database's name in this run: ``VTOC_BENCH_DB_TAG`` keeps two runs at once
+    (CI's bench-quick and a developer's bench, two worktrees) off each other's databases."""
+    return name + os.environ.get("VTOC_BENCH_DB_TAG", "")
+
+
 def drop_database(name: str) -> None:
     """Drop a benchmark's database, and with it the autovacuum work its writes left behind
     (which would otherwise run on the same cores as the next measurement)."""
-    as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    as_admin(f'DROP DATABASE IF EXISTS "{tagged(name)}" WITH (FORCE)')
 
 
 def database_url(name: str) -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{tagged(name)}"
 
 
 def fresh_database(name: str) -> str:
@@ -68,7 +74,7 @@ def fresh_database(name: str) -> str:
     from vtoc.server.migrate import upgrade
 
     drop_database(name)
-    as_admin(f'CREATE DATABASE "{name}"')
+    as_admin(f'CREATE DATABASE "{tagged(name)}"')
     url = database_url(name)
     engine = make_engine(url)
     upgrade(engine)

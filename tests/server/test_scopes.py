@@ -294,6 +294,10 @@ def test_the_stream_says_when_an_asset_on_its_missions_is_deleted(
 
     arrived, _ = first_event_after_opening(live, world.secret, delete_both, "asset.")
     assert [(e.kind, e.entity_id) for e in arrived] == [("asset.deleted", alpha_truck)]
+    # the log says so too: a list, or a stream catching up from before the delete
+    listed = world.scoped.events.list(limit=500, kind="asset.deleted").items
+    assert [(e.kind, e.entity_id) for e in listed] == [("asset.deleted", alpha_truck)]
+    assert len(admin.events.list(limit=500, kind="asset.deleted").items) == 2
 
 
 def test_scopes_are_refused_for_admins_and_unknown_operations(

@@ -14,7 +14,18 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, event, false, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    cast,
+    event,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from vtoc import schemas as s
@@ -76,6 +87,26 @@ def asset_event(assets: Any) -> ColumnElement[bool]:
     )
 
 
+def deleted_asset_event(operations: frozenset[int], dialect: str) -> ColumnElement[bool]:
+    """A deleted asset's event, when the asset served one of ``operations``: it is off every
+    mission by then, so the event itself records the operations it served."""
+    served: Any
+    if dialect == "postgresql":
+        elements = func.json_array_elements_text(
+            func.json_extract_path(EventRow.data, "served_operations")
+        )
+        served = elements.table_valued("value")
+        operation = cast(served.c.value, BigInteger)
+    else:
+        served = func.json_each(EventRow.data, "$.served_operations").table_valued("value")
+        operation = served.c.value
+    return and_(
+        EventRow.kind == s.EventKind.asset_deleted,
+        EventRow.operation_id.is_(None),
+        exists(select(1).select_from(served).where(operation.in_(operations))),
+    )
+
+
 def operations_of_assets(session: Session, assets: Iterable[int]) -> dict[int, frozenset[int]]:
     """The operations each of ``assets`` serves (through its missions); the stream's hub
     tags asset events with them as it reads them, so a scoped subscriber gets the moves of
@@ -95,7 +126,7 @@ def reports_in(operations: frozenset[int]) -> Any:
     return select(IntelReport.id).where(IntelReport.operation_id.in_(operations))
 
 
-def criteria(operations: frozenset[int]) -> list[Any]:
+def criteria(operations: frozenset[int], dialect: str) -> list[Any]:
     entries = select(JournalEntryRow.id).where(JournalEntryRow.operation_id.in_(operations))
     in_scope: list[tuple[type[Any], ColumnElement[bool]]] = [
         (Operation, Operation.id.in_(operations)),
@@ -105,7 +136,11 @@ def criteria(operations: frozenset[int]) -> list[Any]:
         (JournalEntryRow, JournalEntryRow.operation_id.in_(operations)),
         (
             EventRow,
-            or_(EventRow.operation_id.in_(operations), asset_event(assets_in(operations))),
+            or_(
+                EventRow.operation_id.in_(operations),
+                asset_event(assets_in(operations)),
+                deleted_asset_event(operations, dialect),
+            ),
         ),
         (Asset, Asset.id.in_(assets_in(operations))),
         (PositionFix, PositionFix.asset_id.in_(assets_in(operations))),
@@ -146,4 +181,5 @@ def _only_in_scope(state: ORMExecuteState) -> None:
     operations = scope_of(state.session)
     if operations is None or not (state.is_select or state.is_update or state.is_delete):
         return
-    state.statement = state.statement.options(*criteria(operations))
+    dialect = state.session.get_bind().dialect.name
+    state.statement = state.statement.options(*criteria(operations, dialect))

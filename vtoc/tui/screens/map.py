@@ -211,7 +211,8 @@ class MapScreen(VtocScreen):
         if asset.position_at is None or spot.at >= asset.position_at:
             # past pydantic's __setattr__ (no validation on assignment here, but its
             # checks were a tenth of a frame): these fields are set on every asset read
-            vars(asset).update(lat=spot.lat, lon=spot.lon, position_at=spot.at)
+            fields = vars(asset)
+            fields["lat"], fields["lon"], fields["position_at"] = spot.lat, spot.lon, spot.at
         self.trails.add(asset_id, spot)
 
     @work(exclusive=True, group="map")

@@ -85,6 +85,8 @@ class MapScreen(VtocScreen):
         self.fitted: Viewport | None = None
         #: the coast's dots and the canvas (bounds, width, height) they are for
         self.coast_of: tuple[tuple[Bounds, int, int], np.ndarray] | None = None
+        #: the scale bar and grid step shown below the map
+        self.scale_shown: tuple[str, float] | None = None
         #: what moves a replay on
         self.replay_clock: Timer | None = None
         #: where there is land (None until read, or without the package)
@@ -347,9 +349,10 @@ class MapScreen(VtocScreen):
             )
         )
         scale = view.scale(size.width)
-        show(
-            self.query_one("#map-scale", Static), Text.assemble(scale, (f"  grid {step:g}°", "dim"))
-        )
+        if (scale, step) != self.scale_shown:  # the same most frames: not painted again
+            self.scale_shown = scale, step
+            label = Text.assemble(scale, (f"  grid {step:g}°", "dim"))
+            show(self.query_one("#map-scale", Static), label)
         show(self.query_one("#map-detail", Static), self.describe(chosen))
 
     @staticmethod

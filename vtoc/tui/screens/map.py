@@ -24,12 +24,13 @@ from vtoc import schemas as s
 from vtoc.client import VtocError
 from vtoc.tui import resources
 from vtoc.tui.geo import Viewport, to_mgrs
-from vtoc.tui.keymap import BACK, MAP, MAP_CANVAS
+from vtoc.tui.keymap import BACK, MAP
 from vtoc.tui.replay import Replay
 from vtoc.tui.resources import STATUS_STYLES, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.trails import Spot, Trails, spot_of
 from vtoc.tui.widgets.braille import Bounds, BrailleMap, Points
+from vtoc.tui.widgets.map_canvas import MapCanvas
 from vtoc.tui.widgets.trail_dots import Trail, TrailDots
 
 if TYPE_CHECKING:
@@ -59,17 +60,11 @@ def spots(assets: list[s.Asset]) -> np.ndarray:
     return np.array([(a.lat, a.lon) for a in assets], dtype=np.float64).reshape(-1, 2)
 
 
-def show(widget: Static, content: BrailleMap | Text | Group) -> None:
+def show(widget: Static, content: Text | Group) -> None:
     """``content`` in ``widget``, laid out again only when it is of another kind than
     before (one line or three, say): a layout of the screen each frame cost as much as
     the frame's drawing."""
     widget.update(content, layout=type(content) is not type(widget.content))
-
-
-class MapCanvas(Static, can_focus=True):
-    """The map itself; focused (tab), the arrow keys pan it instead of moving the list."""
-
-    BINDINGS: ClassVar[list[BindingType]] = MAP_CANVAS
 
 
 class MapScreen(VtocScreen):
@@ -89,7 +84,9 @@ class MapScreen(VtocScreen):
         #: the last fitted view, kept while it still holds everything (see ``view``)
         self.fitted: Viewport | None = None
         #: the coast's dots and the canvas (bounds, width, height) they are for
-        self.coast_of: tuple[tuple[Bounds, int, int], list[tuple[int, int]]] | None = None
+        self.coast_of: tuple[tuple[Bounds, int, int], np.ndarray] | None = None
+        #: the scale bar and grid step shown below the map
+        self.scale_shown: tuple[str, float] | None = None
         #: what moves a replay on
         self.replay_clock: Timer | None = None
         #: where there is land (None until read, or without the package)
@@ -99,7 +96,7 @@ class MapScreen(VtocScreen):
         with Horizontal(id="map-layout"):
             yield DataTable[str](id="map-list", cursor_type="row")
             with Vertical(id="map-side"):
-                yield MapCanvas("", id="map-canvas")
+                yield MapCanvas(id="map-canvas")
                 yield Static("", id="map-scale")
                 yield Static(legend(), id="map-legend")
                 yield Static("", id="map-detail")
@@ -216,7 +213,8 @@ class MapScreen(VtocScreen):
         if asset.position_at is None or spot.at >= asset.position_at:
             # past pydantic's __setattr__ (no validation on assignment here, but its
             # checks were a tenth of a frame): these fields are set on every asset read
-            vars(asset).update(lat=spot.lat, lon=spot.lon, position_at=spot.at)
+            fields = vars(asset)
+            fields["lat"], fields["lon"], fields["position_at"] = spot.lat, spot.lon, spot.at
         self.trails.add(asset_id, spot)
 
     @work(exclusive=True, group="map")
@@ -316,7 +314,7 @@ class MapScreen(VtocScreen):
             self.fitted = fit
         return self.fitted
 
-    def outline(self, bounds: Bounds, width: int, height: int) -> list[tuple[int, int]] | None:
+    def outline(self, bounds: Bounds, width: int, height: int) -> np.ndarray | None:
         """The coast's dots, read again only when the view or the canvas changes."""
         if self.land is None:
             return None
@@ -325,7 +323,7 @@ class MapScreen(VtocScreen):
 
             b = bounds
             dots = coast(self.land, b.south, b.north, b.west, b.east, width * 2, height * 4)
-            self.coast_of = (bounds, width, height), dots
+            self.coast_of = (bounds, width, height), np.array(dots, dtype=np.int64).reshape(-1, 2)
         return self.coast_of[1]
 
     def draw(self) -> None:
@@ -340,8 +338,7 @@ class MapScreen(VtocScreen):
         view = self.view((points, trails))
         step = view.grid_step()
         bounds = view.bounds(size.width, size.height)
-        show(
-            canvas,
+        canvas.show(
             BrailleMap(
                 points,
                 bounds,
@@ -349,12 +346,13 @@ class MapScreen(VtocScreen):
                 trail_dots=self.trail_dots,
                 grid_step=step,
                 coast=self.outline(bounds, size.width, size.height),
-            ),
+            )
         )
         scale = view.scale(size.width)
-        show(
-            self.query_one("#map-scale", Static), Text.assemble(scale, (f"  grid {step:g}°", "dim"))
-        )
+        if (scale, step) != self.scale_shown:  # the same most frames: not painted again
+            self.scale_shown = scale, step
+            label = Text.assemble(scale, (f"  grid {step:g}°", "dim"))
+            show(self.query_one("#map-scale", Static), label)
         show(self.query_one("#map-detail", Static), self.describe(chosen))
 
     @staticmethod

@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 
 from bench.common import Row, drop_database, fresh_database, row, vtoc_server
 from tests.processes import VTOC, free_port
+from vtoc.tak.cot import position_report
 
 CALLSIGNS = 100
 SENDERS = 4
@@ -33,15 +34,19 @@ GOAL = 5000
 
 
 def cot(callsign: int, at: datetime) -> bytes:
-    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    stale = (at + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return (
-        f'<event version="2.0" uid="BENCH-{callsign}" type="a-f-G-U-C" how="m-g"'
-        f' time="{stamp}" start="{stamp}" stale="{stale}">'
-        f'<point lat="{59 + callsign / 1000}" lon="18.0" hae="20" ce="10" le="10"/>'
-        f'<detail><contact callsign="T-{callsign:03d}"/><track course="90" speed="3"/>'
-        "</detail></event>"
-    ).encode()
+    return position_report(
+        uid=f"BENCH-{callsign}",
+        callsign=f"T-{callsign:03d}",
+        lat=59 + callsign / 1000,
+        lon=18.0,
+        at=at,
+        stale=timedelta(minutes=5),
+        hae=20,
+        ce=10,
+        le=10,
+        course=90,
+        speed=3,
+    )
 
 
 def stream(count: int, start: datetime, offset: int = 0) -> bytes:

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from vtoc.children import free_port
+from vtoc.children import free_port, stop
 
 VTOC = [sys.executable, "-m", "vtoc"]
 
@@ -63,33 +63,41 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 120.
     raise TimeoutError(f"server at {url} not ready after {timeout} s")
 
 
-@contextmanager
-def server_process(env: dict[str, str], *args: str, log: Path | None = None) -> Iterator[str]:
-    """`vtoc server run` on a free port; yields its base URL and stops it afterwards.
+def start_server(
+    env: dict[str, str], *args: str, port: int | None = None, log: Path | None = None
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """`vtoc server run` on ``port`` (else a free one), once it is ready: its URL and process.
 
-    With ``log``, the server's stderr (its log lines) is appended to that file.
+    With ``log``, the server's output is appended to that file, and quoted when the server
+    exits or hangs before it is ready (it is stopped then).
     """
-    port = free_port()
-    sink = log.open("ab") if log else None
-    process = subprocess.Popen(
-        [*VTOC, "server", "run", "--port", str(port), *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=sink or subprocess.DEVNULL,
-    )
+    port = port or free_port()
+    with log.open("ab") if log else nullcontext(subprocess.DEVNULL) as sink:
+        process = subprocess.Popen(
+            [*VTOC, "server", "run", "--port", str(port), *args],
+            env=env,
+            stdout=sink,
+            stderr=sink,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, process)
+    except (RuntimeError, TimeoutError) as exc:
+        stop([process], timeout=15)
+        output = log.read_text(errors="replace")[-4000:] if log else ""
+        raise RuntimeError(f"{exc}\n{output}") from None
+    return url, process
+
+
+@contextmanager
+def server_process(env: dict[str, str], *args: str, log: Path | None = None) -> Iterator[str]:
+    """`vtoc server run` on a free port (see ``start_server``); yields its base URL and stops
+    it afterwards."""
+    url, process = start_server(env, *args, log=log)
+    try:
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if sink:
-            sink.close()
+        stop([process], timeout=15)
 
 
 def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:

@@ -28,24 +28,22 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from tests.cli.conftest import VTOC
 from vtoc.children import free_port
 from vtoc.client import AsyncVtocClient, NotFound, VtocClient
-from vtoc.tak.cot import split
+from vtoc.tak.cot import position_report, split
 from vtoc.tak.gateway import Datagrams
 from vtoc.tak.gateway import Gateway as TakGateway
 from vtoc.tak.trust import admits, network_of
 
 WAIT = 30.0
+STALE = timedelta(minutes=5)
 
 
 def cot(callsign: str, lat: float, lon: float, at: datetime | None = None) -> bytes:
+    """What ATAK on a phone sends: an XML declaration, then the position report."""
     at = at or datetime.now(UTC)
-    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    stale = (at + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><event version="2.0" uid="ANDROID-{callsign}"'
-        f' type="a-f-G-U-C" how="m-g" time="{stamp}" start="{stamp}" stale="{stale}">'
-        f'<point lat="{lat}" lon="{lon}" hae="9999999.0" ce="9999999.0" le="9999999.0"/>'
-        f'<detail><contact callsign="{callsign}"/></detail></event>'
-    ).encode()
+    report = position_report(
+        uid=f"ANDROID-{callsign}", callsign=callsign, lat=lat, lon=lon, at=at, stale=STALE
+    )
+    return b'<?xml version="1.0" encoding="UTF-8"?>' + report
 
 
 @dataclass

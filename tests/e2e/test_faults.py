@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from tests.processes import VTOC, free_port, mint_token, vtoc_env, wait_ready
+from tests.processes import free_port, mint_token, start_server, vtoc_env
+from vtoc.children import stop
 from vtoc.server.models import EventRow, Operation
 
 pytestmark = pytest.mark.e2e
@@ -22,20 +23,11 @@ pytestmark = pytest.mark.e2e
 
 @contextmanager
 def server_on(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("ab") as sink:
-        process = subprocess.Popen(
-            [*VTOC, "server", "run", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-        try:
-            wait_ready(f"http://127.0.0.1:{port}", process)
-            yield process
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=15)
+    _, process = start_server(env, port=port, log=log)
+    try:
+        yield process
+    finally:
+        stop([process], timeout=15)
 
 
 @pytest.fixture

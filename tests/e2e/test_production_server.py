@@ -19,13 +19,11 @@ import httpx
 import pytest
 
 from tests.processes import (
-    VTOC,
-    free_port,
     mint_token,
     run_vtoc,
     server_process,
+    start_server,
     vtoc_env,
-    wait_ready,
 )
 
 pytestmark = pytest.mark.e2e
@@ -96,16 +94,8 @@ def test_two_workers_log_json_without_secrets_and_share_metrics(
 
 def test_sigterm_closes_event_streams_and_exits_promptly(tmp_path: Path) -> None:
     env = vtoc_env(f"sqlite:///{tmp_path / 'grace.db'}", tmp_path)
-    port = free_port()
-    process = subprocess.Popen(
-        [*VTOC, "server", "run", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    url, process = start_server(env)
     try:
-        wait_ready(url, process)
         token = mint_token(env, "watcher", "viewer")
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.stream("GET", f"{url}/api/v1/events/stream", headers=headers) as stream:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from tests.factories import reset_database
 from tests.live import first_event_after_opening
-from tests.processes import VTOC, free_port, vtoc_env, wait_ready
+from tests.processes import free_port, start_server, vtoc_env
 from vtoc import schemas as s
 from vtoc.client import AuthError, VtocClient
 from vtoc.server import events
@@ -41,18 +41,7 @@ class Replica:
         self.process = self.start()
 
     def start(self) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [*VTOC, "server", "run", "--no-migrate", "--port", str(self.port)],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_ready(self.url, process)
-        except Exception:
-            process.kill()
-            raise
-        return process
+        return start_server(self.env, "--no-migrate", port=self.port)[1]
 
     def kill(self) -> None:
         self.process.kill()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.processes import VTOC, free_port, mint_token, vtoc_env, wait_ready
+from tests.processes import mint_token, server_process, vtoc_env
 from vtoc.client import VtocClient
 
 SAMPLES = Path("/work/shared/samples/wazuh-alerts.ndjson")
@@ -50,15 +48,6 @@ def samples() -> list[dict[str, Any]]:
     return sample_alerts()
 
 
-def wait_until(ready: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"{what} not ready after {timeout:.0f}s")
-
-
 def answers(url: str) -> bool:
     try:
         return httpx.get(url, timeout=2).status_code == 200
@@ -83,16 +72,6 @@ class LiveServer:
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     secret = "live-hmac-" + uuid.uuid4().hex
     env = vtoc_env(f"sqlite:///{tmp_path / 'live.db'}", tmp_path, VTOC_INGEST_HMAC_SECRET=secret)
-    port = free_port()
-    with (tmp_path / "server.log").open("wb") as log:
-        process = subprocess.Popen(
-            [*VTOC, "server", "run", "--port", str(port)], env=env, stdout=log, stderr=log
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(url, process)
-            token = mint_token(env, "ingest", "operator")
-            yield LiveServer(url, env | {"VTOC_API_URL": url, "VTOC_TOKEN": token}, token, secret)
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    with server_process(env, log=tmp_path / "server.log") as url:
+        token = mint_token(env, "ingest", "operator")
+        yield LiveServer(url, env | {"VTOC_API_URL": url, "VTOC_TOKEN": token}, token, secret)

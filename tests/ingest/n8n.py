@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.ingest.conftest import answers, wait_until
-from tests.processes import free_port
+from tests.ingest.conftest import answers
+from tests.processes import free_port, wait_for
 
 N8N_HOME = Path(
     os.environ.get("VTOC_N8N_HOME")
@@ -47,7 +47,7 @@ class N8n:
         self.process = subprocess.Popen(
             [str(N8N_BIN), "start"], env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
-        wait_until(lambda: answers(f"{self.url}/healthz/readiness"), 180, "n8n")
+        wait_for(lambda: answers(f"{self.url}/healthz/readiness"), 180, "n8n")
 
     def stop(self) -> None:
         if self.process is not None:

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.ingest.conftest import LiveServer, ndjson, unique_copies, wait_until
-from tests.processes import VTOC
+from tests.ingest.conftest import LiveServer, ndjson, unique_copies
+from tests.processes import VTOC, wait_for
 from vtoc.feeds.lines import Position, state_file_for
 
 
@@ -60,7 +60,7 @@ def test_killed_half_way_and_restarted_every_alert_is_in_once(
         return saved_offset(state)
 
     first = ingest(cli_env, str(source), "--batch", "500")
-    wait_until(lambda: offset() >= size // 2 or first.poll() is not None, 120, "half the file")
+    wait_for(lambda: offset() >= size // 2 or first.poll() is not None, 120, "half the file")
     first.send_signal(signal.SIGKILL)
     first.wait()
     assert 0 < offset() < size, "the run was to be killed half way"
@@ -89,17 +89,17 @@ def test_follow_reads_new_lines_and_rotated_files(
     source.write_bytes(ndjson(alerts[:10]))
     follower = ingest(cli_env, str(source), "--follow")
     try:
-        wait_until(lambda: stored_alerts(live_server) == 10, 30, "the first alerts")
+        wait_for(lambda: stored_alerts(live_server) == 10, 30, "the first alerts")
         with source.open("ab") as fh:  # a line written in two parts
             line = json.dumps(alerts[10]).encode()
             fh.write(line[:50])
             fh.flush()
             time.sleep(1.0)
             fh.write(line[50:] + b"\n" + ndjson(alerts[11:20]))
-        wait_until(lambda: stored_alerts(live_server) == 20, 30, "the appended alerts")
+        wait_for(lambda: stored_alerts(live_server) == 20, 30, "the appended alerts")
         source.rename(tmp_path / "alerts.json.1")  # logrotate: rename, then a new file
         source.write_bytes(ndjson(alerts[20:]))
-        wait_until(lambda: stored_alerts(live_server) == 30, 30, "the rotated file")
+        wait_for(lambda: stored_alerts(live_server) == 30, 30, "the rotated file")
     finally:
         follower.send_signal(signal.SIGINT)
         follower.communicate(timeout=30)
@@ -130,10 +130,10 @@ def test_a_trickle_through_a_pipe_goes_out_without_waiting_for_a_full_batch(
     try:
         reader.stdin.write(ndjson(alerts[:3]).decode())
         reader.stdin.flush()
-        wait_until(lambda: stored_alerts(live_server) == 3, 15, "the first three alerts")
+        wait_for(lambda: stored_alerts(live_server) == 3, 15, "the first three alerts")
         reader.stdin.write(ndjson(alerts[3:]).decode())
         reader.stdin.flush()
-        wait_until(lambda: stored_alerts(live_server) == 5, 15, "the next two")
+        wait_for(lambda: stored_alerts(live_server) == 5, 15, "the next two")
     finally:
         _, err = reader.communicate(timeout=30)  # closes stdin: the end
     assert reader.returncode == 0, err

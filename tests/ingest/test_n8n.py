@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from tests.ingest.conftest import LiveServer, wait_until
+from tests.ingest.conftest import LiveServer
 from tests.ingest.n8n import N8N_BIN, WORKFLOWS, N8n, installed, n8n_instance
 from tests.ingest.test_custom_vtoc import SCRIPT
+from tests.processes import wait_for
 from vtoc import schemas as s
 from vtoc.server.db import make_engine
 from vtoc.server.models import Operation
@@ -62,7 +63,7 @@ def test_an_alert_posted_to_n8n_becomes_a_vtoc_report(
     n8n.cli("import:workflow", "--separate", f"--input={WORKFLOWS}")  # all three import
     n8n.cli("publish:workflow", f"--id={json.loads(workflow.read_text())['id']}")
     n8n.restart()  # publishing takes effect only after a restart
-    wait_until(lambda: n8n.webhook_ready("wazuh-alert"), 60, "the wazuh-alert webhook")
+    wait_for(lambda: n8n.webhook_ready("wazuh-alert"), 60, "the wazuh-alert webhook")
 
     alert = next(a for a in samples if a["rule"]["level"] >= 12)
     alert_file = tmp_path / "alert.json"
@@ -81,7 +82,7 @@ def test_an_alert_posted_to_n8n_becomes_a_vtoc_report(
         assert report.source_ref == f"wazuh-manager-1/{alert['id']}"
         assert report.severity == "high"
         # a new high-severity report makes n8n ask the executor to run the analyzer now
-        wait_until(lambda: bool(client.tasks.list().items), 30, "the executor task")
+        wait_for(lambda: bool(client.tasks.list().items), 30, "the executor task")
         (task,) = client.tasks.list().items
     assert task.action == "run_agent"
     assert task.params["report_ids"] == [report.id]

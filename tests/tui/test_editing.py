@@ -29,7 +29,6 @@ from vtoc.tui.app import VtocApp
 from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.detail import IntelScreen, OperationScreen
 from vtoc.tui.screens.form import STALE, FormScreen
-from vtoc.tui.screens.lists import ListScreen
 
 pytestmark = pytest.mark.asyncio
 
@@ -273,11 +272,7 @@ async def test_a_wazuh_flood_lands_in_the_open_list_in_order_without_moving_the_
     before = {r.id for r in admin.intel.iterate()}
     app = VtocApp(own_server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("5")
-        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
-        screen = app.screen
-        assert isinstance(screen, ListScreen)
-        table = screen.table
+        table = (await open_list(app, pilot, "5")).table
         await pilot.press("down", "down")
         chosen = table.selected
         alerts = live_alerts(1500)
@@ -303,9 +298,7 @@ async def test_a_flood_past_the_lists_cap_starts_again_at_the_newest_rows_and_pa
     admin = own_server.sync()
     app = VtocApp(own_server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("5")
-        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
-        table = app.screen.table
+        table = (await open_list(app, pilot, "5")).table
         alerts = live_alerts(500)
         admin.ingest_wazuh(ndjson(alerts))
         newest = [r.id for r in admin.intel.iterate()][:300]  # the server's order

@@ -14,7 +14,15 @@ from textual.events import MouseScrollUp
 from textual.widgets import Static
 
 from tests.ingest.conftest import ndjson
-from tests.tui.conftest import LiveServer, Terminal, live_alerts, painted, start_server, until
+from tests.tui.conftest import (
+    LiveServer,
+    Terminal,
+    live_alerts,
+    open_list,
+    painted,
+    start_server,
+    until,
+)
 from vtoc.client import VtocClient
 from vtoc.schemas import MissionStatus, Role, TokenCreate
 from vtoc.tui.app import VtocApp
@@ -23,7 +31,6 @@ from vtoc.tui.screens.dashboard import DashboardScreen
 from vtoc.tui.screens.events import EventsScreen
 from vtoc.tui.screens.form import FormScreen
 from vtoc.tui.screens.lists import ListScreen
-from vtoc.tui.widgets.resource_table import ResourceTable
 
 pytestmark = pytest.mark.asyncio
 
@@ -32,13 +39,6 @@ pytestmark = pytest.mark.asyncio
 def own_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A server this module's flood writes into alone."""
     yield from start_server(tmp_path / "vtoc.db", reports=150)
-
-
-async def open_list(app: VtocApp, pilot: object, key: str) -> ResourceTable:
-    await pilot.press(key)  # type: ignore[attr-defined]
-    await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
-    assert isinstance(app.screen, ListScreen)
-    return app.screen.table
 
 
 def flood(server: LiveServer, count: int) -> list[int]:
@@ -62,7 +62,7 @@ async def test_reading_lower_down_the_selection_and_the_view_survive_1000_new_ro
     reports land above; "1,000 new" says so at the top, and home shows them."""
     app = VtocApp(own_server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
-        table = await open_list(app, pilot, "5")
+        table = (await open_list(app, pilot, "5")).table
         for key in ["down"] * 30 + ["up"] * 5:  # down the list, the cursor mid-screen
             await pilot.press(key)
         chosen, top = table.selected, table.rows[table.scroll_offset.y]
@@ -94,7 +94,7 @@ async def test_more_new_rows_than_a_list_takes_are_counted_until_home(
     monkeypatch.setattr("vtoc.tui.widgets.resource_table.NEWEST_ROWS", 50)
     app = VtocApp(own_server.client(Role.viewer))
     async with app.run_test(size=(80, 24)) as pilot:
-        table = await open_list(app, pilot, "5")
+        table = (await open_list(app, pilot, "5")).table
         await pilot.press("down", "down")
         chosen, loaded = table.selected, table.ids
         new = flood(own_server, 300)
@@ -138,7 +138,7 @@ async def test_the_events_list_on_its_newest_row_follows_new_events(server: Live
 async def test_esc_clears_the_filter_before_it_goes_back(server: LiveServer) -> None:
     app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        table = await open_list(app, pilot, "2")
+        table = (await open_list(app, pilot, "2")).table
         everything = table.row_count
         await pilot.press("slash", *"no-such-operation", "enter")
         await until(lambda: table.query_text and table.empty_text, app)
@@ -171,7 +171,7 @@ async def test_a_search_for_blocked_finds_the_blocked_missions(server: LiveServe
     stuck = admin.missions.create(operation_id=op.id, name="Ford", status="blocked")
     app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        table = await open_list(app, pilot, "3")
+        table = (await open_list(app, pilot, "3")).table
         await pilot.press("slash", *"blocked", "enter")
         await until(lambda: table.query_text == "blocked" and stuck.id in table.rows_by_id, app)
         assert {m.status for m in table.rows_by_id.values()} == {MissionStatus.blocked}
@@ -180,7 +180,7 @@ async def test_a_search_for_blocked_finds_the_blocked_missions(server: LiveServe
 async def test_a_created_row_is_selected_and_counted(server: LiveServer) -> None:
     app = VtocApp(server.client(Role.operator), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        table = await open_list(app, pilot, "2")
+        table = (await open_list(app, pilot, "2")).table
         await until(lambda: not table.more, app)
         count = table.row_count
         await pilot.press("down", "down", "n")

@@ -6,7 +6,7 @@ import pytest
 from textual.events import MouseScrollDown
 from textual.widgets import DataTable, Static
 
-from tests.tui.conftest import LOADED, LiveServer, Terminal, screen_text, until
+from tests.tui.conftest import LOADED, LiveServer, Terminal, open_list, screen_text, until
 from vtoc.schemas import AssetStatus, Role
 from vtoc.tui.app import VtocApp
 from vtoc.tui.screens.agents import AgentsScreen
@@ -93,9 +93,7 @@ async def test_filter_is_answered_by_the_server(server: LiveServer) -> None:
 async def test_drill_into_an_operation_and_an_intel_report(server: LiveServer) -> None:
     app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
-        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
-        table = app.screen.table
+        table = (await open_list(app, pilot, "2")).table
         table.move_cursor(row=table.index_of(1))  # Northern Watch, with missions
         chosen = table.selected
         await pilot.press("enter")
@@ -115,9 +113,7 @@ async def test_drill_into_an_operation_and_an_intel_report(server: LiveServer) -
         )
         await pilot.press("escape")
         assert isinstance(app.screen, ListScreen)
-        await pilot.press("5")
-        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
-        report = app.screen.table.selected
+        report = (await open_list(app, pilot, "5")).table.selected
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, IntelScreen), app)
         await until(lambda: "correlat" in screen_text(app), app)
@@ -127,9 +123,7 @@ async def test_drill_into_an_operation_and_an_intel_report(server: LiveServer) -
 async def test_scrolling_pages_rows_in_from_the_server(server: LiveServer) -> None:
     app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("5")
-        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
-        table = app.screen.table
+        table = (await open_list(app, pilot, "5")).table
         assert table.row_count == 100 and table.more  # one page, not the whole table
         await pilot.press("ctrl+end")  # the last loaded row; the next page loads on the way
         for _ in range(40):
@@ -143,9 +137,7 @@ async def test_scrolling_pages_rows_in_from_the_server(server: LiveServer) -> No
 async def test_mouse_wheel_pages_rows_in_like_the_keys(server: LiveServer) -> None:
     app = VtocApp(server.client(Role.viewer), live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("5")
-        await until(lambda: isinstance(app.screen, ListScreen) and app.screen.table.row_count, app)
-        table = app.screen.table
+        table = (await open_list(app, pilot, "5")).table
         assert table.row_count == 100 and table.more
         cursor = table.cursor_row
         for _ in range(60):  # three lines a notch: past the first page with the mouse alone

@@ -19,13 +19,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.processes import VTOC, mint_token, server_process
 from tests.tui.conftest import LOADED, free_port
 from vtoc.server.db import make_engine, make_sessionmaker
 from vtoc.server.demo import seed_scenario
 from vtoc.server.migrate import upgrade
 
 pytestmark = pytest.mark.e2e
-VTOC = [sys.executable, "-m", "vtoc"]
 # vtoc up gives its children 10 s after SIGTERM, then SIGKILLs them: longer than this is a hang.
 STOPS_WITHIN = 60
 
@@ -49,27 +49,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
         seed_scenario(session, reports=30, seed=3)
         session.commit()
     engine.dispose()
-    created = subprocess.run(
-        [*VTOC, "server", "token", "create", "--name", "e2e", "--role", "admin"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    port = free_port()
-    server = subprocess.Popen(
-        [*VTOC, "server", "run", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: ready(url), 120, "the server")
-        yield url, created.stdout.strip().splitlines()[-1]
-    finally:
-        server.terminate()
-        server.wait(30)
+    token = mint_token(env, "e2e")
+    with server_process(env) as url:
+        yield url, token
 
 
 def ready(url: str) -> bool:

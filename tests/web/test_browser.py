@@ -4,40 +4,29 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import nav, seed, sign_in
-from vtoc.client import VtocClient
+from tests.web.conftest import Web
 from vtoc.schemas import Role
-from vtoc.web.stack import WebStack
 
 pytestmark = pytest.mark.e2e
 
 
-def test_operator_works_through_every_page_live(
-    stack: WebStack,
-    api: VtocClient,
-    page: Any,
-    make_token: Callable[..., str],
-    shoot: Callable[[Any, str], Path],
-) -> None:
-    ids = seed(api)
-    token = make_token(Role.operator, name="web-operator")
-    sign_in(page, stack.url, token)
+def test_operator_works_through_every_page_live(web: Web) -> None:
+    page, api = web.page, web.api
+    ids = web.seed()
+    token = web.sign_in(Role.operator, name="web-operator")
 
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     expect(page.get_by_role("region", name=re.compile("Operations"))).to_contain_text("1")
     expect(page.get_by_text("intel.created").first).to_be_visible()
     expect(page.locator(".live")).to_have_text("● live")
-    shoot(page, "dashboard")
+    web.shoot("dashboard")
 
-    nav(page, "Operations").click()
+    web.nav("Operations").click()
     expect(page.get_by_role("link", name="OP-0001")).to_be_visible()
     page.get_by_role("button", name="New operation").click()
     form = page.get_by_role("form", name="New operation")
@@ -59,38 +48,38 @@ def test_operator_works_through_every_page_live(
     page.get_by_role("form", name="New mission").get_by_label("Name").fill("Pier sweep")
     page.get_by_role("button", name="Create mission").click()
     expect(page.get_by_role("link", name="Pier sweep")).to_be_visible()
-    shoot(page, "operation-detail")
+    web.shoot("operation-detail")
 
-    nav(page, "Operations").click()
+    web.nav("Operations").click()
     expect(page.get_by_role("link", name="OP-0002")).to_be_visible()
     page.get_by_label("Priority").select_option("critical")
     expect(page.get_by_role("link", name="OP-0001")).to_have_count(0)
-    shoot(page, "operations")
+    web.shoot("operations")
 
-    page.goto(f"{stack.url}/missions/{ids['mission']}")
+    page.goto(f"{web.url}/missions/{ids['mission']}")
     page.get_by_role("form", name="Assign an asset").get_by_label("Asset").select_option(
         label="Falcon 2 (available)"
     )
     page.get_by_role("button", name="Assign").click()
     expect(page.get_by_role("button", name="Release Falcon 2")).to_be_visible()
     assert len(api.missions.get(ids["mission"]).asset_ids) == 1
-    shoot(page, "missions")
+    web.shoot("missions")
 
-    nav(page, "Assets").click()
+    web.nav("Assets").click()
     expect(page.get_by_test_id("asset-map").locator("g.map-point")).to_have_count(3)
     expect(page.get_by_role("row", name=re.compile("Relay Hill"))).to_contain_text("unreachable")
-    shoot(page, "assets")
+    web.shoot("assets")
 
-    nav(page, "Agents").click()
+    web.nav("Agents").click()
     expect(page.get_by_role("link", name="monitor")).to_be_visible()
     page.get_by_role("button", name="Trigger analyzer").click()
     expect(page.get_by_role("row", name=re.compile("analyzer"))).to_contain_text("due now")
     expect(page.get_by_role("row", name=re.compile("monitor"))).not_to_contain_text("due now")
-    shoot(page, "agents")
+    web.shoot("agents")
 
     # Intelligence: select a report, then a report filed elsewhere appears without a reload
     # while the selection stays where it was.
-    nav(page, "Intelligence").click()
+    web.nav("Intelligence").click()
     page.get_by_role("link", name="SSH brute force from 203.0.113.7").click()
     detail = page.get_by_role("article")
     expect(detail.get_by_text("203.0.113.7", exact=True)).to_be_visible()
@@ -101,7 +90,7 @@ def test_operator_works_through_every_page_live(
     assert page.evaluate("window.__marker") == "same page", "the page reloaded"
     assert urlsplit(page.url).path == f"/intel/{ids['report']}"
     expect(detail.get_by_role("heading", name="SSH brute force from 203.0.113.7")).to_be_visible()
-    shoot(page, "intelligence")
+    web.shoot("intelligence")
 
     page.get_by_role("button", name="New report").click()
     filing = page.get_by_role("form", name="New report")
@@ -119,36 +108,30 @@ def test_operator_works_through_every_page_live(
     assert api.intel.list(q="Phishing").items[0].severity == "high"
 
     assert token not in page.url
-    assert token not in stack.access_log.read_text(), "the token leaked into a URL"
+    assert token not in web.stack.access_log.read_text(), "the token leaked into a URL"
 
 
-def test_deep_link_opens_directly_and_survives_reload(
-    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
-) -> None:
-    ids = seed(api)
-    deep = f"{stack.url}/operations/{ids['operation']}"
+def test_deep_link_opens_directly_and_survives_reload(web: Web) -> None:
+    page = web.page
+    ids = web.seed()
+    deep = f"{web.url}/operations/{ids['operation']}"
     page.goto(deep)
     # No token yet: the sign-in form, then the page the link named.
-    page.get_by_label("API token").fill(make_token(Role.viewer))
+    page.get_by_label("API token").fill(web.token(Role.viewer))
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name=re.compile("Northern Watch"))).to_be_visible()
     expect(page.get_by_role("link", name="Ridge patrol")).to_be_visible()
     page.reload()
     expect(page.get_by_role("heading", name=re.compile("Northern Watch"))).to_be_visible()
-    page.goto(f"{stack.url}/intel/{ids['report']}?min_severity=high")
+    page.goto(f"{web.url}/intel/{ids['report']}?min_severity=high")
     expect(page.get_by_role("article")).to_contain_text("CVE-2024-3094")
     expect(page.get_by_label("Minimum severity")).to_have_value("high")
 
 
-def test_viewer_sees_no_write_buttons(
-    stack: WebStack,
-    api: VtocClient,
-    page: Any,
-    make_token: Callable[..., str],
-    shoot: Callable[[Any, str], Path],
-) -> None:
-    ids = seed(api)
-    sign_in(page, stack.url, make_token(Role.viewer, name="web-viewer"))
+def test_viewer_sees_no_write_buttons(web: Web) -> None:
+    page = web.page
+    ids = web.seed()
+    web.sign_in(Role.viewer, name="web-viewer")
     expect(page.locator(".who")).to_contain_text("viewer")
     pages = {
         "/operations": "OP-0001",
@@ -160,56 +143,52 @@ def test_viewer_sees_no_write_buttons(
         "/agents": "monitor",
     }
     for path, visible in pages.items():
-        page.goto(stack.url + path)
+        page.goto(web.url + path)
         expect(page.get_by_text(visible, exact=True).first).to_be_visible()
         # Sign out is the only button a viewer gets (plus paging, absent here; the map's
         # points are buttons too, but only select; an operation's tabs only show).
         expect(page.locator("button:not([role=tab])")).to_have_count(1)
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    shoot(page, "viewer-agents")
+    web.shoot("viewer-agents")
 
     # Tablet width: everything fits without sideways scrolling; the keyboard starts at the
     # skip link, which lands on the page's content.
     page.set_viewport_size({"width": 820, "height": 1180})
-    page.goto(stack.url)
+    page.goto(web.url)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
-    shoot(page, "dashboard-tablet")
+    web.shoot("dashboard-tablet")
     for path, name in [
         (f"/assets/{ids['asset']}", "assets-tablet"),
         (f"/missions/{ids['mission']}", "missions-tablet"),
     ]:
-        page.goto(stack.url + path)
+        page.goto(web.url + path)
         expect(page.get_by_role("article")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
-        shoot(page, name)
+        web.shoot(name)
 
 
-def test_bad_token_is_refused_and_not_kept(stack: WebStack, page: Any) -> None:
-    page.goto(stack.url)
+def test_bad_token_is_refused_and_not_kept(web: Web) -> None:
+    page = web.page
+    page.goto(web.url)
     page.get_by_label("API token").fill("vtoc_not-a-real-token")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("unknown token")
     assert page.evaluate("sessionStorage.getItem('vtoc.token')") is None
 
 
-def test_live_update_keeps_scroll_and_selection(
-    stack: WebStack,
-    api: VtocClient,
-    page: Any,
-    make_token: Callable[..., str],
-    shoot: Callable[[Any, str], Path],
-) -> None:
+def test_live_update_keeps_scroll_and_selection(web: Web) -> None:
     """Deep in a long list (second cursor page), a report filed elsewhere arrives at the
     top while the row the user chose stays selected and where it was on screen."""
+    page, api = web.page, web.api
     for n in range(60):
         api.intel.create(title=f"Routine sighting {n:02d}", severity="low")
-    sign_in(page, stack.url, make_token(Role.viewer))
-    nav(page, "Intelligence").click()
+    web.sign_in(Role.viewer)
+    web.nav("Intelligence").click()
     reports = page.get_by_role("list", name="Reports")
     expect(reports.get_by_role("listitem")).to_have_count(50)
     page.get_by_role("button", name="Load more").click()
@@ -235,21 +214,16 @@ def test_live_update_keeps_scroll_and_selection(
     # The new row went in above the viewport; the chosen row did not move under the user.
     assert selected.bounding_box() == pytest.approx(where, abs=1)
     assert reports.evaluate("list => list.scrollTop") >= scrolled
-    shoot(page, "intelligence-scrolled")
+    web.shoot("intelligence-scrolled")
 
 
-def test_mission_form_field_errors_and_stale_edit(
-    stack: WebStack,
-    api: VtocClient,
-    page: Any,
-    make_token: Callable[..., str],
-    shoot: Callable[[Any, str], Path],
-) -> None:
+def test_mission_form_field_errors_and_stale_edit(web: Web) -> None:
     """Plan a mission in full from the Missions page; the server's 422 shows at its field;
     an edit that lost a race to someone else is refused (412) and can start over."""
-    seed(api)
-    sign_in(page, stack.url, make_token(Role.operator))
-    nav(page, "Missions").click()
+    page, api = web.page, web.api
+    web.seed()
+    web.sign_in(Role.operator)
+    web.nav("Missions").click()
     page.get_by_role("button", name="New mission").click()
     form = page.get_by_role("form", name="New mission")
     form.get_by_label("Operation").select_option(label="OP-0001 · Northern Watch")
@@ -292,7 +266,7 @@ def test_mission_form_field_errors_and_stale_edit(
     edit.get_by_role("button", name="Save changes").click()
     expect(edit.locator(".stale")).to_contain_text("Not saved: someone else changed this mission")
     expect(name).not_to_have_attribute("aria-invalid", "true")
-    shoot(page, "mission-stale")
+    web.shoot("mission-stale")
     assert api.missions.get(mission_id).name == "Bridge watch", "the stale edit overwrote"
 
     edit.get_by_role("button", name="Reload latest").click()
@@ -306,19 +280,14 @@ def test_mission_form_field_errors_and_stale_edit(
     assert (saved.status, saved.priority) == ("blocked", "high")
     expect(detail).to_contain_text(page.evaluate("new Date('2030-05-01T12:30').toLocaleString()"))
     expect(detail.locator("time")).to_have_text(re.compile(r"^in \d+ d$"))
-    shoot(page, "mission-detail")
+    web.shoot("mission-detail")
 
 
-def test_operator_edits_an_asset_and_an_agent(
-    stack: WebStack,
-    api: VtocClient,
-    page: Any,
-    make_token: Callable[..., str],
-    shoot: Callable[[Any, str], Path],
-) -> None:
-    ids = seed(api)
-    sign_in(page, stack.url, make_token(Role.operator))
-    nav(page, "Assets").click()
+def test_operator_edits_an_asset_and_an_agent(web: Web) -> None:
+    page, api = web.page, web.api
+    ids = web.seed()
+    web.sign_in(Role.operator)
+    web.nav("Assets").click()
     # Keyboard: Tab to a point on the map, Enter selects it.
     point = page.get_by_role("button", name="Falcon 2 (available)")
     point.focus()
@@ -337,7 +306,7 @@ def test_operator_edits_an_asset_and_an_agent(
     form.get_by_label("Attributes").fill("{radio: VHF}")
     form.get_by_role("button", name="Save changes").click()
     expect(form.get_by_label("Attributes")).to_have_accessible_description("not valid JSON")
-    shoot(page, "asset-errors")
+    web.shoot("asset-errors")
     form.get_by_label("Latitude").fill("59.99")
     form.get_by_label("Status").select_option("maintenance")
     form.get_by_label("Callsign").fill("F2")
@@ -351,9 +320,9 @@ def test_operator_edits_an_asset_and_an_agent(
     falcon = next(a for a in api.assets.list().items if a.name == "Falcon 2")
     assert (falcon.lat, falcon.status, falcon.callsign) == (59.99, "maintenance", "F2")
     assert (falcon.heartbeat_seconds, falcon.attributes) == (120, {"radio": "VHF"})
-    shoot(page, "asset-detail")
+    web.shoot("asset-detail")
 
-    page.goto(f"{stack.url}/agents/{ids['agent']}")
+    page.goto(f"{web.url}/agents/{ids['agent']}")
     page.get_by_role("button", name="Edit settings").click()
     settings = page.get_by_role("form", name="Settings of monitor")
     settings.get_by_label("Run every (seconds)").fill("0")
@@ -375,4 +344,4 @@ def test_operator_edits_an_asset_and_an_agent(
     expect(page.get_by_role("row", name=re.compile("monitor"))).to_contain_text("5 min")
     agent = api.agents.get(ids["agent"])
     assert (agent.interval_seconds, agent.enabled, agent.config) == (300, False, config)
-    shoot(page, "agent-detail")
+    web.shoot("agent-detail")

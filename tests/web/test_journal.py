@@ -5,33 +5,23 @@ critical report from the Dashboard's watch, and find it gone from the unacknowle
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import nav, seed, sign_in
+from tests.web.conftest import Web
 from vtoc import schemas as s
-from vtoc.client import VtocClient
 from vtoc.schemas import Role
-from vtoc.web.stack import WebStack
 
 pytestmark = pytest.mark.e2e
 
 
-def test_an_operators_shift(
-    stack: WebStack,
-    api: VtocClient,
-    page: Any,
-    make_token: Callable[..., str],
-    shoot: Callable[[Any, str], Path],
-) -> None:
-    ids = seed(api)
-    sign_in(page, stack.url, make_token(Role.operator, name="web-watch"))
+def test_an_operators_shift(web: Web) -> None:
+    page, api = web.page, web.api
+    ids = web.seed()
+    web.sign_in(Role.operator, name="web-watch")
 
-    page.goto(f"{stack.url}/operations/{ids['operation']}")
+    page.goto(f"{web.url}/operations/{ids['operation']}")
     page.get_by_role("tab", name="Timeline").click()
     form = page.get_by_role("form", name="Log an entry")
     form.get_by_label("What happened (Markdown)").fill("Falcon 1 reports contact at grid 31U")
@@ -48,19 +38,19 @@ def test_an_operators_shift(
 
     api.journal.create(text="Relief in place at 0600", operation_id=ids["operation"])
     expect(timeline.get_by_role("listitem").first).to_contain_text("Relief in place at 0600")
-    shoot(page, "operation-timeline")
+    web.shoot("operation-timeline")
 
     beacon = api.intel.create(title="Beacon to cdn-static.top", severity="critical")
-    nav(page, "Dashboard").click()
+    web.nav("Dashboard").click()
     watch = page.get_by_role("region", name=re.compile("Watch"))
     row = watch.get_by_role("listitem").filter(has_text="Beacon to cdn-static.top")
     expect(row).to_contain_text("ack due")
-    shoot(page, "dashboard-watch")
+    web.shoot("dashboard-watch")
     row.get_by_role("button", name="Acknowledge 'Beacon to cdn-static.top'").click()
     expect(watch.get_by_text("Beacon to cdn-static.top")).to_have_count(0)
     assert api.acknowledge(beacon.id).acked_by == "web-watch"
 
-    nav(page, "Intelligence").click()
+    web.nav("Intelligence").click()
     unacknowledged_only = page.get_by_role("checkbox", name="Unacknowledged only")
     unacknowledged_only.click()  # a filter in the URL: the box follows once the route has
     expect(unacknowledged_only).to_be_checked()
@@ -69,10 +59,9 @@ def test_an_operators_shift(
     expect(reports.get_by_text("Beacon to cdn-static.top")).to_have_count(0)
 
 
-def test_a_clusters_row_on_the_timeline_opens_the_cluster(
-    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
-) -> None:
+def test_a_clusters_row_on_the_timeline_opens_the_cluster(web: Web) -> None:
     """Every event on a timeline links to the page of its row: a cluster's, too."""
+    page, api = web.page, web.api
     operation = api.operations.create(name="Clustered in the browser")
     address = "198.51.8.8"
     reports = [
@@ -82,9 +71,9 @@ def test_a_clusters_row_on_the_timeline_opens_the_cluster(
     ]  # fmt: skip
     api.correlation_run(s.CorrelationRun())
     cluster = next(c for c in api.correlations(limit=50).items if set(reports) <= {*c.report_ids})
-    sign_in(page, stack.url, make_token(Role.viewer, name="web-reader"))
+    web.sign_in(Role.viewer, name="web-reader")
 
-    page.goto(f"{stack.url}/operations/{operation.id}")
+    page.goto(f"{web.url}/operations/{operation.id}")
     page.get_by_role("tab", name="Timeline").click()
     timeline = page.get_by_role("list", name="Timeline")
     line = f"correlation.merged: correlation {cluster.id} 2 reports, {cluster.severity}"

@@ -5,43 +5,35 @@ mission rows with their operation and due date, and a map whose names stay reada
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import nav, seed, sign_in
+from tests.web.conftest import Web
 from vtoc import schemas as s
 from vtoc.client import NotFound, VtocClient
-from vtoc.web.stack import WebStack
 
 pytestmark = pytest.mark.e2e
 
 
-def test_admin_deletes_an_operation_after_seeing_its_missions_counted(
-    stack: WebStack,
-    api: VtocClient,
-    page: Any,
-    make_token: Callable[..., str],
-    shoot: Callable[[Any, str], Path],
-) -> None:
-    ids = seed(api)
+def test_admin_deletes_an_operation_after_seeing_its_missions_counted(web: Web) -> None:
+    page, api = web.page, web.api
+    ids = web.seed()
     for name in ("Pier sweep", "Gate check"):
         api.missions.create(operation_id=ids["operation"], name=name)
     api.intel.create(title="Seen near the ridge", operation_id=ids["operation"])
-    sign_in(page, stack.url, make_token(s.Role.admin))
-    page.goto(f"{stack.url}/operations/OP-0001")  # a link may name it by its code
+    web.sign_in(s.Role.admin)
+    page.goto(f"{web.url}/operations/OP-0001")  # a link may name it by its code
     expect(page.get_by_role("link", name="Gate check")).to_be_visible()
 
     page.get_by_role("button", name="Delete operation OP-0001").click()
     dialog = page.get_by_role("alertdialog", name="Delete operation OP-0001 and its 3 missions?")
     expect(dialog).to_contain_text("1 report stays, without it.")
     expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
-    shoot(page, "delete-operation")
+    web.shoot("delete-operation")
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     assert api.operations.get(ids["operation"]).name == "Northern Watch"
@@ -56,18 +48,17 @@ def test_admin_deletes_an_operation_after_seeing_its_missions_counted(
     assert api.missions.list(operation_id=ids["operation"]).items == []
 
 
-def test_operator_deletes_an_asset_but_not_a_report(
-    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
-) -> None:
+def test_operator_deletes_an_asset_but_not_a_report(web: Web) -> None:
     """The server lets operators delete missions and assets, and only admins the rest."""
-    ids = seed(api)
+    page, api = web.page, web.api
+    ids = web.seed()
     api.assign_asset(ids["mission"], ids["asset"])
-    sign_in(page, stack.url, make_token(s.Role.operator))
-    page.goto(f"{stack.url}/intel/{ids['report']}")
+    web.sign_in(s.Role.operator)
+    page.goto(f"{web.url}/intel/{ids['report']}")
     expect(page.get_by_role("article")).to_contain_text("CVE-2024-3094")
     expect(page.get_by_role("button", name=re.compile("^Delete"))).to_have_count(0)
 
-    page.goto(f"{stack.url}/assets/{ids['asset']}?status=unreachable")
+    page.goto(f"{web.url}/assets/{ids['asset']}?status=unreachable")
     page.get_by_role("article").get_by_role("button", name="Delete asset 'Relay Hill'").click()
     dialog = page.get_by_role("alertdialog", name="Delete asset 'Relay Hill'?")
     expect(dialog).to_contain_text("1 mission stays, without it.")
@@ -77,20 +68,15 @@ def test_operator_deletes_an_asset_but_not_a_report(
     assert api.missions.get(ids["mission"]).asset_ids == []
 
 
-def test_correlations_show_clusters_open_members_and_escalate(
-    stack: WebStack,
-    api: VtocClient,
-    page: Any,
-    make_token: Callable[..., str],
-    shoot: Callable[[Any, str], Path],
-) -> None:
-    seed(api)  # two reports share 203.0.113.7
+def test_correlations_show_clusters_open_members_and_escalate(web: Web) -> None:
+    page, api = web.page, web.api
+    web.seed()  # two reports share 203.0.113.7
     api.intel.create(title="Lookups of evil-c2.example.net", severity="low")
     api.intel.create(title="Beacon to evil-c2.example.net", severity="medium")
     api.correlation_run(s.CorrelationRun())
-    sign_in(page, stack.url, make_token(s.Role.operator))
+    web.sign_in(s.Role.operator)
 
-    nav(page, "Correlations").click()
+    web.nav("Correlations").click()
     clusters = page.get_by_role("list", name="Clusters")
     expect(clusters.get_by_role("listitem")).to_have_count(2)
     row = clusters.get_by_role("listitem").filter(has_text="203.0.113.7")
@@ -100,7 +86,7 @@ def test_correlations_show_clusters_open_members_and_escalate(
     expect(detail.get_by_text("203.0.113.7", exact=True)).to_be_visible()
     members = page.get_by_role("list", name="Member reports")
     expect(members.get_by_role("listitem")).to_have_count(2)
-    shoot(page, "correlations")
+    web.shoot("correlations")
 
     members.get_by_role("link", name="Scan from 203.0.113.7").click()
     expect(page.get_by_role("heading", name="Scan from 203.0.113.7")).to_be_visible()
@@ -118,9 +104,8 @@ def test_correlations_show_clusters_open_members_and_escalate(
     expect(page.get_by_role("heading", name=re.compile("^Correlated cluster"))).to_be_visible()
 
 
-def test_intel_rows_say_where_they_come_from_and_related_reports_show_once(
-    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
-) -> None:
+def test_intel_rows_say_where_they_come_from_and_related_reports_show_once(web: Web) -> None:
+    page, api = web.page, web.api
     api.ingest_wazuh(
         [
             {
@@ -136,8 +121,8 @@ def test_intel_rows_say_where_they_come_from_and_related_reports_show_once(
     hosts = " ".join(f"c2-{n}.example.net" for n in range(12))
     first = api.intel.create(title="Beacons, first wave", body=hosts)
     api.intel.create(title="Beacons, second wave", body=hosts)
-    sign_in(page, stack.url, make_token(s.Role.viewer))
-    nav(page, "Intelligence").click()
+    web.sign_in(s.Role.viewer)
+    web.nav("Intelligence").click()
     reports = page.get_by_role("list", name="Reports")
     wazuh = reports.get_by_role("listitem").filter(has_text="SSH brute force")
     expect(wazuh).to_contain_text(re.compile(r"#\d+ · wazuh · db-01"))
@@ -151,14 +136,15 @@ def test_intel_rows_say_where_they_come_from_and_related_reports_show_once(
 
 
 def test_mission_rows_show_operation_priority_and_due_and_the_dashboard_counts_overdue(
-    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
+    web: Web,
 ) -> None:
-    ids = seed(api)
+    page, api = web.page, web.api
+    ids = web.seed()
     late = datetime.now(UTC) - timedelta(days=2)
     api.missions.update(ids["mission"], due_at=late.isoformat())
     other = api.operations.create(name="Harbour Shield")
     api.missions.create(operation_id=other.id, name="Pier sweep", priority="low")
-    sign_in(page, stack.url, make_token(s.Role.viewer))
+    web.sign_in(s.Role.viewer)
 
     missions = page.get_by_role("region", name=re.compile("Missions"))
     overdue = missions.get_by_role("link", name="1 overdue")
@@ -198,17 +184,13 @@ def visible_label_boxes(page: Any) -> list[dict[str, float]]:
 
 @pytest.mark.parametrize("size", [(1280, 860), (480, 860)], ids=["normal", "small"])
 def test_map_names_never_overlap_and_a_legend_says_the_colours(
-    stack: WebStack,
-    api: VtocClient,
-    page: Any,
-    make_token: Callable[..., str],
-    shoot: Callable[[Any, str], Path],
-    size: tuple[int, int],
+    web: Web, size: tuple[int, int]
 ) -> None:
+    page, api = web.page, web.api
     crowd(api)
     page.set_viewport_size({"width": size[0], "height": size[1]})
-    sign_in(page, stack.url, make_token(s.Role.viewer))
-    nav(page, "Assets").click()
+    web.sign_in(s.Role.viewer)
+    web.nav("Assets").click()
     the_map = page.get_by_test_id("asset-map")
     expect(the_map.locator("g.map-point")).to_have_count(13)
     legend = page.get_by_role("list", name="Status colours")
@@ -232,19 +214,18 @@ def test_map_names_never_overlap_and_a_legend_says_the_colours(
     hidden.focus()
     expect(hidden.locator("text")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    shoot(page, f"assets-map-{size[0]}")
+    web.shoot(f"assets-map-{size[0]}")
 
 
-def test_priority_badges_climb_in_colour(
-    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
-) -> None:
+def test_priority_badges_climb_in_colour(web: Web) -> None:
     """Medium and high priority once shared one colour: each step has its own, as in the
     TUI (green, amber, orange, red)."""
+    page, api = web.page, web.api
     steps = ("low", "medium", "high", "critical")
     for priority in steps:
         api.operations.create(name=f"{priority.title()} watch", priority=priority)
-    sign_in(page, stack.url, make_token(s.Role.viewer))
-    nav(page, "Operations").click()
+    web.sign_in(s.Role.viewer)
+    web.nav("Operations").click()
     colours = []
     for priority in steps:
         badge = page.locator(f"span.badge-{priority}").first
@@ -253,15 +234,14 @@ def test_priority_badges_climb_in_colour(
     assert len(set(colours)) == len(steps), dict(zip(steps, colours, strict=True))
 
 
-def test_names_refs_and_order_follow_the_servers_rules(
-    stack: WebStack, api: VtocClient, page: Any, make_token: Callable[..., str]
-) -> None:
+def test_names_refs_and_order_follow_the_servers_rules(web: Web) -> None:
     """A name of only spaces is refused at its field with the server's words; a link may
     name an operation or an asset (any case); intel lists what happened last first."""
-    ids = seed(api)
+    page, api = web.page, web.api
+    ids = web.seed()
     api.assign_asset(ids["mission"], ids["asset"])
-    sign_in(page, stack.url, make_token(s.Role.operator))
-    nav(page, "Operations").click()
+    web.sign_in(s.Role.operator)
+    web.nav("Operations").click()
     page.get_by_role("button", name="New operation").click()
     form = page.get_by_role("form", name="New operation")
     form.get_by_label("Name").fill("   ")
@@ -271,29 +251,24 @@ def test_names_refs_and_order_follow_the_servers_rules(
     )
     assert [op.name for op in api.operations.list().items] == ["Northern Watch"]
 
-    page.goto(f"{stack.url}/operations/northern%20watch")
+    page.goto(f"{web.url}/operations/northern%20watch")
     expect(page.get_by_role("heading", name="OP-0001 · Northern Watch")).to_be_visible()
     expect(page.get_by_role("link", name="Ridge patrol")).to_be_visible()
-    page.goto(f"{stack.url}/assets/relay%20hill")
+    page.goto(f"{web.url}/assets/relay%20hill")
     expect(page.get_by_role("article").get_by_role("link", name="Ridge patrol")).to_be_visible()
 
     old = datetime.now(UTC) - timedelta(days=3)
     api.intel.create(title="Old alert from the archive", observed_at=old.isoformat())
-    nav(page, "Intelligence").click()
+    web.nav("Intelligence").click()
     titles = page.get_by_role("list", name="Reports").get_by_role("link")
     expect(titles).to_have_count(3)
     expect(titles.last).to_have_text("Old alert from the archive")
 
 
-def test_the_selected_assets_track_is_drawn_and_grows_as_it_moves(
-    stack: WebStack,
-    api: VtocClient,
-    page: Any,
-    make_token: Callable[..., str],
-    shoot: Callable[[Any, str], Path],
-) -> None:
+def test_the_selected_assets_track_is_drawn_and_grows_as_it_moves(web: Web) -> None:
     """Offline (plain SVG, no tiles): the selected asset's track is a line ending at its
     point, and a fix posted while the page is open extends it without a reload."""
+    page, api = web.page, web.api
     api.assets.create(name="Falcon", kind="vehicle", lat=59.5, lon=10.2)
     api.assets.create(name="Post 1", kind="sensor", status="deployed", lat=60.3, lon=11.1)
     now = datetime.now(UTC)
@@ -302,8 +277,8 @@ def test_the_selected_assets_track_is_drawn_and_grows_as_it_moves(
     ]
     fixes = [s.FixIn(asset="Falcon", at=at, lat=lat, lon=lon) for at, lat, lon in path]
     assert api.post_positions(fixes).stored == 3
-    sign_in(page, stack.url, make_token(s.Role.viewer))
-    nav(page, "Assets").click()
+    web.sign_in(s.Role.viewer)
+    web.nav("Assets").click()
     the_map = page.get_by_test_id("asset-map")
     expect(the_map.locator("g.map-point")).to_have_count(2)
     expect(the_map.get_by_test_id("asset-track")).to_have_count(0)  # nothing selected yet
@@ -323,18 +298,13 @@ def test_the_selected_assets_track_is_drawn_and_grows_as_it_moves(
     x, y = (float(v) for v in end.split(","))
     fx, fy = (float(v) for v in re.findall(r"[\d.]+", falcon.get_attribute("transform")))
     assert abs(x - fx) < 1 and abs(y - fy) < 1, (end, falcon.get_attribute("transform"))
-    shoot(page, "assets-track")
+    web.shoot("assets-track")
 
 
-def test_every_assets_trail_is_drawn_and_moves_live(
-    stack: WebStack,
-    api: VtocClient,
-    page: Any,
-    make_token: Callable[..., str],
-    shoot: Callable[[Any, str], Path],
-) -> None:
+def test_every_assets_trail_is_drawn_and_moves_live(web: Web) -> None:
     """Offline (no tiles): each asset that moved in the last half hour has its trail on the
     map, with nothing selected; a fix posted while the page is open extends its trail."""
+    page, api = web.page, web.api
     now = datetime.now(UTC)
     walkers = {"Falcon": (59.5, 10.2), "Heron": (60.1, 10.9)}
     fixes = [
@@ -345,8 +315,8 @@ def test_every_assets_trail_is_drawn_and_moves_live(
     ids = {name: api.assets.create(name=name, kind="vehicle").id for name in walkers}
     api.assets.create(name="Post 1", kind="sensor", status="deployed", lat=60.3, lon=11.1)
     assert api.post_positions(fixes).stored == 6
-    sign_in(page, stack.url, make_token(s.Role.viewer))
-    nav(page, "Assets").click()
+    web.sign_in(s.Role.viewer)
+    web.nav("Assets").click()
     the_map = page.get_by_test_id("asset-map")
     expect(the_map.locator("g.map-point")).to_have_count(3)
     trails = the_map.get_by_test_id("asset-trail")
@@ -355,7 +325,7 @@ def test_every_assets_trail_is_drawn_and_moves_live(
     heron = the_map.locator(f"[data-testid=asset-trail][data-asset='{ids['Heron']}']")
     assert len(heron.get_attribute("points").split(" ")) == 3
     expect(page.locator("figure.map figcaption")).to_contain_text("2 trails")
-    shoot(page, "assets-trails")
+    web.shoot("assets-trails")
 
     page.evaluate("window.__marker = 'same page'")
     assert api.post_positions([s.FixIn(asset="Heron", at=now, lat=60.3, lon=10.95)]).stored == 1

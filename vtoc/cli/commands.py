@@ -23,6 +23,7 @@ from vtoc.cli.params import (
     IfVersionOpt,
     JsonOpt,
     LimitOpt,
+    OperationOpt,
     OutputOpt,
     Ref,
     SearchOpt,
@@ -62,6 +63,10 @@ class Flag:
 def reference(attr: str) -> Convert:
     """A converter from a name or code (``OP-0007``, ``Hawk-02``) to the id the API wants."""
     return lambda api, ref: resolve_id(getattr(api, attr), ref)
+
+
+#: ``--operation`` by id, code or name, sent as the ``operation_id`` it names
+OPERATION = Flag("operation", OperationOpt, "operation_id", reference("operations"))
 
 
 def moment(_: VtocClient, typed: str) -> str:

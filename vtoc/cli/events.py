@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vtoc.cli.output import Format, columns, dump, is_terminal, pretty, write
-from vtoc.cli.params import AllOpt, JsonOpt, OutputOpt, bounds, output_format
+from vtoc.cli.params import AllOpt, JsonOpt, OperationOpt, OutputOpt, bounds, output_format
 from vtoc.cli.session import client
 from vtoc.schemas import EventOrder, EventQuery
 
@@ -23,7 +23,6 @@ COLUMNS = columns("id", "ts", "actor", "kind", "entity", "entity_id", "operation
 
 Kind = Annotated[str | None, typer.Option(help="Kind prefix, e.g. 'intel.' or 'mission.updated'.")]
 Entity = Annotated[str | None, typer.Option(help="Entity type, e.g. mission.")]
-OperationId = Annotated[str | None, typer.Option("--operation", help="Operation id, code or name.")]
 
 
 def filters_for(
@@ -40,7 +39,7 @@ def list_(
     kind: Kind = None,
     entity: Entity = None,
     entity_id: Annotated[int | None, typer.Option(help="With --entity: one row's events.")] = None,
-    operation: OperationId = None,
+    operation: OperationOpt = None,
     limit: Annotated[int, typer.Option(**bounds(EventQuery, "limit"), help="Rows per page.")] = 100,
     every: AllOpt = False,
     output: OutputOpt = Format.table,
@@ -112,7 +111,7 @@ def tail(
     ] = False,
     kind: Kind = None,
     entity: Entity = None,
-    operation: OperationId = None,
+    operation: OperationOpt = None,
     output: Annotated[
         StreamFormat,
         typer.Option(

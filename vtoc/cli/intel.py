@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vtoc.cli.commands import Flag, add_create, add_list, add_update, any_of, reference
+from vtoc.cli.commands import OPERATION, Flag, add_create, add_list, add_update, any_of, reference
 from vtoc.cli.output import Column, columns
 from vtoc.cli.params import add_show_delete, bounds
 from vtoc.schemas import TLP, IntelSource, IntelUpdate, Severity
@@ -22,12 +22,7 @@ COLUMNS = [
 Text = Annotated[str | None, typer.Option()]
 When = Annotated[str | None, typer.Option(help="ISO 8601 with a time zone.")]
 LINKS = [
-    Flag(
-        "operation",
-        Annotated[str | None, typer.Option("--operation", help="Operation id, code or name.")],
-        "operation_id",
-        reference("operations"),
-    ),
+    OPERATION,
     Flag(
         "asset",
         Annotated[str | None, typer.Option("--asset", help="Asset id or name.")],

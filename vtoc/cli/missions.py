@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from vtoc.cli.commands import (
+    OPERATION,
     Flag,
     add_create,
     add_list,
@@ -29,12 +30,6 @@ COLUMNS = [
 ]
 
 Text = Annotated[str | None, typer.Option()]
-OPERATION = Flag(
-    "operation",
-    Annotated[str | None, typer.Option("--operation", help="Operation id, code or name.")],
-    "operation_id",
-    reference("operations"),
-)
 FIELDS = [
     Flag("name", Text),
     Flag("objective", Text),

@@ -52,6 +52,9 @@ FileOpt = Annotated[
     typer.Option("--file", "-f", help="A JSON or YAML body ('-' reads stdin); flags win."),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+OperationOpt = Annotated[
+    str | None, typer.Option("--operation", help="Operation id, code or name.")
+]
 ScopeOpt = Annotated[
     list[str] | None,
     typer.Option(

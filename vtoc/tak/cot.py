@@ -145,22 +145,57 @@ def stamp(moment: datetime) -> str:
 
 
 def event_of(asset: Asset, now: datetime, stale: timedelta) -> bytes:
-    """The asset as a CoT position report, valid until ``now + stale``."""
+    """The asset (one with a position) as a CoT position report, valid until ``now + stale``."""
+    assert asset.lat is not None and asset.lon is not None, "the gateway sends placed assets"
+    return position_report(
+        uid=f"{OWN_UID}{asset.id}",
+        callsign=asset.name,
+        lat=asset.lat,
+        lon=asset.lon,
+        at=now,
+        stale=stale,
+        cot_type=TYPE_OF_KIND.get(asset.kind, "a-f-G"),
+    )
+
+
+def position_report(
+    *,
+    uid: str,
+    callsign: str,
+    lat: float,
+    lon: float,
+    at: datetime,
+    stale: timedelta,
+    cot_type: str = "a-f-G-U-C",
+    hae: float | None = None,
+    ce: float | None = None,
+    le: float | None = None,
+    course: float | None = None,
+    speed: float | None = None,
+) -> bytes:
+    """A CoT position report, valid until ``at + stale``: what the gateway writes for an
+    asset, and what a TAK client sends (the tests and the benchmark are such clients).
+    An altitude or error left out is CoT's "unknown"; without a course or speed, no
+    ``<track>``."""
     attrs = {
         "version": "2.0",
-        "uid": f"{OWN_UID}{asset.id}",
-        "type": TYPE_OF_KIND.get(asset.kind, "a-f-G"),
+        "uid": uid,
+        "type": cot_type,
         "how": "m-g",
-        "time": stamp(now),
-        "start": stamp(now),
-        "stale": stamp(now + stale),
+        "time": stamp(at),
+        "start": stamp(at),
+        "stale": stamp(at + stale),
     }
-    point = {"lat": str(asset.lat), "lon": str(asset.lon), "hae": UNKNOWN, "ce": UNKNOWN}
-    point["le"] = UNKNOWN
+    point = {"lat": str(lat), "lon": str(lon)}
+    for name, value in (("hae", hae), ("ce", ce), ("le", le)):
+        point[name] = UNKNOWN if value is None else str(value)
+    detail = f"<contact callsign={quoteattr(callsign)}/>"
+    track = {name: str(v) for name, v in (("course", course), ("speed", speed)) if v is not None}
+    if track:
+        detail += f"<track {joined(track)}/>"
     return (
-        f"<event {joined(attrs)}><point {joined(point)}/>"
-        f"<detail><contact callsign={quoteattr(asset.name)}/></detail></event>"
-    ).encode()
+        f"<event {joined(attrs)}><point {joined(point)}/><detail>{detail}</detail></event>".encode()
+    )
 
 
 def joined(attrs: dict[str, str]) -> str:

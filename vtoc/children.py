@@ -60,15 +60,21 @@ def free_port() -> int:
         return port
 
 
-def stop(children: list[subprocess.Popen[bytes]], timeout: float = 10.0) -> None:
-    """SIGTERM to every child still running, then SIGKILL to those not gone in ``timeout``."""
+def stop(
+    children: list[subprocess.Popen[bytes]], timeout: float = 10.0
+) -> list[subprocess.Popen[bytes]]:
+    """SIGTERM to every child still running, then SIGKILL to those not gone in ``timeout``;
+    returns the children that had to be killed."""
     for child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + timeout
+    killed = []
     for child in children:
         try:
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+            killed.append(child)
+    return killed

@@ -285,12 +285,32 @@ def test_up_no_tui_serves_until_sigterm_and_leaves_nothing(tmp_path: Path) -> No
         started = children_of(up.pid)
         assert started
         up.send_signal(signal.SIGTERM)
-        assert up.wait(STOPS_WITHIN) == 0
+        assert ends_cleanly(up, tmp_path)
     finally:
         if up.poll() is None:
             up.kill()
     assert not [pid for pid in started if alive(pid)]
     assert not ready(url)
+    said = [
+        line
+        for line in (tmp_path / "data" / "vtoc" / "up.log").read_text().splitlines()
+        if line.startswith("vtoc up: ")
+    ]
+    assert said[0].startswith("vtoc up: stopping server (pid ") and ", agents (pid " in said[0]
+    assert said[-1].startswith("vtoc up: stopped in "), said
+
+
+def ends_cleanly(up: subprocess.Popen[bytes], home: Path) -> bool:
+    """``vtoc up`` exits with 0 within ``STOPS_WITHIN``; if not, the failure quotes its
+    log, which says what it was stopping and what took how long."""
+    try:
+        return up.wait(STOPS_WITHIN) == 0
+    except subprocess.TimeoutExpired:
+        log = home / "data" / "vtoc" / "up.log"
+        pytest.fail(
+            f"vtoc up still running {STOPS_WITHIN} s after SIGTERM; its log ends:\n"
+            + log.read_text()[-2000:]
+        )
 
 
 def up_into_pipe(tmp_path: Path, port: int) -> tuple[subprocess.Popen[bytes], int]:
@@ -327,7 +347,7 @@ def test_up_no_tui_keeps_serving_when_nobody_reads_its_output(tmp_path: Path) ->
         logged = (tmp_path / "data" / "vtoc" / "up.log").read_text()
         assert "/healthz" in logged
         up.send_signal(signal.SIGTERM)
-        assert up.wait(STOPS_WITHIN) == 0
+        assert ends_cleanly(up, tmp_path)
     finally:
         if reader >= 0:
             os.close(reader)
@@ -350,7 +370,7 @@ def test_up_no_tui_whose_reader_is_gone_still_serves_and_stops_cleanly(tmp_path:
         time.sleep(1)  # the notice follows readiness: let it meet the closed pipe
         assert up.poll() is None and ready(url)
         up.send_signal(signal.SIGTERM)
-        assert up.wait(STOPS_WITHIN) == 0
+        assert ends_cleanly(up, tmp_path)
     finally:
         if up.poll() is None:
             up.kill()

@@ -50,6 +50,8 @@ class Services:
         log.parent.mkdir(parents=True, exist_ok=True)
         self.log: IO[bytes] = log.open("ab")
         self.children: list[subprocess.Popen[bytes]] = []
+        #: each child's command (``server``, ``agents``, ``ssh``), for the log
+        self.commands: dict[subprocess.Popen[bytes], str] = {}
 
     @property
     def api_url(self) -> str:
@@ -65,6 +67,7 @@ class Services:
             preexec_fn=die_with_parent(),  # spawned from the main thread, as it must be
         )
         self.children.append(child)
+        self.commands[child] = args[0]
         return child
 
     def start_server(self) -> None:
@@ -110,8 +113,23 @@ class Services:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        stop(self.children, STOP_TIMEOUT)
+        """Stop every child, saying in the log what took how long: a stop that drags is
+        then the log's to explain (a child that needed SIGKILL, or ``vtoc up``'s own exit)."""
+        began = time.monotonic()
+        running = [child for child in self.children if child.poll() is None]
+        self.note(f"stopping {', '.join(map(self.name, running)) or 'nothing'}")
+        killed = stop(self.children, STOP_TIMEOUT)
+        for child in killed:
+            self.note(f"{self.name(child)} ignored SIGTERM for {STOP_TIMEOUT:.0f} s: killed")
+        self.note(f"stopped in {time.monotonic() - began:.1f} s")
         self.log.close()
+
+    def note(self, line: str) -> None:
+        self.log.write(f"vtoc up: {line}\n".encode())
+        self.log.flush()
+
+    def name(self, child: subprocess.Popen[bytes]) -> str:
+        return f"{self.commands[child]} (pid {child.pid})"
 
     def __enter__(self) -> Services:
         signal.signal(signal.SIGTERM, raise_terminated)

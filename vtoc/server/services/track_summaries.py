@@ -196,13 +196,12 @@ def store(session: Session, asset_id: int, summaries: dict[datetime, tuple[int, 
         set_={name: statement.excluded[name] for name in ("generation", "total", "points")},
         where=SUMMARIES.c.generation < statement.excluded.generation,
     )
-    connection = session.connection()
     try:
-        if connection.connection.dbapi_connection.autocommit:  # type: ignore[union-attr]
-            connection.execute(statement, rows)  # a read's connection: its own transaction
+        if session.connection().connection.dbapi_connection.autocommit:  # type: ignore[union-attr]
+            session.execute(statement, rows)  # a read's connection: its own transaction
         else:
             with session.begin_nested():
-                connection.execute(statement, rows)
+                session.execute(statement, rows)
     except IntegrityError:
         pass
 

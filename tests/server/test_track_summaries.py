@@ -220,3 +220,5 @@ def test_whole_hours_of_a_range() -> None:
     assert whole_hours(T0 - minute, T0 + 2 * hour + minute) == (T0, T0 + 2 * hour)
     assert whole_hours(T0 + minute, T0 + 2 * hour - minute) is None
     assert whole_hours(T0, T0 + hour - minute) is None
+    micro = timedelta(microseconds=1)
+    assert whole_hours(T0 + micro, T0 + 3 * hour - micro) == (T0 + hour, T0 + 2 * hour)

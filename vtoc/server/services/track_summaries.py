@@ -19,7 +19,6 @@ thinning every fix: a stretch's farthest point is measured among the candidates 
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -44,6 +43,7 @@ HOUR = timedelta(hours=1)
 SUMMARY_POINT = np.dtype([("id", "<i8"), ("lat", "<f8"), ("lon", "<f8"), ("seq", "<i4")])
 #: a fix as COPY hands it over; ``at`` in microseconds since PostgreSQL's epoch
 HOUR_POINT = copy_row(("id", ">i8"), ("at", ">i8"), ("lat", ">f8"), ("lon", ">f8"))
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 POINTS = (
@@ -104,9 +104,8 @@ def summarised(
 def whole_hours(since: datetime, until: datetime) -> tuple[datetime, datetime] | None:
     """The first whole hour (UTC) from ``since`` on and the end of the last that ends by
     ``until``; None when no hour fits."""
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    first = epoch + HOUR * math.ceil((since - epoch) / HOUR)
-    end = epoch + HOUR * math.floor((until - epoch) / HOUR)
+    first = EPOCH - HOUR * ((EPOCH - since) // HOUR)  # in whole microseconds: exact
+    end = EPOCH + HOUR * ((until - EPOCH) // HOUR)
     return (first, end) if first < end else None
 
 

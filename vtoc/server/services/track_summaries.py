@@ -46,10 +46,9 @@ HOUR_POINT = copy_row(("id", ">i8"), ("at", ">i8"), ("lat", ">f8"), ("lon", ">f8
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
-POINTS = (
-    "SELECT id, at, lat, lon FROM position_fixes"
-    " WHERE asset_id = %s AND at >= %s AND at {} %s ORDER BY at, id"
-)
+POINTS = "SELECT id, at, lat, lon FROM position_fixes WHERE asset_id = %s AND at >= %s AND at {} %s"
+#: the partial hours at both ends of a range, in one round trip
+ENDS = f"{POINTS.format('<')} UNION ALL {POINTS.format('<=')} ORDER BY at, id"
 # One statement, so each hour's generation and summary are read as of the same moment.
 HOURS = text("""
 SELECT h.hour, h.generation, s.generation AS built, s.total,
@@ -90,14 +89,14 @@ def summarised(
     stale = {hour: generation for hour, generation in found.items() if isinstance(generation, int)}
     found |= build_summaries(session, asset_id, stale)
     summaries = [summary for summary in found.values() if isinstance(summary, Summary)]
-    head = points_between(connection, asset_id, since, first, until_included=False)
-    tail = points_between(connection, asset_id, end, until, until_included=True)
+    ends = copied(connection, ENDS, (asset_id, since, first, asset_id, end, until), HOUR_POINT)
+    head, tail = np.split(ends, [np.searchsorted(ends["at"], pg_micros(first))])
     pieces = [head, *(in_time_order(s.points[:max_points]) for s in summaries), tail]
     return Points(
         np.concatenate([p["id"] for p in pieces]).astype(np.int64),
         np.concatenate([p["lat"] for p in pieces]).astype(np.float64),
         np.concatenate([p["lon"] for p in pieces]).astype(np.float64),
-        len(head) + len(tail) + sum(s.total for s in summaries),
+        len(ends) + sum(s.total for s in summaries),
     )
 
 
@@ -141,7 +140,7 @@ def build_summaries(
     then a newer generation is committed too, and the summary is never taken."""
     built: dict[datetime, Summary] = {}
     for start, end in runs(sorted(generations)):
-        fixes = points_between(session.connection(), asset_id, start, end, until_included=False)
+        fixes = points_between(session.connection(), asset_id, start, end)
         bounds = np.searchsorted(
             fixes["at"], [pg_micros(start + HOUR * i) for i in range((end - start) // HOUR + 1)]
         )
@@ -206,13 +205,11 @@ def store(session: Session, asset_id: int, summaries: dict[datetime, tuple[int, 
 
 
 def points_between(
-    connection: Connection, asset_id: int, start: datetime, end: datetime, *, until_included: bool
+    connection: Connection, asset_id: int, start: datetime, end: datetime
 ) -> NDArray[np.void]:
-    """The asset's fixes from ``start`` (included) to ``end`` as ``HOUR_POINT``s, in time
-    order."""
-    if end < start or (end == start and not until_included):
-        return np.empty(0, HOUR_POINT)
-    query = POINTS.format("<=" if until_included else "<")
+    """The asset's fixes from ``start`` (included) to ``end`` (not) as ``HOUR_POINT``s, in
+    time order."""
+    query = f"{POINTS.format('<')} ORDER BY at, id"
     return copied(connection, query, (asset_id, start, end), HOUR_POINT)
 
 

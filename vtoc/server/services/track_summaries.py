@@ -8,8 +8,8 @@ while ``track_hours.generation`` is still the one it was built at (the triggers 
 migration 0017 bump it in the statement that adds, changes or deletes a fix of the hour:
 a batch, a late fix, the thinning of old tracks). A read takes the first ``max_points``
 points of each whole hour's summary, every fix of the partial hours at its ends, and
-thins them together: a day at 1 Hz to 500 points is ~12,000 candidates instead of 86,400
-fixes read and measured.
+thins them together: a day at 1 Hz to 500 points is ~15,000 candidates (23 hours' 500 and
+the ends' 3,600 fixes) instead of 86,400 fixes read and measured.
 
 What comes back keeps the first and the last fix and the turns, in time order, at most
 ``max_points`` of them, and ``total`` is exact (from the hours' counts); when the range
@@ -70,6 +70,8 @@ class Points(NamedTuple):
 
 
 class Summary(NamedTuple):
+    """An hour's count of fixes and its points in thinning order (all, or a prefix)."""
+
     total: int
     points: NDArray[np.void]  # SUMMARY_POINTs in thinning order
 

@@ -263,6 +263,8 @@ def test_every_cascade_is_accounted_for() -> None:
         "correlation_members.correlation_id": "CASCADE",
         "agent_runs.agent_id": "CASCADE",
         "position_fixes.asset_id": "CASCADE",  # its track: counted in its delete-impact
+        "track_hours.asset_id": "CASCADE",  # its track's bookkeeping (track_summaries.py)
+        "track_summaries.asset_id": "CASCADE",
         "intel_acks.report_id": "CASCADE",  # who saw the report, gone with it
         "intel_ack_overdue.report_id": "CASCADE",  # its once-only overdue mark
         "event_tickets.token_id": "CASCADE",

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from vtoc.server.services import thinning
-from vtoc.server.services.thinning import farthest_long, farthest_short, keep_shape
+from vtoc.server.services.thinning import farthest_long, farthest_short, keep_shape, shape_order
 
 
 def walks() -> list[tuple[np.ndarray, np.ndarray]]:
@@ -51,3 +51,14 @@ def test_first_last_and_the_corners_are_kept_in_order() -> None:
     )
     assert keep_shape(lat, lon, 4) == [0, 100, 200, 299]  # the corners
     assert keep_shape(lat, lon, 1000) == list(range(300))
+
+
+def test_every_prefix_of_the_order_is_the_track_thinned_to_that_many() -> None:
+    """What an hour's summary relies on: it keeps the order once, and a read takes any
+    number of its first points."""
+    for lat, lon in walks():
+        order = shape_order(lat, lon, 400)
+        assert order[:2] == [0, len(lat) - 1] and len(set(order)) == 400
+        for m in (2, 3, 10, 100, 400):
+            assert sorted(order[:m]) == keep_shape(lat, lon, m)
+    assert sorted(shape_order(lat, lon, 10_000)) == list(range(len(lat)))

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -176,6 +177,39 @@ class PositionFix(Base):
     accuracy: Mapped[float | None] = mapped_column(Float)
     source: Mapped[s.FixSource] = mapped_column(enum_column(s.FixSource))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrackHour(Base):
+    """An hour (UTC) of an asset's track that has fixes, and its generation: on PostgreSQL
+    the triggers on ``position_fixes`` (migration 0017) add or bump it in the statement that
+    adds, changes or deletes a fix of the hour, so a summary of the hour built from what
+    was committed at one generation is known stale at the next. Unused on SQLite."""
+
+    __tablename__ = "track_hours"
+
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)
+
+
+class TrackSummary(Base):
+    """An hour of an asset's track thinned once for every read of it: its points in the
+    order thinning takes them (``thinning.shape_order``), at most ``SUMMARY_POINTS``, and
+    how many fixes the hour had, as of ``generation`` (``services/track_summaries.py``).
+    Written by reads; on PostgreSQL ``points`` is stored uncompressed, so a read of its
+    first N points fetches only those."""
+
+    __tablename__ = "track_summaries"
+
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(Integer)
+    points: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class IntelReport(Versioned, Base):

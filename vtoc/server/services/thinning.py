@@ -26,8 +26,17 @@ SHORT_STRETCH = 40
 def keep_shape(lat: NDArray[np.float64], lon: NDArray[np.float64], max_points: int) -> list[int]:
     """Indexes (ascending) of at most ``max_points`` points: always the first and the last,
     then the turning points, most pronounced first."""
+    if len(lat) <= max_points:
+        return list(range(len(lat)))
+    return sorted(shape_order(lat, lon, max_points))
+
+
+def shape_order(lat: NDArray[np.float64], lon: NDArray[np.float64], max_points: int) -> list[int]:
+    """The indexes ``keep_shape`` keeps, in the order it takes them: the first and the last,
+    then the turns, most pronounced first. Any prefix of this order is the track thinned to
+    that many points, which is what an hour's summary stores (``track_summaries``)."""
     n = len(lat)
-    if n <= max_points:
+    if n <= 2:
         return list(range(n))
     # A local plane: a degree of longitude shrinks with the cosine of the latitude.
     x = lon * np.cos(np.radians(float(np.mean(lat))))
@@ -53,7 +62,7 @@ def keep_shape(lat: NDArray[np.float64], lon: NDArray[np.float64], max_points: i
         kept.append(farthest)
         measure(start, farthest)
         measure(farthest, end)
-    return sorted(kept)
+    return kept
 
 
 def farthest_long(

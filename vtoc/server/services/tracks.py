@@ -3,7 +3,6 @@ tracks thinned in the database (one fix a minute after a week) instead of droppe
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
@@ -21,7 +20,9 @@ from vtoc.server.db import on_postgres, utcnow
 from vtoc.server.errors import InvalidError
 from vtoc.server.models import Asset, PositionFix
 from vtoc.server.services.assets import assets
+from vtoc.server.services.binary_copy import copied, copy_row
 from vtoc.server.services.thinning import keep_shape
+from vtoc.server.services.track_summaries import Points, summarised
 
 FIXES: Table = PositionFix.__table__  # type: ignore[assignment]
 DEFAULT_SPAN = timedelta(hours=24)
@@ -78,16 +79,28 @@ class TracksOut(TypedDict):
 def read_track(
     session: Session, *, ref: int | str, query: s.TrackQuery, now: datetime | None = None
 ) -> TrackOut:
-    """The asset's fixes from ``since`` to ``until`` (both included), in time order."""
+    """The asset's fixes from ``since`` to ``until`` (both included), in time order; on
+    PostgreSQL a long range's whole hours come from their summaries (``track_summaries``)."""
     asset = assets.get(session, ref)
     until = query.until or now or utcnow()
     since = query.since or until - DEFAULT_SPAN
     if since > until:
         raise InvalidError("since", "is after until")
-    _, ids, lat, lon = track_points(session, [asset.id], since, until)
-    fixes = whole_fixes(session, thinned(ids, lat, lon, query.max_points)).get(asset.id, [])
+    points = None
+    if session.connection().dialect.driver == "psycopg2":
+        points = summarised(session, asset.id, since, until, query.max_points)
+    if points is None:
+        _, ids, lat, lon = track_points(session, [asset.id], since, until)
+        points = Points(ids, lat, lon, total=len(ids))
+    kept = thinned(points.ids, points.lat, points.lon, query.max_points)
+    fixes = whole_fixes(session, kept).get(asset.id, [])
     return TrackOut(
-        asset_id=asset.id, name=asset.name, since=since, until=until, total=len(ids), fixes=fixes
+        asset_id=asset.id,
+        name=asset.name,
+        since=since,
+        until=until,
+        total=points.total,
+        fixes=fixes,
     )
 
 
@@ -203,29 +216,15 @@ def track_points(
     )
 
 
-#: COPY's binary format: the header (signature, flags, extension length), the trailer
-COPY_HEADER = 19
-COPY_TRAILER = 2
-
-
-def copy_row(*fields: tuple[str, str]) -> np.dtype[np.void]:
-    """A binary COPY row of non-null fields (name, big-endian numpy type): the field
-    count, then each field's length and value."""
-    layout = [("fields", ">i2")]
-    for name, kind in fields:
-        layout += [(f"{name}_size", ">i4"), (name, kind)]
-    return np.dtype(layout)
-
-
 #: one asset's points need not name it: 38 bytes a row rather than 50, a quarter less for
 #: PostgreSQL to write and psycopg2 to hand over
 POINT = (("id", ">i8"), ("lat", ">f8"), ("lon", ">f8"))
 ONE_ASSET = copy_row(*POINT)
 MANY_ASSETS = copy_row(("asset_id", ">i8"), *POINT)
 TRACK_COPY = (
-    "COPY (SELECT {} FROM position_fixes"
+    "SELECT {} FROM position_fixes"
     " WHERE asset_id = ANY(%s) AND at BETWEEN %s AND %s"
-    " ORDER BY asset_id, at, id) TO STDOUT WITH (FORMAT binary)"
+    " ORDER BY asset_id, at, id"
 )
 
 
@@ -233,20 +232,13 @@ def track_points_copied(
     connection: Connection, asset_ids: list[int], since: datetime, until: datetime
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     """PostgreSQL's binary COPY read straight into numpy: a day at 1 Hz as 86,400 Python
-    row tuples cost psycopg2 most of a GET's time, and binary rows of fixed width need no
-    parsing at all (the index ``ix_fix_track`` hands them over in order)."""
+    row tuples cost psycopg2 most of a GET's time (the index ``ix_fix_track`` hands the
+    rows over in order)."""
     row = ONE_ASSET if len(asset_ids) == 1 else MANY_ASSETS
-    statement = TRACK_COPY.format(
+    query = TRACK_COPY.format(
         "asset_id::int8, id, lat, lon" if row is MANY_ASSETS else "id, lat, lon"
     )
-    buffer = io.BytesIO()
-    cursor: Any = connection.connection.cursor()  # psycopg2's, which has copy_expert
-    try:
-        cursor.copy_expert(cursor.mogrify(statement, (asset_ids, since, until)), buffer)
-    finally:
-        cursor.close()
-    data = buffer.getbuffer()
-    rows = np.frombuffer(data[COPY_HEADER : len(data) - COPY_TRAILER], dtype=row)
+    rows = copied(connection, query, (asset_ids, since, until), row)
     ids = rows["id"].astype(np.int64)
     return (
         rows["asset_id"].astype(np.int64)

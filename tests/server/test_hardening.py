@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -188,6 +189,65 @@ def test_slow_request_gets_a_504_not_a_hang() -> None:
         response = http.get("/slow")
     assert response.status_code == 504
     assert response.json()["title"] == "Timeout"
+
+
+async def timed(app: RequestTimeout, delays: list[float]) -> list[Any]:
+    """Requests sleeping ``delays`` seconds each, at once, through ``app``: each one's status,
+    or the exception that ended it."""
+
+    async def request(delay: float) -> Any:
+        sent: list[Any] = []
+
+        async def receive() -> Any:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": f"/{delay}", "headers": []}
+        try:
+            await app(scope, receive, send)
+        except Exception as exc:  # what ended it is the result
+            return type(exc)
+        return sent[0]["status"]
+
+    return await asyncio.gather(*(request(delay) for delay in delays))
+
+
+def test_one_timer_bounds_many_requests_each_at_its_deadline() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        delay = float(scope["path"][1:])
+        if delay < 0:  # answers, then takes its time over the rest of the body
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await asyncio.sleep(-delay)
+        else:
+            await asyncio.sleep(delay)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    bounded = RequestTimeout(app, seconds=0.3)
+    results = asyncio.run(timed(bounded, [0, 0.05, 1, 0.1, 2, -1, 0]))
+    assert results == [200, 200, 504, 200, 504, TimeoutError, 200]
+    assert not bounded.deadlines.due and not bounded.deadlines.expired
+    # a later loop (another TestClient) starts a table of its own
+    assert asyncio.run(timed(bounded, [0, 1])) == [200, 504]
+
+
+def test_a_cancellation_from_elsewhere_is_not_a_timeout() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await asyncio.sleep(5)
+
+    bounded = RequestTimeout(app, seconds=30)
+
+    async def cancelled() -> None:
+        request = asyncio.ensure_future(timed(bounded, [5]))
+        await asyncio.sleep(0.05)
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+
+    asyncio.run(cancelled())
+    assert not bounded.deadlines.due and not bounded.deadlines.expired
 
 
 def test_tokens_are_hashed_at_rest(admin: VtocClient, engine: Engine) -> None:

@@ -20,7 +20,7 @@ from pythonjsonlogger import json as pythonjson
 from vtoc.client import REQUEST_ID, NotFound, VtocClient
 from vtoc.config import ServerSettings
 from vtoc.schemas import Role, TokenCreate
-from vtoc.server import logs, metrics
+from vtoc.server import access, logs, metrics
 from vtoc.server.app import create_app
 
 
@@ -272,3 +272,30 @@ def test_the_json_formatters_own_lines_are_the_librarys(
         return made
 
     assert ours.format(record()) == library.format(record())
+
+
+def test_an_access_record_is_the_one_make_record_makes() -> None:
+    """``access.access_record`` builds on the fields every access line shares: the same
+    fields, in the same order, with the same values as ``makeRecord``'s (but the clock's)."""
+    extra = {"request_id": "r1", "actor": None, "method": "GET", "route": "/healthz"}
+    clock = ("created", "msecs", "relativeCreated")
+
+    def fields(record: logging.LogRecord) -> list[tuple[str, object]]:
+        return [(k, v) for k, v in record.__dict__.items() if k not in clock]
+
+    made = access._made(("GET", "/healthz", 200), dict(extra))
+    built = access.access_record(("GET", "/healthz", 200), dict(extra))
+    assert fields(built) == fields(made)
+    assert [k for k in built.__dict__] == [k for k in made.__dict__]
+    assert abs(built.created - made.created) < 5
+
+    class Traced(logging.LogRecord):
+        """A record factory of someone else's (tracing adds its ids this way)."""
+
+    # someone else's record factory makes every record again
+    previous = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(Traced)
+    try:
+        assert type(access.access_record(("GET", "/", 200), {})) is Traced
+    finally:
+        logging.setLogRecordFactory(previous)

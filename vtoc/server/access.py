@@ -11,6 +11,7 @@ import itertools
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -133,15 +134,74 @@ def log_request(scope: Scope, rid: str, status: int, seconds: float) -> None:
         "duration_ms": round(seconds * 1000, 2),
         "client": (scope.get("client") or ("", 0))[0],
     }
-    record = ACCESS.makeRecord(
-        ACCESS.name,
-        logging.INFO,
-        __file__,
-        0,
-        "%s %s %s",
-        (method, route, status),
-        None,
-        func="log_request",
-        extra=extra,
+    ACCESS.handle(access_record((method, route, status), extra))
+
+
+_MESSAGE = "%s %s %s"
+#: the fields ``LogRecord.__init__`` fills, in its order (Python 3.11); a record with others
+#: (3.12's ``taskName``) is left to ``makeRecord``
+_FIELDS = (
+    "name msg args levelname levelno pathname filename module exc_info exc_text stack_info "
+    "lineno funcName created msecs relativeCreated thread threadName processName process"
+).split()
+#: those that change from one record to the next
+_PER_RECORD = frozenset({"args", "created", "msecs", "relativeCreated", "thread", "threadName"})
+#: an access record's other fields, the same on every line of this process (None: not made
+#: yet; empty: records here are ``makeRecord``'s)
+_fixed: dict[str, Any] | None = None
+_thread_names: dict[int, str] = {}
+
+
+def access_record(args: tuple[Any, ...], extra: dict[str, Any]) -> logging.LogRecord:
+    """The record ``ACCESS.makeRecord`` makes, the same fields in the same order, built on
+    those it fills alike on every line of a process (file, function, level, process): its
+    ``LogRecord.__init__`` was a quarter of a bare request's access line. A record factory
+    someone installed (``logging.setLogRecordFactory``), or ``logging``'s switches for
+    thread and process fields turned off, and ``makeRecord`` makes every record again."""
+    fixed = _fixed if _fixed is not None else _template()
+    if (
+        not fixed
+        or logging.getLogRecordFactory() is not logging.LogRecord
+        or not (logging.logThreads and logging.logProcesses and logging.logMultiprocessing)
+    ):
+        return _made(args, extra)
+    record = logging.LogRecord.__new__(logging.LogRecord)
+    fields = record.__dict__
+    fields.update(fixed)
+    now = time.time()
+    ident = threading.get_ident()
+    thread = _thread_names.get(ident)
+    if thread is None:
+        thread = _thread_names[ident] = threading.current_thread().name
+    fields["args"] = args
+    fields["created"] = now
+    fields["msecs"] = int((now - int(now)) * 1000) + 0.0  # as LogRecord (gh-89047)
+    fields["relativeCreated"] = (now - logging._startTime) * 1000  # type: ignore[attr-defined]
+    fields["thread"] = ident
+    fields["threadName"] = thread
+    fields.update(extra)
+    return record
+
+
+def _made(args: tuple[Any, ...], extra: dict[str, Any] | None) -> logging.LogRecord:
+    return ACCESS.makeRecord(
+        ACCESS.name, logging.INFO, __file__, 0, _MESSAGE, args, None, "log_request", extra
     )
-    ACCESS.handle(record)
+
+
+def _template() -> dict[str, Any]:
+    global _fixed
+    sample = _made(("GET", "/", 200), None).__dict__
+    known = list(sample) == _FIELDS
+    _fixed = {k: (None if k in _PER_RECORD else v) for k, v in sample.items()} if known else {}
+    return _fixed
+
+
+def _renew_template() -> None:
+    """A forked process has another pid (and its threads other names)."""
+    global _fixed
+    _fixed = None
+    _thread_names.clear()
+
+
+os.register_at_fork(after_in_child=_renew_template)

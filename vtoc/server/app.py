@@ -40,9 +40,10 @@ from vtoc.server.api.plain import solved_by
 from vtoc.server.async_reads import AsyncReads
 from vtoc.server.auth import TokenCache
 from vtoc.server.db import make_engine, make_read_engine, make_sessionmaker
-from vtoc.server.hardening import JsonGuard, RateLimiter, RequestTimeout
-from vtoc.server.limits import BodySizeLimit
-from vtoc.server.methods import PathMethods, RouteByPath
+from vtoc.server.dispatch import dispatch_hot_routes
+from vtoc.server.guards import Guards
+from vtoc.server.hardening import RateLimiter
+from vtoc.server.methods import PathMethods
 from vtoc.server.openapi import document_problems
 from vtoc.server.realtime.hub import Hub
 from vtoc.server.track_keeper import TrackKeeper
@@ -122,11 +123,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     problems.install(app)
     app.state.paths = PathMethods(app.routes)
     # Added innermost first: the request log sees every answer, limits come before parsing.
-    app.add_middleware(RouteByPath, paths=app.state.paths)
-    app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
-    app.add_middleware(JsonGuard, limit=settings.max_json_depth)
     app.add_middleware(
-        BodySizeLimit, limit=settings.max_body_bytes, ingest_limit=settings.ingest_max_body_bytes
+        Guards,  # body size limit, JSON guard, request timeout, the path's methods
+        paths=app.state.paths,
+        timeout_seconds=settings.request_timeout_seconds,
+        json_depth=settings.max_json_depth,
+        max_body_bytes=settings.max_body_bytes,
+        batch_max_body_bytes=settings.ingest_max_body_bytes,
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -180,6 +183,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.include_router(tokens.identity_router, prefix=API_PREFIX)
     app.include_router(observability.router)
     document_problems(app)
+    dispatch_hot_routes(app.router, app.state.paths)
     if settings.otlp_endpoint:
         from vtoc.telemetry import export_to, instrument_server
 

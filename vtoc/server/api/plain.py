@@ -34,6 +34,9 @@ def solved_by(handler: Handler) -> type[APIRoute]:
     describe the route in the OpenAPI document; ``handler`` supplies their values."""
 
     class SolvedRoute(APIRoute):
+        #: what ``dispatch.HotRoutes`` sends the route's requests to, past the router
+        solved_by: Handler = staticmethod(handler)  # type: ignore[assignment]
+
         def get_route_handler(self) -> Handler:
             return handler
 

@@ -28,7 +28,11 @@ def hot_routes(app: FastAPI) -> HotRoutes:
 
 def test_the_hot_paths_are_the_solved_routes(app: FastAPI) -> None:
     table = hot_routes(app).table
-    expected = {("GET", "/healthz"), ("GET", "/api/v1/operations/{ref}/timeline")} | {
+    expected = {
+        ("GET", "/healthz"),
+        ("GET", "/api/v1/operations/{ref}/timeline"),
+        ("GET", "/api/v1/dashboard"),
+    } | {
         ("GET", path)
         for name in RESOURCES
         for path in (f"/api/v1/{name}", f"/api/v1/{name}/{{ref}}")
@@ -91,6 +95,8 @@ def test_hot_answers_are_the_routers(
         ("PUT", f"/api/v1/intel/{report.id}", {}),
         ("PUT", "/api/v1/intel", {}),
         ("GET", "/api/v1/tasks/claim", {}),
+        ("GET", "/api/v1/dashboard", {"headers": anonymous}),
+        ("POST", "/api/v1/dashboard", {}),
         ("GET", f"/api/v1/intel/{report.id}/delete-impact", {}),
         ("GET", "/api/v1/no-such-thing", {}),
     ]

@@ -13,6 +13,7 @@ use) and sent by asyncpg with its values. Statements whose values change their S
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -212,6 +213,12 @@ class AsyncReads:
                 return await work(conn)
         except DOWN as exc:
             raise DatabaseUnavailableError("the database did not answer; retry shortly") from exc
+
+
+def json_value(value: Any) -> Any:
+    """The value of a JSON column that holds objects or arrays: asyncpg hands JSON over as
+    its text, SQLAlchemy decoded."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 async def keep_session(_: asyncpg.Connection) -> None:

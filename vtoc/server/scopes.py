@@ -126,7 +126,9 @@ def reports_in(operations: frozenset[int]) -> Any:
     return select(IntelReport.id).where(IntelReport.operation_id.in_(operations))
 
 
-def criteria(operations: frozenset[int], dialect: str) -> list[Any]:
+def visible(operations: frozenset[int], dialect: str) -> dict[type[Any], ColumnElement[bool]]:
+    """What of each entity ``operations`` let a principal see: the loader criteria below,
+    and the WHERE of a subquery, which those criteria do not reach (``dashboard``)."""
     entries = select(JournalEntryRow.id).where(JournalEntryRow.operation_id.in_(operations))
     in_scope: list[tuple[type[Any], ColumnElement[bool]]] = [
         (Operation, Operation.id.in_(operations)),
@@ -150,10 +152,14 @@ def criteria(operations: frozenset[int], dialect: str) -> list[Any]:
         (AckOverdue, AckOverdue.report_id.in_(reports_in(operations))),
         (CorrelationMember, CorrelationMember.report_id.in_(reports_in(operations))),
     ]
-    hidden = [(model, false()) for model in UNSCOPED]
+    hidden: list[tuple[type[Any], ColumnElement[bool]]] = [(m, false()) for m in UNSCOPED]
+    return dict(in_scope + hidden)
+
+
+def criteria(operations: frozenset[int], dialect: str) -> list[Any]:
     return [
         with_loader_criteria(model, where, include_aliases=True)
-        for model, where in in_scope + hidden
+        for model, where in visible(operations, dialect).items()
     ]
 
 

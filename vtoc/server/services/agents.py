@@ -31,6 +31,14 @@ def checked_config(kind: s.AgentKind, config: dict[str, Any]) -> dict[str, Any]:
     return parsed.model_dump(mode="json", exclude_unset=True)
 
 
+#: each agent's last run's id
+LATEST_RUNS = (
+    select(AgentRun.agent_id, func.max(AgentRun.id).label("run_id"))
+    .group_by(AgentRun.agent_id)
+    .subquery()
+)
+
+
 class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
     model = Agent
     public = s.Agent
@@ -47,12 +55,9 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
 
     def latest_runs(self, session: Session) -> dict[int, AgentRun]:
         """Each agent's last run, by agent id, in one query."""
-        latest = (
-            select(AgentRun.agent_id, func.max(AgentRun.id).label("run_id"))
-            .group_by(AgentRun.agent_id)
-            .subquery()
+        found = session.scalars(
+            select(AgentRun).join(LATEST_RUNS, AgentRun.id == LATEST_RUNS.c.run_id)
         )
-        found = session.scalars(select(AgentRun).join(latest, AgentRun.id == latest.c.run_id))
         return {run.agent_id: run for run in found}
 
     def trigger(self, session: Session, *, actor: str, ref: int | str) -> Agent:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -42,7 +41,7 @@ from sqlalchemy.sql.expression import BindParameter, CompoundSelect
 
 from vtoc import schemas as s
 from vtoc.schemas.event_lines import describe, one_line
-from vtoc.server.async_reads import AsyncReads, NotPrepared
+from vtoc.server.async_reads import AsyncReads, NotPrepared, json_value
 from vtoc.server.db import on_postgres
 from vtoc.server.errors import InvalidError
 from vtoc.server.models import EventRow, JournalEntryRow, Mission, Operation, mission_assets
@@ -122,10 +121,7 @@ def entry_item(row: Any) -> s.TimelineItem:
 
 
 def event_item(row: Any) -> s.TimelineItem:
-    data = row["data"]
-    if isinstance(data, str):  # asyncpg hands JSON over as its text
-        data = json.loads(data)
-    said = describe(row["kind"], data or {})
+    said = describe(row["kind"], json_value(row["data"]) or {})
     return s.TimelineItem(
         type=s.TimelineType.event,
         id=row["id"],

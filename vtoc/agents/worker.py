@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 import uuid
 
@@ -32,6 +33,10 @@ def main(
     ctx = resolve_context(context)
 
     async def go() -> None:
+        # a supervisor's stop (SIGTERM: docker, systemd, ``vtoc up``) ends it as Ctrl-C does
+        main_task = asyncio.current_task()
+        assert main_task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
         async with AsyncVtocClient(ctx.api_url, ctx.token) as client:
             scheduler = Scheduler(
                 client,
@@ -42,5 +47,5 @@ def main(
             )
             await scheduler.run(once=once)
 
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the worker, quietly
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):  # quietly
         asyncio.run(go())

@@ -23,6 +23,7 @@ from vtoc import schemas as s
 from vtoc.server import scopes
 from vtoc.server.async_reads import AsyncReads, json_value
 from vtoc.server.db import UTCDateTime, utcnow
+from vtoc.server.events import STREAMED
 from vtoc.server.models import Agent, AgentRun, Asset, EventRow, IntelReport, Mission, Operation
 from vtoc.server.services.agents import LATEST_RUNS
 from vtoc.server.services.missions import FINISHED
@@ -43,8 +44,7 @@ def label(column: Any, value: StrEnum) -> str:
 def counted(column: Any, enum: type[E], *where: ColumnElement[bool]) -> list[Any]:
     """One count per value of ``enum``, labelled ``<table>_<value>``."""
     return [
-        func.count().filter(column == value, *where).label(label(column, value))
-        for value in enum
+        func.count().filter(column == value, *where).label(label(column, value)) for value in enum
     ]
 
 
@@ -93,20 +93,7 @@ def counts_of(visible: Mapping[type[Any], ColumnElement[bool]]) -> Select[Any]:
 
 
 #: the newest events, newest first
-RECENT = (
-    select(
-        EventRow.id,
-        EventRow.ts,
-        EventRow.actor,
-        EventRow.kind,
-        EventRow.entity,
-        EventRow.entity_id,
-        EventRow.operation_id,
-        EventRow.data,
-    )
-    .order_by(EventRow.id.desc())
-    .limit(RECENT_EVENTS)
-)
+RECENT = select(*STREAMED).order_by(EventRow.id.desc()).limit(RECENT_EVENTS)
 
 
 #: each agent with its last run, if any

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import text
 
 import vtoc
@@ -51,6 +52,8 @@ from vtoc.server.track_keeper import TrackKeeper
 API_PREFIX = "/api/v1"
 #: ``/healthz``'s answer, serialized once: probes come often
 HEALTHY = b'{"status":"ok"}'
+#: FastAPI's own OpenTelemetry layer, off: it would ask the global providers on every request
+NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 async def healthz() -> Response:
@@ -108,6 +111,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
+        telemetry=NO_NATIVE_TELEMETRY,  # spans come from ``vtoc.telemetry``'s own provider
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -3,7 +3,6 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel
 
 from vtoc import schemas as s
 from vtoc.server.api.crud import idempotent_post, json_renderer
@@ -48,12 +47,13 @@ async def file_entry(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """File an entry as the token's principal; ``occurred_at`` defaults to now."""
-
-    def action() -> BaseModel:
-        return s.JournalEntry.model_validate(journal.file(session, actor=who.name, data=data))
-
-    return await in_worker(
-        session, lambda: idempotent_post(session, who, idempotency_key, data, action)
+    return await idempotent_post(
+        session,
+        who,
+        idempotency_key,
+        data,
+        s.JournalEntry,
+        lambda: journal.file(session, actor=who.name, data=data),
     )
 
 
@@ -70,13 +70,13 @@ async def correct_entry(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """File a correction of an entry: a new entry with ``corrects``; 409 if it already has one."""
-
-    def action() -> BaseModel:
-        row = journal.correct(session, actor=who.name, ref=entry_id, data=data)
-        return s.JournalEntry.model_validate(row)
-
-    return await in_worker(
-        session, lambda: idempotent_post(session, who, idempotency_key, data, action)
+    return await idempotent_post(
+        session,
+        who,
+        idempotency_key,
+        data,
+        s.JournalEntry,
+        lambda: journal.correct(session, actor=who.name, ref=entry_id, data=data),
     )
 
 

@@ -91,39 +91,40 @@ MissionArg = Annotated[str, typer.Argument(help="Mission id or name.", show_defa
 AssetArg = Annotated[str, typer.Argument(help="Asset id or name.", show_default=False)]
 
 
-def set_assignment(mission: str, asset: str, assigned: bool, fmt: Format) -> None:
-    with client() as api:
-        asset_id = resolve_id(api.assets, asset)
-        assert asset_id is not None
-        render_one(api.assign_asset(mission, asset_id, assigned=assigned), fmt)
+def add_assignment(name: str, assigned: bool, doc: str) -> None:
+    """``assign`` and ``unassign``: one request, with the asset on the mission or off it."""
+
+    def command(
+        mission: MissionArg,
+        asset: AssetArg,
+        output: OutputOpt = Format.table,
+        as_json: JsonOpt = False,
+    ) -> None:
+        with client() as api:
+            asset_id = resolve_id(api.assets, asset)
+            assert asset_id is not None
+            fmt = output_format(output, as_json)
+            render_one(api.assign_asset(mission, asset_id, assigned=assigned), fmt)
+
+    command.__doc__ = doc
+    app.command(name)(command)
 
 
-@app.command()
-def assign(
-    mission: MissionArg,
-    asset: AssetArg,
-    output: OutputOpt = Format.table,
-    as_json: JsonOpt = False,
-) -> None:
+add_assignment(
+    "assign",
+    True,
     """Put an asset on a mission (nothing happens if it already is).
 
     Example: vtoc missions assign 12 Hawk-02
-    """
-    set_assignment(mission, asset, True, output_format(output, as_json))
-
-
-@app.command()
-def unassign(
-    mission: MissionArg,
-    asset: AssetArg,
-    output: OutputOpt = Format.table,
-    as_json: JsonOpt = False,
-) -> None:
+    """,
+)
+add_assignment(
+    "unassign",
+    False,
     """Take an asset off a mission.
 
     Example: vtoc missions unassign 12 Hawk-02
-    """
-    set_assignment(mission, asset, False, output_format(output, as_json))
-
+    """,
+)
 
 add_show_delete(app, "missions", "mission", "12")

@@ -40,6 +40,11 @@ def bounds(model: type[BaseModel], field: str) -> dict[str, Any]:
     return {key: value for key, value in flag.items() if value is not None}
 
 
+def port_option(help: str) -> Any:
+    """A TCP or UDP port option: 1 to 65535, whichever server listens on it."""
+    return typer.Option(min=1, max=65535, help=help)
+
+
 OutputOpt = Annotated[
     Format, typer.Option("--output", "-o", help="table, json, yaml or csv.", show_default=False)
 ]

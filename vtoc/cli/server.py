@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from vtoc.cli.params import ScopeOpt
+from vtoc.cli.params import ScopeOpt, port_option
 from vtoc.schemas import Role
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def migrate() -> None:
 @app.command("run")
 def run_server(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    port: Annotated[int, port_option("Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     migrate_first: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Upgrade the schema before serving.")

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from vtoc.cli.output import Format, columns, render, render_one
-from vtoc.cli.params import JsonOpt, OutputOpt, Ref, ScopeOpt, YesOpt, output_format
+from vtoc.cli.params import (
+    JsonOpt,
+    OutputOpt,
+    Ref,
+    ScopeOpt,
+    YesOpt,
+    output_format,
+    port_option,
+)
 from vtoc.cli.session import client
 from vtoc.schemas import Role
 
@@ -68,7 +76,7 @@ def revoke(ref: Ref, yes: YesOpt = False) -> None:
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")] = 2222,
+    port: Annotated[int, port_option("TCP port to listen on.")] = 2222,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",
     max_sessions: Annotated[
         int, typer.Option(min=1, help="Sessions open at once, all keys together.")

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from vtoc.cli.errors import EXIT_AUTH, EXIT_USAGE, fail
+from vtoc.cli.params import port_option
 
 app = typer.Typer(help="TAK clients: Cursor-on-Target in and out.", no_args_is_help=True)
 
@@ -21,14 +22,10 @@ def say(message: str) -> None:
 def serve(
     port: Annotated[
         int | None,
-        typer.Option(
-            min=1,
-            max=65535,
-            help="TCP port for CoT streams, in and out (default: 8087; 8089 with TLS).",
-        ),
+        port_option("TCP port for CoT streams, in and out (default: 8087; 8089 with TLS)."),
     ] = None,
     udp_port: Annotated[
-        int, typer.Option(min=1, max=65535, help="UDP port for CoT datagrams (in; the SA group's).")
+        int, port_option("UDP port for CoT datagrams (in; the SA group's).")
     ] = 6969,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",
     allow: Annotated[

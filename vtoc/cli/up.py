@@ -10,12 +10,12 @@ from typing import Annotated
 import typer
 
 from vtoc.cli.local import LOCAL_CONTEXT
+from vtoc.cli.params import port_option
 
 
 def up(
     port: Annotated[
-        int | None,
-        typer.Option(min=1, max=65535, help="Port for the local server (default: a free one)."),
+        int | None, port_option("Port for the local server (default: a free one).")
     ] = None,
     seed_demo: Annotated[
         bool, typer.Option("--demo/--no-demo", help="Seed the demo scenario on first run.")
@@ -27,15 +27,11 @@ def up(
     web: Annotated[
         bool, typer.Option("--web", help="Also serve the web UI behind Traefik at one URL.")
     ] = False,
-    web_port: Annotated[
-        int, typer.Option(min=1, max=65535, help="Port of the web UI (with --web).")
-    ] = 8080,
+    web_port: Annotated[int, port_option("Port of the web UI (with --web).")] = 8080,
     ssh: Annotated[
         bool, typer.Option("--ssh", help="Also serve the TUI and CLI over SSH to enrolled keys.")
     ] = False,
-    ssh_port: Annotated[
-        int, typer.Option(min=1, max=65535, help="Port of the SSH server (with --ssh).")
-    ] = 2222,
+    ssh_port: Annotated[int, port_option("Port of the SSH server (with --ssh).")] = 2222,
 ) -> None:
     """Start vTOC locally: migrate, seed demo data once, mint an admin token, serve, open the TUI.
 

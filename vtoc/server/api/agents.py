@@ -15,6 +15,7 @@ from vtoc.server.api.deps import (
     Operator,
     SessionDep,
     Viewer,
+    committed,
     etag,
     tagged,
 )
@@ -59,9 +60,7 @@ def update_agent(
 @router.post("/{ref}/trigger", response_model=s.Agent)
 def trigger_agent(ref: str, session: SessionDep, who: Operator) -> Any:
     """Make the agent due now."""
-    row = agents.trigger(session, actor=who.name, ref=ref)
-    session.commit()
-    return row
+    return committed(session, agents.trigger(session, actor=who.name, ref=ref))
 
 
 @router.get("/{ref}/runs", response_model=s.Page[s.AgentRun])
@@ -79,17 +78,13 @@ def list_runs(
 @router.post("/{ref}/lease", response_model=s.Agent)
 def take_lease(ref: str, data: s.LeaseRequest, session: SessionDep, _: Operator) -> Any:
     """Lease a due agent to one worker; 409 when it is disabled, not due or leased."""
-    row = agents.lease(session, ref=ref, data=data)
-    session.commit()
-    return row
+    return committed(session, agents.lease(session, ref=ref, data=data))
 
 
 @router.put("/{ref}/lease", response_model=s.Agent)
 def renew_lease(ref: str, data: s.LeaseRequest, session: SessionDep, _: Operator) -> Any:
     """Extend the lease while the run goes on; 409 when the worker lost it."""
-    row = agents.renew(session, ref=ref, data=data)
-    session.commit()
-    return row
+    return committed(session, agents.renew(session, ref=ref, data=data))
 
 
 @router.post("/{ref}/runs", response_model=s.AgentRun, status_code=201)

@@ -6,7 +6,7 @@ from fastapi import Query, Response
 
 from vtoc import schemas as s
 from vtoc.server.api.crud import crud_router, plain_json
-from vtoc.server.api.deps import Operator, SessionDep, Viewer, in_worker
+from vtoc.server.api.deps import Operator, SessionDep, Viewer, committed, in_worker
 from vtoc.server.services import deletes
 from vtoc.server.services.assets import assets
 from vtoc.server.services.positions import check_in
@@ -15,9 +15,6 @@ from vtoc.server.services.tracks import read_track
 router = crud_router(
     assets,
     prefix="/assets",
-    create=s.AssetCreate,
-    update=s.AssetUpdate,
-    query=s.AssetQuery,
     delete_role=s.Role.operator,
     delete=deletes.delete_asset,
     impact=deletes.asset_impact,
@@ -32,9 +29,9 @@ def heartbeat(
     beat: s.Heartbeat | None = None,
 ) -> Any:
     """The asset checked in (optionally with its position); it is reachable again."""
-    row = check_in(session, actor=who.name, ref=ref, beat=beat or s.Heartbeat())
-    session.commit()
-    return row
+    return committed(
+        session, check_in(session, actor=who.name, ref=ref, beat=beat or s.Heartbeat())
+    )
 
 
 @router.get("/{ref}/track", response_model=s.Track)

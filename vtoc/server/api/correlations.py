@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 
 from vtoc import schemas as s
 from vtoc.server import scopes
-from vtoc.server.api.deps import Operator, PathId, SessionDep, Viewer
+from vtoc.server.api.deps import Operator, PathId, SessionDep, Viewer, committed
 from vtoc.server.services import correlations, escalation
 
 router = APIRouter(prefix="/correlations", tags=["correlations"])
@@ -55,17 +55,14 @@ def escalate_correlation(correlation_id: PathId, session: SessionDep, who: Opera
     transaction; the answer is the summary. Safe to retry: once the cluster has its summary,
     this returns it and changes nothing."""
     summary = escalation.escalate(session, actor=who.name, correlation_id=correlation_id)
-    answer = s.Intel.model_validate(summary)
-    session.commit()
-    return answer
+    return committed(session, s.Intel.model_validate(summary))
 
 
 @router.patch("/{correlation_id}", response_model=s.Correlation)
 def update_correlation(
     correlation_id: PathId, data: s.CorrelationUpdate, session: SessionDep, who: Operator
 ) -> Any:
-    row = correlations.set_summary(
-        session, actor=who.name, correlation_id=correlation_id, data=data
+    return committed(
+        session,
+        correlations.set_summary(session, actor=who.name, correlation_id=correlation_id, data=data),
     )
-    session.commit()
-    return row

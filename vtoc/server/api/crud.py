@@ -5,7 +5,7 @@ which name the resource's own models, when each route is defined.
 """
 
 from collections.abc import Callable
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, get_args, get_origin
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response, status
@@ -38,29 +38,37 @@ from vtoc.server.services.resource import Resource
 JSON = "application/json"
 
 
-def idempotent_post(
+async def idempotent_post(
     session: Session,
     principal: Principal,
     key: str | None,
     body: BaseModel,
-    action: Callable[[], BaseModel],
+    public: type[BaseModel],
+    make: Callable[[], Any],
     status_code: int = status.HTTP_201_CREATED,
 ) -> JSONResponse:
-    """Run a POST's action once per ``Idempotency-Key``; commit it with the stored answer."""
-    if key and (stored := idempotency.replay(session, actor=principal.name, key=key, body=body)):
-        return stored
-    payload = action().model_dump(mode="json")
-    if key:
-        idempotency.remember(
-            session,
-            actor=principal.name,
-            key=key,
-            body=body,
-            status_code=status_code,
-            response=payload,
-        )
-    session.commit()
-    return JSONResponse(payload, status_code=status_code)
+    """Run a POST's ``make`` once per ``Idempotency-Key`` in one hop to a worker thread;
+    commit what it made, shown as ``public``, with the stored answer."""
+
+    def work() -> JSONResponse:
+        if key and (
+            stored := idempotency.replay(session, actor=principal.name, key=key, body=body)
+        ):
+            return stored
+        payload = public.model_validate(make()).model_dump(mode="json")
+        if key:
+            idempotency.remember(
+                session,
+                actor=principal.name,
+                key=key,
+                body=body,
+                status_code=status_code,
+                response=payload,
+            )
+        session.commit()
+        return JSONResponse(payload, status_code=status_code)
+
+    return await in_worker(session, work)
 
 
 def json_renderer(model: Any) -> Callable[[Any], Response]:
@@ -95,20 +103,32 @@ def nothing_else(resource: Resource[Any, Any, Any, Any], session: Session, ref: 
     return DeleteImpact()
 
 
+def models_of(
+    resource: Resource[Any, Any, Any, Any],
+) -> tuple[type[Input], type[Input], type[ListQuery]]:
+    """A resource's create, update and list query models: the type arguments its service
+    class names once (``Resource[Asset, s.AssetCreate, s.AssetUpdate, s.AssetQuery]``)."""
+    for cls in type(resource).__mro__:
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            if get_origin(base) is Resource:
+                _, create, update, query = get_args(base)
+                return create, update, query
+    raise TypeError(f"{type(resource).__name__} names no Resource[...] models")
+
+
 def crud_router(
     resource: Resource[Any, Any, Any, Any],
     *,
     prefix: str,
-    create: type[Input],
-    update: type[Input],
-    query: type[ListQuery],
     delete_role: Role = Role.admin,
     delete: DeleteFlow | None = None,
     impact: ImpactOf | None = None,
 ) -> APIRouter:
-    """The routes; ``delete`` and ``impact`` are the resource's flow in ``services.deletes``
-    when deleting its rows takes others with it."""
+    """The routes, taking the resource's own models (``models_of``); ``delete`` and
+    ``impact`` are its flow in ``services.deletes`` when deleting its rows takes others
+    with it."""
     public: type[Output] = resource.public
+    create, update, query = models_of(resource)
     name = resource.entity
     one = f"an {name}" if name[0] in "aeiou" else f"a {name}"
     router = APIRouter(prefix=prefix, tags=[prefix.strip("/")])
@@ -218,11 +238,13 @@ def crud_router(
         ):
             return made
 
-        def action() -> BaseModel:
-            return public.model_validate(resource.create(session, actor=who.name, data=data))
-
-        return await in_worker(
-            session, lambda: idempotent_post(session, who, idempotency_key, data, action)
+        return await idempotent_post(
+            session,
+            who,
+            idempotency_key,
+            data,
+            public,
+            lambda: resource.create(session, actor=who.name, data=data),
         )
 
     @router.patch("/{ref}", response_model=public, summary=f"Change {one}")

@@ -69,6 +69,13 @@ SessionDep = Annotated[Session, Depends(get_session)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
+def committed(session: Session, answer: T) -> T:
+    """A write route's answer: what its service returned, once the transaction (the rows and
+    the events recorded with them) is committed."""
+    session.commit()
+    return answer
+
+
 def again_if_dropped(session: Session, work: Callable[[], T], *, safe: bool) -> T:
     """``work``, run once more on a fresh connection when the database dropped the one it
     had (a restart, ``pg_terminate_backend``) and ``work`` is safe to repeat."""

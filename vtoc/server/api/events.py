@@ -13,7 +13,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from vtoc import schemas as s
 from vtoc.server import events, metrics
-from vtoc.server.api.deps import SessionDep, Viewer, bearer
+from vtoc.server.api.deps import SessionDep, Viewer, bearer, committed
 from vtoc.server.auth import Principal, authenticate
 from vtoc.server.errors import InvalidError, UnavailableError
 from vtoc.server.realtime.hub import Filter, Hub, Item
@@ -41,9 +41,7 @@ def list_events(session: SessionDep, _: Viewer, q: Annotated[s.EventQuery, Query
 def create_ticket(request: Request, session: SessionDep, who: Viewer) -> Any:
     """A single-use ticket, valid for a minute, for ``/events/stream?ticket=``."""
     ttl = timedelta(seconds=request.app.state.settings.event_ticket_seconds)
-    ticket = tickets.issue(session, principal=who, ttl=ttl)
-    session.commit()
-    return ticket
+    return committed(session, tickets.issue(session, principal=who, ttl=ttl))
 
 
 def stream_principal(request: Request, bearer_secret: str | None, ticket: str | None) -> Principal:

@@ -11,9 +11,6 @@ from vtoc.server.services.intel import intel
 router = crud_router(
     intel,
     prefix="/intel",
-    create=s.IntelCreate,
-    update=s.IntelUpdate,
-    query=s.IntelQuery,
     delete=deletes.delete_report,
     impact=deletes.report_impact,
 )

@@ -1,13 +1,16 @@
 """The staff journal's routes: file, list, read and correct entries; never edit or delete."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
 from vtoc.server.api.crud import idempotent_post, json_renderer
 from vtoc.server.api.deps import IdempotencyKey, Operator, PathId, SessionDep, Viewer, in_worker
+from vtoc.server.auth import Principal
 from vtoc.server.errors import MethodNotAllowedError
 from vtoc.server.openapi import problem_response
 from vtoc.server.services.journal import journal
@@ -19,6 +22,26 @@ EVIDENCE = (
     "a journal entry is evidence and is never changed or deleted: "
     "POST /api/v1/journal/{id}/corrections files a correction"
 )
+
+
+async def filed(
+    session: Session,
+    who: Principal,
+    key: str | None,
+    data: BaseModel,
+    file: Callable[..., Any],
+    **where: Any,
+) -> Response:
+    """The journal's POSTs: ``file`` (an entry, or a correction of one) as the principal,
+    once per ``Idempotency-Key``; the answer is the new entry."""
+    return await idempotent_post(
+        session,
+        who,
+        key,
+        data,
+        s.JournalEntry,
+        lambda: file(session, actor=who.name, data=data, **where),
+    )
 
 
 @router.get("", response_model=s.Page[s.JournalEntry])
@@ -48,13 +71,7 @@ async def file_entry(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """File an entry as the token's principal; ``occurred_at`` defaults to now."""
-
-    def action() -> BaseModel:
-        return s.JournalEntry.model_validate(journal.file(session, actor=who.name, data=data))
-
-    return await in_worker(
-        session, lambda: idempotent_post(session, who, idempotency_key, data, action)
-    )
+    return await filed(session, who, idempotency_key, data, journal.file)
 
 
 @router.post(
@@ -70,14 +87,7 @@ async def correct_entry(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """File a correction of an entry: a new entry with ``corrects``; 409 if it already has one."""
-
-    def action() -> BaseModel:
-        row = journal.correct(session, actor=who.name, ref=entry_id, data=data)
-        return s.JournalEntry.model_validate(row)
-
-    return await in_worker(
-        session, lambda: idempotent_post(session, who, idempotency_key, data, action)
-    )
+    return await filed(session, who, idempotency_key, data, journal.correct, ref=entry_id)
 
 
 REFUSED: dict[int | str, dict[str, Any]] = {405: problem_response("Always: file a correction")}

@@ -11,7 +11,7 @@ from vtoc import schemas as s
 from vtoc.config import ServerSettings
 from vtoc.server import scopes
 from vtoc.server.api.crud import plain_json
-from vtoc.server.api.deps import Operator, SessionDep, Viewer, in_worker
+from vtoc.server.api.deps import Operator, SessionDep, Viewer, committed, in_worker
 from vtoc.server.services.positions import store_positions
 from vtoc.server.services.tracks import read_tracks
 
@@ -34,11 +34,12 @@ def store(
 ) -> s.PositionResult:
     if create_assets:
         scopes.unscoped_only(session, "create assets")
-    result = store_positions(
-        session, actor=actor, body=body, create_assets=create_assets, max_batch=max_batch
+    return committed(
+        session,
+        store_positions(
+            session, actor=actor, body=body, create_assets=create_assets, max_batch=max_batch
+        ),
     )
-    session.commit()
-    return result
 
 
 @router.post(

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from vtoc import schemas as s
-from vtoc.server.api.deps import Admin, SessionDep
+from vtoc.server.api.deps import Admin, SessionDep, committed
 from vtoc.server.services import ssh_keys
 
 router = APIRouter(prefix="/ssh", tags=["ssh"])
@@ -21,17 +21,13 @@ def list_keys(session: SessionDep, _: Admin, q: Annotated[s.SshKeyQuery, Query()
 def enroll_key(data: s.SshKeyCreate, session: SessionDep, who: Admin) -> Any:
     """Enrol a public key: whoever holds its private half logs in as ``name`` with ``role``.
     Names and keys are unique, so a retried enrolment answers 409."""
-    key = ssh_keys.enroll(session, actor=who.name, data=data)
-    session.commit()
-    return key
+    return committed(session, ssh_keys.enroll(session, actor=who.name, data=data))
 
 
 @router.delete("/keys/{ref}", response_model=s.SshKey)
 def revoke_key(ref: str, session: SessionDep, who: Admin) -> Any:
     """Revoke a key: new SSH sessions with it are refused. The row stays for the audit."""
-    key = ssh_keys.revoke(session, actor=who.name, ref=ref)
-    session.commit()
-    return key
+    return committed(session, ssh_keys.revoke(session, actor=who.name, ref=ref))
 
 
 @router.post("/sessions", response_model=s.TokenCreated, status_code=201)
@@ -39,11 +35,12 @@ def open_session(data: s.SshSessionCreate, session: SessionDep, who: Admin) -> A
     """A short-lived token as the enrolled key's identity, for one SSH session, recorded as
     ``ssh.session_opened``; the SSH server closes it (``DELETE /ssh/sessions/{id}``) when
     the session ends."""
-    token = ssh_keys.open_session(
-        session, actor=who.name, fingerprint=data.fingerprint, client=data.client
+    return committed(
+        session,
+        ssh_keys.open_session(
+            session, actor=who.name, fingerprint=data.fingerprint, client=data.client
+        ),
     )
-    session.commit()
-    return token
 
 
 @router.delete("/sessions/{token_id}", response_model=s.SshSession)

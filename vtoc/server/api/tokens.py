@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from vtoc import schemas as s
-from vtoc.server.api.deps import Admin, SessionDep, Viewer
+from vtoc.server.api.deps import Admin, SessionDep, Viewer, committed
 from vtoc.server.services import tokens
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
@@ -24,9 +24,7 @@ def create_token(data: s.TokenCreate, session: SessionDep, who: Admin) -> Any:
     No Idempotency-Key here: replaying would mean storing the secret. Names are unique, so
     a retried create answers 409 instead of making a second token.
     """
-    token = tokens.create(session, actor=who.name, data=data)
-    session.commit()
-    return token
+    return committed(session, tokens.create(session, actor=who.name, data=data))
 
 
 @router.delete("/{ref}", response_model=s.Token)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 
 from vtoc import schemas as s
-from vtoc.server.api.deps import Operator, PathId, SessionDep, Viewer
+from vtoc.server.api.deps import Operator, PathId, SessionDep, Viewer, committed
 from vtoc.server.services import acks, watch
 from vtoc.server.services.watch import handovers
 
@@ -57,17 +57,16 @@ def show_handover(handover_id: PathId, session: SessionDep, _: Viewer) -> Any:
 def hand_over(data: s.HandoverCreate, request: Request, session: SessionDep, who: Operator) -> Any:
     """Hand the watch over: a ``handover`` journal entry with the open items and the
     entries since the last handover."""
-    row = handovers.hand_over(session, actor=who.name, data=data, deadlines=deadlines(request))
-    session.commit()
-    return row
+    return committed(
+        session,
+        handovers.hand_over(session, actor=who.name, data=data, deadlines=deadlines(request)),
+    )
 
 
 @router.post("/handovers/{handover_id}/accept", response_model=s.Handover)
 def accept_handover(handover_id: PathId, session: SessionDep, who: Operator) -> Any:
     """Take the watch: records you as the incoming operator (once)."""
-    row = handovers.accept(session, actor=who.name, ref=handover_id)
-    session.commit()
-    return row
+    return committed(session, handovers.accept(session, actor=who.name, ref=handover_id))
 
 
 def deadlines(request: Request) -> dict[str, int]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import CursorResult, Update, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from vtoc import schemas as s
@@ -84,24 +84,19 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
         """
         row_id = self.get(session, ref).id
         now = utcnow()
-        granted = affected(
+        update_if(
             session,
-            update(Agent)
-            .where(
-                Agent.id == row_id,
+            row_id,
+            (
                 Agent.enabled.is_(True),
                 or_(Agent.next_run_at.is_(None), Agent.next_run_at <= now),
                 or_(Agent.lease_owner.is_(None), Agent.lease_expires_at < now),
-            )
-            .values(
-                lease_owner=data.worker,
-                lease_expires_at=now + timedelta(seconds=data.lease_seconds),
-                version=Agent.version + 1,
-            )
-            .execution_options(synchronize_session=False),
+            ),
+            f"agent {ref} is disabled, not due, or leased by another worker",
+            lease_owner=data.worker,
+            lease_expires_at=now + timedelta(seconds=data.lease_seconds),
+            version=Agent.version + 1,
         )
-        if not granted:
-            raise ConflictError(f"agent {ref} is disabled, not due, or leased by another worker")
         row = self.refreshed(session, row_id)
         if row.next_run_at is None:  # first run: this moment is its due time
             row.next_run_at = now
@@ -112,19 +107,13 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
         """Extend a live lease held by ``data.worker``; 409 once it was lost."""
         row_id = self.get(session, ref).id
         now = utcnow()
-        renewed = affected(
+        update_if(
             session,
-            update(Agent)
-            .where(
-                Agent.id == row_id,
-                Agent.lease_owner == data.worker,
-                Agent.lease_expires_at >= now,
-            )
-            .values(lease_expires_at=now + timedelta(seconds=data.lease_seconds))
-            .execution_options(synchronize_session=False),
+            row_id,
+            (Agent.lease_owner == data.worker, Agent.lease_expires_at >= now),
+            f"worker {data.worker!r} no longer holds the lease on {ref}",
+            lease_expires_at=now + timedelta(seconds=data.lease_seconds),
         )
-        if not renewed:
-            raise ConflictError(f"worker {data.worker!r} no longer holds the lease on {ref}")
         return self.refreshed(session, row_id)
 
     def report(self, session: Session, *, ref: int | str, data: s.RunReport) -> AgentRun:
@@ -132,22 +121,18 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
         agent = self.get(session, ref)
         now = utcnow()
         due = agent.next_run_at or now
-        moved = affected(
+        update_if(
             session,
-            update(Agent)
-            .where(and_(Agent.id == agent.id, Agent.lease_owner == data.worker))
-            .values(
-                lease_owner=None,
-                lease_expires_at=None,
-                last_run_at=now,
-                next_run_at=next_due(due, agent.interval_seconds, now),
-                state=data.state if data.state is not None else Agent.state,
-                version=Agent.version + 1,
-            )
-            .execution_options(synchronize_session=False),
+            agent.id,
+            (Agent.lease_owner == data.worker,),
+            f"worker {data.worker!r} does not hold the lease on {ref}",
+            lease_owner=None,
+            lease_expires_at=None,
+            last_run_at=now,
+            next_run_at=next_due(due, agent.interval_seconds, now),
+            state=data.state if data.state is not None else Agent.state,
+            version=Agent.version + 1,
         )
-        if not moved:
-            raise ConflictError(f"worker {data.worker!r} does not hold the lease on {ref}")
         finished = data.finished_at or now
         started = data.started_at or (finished - timedelta(seconds=data.duration_seconds or 0.0))
         run = AgentRun(
@@ -182,9 +167,24 @@ class Agents(Resource[Agent, s.Input, s.AgentUpdate, s.ListQuery]):
         return row
 
 
-def affected(session: Session, stmt: Update) -> int:
-    """Rows a conditional UPDATE changed: 0 means its condition did not hold."""
-    return cast(CursorResult[Any], session.execute(stmt)).rowcount
+def update_if(
+    session: Session,
+    agent_id: int,
+    conditions: tuple[ColumnElement[bool], ...],
+    refused: str,
+    **values: Any,
+) -> None:
+    """Set ``values`` on the agent's row in one conditional UPDATE, or a 409 saying
+    ``refused`` when its conditions do not hold: of many workers asking at once, exactly
+    one matches."""
+    stmt = (
+        update(Agent)
+        .where(Agent.id == agent_id, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if not cast(CursorResult[Any], session.execute(stmt)).rowcount:
+        raise ConflictError(refused)
 
 
 def next_due(due: datetime, interval: int, now: datetime) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -299,3 +300,63 @@ def test_an_access_record_is_the_one_make_record_makes() -> None:
         assert type(access.access_record(("GET", "/", 200), {})) is Traced
     finally:
         logging.setLogRecordFactory(previous)
+
+
+@pytest.fixture
+def served_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
+    """Logging set up as a server process sets it up (``logs.configure``), into a string."""
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    root = logging.getLogger()
+    uvicorn = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+    saved = (
+        root.handlers[:],
+        root.level,
+        [(u.handlers[:], u.propagate, u.disabled) for u in uvicorn],
+    )
+    logs.configure("json", "INFO")
+    yield stream
+    root.handlers[:], _, _ = saved
+    root.setLevel(saved[1])
+    for logger, (handlers, propagate, disabled) in zip(uvicorn, saved[2], strict=True):
+        logger.handlers[:], logger.propagate, logger.disabled = handlers, propagate, disabled
+    monkeypatch.setattr(logs, "_configured", None)
+
+
+def test_an_access_line_written_straight_is_the_one_logging_writes(
+    admin: VtocClient, served_logs: io.StringIO
+) -> None:
+    """A server writes its access lines straight to its handler (``logs.write_access``);
+    with another handler on the way (a test's, a user's) they take ``logging``'s own path.
+    Both write the same line, with the same secrets masked."""
+    path = "/api/v1/operations/vtoc_l00ks-like-a-token"
+    headers = {"X-Request-ID": "same-request"}
+
+    def line() -> tuple[str, dict[str, object]]:
+        assert admin.http.get(path, headers=headers).status_code == 404
+        text = [t for t in served_logs.getvalue().splitlines() if "vtoc.access" in t][-1]
+        return text, json.loads(text)
+
+    root = logging.getLogger()
+    others = [handler for handler in root.handlers if handler is not logs._configured]
+    for handler in others:  # pytest's own, which would take the line the general way
+        root.removeHandler(handler)
+    try:
+        straight_text, straight = line()
+    finally:
+        for handler in others:
+            root.addHandler(handler)
+    other = logging.NullHandler()
+    logs.ACCESS.addHandler(other)
+    try:
+        general_text, general = line()
+    finally:
+        logs.ACCESS.removeHandler(other)
+    # which way each took shows in the spacing: the library's encoder puts blanks after ':'
+    assert '"level":"INFO"' in straight_text and '"level": "INFO"' in general_text
+    assert "l00ks-like-a-token" not in straight_text + general_text
+    for varying in ("time", "duration_ms"):
+        assert type(straight.pop(varying)) is type(general.pop(varying))
+    assert straight == general
+    assert list(straight) == list(general)  # the same fields in the same order
+    assert straight["path"] == "/api/v1/operations/vtoc_***"

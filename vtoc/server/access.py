@@ -19,7 +19,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vtoc.server import listen, metrics
+from vtoc.server import listen, logs, metrics
 from vtoc.server.hardening import RawHeaders, security_headers
 from vtoc.server.logs import ACCESS
 from vtoc.server.methods import methods_of
@@ -134,7 +134,8 @@ def log_request(scope: Scope, rid: str, status: int, seconds: float) -> None:
         "duration_ms": round(seconds * 1000, 2),
         "client": (scope.get("client") or ("", 0))[0],
     }
-    ACCESS.handle(access_record((method, route, status), extra))
+    if not logs.write_access(f"{method} {route} {status}", extra):
+        ACCESS.handle(access_record((method, route, status), extra))
 
 
 _MESSAGE = "%s %s %s"

@@ -23,6 +23,19 @@ WRITE_ACTIONS = frozenset(
     }
 )
 
+#: the views the number keys open, 1 to 9
+NUMBERED = (
+    "dashboard",
+    "operations",
+    "missions",
+    "assets",
+    "intel",
+    "agents",
+    "events",
+    "map",
+    "correlations",
+)
+
 GLOBAL: list[BindingType] = [
     Binding("colon", "command", "Command", key_display=":"),
     Binding("question_mark", "help", "Help", key_display="?"),
@@ -37,15 +50,10 @@ GLOBAL: list[BindingType] = [
     ),
     Binding("ctrl+p", "command_palette", "Palette", show=False),
     Binding("ctrl+q", "quit", "Quit", show=False),
-    Binding("1", "go('dashboard')", "Dashboard", show=False),
-    Binding("2", "go('operations')", "Operations", show=False),
-    Binding("3", "go('missions')", "Missions", show=False),
-    Binding("4", "go('assets')", "Assets", show=False),
-    Binding("5", "go('intel')", "Intel", show=False),
-    Binding("6", "go('agents')", "Agents", show=False),
-    Binding("7", "go('events')", "Events", show=False),
-    Binding("8", "go('map')", "Map", show=False),
-    Binding("9", "go('correlations')", "Correlations", show=False),
+    *(
+        Binding(str(number), f"go('{view}')", view.title(), show=False)
+        for number, view in enumerate(NUMBERED, start=1)
+    ),
 ]
 
 LIST: list[BindingType] = [
@@ -65,23 +73,25 @@ AGENTS: list[BindingType] = [
 
 BACK: list[BindingType] = [Binding("escape", "back", "Back")]
 
+#: the map's pans: vim's key, the arrow, the step (east, north) and its direction
+PANS = (
+    ("h", "left", (-1, 0), "west"),
+    ("l", "right", (1, 0), "east"),
+    ("k", "up", (0, 1), "north"),
+    ("j", "down", (0, -1), "south"),
+)
+
 #: the map, whatever has focus: zoom, pan (vim's keys), fit the assets again
 MAP: list[BindingType] = [
     Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", key_display="+"),
     Binding("minus", "zoom(2)", "Zoom out", key_display="-"),
-    Binding("h", "pan(-1, 0)", "Pan west", show=False),
-    Binding("l", "pan(1, 0)", "Pan east", show=False),
-    Binding("k", "pan(0, 1)", "Pan north", show=False),
-    Binding("j", "pan(0, -1)", "Pan south", show=False),
+    *(Binding(key, f"pan{step}", f"Pan {way}", show=False) for key, _, step, way in PANS),
     Binding("f", "fit", "Fit", tooltip="Fit the map to the assets again"),
 ]
 
 #: the map's canvas once focused (tab): the arrows pan it rather than move the list
 MAP_CANVAS: list[BindingType] = [
-    Binding("left", "screen.pan(-1, 0)", "Pan west", show=False),
-    Binding("right", "screen.pan(1, 0)", "Pan east", show=False),
-    Binding("up", "screen.pan(0, 1)", "Pan north", show=False),
-    Binding("down", "screen.pan(0, -1)", "Pan south", show=False),
+    Binding(arrow, f"screen.pan{step}", f"Pan {way}", show=False) for _, arrow, step, way in PANS
 ]
 
 #: one row's detail: edit what is shown

@@ -214,15 +214,6 @@ def configure(fmt: LogFormat = "auto", level: str = "INFO") -> None:
 
 #: the handler ``configure`` installed on the root logger
 _configured: logging.Handler | None = None
-_pid = os.getpid()
-
-
-def _renew_pid() -> None:
-    global _pid
-    _pid = os.getpid()
-
-
-os.register_at_fork(after_in_child=_renew_pid)
 
 
 def write_access(message: str, extra: dict[str, str | int | float | None]) -> bool:
@@ -241,9 +232,10 @@ def write_access(message: str, extra: dict[str, str | int | float | None]) -> bo
         or not isinstance(handler.filters[0], Redactor)
         or logging.getLogRecordFactory() is not logging.LogRecord
         or not logging.logProcesses
+        or handler.lock is None
+        or ACCESS.filters
+        or ACCESS.disabled
     ):
-        return False
-    if ACCESS.filters or ACCESS.disabled or handler.lock is None:
         return False
     reached: list[logging.Handler] = []  # the handlers ``Logger.callHandlers`` would call
     logger: logging.Logger | None = ACCESS
@@ -258,7 +250,7 @@ def write_access(message: str, extra: dict[str, str | int | float | None]) -> bo
         "time": handler.formatter.stamp(now, msecs),
         "level": "INFO",
         "logger": ACCESS.name,
-        "pid": _pid,
+        "pid": os.getpid(),
         "message": masked(message, extra, extra),
         **extra,
     }

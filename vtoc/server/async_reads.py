@@ -16,6 +16,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any, TypeVar
 
 import asyncpg
@@ -34,6 +35,10 @@ DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 POOL_SIZE = 10
 #: statement shapes kept compiled (the list's filters make a few dozen at most)
 CACHE_SIZE = 256
+#: answers kept for ``fetchrow_kept`` (the first pages of intel, by limit: a handful)
+KEPT_SIZE = 16
+#: what the database can see right now: two equal snapshots see the same rows
+SNAPSHOT = "SELECT pg_current_snapshot()::text"
 #: a connection the database dropped (restart, ``pg_terminate_backend``): worth one retry.
 #: Cut in the middle of a statement, asyncpg may instead find its protocol in a state it
 #: cannot go on from (InternalClientError: "another operation is in progress").
@@ -83,6 +88,8 @@ class AsyncReads:
         self.compiled: dict[Any, tuple[SQLCompiler, Processors, ClauseElement]] = {}
         #: reads between their acquire and the end of their release
         self.held = 0
+        #: ``fetchrow_kept``'s answers: the snapshot each was read after, and its read
+        self.kept: dict[tuple[Any, ...], tuple[str, asyncio.Future[asyncpg.Record | None]]] = {}
 
     async def start(self) -> None:
         """Called by the app's lifespan: the pool belongs to the serving event loop."""
@@ -191,6 +198,51 @@ class AsyncReads:
             return NOT_PREPARED
         sql, args = prepared
         return await self.again_if_dropped(lambda conn: conn.fetch(sql, *args))
+
+    async def fetchrow_kept(
+        self, statement: ClauseElement, values: dict[str, Any]
+    ) -> asyncpg.Record | NotPrepared | None:
+        """``fetchrow`` for a statement built once that many callers read with the same
+        values (the first page of intel, which every list and dashboard polls): its last
+        answer is given again, for one trivial round trip instead of the statement, while the
+        database's snapshot is the one taken before that answer was read.
+
+        A snapshot (``pg_current_snapshot()``) names the transactions a statement sees. Any
+        commit or rollback in the cluster changes it (``xmax`` moves on, or a transaction
+        leaves the in-progress list), and an earlier one never comes back; so while it is
+        unchanged no row can have changed, however it was written (the API, ingest's COPY,
+        the agents, psql). The answer is read after its snapshot, so it may see more than the
+        snapshot names, never less; it is given again only while nothing ended since. Callers
+        that find the same snapshot while the statement runs wait for that one read."""
+        prepared = self.prepare(statement, values)
+        if prepared is None:
+            return NOT_PREPARED
+        sql, args = prepared
+        key = (sql, *args)
+        snapshot: str = await self.again_if_dropped(lambda conn: conn.fetchval(SNAPSHOT))
+        kept = self.kept.get(key)
+        if kept is None or kept[0] != snapshot:
+            metrics.KEPT_READS_MISSED.inc()
+            read = asyncio.ensure_future(
+                self.again_if_dropped(lambda conn: conn.fetchrow(sql, *args))
+            )
+            read.add_done_callback(partial(self.forget_failed, key))
+            if len(self.kept) >= KEPT_SIZE and key not in self.kept:
+                del self.kept[next(iter(self.kept))]
+            self.kept[key] = kept = (snapshot, read)
+        else:
+            metrics.KEPT_READS_HIT.inc()
+        # shielded: a caller that goes away (a disconnect, a timeout) leaves the read to
+        # the others that wait for it
+        return await asyncio.shield(kept[1])
+
+    def forget_failed(self, key: tuple[Any, ...], read: asyncio.Future[Any]) -> None:
+        """A read that failed (or was cancelled, at shutdown) is not kept: the next caller
+        reads again, whatever the snapshot. Asking for its exception here also spares the
+        loop's "never retrieved" warning when every caller went away before it ended."""
+        failed = read.cancelled() or read.exception() is not None
+        if failed and (kept := self.kept.get(key)) is not None and kept[1] is read:
+            del self.kept[key]
 
     async def again_if_dropped(self, read: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """``read`` once more on a fresh connection when the database dropped the first."""

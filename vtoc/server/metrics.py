@@ -69,6 +69,14 @@ AGENT_RUN_DURATION = Histogram(
     ["agent"],
     buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900),
 )
+KEPT_READS = Counter(
+    "vtoc_kept_reads",
+    "Polled reads (the first page of intel) answered again because nothing was written since "
+    "(hit), or read anew (miss).",
+    ["outcome"],
+)
+KEPT_READS_HIT = KEPT_READS.labels("hit")
+KEPT_READS_MISSED = KEPT_READS.labels("miss")
 SSE_SUBSCRIBERS = Gauge(
     "vtoc_sse_subscribers", "Open event-stream connections.", multiprocess_mode="livesum"
 )

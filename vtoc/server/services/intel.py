@@ -134,8 +134,12 @@ class IntelReports(Resource[IntelReport, s.IntelCreate, s.IntelUpdate, s.IntelQu
         self, reads: AsyncReads, session: Session, query: s.IntelQuery
     ) -> bytes | None:
         statement, built_once = self.page_statement(session, query)
-        # a statement built once is compiled once by identity, without a cache key
-        found = await reads.fetchrow(statement, {} if built_once else None)
+        # a statement built once is compiled once by identity, without a cache key; it is
+        # a first page, which many clients poll: its answer is kept while nothing changes
+        if built_once:
+            found = await reads.fetchrow_kept(statement, {})
+        else:
+            found = await reads.fetchrow(statement)
         if found is None or isinstance(found, NotPrepared):
             return None
         return intel_json.page_body(found, limit=query.limit)

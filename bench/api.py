@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench.common import (
     Load,
     Row,
@@ -74,6 +76,18 @@ def run(quick: bool) -> list[Row]:
             ]
             one = wrk(f"{api}/api/v1/intel?limit=50", token=token, seconds=seconds, connections=1)
             rows.append(row("GET /intel?limit=50, one client, median", one.p50, "ms", "-", None))
+            # The first page above is answered again while nothing is written (kept reads);
+            # the second page is read anew every time: what any other page costs.
+            cursor = httpx.get(
+                f"{api}/api/v1/intel?limit=50", headers={"Authorization": f"Bearer {token}"}
+            ).json()["next_cursor"]
+            second = wrk(
+                f"{api}/api/v1/intel?limit=50&cursor={cursor}", token=token, seconds=seconds
+            )
+            rows += [
+                row("GET /intel?limit=50, second page (read anew)", second.rps, "req/s", "-", None),
+                row("GET /intel?limit=50, second page p99", second.p99, "ms", "-", None),
+            ]
             show = both(f"/api/v1/intel/{reports // 2}", seconds=seconds)
             rows += [
                 ratio_row("GET /intel/{id} (baseline: lean stack)", *show, 0.7),

@@ -9,8 +9,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from vtoc import schemas as s
-from vtoc.client import AsyncVtocClient, VtocError
+from vtoc.client import AsyncVtocClient
 from vtoc.tui.keymap import WRITE_ACTIONS
+from vtoc.tui.refusal import refusal_notified
 from vtoc.tui.resources import INTEL
 from vtoc.tui.widgets.resource_table import ResourceTable
 
@@ -58,12 +59,8 @@ class VtocScreen(Screen[Any]):
 
     async def show_report(self, report_id: int) -> None:
         """Read a report and open its detail; a refusal is a notification."""
-        try:
-            report = await self.client.intel.get(report_id)
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        self.vtoc.open_detail(INTEL, report)
+        with refusal_notified(self):
+            self.vtoc.open_detail(INTEL, await self.client.intel.get(report_id))
 
     def operation_in_view(self) -> int | None:
         """The operation a journal entry filed from here (``L``) is for."""

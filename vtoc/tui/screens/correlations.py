@@ -22,8 +22,8 @@ from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker
 
 from vtoc import schemas as s
-from vtoc.client import VtocError
 from vtoc.tui.keymap import CLUSTER
+from vtoc.tui.refusal import refusal_notified
 from vtoc.tui.resources import (
     CORRELATIONS,
     INTEL,
@@ -167,14 +167,11 @@ class CorrelationScreen(RecordScreen):
     async def load_cluster(self, cluster_id: int) -> None:
         """The cluster as it is now (or the one this became), and its members: they joined,
         or went up a severity step, without events of the intel list's filter."""
-        try:
+        with refusal_notified(self):
             row = await self.client.correlation(cluster_id)
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        self.show_row(row)
-        self.members.filters = {"correlation_id": row.id}
-        self.members.reload()
+            self.show_row(row)
+            self.members.filters = {"correlation_id": row.id}
+            self.members.reload()
 
     def on_row_list_chosen(self, message: RowList.Chosen) -> None:
         self.vtoc.open_detail(INTEL, message.row)
@@ -202,10 +199,7 @@ class CorrelationScreen(RecordScreen):
 
     @work(group="write")
     async def escalate(self, cluster_id: int) -> None:
-        try:
+        with refusal_notified(self, "Not escalated"):
             summary = await self.client.correlation_escalate(cluster_id)
-        except VtocError as exc:
-            self.notify(exc.message, title="Not escalated", severity="error")
-            return
-        self.notify(f"escalated cluster {cluster_id}: summary report #{summary.id}")
-        self.refetch()
+            self.notify(f"escalated cluster {cluster_id}: summary report #{summary.id}")
+            self.refetch()

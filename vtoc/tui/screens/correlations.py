@@ -9,6 +9,7 @@ event stream: a cluster that grows is fetched again, one that another absorbed g
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.console import Group
@@ -34,7 +35,6 @@ from vtoc.tui.resources import (
     styled,
 )
 from vtoc.tui.screens.detail import RecordScreen
-from vtoc.tui.screens.dialogs import ConfirmScreen
 from vtoc.tui.screens.lists import ListScreen
 from vtoc.tui.widgets.resource_table import ResourceTable
 from vtoc.tui.widgets.row_list import RowList
@@ -190,12 +190,7 @@ class CorrelationScreen(RecordScreen):
             f"Escalate cluster {row.id}? Each of its {len(row.report_ids)} reports goes up "
             "a severity step, and one summary report is filed."
         )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.escalate(row.id)
-
-        self.app.push_screen(ConfirmScreen(question), answered)
+        self.confirm(question, partial(self.escalate, row.id))
 
     @work(group="write")
     async def escalate(self, cluster_id: int) -> None:

@@ -14,7 +14,7 @@ from vtoc.tui.keymap import LIST
 from vtoc.tui.refusal import refusal_notified
 from vtoc.tui.resources import ResourceSpec
 from vtoc.tui.screens.base import VtocScreen
-from vtoc.tui.screens.dialogs import ConfirmScreen, PromptScreen
+from vtoc.tui.screens.dialogs import PromptScreen
 from vtoc.tui.screens.form import FormScreen, edit_form
 from vtoc.tui.widgets.resource_table import ResourceTable
 from vtoc.tui.widgets.row_list import RowList
@@ -131,12 +131,7 @@ class ListScreen(VtocScreen):
         with refusal_notified(self, "Not deleted"):
             impact = await self.spec.endpoint(self.client).delete_impact(row.id)
             question = delete_question(label_of(self.spec.entity, row), impact)
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self.delete(row.id)
-
-            self.app.push_screen(ConfirmScreen(question), answered)
+            self.confirm(question, partial(self.delete, row.id))
 
     @work(group="write")
     async def delete(self, row_id: int) -> None:

@@ -6,6 +6,9 @@ nothing twice), then each asset's row moves to its newest fix, if that is newer 
 it is: a late, older fix joins the track and moves nothing. ``asset.moved`` is recorded at
 most once a second per asset; a move within the second waits (``move_pending``) and
 ``flush_moves`` announces it when the second is over.
+
+Longer than most modules: a batch's validation, storing, moving and the once-a-second
+announcement share one batch's state.
 """
 
 from __future__ import annotations

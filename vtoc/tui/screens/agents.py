@@ -10,8 +10,8 @@ from textual.binding import BindingType
 from textual.widgets import DataTable, Static
 
 from vtoc import schemas as s
-from vtoc.client import VtocError
 from vtoc.tui.keymap import AGENTS
+from vtoc.tui.refusal import refusal_notified
 from vtoc.tui.resources import FormField, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.form import FormScreen
@@ -66,20 +66,17 @@ class AgentsScreen(VtocScreen):
 
     @work(exclusive=True, group="agents")
     async def load(self) -> None:
-        try:
+        with refusal_notified(self):
             page = await self.client.agents.list()
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        table = self.query_one("#agents-table", DataTable)
-        for agent in page.items:
-            self.agents[agent.name] = agent
-            if agent.name in table.rows:
-                for label, value in zip(table.columns, agent_cells(agent), strict=True):
-                    table.update_cell(agent.name, label, value)
-            else:
-                table.add_row(*agent_cells(agent), key=agent.name)
-        self.load_runs()
+            table = self.query_one("#agents-table", DataTable)
+            for agent in page.items:
+                self.agents[agent.name] = agent
+                if agent.name in table.rows:
+                    for label, value in zip(table.columns, agent_cells(agent), strict=True):
+                        table.update_cell(agent.name, label, value)
+                else:
+                    table.add_row(*agent_cells(agent), key=agent.name)
+            self.load_runs()
 
     @property
     def selected(self) -> s.Agent | None:
@@ -113,13 +110,10 @@ class AgentsScreen(VtocScreen):
         agent = self.selected
         if agent is None:
             return
-        try:
+        with refusal_notified(self, "Not triggered"):
             await self.client.trigger_agent(agent.name)
-        except VtocError as exc:
-            self.notify(exc.message, title="Not triggered", severity="error")
-            return
-        self.notify(f"{agent.name} will run on the next worker tick")
-        self.load()
+            self.notify(f"{agent.name} will run on the next worker tick")
+            self.load()
 
     def action_edit(self) -> None:
         agent = self.selected

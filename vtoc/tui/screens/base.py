@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import ComposeResult
@@ -9,9 +10,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from vtoc import schemas as s
-from vtoc.client import AsyncVtocClient, VtocError
+from vtoc.client import AsyncVtocClient
 from vtoc.tui.keymap import WRITE_ACTIONS
+from vtoc.tui.refusal import refusal_notified
 from vtoc.tui.resources import INTEL
+from vtoc.tui.screens.dialogs import ConfirmScreen
 from vtoc.tui.widgets.resource_table import ResourceTable
 
 if TYPE_CHECKING:
@@ -56,14 +59,19 @@ class VtocScreen(Screen[Any]):
         """Write actions vanish (from keys, footer and help) in read-only mode."""
         return not (action in WRITE_ACTIONS and self.vtoc.readonly)
 
+    def confirm(self, question: str, then: Callable[[], object]) -> None:
+        """Ask first (deletes always do); ``then`` runs on yes, nothing on no or esc."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.app.push_screen(ConfirmScreen(question), answered)
+
     async def show_report(self, report_id: int) -> None:
         """Read a report and open its detail; a refusal is a notification."""
-        try:
-            report = await self.client.intel.get(report_id)
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        self.vtoc.open_detail(INTEL, report)
+        with refusal_notified(self):
+            self.vtoc.open_detail(INTEL, await self.client.intel.get(report_id))
 
     def operation_in_view(self) -> int | None:
         """The operation a journal entry filed from here (``L``) is for."""

@@ -9,6 +9,7 @@ event stream: a cluster that grows is fetched again, one that another absorbed g
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.console import Group
@@ -22,8 +23,8 @@ from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker
 
 from vtoc import schemas as s
-from vtoc.client import VtocError
 from vtoc.tui.keymap import CLUSTER
+from vtoc.tui.refusal import refusal_notified
 from vtoc.tui.resources import (
     CORRELATIONS,
     INTEL,
@@ -34,7 +35,6 @@ from vtoc.tui.resources import (
     styled,
 )
 from vtoc.tui.screens.detail import RecordScreen
-from vtoc.tui.screens.dialogs import ConfirmScreen
 from vtoc.tui.screens.lists import ListScreen
 from vtoc.tui.widgets.resource_table import ResourceTable
 from vtoc.tui.widgets.row_list import RowList
@@ -167,14 +167,11 @@ class CorrelationScreen(RecordScreen):
     async def load_cluster(self, cluster_id: int) -> None:
         """The cluster as it is now (or the one this became), and its members: they joined,
         or went up a severity step, without events of the intel list's filter."""
-        try:
+        with refusal_notified(self):
             row = await self.client.correlation(cluster_id)
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        self.show_row(row)
-        self.members.filters = {"correlation_id": row.id}
-        self.members.reload()
+            self.show_row(row)
+            self.members.filters = {"correlation_id": row.id}
+            self.members.reload()
 
     def on_row_list_chosen(self, message: RowList.Chosen) -> None:
         self.vtoc.open_detail(INTEL, message.row)
@@ -193,19 +190,11 @@ class CorrelationScreen(RecordScreen):
             f"Escalate cluster {row.id}? Each of its {len(row.report_ids)} reports goes up "
             "a severity step, and one summary report is filed."
         )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.escalate(row.id)
-
-        self.app.push_screen(ConfirmScreen(question), answered)
+        self.confirm(question, partial(self.escalate, row.id))
 
     @work(group="write")
     async def escalate(self, cluster_id: int) -> None:
-        try:
+        with refusal_notified(self, "Not escalated"):
             summary = await self.client.correlation_escalate(cluster_id)
-        except VtocError as exc:
-            self.notify(exc.message, title="Not escalated", severity="error")
-            return
-        self.notify(f"escalated cluster {cluster_id}: summary report #{summary.id}")
-        self.refetch()
+            self.notify(f"escalated cluster {cluster_id}: summary report #{summary.id}")
+            self.refetch()

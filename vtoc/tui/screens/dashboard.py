@@ -19,6 +19,7 @@ from vtoc import schemas as s
 from vtoc.client import VtocError
 from vtoc.terminal import printable
 from vtoc.tui.keymap import WATCH
+from vtoc.tui.refusal import refusal_notified
 from vtoc.tui.resources import ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.events import label
@@ -137,15 +138,12 @@ class DashboardScreen(VtocScreen):
 
     @work(group="ack")
     async def acknowledge(self, report: s.WatchIntel) -> None:
-        try:
+        with refusal_notified(self, "Not acknowledged"):
             ack = await self.client.acknowledge(report.id)
-        except VtocError as exc:
-            self.notify(exc.message, title="Not acknowledged", severity="error")
-            return
-        said = f"report {report.id} acknowledged by {ack.acked_by} at {ack.acked_at:%H:%M:%S}Z"
-        self.notify(said, title="Watch")
-        self.query_one("#watch", WatchList).remove_row(report.id)
-        self.load_watch()
+            said = f"report {report.id} acknowledged by {ack.acked_by} at {ack.acked_at:%H:%M:%S}Z"
+            self.notify(said, title="Watch")
+            self.query_one("#watch", WatchList).remove_row(report.id)
+            self.load_watch()
 
     def render_board(self, board: s.Dashboard) -> None:
         late = f"{board.overdue_missions} overdue" if board.overdue_missions else ""

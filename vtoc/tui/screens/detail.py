@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from vtoc import schemas as s
 from vtoc.client import Call, NotFound, VtocError
 from vtoc.tui.keymap import DETAIL, REPORT
+from vtoc.tui.refusal import refusal_notified
 from vtoc.tui.resources import (
     ASSETS,
     CORRELATIONS,
@@ -120,12 +121,8 @@ class RecordScreen(VtocScreen):
 
     @work(exclusive=True, group="detail")
     async def refetch(self) -> None:
-        try:
-            row = await self.spec.endpoint(self.client).get(self.row.id)
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        self.show_row(row)
+        with refusal_notified(self):
+            self.show_row(await self.spec.endpoint(self.client).get(self.row.id))
 
 
 class IntelScreen(RecordScreen):
@@ -186,12 +183,8 @@ class IntelScreen(RecordScreen):
     async def action_cluster(self) -> None:
         if self.cluster_id is None:
             return
-        try:
-            cluster = await self.client.correlation(self.cluster_id)
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        self.vtoc.open_detail(CORRELATIONS, cluster)
+        with refusal_notified(self):
+            self.vtoc.open_detail(CORRELATIONS, await self.client.correlation(self.cluster_id))
 
 
 def render_correlated(found: Any) -> RenderableType:
@@ -295,13 +288,11 @@ class OperationScreen(RecordScreen):
     async def open_item(self, item: s.TimelineItem) -> None:
         """An entry read whole; an event's row (a mission, a report, an asset, a cluster) in
         its detail."""
-        try:
+        with refusal_notified(self):
             if item.type is s.TimelineType.entry:
                 self.app.push_screen(EntryScreen(await self.client.journal.get(item.id)))
             elif (spec := SPEC_OF.get(item.entity)) is not None and item.entity_id is not None:
                 self.vtoc.open_detail(spec, await spec.endpoint(self.client).get(item.entity_id))
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:

@@ -66,6 +66,17 @@ class PromptScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class ReadScreen(ModalScreen[None]):
+    """A box the operator reads and closes with ``esc``: the keys, this vTOC's access, a
+    journal entry."""
+
+    DEFAULT_CLASSES = "dialog"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 def access_table(access: Access) -> Table:
     table = Table(box=None, padding=(0, 1), show_header=False, expand=True)
     table.add_column(style="bold", no_wrap=True)
@@ -75,17 +86,14 @@ def access_table(access: Access) -> Table:
     return table
 
 
-class AccessScreen(ModalScreen[None]):
+class AccessScreen(ReadScreen):
     """The token and the addresses of the vTOC ``vtoc up`` started; ``c`` copies the token
     (to the terminal's clipboard, where it supports OSC 52)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
-        Binding("c", "copy", "Copy the token"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("c", "copy", "Copy the token")]
 
     def __init__(self, access: Access) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.access = access
 
     def compose(self) -> ComposeResult:
@@ -97,22 +105,18 @@ class AccessScreen(ModalScreen[None]):
         self.app.copy_to_clipboard(self.access.token)
         self.notify("token copied (if the terminal allows)")
 
-    def action_close(self) -> None:
-        self.dismiss(None)
 
-
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ReadScreen):
     """Every binding, from the same keymap the screens bind; under ``vtoc up``, how to reach
     this vTOC from a browser or another terminal first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
         Binding("question_mark", "close", "Close"),
         Binding("q", "close", "Close"),
     ]
 
     def __init__(self, readonly: bool, access: Access | None = None) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.readonly = readonly
         self.access = access
 
@@ -136,6 +140,3 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
-
-    def action_close(self) -> None:
-        self.dismiss(None)

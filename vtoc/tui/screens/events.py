@@ -9,23 +9,21 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 
 from vtoc import schemas as s
-from vtoc.client import AsyncVtocClient, VtocError
+from vtoc.client import AsyncVtocClient
 from vtoc.schemas.event_lines import describe
 from vtoc.tui.keymap import BACK, LIST
 from vtoc.tui.live import latest_event_id
 from vtoc.tui.resources import Column
 from vtoc.tui.screens.base import VtocScreen
 from vtoc.tui.screens.dialogs import PromptScreen
-from vtoc.tui.widgets.row_list import RowList
+from vtoc.tui.widgets.paged_list import PagedList
 
 PAGE = 200
 MAX_ROWS = 5000
-PREFETCH = 20
 
 
 def label(event: s.Event) -> str:
@@ -43,58 +41,35 @@ COLUMNS = (
 )
 
 
-class EventTable(RowList):
+class EventTable(PagedList):
     """Events by id, newest first; older ones page in from the server, new ones come live."""
 
     def __init__(self, client: AsyncVtocClient) -> None:
         super().__init__(COLUMNS, cap=MAX_ROWS, id="events-table")
         self.client = client
         self.kind: str | None = None
+        #: the first id of the oldest page loaded; 0 once the log's first event is in
         self.oldest: int | None = None
-        self.loading_page = False
 
-    def on_mount(self) -> None:
-        self.reload()
+    @property
+    def more(self) -> bool:
+        return self.oldest != 0
 
     def reload(self) -> None:
-        self.clear()
-        self.empty_text = ""
         self.oldest = None
-        self.load_older()
+        super().reload()
 
-    @work(exclusive=True, group="events")
-    async def load_older(self) -> None:
+    async def fetch_older(self, first: bool) -> list[s.Event]:
         """The page of events just below the oldest shown (the log pages upward by id)."""
-        if self.oldest == 0 or self.row_count >= MAX_ROWS:
-            return
-        self.loading_page = True
-        try:
-            top = self.oldest if self.oldest is not None else await latest_event_id(self.client) + 1
-            start = max(0, top - PAGE)
-            page = await self.client.events.list(after=start, limit=PAGE, kind=self.kind)
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        finally:
-            self.loading_page = False
+        top = self.oldest if self.oldest is not None else await latest_event_id(self.client) + 1
+        start = max(0, top - PAGE)
+        page = await self.client.events.list(after=start, limit=PAGE, kind=self.kind)
         self.oldest = start
-        self.extend_older(e for e in page.items if e.id < top)
+        return [e for e in page.items if e.id < top]
+
+    def took_page(self) -> None:
         self.empty_text = "no matches" if self.kind else "no events yet"
         self.screen_heading()
-        if self.row_count < PREFETCH and start > 0:
-            self.load_older()
-
-    def moved(self) -> None:
-        bottom = max(self.cursor_row, self.scroll_offset.y + self.body_height)
-        if bottom >= self.row_count - PREFETCH and not self.loading_page:
-            self.load_older()
-
-    def action_first(self) -> None:
-        """Home: the top row; past a flood the list read lower down, the newest events."""
-        if self.detached:
-            self.reload()
-        else:
-            super().action_first()
 
     def apply_events(self, batch: list[s.Event]) -> None:
         """The batch holds the events themselves: nothing to fetch."""

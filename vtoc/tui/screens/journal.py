@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, Select, Static
 from vtoc import schemas as s
 from vtoc.client import AsyncVtocClient, VtocError
 from vtoc.tui.resources import plain
+from vtoc.tui.screens.dialogs import ReadScreen
 from vtoc.when import parse_past
 
 
@@ -90,17 +91,14 @@ class QuickEntryScreen(ModalScreen[s.JournalEntry | None]):
         self.dismiss(None)
 
 
-class EntryScreen(ModalScreen[None]):
+class EntryScreen(ReadScreen):
     """One journal entry whole (the timeline shows its first line): its text, who wrote it,
     when it happened and when it was recorded, what it corrects or is corrected by."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
-        Binding("enter", "close", "Close", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "close", "Close", show=False)]
 
     def __init__(self, entry: s.JournalEntry) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.entry = entry
 
     def compose(self) -> ComposeResult:
@@ -126,9 +124,6 @@ class EntryScreen(ModalScreen[None]):
         if entry.refs:
             lines.append(Text("refs " + ", ".join(f"{r.entity}:{r.id}" for r in entry.refs)))
         return Group(*lines, Text(""), plain(entry.text))
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 async def hand_over(client: AsyncVtocClient, notes: str) -> str:

@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 
 from vtoc.cascade import delete_question, label_of
-from vtoc.client import VtocError
 from vtoc.tui.keymap import LIST
+from vtoc.tui.refusal import refusal_notified
 from vtoc.tui.resources import ResourceSpec
 from vtoc.tui.screens.base import VtocScreen
-from vtoc.tui.screens.dialogs import ConfirmScreen, PromptScreen
+from vtoc.tui.screens.dialogs import PromptScreen
 from vtoc.tui.screens.form import FormScreen, edit_form
 from vtoc.tui.widgets.resource_table import ResourceTable
 from vtoc.tui.widgets.row_list import RowList
@@ -128,25 +128,14 @@ class ListScreen(VtocScreen):
 
     @work(group="write")
     async def confirm_delete(self, row: Any) -> None:
-        try:
+        with refusal_notified(self, "Not deleted"):
             impact = await self.spec.endpoint(self.client).delete_impact(row.id)
-        except VtocError as exc:
-            self.notify(exc.message, title="Not deleted", severity="error")
-            return
-        question = delete_question(label_of(self.spec.entity, row), impact)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.delete(row.id)
-
-        self.app.push_screen(ConfirmScreen(question), answered)
+            question = delete_question(label_of(self.spec.entity, row), impact)
+            self.confirm(question, partial(self.delete, row.id))
 
     @work(group="write")
     async def delete(self, row_id: int) -> None:
-        try:
+        with refusal_notified(self, "Not deleted"):
             await self.spec.endpoint(self.client).delete(row_id)
-        except VtocError as exc:
-            self.notify(exc.message, title="Not deleted", severity="error")
-            return
-        self.table.drop(row_id)
-        self.notify(f"deleted {self.spec.entity} {row_id}")
+            self.table.drop(row_id)
+            self.notify(f"deleted {self.spec.entity} {row_id}")

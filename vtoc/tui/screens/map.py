@@ -25,6 +25,7 @@ from vtoc.client import VtocError
 from vtoc.tui import resources
 from vtoc.tui.geo import Viewport, to_mgrs
 from vtoc.tui.keymap import BACK, MAP
+from vtoc.tui.refusal import refusal_notified
 from vtoc.tui.replay import Replay
 from vtoc.tui.resources import STATUS_STYLES, ago, plain, styled
 from vtoc.tui.screens.base import VtocScreen
@@ -137,11 +138,9 @@ class MapScreen(VtocScreen):
         self.draw()
 
     async def fetch_assets(self) -> list[s.Asset] | None:
-        try:
+        with refusal_notified(self):
             return [a async for a in self.client.assets.iterate(limit=500)][:MAX_ASSETS]
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return None
+        return None
 
     @work(exclusive=True, group="map")
     async def load(self, seed: bool = False) -> None:
@@ -224,20 +223,17 @@ class MapScreen(VtocScreen):
         found = await self.fetch_assets()
         if found is None:
             return
-        try:
+        with refusal_notified(self):
             await replay.load(self.client, found)
-        except VtocError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        moving = {asset_id for _, asset_id, _ in replay.fixes}
-        self.assets = {
-            a.id: a.model_copy(update={"lat": None, "lon": None, "position_at": None})
-            for a in found
-            if a.id in moving
-        }
-        if not self.assets:
-            self.notify("no asset moved in that period", severity="warning")
-        self.replay_clock = self.set_interval(REPLAY_TICK, self.tick)
+            moving = {asset_id for _, asset_id, _ in replay.fixes}
+            self.assets = {
+                a.id: a.model_copy(update={"lat": None, "lon": None, "position_at": None})
+                for a in found
+                if a.id in moving
+            }
+            if not self.assets:
+                self.notify("no asset moved in that period", severity="warning")
+            self.replay_clock = self.set_interval(REPLAY_TICK, self.tick)
 
     def tick(self) -> None:
         """The fixes the replay's clock reached since the last tick; at the end, the clock

@@ -18,14 +18,13 @@ from textual.message import Message
 from vtoc import schemas as s
 from vtoc.client import AsyncVtocClient, NotFound, VtocError
 from vtoc.tui.resources import ResourceSpec
-from vtoc.tui.widgets.row_list import RowList
+from vtoc.tui.widgets.paged_list import PagedList
 
 PAGE = 100
 MAX_ROWS = 10_000
 #: how many new rows a list reading lower down takes above the viewport before it only
 #: counts them (each page of 100 reports takes the event loop ~20 ms to validate)
 NEWEST_ROWS = 2_000
-PREFETCH = 20
 #: the kinds that put a row of their entity in a list, or take it out; any other kind about
 #: a row on screen refreshes that row
 ROW_NEW = frozenset(
@@ -51,8 +50,10 @@ ROW_GONE = frozenset(
 )
 
 
-class ResourceTable(RowList):
+class ResourceTable(PagedList):
     """One resource's rows, keyed by id, with the row objects kept for forms and details."""
+
+    refused_title = "Could not load"
 
     class Loaded(Message):
         """The rows changed in number: headings that count them update."""
@@ -75,15 +76,10 @@ class ResourceTable(RowList):
         self.filters = dict(filters or {})
         self.query_text: str | None = None
         self.next_cursor: str | None = None
-        self.loading_page = False
-        self.error: str | None = None
         #: rows that live events changed or created, not fetched yet
         self.changed: set[int] = set()
         self.created: set[int] = set()
         self.catching_up = False
-
-    def on_mount(self) -> None:
-        self.reload()
 
     @property
     def more(self) -> bool:
@@ -94,53 +90,23 @@ class ResourceTable(RowList):
     def reload(self, q: str | None = None, *, keep_query: bool = True) -> None:
         if not keep_query or q is not None:
             self.query_text = q or None
-        self.clear()
         self.next_cursor = None
-        self.empty_text = ""
-        self.load_page(first=True)
+        super().reload()
 
     async def fetch(self, cursor: str | None = None) -> s.Page[Any]:
         return await self.spec.endpoint(self.client).list(
             limit=PAGE, cursor=cursor, q=self.query_text, **self.filters
         )
 
-    @work(exclusive=True, group="page")
-    async def load_page(self, first: bool = False) -> None:
-        if not first and (self.next_cursor is None or self.row_count >= MAX_ROWS):
-            return
-        self.loading_page = True
-        try:
-            page = await self.fetch(None if first else self.next_cursor)
-        except VtocError as exc:
-            self.error = exc.message
-            self.notify(exc.message, title="Could not load", severity="error")
-            return
-        finally:
-            self.loading_page = False
-        self.error = None
+    async def fetch_older(self, first: bool) -> list[Any]:
+        page = await self.fetch(None if first else self.next_cursor)
         self.next_cursor = page.next_cursor
-        self.extend_older(page.items)
+        return page.items
+
+    def took_page(self) -> None:
         if not self.rows:
             self.empty_text = "no matches" if self.query_text else "none yet"
         self.post_message(self.Loaded(self))
-        if self.near_end():
-            self.call_after_refresh(self.load_page)  # the operator got there while loading
-
-    def near_end(self) -> bool:
-        """The cursor, or the bottom of the viewport, is within ``PREFETCH`` rows of the end."""
-        bottom = self.scroll_offset.y + self.body_height
-        return max(self.cursor_row, bottom) >= self.row_count - PREFETCH
-
-    def moved(self) -> None:
-        if self.more and not self.loading_page and self.near_end():
-            self.load_page()
-
-    def action_first(self) -> None:
-        """Home: the top row; past a flood the list read lower down, the newest rows."""
-        if self.detached:
-            self.reload()
-        else:
-            super().action_first()
 
     # Live ----------------------------------------------------------------------------------
 

@@ -16,14 +16,14 @@ from rich.text import Text
 from textual import work
 
 from vtoc import schemas as s
-from vtoc.client import AsyncVtocClient, VtocError
+from vtoc.client import AsyncVtocClient
+from vtoc.tui.refusal import refusal_notified
 from vtoc.tui.resources import Column, plain
-from vtoc.tui.widgets.row_list import RowList
+from vtoc.tui.widgets.paged_list import PagedList
 
 PAGE = 100
 #: the most items kept; older ones are a filter or an export away (``vtoc ops timeline``)
 MAX_ITEMS = 5_000
-PREFETCH = 20
 RANK = {s.TimelineType.entry: 0, s.TimelineType.event: 1}
 
 
@@ -87,56 +87,43 @@ def happened_at(event: s.Event) -> datetime:
     return event.ts
 
 
-class TimelineList(RowList):
+class TimelineList(PagedList):
     """One operation's timeline, paged in as the operator scrolls, live from events."""
+
+    refused_title = "Could not load the timeline"
 
     def __init__(self, client: AsyncVtocClient, operation_id: int, *, id: str | None = None):
         super().__init__(COLUMNS, cap=MAX_ITEMS, order=place, id=id)
         self.client = client
         self.operation_id = operation_id
         self.next_cursor: str | None = None
-        self.loading_page = False
         self.catching_up = False
         #: the earliest time live events want read again, not fetched yet
         self.stale_since: datetime | None = None
         #: the assets of the operation's missions (their events are on its timeline)
         self.asset_ids: set[int] = set()
 
-    def on_mount(self) -> None:
-        self.load_page(first=True)
+    @property
+    def more(self) -> bool:
+        return self.next_cursor is not None
 
     def reload(self) -> None:
-        self.clear()
         self.next_cursor = None
-        self.load_page(first=True)
+        super().reload()
 
-    @work(exclusive=True, group="timeline-page")
-    async def load_page(self, first: bool = False) -> None:
-        if not first and (self.next_cursor is None or self.row_count >= MAX_ITEMS):
-            return
-        self.loading_page = True
-        try:
-            page = await self.client.timeline(
-                self.operation_id,
-                order=s.EventOrder.desc,
-                limit=PAGE,
-                cursor=None if first else self.next_cursor,
-            )
-        except VtocError as exc:
-            self.notify(exc.message, title="Could not load the timeline", severity="error")
-            return
-        finally:
-            self.loading_page = False
+    async def fetch_older(self, first: bool) -> list[TimelineRow]:
+        page = await self.client.timeline(
+            self.operation_id,
+            order=s.EventOrder.desc,
+            limit=PAGE,
+            cursor=None if first else self.next_cursor,
+        )
         self.next_cursor = page.next_cursor
-        self.extend_older(TimelineRow(item) for item in page.items)
+        return [TimelineRow(item) for item in page.items]
+
+    def took_page(self) -> None:
         if not self.rows:
             self.empty_text = "nothing logged yet: L files an entry"
-
-    def moved(self) -> None:
-        bottom = self.scroll_offset.y + self.body_height
-        near_end = max(self.cursor_row, bottom) >= self.row_count - PREFETCH
-        if self.next_cursor is not None and not self.loading_page and near_end:
-            self.load_page()
 
     def apply_events(self, batch: list[s.Event]) -> None:
         """Read the timeline again from the earliest item the batch touched on; rows come in
@@ -155,11 +142,10 @@ class TimelineList(RowList):
             return
         self.catching_up = True
         try:
-            while self.stale_since is not None:
-                since, self.stale_since = self.stale_since, None
-                await self.take_since(since)
-        except VtocError as exc:
-            self.notify(exc.message, title="Could not update the timeline", severity="error")
+            with refusal_notified(self, "Could not update the timeline"):
+                while self.stale_since is not None:
+                    since, self.stale_since = self.stale_since, None
+                    await self.take_since(since)
         finally:
             self.catching_up = False
 

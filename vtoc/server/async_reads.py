@@ -183,21 +183,23 @@ class AsyncReads:
     ) -> asyncpg.Record | NotPrepared | None:
         """The statement's first row (None: no rows), once more on a fresh connection when
         the database dropped the first; ``NOT_PREPARED`` when ``prepare`` refused it."""
-        prepared = self.prepare(statement, values)
-        if prepared is None:
-            return NOT_PREPARED
-        sql, args = prepared
-        return await self.again_if_dropped(lambda conn: conn.fetchrow(sql, *args))
+        return await self.read("fetchrow", statement, values)
 
     async def fetch(
         self, statement: ClauseElement, values: dict[str, Any] | None = None
     ) -> list[asyncpg.Record] | NotPrepared:
         """The statement's rows, as ``fetchrow``."""
+        rows: list[asyncpg.Record] | NotPrepared = await self.read("fetch", statement, values)
+        return rows
+
+    async def read(self, how: str, statement: ClauseElement, values: dict[str, Any] | None) -> Any:
+        """The statement through the connection's method ``how`` (asyncpg's ``fetchrow`` or
+        ``fetch``), as ``fetchrow`` says."""
         prepared = self.prepare(statement, values)
         if prepared is None:
             return NOT_PREPARED
         sql, args = prepared
-        return await self.again_if_dropped(lambda conn: conn.fetch(sql, *args))
+        return await self.again_if_dropped(lambda conn: getattr(conn, how)(sql, *args))
 
     async def fetchrow_kept(
         self, statement: ClauseElement, values: dict[str, Any]

@@ -139,38 +139,60 @@ def event_item(row: Any) -> s.TimelineItem:
 ITEM = {s.TimelineType.entry: entry_item, s.TimelineType.event: event_item}
 
 
+#: the columns every source's rows share, in the UNION's order, and the type of the NULL a
+#: source reads for one it has not (None: every source has it)
+SHARED: dict[str, Any] = {
+    "at": None,
+    "rank": None,
+    "id": None,
+    "actor": None,
+    "kind": None,
+    "text": Text,
+    "corrects": BigInteger,
+    "entity": String,
+    "entity_id": BigInteger,
+    "data": JSON,
+}
+
+
+def shared_columns(type_: s.TimelineType, **columns: Any) -> list[Any]:
+    """A source's columns as timeline rows: each under its name (a column already named so
+    is left as it is), its type's rank, and a typed NULL for each it has not."""
+    columns["rank"] = literal(RANK[type_], Integer)
+    shared = []
+    for name, empty in SHARED.items():
+        column = columns[name] if name in columns else cast(null(), empty)
+        shared.append(column if getattr(column, "key", None) == name else column.label(name))
+    return shared
+
+
 def entry_columns() -> list[Any]:
-    """An entry as a timeline row (the columns every source's rows share)."""
+    """An entry as a timeline row."""
     j = JournalEntryRow
-    return [
-        j.occurred_at.label("at"),
-        literal(RANK[s.TimelineType.entry], Integer).label("rank"),
-        j.id,
-        j.author.label("actor"),
-        cast(j.kind, String).label("kind"),
-        j.text,
-        j.corrects,
-        cast(null(), String).label("entity"),
-        cast(null(), BigInteger).label("entity_id"),
-        cast(null(), JSON).label("data"),
-    ]
+    return shared_columns(
+        s.TimelineType.entry,
+        at=j.occurred_at,
+        id=j.id,
+        actor=j.author,
+        kind=cast(j.kind, String),
+        text=j.text,
+        corrects=j.corrects,
+    )
 
 
 def event_columns() -> list[Any]:
     """An event as a timeline row."""
     e = EventRow
-    return [
-        e.ts.label("at"),
-        literal(RANK[s.TimelineType.event], Integer).label("rank"),
-        e.id,
-        e.actor,
-        e.kind,
-        cast(null(), Text).label("text"),
-        cast(null(), BigInteger).label("corrects"),
-        e.entity,
-        e.entity_id,
-        e.data,
-    ]
+    return shared_columns(
+        s.TimelineType.event,
+        at=e.ts,
+        id=e.id,
+        actor=e.actor,
+        kind=e.kind,
+        entity=e.entity,
+        entity_id=e.entity_id,
+        data=e.data,
+    )
 
 
 class Source(NamedTuple):

@@ -21,6 +21,7 @@ import httpx
 from sqlalchemy import Engine, text
 
 from bench.common import drop_database, fresh_database, row
+from bench.datagen import settle
 from vtoc import schemas as s
 from vtoc.agents import analyzer
 from vtoc.agents.base import Run
@@ -85,9 +86,7 @@ def load(engine: Engine, base: int, new: int, seed: int = 7) -> None:
     copy(engine, "indicators", "report_id, kind, value", indicator_rows())
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("SELECT setval('intel_reports_id_seq', :n)"), {"n": base + new})
-        # What autovacuum would have done by the time a real table got this big.
-        conn.execute(text("VACUUM ANALYZE intel_reports"))
-        conn.execute(text("VACUUM ANALYZE indicators"))
+    settle(engine, "intel_reports", "indicators")
 
 
 async def analyze(url: str, after: int) -> tuple[float, dict[str, Any]]:

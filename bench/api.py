@@ -20,7 +20,7 @@ from bench.common import (
     vtoc_server,
     wrk,
 )
-from bench.datagen import load_fleet, load_reports
+from bench.datagen import load_fleet, load_reports, settle
 from vtoc.server.db import make_engine
 
 POST_SCRIPT = """
@@ -36,6 +36,7 @@ def run(quick: bool) -> list[Row]:
     engine = make_engine(url)
     load_reports(engine, reports)
     load_fleet(engine, assets=1_000 if quick else 100_000, operations=100 if quick else 10_000)
+    settle(engine)
     engine.dispose()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as home:

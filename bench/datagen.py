@@ -85,6 +85,15 @@ def next_id(engine: Engine, table: str) -> int:
         return int(conn.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar_one())
 
 
+def settle(engine: Engine, *tables: str) -> None:
+    """What autovacuum does soon after a bulk load on a live server (to ``tables``, or the
+    whole database): a bench then measures the steady state, with the visibility map set
+    (index-only scans skip the heap) and statistics current, and no autovacuum worker
+    catching up on the CPU while it runs."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"VACUUM (ANALYZE) {', '.join(tables)}"))
+
+
 def load_reports(engine: Engine, count: int, *, seed: int = 1, days: int = 30) -> range:
     """Append ``count`` intel reports with their indicators; returns their ids."""
     rng = random.Random(seed)

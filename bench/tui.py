@@ -34,8 +34,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from bench.common import Row
 
 FIRST_PAINT_GOAL_S = 0.5
@@ -265,15 +263,6 @@ def rows_for(reports: int, found: dict[str, float]) -> list[Row]:
     ]
 
 
-def vacuum(engine: Engine) -> None:
-    """What autovacuum does soon after a bulk load on a live server: index-only scans (the
-    dashboard's counts) then skip the heap, as they would in steady state."""
-    from sqlalchemy import text
-
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM (ANALYZE) intel_reports"))
-
-
 def run(quick: bool, *, scale: bool = True, floods: bool = True) -> list[Row]:
     """The probe process imports none of this (SQLAlchemy, the test helpers): its RSS is
     the TUI's alone."""
@@ -285,7 +274,7 @@ def run(quick: bool, *, scale: bool = True, floods: bool = True) -> list[Row]:
 
 def scale_rows(quick: bool) -> list[Row]:
     from bench.common import fresh_database
-    from bench.datagen import load_fleet, load_reports
+    from bench.datagen import load_fleet, load_reports, settle
     from vtoc.server.db import make_engine
 
     small, large = 100, 50_000 if quick else 1_000_000
@@ -295,10 +284,10 @@ def scale_rows(quick: bool) -> list[Row]:
     try:
         load_fleet(engine, assets=200, operations=20)
         load_reports(engine, small)
-        vacuum(engine)
+        settle(engine, "intel_reports")
         results = rows_for(small, measure(database_url, keys))
         load_reports(engine, large - small, seed=2)
-        vacuum(engine)
+        settle(engine, "intel_reports")
         results += rows_for(large, measure(database_url, keys))
     finally:
         engine.dispose()
